@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The query engine: open a searcher on a database, run a request, get hits,
+ * totals, facets and a spelling suggestion. Knows nothing about sockets; the
+ * daemon and the offline CLI both call it (through protocol.h).
+ *
+ * An mg_searcher owns one Xapian database handle, an analyser and a stemmer:
+ * it is NOT thread-safe. Use one per thread. */
+#ifndef MG_SEARCH_H
+#define MG_SEARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "record.h"
+
+typedef struct mg_searcher mg_searcher;
+
+typedef struct mg_search_limits {
+    size_t max_query_bytes;  /* default 4096 */
+    size_t max_terms;        /* default 64 */
+    size_t max_wildcard;     /* expansions of one word*; default 100 */
+    size_t min_prefix;       /* shortest word* prefix; default 2 */
+    size_t max_limit;        /* default 1000 */
+    size_t max_window;       /* offset+limit; default 10000 */
+} mg_search_limits;
+
+/* Fill *lim with the defaults above. */
+void mg_search_limits_default(mg_search_limits *lim);
+
+/* Open the database at path (a directory, or a symlink to one, as
+ * morgue-index publishes). lim may be NULL for defaults. Caller frees with
+ * mg_searcher_free(). */
+mg_searcher *mg_searcher_open(const char *path, const mg_search_limits *lim, mg_err *err);
+void mg_searcher_free(mg_searcher *s); /* NULL is a no-op */
+
+/* Make the searcher see the latest committed index: cheap when nothing
+ * changed; when path's symlink now points at a new rebuild, closes the old
+ * database and opens the new one. Returns 1 if it now sees a newer revision,
+ * 0 if unchanged, or a negative mg_code (the old view is kept). */
+int mg_searcher_reopen(mg_searcher *s, mg_err *err);
+
+enum mg_sort { MG_SORT_RELEVANCE = 0, MG_SORT_NEWEST = 1, MG_SORT_OLDEST = 2 };
+
+enum { /* facet flags */
+    MG_FACET_SOURCE = 1,
+    MG_FACET_CATEGORY = 2,
+    MG_FACET_YEAR = 4,
+    MG_FACET_MONTH = 8
+};
+
+typedef struct mg_search_request {
+    const char *query;      /* the morgue query language (docs/query-language.md) */
+    size_t offset, limit;   /* limit 0 means 10 */
+    int sort;               /* enum mg_sort */
+    const char *since;      /* NULL or a date (YYYY, YYYY-MM, YYYY-MM-DD) */
+    const char *until;
+    unsigned facets;        /* MG_FACET_* flags */
+    bool no_collapse;       /* true: keep syndicated duplicates apart */
+    bool no_relax;          /* true: never retry an empty AND query as OR */
+    bool snippets;          /* build snippets */
+    size_t snippet_bytes;   /* about this long; 0 means 200 */
+    const char *hl_start;   /* highlight markers; NULL means "" */
+    const char *hl_end;
+    bool html;              /* HTML-escape the snippet text (not the markers) */
+} mg_search_request;
+
+typedef struct mg_hit {
+    unsigned rank;          /* 1-based, counting from offset+1 */
+    double score;
+    int percent;
+    char *id, *title, *date, *source, *url;
+    char **categories;
+    size_t ncategories;
+    char *snippet;          /* NULL when not asked for */
+    unsigned collapsed;     /* near-duplicates folded into this hit */
+} mg_hit;
+
+typedef struct mg_facet_value {
+    char *value;
+    unsigned long count;
+} mg_facet_value;
+
+typedef struct mg_facet {
+    const char *name;       /* "source", "category", "year", "month" (static) */
+    mg_facet_value *values; /* most frequent first, ties by value */
+    size_t nvalues;
+} mg_facet;
+
+typedef struct mg_search_result {
+    mg_hit *hits;
+    size_t nhits;
+    unsigned long long total_estimate, total_lower, total_upper;
+    bool total_exact;
+    bool relaxed;           /* the AND query matched nothing; ran as OR */
+    char *suggestion;       /* "did you mean" query, or NULL */
+    mg_facet *facets;
+    size_t nfacets;
+    char *parsed;           /* the query as understood (for debugging), or NULL */
+} mg_search_result;
+
+/* Run a request. On success *out is a new result (caller frees with
+ * mg_search_result_free()). Errors: MG_EQUERY (bad query; the message points
+ * at the offending part), MG_EINVAL (bad paging/sort/date), MG_ETOOBIG (over
+ * a cap), MG_EDB. The engine retries once after a reopen when the database
+ * was modified under it. */
+int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result **out,
+                  mg_err *err);
+void mg_search_result_free(mg_search_result *r); /* NULL is a no-op */
+
+/* The stored record of a document by id. 0 on success (*rec filled; caller
+ * releases), -MG_ENOTFOUND, -MG_ECORRUPT, ... */
+int mg_searcher_get(mg_searcher *s, const char *id, mg_record *rec, mg_err *err);
+
+typedef struct mg_index_stats {
+    unsigned long long documents;
+    unsigned long long revision;
+    long long updated_unix; /* time of the last commit (metadata), or -1 */
+    char lang[32];
+    char path[4096];        /* the database directory actually open */
+} mg_index_stats;
+
+int mg_searcher_stats(mg_searcher *s, mg_index_stats *st, mg_err *err);
+
+#endif
