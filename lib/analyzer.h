@@ -78,12 +78,4 @@ long mg_fold_phrase(const char *text, size_t len, char *out, size_t cap, mg_err 
  * Static storage. */
 const char *const *mg_analyzer_languages(void);
 
-/* Copy text into out, replacing every invalid UTF-8 sequence with U+FFFD
- * (EF BF BD). *out is malloc'd (caller frees), NUL-terminated; *out_len set.
- * Returns the number of replacements made (>= 0) or -MG_ENOMEM. */
-long mg_utf8_repair(const char *text, size_t len, char **out, size_t *out_len);
-
-/* true when text is valid UTF-8. */
-bool mg_utf8_valid(const char *text, size_t len);
-
 #endif
