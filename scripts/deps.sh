@@ -26,6 +26,7 @@ want=(
   "python3-zmq:py:zmq"
   "lz4:cmd:lz4"
   "jq:cmd:jq"
+  "python3-xapian:py:xapian"
 )
 if [ "${1:-}" = "--bench" ]; then
   want+=(
