@@ -5,13 +5,17 @@
 
 #include <xapian.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
 
-namespace {
+namespace
+{
 
 // Set err from a Xapian exception as "what: Type: message (context): errno
 // text". Builds no std::string, so reporting cannot itself throw.
@@ -66,3 +70,387 @@ int mg_xapian_catch(mg_err *err, const char *what) noexcept
         return mg_err_set(err, MG_EINTERNAL, "%s: unknown exception", what);
     }
 }
+
+struct mg_xdb {
+    Xapian::WritableDatabase db;
+    bool in_txn = false; // a transaction is open: see mg_xdb_open()
+};
+
+struct mg_xdoc {
+    Xapian::Document doc;
+};
+
+namespace
+{
+
+// Xapian reports a term over its limit only when the document is written,
+// far from the code that made the term; check where the term is added.
+int check_term(const char *term, size_t len, mg_err *err)
+{
+    if (!term || len == 0)
+        return mg_err_set(err, MG_EINVAL, "empty term");
+    if (len > MG_XDB_MAX_TERM)
+        return mg_err_set(err, MG_EINVAL, "term of %zu bytes is over the %d-byte limit: %.40s...",
+                          len, MG_XDB_MAX_TERM, term);
+    return 0;
+}
+
+int check_uid(const char *uid_term, mg_err *err)
+{
+    if (!uid_term)
+        return mg_err_set(err, MG_EINVAL, "no unique term");
+    return check_term(uid_term, strlen(uid_term), err);
+}
+
+// Keep a batch of changes in a transaction, so that Xapian's automatic flush
+// (every XAPIAN_FLUSH_THRESHOLD changes) writes postings to disk without
+// committing a half batch: readers and a crash see whole batches only.
+void begin(mg_xdb *x)
+{
+    x->db.begin_transaction(true);
+    x->in_txn = true;
+}
+
+} // namespace
+
+extern "C" {
+
+mg_xdb *mg_xdb_open(const char *path, int flags, mg_err *err) noexcept
+{
+    if (!path || !*path) {
+        mg_err_set(err, MG_EINVAL, "open: no database path");
+        return nullptr;
+    }
+    mg_xdb *x = nullptr;
+    try {
+        int xf = Xapian::DB_BACKEND_GLASS;
+        if (flags & MG_XDB_OVERWRITE)
+            xf |= Xapian::DB_CREATE_OR_OVERWRITE;
+        else if (flags & MG_XDB_CREATE)
+            xf |= Xapian::DB_CREATE_OR_OPEN;
+        else
+            xf |= Xapian::DB_OPEN;
+        if (flags & MG_XDB_DANGEROUS)
+            xf |= Xapian::DB_DANGEROUS;
+        if (flags & MG_XDB_NOSYNC)
+            xf |= Xapian::DB_NO_SYNC;
+        x = new mg_xdb{Xapian::WritableDatabase(path, xf)};
+        begin(x);
+        return x;
+    } catch (...) {
+        char what[200];
+        snprintf(what, sizeof what, "open %.180s", path);
+        mg_xapian_catch(err, what);
+        if (x) {
+            try {
+                x->db.close();
+            } catch (...) {
+            }
+            delete x;
+        }
+        return nullptr;
+    }
+}
+
+int mg_xdb_commit(mg_xdb *db, mg_err *err) noexcept
+{
+    try {
+        if (db->in_txn) {
+            db->in_txn = false;
+            db->db.commit_transaction();
+        } else {
+            db->db.commit();
+        }
+        begin(db);
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "commit");
+    }
+}
+
+int mg_xdb_close(mg_xdb *db, mg_err *err) noexcept
+{
+    if (!db)
+        return 0;
+    int rc = 0;
+    try {
+        if (db->in_txn) {
+            db->in_txn = false;
+            db->db.commit_transaction();
+        }
+        db->db.close();
+    } catch (...) {
+        rc = mg_xapian_catch(err, "commit on close");
+        try {
+            db->db.close(); // aborts a transaction left open by the failure
+        } catch (...) {
+        }
+    }
+    delete db;
+    return rc;
+}
+
+void mg_xdb_abandon(mg_xdb *db) noexcept
+{
+    if (!db)
+        return;
+    try {
+        if (db->in_txn)
+            db->db.cancel_transaction();
+    } catch (...) {
+    }
+    try {
+        db->db.close();
+    } catch (...) {
+    }
+    delete db;
+}
+
+int mg_xdb_replace(mg_xdb *db, const char *uid_term, const mg_xdoc *doc, mg_err *err) noexcept
+{
+    int rc = check_uid(uid_term, err);
+    if (rc)
+        return rc;
+    try {
+        db->db.replace_document(uid_term, doc->doc);
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "replace document");
+    }
+}
+
+int mg_xdb_delete(mg_xdb *db, const char *uid_term, mg_err *err) noexcept
+{
+    int rc = check_uid(uid_term, err);
+    if (rc)
+        return rc;
+    try {
+        if (!db->db.term_exists(uid_term))
+            return 0;
+        db->db.delete_document(uid_term);
+        return 1;
+    } catch (...) {
+        return mg_xapian_catch(err, "delete document");
+    }
+}
+
+} // extern "C"
+
+namespace
+{
+
+// The document id indexed by uid_term, or 0 when there is none.
+Xapian::docid find_doc(Xapian::Database &db, const char *uid_term)
+{
+    Xapian::PostingIterator it = db.postlist_begin(uid_term);
+    return it == db.postlist_end(uid_term) ? 0 : *it;
+}
+
+} // namespace
+
+extern "C" {
+
+long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
+                      mg_err *err) noexcept
+{
+    int rc = check_uid(uid_term, err);
+    if (rc)
+        return rc;
+    try {
+        Xapian::docid did = find_doc(db->db, uid_term);
+        if (!did)
+            return mg_err_set(err, MG_ENOTFOUND, "no document %.200s", uid_term);
+        std::string v = db->db.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(slot);
+        if (cap)
+            memcpy(buf, v.data(), v.size() < cap ? v.size() : cap);
+        return (long)v.size();
+    } catch (...) {
+        return mg_xapian_catch(err, "get value");
+    }
+}
+
+int mg_xdb_get_data(mg_xdb *db, const char *uid_term, void **out, size_t *out_len,
+                    mg_err *err) noexcept
+{
+    *out = nullptr;
+    *out_len = 0;
+    int rc = check_uid(uid_term, err);
+    if (rc)
+        return rc;
+    try {
+        Xapian::docid did = find_doc(db->db, uid_term);
+        if (!did)
+            return mg_err_set(err, MG_ENOTFOUND, "no document %.200s", uid_term);
+        std::string d = db->db.get_document(did, Xapian::DOC_ASSUME_VALID).get_data();
+        void *p = malloc(d.size() ? d.size() : 1);
+        if (!p)
+            return mg_err_set(err, MG_ENOMEM, "get data: out of memory");
+        memcpy(p, d.data(), d.size());
+        *out = p;
+        *out_len = d.size();
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "get data");
+    }
+}
+
+int mg_xdb_each_term(mg_xdb *db, const char *prefix, mg_term_fn fn, void *ctx, mg_err *err) noexcept
+{
+    try {
+        std::string pfx = prefix ? prefix : "";
+        for (Xapian::TermIterator it = db->db.allterms_begin(pfx), end = db->db.allterms_end(pfx);
+             it != end; ++it) {
+            const std::string &t = *it;
+            int r = fn(ctx, t.c_str(), t.size());
+            if (r)
+                return r;
+        }
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "list terms");
+    }
+}
+
+long mg_xdb_doccount(mg_xdb *db, mg_err *err) noexcept
+{
+    try {
+        return (long)db->db.get_doccount();
+    } catch (...) {
+        return mg_xapian_catch(err, "document count");
+    }
+}
+
+int mg_xdb_set_metadata(mg_xdb *db, const char *key, const char *value, mg_err *err) noexcept
+{
+    if (!key || !*key)
+        return mg_err_set(err, MG_EINVAL, "set metadata: empty key");
+    try {
+        db->db.set_metadata(key, value ? value : "");
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "set metadata");
+    }
+}
+
+long mg_xdb_get_metadata(mg_xdb *db, const char *key, char *buf, size_t cap, mg_err *err) noexcept
+{
+    if (!key || !*key)
+        return mg_err_set(err, MG_EINVAL, "get metadata: empty key");
+    try {
+        std::string v = db->db.get_metadata(key);
+        if (cap) {
+            size_t n = v.size() < cap - 1 ? v.size() : cap - 1;
+            memcpy(buf, v.data(), n);
+            buf[n] = '\0';
+        }
+        return (long)v.size();
+    } catch (...) {
+        return mg_xapian_catch(err, "get metadata");
+    }
+}
+
+int mg_xdb_compact(const char *const *srcs, size_t n, const char *dst, mg_err *err) noexcept
+{
+    if (!srcs || n == 0 || !dst || !*dst)
+        return mg_err_set(err, MG_EINVAL, "compact: no source or no destination");
+    struct stat st;
+    if (stat(dst, &st) == 0)
+        return mg_err_set(err, MG_EINVAL, "compact: destination %.200s already exists", dst);
+    try {
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++)
+            all.add_database(Xapian::Database(srcs[i], Xapian::DB_BACKEND_GLASS));
+        unsigned flags = Xapian::Compactor::FULL;
+        if (n > 3)
+            flags |= Xapian::DBCOMPACT_MULTIPASS;
+        all.compact(dst, flags);
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "compact");
+    }
+}
+
+mg_xdoc *mg_xdoc_new(mg_err *err) noexcept
+{
+    try {
+        return new mg_xdoc;
+    } catch (...) {
+        mg_xapian_catch(err, "new document");
+        return nullptr;
+    }
+}
+
+void mg_xdoc_free(mg_xdoc *doc) noexcept
+{
+    delete doc;
+}
+
+void mg_xdoc_clear(mg_xdoc *doc) noexcept
+{
+    try {
+        doc->doc = Xapian::Document();
+    } catch (...) {
+        // Constructing an empty document only allocates; on failure clear in place.
+        try {
+            doc->doc.clear_terms();
+            doc->doc.clear_values();
+            doc->doc.set_data(std::string());
+        } catch (...) {
+        }
+    }
+}
+
+int mg_xdoc_add_posting(mg_xdoc *doc, const char *term, size_t len, unsigned pos, unsigned wdfinc,
+                        mg_err *err) noexcept
+{
+    int rc = check_term(term, len, err);
+    if (rc)
+        return rc;
+    try {
+        doc->doc.add_posting(std::string(term, len), pos, wdfinc);
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "add posting");
+    }
+}
+
+int mg_xdoc_add_boolean(mg_xdoc *doc, const char *term, size_t len, mg_err *err) noexcept
+{
+    int rc = check_term(term, len, err);
+    if (rc)
+        return rc;
+    try {
+        doc->doc.add_boolean_term(std::string(term, len));
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "add term");
+    }
+}
+
+int mg_xdoc_set_value(mg_xdoc *doc, unsigned slot, const void *val, size_t len,
+                      mg_err *err) noexcept
+{
+    if (slot == Xapian::BAD_VALUENO)
+        return mg_err_set(err, MG_EINVAL, "bad value slot %u", slot);
+    try {
+        if (len == 0)
+            doc->doc.remove_value(slot);
+        else
+            doc->doc.add_value(slot, std::string(static_cast<const char *>(val), len));
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "set value");
+    }
+}
+
+int mg_xdoc_set_data(mg_xdoc *doc, const void *data, size_t len, mg_err *err) noexcept
+{
+    try {
+        doc->doc.set_data(std::string(static_cast<const char *>(data), len));
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "set data");
+    }
+}
+
+} // extern "C"

@@ -14,6 +14,15 @@
 
 #include "err.h"
 
+/* The C++ definitions are noexcept; say so to C++ callers too. */
+#ifndef MG_NOEXCEPT
+#ifdef __cplusplus
+#define MG_NOEXCEPT noexcept
+#else
+#define MG_NOEXCEPT
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,67 +33,96 @@ typedef struct mg_xdoc mg_xdoc; /* a document being built */
 enum {
     MG_XDB_CREATE = 1,    /* create if missing (else open existing only) */
     MG_XDB_OVERWRITE = 2, /* create, replacing any database at path */
-    MG_XDB_DANGEROUS = 4  /* Xapian DB_DANGEROUS: only for a fresh private shard */
+    MG_XDB_DANGEROUS = 4, /* Xapian DB_DANGEROUS: only for a fresh private shard */
+    MG_XDB_NOSYNC = 8     /* Xapian DB_NO_SYNC: commits skip fsync(). Only for a
+                           * private shard that is compacted afterwards (the
+                           * compacted result is synced) or thrown away */
 };
 
-/* Open a writable database at path. Fails with MG_ELOCKED when another writer
- * holds it. Caller frees with mg_xdb_close(). */
-mg_xdb *mg_xdb_open(const char *path, int flags, mg_err *err);
+/* Open a writable glass database at path. Without MG_XDB_CREATE or
+ * MG_XDB_OVERWRITE the database must exist (else MG_ENOTFOUND). Fails at once
+ * with MG_ELOCKED ("... locked ...") when another writer, in this process or
+ * another, holds it. Changes are invisible to readers and survive a crash
+ * only once mg_xdb_commit() (or mg_xdb_close()) returns: the handle keeps a
+ * transaction open, so Xapian never commits half a batch on its own. Caller
+ * frees with mg_xdb_close() or mg_xdb_abandon(). Returns NULL on failure. */
+mg_xdb *mg_xdb_open(const char *path, int flags, mg_err *err) MG_NOEXCEPT;
 
 /* Commit pending changes (if any) and close; NULL is a no-op. Returns 0 or a
  * negative mg_code (the handle is freed either way). */
-int mg_xdb_close(mg_xdb *db, mg_err *err);
+int mg_xdb_close(mg_xdb *db, mg_err *err) MG_NOEXCEPT;
 
 /* Close without committing: pending changes are discarded. NULL: no-op. */
-void mg_xdb_abandon(mg_xdb *db);
+void mg_xdb_abandon(mg_xdb *db) MG_NOEXCEPT;
 
-/* Commit pending changes atomically. */
-int mg_xdb_commit(mg_xdb *db, mg_err *err);
+/* Commit pending changes atomically (durably unless MG_XDB_NOSYNC). */
+int mg_xdb_commit(mg_xdb *db, mg_err *err) MG_NOEXCEPT;
 
 /* Add or replace the document whose unique term (e.g. "Qreuters-1") is
- * uid_term. The document is not consumed. */
-int mg_xdb_replace(mg_xdb *db, const char *uid_term, const mg_xdoc *doc, mg_err *err);
+ * uid_term; the document should itself hold uid_term as a boolean term. The
+ * document is not consumed. */
+int mg_xdb_replace(mg_xdb *db, const char *uid_term, const mg_xdoc *doc, mg_err *err) MG_NOEXCEPT;
 
 /* Delete the document(s) indexed by uid_term. Returns 1 if one existed, 0 if
  * not, or a negative mg_code. */
-int mg_xdb_delete(mg_xdb *db, const char *uid_term, mg_err *err);
+int mg_xdb_delete(mg_xdb *db, const char *uid_term, mg_err *err) MG_NOEXCEPT;
 
 /* Read value slot of the document indexed by uid_term into buf (at most cap
  * bytes). Returns the value's length (which may exceed cap: then it is
  * truncated), -MG_ENOTFOUND when there is no such document, or another
  * negative mg_code. An empty value gives 0. */
 long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
-                      mg_err *err);
+                      mg_err *err) MG_NOEXCEPT;
+
+/* Copy the document data (the stored record) of the document indexed by
+ * uid_term into a malloc'd buffer (*out, *out_len; caller frees). Returns 0,
+ * -MG_ENOTFOUND, or another negative mg_code. */
+int mg_xdb_get_data(mg_xdb *db, const char *uid_term, void **out, size_t *out_len,
+                    mg_err *err) MG_NOEXCEPT;
 
 /* Call fn for every term starting with prefix, in sorted order (the prefix is
  * included in the term passed). fn returns non-zero to stop. Returns 0, the
  * callback's value, or a negative mg_code. */
 typedef int (*mg_term_fn)(void *ctx, const char *term, size_t len);
-int mg_xdb_each_term(mg_xdb *db, const char *prefix, mg_term_fn fn, void *ctx, mg_err *err);
+int mg_xdb_each_term(mg_xdb *db, const char *prefix, mg_term_fn fn, void *ctx,
+                     mg_err *err) MG_NOEXCEPT;
 
 /* Number of documents (committed and pending). */
-long mg_xdb_doccount(mg_xdb *db, mg_err *err);
+long mg_xdb_doccount(mg_xdb *db, mg_err *err) MG_NOEXCEPT;
 
 /* Database metadata. get: copies at most cap-1 bytes plus NUL, returns the
  * length (0 if unset) or a negative mg_code. */
-int mg_xdb_set_metadata(mg_xdb *db, const char *key, const char *value, mg_err *err);
-long mg_xdb_get_metadata(mg_xdb *db, const char *key, char *buf, size_t cap, mg_err *err);
+int mg_xdb_set_metadata(mg_xdb *db, const char *key, const char *value, mg_err *err) MG_NOEXCEPT;
+long mg_xdb_get_metadata(mg_xdb *db, const char *key, char *buf, size_t cap,
+                         mg_err *err) MG_NOEXCEPT;
 
-/* Merge the databases srcs[0..n) into a new compacted database at dst (which
- * must not exist). Document ids are renumbered in order of srcs. */
-int mg_xdb_compact(const char *const *srcs, size_t n, const char *dst, mg_err *err);
+/* Merge the databases srcs[0..n) (closed, or at least committed) into a new
+ * compacted glass database at dst, which must not exist (MG_EINVAL if it
+ * does). Document ids are renumbered: those of srcs[0] come first, each
+ * further source follows on. With more than 3 sources the postlists are
+ * merged in several passes (DBCOMPACT_MULTIPASS). The result is synced. For
+ * metadata keys set in several sources the value of the first source wins. */
+int mg_xdb_compact(const char *const *srcs, size_t n, const char *dst, mg_err *err) MG_NOEXCEPT;
 
-/* Documents. */
-mg_xdoc *mg_xdoc_new(mg_err *err);
-void mg_xdoc_free(mg_xdoc *doc); /* NULL is a no-op */
-void mg_xdoc_clear(mg_xdoc *doc); /* empty it for reuse */
-/* Add a positional posting of term (wdf grows by wdfinc, usually 1). */
-int mg_xdoc_add_posting(mg_xdoc *doc, const char *term, size_t len, unsigned pos,
-                        unsigned wdfinc, mg_err *err);
+/* Documents. Terms are at most MG_XDB_MAX_TERM bytes (Xapian's glass limit)
+ * and not empty: a longer or empty term is refused with MG_EINVAL. */
+#define MG_XDB_MAX_TERM 245
+
+/* A new empty document; caller frees with mg_xdoc_free(). */
+mg_xdoc *mg_xdoc_new(mg_err *err) MG_NOEXCEPT;
+void mg_xdoc_free(mg_xdoc *doc) MG_NOEXCEPT;  /* NULL is a no-op */
+void mg_xdoc_clear(mg_xdoc *doc) MG_NOEXCEPT; /* empty it for reuse */
+/* Add a positional posting of term (term[0..len), wdf grows by wdfinc,
+ * usually 1). */
+int mg_xdoc_add_posting(mg_xdoc *doc, const char *term, size_t len, unsigned pos, unsigned wdfinc,
+                        mg_err *err) MG_NOEXCEPT;
 /* Add a boolean term with no position and wdf 0 (filters: Q, K, XS, D, ...). */
-int mg_xdoc_add_boolean(mg_xdoc *doc, const char *term, size_t len, mg_err *err);
-int mg_xdoc_set_value(mg_xdoc *doc, unsigned slot, const void *val, size_t len, mg_err *err);
-int mg_xdoc_set_data(mg_xdoc *doc, const void *data, size_t len, mg_err *err);
+int mg_xdoc_add_boolean(mg_xdoc *doc, const char *term, size_t len, mg_err *err) MG_NOEXCEPT;
+/* Set value slot (bytes val[0..len), copied); an empty value removes it. */
+int mg_xdoc_set_value(mg_xdoc *doc, unsigned slot, const void *val, size_t len,
+                      mg_err *err) MG_NOEXCEPT;
+/* Set the document data (the stored record; copied). */
+int mg_xdoc_set_data(mg_xdoc *doc, const void *data, size_t len, mg_err *err) MG_NOEXCEPT;
 
 #ifdef __cplusplus
 }
