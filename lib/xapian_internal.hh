@@ -3,7 +3,10 @@
 #ifndef MG_XAPIAN_INTERNAL_HH
 #define MG_XAPIAN_INTERNAL_HH
 
+// err.h is a C header without extern "C" guards.
+extern "C" {
 #include "err.h"
+}
 
 // Call only inside a catch block: rethrows the current exception, classifies
 // it (Xapian::DatabaseLockError -> MG_ELOCKED, DatabaseNotFoundError and
