@@ -3,30 +3,38 @@
  *
  * Stored form (DESIGN.md §5), kept in the Xapian document data:
  *   byte 0      version (MG_RECORD_VERSION)
- *   varint      size of the raw (uncompressed) payload
- *   rest        LZ4 block of the raw payload
+ *   varint      size of the raw (uncompressed) payload, 9..MG_MAX_RAW
+ *   4 bytes     FNV-1a 32-bit checksum of the raw payload, big-endian
+ *   rest        LZ4 block (LZ4_compress_default) of the raw payload
  * The raw payload is the fields in a fixed order, each a varint length
  * followed by the bytes: id, title, date, source, url, author, lang, body,
- * then a varint count of categories and each category the same way.
- * Decoding checks every length against the buffer: a corrupt or truncated
- * record is an MG_ECORRUPT error, never a crash. */
+ * then a varint count of categories and each category the same way. Varints
+ * are unsigned LEB128 in their shortest form, at most 32 bits.
+ * Decoding checks every varint and length against the buffer, the LZ4 block
+ * against the stated size and the payload against the checksum: a corrupt or
+ * truncated record is an MG_ECORRUPT error, never a crash or a silently wrong
+ * text. docs/index-format.md describes the format for other tools. */
 #ifndef MG_RECORD_H
 #define MG_RECORD_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" { /* err.h is a plain C header */
+#endif
+
 #include "err.h"
 
 #define MG_RECORD_VERSION 1
 
 /* Caps on fields of one article (bytes); a reader rejects a record over them. */
-#define MG_MAX_ID      512
-#define MG_MAX_TITLE   4096
-#define MG_MAX_FIELD   4096      /* source, url, author, lang, date, each category */
-#define MG_MAX_CATS    256       /* number of categories */
-#define MG_MAX_BODY    (8u << 20) /* 8 MiB */
-#define MG_MAX_RAW     (MG_MAX_BODY + 1024 * 1024) /* whole raw payload */
+#define MG_MAX_ID 512
+#define MG_MAX_TITLE 4096
+#define MG_MAX_FIELD 4096                      /* source, url, author, lang, date, each category */
+#define MG_MAX_CATS 256                        /* number of categories */
+#define MG_MAX_BODY (8u << 20)                 /* 8 MiB */
+#define MG_MAX_RAW (MG_MAX_BODY + 1024 * 1024) /* whole raw payload */
 
 /* An article. All strings are NUL-terminated UTF-8, owned by the record and
  * never NULL once filled (absent fields are ""). date is normalised ISO 8601:
@@ -43,17 +51,26 @@ void mg_record_init(mg_record *r);
 /* Free everything the record owns and zero it. Safe on a zeroed record. */
 void mg_record_release(mg_record *r);
 
-/* Encode into a malloc'd buffer (*out, *out_len; caller frees). Returns 0 or
- * a negative mg_code (MG_ETOOBIG past MG_MAX_RAW). */
+/* Encode into a malloc'd buffer (*out, *out_len; caller frees). NULL string
+ * fields and categories are stored as "". Returns 0 or a negative mg_code:
+ * MG_ETOOBIG past MG_MAX_RAW, more than MG_MAX_CATS categories or a category
+ * over MG_MAX_FIELD; MG_ENOMEM. On failure *out is NULL. */
 int mg_record_encode(const mg_record *r, unsigned char **out, size_t *out_len, mg_err *err);
 
-/* Decode a stored record into *r (which must be zeroed or released; on
- * failure it is left released). Returns 0 or -MG_ECORRUPT with a message. */
+/* Decode a stored record into *r (which must be initialised: any previous
+ * content is released first; on failure it is left released). Every string
+ * is a fresh NUL-terminated copy owned by *r. Returns 0, -MG_ECORRUPT with a
+ * message ("stored record: unknown version 7", "stored record: truncated
+ * header", ...), or -MG_ENOMEM. */
 int mg_record_decode(const void *data, size_t len, mg_record *r, mg_err *err);
 
-/* 64-bit FNV-1a hashes: of the whole record (skip unchanged documents) and of
- * the normalised text (title+body, case and white space folded: the collapse
- * key for syndicated duplicates). */
+/* 64-bit FNV-1a hashes, stable across runs and machines (they are stored in
+ * the index). mg_record_hash: every field and category in order, each
+ * preceded by its length, so ("ab","c") and ("a","bc") differ (skip
+ * unchanged documents). mg_record_text_hash: title and body only, ASCII
+ * letters lower-cased, each run of white space (ASCII or U+00A0) one space,
+ * white space at the ends ignored: the collapse key for syndicated copies
+ * that differ only in case or spacing. NULL fields count as "". */
 uint64_t mg_record_hash(const mg_record *r);
 uint64_t mg_record_text_hash(const mg_record *r);
 
@@ -61,4 +78,7 @@ uint64_t mg_record_text_hash(const mg_record *r);
 void mg_u64_to_bytes(uint64_t v, unsigned char out[8]);
 uint64_t mg_u64_from_bytes(const unsigned char in[8]);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

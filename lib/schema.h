@@ -9,24 +9,24 @@
 #ifndef MG_SCHEMA_H
 #define MG_SCHEMA_H
 
-#define MG_PFX_ID       "Q"  /* unique id, exactly as in the input */
-#define MG_PFX_TITLE    "S"  /* title stems, positional */
-#define MG_PFX_AUTHOR   "A"  /* folded author */
-#define MG_PFX_CATEGORY "K"  /* folded category / topic, one term each */
-#define MG_PFX_SOURCE   "XS" /* folded source */
-#define MG_PFX_URL      "U"  /* url (hashed when too long for a term) */
-#define MG_PFX_DAY      "D"  /* YYYYMMDD */
-#define MG_PFX_MONTH    "M"  /* YYYYMM */
-#define MG_PFX_YEAR     "Y"  /* YYYY */
-#define MG_PFX_LANG     "L"  /* language code of the article, when given */
+#define MG_PFX_ID "Q"       /* unique id, exactly as in the input */
+#define MG_PFX_TITLE "S"    /* title stems, positional */
+#define MG_PFX_AUTHOR "A"   /* folded author */
+#define MG_PFX_CATEGORY "K" /* folded category / topic, one term each */
+#define MG_PFX_SOURCE "XS"  /* folded source */
+#define MG_PFX_URL "U"      /* url (hashed when too long for a term) */
+#define MG_PFX_DAY "D"      /* YYYYMMDD */
+#define MG_PFX_MONTH "M"    /* YYYYMM */
+#define MG_PFX_YEAR "Y"     /* YYYY */
+#define MG_PFX_LANG "L"     /* language code of the article, when given */
 
 /* Value slots. */
-#define MG_SLOT_DATE     0 /* "YYYYMMDDhhmmss" (sorts as a string); absent: no value */
-#define MG_SLOT_SOURCE   1 /* source as given (facets) */
+#define MG_SLOT_DATE 0     /* "YYYYMMDDhhmmss" (sorts as a string); absent: no value */
+#define MG_SLOT_SOURCE 1   /* source as given (facets) */
 #define MG_SLOT_COLLAPSE 2 /* 8-byte hash of the normalised text (collapse key) */
-#define MG_SLOT_CATS     3 /* categories as given, joined by MG_CAT_SEP (facets) */
-#define MG_SLOT_ID       4 /* the id again (deterministic tie-breaks) */
-#define MG_SLOT_HASH     5 /* 8-byte hash of the whole record (skip unchanged) */
+#define MG_SLOT_CATS 3     /* categories as given, joined by MG_CAT_SEP (facets) */
+#define MG_SLOT_ID 4       /* the id again (deterministic tie-breaks) */
+#define MG_SLOT_HASH 5     /* 8-byte hash of the whole record (skip unchanged) */
 
 #define MG_CAT_SEP '\x1f'
 
@@ -39,8 +39,8 @@
 #define MG_BODY_POS_GAP 100
 
 /* Database metadata keys. */
-#define MG_META_LANG    "morgue.lang"    /* stemming language of the index */
-#define MG_META_VERSION "morgue.schema"  /* schema version, "1" */
-#define MG_META_BUILT   "morgue.updated" /* ISO 8601 time of the last commit */
+#define MG_META_LANG "morgue.lang"      /* stemming language of the index */
+#define MG_META_VERSION "morgue.schema" /* schema version, "1" */
+#define MG_META_BUILT "morgue.updated"  /* ISO 8601 time of the last commit */
 
 #endif
