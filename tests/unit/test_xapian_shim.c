@@ -131,6 +131,48 @@ static void test_abandon_discards(void **state)
     mg_xdb_abandon(db);
 }
 
+/* Run xapian-delve with args on db; its output goes to out. */
+static void delve(char *out, size_t cap, const char *args, const char *db)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "xapian-delve %s '%s' 2>&1", args, db);
+    FILE *fp = popen(cmd, "r");
+    assert_non_null(fp);
+    size_t n = fread(out, 1, cap - 1, fp);
+    out[n] = '\0';
+    assert_int_equal(pclose(fp), 0);
+}
+
+/* Xapian commits on its own every XAPIAN_FLUSH_THRESHOLD changes; inside the
+ * handle's transaction it must not: a batch bigger than the threshold stays
+ * invisible to readers (and to a crash) until mg_xdb_commit(). */
+static void test_batch_over_flush_threshold(void **state)
+{
+    (void)state;
+    char p[128];
+    path_in(p, sizeof p, "threshold");
+    mg_err err;
+    setenv("XAPIAN_FLUSH_THRESHOLD", "10", 1);
+    mg_xdb *db = mg_xdb_open(p, MG_XDB_CREATE, &err);
+    unsetenv("XAPIAN_FLUSH_THRESHOLD");
+    assert_non_null(db);
+    add_doc(db, "first", "one", "ap");
+    assert_int_equal(mg_xdb_commit(db, &err), 0);
+    for (int i = 0; i < 55; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "n%d", i);
+        add_doc(db, id, "cocoa grain", "ap");
+    }
+    assert_int_equal(mg_xdb_doccount(db, &err), 56); /* the writer sees its batch */
+    char out[4096];
+    delve(out, sizeof out, "", p);
+    assert_non_null(strstr(out, "number of documents = 1\n"));
+    assert_int_equal(mg_xdb_commit(db, &err), 0);
+    delve(out, sizeof out, "", p);
+    assert_non_null(strstr(out, "number of documents = 56\n"));
+    assert_int_equal(mg_xdb_close(db, &err), 0);
+}
+
 static void test_get_value(void **state)
 {
     (void)state;
@@ -449,18 +491,6 @@ static void test_corrupt_one_block(void **state)
     }
 }
 
-/* Run xapian-delve with args on db; its output goes to out. */
-static void delve(char *out, size_t cap, const char *args, const char *db)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "xapian-delve %s '%s' 2>&1", args, db);
-    FILE *fp = popen(cmd, "r");
-    assert_non_null(fp);
-    size_t n = fread(out, 1, cap - 1, fp);
-    out[n] = '\0';
-    assert_int_equal(pclose(fp), 0);
-}
-
 /* xapian-delve, Xapian's own inspection tool, reads what we wrote. */
 static void test_delve_reads_it(void **state)
 {
@@ -494,6 +524,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_replace_delete_commit),
         cmocka_unit_test(test_abandon_discards),
+        cmocka_unit_test(test_batch_over_flush_threshold),
         cmocka_unit_test(test_get_value),
         cmocka_unit_test(test_each_term),
         cmocka_unit_test(test_metadata),
