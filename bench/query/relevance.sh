@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench-relevance: MAP, P@10, nDCG@10 of morgue, Xapian (TermGenerator +
+# QueryParser, BM25) and SQLite FTS5 (bm25(), porter) on TIME, CISI, MED, NPL.
+#   relevance.sh BUILD OUT [COLLECTION...]     (default: time cisi med npl)
+#   relevance.sh BUILD OUT --sweep             k1,b grid for morgue on TIME
+# Indexes and runs go to OUT/rel/; the table to OUT/relevance.md, the numbers
+# to OUT/relevance.jsonl. MORGUE_BM25="k1,b" in the environment overrides the
+# engine's defaults (the engine reads it).
+set -euo pipefail
+B=$1 OUT=$2; shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+C=${MORGUE_CORPORA:?set MORGUE_CORPORA}
+BQ=$B/bench/query
+W=$OUT/rel
+mkdir -p "$W"
+PY=/usr/bin/python3
+
+build_indexes() { # collection
+  local c=$1 src=$C/$1/$1.jsonl
+  nice "$B/morgue-index" --db "$W/$c.morgue" --rebuild --quiet "$src"
+  nice "$BQ/xap_bench" index "$W/$c.xapian" "$src" 2>/dev/null
+  nice "$BQ/fts5_bench" index "$W/$c.fts5" "$src" 2>/dev/null
+}
+
+morgue_run() { # collection name -> run file
+  "$BQ/mg_bench" rel "$W/$1.morgue" "$C/$1/$1.queries.tsv" "$2" > "$W/$1.$2.run" 2> "$W/$1.$2.log"
+  tail -1 "$W/$1.$2.log" >&2
+}
+
+if [ "${1:-}" = "--sweep" ]; then
+  c=time
+  build_indexes $c
+  : > "$OUT/relevance-sweep-$c.jsonl"
+  for k1 in 0.5 0.8 1.0 1.2 1.5 2.0; do
+    for b in 0.3 0.5 0.6 0.75 0.9; do
+      MORGUE_BM25="$k1,$b" morgue_run $c "sweep-$k1-$b" 2>/dev/null
+      $PY "$here/eval.py" --json "$C/$c/$c.qrels" "$W/$c.sweep-$k1-$b.run" |
+        sed "s/^{/{\"k1\": $k1, \"b\": $b, /" >> "$OUT/relevance-sweep-$c.jsonl"
+    done
+  done
+  $PY "$here/report.py" sweep "$OUT/relevance-sweep-$c.jsonl" | tee "$OUT/relevance-sweep-$c.md"
+  exit 0
+fi
+
+[ $# -gt 0 ] || set -- time cisi med npl
+: > "$OUT/relevance.jsonl"
+for c in "$@"; do
+  echo "== $c" >&2
+  build_indexes "$c"
+  morgue_run "$c" morgue
+  "$BQ/xap_bench" rel "$W/$c.xapian" "$C/$c/$c.queries.tsv" xapian > "$W/$c.xapian.run"
+  "$BQ/fts5_bench" rel "$W/$c.fts5" "$C/$c/$c.queries.tsv" fts5 > "$W/$c.fts5.run"
+  for s in morgue xapian fts5; do
+    $PY "$here/eval.py" --json "$C/$c/$c.qrels" "$W/$c.$s.run" |
+      sed "s/^{/{\"collection\": \"$c\", \"system\": \"$s\", /" >> "$OUT/relevance.jsonl"
+  done
+  # How each query fared against the best peer, for the analysis.
+  $PY "$here/eval.py" --per-query "$C/$c/$c.qrels" "$W/$c.morgue.run" "$W/$c.fts5.run" \
+    > "$W/$c.morgue-vs-fts5.txt"
+done
+{
+  echo "MORGUE_BM25=${MORGUE_BM25:-(engine default)}  $(date -u +%FT%TZ)"
+  echo
+  $PY "$here/report.py" relevance "$OUT/relevance.jsonl"
+} | tee "$OUT/relevance.md"

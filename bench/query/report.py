@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Markdown tables from the benchmarks' JSON lines (bench/out/*.jsonl).
+
+  report.py relevance relevance.jsonl   per collection: MAP, P@10, nDCG@10, morgue/best peer
+  report.py sweep sweep.jsonl           k1 x b grid of MAP and nDCG@10
+  report.py search search.jsonl         p50/p99 per corpus, ratios to raw Xapian and FTS5
+  report.py daemon daemon.jsonl         QPS and p50/p95/p99 per corpus and clients
+"""
+import json
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def relevance(rows):
+    colls = list(dict.fromkeys(r["collection"] for r in rows))
+    print("| collection | system | MAP | P@10 | nDCG@10 |")
+    print("|---|---|--:|--:|--:|")
+    verdict = []
+    for c in colls:
+        rs = {r["system"]: r for r in rows if r["collection"] == c}
+        for s, r in rs.items():
+            print("| %s | %s | %.4f | %.4f | %.4f |" % (c, s, r["map"], r["p10"], r["ndcg10"]))
+        if "morgue" in rs:
+            peers = [r for s, r in rs.items() if s != "morgue"]
+            bm = max(p["map"] for p in peers)
+            bn = max(p["ndcg10"] for p in peers)
+            m = rs["morgue"]
+            verdict.append("| %s | %.4f / %.4f (%.3fx) | %.4f / %.4f (%.3fx) | %s |" % (
+                c, m["map"], bm, m["map"] / bm, m["ndcg10"], bn, m["ndcg10"] / bn,
+                "met" if m["map"] > bm and m["ndcg10"] > bn else "MISSED"))
+    print()
+    print("| collection | MAP morgue / best peer | nDCG@10 morgue / best peer | target (above both) |")
+    print("|---|--:|--:|---|")
+    print("\n".join(verdict))
+
+
+def sweep(rows):
+    k1s = sorted({r["k1"] for r in rows})
+    bs = sorted({r["b"] for r in rows})
+    get = {(r["k1"], r["b"]): r for r in rows}
+    for metric in ("map", "ndcg10"):
+        print("%s (rows k1, columns b)\n" % metric)
+        print("| k1 \\ b | " + " | ".join("%g" % b for b in bs) + " |")
+        print("|---|" + "--:|" * len(bs))
+        for k in k1s:
+            print("| %g | " % k + " | ".join("%.4f" % get[(k, b)][metric] if (k, b) in get else "-"
+                                             for b in bs) + " |")
+        print()
+    best = max(rows, key=lambda r: r["map"] + r["ndcg10"])
+    print("best MAP+nDCG@10: k1=%g b=%g (MAP %.4f, nDCG@10 %.4f)"
+          % (best["k1"], best["b"], best["map"], best["ndcg10"]))
+
+
+def search(rows):
+    corpora = list(dict.fromkeys(r["corpus"] for r in rows))
+    print("| corpus | system | p50 µs | p99 µs | mean µs | avg hits | p50 / raw Xapian | p50 / FTS5 | p99 / FTS5 |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|")
+    for c in corpora:
+        rs = {r["system"]: r for r in rows if r["corpus"] == c}
+        x = rs.get("xapian-raw")
+        f = rs.get("fts5")
+        for s, r in rs.items():
+            print("| %s | %s | %.1f | %.1f | %.1f | %.2f | %s | %s | %s |" % (
+                c, s, r["p50_us"], r["p99_us"], r["mean_us"], r["avg_hits"],
+                "%.2fx" % (r["p50_us"] / x["p50_us"]) if x else "-",
+                "%.2fx" % (r["p50_us"] / f["p50_us"]) if f else "-",
+                "%.2fx" % (r["p99_us"] / f["p99_us"]) if f else "-"))
+    print()
+    print("| corpus | morgue p50 / raw Xapian p50 (target ≤ 1.5x) | morgue+snippets p50 vs FTS5 p50 | morgue+snippets p99 vs FTS5 p99 |")
+    print("|---|---|---|---|")
+    for c in corpora:
+        rs = {r["system"]: r for r in rows if r["corpus"] == c}
+        m, ms, x, f = (rs.get(k) for k in ("morgue", "morgue+snippets", "xapian-raw", "fts5"))
+        if not (m and ms and x and f):
+            continue
+        r1 = m["p50_us"] / x["p50_us"]
+        print("| %s | %.2fx %s | %.1f vs %.1f µs %s | %.1f vs %.1f µs %s |" % (
+            c, r1, "met" if r1 <= 1.5 else "MISSED",
+            ms["p50_us"], f["p50_us"], "met" if ms["p50_us"] < f["p50_us"] else "MISSED",
+            ms["p99_us"], f["p99_us"], "met" if ms["p99_us"] < f["p99_us"] else "MISSED"))
+
+
+def daemon(rows):
+    corpora = [c for c in dict.fromkeys(r["corpus"] for r in rows) if c != "-"]
+    print("| corpus | system | clients | QPS | p50 µs | p95 µs | p99 µs | failed |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|")
+    for r in rows:
+        print("| %s | %s | %d | %.0f | %.1f | %.1f | %.1f | %d |" % (
+            r["corpus"], r["system"], r["clients"], r["qps"], r["p50_us"], r["p95_us"],
+            r["p99_us"], r["failed"]))
+    print()
+    print("| corpus | morgued p50 − in-process p50 (1 client; target ≤ 100 µs) | morgued QPS×4 / Sphinx (target ≥ 3x) | morgued QPS×4 / xapian-tcpsrv (target > 1x) |")
+    print("|---|---|---|---|")
+    for c in corpora:
+        g = {(r["system"], r["clients"]): r for r in rows if r["corpus"] == c}
+        md1, ip1 = g.get(("morgued+snippets", 1)), g.get(("in-process+snippets", 1))
+        md4, sp4, xt4 = (g.get((s, 4)) for s in ("morgued+snippets", "sphinx-searchd", "xapian-tcpsrv"))
+        cells = []
+        if md1 and ip1:
+            d = md1["p50_us"] - ip1["p50_us"]
+            cells.append("%.1f µs %s" % (d, "met" if d <= 100 else "MISSED"))
+        else:
+            cells.append("-")
+        for peer, need in ((sp4, 3.0), (xt4, 1.0)):
+            if md4 and peer and peer["qps"] > 0:
+                r = md4["qps"] / peer["qps"]
+                ok = r >= need if need > 1 else r > need
+                cells.append("%.2fx %s" % (r, "met" if ok else "MISSED"))
+            else:
+                cells.append("-")
+        print("| %s | %s |" % (c, " | ".join(cells)))
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in ("relevance", "sweep", "search", "daemon"):
+        sys.exit(__doc__)
+    globals()[sys.argv[1]](load(sys.argv[2]))
+
+
+if __name__ == "__main__":
+    main()

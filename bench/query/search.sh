@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench-search: in-process top-10 latency on AG News and Reuters-21578 over the
+# generated query set (genqueries.py, fixed seed): morgue with and without
+# snippets, raw libxapian on the same index (the floor), libxapian on its own
+# TermGenerator index, SQLite FTS5. One warm-up pass, then 3 passes of every
+# query once; the medians over passes of each pass's p50/p99 are reported.
+#   search.sh BUILD OUT [CORPUS...]     (default: ag_news reuters21578)
+# Results: OUT/search.jsonl, OUT/search.md. BQ_PASSES overrides 3.
+set -euo pipefail
+B=$1 OUT=$2; shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+C=${MORGUE_CORPORA:?set MORGUE_CORPORA}
+BQ=$B/bench/query
+W=$OUT/search
+P=${BQ_PASSES:-3}
+PY=/usr/bin/python3
+mkdir -p "$W"
+[ $# -gt 0 ] || set -- ag_news reuters21578
+
+: > "$OUT/search.jsonl"
+echo "start: $(date -u +%FT%TZ) uptime:$(uptime)" > "$OUT/search.env"
+for c in "$@"; do
+  src=$C/$c/$c.jsonl q=$OUT/queries-$c.txt
+  $PY "$here/genqueries.py" "$src" > "$q"
+  echo "== $c: queries md5 $(md5sum < "$q" | cut -c1-12), indexing" >&2
+  [ -e "$W/$c.morgue" ] && [ "${BQ_REINDEX:-0}" = 0 ] ||
+    nice "$B/morgue-index" --db "$W/$c.morgue" --rebuild --quiet "$src"
+  [ -e "$W/$c.xapian" ] && [ "${BQ_REINDEX:-0}" = 0 ] ||
+    nice "$BQ/xap_bench" index "$W/$c.xapian" "$src" 2>/dev/null
+  [ -e "$W/$c.fts5" ] && [ "${BQ_REINDEX:-0}" = 0 ] ||
+    nice "$BQ/fts5_bench" index "$W/$c.fts5" "$src" 2>/dev/null
+  echo "== $c: timing" >&2
+  {
+    "$BQ/mg_bench" lat "$W/$c.morgue" "$q" "$c" 0 "$P"
+    "$BQ/mg_bench" lat "$W/$c.morgue" "$q" "$c" 1 "$P"
+    "$BQ/xap_bench" lat "$W/$c.morgue" "$q" "$c" morgue "$P"
+    "$BQ/xap_bench" lat "$W/$c.xapian" "$q" "$c" own "$P"
+    "$BQ/fts5_bench" lat "$W/$c.fts5" "$q" "$c" "$P"
+  } | tee -a "$OUT/search.jsonl" >&2
+done
+echo "end: $(date -u +%FT%TZ) uptime:$(uptime)" >> "$OUT/search.env"
+{
+  cat "$OUT/search.env"
+  echo
+  $PY "$here/report.py" search "$OUT/search.jsonl"
+} | tee "$OUT/search.md"
