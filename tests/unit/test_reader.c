@@ -1,0 +1,1233 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Readers and JSON records: every input kind, every bad-record message,
+ * framing (CRLF, BOM, blank and over-long lines), LZ4 streams, text trees,
+ * stdin, and the whole of Reuters-21578 plain and LZ4-compressed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <lz4frame.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "reader.h"
+
+#define LINE_CAP ((size_t)MG_MAX_RAW + 64 * 1024)
+
+static char tmp[64];
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static const char *root_dir(void)
+{
+    const char *r = getenv("MORGUE_ROOT");
+    return r && *r ? r : ".";
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    assert_non_null(p);
+    sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void write_str(const char *path, const char *s)
+{
+    write_file(path, s, strlen(s));
+}
+
+static unsigned long long file_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return (unsigned long long)st.st_size;
+}
+
+static void run(const char *cmd)
+{
+    int rc = system(cmd);
+    if (rc != 0)
+        print_error("command failed (%d): %s\n", rc, cmd);
+    assert_int_equal(rc, 0);
+}
+
+/* Everything a reader produced, one line each: "R id", "W warning",
+ * "S message", and the fatal error (if any) at the end. */
+typedef struct outcome {
+    char **items;
+    size_t n, cap;
+    size_t records, skips, warnings;
+    int rc;            /* last mg_reader_next result: 0 (end) or negative */
+    char fatal[256];   /* err.msg when rc < 0 */
+    unsigned long long offset, total; /* from the last call */
+    bool offsets_monotonic;
+} outcome;
+
+static void push(outcome *o, const char *kind, const char *s)
+{
+    if (o->n == o->cap) {
+        o->cap = o->cap ? o->cap * 2 : 64;
+        o->items = realloc(o->items, o->cap * sizeof *o->items);
+        assert_non_null(o->items);
+    }
+    char *item = malloc(strlen(s) + 3);
+    assert_non_null(item);
+    sprintf(item, "%s %s", kind, s);
+    o->items[o->n++] = item;
+}
+
+static void outcome_free(outcome *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        free(o->items[i]);
+    free(o->items);
+    memset(o, 0, sizeof *o);
+}
+
+static void drain(mg_reader *rd, outcome *o, bool keep_items)
+{
+    mg_record rec;
+    mg_read_info info;
+    mg_err err;
+    unsigned long long last = 0;
+    int rc;
+
+    mg_record_init(&rec);
+    o->offsets_monotonic = true;
+    while ((rc = mg_reader_next(rd, &rec, &info, &err)) > 0) {
+        if (info.offset < last || (info.total && info.offset > info.total))
+            o->offsets_monotonic = false;
+        last = info.offset;
+        if (rc == MG_READ_RECORD) {
+            o->records++;
+            if (keep_items)
+                push(o, "R", rec.id);
+            if (info.warning[0]) {
+                o->warnings++;
+                if (keep_items)
+                    push(o, "W", info.warning);
+            }
+        } else {
+            assert_int_equal(rc, MG_READ_SKIP);
+            assert_string_not_equal(err.msg, "");
+            o->skips++;
+            if (keep_items)
+                push(o, "S", err.msg);
+        }
+    }
+    o->rc = rc;
+    if (rc < 0)
+        snprintf(o->fatal, sizeof o->fatal, "%s", err.msg);
+    else
+        assert_true(info.offset >= last);
+    o->offset = info.offset;
+    o->total = info.total;
+    mg_record_release(&rec);
+}
+
+static void read_path(const char *path, outcome *o)
+{
+    mg_err err;
+    mg_reader *rd = mg_reader_open(path, &err);
+    if (!rd)
+        print_error("open %s: %s\n", path, err.msg);
+    assert_non_null(rd);
+    drain(rd, o, true);
+    mg_reader_free(rd);
+}
+
+/* Compare an outcome with the expected lines, printing both on a mismatch. */
+static void expect_items(const outcome *o, const char *const *want, size_t nwant)
+{
+    bool same = o->n == nwant;
+    for (size_t i = 0; same && i < nwant; i++)
+        same = strcmp(o->items[i], want[i]) == 0;
+    if (!same) {
+        for (size_t i = 0; i < o->n || i < nwant; i++)
+            print_error("%2zu got  %s\n   want %s\n", i, i < o->n ? o->items[i] : "(none)",
+                        i < nwant ? want[i] : "(none)");
+    }
+    assert_true(same);
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, f);
+    assert_true(vasprintf(&s, f, ap) >= 0);
+    va_end(ap);
+    return s;
+}
+
+/* An independent FNV-1a 64, to check derived ids. */
+static uint64_t fnv1a64(const void *p, size_t n, uint64_t h)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    strcpy(tmp, "/tmp/morgue-reader-XXXXXX");
+    return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- mg_record_from_json ------------------------------------------------ */
+
+static int parse(const char *json, mg_record *rec, char *warning, mg_err *err)
+{
+    return mg_record_from_json(json, strlen(json), "f.jsonl:7", rec, warning, 256, err);
+}
+
+static void test_json_all_fields(void **state)
+{
+    (void)state;
+    mg_record rec;
+    mg_err err;
+    char warning[256];
+    mg_record_init(&rec);
+    const char *line =
+        "{\"id\":\" mw-1 \",\"title\":\"  Title \\u00e9 \",\"body\":\"\\n Body text\\n\\nmore \\n\","
+        "\"date\":\"Thu, 26 Feb 1987 15:01:01 +0100\",\"source\":\"Morgue Wire\","
+        "\"url\":\"https://x.example/a\",\"author\":[\"Ann Lee\",\"\",\" Bo Chu \"],"
+        "\"category\":[\"markets\",\"trade\"],\"topics\":[\"trade\",\"grain\",\"markets\",\" \"],"
+        "\"lang\":\"en\",\"extra\":{\"nested\":[1,2,{\"x\":null}]},\"places\":[\"usa\"],"
+        "\"text_type\":7}";
+    assert_int_equal(parse(line, &rec, warning, &err), 0);
+    assert_string_equal(rec.id, "mw-1");
+    assert_string_equal(rec.title, "Title \xC3\xA9");
+    assert_string_equal(rec.body, "Body text\n\nmore");
+    assert_string_equal(rec.date, "1987-02-26T14:01:01");
+    assert_string_equal(rec.source, "Morgue Wire");
+    assert_string_equal(rec.url, "https://x.example/a");
+    assert_string_equal(rec.author, "Ann Lee; Bo Chu");
+    assert_string_equal(rec.lang, "en");
+    assert_int_equal(rec.ncategories, 3);
+    assert_string_equal(rec.categories[0], "markets");
+    assert_string_equal(rec.categories[1], "trade");
+    assert_string_equal(rec.categories[2], "grain");
+    assert_string_equal(warning, "");
+    assert_int_equal(err.code, MG_OK);
+
+    /* A second parse into the same record releases the first (no leak). */
+    assert_int_equal(parse("{\"title\":\"Only\"}", &rec, warning, &err), 0);
+    assert_string_equal(rec.title, "Only");
+    assert_string_equal(rec.body, "");
+    assert_string_equal(rec.date, "");
+    assert_string_equal(rec.source, "");
+    assert_string_equal(rec.url, "");
+    assert_string_equal(rec.author, "");
+    assert_string_equal(rec.lang, "");
+    assert_int_equal(rec.ncategories, 0);
+    mg_record_release(&rec);
+}
+
+static void test_json_null_is_absent_and_string_forms(void **state)
+{
+    (void)state;
+    mg_record rec;
+    mg_err err;
+    char warning[256];
+    mg_record_init(&rec);
+    assert_int_equal(parse("{\"id\":null,\"title\":null,\"body\":\"B\",\"date\":null,"
+                           "\"source\":null,\"url\":null,\"author\":\"Solo Writer\","
+                           "\"category\":\"world\",\"topics\":null,\"lang\":null}",
+                           &rec, warning, &err),
+                     0);
+    assert_string_equal(rec.title, "");
+    assert_string_equal(rec.body, "B");
+    assert_string_equal(rec.author, "Solo Writer");
+    assert_int_equal(rec.ncategories, 1);
+    assert_string_equal(rec.categories[0], "world");
+    assert_true(strncmp(rec.id, "sha-", 4) == 0);
+    /* An empty date, id or topics list is as good as none. */
+    assert_int_equal(parse("{\"id\":\"  \",\"title\":\"T\",\"date\":\"\",\"topics\":[]}", &rec,
+                           warning, &err),
+                     0);
+    assert_string_equal(rec.date, "");
+    assert_true(strncmp(rec.id, "sha-", 4) == 0);
+    assert_int_equal(rec.ncategories, 0);
+    /* The same key twice: the last one wins (jansson's rule). */
+    assert_int_equal(parse("{\"title\":\"first\",\"title\":\"second\"}", &rec, warning, &err), 0);
+    assert_string_equal(rec.title, "second");
+    mg_record_release(&rec);
+}
+
+static void test_json_derived_ids(void **state)
+{
+    (void)state;
+    mg_record rec;
+    mg_err err;
+    char warning[256], want[32], first[32];
+    const uint64_t basis = 0xcbf29ce484222325ULL;
+    mg_record_init(&rec);
+
+    /* the FNV-1a test vector, so the oracle itself is right */
+    assert_true(fnv1a64("a", 1, basis) == 0xaf63dc4c8601ec8cULL);
+
+    assert_int_equal(parse("{\"title\":\"T\",\"url\":\" https://example.org/derived \"}", &rec,
+                           warning, &err),
+                     0);
+    snprintf(want, sizeof want, "url-%016llx",
+             (unsigned long long)fnv1a64("https://example.org/derived", 27, basis));
+    assert_string_equal(rec.id, want);
+    /* the url decides, not the text */
+    assert_int_equal(
+        parse("{\"title\":\"Other\",\"body\":\"x\",\"url\":\"https://example.org/derived\"}", &rec,
+              warning, &err),
+        0);
+    assert_string_equal(rec.id, want);
+
+    /* from the content: title, a NUL, body */
+    assert_int_equal(parse("{\"title\":\"ab\",\"body\":\"c\"}", &rec, warning, &err), 0);
+    snprintf(want, sizeof want, "sha-%016llx",
+             (unsigned long long)fnv1a64("c", 1, fnv1a64("ab", 3, basis)));
+    assert_string_equal(rec.id, want);
+    snprintf(first, sizeof first, "%s", rec.id);
+    assert_int_equal(parse("{\"body\":\"c\",\"title\":\" ab\",\"date\":\"1987\"}", &rec, warning,
+                           &err),
+                     0);
+    assert_string_equal(rec.id, first); /* stable: same text, same id */
+    assert_int_equal(parse("{\"title\":\"a\",\"body\":\"bc\"}", &rec, warning, &err), 0);
+    assert_string_not_equal(rec.id, first);
+    assert_int_equal(parse("{\"title\":\"ab\",\"body\":\"C\"}", &rec, warning, &err), 0);
+    assert_string_not_equal(rec.id, first);
+    mg_record_release(&rec);
+}
+
+static void expect_bad(const char *json, const char *want)
+{
+    mg_record rec;
+    mg_err err;
+    char warning[256];
+    mg_record_init(&rec);
+    int rc = parse(json, &rec, warning, &err);
+    if (rc == 0 || strcmp(err.msg, want) != 0)
+        print_error("input %.80s\n  got  %s\n  want %s\n", json, rc == 0 ? "(accepted)" : err.msg,
+                    want);
+    assert_int_equal(rc, -MG_EFORMAT);
+    assert_int_equal(err.code, MG_EFORMAT);
+    assert_string_equal(err.msg, want);
+    /* a failed parse leaves the record released */
+    assert_null(rec.id);
+    assert_null(rec.title);
+    assert_null(rec.categories);
+    mg_record_release(&rec);
+}
+
+static void test_json_bad_records(void **state)
+{
+    (void)state;
+    expect_bad("{\"title\":\"x\"", "f.jsonl:7: malformed JSON: '}' expected near end of file "
+                                   "(column 12)");
+    expect_bad("{\"title\":\"x\"} trailing", "f.jsonl:7: malformed JSON: end of file expected "
+                                              "near 'trailing' (column 22)");
+    expect_bad("{\"title\":\"x\\q\"}", "f.jsonl:7: malformed JSON: invalid escape near "
+                                       "'\"x\\q' (column 13)");
+    expect_bad("[1,2]", "f.jsonl:7: not a JSON object");
+    expect_bad("42", "f.jsonl:7: not a JSON object");
+    expect_bad("\"a string\"", "f.jsonl:7: not a JSON object");
+    expect_bad("null", "f.jsonl:7: not a JSON object");
+    expect_bad("{}", "f.jsonl:7: neither title nor body");
+    expect_bad("{\"title\":\"\",\"body\":\" \\t\\n \",\"source\":\"S\"}",
+               "f.jsonl:7: neither title nor body");
+    expect_bad("{\"title\":\"x\",\"date\":\"1987-13-01\"}", "f.jsonl:7: bad date \"1987-13-01\"");
+    expect_bad("{\"title\":\"x\",\"date\":\"yesterday\"}", "f.jsonl:7: bad date \"yesterday\"");
+    expect_bad("{\"title\":\"x\",\"date\":\"0123456789012345678901234567890123456789012345678901"
+               "234567890123456789\"}",
+               "f.jsonl:7: bad date \"0123456789012345678901234567890123456789012345678901234567"
+               "890123...\"");
+    expect_bad("{\"title\":5,\"body\":\"x\"}", "f.jsonl:7: field \"title\" must be a string");
+    expect_bad("{\"title\":\"x\",\"body\":true}", "f.jsonl:7: field \"body\" must be a string");
+    expect_bad("{\"title\":\"x\",\"id\":17}", "f.jsonl:7: field \"id\" must be a string");
+    expect_bad("{\"title\":\"x\",\"date\":19870226}", "f.jsonl:7: field \"date\" must be a string");
+    expect_bad("{\"title\":\"x\",\"source\":[]}", "f.jsonl:7: field \"source\" must be a string");
+    expect_bad("{\"title\":\"x\",\"url\":{}}", "f.jsonl:7: field \"url\" must be a string");
+    expect_bad("{\"title\":\"x\",\"lang\":1.5}", "f.jsonl:7: field \"lang\" must be a string");
+    expect_bad("{\"title\":\"x\",\"author\":{}}",
+               "f.jsonl:7: field \"author\" must be a string or an array of strings");
+    expect_bad("{\"title\":\"x\",\"author\":[\"a\",2]}",
+               "f.jsonl:7: field \"author\" must be a string or an array of strings");
+    expect_bad("{\"title\":\"x\",\"category\":[\"a\",null]}",
+               "f.jsonl:7: field \"category\" must be a string or an array of strings");
+    expect_bad("{\"title\":\"x\",\"topics\":3}",
+               "f.jsonl:7: field \"topics\" must be a string or an array of strings");
+}
+
+/* {"KEY":"<n times c>"<extra>} */
+static char *json_with(const char *key, size_t n, const char *extra)
+{
+    size_t klen = strlen(key), elen = strlen(extra);
+    char *s = malloc(n + klen + elen + 16);
+    assert_non_null(s);
+    size_t o = (size_t)sprintf(s, "{\"%s\":\"", key);
+    memset(s + o, 'x', n);
+    o += n;
+    sprintf(s + o, "\"%s}", extra);
+    return s;
+}
+
+static void expect_len(const char *key, size_t n, const char *extra, const char *want)
+{
+    char *json = json_with(key, n, extra);
+    if (want) {
+        expect_bad(json, want);
+    } else {
+        mg_record rec;
+        mg_err err;
+        char warning[256];
+        mg_record_init(&rec);
+        assert_int_equal(parse(json, &rec, warning, &err), 0);
+        mg_record_release(&rec);
+    }
+    free(json);
+}
+
+/* A field of exactly cap bytes passes; one byte more is a bad record. */
+static void expect_cap(const char *key, size_t cap, const char *extra)
+{
+    char want[128];
+    expect_len(key, cap, extra, NULL);
+    snprintf(want, sizeof want, "f.jsonl:7: field \"%s\" too long (%zu bytes, cap %zu)", key,
+             cap + 1, cap);
+    expect_len(key, cap + 1, extra, want);
+}
+
+static void test_json_caps(void **state)
+{
+    (void)state;
+    expect_cap("title", MG_MAX_TITLE, "");
+    expect_cap("body", MG_MAX_BODY, "");
+    expect_cap("id", MG_MAX_ID, ",\"title\":\"t\"");
+    expect_cap("source", MG_MAX_FIELD, ",\"title\":\"t\"");
+    expect_cap("url", MG_MAX_FIELD, ",\"title\":\"t\"");
+    char want[128]; /* a date is checked for length before it is parsed */
+    snprintf(want, sizeof want, "f.jsonl:7: field \"date\" too long (%d bytes, cap %d)",
+             MG_MAX_FIELD + 1, MG_MAX_FIELD);
+    expect_len("date", MG_MAX_FIELD + 1, ",\"title\":\"t\"", want);
+    expect_cap("lang", MG_MAX_FIELD, ",\"title\":\"t\"");
+    expect_cap("author", MG_MAX_FIELD, ",\"title\":\"t\"");
+    expect_cap("category", MG_MAX_FIELD, ",\"title\":\"t\"");
+    expect_cap("topics", MG_MAX_FIELD, ",\"title\":\"t\"");
+    /* two 3000-byte author names joined with "; " */
+    char *names = malloc(3001);
+    assert_non_null(names);
+    memset(names, 'a', 3000);
+    names[3000] = '\0';
+    char *authors = fmt("{\"title\":\"t\",\"author\":[\"%s\",\"%s\"]}", names, names);
+    expect_bad(authors, "f.jsonl:7: field \"author\" too long (6002 bytes, cap 4096)");
+    free(authors);
+    free(names);
+}
+
+static void test_json_category_count_cap(void **state)
+{
+    (void)state;
+    mg_record rec;
+    mg_err err;
+    char warning[256];
+    mg_record_init(&rec);
+    /* MG_MAX_CATS distinct names pass; one more is a bad record. Repeats
+     * across category and topics do not count twice. */
+    size_t cap = 16 * (MG_MAX_CATS + 2) + 64;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    size_t o = (size_t)sprintf(s, "{\"title\":\"t\",\"category\":\"c0\",\"topics\":[");
+    for (int i = 0; i < MG_MAX_CATS; i++)
+        o += (size_t)sprintf(s + o, "%s\"c%d\"", i ? "," : "", i);
+    sprintf(s + o, "]}");
+    assert_int_equal(parse(s, &rec, warning, &err), 0);
+    assert_int_equal(rec.ncategories, MG_MAX_CATS);
+    sprintf(s + o, ",\"c%d\"]}", MG_MAX_CATS);
+    char want[64];
+    snprintf(want, sizeof want, "f.jsonl:7: too many categories (cap %d)", MG_MAX_CATS);
+    expect_bad(s, want);
+    free(s);
+    mg_record_release(&rec);
+}
+
+static void test_json_nul_stripped(void **state)
+{
+    (void)state;
+    mg_record rec;
+    mg_err err;
+    char warning[256];
+    mg_record_init(&rec);
+    assert_int_equal(parse("{\"title\":\"NUL\\u0000 inside\",\"body\":\"a\\u0000b\\u0000\","
+                           "\"topics\":[\"\\u0000\"]}",
+                           &rec, warning, &err),
+                     0);
+    assert_string_equal(rec.title, "NUL inside");
+    assert_string_equal(rec.body, "ab");
+    assert_int_equal(rec.ncategories, 0); /* a name that was only a NUL is empty */
+    assert_string_equal(warning, "f.jsonl:7: NUL characters removed (4)");
+    /* only NULs in the text is no text at all */
+    expect_bad("{\"title\":\"\\u0000\",\"body\":\" \\u0000 \"}", "f.jsonl:7: neither title nor body");
+    mg_record_release(&rec);
+}
+
+static void test_json_invalid_utf8_repaired(void **state)
+{
+    (void)state;
+    mg_record rec;
+    mg_err err;
+    char warning[256];
+    mg_record_init(&rec);
+    assert_int_equal(parse("{\"title\":\"Caf\xE9\",\"body\":\"\xFF\xFE ok\"}", &rec, warning, &err), 0);
+    assert_string_equal(rec.title, "Caf\xEF\xBF\xBD");
+    assert_string_equal(rec.body, "\xEF\xBF\xBD\xEF\xBF\xBD ok");
+    assert_string_equal(warning, "f.jsonl:7: invalid UTF-8 repaired (3 bytes)");
+    /* both warnings at once */
+    assert_int_equal(parse("{\"title\":\"\xC0 x\\u0000\"}", &rec, warning, &err), 0);
+    assert_string_equal(warning,
+                        "f.jsonl:7: invalid UTF-8 repaired (1 bytes); NUL characters removed (1)");
+    /* a bad record with bad bytes still gets its own reason */
+    expect_bad("{\"title\":\"\xE9\",\"date\":\"bad\"}", "f.jsonl:7: bad date \"bad\"");
+    mg_record_release(&rec);
+}
+
+/* ---- JSON Lines framing -------------------------------------------------- */
+
+static void test_fixture_bad_records(void **state)
+{
+    (void)state;
+    outcome o = {0};
+    char *f = path_in(root_dir(), "tests/fixtures/bad-records.jsonl");
+    read_path(f, &o);
+    char *w[] = {
+        fmt("R bad-0001"),
+        fmt("S %s:2: malformed JSON: '}' expected near end of file (column 51)", f),
+        fmt("S %s:3: not a JSON object", f),
+        fmt("S %s:4: neither title nor body", f),
+        fmt("S %s:5: bad date \"1987-02-30\"", f),
+        fmt("S %s:6: field \"title\" too long (5000 bytes, cap 4096)", f),
+        fmt("S %s:7: field \"title\" must be a string", f),
+        fmt("R bad-0008"),
+        fmt("W %s:8: invalid UTF-8 repaired (2 bytes)", f),
+        fmt("R bad-0001"),
+        fmt("R url-%016llx", (unsigned long long)fnv1a64("https://example.org/derived", 27,
+                                                         0xcbf29ce484222325ULL)),
+        fmt("R bad-0012"),
+        fmt("S %s:13: field \"author\" must be a string or an array of strings", f),
+        fmt("R bad-0014"),
+        fmt("W %s:14: NUL characters removed (1)", f),
+        fmt("S %s:15: not a JSON object", f),
+        fmt("R bad-0016"),
+    };
+    size_t nw = sizeof w / sizeof w[0];
+    expect_items(&o, (const char *const *)w, nw);
+    assert_int_equal(o.rc, MG_READ_END);
+    assert_int_equal(o.records, 7);
+    assert_int_equal(o.skips, 8);
+    assert_int_equal(o.total, file_size(f));
+    assert_int_equal(o.offset, o.total);
+    for (size_t i = 0; i < nw; i++)
+        free(w[i]);
+    free(f);
+    outcome_free(&o);
+}
+
+static void test_jsonl_framing(void **state)
+{
+    (void)state;
+    char *f = path_in(tmp, "framing.jsonl");
+    /* BOM, CRLF, a blank line, a white-space line, a last line without \n */
+    write_str(f, "\xEF\xBB\xBF{\"id\":\"one\",\"title\":\"1\"}\r\n"
+                 "\n"
+                 "  \t\r\n"
+                 "{\"id\":\"four\",\"title\":\"4\"}\n"
+                 "\xEF\xBB\xBF{\"id\":\"five\",\"title\":\"5\"}\n"
+                 "{\"id\":\"six\",\"title\":\"6\"}");
+    mg_err err;
+    mg_read_info info;
+    mg_record rec;
+    mg_record_init(&rec);
+    mg_reader *rd = mg_reader_open(f, &err);
+    assert_non_null(rd);
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_RECORD);
+    assert_string_equal(rec.id, "one");
+    assert_int_equal(info.line, 1);
+    assert_string_equal(info.file, f);
+    assert_string_equal(info.warning, "");
+    assert_int_equal(info.total, file_size(f));
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_RECORD);
+    assert_string_equal(rec.id, "four");
+    assert_int_equal(info.line, 4);
+    /* a BOM is only skipped at the start of the file */
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_SKIP);
+    assert_int_equal(info.line, 5);
+    assert_true(strstr(err.msg, ":5: malformed JSON: ") != NULL);
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_RECORD);
+    assert_string_equal(rec.id, "six");
+    assert_int_equal(info.line, 6);
+    assert_int_equal(info.offset, file_size(f));
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_END);
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_END); /* and stays there */
+    mg_reader_free(rd);
+    mg_record_release(&rec);
+
+    /* an empty file and a file of blank lines: no records, no errors */
+    outcome o = {0};
+    write_str(f, "");
+    read_path(f, &o);
+    assert_int_equal(o.n, 0);
+    assert_int_equal(o.rc, MG_READ_END);
+    outcome_free(&o);
+    write_str(f, "\n\r\n   \n");
+    read_path(f, &o);
+    assert_int_equal(o.n, 0);
+    outcome_free(&o);
+    free(f);
+}
+
+static void test_jsonl_long_lines(void **state)
+{
+    (void)state;
+    char *f = path_in(tmp, "long.jsonl");
+    FILE *fp = fopen(f, "wb");
+    assert_non_null(fp);
+    char *filler = malloc(LINE_CAP + 64);
+    assert_non_null(filler);
+    memset(filler, 'x', LINE_CAP + 64);
+    fputs("{\"id\":\"a\",\"title\":\"A\"}\n", fp);
+    fwrite(filler, 1, LINE_CAP + 1, fp); /* line 2: one byte over */
+    fputs("\n{\"id\":\"c\",\"title\":\"C\"}\n", fp);
+    /* line 4: exactly the cap, so it is parsed (and its body is too big) */
+    const char *head = "{\"id\":\"d\",\"body\":\"";
+    fputs(head, fp);
+    fwrite(filler, 1, LINE_CAP - strlen(head) - 2, fp);
+    fputs("\"}\n", fp);
+    fputs("{\"id\":\"e\",\"title\":\"E\"}\n", fp);
+    fwrite(filler, 1, LINE_CAP + 10, fp); /* line 6: too long, and no newline */
+    assert_int_equal(fclose(fp), 0);
+    free(filler);
+
+    outcome o = {0};
+    read_path(f, &o);
+    const char *w[] = {
+        "R a",
+        NULL,
+        "R c",
+        NULL,
+        "R e",
+        NULL,
+    };
+    char *s2 = fmt("S %s:2: record too long (%zu bytes, cap %zu)", f, LINE_CAP + 1, LINE_CAP);
+    char *s4 = fmt("S %s:4: field \"body\" too long (%zu bytes, cap %u)", f,
+                   LINE_CAP - strlen(head) - 2, MG_MAX_BODY);
+    char *s6 = fmt("S %s:6: record too long (%zu bytes, cap %zu)", f, LINE_CAP + 10, LINE_CAP);
+    const char *want[] = {w[0], s2, w[2], s4, w[4], s6};
+    expect_items(&o, want, 6);
+    assert_int_equal(o.rc, MG_READ_END);
+    assert_int_equal(o.offset, file_size(f));
+    free(s2);
+    free(s4);
+    free(s6);
+    outcome_free(&o);
+    unlink(f);
+    free(f);
+}
+
+/* ---- LZ4 ------------------------------------------------------------------ */
+
+/* A JSON Lines file of n records, big enough to span many LZ4 blocks. */
+static void write_many(const char *path, int n)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    for (int i = 0; i < n; i++)
+        fprintf(fp,
+                "{\"id\":\"doc-%05d\",\"title\":\"Story number %d\",\"body\":\"Body %d of a "
+                "story about %d things, with Müller and café; ref %08x%08x.\","
+                "\"date\":\"1987-03-%02d\"}\n",
+                i, i, i * 7919 % 10007, i, (unsigned)rand(), (unsigned)rand(), i % 28 + 1);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void assert_same_records(const outcome *a, const outcome *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++)
+        assert_string_equal(a->items[i], b->items[i]);
+}
+
+static void test_lz4_cli_stream(void **state)
+{
+    (void)state;
+    char *plain = path_in(tmp, "many.jsonl");
+    char *packed = path_in(tmp, "many.data"); /* no .lz4: found by its magic */
+    char *twice = path_in(tmp, "twice.jsonl.lz4");
+    write_many(plain, 6000);
+    char *cmd = fmt("lz4 -q -f -B4 '%s' '%s' && cat '%s' '%s' > '%s'", plain, packed, packed,
+                    packed, twice);
+    run(cmd);
+    free(cmd);
+
+    outcome a = {0}, b = {0}, c = {0};
+    read_path(plain, &a);
+    read_path(packed, &b);
+    assert_int_equal(a.records, 6000);
+    assert_int_equal(a.skips, 0);
+    assert_same_records(&a, &b);
+    assert_int_equal(b.rc, MG_READ_END);
+    assert_int_equal(b.total, file_size(packed));
+    assert_int_equal(b.offset, b.total); /* progress counts compressed bytes */
+    assert_true(b.total < a.total);
+    assert_true(b.offsets_monotonic);
+
+    read_path(twice, &c); /* two frames back to back */
+    assert_int_equal(c.records, 12000);
+    assert_string_equal(c.items[6000], "R doc-00000");
+    outcome_free(&a);
+    outcome_free(&b);
+    outcome_free(&c);
+    free(plain);
+    free(packed);
+    free(twice);
+}
+
+static void test_lz4_library_frame(void **state)
+{
+    (void)state;
+    const char *text = "{\"id\":\"x1\",\"title\":\"From LZ4F_compressFrame\"}\n"
+                       "{\"id\":\"x2\",\"body\":\"second\"}";
+    size_t cap = LZ4F_compressFrameBound(strlen(text), NULL);
+    void *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t n = LZ4F_compressFrame(buf, cap, text, strlen(text), NULL);
+    assert_false(LZ4F_isError(n));
+    char *f = path_in(tmp, "lib.jsonl.lz4");
+    write_file(f, buf, n);
+    outcome o = {0};
+    read_path(f, &o);
+    const char *want[] = {"R x1", "R x2"};
+    expect_items(&o, want, 2);
+    outcome_free(&o);
+    free(buf);
+    free(f);
+}
+
+static void test_lz4_corrupt(void **state)
+{
+    (void)state;
+    char *plain = path_in(tmp, "c.jsonl");
+    char *packed = path_in(tmp, "c.jsonl.lz4");
+    char *cut = path_in(tmp, "cut.jsonl.lz4");
+    char *bad = path_in(tmp, "badhdr.jsonl.lz4");
+    write_many(plain, 6000);
+    /* -BX: block checksums, so a flipped byte is caught in its own block */
+    char *cmd = fmt("lz4 -q -f -B4 -BX '%s' '%s'", plain, packed);
+    run(cmd);
+    free(cmd);
+    unsigned long long size = file_size(packed);
+    assert_true(size > 4 * 65536);
+
+    /* a flipped byte mid-stream: fatal, with the name and an offset */
+    FILE *fp = fopen(packed, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, (long)(size / 2), SEEK_SET), 0);
+    int ch = fgetc(fp);
+    assert_int_equal(fseek(fp, (long)(size / 2), SEEK_SET), 0);
+    fputc(ch ^ 0x55, fp);
+    assert_int_equal(fclose(fp), 0);
+    outcome o = {0};
+    read_path(packed, &o);
+    assert_int_equal(o.rc, -MG_ECORRUPT);
+    char *prefix = fmt("%s: corrupt LZ4 frame near byte ", packed);
+    if (strncmp(o.fatal, prefix, strlen(prefix)) != 0)
+        print_error("got %s\n", o.fatal);
+    assert_true(strncmp(o.fatal, prefix, strlen(prefix)) == 0);
+    unsigned long long at = strtoull(o.fatal + strlen(prefix), NULL, 10);
+    assert_true(at <= size / 2 && at + 4 * 65536 > size / 2);
+    assert_true(o.records > 0 && o.records < 6000);
+    assert_int_equal(o.skips, 0); /* no garbage got through as records */
+    free(prefix);
+    outcome_free(&o);
+
+    /* cut short: the frame never ends */
+    run((cmd = fmt("lz4 -q -f -B4 '%s' '%s' && head -c %llu '%s' > '%s'", plain, packed,
+                   size / 3, packed, cut)));
+    free(cmd);
+    read_path(cut, &o);
+    assert_int_equal(o.rc, -MG_ECORRUPT);
+    char *want = fmt("%s: truncated LZ4 frame (input ends at byte %llu)", cut, size / 3);
+    assert_string_equal(o.fatal, want);
+    free(want);
+    outcome_free(&o);
+
+    /* a bad frame header: the open fails */
+    write_file(bad, "\x04\x22\x4d\x18\xff\xff\xff\xff\xff\xff\xff", 11);
+    mg_err err;
+    assert_null(mg_reader_open(bad, &err));
+    assert_int_equal(err.code, MG_EFORMAT);
+    want = fmt("%s: bad LZ4 frame header: ", bad);
+    assert_true(strncmp(err.msg, want, strlen(want)) == 0);
+    free(want);
+    free(plain);
+    free(packed);
+    free(cut);
+    free(bad);
+}
+
+/* ---- stdin ---------------------------------------------------------------- */
+
+/* Run a reader on "-" with stdin fed from fd; restores stdin after. */
+static void read_stdin_from(int fd, outcome *o)
+{
+    int saved = dup(STDIN_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(fd, STDIN_FILENO) >= 0);
+    close(fd);
+    read_path("-", o);
+    assert_true(dup2(saved, STDIN_FILENO) >= 0);
+    close(saved);
+}
+
+static void test_stdin_pipe(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* a slow writer: a few bytes per write, so reads come back short */
+        const char *text = "{\"id\":\"p1\",\"title\":\"one\"}\n\n{\"id\":\"p2\",\"title\":\"two\"}\r\n"
+                           "{\"id\":\"p3\",\"title\":\"three\"}";
+        close(p[0]);
+        for (size_t i = 0; text[i]; i += 3) {
+            size_t n = strlen(text + i) < 3 ? strlen(text + i) : 3;
+            if (write(p[1], text + i, n) != (ssize_t)n)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    close(p[1]);
+    outcome o = {0};
+    read_stdin_from(p[0], &o);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    const char *want[] = {"R p1", "R p2", "R p3"};
+    expect_items(&o, want, 3);
+    assert_int_equal(o.total, 0); /* unknown for stdin */
+    outcome_free(&o);
+
+    /* messages name stdin */
+    char *f = path_in(tmp, "stdin-bad.jsonl");
+    write_str(f, "{\"title\":5}\n");
+    read_stdin_from(open(f, O_RDONLY), &o);
+    const char *want2[] = {"S <stdin>:1: field \"title\" must be a string"};
+    expect_items(&o, want2, 1);
+    outcome_free(&o);
+    free(f);
+}
+
+static void test_stdin_lz4(void **state)
+{
+    (void)state;
+    char *plain = path_in(tmp, "s.jsonl");
+    char *packed = path_in(tmp, "s.jsonl.lz4");
+    write_many(plain, 3000);
+    char *cmd = fmt("lz4 -q -f '%s' '%s'", plain, packed);
+    run(cmd);
+    free(cmd);
+    outcome a = {0}, b = {0};
+    read_path(plain, &a);
+    int fd = open(packed, O_RDONLY);
+    assert_true(fd >= 0);
+    read_stdin_from(fd, &b);
+    assert_int_equal(b.records, 3000);
+    assert_same_records(&a, &b);
+    outcome_free(&a);
+    outcome_free(&b);
+    free(plain);
+    free(packed);
+}
+
+/* ---- text trees --------------------------------------------------------- */
+
+static void test_tree(void **state)
+{
+    (void)state;
+    char *root = path_in(tmp, "tree");
+    char *cmd = fmt("mkdir -p '%s/a' '%s/c' '%s/d' '%s/e/f'", root, root, root, root);
+    run(cmd);
+    free(cmd);
+    struct {
+        const char *name, *text;
+    } files[] = {
+        {"b.txt", "Title B\nBody B\n"},
+        {"a.txt", "Title A\n\n  Body A  \n\n"},
+        {"a/z.txt", "\xEF\xBB\xBF  Title Z \r\n\r\n  Body line 1\r\nline 2  \r\n"},
+        {"a/empty.txt", "   \n  \n"},
+        {"a/headline.txt", "Only a headline"},
+        {"bad-utf8.txt", "Caf\xE9\nbody"},
+        {"c/feed.jsonl", "{\"id\":\"j1\",\"title\":\"J1\"}\n{\"id\":\"j2\",\"title\":5}\n"},
+        {"c/notes.md", "ignored"},
+        {"c/data.json", "{\"id\":\"ignored\",\"title\":\"x\"}\n"},
+        {"c/README", "ignored"},
+        {"e/f/deep.txt", "Deep\nin the tree"},
+    };
+    unsigned long long total = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *p = path_in(root, files[i].name);
+        write_str(p, files[i].text);
+        if (strstr(p, ".txt") || strstr(p, ".jsonl"))
+            total += strlen(files[i].text);
+        free(p);
+    }
+    /* an LZ4 feed, a link back to the root (a loop), a link to a file */
+    const char *lz = "{\"id\":\"z1\",\"title\":\"Z1\"}\n";
+    size_t cap = LZ4F_compressFrameBound(strlen(lz), NULL);
+    void *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t n = LZ4F_compressFrame(buf, cap, lz, strlen(lz), NULL);
+    assert_false(LZ4F_isError(n));
+    char *p = path_in(root, "c/feed2.jsonl.lz4");
+    write_file(p, buf, n);
+    total += n;
+    free(p);
+    free(buf);
+    p = path_in(root, "c/loop");
+    assert_int_equal(symlink("..", p), 0);
+    free(p);
+    p = path_in(root, "e/f/up");
+    assert_int_equal(symlink("../..", p), 0);
+    free(p);
+    p = path_in(root, "d/link.txt");
+    assert_int_equal(symlink("../b.txt", p), 0);
+    total += strlen("Title B\nBody B\n");
+    free(p);
+    p = path_in(root, "d/dangling.txt");
+    assert_int_equal(symlink("../nowhere.txt", p), 0);
+    free(p);
+
+    outcome o = {0};
+    read_path(root, &o);
+    char *w[] = {
+        fmt("R a.txt"),
+        fmt("S %s/a/empty.txt: neither title nor body", root),
+        fmt("R a/headline.txt"),
+        fmt("R a/z.txt"),
+        fmt("R b.txt"),
+        fmt("R bad-utf8.txt"),
+        fmt("W %s/bad-utf8.txt: invalid UTF-8 repaired (1 bytes)", root),
+        fmt("R j1"),
+        fmt("S %s/c/feed.jsonl:2: field \"title\" must be a string", root),
+        fmt("R z1"),
+        fmt("R d/link.txt"),
+        fmt("R e/f/deep.txt"),
+    };
+    size_t nw = sizeof w / sizeof w[0];
+    expect_items(&o, (const char *const *)w, nw);
+    assert_int_equal(o.total, total);
+    assert_int_equal(o.offset, total);
+    assert_true(o.offsets_monotonic);
+    for (size_t i = 0; i < nw; i++)
+        free(w[i]);
+    outcome_free(&o);
+
+    /* the fields of text records */
+    mg_err err;
+    mg_read_info info;
+    mg_record rec;
+    mg_record_init(&rec);
+    mg_reader *rd = mg_reader_open(root, &err);
+    assert_non_null(rd);
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_RECORD);
+    assert_string_equal(rec.title, "Title A");
+    assert_string_equal(rec.body, "Body A");
+    assert_int_equal(info.line, 0);
+    char *want = path_in(root, "a.txt");
+    assert_string_equal(info.file, want);
+    free(want);
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_SKIP);
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_RECORD);
+    assert_string_equal(rec.title, "Only a headline");
+    assert_string_equal(rec.body, "");
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_RECORD);
+    assert_string_equal(rec.title, "Title Z"); /* BOM and CR gone */
+    assert_string_equal(rec.body, "Body line 1\r\nline 2");
+    assert_string_equal(rec.date, "");
+    assert_string_equal(rec.source, "");
+    assert_int_equal(rec.ncategories, 0);
+    mg_reader_free(rd);
+    mg_record_release(&rec);
+    free(root);
+}
+
+static void test_text_caps(void **state)
+{
+    (void)state;
+    char *dir = path_in(tmp, "caps");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    char *big = path_in(dir, "big.txt");
+    char *title = path_in(dir, "title.txt");
+    char *data = malloc(MG_MAX_BODY + 2);
+    assert_non_null(data);
+    memset(data, 'w', MG_MAX_BODY + 1);
+    data[5] = '\n';
+    write_file(big, data, MG_MAX_BODY + 1);
+    memset(data, 'T', MG_MAX_TITLE + 1);
+    memcpy(data + MG_MAX_TITLE + 1, "\nbody", 5);
+    write_file(title, data, MG_MAX_TITLE + 6);
+    free(data);
+    outcome o = {0};
+    read_path(dir, &o);
+    char *w[] = {
+        fmt("S %s: file too large (%u bytes, cap %u)", big, MG_MAX_BODY + 1, MG_MAX_BODY),
+        fmt("S %s: field \"title\" too long (%d bytes, cap %d)", title, MG_MAX_TITLE + 1,
+            MG_MAX_TITLE),
+    };
+    expect_items(&o, (const char *const *)w, 2);
+    free(w[0]);
+    free(w[1]);
+    outcome_free(&o);
+    unlink(big);
+    free(big);
+    free(title);
+    free(dir);
+}
+
+/* ---- the bundled corpus ------------------------------------------------- */
+
+static void test_seed_dir(void **state)
+{
+    (void)state;
+    char *dir = path_in(root_dir(), "corpus/seed");
+    mg_err err;
+    mg_read_info info;
+    mg_record rec;
+    mg_record_init(&rec);
+    mg_reader *rd = mg_reader_open(dir, &err);
+    assert_non_null(rd);
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_RECORD);
+    assert_string_equal(rec.id, "000_28d2b5b5369e82d3.txt");
+    assert_string_equal(rec.title, "Kim Jong-un to Attend Beijing Military Parade, Signaling "
+                                   "Closer Ties with China & Russia");
+    assert_true(strncmp(rec.body, "North Korean leader Kim jong-un will make his debut", 51) == 0);
+    const char *tail = "at a time all three countries are under their sanctions.\xE2\x80\x9D";
+    assert_string_equal(rec.body + strlen(rec.body) - strlen(tail), tail);
+    assert_string_equal(info.warning, "");
+    assert_int_equal(info.total, 2293);
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_END);
+    mg_reader_free(rd);
+
+    /* the same file named directly: id is its base name */
+    char *file = path_in(dir, "000_28d2b5b5369e82d3.txt");
+    rd = mg_reader_open(file, &err);
+    assert_non_null(rd);
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_RECORD);
+    assert_string_equal(rec.id, "000_28d2b5b5369e82d3.txt");
+    assert_int_equal(mg_reader_next(rd, &rec, &info, &err), MG_READ_END);
+    mg_reader_free(rd);
+    mg_record_release(&rec);
+    free(file);
+    free(dir);
+}
+
+static void test_corpus_dir(void **state)
+{
+    (void)state;
+    char *dir = path_in(root_dir(), "corpus");
+    outcome o = {0};
+    read_path(dir, &o);
+    assert_int_equal(o.rc, MG_READ_END);
+    assert_int_equal(o.skips, 0);
+    assert_int_equal(o.warnings, 0);
+    assert_true(o.records >= 53); /* 52 samples (appending is allowed) + the seed */
+    assert_string_equal(o.items[0], "R mw-1987-0001");
+    assert_string_equal(o.items[o.n - 1], "R seed/000_28d2b5b5369e82d3.txt");
+    /* ids are unique */
+    for (size_t i = 0; i < o.n; i++)
+        for (size_t j = i + 1; j < o.n; j++)
+            assert_string_not_equal(o.items[i], o.items[j]);
+    outcome_free(&o);
+
+    /* a few parsed fields of samples.jsonl */
+    char *f = path_in(dir, "samples.jsonl");
+    mg_err err;
+    mg_read_info info;
+    mg_record rec;
+    mg_record_init(&rec);
+    mg_reader *rd = mg_reader_open(f, &err);
+    assert_non_null(rd);
+    int seen = 0;
+    while (mg_reader_next(rd, &rec, &info, &err) == MG_READ_RECORD) {
+        if (strcmp(rec.id, "mw-1987-0002") == 0) {
+            assert_string_equal(rec.date, "1987-10-19T16:05:12"); /* Reuters style */
+            seen++;
+        } else if (strcmp(rec.id, "hg-1989-0001") == 0) {
+            assert_string_equal(rec.date, "1989-11-10T05:45:00"); /* RFC 2822, +0100 */
+            seen++;
+        } else if (strcmp(rec.id, "ct-2008-0001") == 0) {
+            assert_string_equal(rec.author, "Ellen Marsh; David Okafor");
+            seen++;
+        } else if (strcmp(rec.id, "mw-1994-0001") == 0) {
+            assert_string_equal(rec.body, ""); /* a headline-only flash */
+            seen++;
+        } else if (strcmp(rec.id, "hg-2025-0003") == 0) {
+            assert_int_equal(rec.ncategories, 3);
+            assert_string_equal(rec.categories[2], "regional");
+            seen++;
+        }
+    }
+    assert_int_equal(seen, 5);
+    mg_reader_free(rd);
+    mg_record_release(&rec);
+    free(f);
+    free(dir);
+}
+
+static void test_open_errors(void **state)
+{
+    (void)state;
+    mg_err err;
+    char *f = path_in(tmp, "missing.jsonl");
+    assert_null(mg_reader_open(f, &err));
+    assert_int_equal(err.code, MG_ENOTFOUND);
+    assert_true(strstr(err.msg, f) != NULL);
+    free(f);
+    mg_reader_free(NULL);
+}
+
+/* ---- Reuters-21578 ------------------------------------------------------ */
+
+static void check_reuters(const char *path, unsigned long long size)
+{
+    mg_err err;
+    mg_read_info info;
+    mg_record rec;
+    size_t records = 0, skips = 0, fffd = 0, cocoa = 0;
+    char skip_msg[256] = "", fffd_id[64] = "";
+    int rc;
+
+    mg_record_init(&rec);
+    mg_reader *rd = mg_reader_open(path, &err);
+    assert_non_null(rd);
+    while ((rc = mg_reader_next(rd, &rec, &info, &err)) > 0) {
+        if (rc == MG_READ_SKIP) {
+            skips++;
+            snprintf(skip_msg, sizeof skip_msg, "%s", err.msg);
+            continue;
+        }
+        records++;
+        assert_string_equal(info.warning, "");
+        if (strstr(rec.title, "\xEF\xBF\xBD") || strstr(rec.body, "\xEF\xBF\xBD")) {
+            fffd++;
+            snprintf(fffd_id, sizeof fffd_id, "%s", rec.id);
+        }
+        if (strcmp(rec.id, "reuters-1") == 0) {
+            assert_string_equal(rec.date, "1987-02-26T15:01:01");
+            assert_string_equal(rec.source, "Reuters");
+            assert_int_equal(rec.ncategories, 1);
+            assert_string_equal(rec.categories[0], "cocoa");
+            assert_true(strncmp(rec.title, "BAHIA COCOA REVIEW", 18) == 0);
+            cocoa++;
+        }
+        if (strcmp(rec.id, "reuters-17192") == 0)
+            assert_string_equal(rec.date, "1987-03-31");
+    }
+    assert_int_equal(rc, MG_READ_END);
+    assert_int_equal(records, 21577);
+    assert_int_equal(records + skips, 21578);
+    assert_int_equal(skips, 1);
+    char *want = fmt("%s:12793: neither title nor body", path);
+    assert_string_equal(skip_msg, want);
+    free(want);
+    assert_int_equal(fffd, 1);
+    assert_string_equal(fffd_id, "reuters-17980");
+    assert_int_equal(cocoa, 1);
+    assert_int_equal(info.total, size);
+    assert_int_equal(info.offset, size);
+    mg_reader_free(rd);
+    mg_record_release(&rec);
+}
+
+static void test_reuters(void **state)
+{
+    (void)state;
+    const char *corpora = getenv("MORGUE_CORPORA");
+    char *base = corpora && *corpora ? strdup(corpora) : path_in(root_dir(), "../shared/corpora");
+    char *path = path_in(base, "reuters21578/reuters21578.jsonl");
+    if (access(path, R_OK) != 0) {
+        free(path);
+        free(base);
+        skip();
+    }
+    check_reuters(path, file_size(path));
+
+    /* the same through an LZ4 copy */
+    char *packed = path_in(tmp, "reuters21578.jsonl.lz4");
+    char *cmd = fmt("lz4 -q -1 -f '%s' '%s'", path, packed);
+    run(cmd);
+    free(cmd);
+    char *want = fmt("%s:12793: neither title nor body", packed);
+    check_reuters(packed, file_size(packed));
+    free(want);
+    unlink(packed);
+    free(packed);
+    free(path);
+    free(base);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_all_fields),
+        cmocka_unit_test(test_json_null_is_absent_and_string_forms),
+        cmocka_unit_test(test_json_derived_ids),
+        cmocka_unit_test(test_json_bad_records),
+        cmocka_unit_test(test_json_caps),
+        cmocka_unit_test(test_json_category_count_cap),
+        cmocka_unit_test(test_json_nul_stripped),
+        cmocka_unit_test(test_json_invalid_utf8_repaired),
+        cmocka_unit_test(test_fixture_bad_records),
+        cmocka_unit_test(test_jsonl_framing),
+        cmocka_unit_test(test_jsonl_long_lines),
+        cmocka_unit_test(test_lz4_cli_stream),
+        cmocka_unit_test(test_lz4_library_frame),
+        cmocka_unit_test(test_lz4_corrupt),
+        cmocka_unit_test(test_stdin_pipe),
+        cmocka_unit_test(test_stdin_lz4),
+        cmocka_unit_test(test_tree),
+        cmocka_unit_test(test_text_caps),
+        cmocka_unit_test(test_seed_dir),
+        cmocka_unit_test(test_corpus_dir),
+        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_reuters),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
