@@ -20,10 +20,10 @@ typedef struct cursor {
     const char *p, *end;
 } cursor;
 
-static const char *const month_names[12] = {"january", "february", "march",     "april",
-                                            "may",     "june",     "july",      "august",
-                                            "september", "october", "november", "december"};
-static const char *const day_names[7] = {"monday", "tuesday", "wednesday", "thursday",
+static const char *const month_names[12] = {"january",   "february", "march",    "april",
+                                            "may",       "june",     "july",     "august",
+                                            "september", "october",  "november", "december"};
+static const char *const day_names[7] = {"monday", "tuesday",  "wednesday", "thursday",
                                          "friday", "saturday", "sunday"};
 
 static bool at_end(const cursor *c)
@@ -146,9 +146,8 @@ static bool parse_named_zone(cursor *c, date_parts *d)
     static const struct {
         const char *name;
         int offset_h;
-    } zones[] = {{"UTC", 0},  {"GMT", 0},  {"UT", 0},   {"Z", 0},
-                 {"EST", -5}, {"EDT", -4}, {"CST", -6}, {"CDT", -5},
-                 {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7}};
+    } zones[] = {{"UTC", 0},  {"GMT", 0},  {"UT", 0},   {"Z", 0},    {"EST", -5}, {"EDT", -4},
+                 {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7}};
     size_t len = 0;
     while (c->p + len < c->end && isalpha((unsigned char)c->p[len]))
         len++;
@@ -305,8 +304,8 @@ static void civil_from_days(long z, int *y, int *m, int *d)
 /* Move a date-time by -offset minutes, to UTC. */
 static void to_utc(date_parts *d)
 {
-    long minutes = days_from_civil(d->year, d->month, d->day) * 1440L + d->hour * 60 + d->min -
-                   d->offset_min;
+    long minutes =
+        days_from_civil(d->year, d->month, d->day) * 1440L + d->hour * 60 + d->min - d->offset_min;
     long days = minutes >= 0 ? minutes / 1440 : -((-minutes + 1439) / 1440);
     long rest = minutes - days * 1440;
     civil_from_days(days, &d->year, &d->month, &d->day);
@@ -357,8 +356,8 @@ int mg_date_normalise(const char *s, char out[20], mg_err *err)
             to_utc(&d);
         if (d.year < 1000 || d.year > 9999)
             return mg_err_set(err, MG_EFORMAT, "year out of range 1000..9999 in UTC");
-        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d", d.year, d.month, d.day,
-                 d.hour, d.min, d.sec);
+        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d", d.year, d.month, d.day, d.hour,
+                 d.min, d.sec);
     } else {
         snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", d.year, d.month, d.day);
     }

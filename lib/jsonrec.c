@@ -29,10 +29,10 @@ static const struct {
     const char *name;
     size_t cap;
 } fields[8] = {
-    [F_ID] = {"id", MG_MAX_ID},          [F_TITLE] = {"title", MG_MAX_TITLE},
-    [F_DATE] = {"date", MG_MAX_FIELD},   [F_SOURCE] = {"source", MG_MAX_FIELD},
-    [F_URL] = {"url", MG_MAX_FIELD},     [F_AUTHOR] = {"author", MG_MAX_FIELD},
-    [F_LANG] = {"lang", MG_MAX_FIELD},   [F_BODY] = {"body", MG_MAX_BODY},
+    [F_ID] = {"id", MG_MAX_ID},        [F_TITLE] = {"title", MG_MAX_TITLE},
+    [F_DATE] = {"date", MG_MAX_FIELD}, [F_SOURCE] = {"source", MG_MAX_FIELD},
+    [F_URL] = {"url", MG_MAX_FIELD},   [F_AUTHOR] = {"author", MG_MAX_FIELD},
+    [F_LANG] = {"lang", MG_MAX_FIELD}, [F_BODY] = {"body", MG_MAX_BODY},
 };
 
 static bool is_space(unsigned char c)
@@ -108,7 +108,8 @@ static int take_author(parse_state *st, json_t *obj)
         return take_string(st, obj, F_AUTHOR);
     if (!json_is_array(v))
         goto bad_type;
-    json_array_foreach(v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         if (!json_is_string(e))
             goto bad_type;
         total += json_string_length(e) + 2;
@@ -117,7 +118,8 @@ static int take_author(parse_state *st, json_t *obj)
     if (!out)
         return mg_err_set(st->err, MG_ENOMEM, "%s: out of memory", st->where);
     size_t o = 0;
-    json_array_foreach(v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         char *s = clean_copy(json_string_value(e), json_string_length(e), &st->nul_stripped);
         if (!s) {
             free(out);
@@ -187,18 +189,20 @@ static int take_categories(parse_state *st, json_t *obj, const char *name)
         return add_category(st, name, v);
     if (!json_is_array(v))
         goto bad_type;
-    json_array_foreach(v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         if (!json_is_string(e))
             goto bad_type;
     }
-    json_array_foreach(v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         if ((rc = add_category(st, name, e)) < 0)
             return rc;
     }
     return 0;
 bad_type:
-    return mg_err_set(st->err, MG_EFORMAT, "%s: field \"%s\" must be a string or an array of strings",
-                      st->where, name);
+    return mg_err_set(st->err, MG_EFORMAT,
+                      "%s: field \"%s\" must be a string or an array of strings", st->where, name);
 }
 
 /* 64-bit FNV-1a, continued from h over len bytes. */
@@ -265,7 +269,8 @@ static int fill_from_object(parse_state *st, json_t *obj, mg_record *rec)
 
     if ((!st->strs[F_TITLE] || !*st->strs[F_TITLE]) && (!st->strs[F_BODY] || !*st->strs[F_BODY]))
         return mg_err_set(st->err, MG_EFORMAT, "%s: neither title nor body", st->where);
-    if (st->strs[F_DATE] && *st->strs[F_DATE] && mg_date_normalise(st->strs[F_DATE], date, NULL) < 0) {
+    if (st->strs[F_DATE] && *st->strs[F_DATE] &&
+        mg_date_normalise(st->strs[F_DATE], date, NULL) < 0) {
         char quoted[DATE_QUOTE_MAX + 4];
         size_t n = strlen(st->strs[F_DATE]);
         if (n > DATE_QUOTE_MAX)

@@ -18,8 +18,6 @@
 #include "utf8.h"
 
 #define CHUNK (64 * 1024)
-/* Longest JSON line kept; a longer one is skipped without being held. */
-#define LINE_CAP ((size_t)MG_MAX_RAW + 64 * 1024)
 #define STDIN_NAME "<stdin>"
 
 /* One stream of bytes: a file or stdin, plain or an LZ4 frame. */
@@ -37,7 +35,7 @@ typedef struct source {
     size_t out_pos, out_len;
     unsigned long long out_used; /* plain bytes consumed (lines + newlines) */
     unsigned long line;          /* number of the line last returned */
-    char *buf;                   /* a line spanning chunks, up to LINE_CAP */
+    char *buf;                   /* a line spanning chunks, up to MG_MAX_LINE */
     size_t buf_len, buf_cap;
 } source;
 
@@ -188,8 +186,8 @@ static int source_fill(source *s, mg_err *err)
         size_t dst = CHUNK, src = s->in_len - s->in_pos;
         size_t r = LZ4F_decompress(s->dctx, s->out, &dst, s->in + s->in_pos, &src, NULL);
         if (LZ4F_isError(r))
-            return mg_err_set(err, MG_ECORRUPT, "%s: corrupt LZ4 frame near byte %llu: %s",
-                              s->name, s->in_used, LZ4F_getErrorName(r));
+            return mg_err_set(err, MG_ECORRUPT, "%s: corrupt LZ4 frame near byte %llu: %s", s->name,
+                              s->in_used, LZ4F_getErrorName(r));
         s->in_pos += src;
         s->in_used += src;
         s->frame_hint = r;
@@ -207,8 +205,8 @@ static int buf_append(source *s, const unsigned char *p, size_t n, mg_err *err)
         size_t cap = s->buf_cap ? s->buf_cap : CHUNK;
         while (cap < s->buf_len + n)
             cap *= 2;
-        if (cap > LINE_CAP)
-            cap = LINE_CAP;
+        if (cap > MG_MAX_LINE)
+            cap = MG_MAX_LINE;
         char *nb = realloc(s->buf, cap);
         if (!nb)
             return mg_err_set(err, MG_ENOMEM, "%s: out of memory", s->name);
@@ -221,7 +219,7 @@ static int buf_append(source *s, const unsigned char *p, size_t n, mg_err *err)
 }
 
 /* The next line, without its newline, in *line and *len (valid until the next
- * call). LINE_TOO_LONG: a line over LINE_CAP was skipped, *len is its length.
+ * call). LINE_TOO_LONG: a line over MG_MAX_LINE was skipped, *len is its length.
  * A last line without a newline counts as a line. */
 static int source_line(source *s, const char **line, size_t *len, mg_err *err)
 {
@@ -252,7 +250,7 @@ static int source_line(source *s, const char **line, size_t *len, mg_err *err)
         s->out_used += n + (nl != NULL);
         if (skipping) {
             skipped += n;
-        } else if (s->buf_len + n > LINE_CAP) {
+        } else if (s->buf_len + n > MG_MAX_LINE) {
             skipping = true;
             skipped = s->buf_len + n;
             s->buf_len = 0;
@@ -682,7 +680,7 @@ int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *er
         }
         if (rc == LINE_TOO_LONG) {
             mg_err_set(err, MG_ETOOBIG, "%s:%lu: record too long (%zu bytes, cap %zu)", e->path,
-                       rd->src.line, len, LINE_CAP);
+                       rd->src.line, len, MG_MAX_LINE);
             return MG_READ_SKIP;
         }
         if (rd->src.line == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {

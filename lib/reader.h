@@ -1,18 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Readers: turn an input (JSON Lines, .jsonl.lz4, a tree of .txt files, or
  * stdin) into a stream of mg_record, one at a time, never loading a file
- * whole.
+ * whole. docs/input-formats.md is the user-facing description, with every
+ * message.
  *
  * Input kinds, chosen by mg_reader_open():
- *   "-"                 stdin, JSON Lines (LZ4 frame detected by its magic)
- *   *.jsonl, *.json, *.ndjson   JSON Lines
- *   *.lz4 (any name)    an LZ4 frame (as the lz4 tool writes) holding JSON Lines
- *   a directory         every *.txt below it (sorted, recursively): line 1
- *                       title, the rest body, id = path relative to the
- *                       directory; *.jsonl and *.jsonl.lz4 files found there
- *                       are read as JSON Lines too
+ *   "-"                 stdin, JSON Lines; an LZ4 frame is recognised by its
+ *                       magic number. Messages call it "<stdin>".
+ *   a directory         every *.txt below it, recursively, in bytewise order
+ *                       of the path relative to the directory: line 1 is the
+ *                       title, the rest the body (both trimmed), id = that
+ *                       relative path; *.jsonl and *.jsonl.lz4 files found
+ *                       there are read as JSON Lines, in the same order.
+ *                       Other files are ignored; symbolic links are followed,
+ *                       but a directory is never walked twice (no loops).
+ *   a file named *.txt  one text article, id = its base name
+ *   any other file      JSON Lines, plain or an LZ4 frame (by magic, whatever
+ *                       the name: .jsonl, .json, .ndjson, .lz4 ...)
+ * JSON Lines: one object per line; CRLF, blank lines, a UTF-8 BOM at the
+ * start and a last line without a newline are all fine. A line longer than
+ * MG_MAX_LINE is skipped without being held in memory.
  * JSON fields: id, title, body, date, source, url, author, category/topics
- * (string or array), lang; unknown fields are ignored. */
+ * (string or array), lang; unknown fields are ignored; null is absent.
+ *
+ * A reader is used by one thread at a time. */
 #ifndef MG_READER_H
 #define MG_READER_H
 
@@ -20,6 +31,10 @@
 
 #include "err.h"
 #include "record.h"
+
+/* The longest JSON Lines line read (bytes, without the newline); a longer
+ * line is a skipped record. A .txt article over MG_MAX_BODY bytes is too. */
+#define MG_MAX_LINE ((size_t)MG_MAX_RAW + 64 * 1024)
 
 typedef struct mg_reader mg_reader;
 
@@ -33,36 +48,59 @@ enum {
 
 /* Where the last record came from, and any warning about it. */
 typedef struct mg_read_info {
-    const char *file;   /* borrowed: valid until the next call */
-    unsigned long line; /* 1-based line (JSON Lines) or 0 (text files) */
-    unsigned long long offset;   /* bytes of input consumed so far, this input */
-    unsigned long long total;    /* input size in bytes if known (else 0) */
-    char warning[256];  /* "" or e.g. "FILE:LINE: invalid UTF-8 repaired (2 bytes)" */
+    const char *file;          /* borrowed: valid until the next call or mg_reader_free
+                                  ("" at MG_READ_END) */
+    unsigned long line;        /* 1-based line (JSON Lines) or 0 (text files) */
+    unsigned long long offset; /* bytes of this input consumed so far (for an
+                                  LZ4 file: compressed bytes; for a tree: all
+                                  files before this one plus this one's) */
+    unsigned long long total;  /* file size, or the sum of the tree's input
+                                  files; 0 for stdin. offset == total at the end */
+    char warning[256];         /* "" or "FILE:LINE: invalid UTF-8 repaired (2 bytes)",
+                                  "FILE:LINE: NUL characters removed (1)", or both
+                                  joined with "; " */
 } mg_read_info;
 
 /* Open an input. NULL on failure (MG_ENOTFOUND, MG_EIO, MG_EFORMAT for a bad
- * LZ4 header). Caller frees with mg_reader_free(). */
+ * LZ4 header, MG_ENOMEM). A directory is listed here (its files are opened one
+ * by one later); "-" reads the first bytes of stdin here, to sniff the LZ4
+ * magic, and may block. Caller frees with mg_reader_free(). */
 mg_reader *mg_reader_open(const char *path, mg_err *err);
 void mg_reader_free(mg_reader *rd); /* NULL is a no-op */
 
 /* Next record into *rec (released first, then filled; owned by the caller,
- * who releases it). Returns MG_READ_RECORD, MG_READ_SKIP or MG_READ_END, or a
- * negative mg_code on a fatal error (I/O, corrupt LZ4 stream: the rest of
- * this input cannot be read). Invalid UTF-8 is repaired to U+FFFD and
- * reported in info->warning, never a reason to skip. */
+ * who releases it; rec must be initialised). Returns MG_READ_RECORD,
+ * MG_READ_SKIP (err->msg is "FILE:LINE: reason" for JSON Lines, "FILE: reason"
+ * for a text file; *rec is left released) or MG_READ_END, or a negative mg_code on
+ * a fatal error: MG_EIO, MG_ENOMEM, or MG_ECORRUPT for a corrupt or truncated
+ * LZ4 stream ("FILE: corrupt LZ4 frame near byte N: ..."). After a fatal
+ * error the rest of this input cannot be read: only mg_reader_free() it. In a
+ * tree, a fatal error in one file ends the whole tree. Invalid UTF-8 is
+ * repaired to U+FFFD and reported in info->warning, never a reason to skip.
+ * info may be NULL. */
 int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *err);
 
-/* Parse one JSON Lines record (len bytes, no newline) into *rec. Used by the
- * reader; exposed for tests and for other front ends. where is prefixed to
- * messages ("FILE:LINE"). Returns 0, or -MG_EFORMAT with
- * "WHERE: reason" in err. warning as in mg_read_info (may be NULL). */
+/* Parse one JSON Lines record (len bytes, no newline) into *rec (released
+ * first; left released on failure). Used by the reader; exposed for tests and
+ * for other front ends. where is prefixed to messages ("FILE:LINE"; NULL
+ * means "-"). Invalid UTF-8 is repaired to U+FFFD before parsing and NUL
+ * characters ("\u0000") are removed, each noted in warning (warning_cap
+ * bytes, "" when clean; may be NULL). Strings are trimmed of white space; an
+ * absent id is derived ("url-<16 hex>" from the url, else "sha-<16 hex>" from
+ * title and body: FNV-1a 64). Returns 0, -MG_ENOMEM, or -MG_EFORMAT with
+ * "WHERE: reason" in err (reasons: docs/input-formats.md). */
 int mg_record_from_json(const char *line, size_t len, const char *where, mg_record *rec,
                         char *warning, size_t warning_cap, mg_err *err);
 
 /* Normalise a date: ISO 8601 date or date-time (with or without zone; zones
- * are converted to UTC), RFC 2822 ("Thu, 26 Feb 1987 15:01:01 +0000"), and
- * "26-FEB-1987 15:01:01.79". Writes "YYYY-MM-DD" or "YYYY-MM-DDThh:mm:ss"
- * into out. Returns 0, or -MG_EFORMAT if s is not a date it understands. */
+ * are converted to UTC, no zone means UTC), RFC 2822 ("Thu, 26 Feb 1987
+ * 15:01:01 +0000", weekday and zone optional, zone names UT/GMT/Z/EST...),
+ * "26-FEB-1987 15:01:01.79" (Reuters) and "February 26, 1987". Fractions of
+ * a second are dropped. Partial ISO dates are expanded: "1987-02" to
+ * "1987-02-01", "1987" to "1987-01-01". Writes "YYYY-MM-DD" (date-only input
+ * stays date-only) or "YYYY-MM-DDThh:mm:ss" into out. Returns 0, or
+ * -MG_EFORMAT (out = "") for anything else, a field out of range (month 13,
+ * 30 February, hour 24) or a year outside 1000..9999 (after conversion). */
 int mg_date_normalise(const char *s, char out[20], mg_err *err);
 
 #endif

@@ -132,11 +132,11 @@ static void test_rejections(void **state)
     expect_reject("");
     expect_reject("   ");
     expect_reject("yesterday");
-    expect_reject("1987-13-01");       /* month 13 */
-    expect_reject("1987-00-10");       /* month 0 */
-    expect_reject("1987-02-30");       /* Feb 30 */
-    expect_reject("1987-02-29");       /* not a leap year */
-    expect_reject("1900-02-29");       /* century, not divisible by 400 */
+    expect_reject("1987-13-01"); /* month 13 */
+    expect_reject("1987-00-10"); /* month 0 */
+    expect_reject("1987-02-30"); /* Feb 30 */
+    expect_reject("1987-02-29"); /* not a leap year */
+    expect_reject("1900-02-29"); /* century, not divisible by 400 */
     expect_reject("1987-04-31");
     expect_reject("1987-02-00");
     expect_reject("1987-02-26T25:00:00");
@@ -175,10 +175,10 @@ static void test_rejections(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_iso_date),         cmocka_unit_test(test_iso_partial_expands),
-        cmocka_unit_test(test_iso_datetime),     cmocka_unit_test(test_iso_zones_to_utc),
-        cmocka_unit_test(test_rfc2822),          cmocka_unit_test(test_reuters),
-        cmocka_unit_test(test_month_first),      cmocka_unit_test(test_leap_second_clamped),
+        cmocka_unit_test(test_iso_date),     cmocka_unit_test(test_iso_partial_expands),
+        cmocka_unit_test(test_iso_datetime), cmocka_unit_test(test_iso_zones_to_utc),
+        cmocka_unit_test(test_rfc2822),      cmocka_unit_test(test_reuters),
+        cmocka_unit_test(test_month_first),  cmocka_unit_test(test_leap_second_clamped),
         cmocka_unit_test(test_rejections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,8 +21,6 @@
 
 #include "reader.h"
 
-#define LINE_CAP ((size_t)MG_MAX_RAW + 64 * 1024)
-
 static char tmp[64];
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -75,8 +73,8 @@ typedef struct outcome {
     char **items;
     size_t n, cap;
     size_t records, skips, warnings;
-    int rc;            /* last mg_reader_next result: 0 (end) or negative */
-    char fatal[256];   /* err.msg when rc < 0 */
+    int rc;                           /* last mg_reader_next result: 0 (end) or negative */
+    char fatal[256];                  /* err.msg when rc < 0 */
     unsigned long long offset, total; /* from the last call */
     bool offsets_monotonic;
 } outcome;
@@ -218,7 +216,8 @@ static void test_json_all_fields(void **state)
     char warning[256];
     mg_record_init(&rec);
     const char *line =
-        "{\"id\":\" mw-1 \",\"title\":\"  Title \\u00e9 \",\"body\":\"\\n Body text\\n\\nmore \\n\","
+        "{\"id\":\" mw-1 \",\"title\":\"  Title \\u00e9 \",\"body\":\"\\n Body text\\n\\nmore "
+        "\\n\","
         "\"date\":\"Thu, 26 Feb 1987 15:01:01 +0100\",\"source\":\"Morgue Wire\","
         "\"url\":\"https://x.example/a\",\"author\":[\"Ann Lee\",\"\",\" Bo Chu \"],"
         "\"category\":[\"markets\",\"trade\"],\"topics\":[\"trade\",\"grain\",\"markets\",\" \"],"
@@ -272,9 +271,9 @@ static void test_json_null_is_absent_and_string_forms(void **state)
     assert_string_equal(rec.categories[0], "world");
     assert_true(strncmp(rec.id, "sha-", 4) == 0);
     /* An empty date, id or topics list is as good as none. */
-    assert_int_equal(parse("{\"id\":\"  \",\"title\":\"T\",\"date\":\"\",\"topics\":[]}", &rec,
-                           warning, &err),
-                     0);
+    assert_int_equal(
+        parse("{\"id\":\"  \",\"title\":\"T\",\"date\":\"\",\"topics\":[]}", &rec, warning, &err),
+        0);
     assert_string_equal(rec.date, "");
     assert_true(strncmp(rec.id, "sha-", 4) == 0);
     assert_int_equal(rec.ncategories, 0);
@@ -296,9 +295,9 @@ static void test_json_derived_ids(void **state)
     /* the FNV-1a test vector, so the oracle itself is right */
     assert_true(fnv1a64("a", 1, basis) == 0xaf63dc4c8601ec8cULL);
 
-    assert_int_equal(parse("{\"title\":\"T\",\"url\":\" https://example.org/derived \"}", &rec,
-                           warning, &err),
-                     0);
+    assert_int_equal(
+        parse("{\"title\":\"T\",\"url\":\" https://example.org/derived \"}", &rec, warning, &err),
+        0);
     snprintf(want, sizeof want, "url-%016llx",
              (unsigned long long)fnv1a64("https://example.org/derived", 27, basis));
     assert_string_equal(rec.id, want);
@@ -315,9 +314,8 @@ static void test_json_derived_ids(void **state)
              (unsigned long long)fnv1a64("c", 1, fnv1a64("ab", 3, basis)));
     assert_string_equal(rec.id, want);
     snprintf(first, sizeof first, "%s", rec.id);
-    assert_int_equal(parse("{\"body\":\"c\",\"title\":\" ab\",\"date\":\"1987\"}", &rec, warning,
-                           &err),
-                     0);
+    assert_int_equal(
+        parse("{\"body\":\"c\",\"title\":\" ab\",\"date\":\"1987\"}", &rec, warning, &err), 0);
     assert_string_equal(rec.id, first); /* stable: same text, same id */
     assert_int_equal(parse("{\"title\":\"a\",\"body\":\"bc\"}", &rec, warning, &err), 0);
     assert_string_not_equal(rec.id, first);
@@ -352,7 +350,7 @@ static void test_json_bad_records(void **state)
     expect_bad("{\"title\":\"x\"", "f.jsonl:7: malformed JSON: '}' expected near end of file "
                                    "(column 12)");
     expect_bad("{\"title\":\"x\"} trailing", "f.jsonl:7: malformed JSON: end of file expected "
-                                              "near 'trailing' (column 22)");
+                                             "near 'trailing' (column 22)");
     expect_bad("{\"title\":\"x\\q\"}", "f.jsonl:7: malformed JSON: invalid escape near "
                                        "'\"x\\q' (column 13)");
     expect_bad("[1,2]", "f.jsonl:7: not a JSON object");
@@ -493,7 +491,8 @@ static void test_json_nul_stripped(void **state)
     assert_int_equal(rec.ncategories, 0); /* a name that was only a NUL is empty */
     assert_string_equal(warning, "f.jsonl:7: NUL characters removed (4)");
     /* only NULs in the text is no text at all */
-    expect_bad("{\"title\":\"\\u0000\",\"body\":\" \\u0000 \"}", "f.jsonl:7: neither title nor body");
+    expect_bad("{\"title\":\"\\u0000\",\"body\":\" \\u0000 \"}",
+               "f.jsonl:7: neither title nor body");
     mg_record_release(&rec);
 }
 
@@ -504,7 +503,8 @@ static void test_json_invalid_utf8_repaired(void **state)
     mg_err err;
     char warning[256];
     mg_record_init(&rec);
-    assert_int_equal(parse("{\"title\":\"Caf\xE9\",\"body\":\"\xFF\xFE ok\"}", &rec, warning, &err), 0);
+    assert_int_equal(parse("{\"title\":\"Caf\xE9\",\"body\":\"\xFF\xFE ok\"}", &rec, warning, &err),
+                     0);
     assert_string_equal(rec.title, "Caf\xEF\xBF\xBD");
     assert_string_equal(rec.body, "\xEF\xBF\xBD\xEF\xBF\xBD ok");
     assert_string_equal(warning, "f.jsonl:7: invalid UTF-8 repaired (3 bytes)");
@@ -536,8 +536,8 @@ static void test_fixture_bad_records(void **state)
         fmt("R bad-0008"),
         fmt("W %s:8: invalid UTF-8 repaired (2 bytes)", f),
         fmt("R bad-0001"),
-        fmt("R url-%016llx", (unsigned long long)fnv1a64("https://example.org/derived", 27,
-                                                         0xcbf29ce484222325ULL)),
+        fmt("R url-%016llx",
+            (unsigned long long)fnv1a64("https://example.org/derived", 27, 0xcbf29ce484222325ULL)),
         fmt("R bad-0012"),
         fmt("S %s:13: field \"author\" must be a string or an array of strings", f),
         fmt("R bad-0014"),
@@ -617,36 +617,32 @@ static void test_jsonl_long_lines(void **state)
     char *f = path_in(tmp, "long.jsonl");
     FILE *fp = fopen(f, "wb");
     assert_non_null(fp);
-    char *filler = malloc(LINE_CAP + 64);
+    char *filler = malloc(MG_MAX_LINE + 64);
     assert_non_null(filler);
-    memset(filler, 'x', LINE_CAP + 64);
+    memset(filler, 'x', MG_MAX_LINE + 64);
     fputs("{\"id\":\"a\",\"title\":\"A\"}\n", fp);
-    fwrite(filler, 1, LINE_CAP + 1, fp); /* line 2: one byte over */
+    fwrite(filler, 1, MG_MAX_LINE + 1, fp); /* line 2: one byte over */
     fputs("\n{\"id\":\"c\",\"title\":\"C\"}\n", fp);
     /* line 4: exactly the cap, so it is parsed (and its body is too big) */
     const char *head = "{\"id\":\"d\",\"body\":\"";
     fputs(head, fp);
-    fwrite(filler, 1, LINE_CAP - strlen(head) - 2, fp);
+    fwrite(filler, 1, MG_MAX_LINE - strlen(head) - 2, fp);
     fputs("\"}\n", fp);
     fputs("{\"id\":\"e\",\"title\":\"E\"}\n", fp);
-    fwrite(filler, 1, LINE_CAP + 10, fp); /* line 6: too long, and no newline */
+    fwrite(filler, 1, MG_MAX_LINE + 10, fp); /* line 6: too long, and no newline */
     assert_int_equal(fclose(fp), 0);
     free(filler);
 
     outcome o = {0};
     read_path(f, &o);
     const char *w[] = {
-        "R a",
-        NULL,
-        "R c",
-        NULL,
-        "R e",
-        NULL,
+        "R a", NULL, "R c", NULL, "R e", NULL,
     };
-    char *s2 = fmt("S %s:2: record too long (%zu bytes, cap %zu)", f, LINE_CAP + 1, LINE_CAP);
+    char *s2 = fmt("S %s:2: record too long (%zu bytes, cap %zu)", f, MG_MAX_LINE + 1, MG_MAX_LINE);
     char *s4 = fmt("S %s:4: field \"body\" too long (%zu bytes, cap %u)", f,
-                   LINE_CAP - strlen(head) - 2, MG_MAX_BODY);
-    char *s6 = fmt("S %s:6: record too long (%zu bytes, cap %zu)", f, LINE_CAP + 10, LINE_CAP);
+                   MG_MAX_LINE - strlen(head) - 2, MG_MAX_BODY);
+    char *s6 =
+        fmt("S %s:6: record too long (%zu bytes, cap %zu)", f, MG_MAX_LINE + 10, MG_MAX_LINE);
     const char *want[] = {w[0], s2, w[2], s4, w[4], s6};
     expect_items(&o, want, 6);
     assert_int_equal(o.rc, MG_READ_END);
@@ -776,8 +772,8 @@ static void test_lz4_corrupt(void **state)
     outcome_free(&o);
 
     /* cut short: the frame never ends */
-    run((cmd = fmt("lz4 -q -f -B4 '%s' '%s' && head -c %llu '%s' > '%s'", plain, packed,
-                   size / 3, packed, cut)));
+    run((cmd = fmt("lz4 -q -f -B4 '%s' '%s' && head -c %llu '%s' > '%s'", plain, packed, size / 3,
+                   packed, cut)));
     free(cmd);
     read_path(cut, &o);
     assert_int_equal(o.rc, -MG_ECORRUPT);
@@ -823,8 +819,9 @@ static void test_stdin_pipe(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         /* a slow writer: a few bytes per write, so reads come back short */
-        const char *text = "{\"id\":\"p1\",\"title\":\"one\"}\n\n{\"id\":\"p2\",\"title\":\"two\"}\r\n"
-                           "{\"id\":\"p3\",\"title\":\"three\"}";
+        const char *text =
+            "{\"id\":\"p1\",\"title\":\"one\"}\n\n{\"id\":\"p2\",\"title\":\"two\"}\r\n"
+            "{\"id\":\"p3\",\"title\":\"three\"}";
         close(p[0]);
         for (size_t i = 0; text[i]; i += 3) {
             size_t n = strlen(text + i) < 3 ? strlen(text + i) : 3;
