@@ -5,7 +5,60 @@
  *
  * Request:  {"v":1,"op":"search"|"get"|"stats"|"ping", ...}
  * Reply:    {"v":1,"ok":true,"took_us":N, ...}
- * Failure:  {"v":1,"ok":false,"took_us":N,"error":{"code":"...","message":"..."}} */
+ * Failure:  {"v":1,"ok":false,"took_us":N,"error":{"code":"...","message":"..."}}
+ *
+ * Validation is strict: "v" (the integer 1) and "op" (a string) are required,
+ * every field must have its documented type and range, and unknown fields are
+ * refused (a misspelt "limt" is an error, not silently ignored).
+ *
+ * op "search" — fields (only "query" is required):
+ *   query     string, the query language (docs/query-language.md)
+ *   offset    integer >= 0 (default 0)
+ *   limit     integer 1..1000 (default 10); offset+limit <= 10000
+ *   sort      "relevance" (default) | "newest" | "oldest"
+ *   since     string date YYYY[-MM[-DD]] (inclusive: the start of the period)
+ *   until     string date YYYY[-MM[-DD]] (inclusive: the end of the period)
+ *   source    string: only articles of this source (as source:"...")
+ *   facets    array of "source" | "category" | "year" | "month"
+ *   collapse  bool, fold near-duplicates (same text hash); default true
+ *   relax     bool, retry an AND query that matches nothing as OR; default true
+ *   snippet   false (no snippets), true (defaults), or an object
+ *             {"bytes":20..2000 (default 200), "start":"marker", "end":"marker",
+ *              "html":bool (HTML-escape the text, not the markers)};
+ *             default: snippets of 200 bytes without markers
+ * Reply:
+ *   "total":{"estimate":N,"lower":N,"upper":N,"exact":bool},
+ *   "relaxed":bool, "suggestion":string|null ("did you mean" query),
+ *   "parsed":string (the query as run, Xapian's description),
+ *   "hits":[{"rank":N (1-based, from offset+1),"score":float,"percent":0..100,
+ *            "id","title","date" (ISO 8601 or ""),"source","url":strings,
+ *            "categories":[strings],"snippet":string|null,
+ *            "collapsed":N (near-duplicates folded into this hit)}],
+ *   "facets":{"source":[{"value":string,"count":N}],...} (only the facets
+ *            asked for; counted over the whole match set, most frequent
+ *            first; "year" values "YYYY", "month" values "YYYY-MM")
+ *
+ * op "get" — {"id":string}. Reply: "doc":{"id","title","date","source","url",
+ *   "author","lang","body":strings,"categories":[strings]}.
+ * op "stats" — no fields. Reply: "stats":{"documents":N,"revision":N,
+ *   "updated":ISO string|null,"lang":string,"path":string} (the daemon adds
+ *   its own fields).
+ * op "ping" — no fields. Reply: "pong":true (works without an index).
+ *
+ * Error codes ("error":{"code":...}), stable:
+ *   protocol:  bad_json (not JSON, or not valid UTF-8), too_deep (nested past
+ *              MG_PROTO_MAX_DEPTH), bad_request (wrong type, out of range,
+ *              missing or unknown field; the message names the field),
+ *              unsupported_version ("v" is not 1), unknown_op, not_found (get:
+ *              no such id), unavailable (no index open, database error),
+ *              internal (a bug or out of memory)
+ *   query:     empty_query, query_too_long, too_many_terms, unbalanced_quote,
+ *              unbalanced_paren, unknown_field, missing_value, bad_date,
+ *              wildcard_too_short, wildcard_too_broad, missing_operand,
+ *              bad_near, query_too_deep, like_not_found, no_words
+ *   request:   bad_date (since/until), bad_paging (limit/offset over the caps)
+ *   Messages point at the offending part, e.g. "unbalanced quote at column 7:
+ *   no closing \"", "unknown field 'titel:' at column 1 (fields: ...)". */
 #ifndef MG_PROTOCOL_H
 #define MG_PROTOCOL_H
 

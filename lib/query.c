@@ -321,6 +321,7 @@ static mg_qnode *node_new(parser *p, mg_qkind kind, size_t off)
     }
     n->kind = kind;
     n->col = col(p, off);
+    n->off = off;
     return n;
 }
 
@@ -388,6 +389,7 @@ static size_t phrase_words(const char *s, size_t n)
 /* ---- parser ---- */
 
 static mg_qnode *parse_or(parser *p);
+static mg_qnode *parse_primary(parser *p);
 
 static bool starts_term(tok_kind k)
 {
@@ -580,28 +582,8 @@ static mg_qnode *field_node(parser *p)
             return n;
         }
         if (v.kind == T_LPAREN) {
-            if (++p->depth > MG_QUERY_MAX_DEPTH) {
-                mg_query_err(p->err, MG_QE_DEPTH, " at column %zu: more than %d levels",
-                             col(p, v.off), MG_QUERY_MAX_DEPTH);
-                return NULL;
-            }
-            if (lex(p) < 0)
-                return NULL;
-            mg_qnode *n = parse_or(p);
-            if (!n) {
-                if (p->err && p->err->code == MG_OK)
-                    mg_query_err(p->err, MG_QE_OPERAND, " at column %zu: empty title:( )",
-                                 col(p, t.off));
-                return NULL;
-            }
-            if (p->t.kind != T_RPAREN) {
-                mg_query_err(p->err, MG_QE_PAREN, " at column %zu: '(' is never closed",
-                             col(p, v.off));
-                mg_query_free(n);
-                return NULL;
-            }
-            p->depth--;
-            if (set_title(p, n, t.off) < 0 || lex(p) < 0) {
+            mg_qnode *n = parse_primary(p);
+            if (n && set_title(p, n, t.off) < 0) {
                 mg_query_free(n);
                 return NULL;
             }
@@ -611,7 +593,7 @@ static mg_qnode *field_node(parser *p)
                      col(p, t.off));
         return NULL;
     }
-    size_t s, n;
+    size_t s = 0, n = 0;
     if (field_value(p, t.off, name, &s, &n) < 0)
         return NULL;
     mg_qnode *node;

@@ -55,6 +55,7 @@ struct mg_qnode {
     char lo[15], hi[15]; /* DATE */
     unsigned dist;       /* NEAR */
     size_t col;          /* 1-based column (in characters) where the node starts */
+    size_t off;          /* byte offset where the node starts (WORD: its text) */
     mg_qnode **kids;     /* AND, OR, NOT, NEAR: owned */
     size_t nkids;
 };

@@ -24,7 +24,16 @@ typedef struct mg_search_limits {
     size_t min_prefix;       /* shortest word* prefix; default 2 */
     size_t max_limit;        /* default 1000 */
     size_t max_window;       /* offset+limit; default 10000 */
+    /* BM25 parameters (Xapian's BM25Weight k1 and b). Defaults chosen on the
+     * TIME collection: see docs/query-language.md. When the environment
+     * variable MORGUE_BM25="k1,b" is set, mg_searcher_open() uses it instead
+     * (for sweeps). */
+    double bm25_k1;          /* default MG_BM25_K1 */
+    double bm25_b;           /* default MG_BM25_B */
 } mg_search_limits;
+
+#define MG_BM25_K1 1.2
+#define MG_BM25_B 0.75
 
 /* Fill *lim with the defaults above. */
 void mg_search_limits_default(mg_search_limits *lim);
@@ -64,6 +73,7 @@ typedef struct mg_search_request {
     const char *hl_start;   /* highlight markers; NULL means "" */
     const char *hl_end;
     bool html;              /* HTML-escape the snippet text (not the markers) */
+    const char *source;     /* NULL or only articles of this source (folded match) */
 } mg_search_request;
 
 typedef struct mg_hit {
@@ -102,12 +112,23 @@ typedef struct mg_search_result {
 
 /* Run a request. On success *out is a new result (caller frees with
  * mg_search_result_free()). Errors: MG_EQUERY (bad query; the message points
- * at the offending part), MG_EINVAL (bad paging/sort/date), MG_ETOOBIG (over
- * a cap), MG_EDB. The engine retries once after a reopen when the database
- * was modified under it. */
+ * at the offending part), MG_EINVAL (bad paging/sort/since/until), MG_EDB,
+ * ... mg_search_error_code() names the exact kind. The engine retries once
+ * after a reopen when the database was modified under it. */
 int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result **out,
                   mg_err *err);
 void mg_search_result_free(mg_search_result *r); /* NULL is a no-op */
+
+/* The stable code string of an error from this module (the wire protocol's
+ * "error.code"). Query errors: "empty_query", "query_too_long",
+ * "too_many_terms", "unbalanced_quote", "unbalanced_paren", "unknown_field",
+ * "missing_value", "bad_date", "wildcard_too_short", "wildcard_too_broad",
+ * "missing_operand", "bad_near", "query_too_deep", "like_not_found",
+ * "no_words" (see query.h). Request errors: "bad_date" (since/until),
+ * "bad_paging" (limit/offset over the caps), "bad_sort", otherwise
+ * "bad_request". Others: "not_found", "unavailable" (database errors),
+ * "internal". Never NULL; static storage. */
+const char *mg_search_error_code(const mg_err *err);
 
 /* The stored record of a document by id. 0 on success (*rec filled; caller
  * releases), -MG_ENOTFOUND, -MG_ECORRUPT, ... */

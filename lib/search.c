@@ -1,0 +1,1089 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The query engine: analyse the parsed query with the index's analyser,
+ * build the Xapian query, run it (relaxing an empty AND to OR), and turn the
+ * matches into hits with snippets, facets and a spelling suggestion. */
+#include "search.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analyzer.h"
+#include "query.h"
+#include "schema.h"
+#include "snippet.h"
+#include "xapian_search.h"
+
+struct mg_searcher {
+    mg_xsearch *xs;
+    mg_analyzer *an;
+    mg_search_limits lim;
+};
+
+void mg_search_limits_default(mg_search_limits *lim)
+{
+    *lim = (mg_search_limits){.max_query_bytes = 4096,
+                              .max_terms = 64,
+                              .max_wildcard = 100,
+                              .min_prefix = 2,
+                              .max_limit = 1000,
+                              .max_window = 10000,
+                              .bm25_k1 = MG_BM25_K1,
+                              .bm25_b = MG_BM25_B};
+}
+
+/* Fill unset (zero) fields of *lim with the defaults, then apply MORGUE_BM25. */
+static void limits_complete(mg_search_limits *lim)
+{
+    mg_search_limits d;
+    mg_search_limits_default(&d);
+    if (!lim->max_query_bytes)
+        lim->max_query_bytes = d.max_query_bytes;
+    if (!lim->max_terms)
+        lim->max_terms = d.max_terms;
+    if (!lim->max_wildcard)
+        lim->max_wildcard = d.max_wildcard;
+    if (!lim->min_prefix)
+        lim->min_prefix = d.min_prefix;
+    if (!lim->max_limit)
+        lim->max_limit = d.max_limit;
+    if (!lim->max_window)
+        lim->max_window = d.max_window;
+    if (lim->bm25_k1 == 0 && lim->bm25_b == 0) {
+        lim->bm25_k1 = d.bm25_k1;
+        lim->bm25_b = d.bm25_b;
+    }
+    const char *env = getenv("MORGUE_BM25");
+    double k1, b;
+    if (env && sscanf(env, "%lf,%lf", &k1, &b) == 2 && k1 >= 0 && b >= 0 && b <= 1) {
+        lim->bm25_k1 = k1;
+        lim->bm25_b = b;
+    }
+}
+
+static mg_analyzer *analyzer_for(mg_xsearch *xs, mg_err *err)
+{
+    char lang[64];
+    long n = mg_xsearch_metadata(xs, MG_META_LANG, lang, sizeof lang, err);
+    if (n < 0)
+        return NULL;
+    return mg_analyzer_new(n > 0 ? lang : "english", err);
+}
+
+mg_searcher *mg_searcher_open(const char *path, const mg_search_limits *lim, mg_err *err)
+{
+    mg_err_clear(err);
+    mg_searcher *s = calloc(1, sizeof *s);
+    if (!s) {
+        mg_err_set(err, MG_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (lim)
+        s->lim = *lim;
+    limits_complete(&s->lim);
+    s->xs = mg_xsearch_open(path, err);
+    if (!s->xs || !(s->an = analyzer_for(s->xs, err))) {
+        mg_searcher_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void mg_searcher_free(mg_searcher *s)
+{
+    if (!s)
+        return;
+    mg_xsearch_free(s->xs);
+    mg_analyzer_free(s->an);
+    free(s);
+}
+
+int mg_searcher_reopen(mg_searcher *s, mg_err *err)
+{
+    int r = mg_xsearch_reopen(s->xs, err);
+    if (r == 1) {
+        /* a rebuild may have changed the language */
+        mg_err e2;
+        mg_analyzer *an = analyzer_for(s->xs, &e2);
+        if (an && strcmp(mg_analyzer_lang(an), mg_analyzer_lang(s->an)) != 0) {
+            mg_analyzer_free(s->an);
+            s->an = an;
+        } else
+            mg_analyzer_free(an);
+    }
+    return r;
+}
+
+/* ---- errors ---- */
+
+static const struct {
+    const char *code, *text;
+} request_errors[] = {
+    {"bad_date", "bad date"},
+    {"bad_paging", "bad paging"},
+    {"bad_sort", "bad sort"},
+};
+
+const char *mg_search_error_code(const mg_err *err)
+{
+    if (!err)
+        return "internal";
+    const char *q = mg_query_error_code(err);
+    if (q)
+        return q;
+    switch (err->code) {
+    case MG_EQUERY:
+        return "bad_query";
+    case MG_EINVAL:
+        for (size_t i = 0; i < sizeof request_errors / sizeof request_errors[0]; i++)
+            if (strncmp(err->msg, request_errors[i].text, strlen(request_errors[i].text)) == 0)
+                return request_errors[i].code;
+        return "bad_request";
+    case MG_ENOTFOUND:
+        return "not_found";
+    case MG_ETOOBIG:
+        return "too_big";
+    case MG_EDB:
+    case MG_EIO:
+    case MG_ECORRUPT:
+    case MG_EMODIFIED:
+    case MG_ELOCKED:
+        return "unavailable";
+    default:
+        return "internal";
+    }
+}
+
+/* ---- compiling the tree into a Xapian query ---- */
+
+enum role { R_NONE, R_POS, R_FILTER, R_NEG };
+
+#define MAX_UNKNOWN 8
+
+typedef struct unknown_word {
+    size_t off, len; /* in the query text */
+    char term[MG_TERM_MAX + 1];
+} unknown_word;
+
+typedef struct compiler {
+    mg_searcher *s;
+    const char *query;
+    mg_hlset *hl;
+    size_t nterms;
+    bool relax;
+    size_t ands; /* AND nodes with two or more weighted parts (relaxable) */
+    unknown_word unknown[MAX_UNKNOWN];
+    size_t nunknown;
+    mg_err *err;
+} compiler;
+
+typedef struct tokens {
+    char (*t)[MG_TERM_MAX + 1];
+    size_t n, cap;
+    bool oom;
+} tokens;
+
+static int collect_token(void *ctx, const mg_token *tok)
+{
+    tokens *ts = ctx;
+    if (ts->n == ts->cap) {
+        size_t cap = ts->cap ? ts->cap * 2 : 8;
+        void *v = realloc(ts->t, cap * sizeof *ts->t);
+        if (!v) {
+            ts->oom = true;
+            return 1;
+        }
+        ts->t = v;
+        ts->cap = cap;
+    }
+    size_t n = tok->term_len > MG_TERM_MAX ? MG_TERM_MAX : tok->term_len;
+    memcpy(ts->t[ts->n], tok->term, n);
+    ts->t[ts->n][n] = '\0';
+    ts->n++;
+    return 0;
+}
+
+static int analyse(compiler *c, const char *text, size_t len, int flags, tokens *ts)
+{
+    memset(ts, 0, sizeof *ts);
+    long r = mg_analyze(c->s->an, text, len, 0, flags, collect_token, ts, c->err);
+    if (ts->oom)
+        return mg_err_set(c->err, MG_ENOMEM, "out of memory analysing the query");
+    if (r < 0 && c->err->code != MG_OK)
+        return -c->err->code;
+    return 0;
+}
+
+static int count_terms(compiler *c, size_t add, const mg_qnode *n)
+{
+    c->nterms += add;
+    if (c->nterms > c->s->lim.max_terms)
+        return mg_query_err(c->err, MG_QE_TOO_MANY, " at column %zu: more than %zu", n->col,
+                            c->s->lim.max_terms);
+    return 0;
+}
+
+/* A term with the field's prefix, as a new query. */
+static mg_xq *field_term(compiler *c, mg_qfield field, const char *term)
+{
+    char buf[MG_TERM_MAX + 8];
+    int n = snprintf(buf, sizeof buf, "%s%s", field == MG_QF_TITLE ? MG_PFX_TITLE : "", term);
+    return mg_xq_term(buf, (size_t)n, c->err);
+}
+
+static mg_xq *combine_free(compiler *c, int op, mg_xq **subs, size_t n, unsigned window)
+{
+    mg_xq *q = mg_xq_combine(op, subs, n, window, c->err);
+    for (size_t i = 0; i < n; i++)
+        mg_xq_free(subs[i]);
+    return q;
+}
+
+/* Words and phrases: one term, or a phrase of the tokens. */
+static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
+{
+    tokens ts;
+    int rc = analyse(c, n->text, n->text_len, 0, &ts);
+    if (rc < 0)
+        return rc;
+    *out = NULL;
+    if (ts.n == 0) {
+        free(ts.t);
+        return 0;
+    }
+    if ((rc = count_terms(c, ts.n, n)) < 0) {
+        free(ts.t);
+        return rc;
+    }
+    mg_xq **subs = calloc(ts.n, sizeof *subs);
+    if (!subs) {
+        free(ts.t);
+        return mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    }
+    size_t k;
+    for (k = 0; k < ts.n; k++) {
+        mg_hlset_add_term(c->hl, ts.t[k], strlen(ts.t[k]));
+        if (!(subs[k] = field_term(c, n->field, ts.t[k])))
+            break;
+    }
+    if (k == ts.n && ts.n == 1 && n->kind == MG_QN_WORD && c->nunknown < MAX_UNKNOWN) {
+        mg_err e2;
+        if (mg_xsearch_termfreq(c->s->xs, ts.t[0], strlen(ts.t[0]), &e2) == 0) {
+            unknown_word *u = &c->unknown[c->nunknown++];
+            u->off = n->off;
+            u->len = n->text_len;
+            snprintf(u->term, sizeof u->term, "%s", ts.t[0]);
+        }
+    }
+    free(ts.t);
+    if (k < ts.n) {
+        for (size_t i = 0; i < k; i++)
+            mg_xq_free(subs[i]);
+        free(subs);
+        return -c->err->code;
+    }
+    if (ts.n == 1)
+        *out = subs[0];
+    else
+        *out = combine_free(c, MG_XQ_PHRASE, subs, ts.n, 0);
+    free(subs);
+    return *out ? 0 : -c->err->code;
+}
+
+typedef struct expansion {
+    compiler *c;
+    mg_xq **v;
+    size_t n, max;
+    char (*seen)[MG_TERM_MAX + 8];
+    const mg_qnode *node;
+    bool broad, failed;
+} expansion;
+
+static int add_expansion(expansion *x, const char *term, size_t len)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (strlen(x->seen[i]) == len && memcmp(x->seen[i], term, len) == 0)
+            return 0;
+    if (x->n == x->max) {
+        x->broad = true;
+        return 1;
+    }
+    if (len > MG_TERM_MAX + 7)
+        return 0;
+    memcpy(x->seen[x->n], term, len);
+    x->seen[x->n][len] = '\0';
+    if (!(x->v[x->n] = mg_xq_term(term, len, x->c->err))) {
+        x->failed = true;
+        return 1;
+    }
+    x->n++;
+    return 0;
+}
+
+static int expand_cb(void *ctx, const char *term, size_t len, unsigned long long freq)
+{
+    (void)freq;
+    return add_expansion(ctx, term, len);
+}
+
+/* word*: the indexed stems that start with the folded prefix or with its stem,
+ * and stems at most two characters shorter than the prefix that it starts
+ * with (the stem of "government" is "govern", which "governm*" should find). */
+static int compile_prefix(compiler *c, const mg_qnode *n, mg_xq **out)
+{
+    *out = NULL;
+    tokens ts;
+    int rc = analyse(c, n->text, n->text_len, MG_AN_NOSTEM, &ts);
+    if (rc < 0)
+        return rc;
+    if (ts.n == 0) {
+        free(ts.t);
+        return 0;
+    }
+    const char *pfx = n->field == MG_QF_TITLE ? MG_PFX_TITLE : "";
+    char folded[MG_TERM_MAX + 8], stem[MG_TERM_MAX + 8];
+    const char *last = ts.t[ts.n - 1];
+    snprintf(folded, sizeof folded, "%s%s", pfx, last);
+    char st[MG_TERM_MAX + 1];
+    long sl = mg_analyze_word(c->s->an, last, strlen(last), 0, st, sizeof st, c->err);
+    snprintf(stem, sizeof stem, "%s%s", pfx, sl > 0 ? st : last);
+    free(ts.t);
+    if ((rc = count_terms(c, 1, n)) < 0)
+        return rc;
+    mg_hlset_add_prefix(c->hl, last, strlen(last));
+
+    size_t max = c->s->lim.max_wildcard;
+    expansion x = {.c = c, .max = max, .node = n};
+    x.v = calloc(max + 1, sizeof *x.v);
+    x.seen = calloc(max + 1, sizeof *x.seen);
+    if (!x.v || !x.seen) {
+        free(x.v);
+        free(x.seen);
+        return mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    }
+    rc = mg_xsearch_each_term(c->s->xs, folded, strlen(folded), expand_cb, &x, c->err);
+    if (rc >= 0 && !x.broad && !x.failed && strcmp(stem, folded) != 0)
+        rc = mg_xsearch_each_term(c->s->xs, stem, strlen(stem), expand_cb, &x, c->err);
+    size_t fl = strlen(folded), pl = strlen(pfx);
+    for (size_t cut = 1; rc >= 0 && cut <= 2 && !x.broad && !x.failed; cut++) {
+        if (fl - pl < cut + 3)
+            break;
+        mg_err e2;
+        if (mg_xsearch_termfreq(c->s->xs, folded, fl - cut, &e2) > 0)
+            add_expansion(&x, folded, fl - cut);
+    }
+    if (rc < 0 || x.broad || x.failed) {
+        for (size_t i = 0; i < x.n; i++)
+            mg_xq_free(x.v[i]);
+        free(x.v);
+        free(x.seen);
+        if (x.broad)
+            return mg_query_err(c->err, MG_QE_WILD_BROAD,
+                                " at column %zu: '%s*' matches more than %zu terms (make the "
+                                "prefix longer)",
+                                n->col, n->text, max);
+        return -c->err->code;
+    }
+    for (size_t i = 0; i < x.n; i++) /* highlight exactly what matched */
+        if (x.seen[i][0] && !(x.seen[i][0] >= 'A' && x.seen[i][0] <= 'Z'))
+            mg_hlset_add_term(c->hl, x.seen[i], strlen(x.seen[i]));
+        else if (x.seen[i][0] == 'S')
+            mg_hlset_add_term(c->hl, x.seen[i] + 1, strlen(x.seen[i] + 1));
+    *out = combine_free(c, MG_XQ_SYNONYM, x.v, x.n, 0);
+    free(x.v);
+    free(x.seen);
+    return *out ? 0 : -c->err->code;
+}
+
+static int compile_near(compiler *c, const mg_qnode *n, mg_xq **out)
+{
+    *out = NULL;
+    size_t cap = 8, cnt = 0;
+    mg_xq **subs = malloc(cap * sizeof *subs);
+    if (!subs)
+        return mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+        tokens ts;
+        const mg_qnode *k = n->kids[i];
+        if ((rc = analyse(c, k->text, k->text_len, 0, &ts)) < 0)
+            break;
+        if ((rc = count_terms(c, ts.n, k)) < 0) {
+            free(ts.t);
+            break;
+        }
+        for (size_t j = 0; j < ts.n && rc == 0; j++) {
+            if (cnt == cap) {
+                mg_xq **v = realloc(subs, (cap *= 2) * sizeof *v);
+                if (!v) {
+                    rc = mg_err_set(c->err, MG_ENOMEM, "out of memory");
+                    break;
+                }
+                subs = v;
+            }
+            mg_hlset_add_term(c->hl, ts.t[j], strlen(ts.t[j]));
+            if (!(subs[cnt] = field_term(c, k->field, ts.t[j])))
+                rc = -c->err->code;
+            else
+                cnt++;
+        }
+        free(ts.t);
+    }
+    if (rc < 0) {
+        for (size_t i = 0; i < cnt; i++)
+            mg_xq_free(subs[i]);
+        free(subs);
+        return rc;
+    }
+    if (cnt == 0) {
+        free(subs);
+        return 0;
+    }
+    if (cnt == 1)
+        *out = subs[0];
+    else
+        *out = combine_free(c, MG_XQ_NEAR, subs, cnt, (unsigned)(n->dist + cnt));
+    free(subs);
+    return *out ? 0 : -c->err->code;
+}
+
+static mg_xq *compile_filter(compiler *c, const mg_qnode *n)
+{
+    char term[MG_XDB_MAX_TERM + 64];
+    int len;
+    if (n->field == MG_QF_ID)
+        len = snprintf(term, sizeof term, "%s%.*s", MG_PFX_ID, (int)n->text_len, n->text);
+    else {
+        char folded[MG_XDB_MAX_TERM + 1];
+        long fl = mg_fold_phrase(n->text, n->text_len, folded, sizeof folded, c->err);
+        if (fl < 0)
+            return NULL;
+        const char *pfx = n->field == MG_QF_SOURCE   ? MG_PFX_SOURCE
+                          : n->field == MG_QF_AUTHOR ? MG_PFX_AUTHOR
+                                                     : MG_PFX_CATEGORY;
+        len = snprintf(term, sizeof term, "%s%s", pfx, folded);
+    }
+    if (len < 0 || (size_t)len >= sizeof term)
+        len = (int)sizeof term - 1;
+    mg_xq *t = mg_xq_term(term, (size_t)len, c->err);
+    if (!t)
+        return NULL;
+    mg_xq *q = mg_xq_unweighted(t, c->err);
+    mg_xq_free(t);
+    return q;
+}
+
+static int compile(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role);
+
+/* AND / OR: weighted parts combined, filters restrict, NOT parts exclude. */
+static int compile_bool(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role)
+{
+    mg_xq **pos = calloc(n->nkids, sizeof *pos);
+    mg_xq **fil = calloc(n->nkids, sizeof *fil);
+    mg_xq **neg = calloc(n->nkids + 1, sizeof *neg);
+    size_t np = 0, nf = 0, nn = 0;
+    int rc = 0;
+    *out = NULL;
+    *role = R_NONE;
+    if (!pos || !fil || !neg)
+        rc = mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+        mg_xq *q;
+        enum role r;
+        if ((rc = compile(c, n->kids[i], &q, &r)) < 0)
+            break;
+        if (!q)
+            continue;
+        if (r == R_POS)
+            pos[np++] = q;
+        else if (r == R_FILTER)
+            fil[nf++] = q;
+        else
+            neg[1 + nn++] = q;
+    }
+    mg_xq *main = NULL;
+    if (rc == 0 && n->kind == MG_QN_OR) {
+        /* a NOT inside OR means "everything but" */
+        for (size_t i = 0; i < nn && rc == 0; i++) {
+            mg_xq *all = mg_xq_all(c->err), *pair[2] = {all, neg[1 + i]};
+            mg_xq *ex = all ? mg_xq_combine(MG_XQ_AND_NOT, pair, 2, 0, c->err) : NULL;
+            mg_xq_free(all);
+            mg_xq_free(neg[1 + i]);
+            neg[1 + i] = NULL;
+            if (!ex)
+                rc = -c->err->code;
+            else
+                pos[np++] = ex;
+        }
+        for (size_t i = 0; i < nf; i++)
+            pos[np++] = fil[i];
+        if (rc == 0 && np > 0) {
+            main = combine_free(c, MG_XQ_OR, pos, np, 0);
+            *role = nf == np ? R_FILTER : R_POS;
+            np = nf = 0;
+            if (!main)
+                rc = -c->err->code;
+        } else
+            nf = 0;
+    } else if (rc == 0) {
+        bool want = np || nf || nn;
+        if (np >= 2)
+            c->ands++;
+        if (np > 0) {
+            main = combine_free(c, c->relax ? MG_XQ_OR : MG_XQ_AND, pos, np, 0);
+            *role = R_POS;
+        } else if (nf > 0) {
+            main = combine_free(c, MG_XQ_AND, fil, nf, 0);
+            *role = R_FILTER;
+            nf = 0;
+        } else if (nn > 0) {
+            main = mg_xq_all(c->err);
+            *role = R_POS;
+        }
+        np = 0;
+        if (want && !main)
+            rc = -c->err->code;
+        if (rc == 0 && main && nf > 0) {
+            fil[nf] = NULL;
+            mg_xq **v = calloc(nf + 1, sizeof *v);
+            if (!v)
+                rc = mg_err_set(c->err, MG_ENOMEM, "out of memory");
+            else {
+                v[0] = main;
+                memcpy(v + 1, fil, nf * sizeof *v);
+                main = combine_free(c, MG_XQ_FILTER, v, nf + 1, 0);
+                free(v);
+                nf = 0;
+                if (!main)
+                    rc = -c->err->code;
+            }
+        }
+        if (rc == 0 && main && nn > 0) {
+            neg[0] = main;
+            main = combine_free(c, MG_XQ_AND_NOT, neg, nn + 1, 0);
+            nn = 0;
+            if (!main)
+                rc = -c->err->code;
+        }
+    }
+    for (size_t i = 0; i < np; i++)
+        mg_xq_free(pos[i]);
+    for (size_t i = 0; i < nf; i++)
+        mg_xq_free(fil[i]);
+    for (size_t i = 0; i < nn; i++)
+        mg_xq_free(neg[1 + i]);
+    free(pos);
+    free(fil);
+    free(neg);
+    if (rc < 0) {
+        mg_xq_free(main);
+        return rc;
+    }
+    *out = main;
+    return 0;
+}
+
+static int compile(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role)
+{
+    *out = NULL;
+    *role = R_POS;
+    switch (n->kind) {
+    case MG_QN_AND:
+    case MG_QN_OR:
+        return compile_bool(c, n, out, role);
+    case MG_QN_NOT: {
+        int rc = compile(c, n->kids[0], out, role);
+        *role = R_NEG;
+        return rc;
+    }
+    case MG_QN_WORD:
+    case MG_QN_PHRASE:
+        return compile_text(c, n, out);
+    case MG_QN_PREFIX:
+        return compile_prefix(c, n, out);
+    case MG_QN_NEAR:
+        return compile_near(c, n, out);
+    case MG_QN_FILTER:
+        *role = R_FILTER;
+        *out = compile_filter(c, n);
+        return *out ? 0 : -c->err->code;
+    case MG_QN_DATE:
+        *role = R_FILTER;
+        *out = mg_xq_date_range(n->lo, n->hi, c->err);
+        return *out ? 0 : -c->err->code;
+    case MG_QN_LIKE: {
+        char term[MG_XDB_MAX_TERM + 64];
+        snprintf(term, sizeof term, "%s%.*s", MG_PFX_ID, (int)n->text_len, n->text);
+        *out = mg_xq_like(c->s->xs, term, 25, c->err);
+        if (!*out && c->err->code == MG_ENOTFOUND)
+            return mg_query_err(c->err, MG_QE_LIKE, " at column %zu: no document with id '%.*s'",
+                                n->col, (int)(n->text_len > 100 ? 100 : n->text_len), n->text);
+        return *out ? 0 : -c->err->code;
+    }
+    case MG_QN_ALL:
+        *out = mg_xq_all(c->err);
+        return *out ? 0 : -c->err->code;
+    }
+    return mg_err_set(c->err, MG_EINTERNAL, "query: unknown node kind %d", (int)n->kind);
+}
+
+/* ---- "did you mean" ---- */
+
+/* Damerau-Levenshtein distance of a and b (bytes), or max+1 when over max. */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb, size_t max)
+{
+    if (la > 40 || lb > 40)
+        return max + 1;
+    if ((la > lb ? la - lb : lb - la) > max)
+        return max + 1;
+    size_t d[41][41];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t rowmin = max + 1;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+            if (v < rowmin)
+                rowmin = v;
+        }
+        if (rowmin > max)
+            return max + 1;
+    }
+    return d[la][lb];
+}
+
+typedef struct speller {
+    const char *word;
+    size_t len, max;
+    size_t best_dist;
+    unsigned long long best_freq;
+    char best[MG_TERM_MAX + 1];
+} speller;
+
+static int spell_cb(void *ctx, const char *term, size_t len, unsigned long long freq)
+{
+    speller *sp = ctx;
+    if (len > MG_TERM_MAX)
+        return 0;
+    size_t d = edit_distance(sp->word, sp->len, term, len, sp->max);
+    if (d > sp->max || d == 0)
+        return 0;
+    if (d < sp->best_dist || (d == sp->best_dist && freq > sp->best_freq)) {
+        sp->best_dist = d;
+        sp->best_freq = freq;
+        memcpy(sp->best, term, len);
+        sp->best[len] = '\0';
+    }
+    return 0;
+}
+
+typedef struct surface {
+    const char *term;
+    char word[MG_TERM_MAX + 1];
+    bool found;
+} surface;
+
+static int surface_cb(void *ctx, const mg_token *tok)
+{
+    surface *sf = ctx;
+    if (strlen(sf->term) != tok->term_len || memcmp(sf->term, tok->term, tok->term_len) != 0)
+        return 0;
+    size_t n = tok->word_len > MG_TERM_MAX ? MG_TERM_MAX : tok->word_len;
+    memcpy(sf->word, tok->word, n);
+    sf->word[n] = '\0';
+    sf->found = true;
+    return 1;
+}
+
+/* A readable word whose stem is term: taken from a document that has it. */
+static void surface_word(mg_searcher *s, const char *term, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", term);
+    void *data;
+    size_t len;
+    mg_err e;
+    if (mg_xsearch_term_data(s->xs, term, strlen(term), &data, &len, &e) < 0)
+        return;
+    mg_record rec;
+    mg_record_init(&rec);
+    if (mg_record_decode(data, len, &rec, &e) == 0) {
+        surface sf = {.term = term};
+        mg_analyze(s->an, rec.title, strlen(rec.title), 0, 0, surface_cb, &sf, &e);
+        if (!sf.found)
+            mg_analyze(s->an, rec.body, strlen(rec.body), 0, 0, surface_cb, &sf, &e);
+        if (sf.found)
+            snprintf(out, cap, "%s", sf.word);
+    }
+    mg_record_release(&rec);
+    free(data);
+}
+
+/* The query with each unknown word replaced by the closest frequent indexed
+ * word (edit distance 1, or 2 for words of five letters or more), or NULL. */
+static char *suggest(compiler *c)
+{
+    if (c->nunknown == 0)
+        return NULL;
+    size_t qlen = strlen(c->query);
+    size_t cap = qlen + c->nunknown * (MG_TERM_MAX + 1) + 1;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t o = 0, at = 0;
+    bool changed = false;
+    for (size_t i = 0; i < c->nunknown; i++) {
+        unknown_word *u = &c->unknown[i];
+        if (u->off < at || u->off + u->len > qlen)
+            continue;
+        speller sp = {.word = u->term, .len = strlen(u->term), .best_dist = SIZE_MAX};
+        sp.max = sp.len >= 5 ? 2 : 1;
+        if (sp.len < 3 || (unsigned char)u->term[0] >= 0x80)
+            continue;
+        char first[2] = {u->term[0], 0};
+        mg_err e;
+        if (mg_xsearch_each_term(c->s->xs, first, 1, spell_cb, &sp, &e) < 0 || !sp.best[0])
+            continue;
+        char word[MG_TERM_MAX + 1];
+        surface_word(c->s, sp.best, word, sizeof word);
+        memcpy(out + o, c->query + at, u->off - at);
+        o += u->off - at;
+        size_t wl = strlen(word);
+        memcpy(out + o, word, wl);
+        o += wl;
+        at = u->off + u->len;
+        changed = true;
+    }
+    if (!changed) {
+        free(out);
+        return NULL;
+    }
+    memcpy(out + o, c->query + at, qlen - at);
+    o += qlen - at;
+    out[o] = '\0';
+    return out;
+}
+
+/* ---- running ---- */
+
+static void hit_release(mg_hit *h)
+{
+    free(h->id);
+    free(h->title);
+    free(h->date);
+    free(h->source);
+    free(h->url);
+    for (size_t i = 0; i < h->ncategories; i++)
+        free(h->categories[i]);
+    free(h->categories);
+    free(h->snippet);
+}
+
+void mg_search_result_free(mg_search_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nhits; i++)
+        hit_release(&r->hits[i]);
+    free(r->hits);
+    free(r->suggestion);
+    mg_xfacets_free(r->facets, r->nfacets);
+    free(r->parsed);
+    free(r);
+}
+
+static int fill_hit(mg_searcher *s, const mg_search_request *req, const mg_hlset *hl,
+                    const mg_xhit *xh, mg_hit *h, mg_err *err)
+{
+    mg_record rec;
+    mg_record_init(&rec);
+    h->score = xh->score;
+    h->percent = xh->percent;
+    h->collapsed = xh->collapsed;
+    if (mg_record_decode(xh->data, xh->len, &rec, err) < 0)
+        return -err->code;
+    /* take the strings over from the record */
+    h->id = rec.id;
+    h->title = rec.title;
+    h->date = rec.date;
+    h->source = rec.source;
+    h->url = rec.url;
+    h->categories = rec.categories;
+    h->ncategories = rec.ncategories;
+    rec.id = rec.title = rec.date = rec.source = rec.url = NULL;
+    rec.categories = NULL;
+    rec.ncategories = 0;
+    int rc = 0;
+    if (req->snippets) {
+        mg_snippet_opts so = {.bytes = req->snippet_bytes,
+                              .hl_start = req->hl_start,
+                              .hl_end = req->hl_end,
+                              .html = req->html};
+        const char *text = rec.body && rec.body[0] ? rec.body : h->title;
+        h->snippet = mg_snippet_make(s->an, hl, text, strlen(text), &so, err);
+        if (!h->snippet)
+            rc = -err->code;
+    }
+    mg_record_release(&rec);
+    return rc;
+}
+
+static int check_request(const mg_searcher *s, const mg_search_request *req, size_t *limit,
+                         char since[15], char until[15], mg_err *err)
+{
+    *limit = req->limit ? req->limit : 10;
+    if (*limit > s->lim.max_limit)
+        return mg_err_set(err, MG_EINVAL, "bad paging: limit %zu is over %zu", *limit,
+                          s->lim.max_limit);
+    if (req->offset > s->lim.max_window || req->offset + *limit > s->lim.max_window)
+        return mg_err_set(err, MG_EINVAL, "bad paging: offset+limit %zu is over %zu",
+                          req->offset + *limit, s->lim.max_window);
+    if (req->sort < MG_SORT_RELEVANCE || req->sort > MG_SORT_OLDEST)
+        return mg_err_set(err, MG_EINVAL, "bad sort: %d", req->sort);
+    const char *why;
+    since[0] = until[0] = '\0';
+    if (req->since && req->since[0] &&
+        mg_query_date_bound(req->since, strlen(req->since), false, since, &why) < 0)
+        return mg_err_set(err, MG_EINVAL, "bad date in since: '%.40s' (%s)", req->since, why);
+    if (req->until && req->until[0] &&
+        mg_query_date_bound(req->until, strlen(req->until), true, until, &why) < 0)
+        return mg_err_set(err, MG_EINVAL, "bad date in until: '%.40s' (%s)", req->until, why);
+    if (since[0] && until[0] && strcmp(since, until) > 0)
+        return mg_err_set(err, MG_EINVAL, "bad date range: since %s is after until %s",
+                          req->since, req->until);
+    return 0;
+}
+
+/* Compile the tree (relaxed or not) with since/until applied. */
+static int build(compiler *c, const mg_qnode *ast, const char *since, const char *until,
+                 const char *source, mg_xq **out)
+{
+    enum role role;
+    mg_xq *q;
+    int rc = compile(c, ast, &q, &role);
+    if (rc < 0)
+        return rc;
+    if (!q)
+        return mg_query_err(c->err, MG_QE_NOWORDS,
+                            ": the query has no words the index could hold");
+    if (role == R_NEG) { /* a lone NOT cannot happen (parser wraps it), but be safe */
+        mg_xq *all = mg_xq_all(c->err), *pair[2] = {all, q};
+        mg_xq *ex = all ? mg_xq_combine(MG_XQ_AND_NOT, pair, 2, 0, c->err) : NULL;
+        mg_xq_free(all);
+        mg_xq_free(q);
+        if (!(q = ex))
+            return -c->err->code;
+    }
+    if (since[0] || until[0]) {
+        mg_xq *d = mg_xq_date_range(since, until, c->err);
+        mg_xq *pair[2] = {q, d};
+        mg_xq *f = d ? mg_xq_combine(MG_XQ_FILTER, pair, 2, 0, c->err) : NULL;
+        mg_xq_free(d);
+        mg_xq_free(q);
+        if (!(q = f))
+            return -c->err->code;
+    }
+    if (source && source[0]) {
+        mg_qnode sn = {.kind = MG_QN_FILTER, .field = MG_QF_SOURCE};
+        sn.text = (char *)(uintptr_t)source; /* read only */
+        sn.text_len = strlen(source);
+        mg_xq *f = compile_filter(c, &sn);
+        mg_xq *pair[2] = {q, f};
+        mg_xq *g = f ? mg_xq_combine(MG_XQ_FILTER, pair, 2, 0, c->err) : NULL;
+        mg_xq_free(f);
+        mg_xq_free(q);
+        if (!(q = g))
+            return -c->err->code;
+    }
+    *out = q;
+    return 0;
+}
+
+static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode *ast,
+                    mg_search_result *res, mg_err *err)
+{
+    size_t limit;
+    char since[15], until[15];
+    int rc = check_request(s, req, &limit, since, until, err);
+    if (rc < 0)
+        return rc;
+    compiler c = {.s = s, .query = req->query, .err = err};
+    c.hl = mg_hlset_new();
+    if (!c.hl)
+        return mg_err_set(err, MG_ENOMEM, "out of memory");
+    mg_xq *q = NULL;
+    mg_xresult xr = {0};
+    mg_xrun_opts o = {.offset = req->offset,
+                      .limit = limit,
+                      .sort = req->sort,
+                      .collapse = !req->no_collapse,
+                      .facets = req->facets,
+                      .k1 = s->lim.bm25_k1,
+                      .b = s->lim.bm25_b,
+                      .check_at_least = req->offset + limit};
+    if ((rc = build(&c, ast, since, until, req->source, &q)) < 0)
+        goto out;
+    if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
+        goto out;
+    if (xr.nhits == 0 && xr.upper == 0 && !req->no_relax && c.ands > 0) {
+        /* nothing matched all the words: try any of them */
+        mg_xresult_release(&xr);
+        mg_xfacets_free(xr.facets, xr.nfacets);
+        memset(&xr, 0, sizeof xr);
+        mg_xq_free(q);
+        q = NULL;
+        mg_hlset_free(c.hl);
+        c.hl = mg_hlset_new();
+        c.relax = true;
+        c.nterms = 0;
+        c.nunknown = 0;
+        if (!c.hl) {
+            rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+            goto out;
+        }
+        if ((rc = build(&c, ast, since, until, req->source, &q)) < 0)
+            goto out;
+        if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
+            goto out;
+        res->relaxed = true;
+    }
+    res->total_estimate = xr.estimate;
+    res->total_lower = xr.lower;
+    res->total_upper = xr.upper;
+    res->total_exact = xr.lower == xr.upper;
+    res->facets = xr.facets;
+    res->nfacets = xr.nfacets;
+    xr.facets = NULL;
+    xr.nfacets = 0;
+    res->parsed = mg_xq_describe(q);
+    res->hits = calloc(xr.nhits ? xr.nhits : 1, sizeof *res->hits);
+    if (!res->hits) {
+        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < xr.nhits; i++) {
+        mg_hit *h = &res->hits[res->nhits++];
+        h->rank = (unsigned)(req->offset + i + 1);
+        if ((rc = fill_hit(s, req, c.hl, &xr.hits[i], h, err)) < 0)
+            goto out;
+    }
+    res->suggestion = suggest(&c);
+out:
+    mg_xresult_release(&xr);
+    mg_xfacets_free(xr.facets, xr.nfacets);
+    mg_xq_free(q);
+    mg_hlset_free(c.hl);
+    return rc;
+}
+
+int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result **out,
+                  mg_err *err)
+{
+    mg_err local;
+    if (!err)
+        err = &local;
+    mg_err_clear(err);
+    *out = NULL;
+    if (!s || !req)
+        return mg_err_set(err, MG_EINVAL, "mg_search_run: no searcher or request");
+    const char *qs = req->query ? req->query : "";
+    mg_query_opts qo = {.max_bytes = s->lim.max_query_bytes,
+                        .max_terms = s->lim.max_terms,
+                        .min_prefix = s->lim.min_prefix};
+    mg_qnode *ast;
+    int rc = mg_query_parse(qs, strlen(qs), &qo, &ast, err);
+    if (rc < 0)
+        return rc;
+    mg_search_request r = *req;
+    r.query = qs;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        mg_search_result *res = calloc(1, sizeof *res);
+        if (!res) {
+            rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+            break;
+        }
+        rc = run_once(s, &r, ast, res, err);
+        if (rc == 0) {
+            *out = res;
+            break;
+        }
+        mg_search_result_free(res);
+        if (rc != -MG_EMODIFIED || attempt == 1)
+            break;
+        mg_err e2;
+        if (mg_searcher_reopen(s, &e2) < 0)
+            break;
+    }
+    mg_query_free(ast);
+    return rc;
+}
+
+int mg_searcher_get(mg_searcher *s, const char *id, mg_record *rec, mg_err *err)
+{
+    mg_err_clear(err);
+    char term[MG_XDB_MAX_TERM + 64];
+    int n = snprintf(term, sizeof term, "%s%s", MG_PFX_ID, id ? id : "");
+    if (n < 0 || (size_t)n >= sizeof term || !id || !*id)
+        return mg_err_set(err, MG_ENOTFOUND, "no document with id '%.100s'", id ? id : "");
+    void *data = NULL;
+    size_t len = 0;
+    int rc = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        rc = mg_xsearch_term_data(s->xs, term, (size_t)n, &data, &len, err);
+        if (rc != -MG_EMODIFIED)
+            break;
+        mg_err e2;
+        mg_searcher_reopen(s, &e2);
+    }
+    if (rc == -MG_ENOTFOUND)
+        return mg_err_set(err, MG_ENOTFOUND, "no document with id '%.100s'", id);
+    if (rc < 0)
+        return rc;
+    rc = mg_record_decode(data, len, rec, err);
+    free(data);
+    return rc;
+}
+
+/* "YYYY-MM-DDThh:mm:ss[Z]" as Unix time, or -1. */
+static long long parse_iso(const char *s)
+{
+    struct tm tm = {0};
+    int y, mo, d, h = 0, mi = 0, sec = 0;
+    if (sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &sec) < 3)
+        return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    return (long long)timegm(&tm);
+}
+
+int mg_searcher_stats(mg_searcher *s, mg_index_stats *st, mg_err *err)
+{
+    mg_err_clear(err);
+    memset(st, 0, sizeof *st);
+    st->documents = mg_xsearch_doccount(s->xs);
+    st->revision = mg_xsearch_revision(s->xs);
+    char built[64];
+    long n = mg_xsearch_metadata(s->xs, MG_META_BUILT, built, sizeof built, err);
+    if (n < 0)
+        return (int)n;
+    st->updated_unix = n > 0 ? parse_iso(built) : -1;
+    snprintf(st->lang, sizeof st->lang, "%s", mg_analyzer_lang(s->an));
+    snprintf(st->path, sizeof st->path, "%s", mg_xsearch_path(s->xs));
+    return 0;
+}

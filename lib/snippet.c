@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Snippets: pick the window holding the most distinct query words, then
+ * write it out with highlights (see snippet.h). */
+#include "snippet.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+typedef struct hl_entry {
+    char *s;
+    size_t len;
+    bool prefix;
+} hl_entry;
+
+struct mg_hlset {
+    hl_entry *e;
+    size_t n, cap;
+    uint32_t *slots; /* open addressing over the stems: entry index + 1, 0 empty */
+    size_t nslots;   /* a power of two, at least twice the number of stems */
+    size_t nterms;
+    size_t *prefixes; /* entry indices of the prefixes */
+    size_t nprefixes;
+};
+
+static uint32_t hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+mg_hlset *mg_hlset_new(void)
+{
+    return calloc(1, sizeof(mg_hlset));
+}
+
+void mg_hlset_free(mg_hlset *hl)
+{
+    if (!hl)
+        return;
+    for (size_t i = 0; i < hl->n; i++)
+        free(hl->e[i].s);
+    free(hl->e);
+    free(hl->slots);
+    free(hl->prefixes);
+    free(hl);
+}
+
+size_t mg_hlset_count(const mg_hlset *hl)
+{
+    return hl ? hl->n : 0;
+}
+
+static long find_term(const mg_hlset *hl, const char *s, size_t n)
+{
+    if (!hl->nslots)
+        return -1;
+    size_t mask = hl->nslots - 1;
+    for (size_t i = hash(s, n) & mask;; i = (i + 1) & mask) {
+        uint32_t v = hl->slots[i];
+        if (!v)
+            return -1;
+        const hl_entry *e = &hl->e[v - 1];
+        if (e->len == n && memcmp(e->s, s, n) == 0)
+            return (long)(v - 1);
+    }
+}
+
+static int rehash(mg_hlset *hl, size_t nslots)
+{
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return -MG_ENOMEM;
+    for (size_t k = 0; k < hl->n; k++) {
+        if (hl->e[k].prefix)
+            continue;
+        size_t i = hash(hl->e[k].s, hl->e[k].len) & (nslots - 1);
+        while (slots[i])
+            i = (i + 1) & (nslots - 1);
+        slots[i] = (uint32_t)(k + 1);
+    }
+    free(hl->slots);
+    hl->slots = slots;
+    hl->nslots = nslots;
+    return 0;
+}
+
+static int add_entry(mg_hlset *hl, const char *s, size_t len, bool prefix)
+{
+    if (!hl || len == 0)
+        return 0;
+    if (!prefix && find_term(hl, s, len) >= 0)
+        return 0;
+    if (prefix)
+        for (size_t i = 0; i < hl->nprefixes; i++) {
+            const hl_entry *e = &hl->e[hl->prefixes[i]];
+            if (e->len == len && memcmp(e->s, s, len) == 0)
+                return 0;
+        }
+    if (hl->n == hl->cap) {
+        size_t cap = hl->cap ? hl->cap * 2 : 16;
+        hl_entry *e = realloc(hl->e, cap * sizeof *e);
+        if (!e)
+            return -MG_ENOMEM;
+        hl->e = e;
+        hl->cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -MG_ENOMEM;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    if (prefix) {
+        size_t *p = realloc(hl->prefixes, (hl->nprefixes + 1) * sizeof *p);
+        if (!p) {
+            free(copy);
+            return -MG_ENOMEM;
+        }
+        hl->prefixes = p;
+        hl->prefixes[hl->nprefixes++] = hl->n;
+    }
+    hl->e[hl->n++] = (hl_entry){copy, len, prefix};
+    if (!prefix) {
+        hl->nterms++;
+        if (hl->nterms * 2 > hl->nslots)
+            return rehash(hl, hl->nslots ? hl->nslots * 2 : 32);
+        size_t mask = hl->nslots - 1, i = hash(s, len) & mask;
+        while (hl->slots[i])
+            i = (i + 1) & mask;
+        hl->slots[i] = (uint32_t)hl->n;
+    }
+    return 0;
+}
+
+int mg_hlset_add_term(mg_hlset *hl, const char *term, size_t len)
+{
+    return add_entry(hl, term, len, false);
+}
+
+int mg_hlset_add_prefix(mg_hlset *hl, const char *prefix, size_t len)
+{
+    return add_entry(hl, prefix, len, true);
+}
+
+/* The entry a token matches, or -1. */
+static long match(const mg_hlset *hl, const mg_token *tok)
+{
+    if (!hl)
+        return -1;
+    long i = find_term(hl, tok->term, tok->term_len);
+    if (i >= 0)
+        return i;
+    for (size_t k = 0; k < hl->nprefixes; k++) {
+        const hl_entry *e = &hl->e[hl->prefixes[k]];
+        if (tok->word_len >= e->len && memcmp(tok->word, e->s, e->len) == 0)
+            return (long)hl->prefixes[k];
+    }
+    return -1;
+}
+
+typedef struct span {
+    size_t start, end;
+    long idx;
+} span;
+
+typedef struct spans {
+    span *v;
+    size_t n, cap;
+    const mg_hlset *hl;
+    bool oom;
+} spans;
+
+/* Enough matches to find a good window in any real article. */
+#define MAX_MATCHES 65536
+
+static int collect(void *ctx, const mg_token *tok)
+{
+    spans *sp = ctx;
+    long idx = match(sp->hl, tok);
+    if (idx < 0)
+        return 0;
+    if (sp->n == sp->cap) {
+        if (sp->cap >= MAX_MATCHES)
+            return 1;
+        size_t cap = sp->cap ? sp->cap * 2 : 32;
+        span *v = realloc(sp->v, cap * sizeof *v);
+        if (!v) {
+            sp->oom = true;
+            return 1;
+        }
+        sp->v = v;
+        sp->cap = cap;
+    }
+    sp->v[sp->n++] = (span){tok->start, tok->end, idx};
+    return 0;
+}
+
+static bool is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Back off to the start of a UTF-8 character. */
+static size_t char_start(const char *t, size_t i)
+{
+    for (int k = 0; k < 3 && i > 0 && ((unsigned char)t[i] & 0xC0) == 0x80; k++)
+        i--;
+    return i;
+}
+
+/* The window [*ws, *we) around the best run of matches. */
+static void choose_window(const char *t, size_t len, const spans *sp, size_t nentries,
+                          size_t bytes, size_t *ws, size_t *we)
+{
+    size_t a = 0, b = 0;
+    if (sp->n > 0) {
+        unsigned *count = calloc(nentries ? nentries : 1, sizeof *count);
+        size_t best_i = 0, best_j = 0, distinct = 0, i = 0;
+        long best = -1;
+        for (size_t j = 0; j < sp->n; j++) {
+            if (count && count[sp->v[j].idx]++ == 0)
+                distinct++;
+            while (i < j && sp->v[j].end - sp->v[i].start > bytes) {
+                if (count && --count[sp->v[i].idx] == 0)
+                    distinct--;
+                i++;
+            }
+            long score = (long)distinct * 1000 + (long)(j - i + 1);
+            if (score > best) {
+                best = score;
+                best_i = i;
+                best_j = j;
+            }
+        }
+        free(count);
+        a = sp->v[best_i].start;
+        b = sp->v[best_j].end;
+    }
+    size_t room = bytes > b - a ? bytes - (b - a) : 0;
+    size_t s = a > room / 3 ? a - room / 3 : 0;
+    if (s > 0) {
+        size_t k = s;
+        while (k < a && !is_ws((unsigned char)t[k - 1]))
+            k++;
+        s = k;
+    }
+    size_t e = s + bytes;
+    if (e < b)
+        e = b;
+    if (e >= len)
+        e = len;
+    else {
+        size_t k = e;
+        while (k > b && !is_ws((unsigned char)t[k]))
+            k--;
+        if (k > b || is_ws((unsigned char)t[k]))
+            e = k;
+        else if (sp->n == 0)
+            e = char_start(t, e);
+        else
+            e = b;
+    }
+    *ws = s;
+    *we = e;
+}
+
+typedef struct out {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} out;
+
+static void put(out *o, const char *s, size_t n)
+{
+    if (o->oom || n == 0)
+        return;
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap : 256;
+        while (cap < o->len + n + 1)
+            cap *= 2;
+        char *ns = realloc(o->s, cap);
+        if (!ns) {
+            o->oom = true;
+            return;
+        }
+        o->s = ns;
+        o->cap = cap;
+    }
+    memcpy(o->s + o->len, s, n);
+    o->len += n;
+    o->s[o->len] = '\0';
+}
+
+/* Copy text: white space runs as one space, invalid bytes as U+FFFD, and the
+ * HTML specials escaped when asked. *space carries a pending space across
+ * calls. */
+static void put_text(out *o, const char *t, size_t n, bool html, bool *space)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)t[i];
+        if (is_ws(c)) {
+            *space = true;
+            i++;
+            continue;
+        }
+        if (*space) {
+            if (o->len > 0)
+                put(o, " ", 1);
+            *space = false;
+        }
+        if (c < 0x80) {
+            const char *esc = NULL;
+            if (html) {
+                switch (c) {
+                case '&': esc = "&amp;"; break;
+                case '<': esc = "&lt;"; break;
+                case '>': esc = "&gt;"; break;
+                case '"': esc = "&quot;"; break;
+                case '\'': esc = "&#39;"; break;
+                }
+            }
+            if (esc)
+                put(o, esc, strlen(esc));
+            else if (c < 0x20 || c == 0x7f)
+                put(o, " ", 1);
+            else
+                put(o, (const char *)&t[i], 1);
+            i++;
+            continue;
+        }
+        size_t adv;
+        uint32_t cp = mg_utf8_decode((const unsigned char *)t + i, n - i, &adv);
+        if (cp == MG_REPLACEMENT && !(adv == 3 && (unsigned char)t[i] == 0xEF)) {
+            put(o, "\xEF\xBF\xBD", 3);
+        } else
+            put(o, t + i, adv);
+        i += adv;
+    }
+}
+
+/* Punctuation that joins two highlighted tokens into one highlight. */
+static bool joins(const char *t, size_t n)
+{
+    if (n == 0)
+        return true;
+    if (n == 1)
+        return t[0] == '-' || t[0] == '\'' || t[0] == '.';
+    return (n == 3 && memcmp(t, "\xE2\x80\x99", 3) == 0) || /* ’ */
+           (n == 3 && memcmp(t, "\xE2\x80\x90", 3) == 0) || /* ‐ */
+           (n == 3 && memcmp(t, "\xE2\x80\x91", 3) == 0);   /* non-breaking hyphen */
+}
+
+char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                      const mg_snippet_opts *opts, mg_err *err)
+{
+    mg_snippet_opts o = {0};
+    if (opts)
+        o = *opts;
+    if (!o.bytes)
+        o.bytes = 200;
+    const char *hs = o.hl_start ? o.hl_start : "", *he = o.hl_end ? o.hl_end : "";
+    if (!text)
+        len = 0;
+    mg_err_clear(err);
+
+    spans sp = {.hl = hl};
+    if (hl && hl->n > 0 && len > 0) {
+        long r = mg_analyze(an, text, len, 0, 0, collect, &sp, err);
+        if (sp.oom) {
+            free(sp.v);
+            mg_err_set(err, MG_ENOMEM, "out of memory making a snippet");
+            return NULL;
+        }
+        if (r < 0 && err && err->code != MG_OK) {
+            free(sp.v);
+            return NULL;
+        }
+    }
+    size_t ws = 0, we = 0;
+    if (len > 0)
+        choose_window(text, len, &sp, hl ? hl->n : 0, o.bytes, &ws, &we);
+
+    /* The matches inside the window, from the first pass. */
+    size_t first = 0;
+    while (first < sp.n && sp.v[first].start < ws)
+        first++;
+    size_t last = first;
+    while (last < sp.n && sp.v[last].end <= we)
+        last++;
+
+    out res = {0};
+    bool space = false;
+    size_t k = ws;
+    while (k < we && is_ws((unsigned char)text[k]))
+        k++;
+    if (k > 0 && k < len)
+        put(&res, "\xE2\x80\xA6", 3); /* … */
+    for (size_t m = first; m < last;) {
+        /* a run of matches joined by punctuation is one highlight */
+        size_t r = m;
+        while (r + 1 < last && sp.v[r + 1].start >= sp.v[r].end &&
+               joins(text + sp.v[r].end, sp.v[r + 1].start - sp.v[r].end))
+            r++;
+        size_t s = sp.v[m].start, e = sp.v[r].end;
+        if (s > k)
+            put_text(&res, text + k, s - k, o.html, &space);
+        if (space && res.len > 0)
+            put(&res, " ", 1);
+        space = false;
+        put(&res, hs, strlen(hs));
+        put_text(&res, text + s, e - s, o.html, &space);
+        put(&res, he, strlen(he));
+        k = e;
+        m = r + 1;
+    }
+    if (we > k)
+        put_text(&res, text + k, we - k, o.html, &space);
+    size_t rest = we;
+    while (rest < len && is_ws((unsigned char)text[rest]))
+        rest++;
+    if (rest < len)
+        put(&res, "\xE2\x80\xA6", 3);
+    free(sp.v);
+    if (!res.s && !res.oom) {
+        res.s = calloc(1, 1);
+        res.oom = !res.s;
+    }
+    if (res.oom) {
+        free(res.s);
+        mg_err_set(err, MG_ENOMEM, "out of memory making a snippet");
+        return NULL;
+    }
+    return res.s;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The search side of the C API over libxapian: a read-only database that
+ * follows the published symlink, query construction, and one Enquire run with
+ * sorting, collapsing and facets (DESIGN.md §1, §7).
+ *
+ * Opaque handles; every function is noexcept on the C++ side and maps any
+ * exception to an mg_code plus message through mg_xapian_catch(). A
+ * mg_xsearch is not thread-safe: one per thread. */
+#ifndef MG_XAPIAN_SEARCH_H
+#define MG_XAPIAN_SEARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "xapian_shim.h" /* first: err.h with C linkage; MG_NOEXCEPT */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "search.h" /* mg_facet, enum mg_sort */
+
+typedef struct mg_xsearch mg_xsearch; /* a read-only database */
+typedef struct mg_xq mg_xq;           /* a query (a Xapian::Query) */
+
+/* Open the database at path, resolving symlinks first (the directory
+ * actually open is remembered, so a later switch of the link is noticed).
+ * NULL on failure (MG_ENOTFOUND, MG_EDB, ...). Free with mg_xsearch_free(). */
+mg_xsearch *mg_xsearch_open(const char *path, mg_err *err) MG_NOEXCEPT;
+void mg_xsearch_free(mg_xsearch *xs) MG_NOEXCEPT; /* NULL is a no-op */
+
+/* See the latest commit. When path now resolves to another directory (or the
+ * stub file was replaced), the old database is closed and the new one opened.
+ * Returns 1 when the view changed, 0 when not, or a negative mg_code (the old
+ * view is kept). */
+int mg_xsearch_reopen(mg_xsearch *xs, mg_err *err) MG_NOEXCEPT;
+
+/* The directory (or stub) actually open. Borrowed, valid until the next
+ * reopen. */
+const char *mg_xsearch_path(const mg_xsearch *xs) MG_NOEXCEPT;
+
+unsigned long long mg_xsearch_doccount(mg_xsearch *xs) MG_NOEXCEPT;
+unsigned long long mg_xsearch_revision(mg_xsearch *xs) MG_NOEXCEPT;
+
+/* Metadata value into buf (cap-1 bytes plus NUL); returns its length (0 if
+ * unset) or a negative mg_code. */
+long mg_xsearch_metadata(mg_xsearch *xs, const char *key, char *buf, size_t cap,
+                         mg_err *err) MG_NOEXCEPT;
+
+/* Number of documents indexed by term[0..len) (0 when absent), or a negative
+ * mg_code. */
+long long mg_xsearch_termfreq(mg_xsearch *xs, const char *term, size_t len,
+                              mg_err *err) MG_NOEXCEPT;
+
+/* Call fn(ctx, term, len, termfreq) for each term starting with prefix, in
+ * order; fn returns non-zero to stop. Returns 0, fn's value or a negative
+ * mg_code. */
+typedef int (*mg_xterm_fn)(void *ctx, const char *term, size_t len, unsigned long long freq);
+int mg_xsearch_each_term(mg_xsearch *xs, const char *prefix, size_t len, mg_xterm_fn fn,
+                         void *ctx, mg_err *err) MG_NOEXCEPT;
+
+/* The data (stored record) of the first document indexed by term, into a
+ * malloc'd buffer (caller frees). 0, -MG_ENOTFOUND or another negative code. */
+int mg_xsearch_term_data(mg_xsearch *xs, const char *term, size_t len, void **out,
+                         size_t *out_len, mg_err *err) MG_NOEXCEPT;
+
+/* ---- queries. Constructors copy what they are given (the sub-queries stay
+ * the caller's to free); NULL on failure. ---- */
+
+enum mg_xq_op {
+    MG_XQ_AND,
+    MG_XQ_OR,
+    MG_XQ_AND_NOT, /* subs[0] without any of subs[1..] */
+    MG_XQ_FILTER,  /* subs[0] weighted, restricted by subs[1..] (unweighted) */
+    MG_XQ_PHRASE,  /* in order, within window positions (0: as many as terms) */
+    MG_XQ_NEAR,    /* any order, within window positions */
+    MG_XQ_SYNONYM  /* any, weighted as one term (wildcard expansions) */
+};
+
+mg_xq *mg_xq_term(const char *term, size_t len, mg_err *err) MG_NOEXCEPT;
+mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window,
+                     mg_err *err) MG_NOEXCEPT;
+mg_xq *mg_xq_all(mg_err *err) MG_NOEXCEPT;
+/* Documents whose date slot lies in [lo, hi] ("" = open end). */
+mg_xq *mg_xq_date_range(const char *lo, const char *hi, mg_err *err) MG_NOEXCEPT;
+/* q contributing no weight (a pure filter). */
+mg_xq *mg_xq_unweighted(const mg_xq *q, mg_err *err) MG_NOEXCEPT;
+/* More like the document indexed by uid_term: an OR of the nterms best
+ * expansion terms (Xapian's relevance-set expansion over unprefixed stems),
+ * excluding that document. -MG_ENOTFOUND in err when there is no such
+ * document. */
+mg_xq *mg_xq_like(mg_xsearch *xs, const char *uid_term, size_t nterms, mg_err *err) MG_NOEXCEPT;
+bool mg_xq_empty(const mg_xq *q) MG_NOEXCEPT; /* matches nothing by construction */
+void mg_xq_free(mg_xq *q) MG_NOEXCEPT;        /* NULL is a no-op */
+/* Xapian's description of q (for "parsed"); caller frees. NULL on OOM. */
+char *mg_xq_describe(const mg_xq *q) MG_NOEXCEPT;
+
+/* ---- running ---- */
+
+typedef struct mg_xrun_opts {
+    size_t offset, limit;
+    int sort;             /* enum mg_sort */
+    bool collapse;        /* on MG_SLOT_COLLAPSE */
+    unsigned facets;      /* MG_FACET_* */
+    double k1, b;         /* BM25 */
+    size_t check_at_least; /* count at least this many matches */
+} mg_xrun_opts;
+
+typedef struct mg_xhit {
+    double score;
+    int percent;
+    unsigned collapsed;
+    void *data; /* the stored record, malloc'd */
+    size_t len;
+} mg_xhit;
+
+typedef struct mg_xresult {
+    mg_xhit *hits;
+    size_t nhits;
+    unsigned long long estimate, lower, upper;
+    mg_facet *facets; /* malloc'd, values and strings too (mg_search_result_free frees) */
+    size_t nfacets;
+} mg_xresult;
+
+/* Run q. On success *res is filled (release with mg_xresult_release()).
+ * MG_EMODIFIED when the database changed under the reader: reopen, retry. */
+int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
+                   mg_err *err) MG_NOEXCEPT;
+
+/* Free the hits' data and the hits array (not the facets, which the caller
+ * takes over or frees with mg_xfacets_free()). */
+void mg_xresult_release(mg_xresult *res) MG_NOEXCEPT;
+void mg_xfacets_free(mg_facet *f, size_t n) MG_NOEXCEPT;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
