@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* morgue-index: parse options, run the indexing pipeline, report. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "index.h"
+
+#define MORGUE_INDEX_VERSION "0.1"
+
+static const char usage_text[] =
+    "Usage: morgue-index [OPTIONS] INPUT...\n"
+    "Index news articles into a morgue (Xapian) database.\n"
+    "\n"
+    "INPUT is a JSON Lines file (.jsonl, .json, .ndjson), an LZ4 frame of JSON\n"
+    "Lines (.lz4), a directory (its *.txt files: first line title, rest body; and\n"
+    "any *.jsonl / *.jsonl.lz4 in it), or - for standard input.\n"
+    "\n"
+    "Options:\n"
+    "  --db DIR          the database (default: $MORGUE_DB). DIR is a symlink to\n"
+    "                    the live generation in DIR.gens/; DIR.lock is the lock\n"
+    "  --lang L          stemming language of a new index (default: the index's,\n"
+    "                    else english); changing it needs --rebuild\n"
+    "  --threads N       analysis threads (default: one per core)\n"
+    "  --batch N         documents per commit in an update (default 10000)\n"
+    "  --rebuild         build a fresh database from the inputs and switch DIR to\n"
+    "                    it atomically; the old one stays live until then\n"
+    "  --delete-missing  delete documents whose id is not in this run's inputs\n"
+    "                    (skipped when an input could not be read to its end)\n"
+    "  --progress        show the progress line even when stderr is not a terminal\n"
+    "  --quiet           no progress line and no summary (errors still shown)\n"
+    "  --json-stats      print the summary as one JSON object on stdout\n"
+    "  -h, --help        show this help and exit\n"
+    "  --version         show the version and exit\n"
+    "\n"
+    "Without --rebuild an existing database is updated in place: new ids are\n"
+    "added, changed ones replaced, unchanged ones skipped (content hash).\n"
+    "\n"
+    "Exit status:\n"
+    "  0  every record indexed\n"
+    "  1  fatal error (nothing published; for an update, batches committed\n"
+    "     before the error stay), interrupted, or the database is locked\n"
+    "  2  usage error (bad option, no input, unknown --lang, ...)\n"
+    "  3  finished, but some records were skipped as bad (see stderr)\n";
+
+enum { OPT_DB = 256, OPT_LANG, OPT_THREADS, OPT_BATCH, OPT_REBUILD, OPT_DELETE, OPT_PROGRESS,
+       OPT_QUIET, OPT_JSON, OPT_VERSION };
+
+static const struct option long_opts[] = {
+    {"db", required_argument, NULL, OPT_DB},
+    {"lang", required_argument, NULL, OPT_LANG},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"rebuild", no_argument, NULL, OPT_REBUILD},
+    {"delete-missing", no_argument, NULL, OPT_DELETE},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"json-stats", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct ui {
+    bool progress;    /* draw the progress line */
+    bool line_shown;  /* a progress line is on screen: clear it first */
+} ui;
+
+static void clear_line(ui *u)
+{
+    if (u->line_shown) {
+        fputs("\r\033[K", stderr);
+        u->line_shown = false;
+    }
+}
+
+static void on_log(void *ctx, int level, const char *msg)
+{
+    ui *u = ctx;
+    clear_line(u);
+    (void)level;
+    fprintf(stderr, "%s\n", msg);
+}
+
+static void on_progress(void *ctx, const mg_index_stats *st)
+{
+    ui *u = ctx;
+    if (!u->progress)
+        return;
+    double mb = (double)st->input_bytes / 1e6;
+    double rate = st->elapsed_s > 0 ? (double)st->read / st->elapsed_s : 0;
+    char eta[32] = "";
+    if (st->input_total && st->input_bytes && st->input_bytes < st->input_total) {
+        double left = st->elapsed_s * (double)(st->input_total - st->input_bytes) /
+                      (double)st->input_bytes;
+        snprintf(eta, sizeof eta, "  ETA %d:%02d", (int)left / 60, (int)left % 60);
+    }
+    if (st->input_total)
+        fprintf(stderr, "\r\033[K%llu documents  %.1f/%.1f MB  %.0f docs/s%s", st->read, mb,
+                (double)st->input_total / 1e6, rate, eta);
+    else
+        fprintf(stderr, "\r\033[K%llu documents  %.1f MB  %.0f docs/s", st->read, mb, rate);
+    u->line_shown = true;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    mg_index_request_stop();
+}
+
+static int parse_count(const char *opt, const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || *s == '-' || v < 1 || v > max) {
+        fprintf(stderr, "morgue-index: %s must be a number from 1 to %lu, not \"%s\"\n", opt,
+                max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static void print_summary(const mg_index_stats *st)
+{
+    double mb = (double)st->input_bytes / 1e6;
+    double t = st->elapsed_s > 0 ? st->elapsed_s : 1e-9;
+    fprintf(stderr, "%s: %s, %s\n", st->db,
+            st->mode == MG_INDEX_REBUILD ? "rebuilt" : "updated", st->generation);
+    if (st->mode == MG_INDEX_UPDATE && !st->added && !st->replaced && !st->deleted)
+        fprintf(stderr, "  no changes\n");
+    fprintf(stderr,
+            "  added %llu, replaced %llu, unchanged %llu, deleted %llu, skipped %llu, "
+            "warnings %llu\n",
+            st->added, st->replaced, st->unchanged, st->deleted, st->skipped, st->warnings);
+    fprintf(stderr, "  %llu documents, index %.1f MB\n", st->documents,
+            (double)st->index_bytes / 1e6);
+    fprintf(stderr, "  %.2f s, %.0f docs/s, %.2f MB/s (%.1f MB read)\n", st->elapsed_s,
+            (double)st->read / t, mb / t, mb);
+}
+
+static int print_json(const mg_index_stats *st)
+{
+    double t = st->elapsed_s > 0 ? st->elapsed_s : 1e-9;
+    json_t *o = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:I, s:I, s:s, s:s, s:s, s:s, "
+        "s:b, s:b}",
+        "added", (json_int_t)st->added, "replaced", (json_int_t)st->replaced, "unchanged",
+        (json_int_t)st->unchanged, "deleted", (json_int_t)st->deleted, "skipped",
+        (json_int_t)st->skipped, "warnings", (json_int_t)st->warnings, "read",
+        (json_int_t)st->read, "documents", (json_int_t)st->documents, "elapsed_s", st->elapsed_s,
+        "docs_per_s", (double)st->read / t, "mb_per_s", (double)st->input_bytes / 1e6 / t,
+        "input_bytes", (json_int_t)st->input_bytes, "index_bytes", (json_int_t)st->index_bytes,
+        "db", st->db, "generation", st->generation, "mode",
+        st->mode == MG_INDEX_REBUILD ? "rebuild" : "update", "lang", st->lang, "changed",
+        st->committed, "interrupted", st->interrupted);
+    if (!o)
+        return -1;
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!s)
+        return -1;
+    puts(s);
+    free(s);
+    return fflush(stdout) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    mg_index_opts o;
+    memset(&o, 0, sizeof o);
+    o.db = getenv("MORGUE_DB");
+    bool progress = false, quiet = false, json = false;
+    unsigned long v;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_DB: o.db = optarg; break;
+        case OPT_LANG: o.lang = optarg; break;
+        case OPT_THREADS:
+            if (parse_count("--threads", optarg, 256, &v))
+                return 2;
+            o.threads = (unsigned)v;
+            break;
+        case OPT_BATCH:
+            if (parse_count("--batch", optarg, 100000000, &v))
+                return 2;
+            o.batch = v;
+            break;
+        case OPT_REBUILD: o.rebuild = true; break;
+        case OPT_DELETE: o.delete_missing = true; break;
+        case OPT_PROGRESS: progress = true; break;
+        case OPT_QUIET: quiet = true; break;
+        case OPT_JSON: json = true; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case OPT_VERSION: printf("morgue-index %s\n", MORGUE_INDEX_VERSION); return 0;
+        default:
+            fprintf(stderr, "Try 'morgue-index --help'.\n");
+            return 2;
+        }
+    }
+    if (progress && quiet) {
+        fprintf(stderr, "morgue-index: --progress and --quiet exclude each other\n");
+        return 2;
+    }
+    if (!o.db || !*o.db) {
+        fprintf(stderr, "morgue-index: no database: give --db DIR or set MORGUE_DB\n");
+        return 2;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "morgue-index: no input: give one or more files, directories or -\n"
+                        "Try 'morgue-index --help'.\n");
+        return 2;
+    }
+    o.inputs = (const char *const *)(argv + optind);
+    o.ninputs = (size_t)(argc - optind);
+
+    ui u = {.progress = !quiet && (progress || isatty(STDERR_FILENO)), .line_shown = false};
+    o.log = on_log;
+    o.progress = on_progress;
+    o.ctx = &u;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    mg_index_stats st;
+    mg_err err;
+    mg_err_clear(&err);
+    int rc = mg_index_run(&o, &st, &err);
+    clear_line(&u);
+    if (rc < 0) {
+        fprintf(stderr, "morgue-index: %s\n", err.msg);
+        if (st.usage_error)
+            return 2;
+    }
+    if (!quiet && (rc == 0 || st.interrupted || st.committed))
+        print_summary(&st);
+    if (json && print_json(&st))
+        fprintf(stderr, "morgue-index: cannot write the JSON summary\n");
+    if (rc < 0)
+        return 1;
+    return st.skipped ? 3 : 0;
+}

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Build the Xapian document of one article (the schema is in schema.h). */
+#include "docbuild.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "schema.h"
+#include "utf8.h"
+
+struct mg_docbuild {
+    mg_analyzer *an;
+    char term[MG_XDB_MAX_TERM + 1]; /* a prefixed term being made */
+    char *cats;                     /* categories joined by MG_CAT_SEP */
+    size_t cats_cap;
+};
+
+mg_docbuild *mg_docbuild_new(const char *lang, mg_err *err)
+{
+    mg_docbuild *b = calloc(1, sizeof *b);
+    if (!b) {
+        mg_err_set(err, MG_ENOMEM, "document builder: out of memory");
+        return NULL;
+    }
+    b->an = mg_analyzer_new(lang, err);
+    if (!b->an) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void mg_docbuild_free(mg_docbuild *b)
+{
+    if (!b)
+        return;
+    mg_analyzer_free(b->an);
+    free(b->cats);
+    free(b);
+}
+
+int mg_docbuild_check_id(const char *id, mg_err *err)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0)
+        return mg_err_set(err, MG_EFORMAT, "empty id");
+    if (n > MG_ID_TERM_MAX)
+        return mg_err_set(err, MG_ETOOBIG, "id is %zu bytes, over the %d-byte limit", n,
+                          MG_ID_TERM_MAX);
+    return 0;
+}
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+long mg_field_term(const char *prefix, const char *value, char *out, size_t cap, mg_err *err)
+{
+    size_t plen = strlen(prefix);
+    /* Fold into a buffer a little larger than a term, so the cut below falls on
+     * a character boundary of complete folded text. */
+    char folded[2 * MG_XDB_MAX_TERM];
+    long n = mg_fold_phrase(value, strlen(value), folded, sizeof folded, err);
+    if (n < 0)
+        return n;
+    if ((size_t)n >= sizeof folded)
+        n = (long)strlen(folded);
+    if (n == 0)
+        return 0;
+    size_t room = MG_XDB_MAX_TERM - plen;
+    if (room > cap - 1 - plen)
+        room = cap - 1 - plen;
+    size_t keep = mg_utf8_clip(folded, (size_t)n, room);
+    if (cap < plen + keep + 1)
+        return mg_err_set(err, MG_EINVAL, "field term: buffer too small");
+    memcpy(out, prefix, plen);
+    memcpy(out + plen, folded, keep);
+    out[plen + keep] = '\0';
+    return (long)(plen + keep);
+}
+
+long mg_url_term(const char *url, char *out, size_t cap, mg_err *err)
+{
+    size_t n = strlen(url);
+    if (n == 0)
+        return 0;
+    if (cap < MG_XDB_MAX_TERM + 1)
+        return mg_err_set(err, MG_EINVAL, "url term: buffer too small");
+    const size_t plen = sizeof MG_PFX_URL - 1;
+    memcpy(out, MG_PFX_URL, plen);
+    if (plen + n <= MG_XDB_MAX_TERM) {
+        memcpy(out + plen, url, n + 1);
+        return (long)(plen + n);
+    }
+    /* "#" and 16 hex digits after the cut keep the term unique. A url with
+     * invalid UTF-8 was repaired by the reader, so clipping is safe. */
+    size_t keep = mg_utf8_clip(url, n, MG_XDB_MAX_TERM - plen - 17);
+    memcpy(out + plen, url, keep);
+    snprintf(out + plen + keep, cap - plen - keep, "#%016llx",
+             (unsigned long long)fnv1a(url, n));
+    return (long)(plen + keep + 17);
+}
+
+/* Per-call state of the token callback. */
+typedef struct tokctx {
+    mg_docbuild *b;
+    mg_xdoc *doc;
+    int title; /* also write S terms, with the title weight */
+    unsigned last_pos;
+    mg_err *err;
+    int rc;
+} tokctx;
+
+static int on_token(void *vctx, const mg_token *tok)
+{
+    tokctx *c = vctx;
+    int rc = mg_xdoc_add_posting(c->doc, tok->term, tok->term_len, tok->pos,
+                                 c->title ? MG_TITLE_WDF : 1, c->err);
+    if (rc == 0 && c->title) {
+        char *t = c->b->term;
+        const size_t plen = sizeof MG_PFX_TITLE - 1;
+        size_t n = tok->term_len;
+        if (n > MG_XDB_MAX_TERM - plen) /* MG_TERM_MAX keeps this from happening */
+            n = mg_utf8_clip(tok->term, n, MG_XDB_MAX_TERM - plen);
+        memcpy(t, MG_PFX_TITLE, plen);
+        memcpy(t + plen, tok->term, n);
+        rc = mg_xdoc_add_posting(c->doc, t, plen + n, tok->pos, 1, c->err);
+    }
+    c->last_pos = tok->pos;
+    if (rc) {
+        c->rc = rc;
+        return 1;
+    }
+    return 0;
+}
+
+static int analyze_text(mg_docbuild *b, mg_xdoc *doc, const char *text, unsigned base, int title,
+                        unsigned *last_pos, long *ntok, mg_err *err)
+{
+    tokctx c = {b, doc, title, 0, err, 0};
+    long n = mg_analyze(b->an, text, strlen(text), base, 0, on_token, &c, err);
+    if (c.rc)
+        return c.rc;
+    if (n < 0)
+        return (int)n;
+    *ntok = n;
+    *last_pos = c.last_pos;
+    return 0;
+}
+
+/* Empty values are simply not set: the document was cleared. */
+static int set_value(mg_xdoc *doc, unsigned slot, const void *val, size_t len, mg_err *err)
+{
+    return len ? mg_xdoc_set_value(doc, slot, val, len, err) : 0;
+}
+
+static int add_field(mg_docbuild *b, mg_xdoc *doc, const char *prefix, const char *value,
+                     mg_err *err)
+{
+    if (!value || !*value)
+        return 0;
+    long n = mg_field_term(prefix, value, b->term, sizeof b->term, err);
+    if (n <= 0)
+        return (int)n;
+    return mg_xdoc_add_boolean(doc, b->term, (size_t)n, err);
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* Date terms and the sortable value, from "YYYY-MM-DD[Thh:mm:ss]". A date in
+ * another shape (the readers normalise, so only a bug) adds nothing. */
+static int add_date(mg_xdoc *doc, const char *date, mg_err *err)
+{
+    size_t n = strlen(date);
+    if (n < 10 || date[4] != '-' || date[7] != '-' || !all_digits(date, 4) ||
+        !all_digits(date + 5, 2) || !all_digits(date + 8, 2))
+        return 0;
+    char v[15];
+    memcpy(v, date, 4);
+    memcpy(v + 4, date + 5, 2);
+    memcpy(v + 6, date + 8, 2);
+    memcpy(v + 8, "000000", 7);
+    if (n >= 19 && date[10] == 'T' && date[13] == ':' && date[16] == ':' &&
+        all_digits(date + 11, 2) && all_digits(date + 14, 2) && all_digits(date + 17, 2)) {
+        memcpy(v + 8, date + 11, 2);
+        memcpy(v + 10, date + 14, 2);
+        memcpy(v + 12, date + 17, 2);
+    }
+    char t[16];
+    int rc;
+    snprintf(t, sizeof t, "%s%.8s", MG_PFX_DAY, v);
+    if ((rc = mg_xdoc_add_boolean(doc, t, strlen(t), err)))
+        return rc;
+    snprintf(t, sizeof t, "%s%.6s", MG_PFX_MONTH, v);
+    if ((rc = mg_xdoc_add_boolean(doc, t, strlen(t), err)))
+        return rc;
+    snprintf(t, sizeof t, "%s%.4s", MG_PFX_YEAR, v);
+    if ((rc = mg_xdoc_add_boolean(doc, t, strlen(t), err)))
+        return rc;
+    return set_value(doc, MG_SLOT_DATE, v, 14, err);
+}
+
+static int set_categories(mg_docbuild *b, mg_xdoc *doc, const mg_record *r, mg_err *err)
+{
+    size_t need = 1;
+    for (size_t i = 0; i < r->ncategories; i++)
+        need += strlen(r->categories[i]) + 1;
+    if (need > b->cats_cap) {
+        char *p = realloc(b->cats, need);
+        if (!p)
+            return mg_err_set(err, MG_ENOMEM, "categories: out of memory");
+        b->cats = p;
+        b->cats_cap = need;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < r->ncategories; i++) {
+        int rc = add_field(b, doc, MG_PFX_CATEGORY, r->categories[i], err);
+        if (rc)
+            return rc;
+        size_t n = strlen(r->categories[i]);
+        if (i)
+            b->cats[len++] = MG_CAT_SEP;
+        memcpy(b->cats + len, r->categories[i], n);
+        len += n;
+    }
+    return set_value(doc, MG_SLOT_CATS, b->cats, len, err);
+}
+
+int mg_docbuild_build(mg_docbuild *b, const mg_record *r, mg_xdoc *doc, char *uid, size_t cap,
+                      uint64_t *hash, mg_err *err)
+{
+    int rc = mg_docbuild_check_id(r->id, err);
+    if (rc)
+        return rc;
+    size_t idlen = strlen(r->id);
+    if (cap < idlen + 2)
+        return mg_err_set(err, MG_EINVAL, "document builder: uid buffer too small");
+    mg_xdoc_clear(doc);
+
+    unsigned last = 0;
+    long ntitle = 0, nbody = 0;
+    if ((rc = analyze_text(b, doc, r->title, 1, 1, &last, &ntitle, err)))
+        return rc;
+    unsigned body_base = ntitle > 0 ? last + MG_BODY_POS_GAP : 1;
+    if ((rc = analyze_text(b, doc, r->body, body_base, 0, &last, &nbody, err)))
+        return rc;
+
+    memcpy(uid, MG_PFX_ID, sizeof MG_PFX_ID - 1);
+    memcpy(uid + sizeof MG_PFX_ID - 1, r->id, idlen + 1);
+    if ((rc = mg_xdoc_add_boolean(doc, uid, idlen + 1, err)) ||
+        (rc = add_field(b, doc, MG_PFX_AUTHOR, r->author, err)) ||
+        (rc = add_field(b, doc, MG_PFX_SOURCE, r->source, err)) ||
+        (rc = add_field(b, doc, MG_PFX_LANG, r->lang, err)) ||
+        (rc = add_date(doc, r->date, err)) || (rc = set_categories(b, doc, r, err)))
+        return rc;
+    long ulen = mg_url_term(r->url, b->term, sizeof b->term, err);
+    if (ulen < 0)
+        return (int)ulen;
+    if (ulen > 0 && (rc = mg_xdoc_add_boolean(doc, b->term, (size_t)ulen, err)))
+        return rc;
+
+    unsigned char h8[8];
+    uint64_t h = mg_record_hash(r);
+    if (hash)
+        *hash = h;
+    mg_u64_to_bytes(h, h8);
+    if ((rc = set_value(doc, MG_SLOT_HASH, h8, 8, err)))
+        return rc;
+    mg_u64_to_bytes(mg_record_text_hash(r), h8);
+    if ((rc = set_value(doc, MG_SLOT_COLLAPSE, h8, 8, err)) ||
+        (rc = set_value(doc, MG_SLOT_SOURCE, r->source, strlen(r->source), err)) ||
+        (rc = set_value(doc, MG_SLOT_ID, r->id, idlen, err)))
+        return rc;
+
+    unsigned char *data = NULL;
+    size_t dlen = 0;
+    if ((rc = mg_record_encode(r, &data, &dlen, err)))
+        return rc;
+    rc = mg_xdoc_set_data(doc, data, dlen, err);
+    free(data);
+    return rc;
+}

@@ -1,0 +1,1339 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The indexing pipeline: read -> analyse on N threads -> write -> publish. */
+#include "index.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "docbuild.h"
+#include "reader.h"
+#include "record.h"
+#include "schema.h"
+#include "xapian_shim.h"
+
+#define DEFAULT_BATCH 10000
+#define MAX_THREADS 256
+/* Records in flight are bounded by count and by bytes, so memory stays
+ * bounded whatever the input. */
+#define RING_PER_THREAD 64
+#define RING_BYTES (64u << 20)
+#define SCHEMA_VERSION "1"
+
+static volatile sig_atomic_t g_stop;
+
+void mg_index_request_stop(void)
+{
+    g_stop = 1;
+}
+
+unsigned mg_index_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        return 1;
+    return n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t id_hash(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    /* FNV's low bits are weak for table indexing: finish with a mixer. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+/* ---- The ids seen in this run -------------------------------------------
+ * 16 bytes per id: its 64-bit hash and where it was first seen (an index into
+ * the file-name table, and the line). Two ids sharing a 64-bit hash (odds
+ * around 1 in 10^7 for 10^6 ids) would be reported as a duplicate and spare
+ * one missing id from --delete-missing: never a wrong deletion. */
+typedef struct idslot {
+    uint64_t h; /* 0: empty */
+    uint32_t file;
+    uint32_t line;
+} idslot;
+
+typedef struct idset {
+    idslot *s;
+    size_t cap, n; /* cap is a power of two */
+} idset;
+
+static int idset_grow(idset *set)
+{
+    size_t ncap = set->cap ? set->cap * 2 : 1024;
+    idslot *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+        return -1;
+    for (size_t i = 0; i < set->cap; i++) {
+        if (!set->s[i].h)
+            continue;
+        size_t j = set->s[i].h & (ncap - 1);
+        while (ns[j].h)
+            j = (j + 1) & (ncap - 1);
+        ns[j] = set->s[i];
+    }
+    free(set->s);
+    set->s = ns;
+    set->cap = ncap;
+    return 0;
+}
+
+/* Insert h; returns 1 and the existing slot in *old when already present, 0
+ * when inserted, -1 when out of memory. */
+static int idset_put(idset *set, uint64_t h, uint32_t file, uint32_t line, idslot *old)
+{
+    if ((set->n + 1) * 4 > set->cap * 3 && idset_grow(set))
+        return -1;
+    size_t j = h & (set->cap - 1);
+    while (set->s[j].h) {
+        if (set->s[j].h == h) {
+            *old = set->s[j];
+            return 1;
+        }
+        j = (j + 1) & (set->cap - 1);
+    }
+    set->s[j] = (idslot){h, file, line};
+    set->n++;
+    return 0;
+}
+
+static int idset_has(const idset *set, uint64_t h)
+{
+    if (!set->cap)
+        return 0;
+    size_t j = h & (set->cap - 1);
+    while (set->s[j].h) {
+        if (set->s[j].h == h)
+            return 1;
+        j = (j + 1) & (set->cap - 1);
+    }
+    return 0;
+}
+
+/* File names for "first seen at FILE:LINE", interned in one arena. */
+typedef struct names {
+    char *buf;
+    size_t len, cap;
+    size_t *off;
+    size_t n, ncap;
+} names;
+
+static long names_add(names *nm, const char *name)
+{
+    if (nm->n && strcmp(nm->buf + nm->off[nm->n - 1], name) == 0)
+        return (long)nm->n - 1;
+    size_t l = strlen(name) + 1;
+    if (nm->len + l > nm->cap) {
+        size_t c = nm->cap ? nm->cap : 4096;
+        while (c < nm->len + l)
+            c *= 2;
+        char *p = realloc(nm->buf, c);
+        if (!p)
+            return -1;
+        nm->buf = p;
+        nm->cap = c;
+    }
+    if (nm->n == nm->ncap) {
+        size_t c = nm->ncap ? nm->ncap * 2 : 64;
+        size_t *p = realloc(nm->off, c * sizeof *p);
+        if (!p)
+            return -1;
+        nm->off = p;
+        nm->ncap = c;
+    }
+    memcpy(nm->buf + nm->len, name, l);
+    nm->off[nm->n] = nm->len;
+    nm->len += l;
+    return (long)nm->n++;
+}
+
+/* ---- Work items and the bounded rings that carry them ------------------- */
+typedef struct item {
+    mg_record rec;
+    mg_xdoc *doc; /* made once per slot, reused */
+    char uid[MG_XDB_MAX_TERM + 1];
+    char where[320]; /* "FILE:LINE" for messages */
+    uint64_t hash;
+    size_t bytes;
+    int dup;   /* the id was seen earlier in this run */
+    int built; /* update ring: analysis done */
+    int rc;    /* analysis result */
+    char msg[256];
+} item;
+
+/* Slots [tail, head) are in flight. Update ring: builders take [mid, head),
+ * the writer takes the tail once built. Shard ring: the worker takes the tail. */
+typedef struct ring {
+    item *it;
+    size_t cap;
+    unsigned long long head, mid, tail;
+    size_t bytes, max_bytes;
+    int eof;
+    pthread_mutex_t mu;
+    pthread_cond_t space, work, done;
+} ring;
+
+static int ring_init(ring *q, size_t cap, size_t max_bytes)
+{
+    memset(q, 0, sizeof *q);
+    q->it = calloc(cap, sizeof *q->it);
+    if (!q->it)
+        return -1;
+    q->cap = cap;
+    q->max_bytes = max_bytes;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->space, NULL);
+    pthread_cond_init(&q->work, NULL);
+    pthread_cond_init(&q->done, NULL);
+    return 0;
+}
+
+static void ring_release(ring *q)
+{
+    if (!q->it)
+        return;
+    for (size_t i = 0; i < q->cap; i++) {
+        mg_record_release(&q->it[i].rec);
+        mg_xdoc_free(q->it[i].doc);
+    }
+    free(q->it);
+    q->it = NULL;
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->space);
+    pthread_cond_destroy(&q->work);
+    pthread_cond_destroy(&q->done);
+}
+
+static void ring_close(ring *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->eof = 1;
+    pthread_cond_broadcast(&q->work);
+    pthread_cond_broadcast(&q->done);
+    pthread_cond_broadcast(&q->space);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* ---- One run ------------------------------------------------------------ */
+typedef enum { DB_NEW, DB_LINKED, DB_PLAIN } db_kind;
+
+typedef struct run run;
+
+typedef struct worker {
+    run *r;
+    unsigned k;
+    mg_docbuild *b;
+    mg_xdb *shard; /* rebuild: this worker's shard */
+    pthread_t tid;
+    int started;
+} worker;
+
+struct run {
+    const mg_index_opts *o;
+    mg_index_stats *st;
+    pthread_mutex_t mu; /* stats and log calls */
+    unsigned nthreads;
+    unsigned long batch;
+    char lang[64];
+    double t0, last_progress;
+
+    /* paths */
+    char db[PATH_MAX], gens[PATH_MAX + 8], lockpath[PATH_MAX + 8], base[NAME_MAX + 1],
+        parent[PATH_MAX];
+    db_kind kind;
+    long cur_gen; /* generation DIR points at, 0 if none of ours */
+    int lockfd;
+
+    worker *w;
+    ring upd;    /* update mode */
+    ring *rings; /* rebuild: one per worker */
+    mg_xdb *xdb; /* update mode: the writer's database */
+    pthread_t writer;
+    unsigned long pending; /* changes since the last commit */
+
+    volatile int failed; /* a thread hit a fatal error: stop */
+    mg_err fail_err;
+
+    idset seen;
+    names files;
+    unsigned long long bytes_done; /* of finished inputs */
+};
+
+static void say(run *r, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(run *r, int level, const char *fmt, ...)
+{
+    if (!r->o->log)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&r->mu);
+    r->o->log(r->o->ctx, level, msg);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Record the first fatal error of a thread; the reader stops at once. */
+static void fail(run *r, const mg_err *e)
+{
+    pthread_mutex_lock(&r->mu);
+    if (!r->failed) {
+        r->fail_err = *e;
+        r->failed = 1;
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void count(run *r, unsigned long long *field)
+{
+    pthread_mutex_lock(&r->mu);
+    (*field)++;
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void progress_tick(run *r, int force)
+{
+    if (!r->o->progress)
+        return;
+    double t = now_s();
+    if (!force && t - r->last_progress < 0.25)
+        return;
+    r->last_progress = t;
+    mg_index_stats snap;
+    pthread_mutex_lock(&r->mu);
+    r->st->elapsed_s = t - r->t0;
+    snap = *r->st;
+    pthread_mutex_unlock(&r->mu);
+    r->o->progress(r->o->ctx, &snap);
+}
+
+/* Wait for a free slot at the head of q; NULL when the run failed. */
+static item *ring_reserve(run *r, ring *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (!r->failed && q->head - q->tail > 0 &&
+           (q->head - q->tail >= q->cap || q->bytes >= q->max_bytes)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(&q->space, &q->mu, &ts) == ETIMEDOUT) {
+            pthread_mutex_unlock(&q->mu);
+            progress_tick(r, 0);
+            pthread_mutex_lock(&q->mu);
+        }
+    }
+    item *it = r->failed ? NULL : &q->it[q->head % q->cap];
+    pthread_mutex_unlock(&q->mu);
+    return it;
+}
+
+static void ring_push(ring *q, item *it)
+{
+    pthread_mutex_lock(&q->mu);
+    it->bytes = strlen(it->rec.body) + strlen(it->rec.title) + 256;
+    q->bytes += it->bytes;
+    it->built = 0;
+    q->head++;
+    pthread_cond_broadcast(&q->work);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void ring_pop(ring *q, item *it)
+{
+    pthread_mutex_lock(&q->mu);
+    q->bytes -= it->bytes;
+    q->tail++;
+    pthread_cond_broadcast(&q->space);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void build_item(worker *w, item *it)
+{
+    mg_err e;
+    mg_err_clear(&e);
+    it->rc = 0;
+    if (!it->doc && !(it->doc = mg_xdoc_new(&e))) {
+        it->rc = -MG_ENOMEM;
+    } else {
+        it->rc = mg_docbuild_build(w->b, &it->rec, it->doc, it->uid, sizeof it->uid, &it->hash,
+                                   &e);
+    }
+    if (it->rc)
+        snprintf(it->msg, sizeof it->msg, "%s", e.msg);
+}
+
+/* A record the builder refused is a bad record; anything else is fatal. */
+static int build_failed(run *r, item *it)
+{
+    if (it->rc == -MG_ETOOBIG || it->rc == -MG_EFORMAT || it->rc == -MG_EINVAL) {
+        say(r, MG_LOG_ERROR, "%s: %s", it->where, it->msg);
+        count(r, &r->st->skipped);
+        return 0;
+    }
+    mg_err e;
+    mg_err_set(&e, -it->rc, "%s: %s", it->where, it->msg);
+    fail(r, &e);
+    return -1;
+}
+
+static void iso_now(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int set_meta(run *r, mg_xdb *db, mg_err *err)
+{
+    char when[32];
+    iso_now(when);
+    int rc;
+    if ((rc = mg_xdb_set_metadata(db, MG_META_LANG, r->lang, err)) ||
+        (rc = mg_xdb_set_metadata(db, MG_META_VERSION, SCHEMA_VERSION, err)) ||
+        (rc = mg_xdb_set_metadata(db, MG_META_BUILT, when, err)))
+        return rc;
+    return 0;
+}
+
+static int commit_update(run *r, mg_err *err)
+{
+    int rc = set_meta(r, r->xdb, err);
+    if (!rc)
+        rc = mg_xdb_commit(r->xdb, err);
+    if (rc)
+        return rc;
+    r->pending = 0;
+    pthread_mutex_lock(&r->mu);
+    r->st->committed = true;
+    pthread_mutex_unlock(&r->mu);
+    return 0;
+}
+
+/* Update mode: apply one built document through the single writer. */
+static int apply_update(run *r, item *it)
+{
+    if (it->rc)
+        return build_failed(r, it);
+    mg_err e;
+    mg_err_clear(&e);
+    unsigned char old[8], h8[8];
+    long n = mg_xdb_get_value(r->xdb, it->uid, MG_SLOT_HASH, old, sizeof old, &e);
+    unsigned long long *field;
+    if (n == -MG_ENOTFOUND) {
+        field = &r->st->added;
+    } else if (n < 0) {
+        fail(r, &e);
+        return -1;
+    } else {
+        mg_u64_to_bytes(it->hash, h8);
+        if (n == 8 && memcmp(old, h8, 8) == 0) {
+            count(r, &r->st->unchanged);
+            return 0;
+        }
+        field = &r->st->replaced;
+    }
+    if (mg_xdb_replace(r->xdb, it->uid, it->doc, &e)) {
+        fail(r, &e);
+        return -1;
+    }
+    count(r, field);
+    if (++r->pending >= r->batch && commit_update(r, &e)) {
+        fail(r, &e);
+        return -1;
+    }
+    return 0;
+}
+
+static void *builder_main(void *arg)
+{
+    worker *w = arg;
+    ring *q = &w->r->upd;
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (q->mid == q->head && !q->eof)
+            pthread_cond_wait(&q->work, &q->mu);
+        if (q->mid == q->head) {
+            pthread_mutex_unlock(&q->mu);
+            return NULL;
+        }
+        item *it = &q->it[q->mid++ % q->cap];
+        pthread_mutex_unlock(&q->mu);
+        if (!w->r->failed)
+            build_item(w, it);
+        pthread_mutex_lock(&q->mu);
+        it->built = 1;
+        pthread_cond_broadcast(&q->done);
+        pthread_mutex_unlock(&q->mu);
+    }
+}
+
+/* The one writer of update mode: applies documents in input order. */
+static void *writer_main(void *arg)
+{
+    run *r = arg;
+    ring *q = &r->upd;
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (!(q->tail < q->head && q->it[q->tail % q->cap].built) &&
+               !(q->eof && q->tail == q->head))
+            pthread_cond_wait(&q->done, &q->mu);
+        if (q->tail == q->head) {
+            pthread_mutex_unlock(&q->mu);
+            return NULL;
+        }
+        item *it = &q->it[q->tail % q->cap];
+        pthread_mutex_unlock(&q->mu);
+        if (!r->failed)
+            apply_update(r, it);
+        ring_pop(q, it);
+    }
+}
+
+/* Rebuild: analyse and write into this worker's private shard. */
+static void *shard_main(void *arg)
+{
+    worker *w = arg;
+    run *r = w->r;
+    ring *q = &r->rings[w->k];
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (q->tail == q->head && !q->eof)
+            pthread_cond_wait(&q->work, &q->mu);
+        if (q->tail == q->head) {
+            pthread_mutex_unlock(&q->mu);
+            return NULL;
+        }
+        item *it = &q->it[q->tail % q->cap];
+        pthread_mutex_unlock(&q->mu);
+        if (!r->failed) {
+            build_item(w, it);
+            if (it->rc) {
+                build_failed(r, it);
+            } else {
+                mg_err e;
+                mg_err_clear(&e);
+                if (mg_xdb_replace(w->shard, it->uid, it->doc, &e))
+                    fail(r, &e);
+                else if (!it->dup)
+                    count(r, &r->st->added);
+                else
+                    count(r, &r->st->replaced);
+            }
+        }
+        ring_pop(q, it);
+    }
+}
+
+/* ---- Reading ------------------------------------------------------------ */
+
+/* Checks done on the reading thread, in input order: a usable id, and
+ * duplicates. Returns 0 to index the record, 1 to skip it, -1 fatal. */
+static int admit(run *r, const mg_record *rec, const mg_read_info *info, const char *where,
+                 int *dup, uint64_t *hash)
+{
+    mg_err e;
+    if (mg_docbuild_check_id(rec->id, &e)) {
+        say(r, MG_LOG_ERROR, "%s: %s", where, e.msg);
+        count(r, &r->st->skipped);
+        return 1;
+    }
+    long f = names_add(&r->files, info->file);
+    if (f < 0) {
+        mg_err_set(&e, MG_ENOMEM, "out of memory (file names)");
+        fail(r, &e);
+        return -1;
+    }
+    idslot old;
+    uint64_t h = id_hash(rec->id, strlen(rec->id));
+    int rc = idset_put(&r->seen, h, (uint32_t)f,
+                       info->line > UINT32_MAX ? UINT32_MAX : (uint32_t)info->line, &old);
+    if (rc < 0) {
+        mg_err_set(&e, MG_ENOMEM, "out of memory (ids seen)");
+        fail(r, &e);
+        return -1;
+    }
+    *dup = rc;
+    *hash = h;
+    if (rc) {
+        const char *first = r->files.buf + r->files.off[old.file];
+        if (old.line)
+            say(r, MG_LOG_WARN,
+                "%s: duplicate id \"%s\" (first seen at %s:%u); the later record wins", where,
+                rec->id, first, old.line);
+        else
+            say(r, MG_LOG_WARN, "%s: duplicate id \"%s\" (first seen at %s); the later record wins",
+                where, rec->id, first);
+        count(r, &r->st->warnings);
+    }
+    return 0;
+}
+
+static ring *route(run *r, uint64_t h)
+{
+    return r->rings ? &r->rings[h % r->nthreads] : &r->upd;
+}
+
+static void set_input_bytes(run *r, unsigned long long v)
+{
+    pthread_mutex_lock(&r->mu);
+    r->st->input_bytes = v;
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* The reading loop, on the calling thread. Records are read into a staging
+ * record, then swapped into a free slot of their ring (no copy). */
+static void read_all(run *r)
+{
+    const mg_index_opts *o = r->o;
+    mg_record rec;
+    mg_record_init(&rec);
+    for (size_t i = 0; i < o->ninputs && !g_stop && !r->failed; i++) {
+        mg_err e;
+        mg_err_clear(&e);
+        mg_reader *rd = mg_reader_open(o->inputs[i], &e);
+        if (!rd) {
+            say(r, MG_LOG_ERROR, "%s", e.msg);
+            r->st->input_failed = true;
+            continue;
+        }
+        mg_read_info info;
+        memset(&info, 0, sizeof info);
+        unsigned long long off = 0, total = 0;
+        while (!g_stop && !r->failed) {
+            int rc = mg_reader_next(rd, &rec, &info, &e);
+            if (info.offset > off)
+                off = info.offset;
+            total = info.total;
+            set_input_bytes(r, r->bytes_done + off);
+            if (rc == MG_READ_END)
+                break;
+            if (rc < 0) {
+                if (!g_stop) {
+                    say(r, MG_LOG_ERROR, "%s", e.msg);
+                    r->st->input_failed = true;
+                }
+                break;
+            }
+            count(r, &r->st->read);
+            if (rc == MG_READ_SKIP) {
+                say(r, MG_LOG_ERROR, "%s", e.msg);
+                count(r, &r->st->skipped);
+                progress_tick(r, 0);
+                continue;
+            }
+            if (info.warning[0]) {
+                say(r, MG_LOG_WARN, "%s", info.warning);
+                count(r, &r->st->warnings);
+            }
+            char where[320];
+            if (info.line)
+                snprintf(where, sizeof where, "%s:%lu", info.file, info.line);
+            else
+                snprintf(where, sizeof where, "%s", info.file);
+            int dup = 0;
+            uint64_t h = 0;
+            int a = admit(r, &rec, &info, where, &dup, &h);
+            if (a < 0)
+                break;
+            if (a > 0)
+                continue;
+            ring *q = route(r, h);
+            item *it = ring_reserve(r, q);
+            if (!it)
+                break;
+            mg_record t = it->rec;
+            it->rec = rec;
+            rec = t;
+            memcpy(it->where, where, sizeof where);
+            it->dup = dup;
+            ring_push(q, it);
+            progress_tick(r, 0);
+        }
+        r->bytes_done += total > off ? total : off;
+        set_input_bytes(r, r->bytes_done);
+        mg_reader_free(rd);
+    }
+    mg_record_release(&rec);
+}
+
+/* ---- Files and directories ---------------------------------------------- */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int rm_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static unsigned long long dir_bytes(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    unsigned long long sum = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
+            sum += (unsigned long long)st.st_size;
+    }
+    closedir(d);
+    return sum;
+}
+
+static void sync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+static int mkdir_p(const char *path, mg_err *err)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+        return mg_err_set(err, MG_EINVAL, "path too long: %.200s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+            return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+        return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
+    return 0;
+}
+
+/* "gNNNNNN" -> NNNNNN, else 0. */
+static long gen_number(const char *name)
+{
+    if (name[0] != 'g' || strlen(name) != 7)
+        return 0;
+    for (int i = 1; i < 7; i++)
+        if (name[i] < '0' || name[i] > '9')
+            return 0;
+    return strtol(name + 1, NULL, 10);
+}
+
+/* Delete every generation except keep_a and keep_b, and every stale
+ * "tmp-*" build directory (only we write there: we hold the lock). */
+static void prune_gens(run *r, long keep_a, long keep_b)
+{
+    DIR *d = opendir(r->gens);
+    if (!d)
+        return;
+    struct dirent *de;
+    char path[PATH_MAX + 300];
+    while ((de = readdir(d))) {
+        long g = gen_number(de->d_name);
+        int stale_tmp = strncmp(de->d_name, "tmp-", 4) == 0;
+        if ((g && g != keep_a && g != keep_b) || stale_tmp) {
+            snprintf(path, sizeof path, "%s/%s", r->gens, de->d_name);
+            if (rm_tree(path) != 0)
+                say(r, MG_LOG_WARN, "cannot remove %s: %s", path, strerror(errno));
+        }
+    }
+    closedir(d);
+}
+
+/* The generations present: highest number, and highest below cur. */
+static void scan_gens(run *r, long *max, long *below_cur)
+{
+    *max = *below_cur = 0;
+    DIR *d = opendir(r->gens);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        long g = gen_number(de->d_name);
+        if (g > *max)
+            *max = g;
+        if (g < r->cur_gen && g > *below_cur)
+            *below_cur = g;
+    }
+    closedir(d);
+}
+
+/* Remove temporary symlinks "NAME.new-*" left by a killed run. */
+static void remove_stale_links(run *r)
+{
+    DIR *d = opendir(r->parent);
+    if (!d)
+        return;
+    char pfx[NAME_MAX + 8];
+    snprintf(pfx, sizeof pfx, "%s.new-", r->base);
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strncmp(de->d_name, pfx, strlen(pfx)) == 0)
+            unlinkat(dirfd(d), de->d_name, 0);
+    closedir(d);
+}
+
+static int take_lock(run *r, mg_err *err)
+{
+    r->lockfd = open(r->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (r->lockfd < 0)
+        return mg_err_set(err, MG_EIO, "cannot open lock file %.200s: %s", r->lockpath,
+                          strerror(errno));
+    if (flock(r->lockfd, LOCK_EX | LOCK_NB) != 0) {
+        int en = errno;
+        char pid[32] = "";
+        ssize_t n = pread(r->lockfd, pid, sizeof pid - 1, 0);
+        if (n > 0) {
+            pid[n] = '\0';
+            pid[strcspn(pid, "\n")] = '\0';
+        }
+        close(r->lockfd);
+        r->lockfd = -1;
+        if (en == EWOULDBLOCK)
+            return mg_err_set(err, MG_ELOCKED,
+                              "%.200s is locked by another indexer (pid %s, lock file %.200s)",
+                              r->db, *pid ? pid : "unknown", r->lockpath);
+        return mg_err_set(err, MG_EIO, "cannot lock %.200s: %s", r->lockpath, strerror(en));
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(r->lockfd, 0) != 0 || pwrite(r->lockfd, pid, (size_t)n, 0) != n) {
+        /* The lock holds without the pid; the pid only helps the operator. */
+    }
+    return 0;
+}
+
+/* Work out what --db names: nothing yet, our symlink, or a plain database. */
+static int inspect_db(run *r, mg_err *err)
+{
+    struct stat st;
+    r->cur_gen = 0;
+    if (lstat(r->db, &st) != 0) {
+        if (errno != ENOENT)
+            return mg_err_set(err, MG_EIO, "%.200s: %s", r->db, strerror(errno));
+        r->kind = DB_NEW;
+        return 0;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        char target[PATH_MAX];
+        ssize_t n = readlink(r->db, target, sizeof target - 1);
+        if (n < 0)
+            return mg_err_set(err, MG_EIO, "readlink %.200s: %s", r->db, strerror(errno));
+        target[n] = '\0';
+        if (stat(r->db, &st) != 0 || !S_ISDIR(st.st_mode))
+            return mg_err_set(err, MG_ENOTFOUND,
+                              "%.200s is a symlink to %.200s, which is not a directory", r->db,
+                              target);
+        r->kind = DB_LINKED;
+        const char *slash = strrchr(target, '/');
+        char gdir[NAME_MAX + 8];
+        snprintf(gdir, sizeof gdir, "%s.gens", r->base);
+        /* Ours when the target is "NAME.gens/gNNNNNN" (relative, as we write). */
+        if (slash && (size_t)(slash - target) == strlen(gdir) &&
+            strncmp(target, gdir, strlen(gdir)) == 0)
+            r->cur_gen = gen_number(slash + 1);
+        return 0;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        r->kind = DB_PLAIN;
+        return 0;
+    }
+    return mg_err_set(err, MG_EINVAL, "%.200s exists and is not a database directory", r->db);
+}
+
+static int set_paths(run *r, const char *db, mg_err *err)
+{
+    size_t n = strlen(db);
+    while (n > 1 && db[n - 1] == '/')
+        n--;
+    if (n == 0 || n >= sizeof r->db - 16)
+        return mg_err_set(err, MG_EINVAL, "bad --db path");
+    memcpy(r->db, db, n);
+    r->db[n] = '\0';
+    const char *slash = strrchr(r->db, '/');
+    const char *b = slash ? slash + 1 : r->db;
+    if (!*b || strcmp(b, ".") == 0 || strcmp(b, "..") == 0 || strlen(b) > NAME_MAX - 16)
+        return mg_err_set(err, MG_EINVAL, "--db %.200s: give the database a name", r->db);
+    snprintf(r->base, sizeof r->base, "%s", b);
+    if (!slash)
+        snprintf(r->parent, sizeof r->parent, ".");
+    else if (slash == r->db)
+        snprintf(r->parent, sizeof r->parent, "/");
+    else
+        snprintf(r->parent, sizeof r->parent, "%.*s", (int)(slash - r->db), r->db);
+    snprintf(r->gens, sizeof r->gens, "%s.gens", r->db);
+    snprintf(r->lockpath, sizeof r->lockpath, "%s.lock", r->db);
+    return 0;
+}
+
+/* ---- Threads -------------------------------------------------------------- */
+
+static int start_threads(run *r, int rebuild, mg_err *err)
+{
+    /* Signals go to the calling thread only: it is the one that reads, and
+     * Xapian's writes must not see EINTR. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = 0;
+    for (unsigned k = 0; k < r->nthreads && !rc; k++) {
+        rc = pthread_create(&r->w[k].tid, NULL, rebuild ? shard_main : builder_main, &r->w[k]);
+        r->w[k].started = rc == 0;
+    }
+    if (!rc && !rebuild)
+        rc = pthread_create(&r->writer, NULL, writer_main, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc) {
+        mg_err_set(err, MG_ENOMEM, "cannot start a thread: %s", strerror(rc));
+        fail(r, err);
+        return -MG_ENOMEM;
+    }
+    return 0;
+}
+
+static void stop_threads(run *r, int rebuild, int writer_started)
+{
+    if (rebuild) {
+        for (unsigned k = 0; k < r->nthreads; k++)
+            ring_close(&r->rings[k]);
+    } else {
+        ring_close(&r->upd);
+    }
+    for (unsigned k = 0; k < r->nthreads; k++)
+        if (r->w[k].started)
+            pthread_join(r->w[k].tid, NULL);
+    if (writer_started)
+        pthread_join(r->writer, NULL);
+}
+
+/* ---- Update mode ---------------------------------------------------------- */
+
+typedef struct missing {
+    run *r;
+    char **terms;
+    size_t n, cap;
+    int oom;
+} missing;
+
+static int collect_missing(void *ctx, const char *term, size_t len)
+{
+    missing *m = ctx;
+    if (len < 2 || idset_has(&m->r->seen, id_hash(term + 1, len - 1)))
+        return 0;
+    if (m->n == m->cap) {
+        size_t c = m->cap ? m->cap * 2 : 256;
+        char **p = realloc(m->terms, c * sizeof *p);
+        if (!p)
+            return m->oom = 1;
+        m->terms = p;
+        m->cap = c;
+    }
+    if (!(m->terms[m->n] = strndup(term, len)))
+        return m->oom = 1;
+    m->n++;
+    return 0;
+}
+
+static int delete_missing(run *r, mg_err *err)
+{
+    missing m = {r, NULL, 0, 0, 0};
+    int rc = mg_xdb_each_term(r->xdb, MG_PFX_ID, collect_missing, &m, err);
+    if (m.oom)
+        rc = mg_err_set(err, MG_ENOMEM, "--delete-missing: out of memory");
+    for (size_t i = 0; i < m.n && rc >= 0; i++) {
+        int d = mg_xdb_delete(r->xdb, m.terms[i], err);
+        if (d < 0) {
+            rc = d;
+        } else if (d > 0) {
+            count(r, &r->st->deleted);
+            if (++r->pending >= r->batch)
+                rc = commit_update(r, err);
+        }
+    }
+    for (size_t i = 0; i < m.n; i++)
+        free(m.terms[i]);
+    free(m.terms);
+    return rc < 0 ? rc : 0;
+}
+
+static int run_update(run *r, mg_err *err)
+{
+    if (ring_init(&r->upd, (size_t)RING_PER_THREAD * r->nthreads, RING_BYTES))
+        return mg_err_set(err, MG_ENOMEM, "out of memory");
+    int rc = start_threads(r, 0, err);
+    if (!rc)
+        read_all(r);
+    stop_threads(r, 0, rc == 0);
+    if (r->failed) {
+        *err = r->fail_err;
+        mg_xdb_abandon(r->xdb);
+        r->xdb = NULL;
+        if (r->st->committed)
+            say(r, MG_LOG_ERROR, "the batches committed before this error stay in the index");
+        return -r->fail_err.code;
+    }
+    if (r->o->delete_missing) {
+        if (r->st->input_failed || g_stop)
+            say(r, MG_LOG_WARN, "not deleting missing documents: %s",
+                g_stop ? "the run was interrupted" : "an input could not be read to its end");
+        else if ((rc = delete_missing(r, err)) < 0)
+            goto fatal;
+    }
+    if (r->pending && (rc = commit_update(r, err)) < 0)
+        goto fatal;
+    long n = mg_xdb_doccount(r->xdb, err);
+    if (n >= 0)
+        r->st->documents = (unsigned long long)n;
+    /* Everything is committed: closing without a commit keeps the revision
+     * unchanged when nothing changed. */
+    mg_xdb_abandon(r->xdb);
+    r->xdb = NULL;
+    if (g_stop) {
+        r->st->interrupted = true;
+        return mg_err_set(err, MG_EIO, "interrupted: %s", r->st->committed
+                          ? "the documents read so far are committed"
+                          : "nothing was changed");
+    }
+    if (r->st->input_failed)
+        return mg_err_set(err, MG_EIO, "an input could not be read: %s",
+                          r->st->committed ? "the documents read are committed"
+                                           : "nothing was changed");
+    return 0;
+fatal:
+    mg_xdb_abandon(r->xdb);
+    r->xdb = NULL;
+    if (r->st->committed)
+        say(r, MG_LOG_ERROR, "the batches committed before this error stay in the index");
+    return rc;
+}
+
+/* ---- Rebuild (and first index) --------------------------------------------- */
+
+static void abandon_shards(run *r)
+{
+    for (unsigned k = 0; k < r->nthreads; k++) {
+        mg_xdb_abandon(r->w[k].shard);
+        r->w[k].shard = NULL;
+    }
+}
+
+/* Switch DIR to generation g: a new symlink renamed over DIR (atomic). */
+static int publish(run *r, long g, mg_err *err)
+{
+    char target[NAME_MAX + 32], link[PATH_MAX + NAME_MAX + 64];
+    snprintf(target, sizeof target, "%s.gens/g%06ld", r->base, g);
+    snprintf(link, sizeof link, "%s/%s.new-%ld", r->parent, r->base, (long)getpid());
+    unlink(link);
+    if (symlink(target, link) != 0)
+        return mg_err_set(err, MG_EIO, "symlink %.200s: %s", link, strerror(errno));
+    if (rename(link, r->db) != 0) {
+        int en = errno;
+        unlink(link);
+        return mg_err_set(err, MG_EIO, "rename %.200s to %.200s: %s", link, r->db, strerror(en));
+    }
+    sync_dir(r->parent);
+    return 0;
+}
+
+static int run_rebuild(run *r, mg_err *err)
+{
+    char tmp[PATH_MAX + 64], path[PATH_MAX + 128];
+    int rc = mkdir_p(r->gens, err);
+    if (rc)
+        return rc;
+    snprintf(tmp, sizeof tmp, "%s/tmp-%ld", r->gens, (long)getpid());
+    rm_tree(tmp);
+    if (mkdir(tmp, 0777) != 0)
+        return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
+    r->rings = calloc(r->nthreads, sizeof *r->rings);
+    if (!r->rings) {
+        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+        goto out;
+    }
+    const char **srcs = NULL;
+    char **paths = NULL;
+    for (unsigned k = 0; k < r->nthreads; k++) {
+        if (ring_init(&r->rings[k], RING_PER_THREAD, RING_BYTES / r->nthreads)) {
+            rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+            goto out;
+        }
+        snprintf(path, sizeof path, "%s/shard-%u", tmp, k);
+        r->w[k].shard = mg_xdb_open(path, MG_XDB_CREATE | MG_XDB_DANGEROUS | MG_XDB_NOSYNC, err);
+        if (!r->w[k].shard) {
+            rc = -err->code;
+            goto out;
+        }
+    }
+    rc = start_threads(r, 1, err);
+    if (!rc)
+        read_all(r);
+    stop_threads(r, 1, 0);
+    if (r->failed) {
+        *err = r->fail_err;
+        rc = -err->code;
+        goto out;
+    }
+    if (g_stop) {
+        r->st->interrupted = true;
+        rc = mg_err_set(err, MG_EIO, "interrupted: nothing published%s",
+                        r->kind == DB_NEW ? "" : "; the old index stays live");
+        goto out;
+    }
+    if (r->st->input_failed) {
+        rc = mg_err_set(err, MG_EIO, "an input could not be read: nothing published%s",
+                        r->kind == DB_NEW ? "" : "; the old index stays live");
+        goto out;
+    }
+    if ((rc = set_meta(r, r->w[0].shard, err)))
+        goto out;
+    for (unsigned k = 0; k < r->nthreads; k++) {
+        int c = mg_xdb_close(r->w[k].shard, err);
+        r->w[k].shard = NULL;
+        if (c) {
+            rc = c;
+            goto out;
+        }
+    }
+    srcs = calloc(r->nthreads, sizeof *srcs);
+    paths = calloc(r->nthreads, sizeof *paths);
+    if (!srcs || !paths) {
+        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+        goto out_free;
+    }
+    for (unsigned k = 0; k < r->nthreads; k++) {
+        if (asprintf(&paths[k], "%s/shard-%u", tmp, k) < 0) {
+            paths[k] = NULL;
+            rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+            goto out_free;
+        }
+        srcs[k] = paths[k];
+    }
+    snprintf(path, sizeof path, "%s/db", tmp);
+    if ((rc = mg_xdb_compact(srcs, r->nthreads, path, err)))
+        goto out_free;
+    long max, below;
+    scan_gens(r, &max, &below);
+    long g = (max > r->cur_gen ? max : r->cur_gen) + 1;
+    char gpath[PATH_MAX + 32];
+    snprintf(gpath, sizeof gpath, "%s/g%06ld", r->gens, g);
+    if (rename(path, gpath) != 0) {
+        rc = mg_err_set(err, MG_EIO, "rename %.200s: %s", gpath, strerror(errno));
+        goto out_free;
+    }
+    sync_dir(r->gens);
+    if ((rc = publish(r, g, err))) {
+        rm_tree(gpath);
+        goto out_free;
+    }
+    r->st->committed = true;
+    r->st->documents = r->st->added;
+    prune_gens(r, g, r->cur_gen);
+    r->cur_gen = g;
+out_free:
+    if (paths)
+        for (unsigned k = 0; k < r->nthreads; k++)
+            free(paths[k]);
+    free(paths);
+    free(srcs);
+out:
+    abandon_shards(r);
+    rm_tree(tmp);
+    return rc;
+}
+
+/* ---- The run -------------------------------------------------------------- */
+
+static int usage_error(mg_index_stats *st, mg_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int usage_error(mg_index_stats *st, mg_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[sizeof err->msg];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    st->usage_error = true;
+    return mg_err_set(err, MG_EINVAL, "%s", msg);
+}
+
+static int check_inputs(run *r, mg_err *err)
+{
+    for (size_t i = 0; i < r->o->ninputs; i++) {
+        const char *in = r->o->inputs[i];
+        if (strcmp(in, "-") == 0)
+            continue;
+        struct stat st;
+        if (stat(in, &st) != 0 || access(in, R_OK) != 0)
+            return mg_err_set(err, errno == ENOENT ? MG_ENOTFOUND : MG_EIO,
+                              "cannot read %.200s: %s", in, strerror(errno));
+        if (S_ISREG(st.st_mode))
+            r->st->input_total += (unsigned long long)st.st_size;
+    }
+    return 0;
+}
+
+/* Open the existing database (update) or read its language (rebuild). */
+static int open_existing(run *r, char *stored, size_t cap, mg_err *err)
+{
+    r->xdb = mg_xdb_open(r->db, r->kind == DB_PLAIN ? MG_XDB_CREATE : 0, err);
+    if (!r->xdb)
+        return -err->code;
+    long n = mg_xdb_get_metadata(r->xdb, MG_META_LANG, stored, cap, err);
+    if (n < 0)
+        return (int)n;
+    return 0;
+}
+
+static int run_locked(run *r, mg_err *err)
+{
+    const mg_index_opts *o = r->o;
+    mg_index_stats *st = r->st;
+    int rc = inspect_db(r, err);
+    if (rc)
+        return rc;
+    remove_stale_links(r);
+    if (r->kind != DB_PLAIN) {
+        long max, below;
+        scan_gens(r, &max, &below);
+        prune_gens(r, r->cur_gen, below);
+    }
+    if (o->rebuild && r->kind == DB_PLAIN)
+        return usage_error(st, err,
+                           "%s is a plain Xapian database, not a morgue-index symlink: --rebuild "
+                           "cannot switch it atomically (index into a new --db instead)",
+                           r->db);
+    st->mode = o->rebuild || r->kind == DB_NEW ? MG_INDEX_REBUILD : MG_INDEX_UPDATE;
+    char stored[64] = "";
+    if (r->kind != DB_NEW && (rc = open_existing(r, stored, sizeof stored, err)))
+        return rc;
+    if (st->mode == MG_INDEX_REBUILD) {
+        mg_xdb_abandon(r->xdb);
+        r->xdb = NULL;
+    }
+    if (o->lang && *stored && strcmp(o->lang, stored) != 0 && st->mode == MG_INDEX_UPDATE)
+        return usage_error(st, err,
+                           "%s is stemmed for \"%s\": --lang %s needs --rebuild to change "
+                           "the language of the index",
+                           r->db, stored, o->lang);
+    snprintf(r->lang, sizeof r->lang, "%s", o->lang ? o->lang : *stored ? stored : "english");
+    snprintf(st->lang, sizeof st->lang, "%s", r->lang);
+    for (unsigned k = 0; k < r->nthreads; k++) {
+        r->w[k].r = r;
+        r->w[k].k = k;
+        if (!(r->w[k].b = mg_docbuild_new(r->lang, err))) {
+            if (err->code == MG_EINVAL)
+                st->usage_error = true;
+            return -err->code;
+        }
+    }
+    return st->mode == MG_INDEX_REBUILD ? run_rebuild(r, err) : run_update(r, err);
+}
+
+int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
+{
+    memset(st, 0, sizeof *st);
+    g_stop = 0;
+    if (!o->db || !*o->db)
+        return usage_error(st, err, "no database: give --db DIR or set MORGUE_DB");
+    if (o->ninputs == 0)
+        return usage_error(st, err, "no input: give one or more files, directories or -");
+    if (o->threads > MAX_THREADS)
+        return usage_error(st, err, "--threads must be between 1 and %d", MAX_THREADS);
+    run *r = calloc(1, sizeof *r);
+    if (!r)
+        return mg_err_set(err, MG_ENOMEM, "out of memory");
+    r->o = o;
+    r->st = st;
+    r->lockfd = -1;
+    r->t0 = now_s();
+    r->nthreads = o->threads ? o->threads : mg_index_default_threads();
+    r->batch = o->batch ? o->batch : DEFAULT_BATCH;
+    pthread_mutex_init(&r->mu, NULL);
+    int rc = set_paths(r, o->db, err);
+    if (rc) {
+        st->usage_error = true;
+        goto out;
+    }
+    snprintf(st->db, sizeof st->db, "%s", r->db);
+    if ((rc = check_inputs(r, err)) || (rc = mkdir_p(r->parent, err)) ||
+        (rc = take_lock(r, err)))
+        goto out;
+    r->w = calloc(r->nthreads, sizeof *r->w);
+    if (!r->w) {
+        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = run_locked(r, err);
+    progress_tick(r, 1);
+out:
+    mg_xdb_abandon(r->xdb);
+    if (r->w)
+        for (unsigned k = 0; k < r->nthreads; k++)
+            mg_docbuild_free(r->w[k].b);
+    free(r->w);
+    ring_release(&r->upd);
+    if (r->rings)
+        for (unsigned k = 0; k < r->nthreads; k++)
+            ring_release(&r->rings[k]);
+    free(r->rings);
+    free(r->seen.s);
+    free(r->files.buf);
+    free(r->files.off);
+    char real[PATH_MAX];
+    if (realpath(r->db, real))
+        snprintf(st->generation, sizeof st->generation, "%s", real);
+    if (*st->generation)
+        st->index_bytes = dir_bytes(st->generation);
+    if (r->lockfd >= 0)
+        close(r->lockfd); /* releases the lock */
+    st->elapsed_s = now_s() - r->t0;
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+    return rc;
+}

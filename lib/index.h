@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The indexing pipeline behind morgue-index: inputs -> readers -> analysis
+ * threads -> one Xapian writer (update) or one shard per thread, compacted
+ * and published atomically (first index, --rebuild). docs/indexing.md is the
+ * operator's guide.
+ *
+ * Publishing layout, for --db DIR:
+ *   DIR            a symlink to the live generation, "NAME.gens/gNNNNNN"
+ *                  (relative). A plain Xapian directory (made by other tools)
+ *                  is updated in place instead, and cannot be --rebuild.
+ *   DIR.gens/      the generations: the live one, the one before it (a reader
+ *                  may still have it open), and "tmp-PID" while building.
+ *   DIR.lock       flock()ed for the whole run; holds the writer's pid.
+ * A first index and every rebuild write a new generation and switch DIR with
+ * rename(2) of a temporary symlink: readers see the old index or the new. */
+#ifndef MG_INDEX_H
+#define MG_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+enum { MG_LOG_INFO = 0, MG_LOG_WARN = 1, MG_LOG_ERROR = 2 };
+
+enum { MG_INDEX_UPDATE = 0, MG_INDEX_REBUILD = 1 };
+
+typedef struct mg_index_stats {
+    unsigned long long added, replaced, unchanged, deleted, skipped, warnings;
+    unsigned long long read;        /* records read so far (incl. skipped) */
+    unsigned long long documents;   /* documents in the index at the end */
+    unsigned long long input_bytes; /* input consumed so far */
+    unsigned long long input_total; /* sum of known input sizes (0: unknown) */
+    unsigned long long index_bytes; /* size of the live index at the end */
+    double elapsed_s;
+    int mode;              /* MG_INDEX_UPDATE or MG_INDEX_REBUILD */
+    char db[4096];         /* the --db path */
+    char generation[4096]; /* the directory now live (DIR's target, or DIR) */
+    char lang[64];         /* the index's stemming language */
+    bool committed;        /* a new revision or generation was published */
+    bool interrupted;      /* stopped by mg_index_request_stop() */
+    bool input_failed;     /* an input could not be read to its end */
+    bool usage_error;      /* the failure is a usage error (exit code 2) */
+} mg_index_stats;
+
+typedef struct mg_index_opts {
+    const char *db;                 /* required */
+    const char *lang;               /* NULL: the index's, or "english" */
+    unsigned threads;               /* analysis threads; 0: one per core */
+    unsigned long batch;            /* documents per commit (update); 0: 10000 */
+    bool rebuild, delete_missing;
+    const char *const *inputs;      /* paths, "-" for stdin */
+    size_t ninputs;
+    /* Messages ("FILE:LINE: reason", warnings, notes), one line each, no
+     * newline. Called from any thread, never two at once. May be NULL. */
+    void (*log)(void *ctx, int level, const char *msg);
+    /* Called from the calling thread a few times a second during the run
+     * (and never after mg_index_run returns). May be NULL. */
+    void (*progress)(void *ctx, const mg_index_stats *st);
+    void *ctx;
+} mg_index_opts;
+
+/* Run the indexer. Fills *st (always, also on failure). Returns 0 when the
+ * run finished (records may have been skipped: st->skipped), or a negative
+ * mg_code with a message on a fatal error, a usage error (st->usage_error)
+ * or an interruption (st->interrupted). On failure of a rebuild or a first
+ * index nothing is published; on failure of an update, batches committed
+ * before it stay (and, for an interruption or an unreadable input, what was
+ * read is committed: st->committed says whether anything was). */
+int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err);
+
+/* Ask a running mg_index_run to stop reading and finish as an interruption.
+ * Async-signal-safe: call it from a SIGINT/SIGTERM handler. */
+void mg_index_request_stop(void);
+
+/* Number of online processors (at least 1). */
+unsigned mg_index_default_threads(void);
+
+#endif
