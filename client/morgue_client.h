@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libmorgue-client: talk to morgued from C (docs/client.md).
+ *
+ * Depends only on libzmq and jansson (pkg-config morgue-client). A client
+ * connects to one or several morgued endpoints; requests are spread over the
+ * endpoints that are up (a REQ socket connected to all of them, with
+ * ZMQ_IMMEDIATE), and each request waits timeout_ms for a reply, then is
+ * resent on a fresh socket up to `retries` more times (the zguide's Lazy
+ * Pirate). A client is not thread-safe: use one per thread.
+ *
+ *     mg_client_err err;
+ *     mg_client *c = mg_client_new(NULL, 0, NULL, &err);   // the default endpoints
+ *     mg_client_query q = {.query = "military parade", .limit = 5};
+ *     mg_client_results *r;
+ *     if (c && mg_client_search(c, &q, &r, &err) == 0) {
+ *         for (size_t i = 0; i < r->nhits; i++)
+ *             printf("%s  %s\n", r->hits[i].id, r->hits[i].title);
+ *         mg_client_results_free(r);
+ *     } else {
+ *         fprintf(stderr, "%s\n", err.msg);
+ *     }
+ *     mg_client_free(c);
+ *
+ * Strings in results are owned by the result and valid until its _free. */
+#ifndef MORGUE_CLIENT_H
+#define MORGUE_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes (stable; only ever appended). */
+typedef enum mg_client_code {
+    MG_CLIENT_OK = 0,
+    MG_CLIENT_ENOMEM = 1,   /* out of memory */
+    MG_CLIENT_EINVAL = 2,   /* bad argument, endpoint or key */
+    MG_CLIENT_ETIMEOUT = 3, /* no reply from any endpoint after every retry */
+    MG_CLIENT_EREPLY = 4,   /* the reply was not a valid protocol reply */
+    MG_CLIENT_ESERVER = 5,  /* the daemon answered with an error: see server_code */
+    MG_CLIENT_EZMQ = 6,     /* a ZeroMQ call failed */
+    MG_CLIENT_EIO = 7       /* reading or writing a key file failed */
+} mg_client_code;
+
+typedef struct mg_client_err {
+    int code;              /* an mg_client_code */
+    char server_code[64];  /* for MG_CLIENT_ESERVER: the protocol's error code, e.g. "bad_query" */
+    char msg[512];         /* human-readable, no trailing newline */
+} mg_client_err;
+
+typedef struct mg_client_opts {
+    int timeout_ms;          /* per attempt; default 2000 */
+    int retries;             /* extra attempts after a timeout; default 2 */
+    const char *server_key;  /* CURVE: the daemon's Z85 public key (40 chars), or NULL */
+    const char *public_key;  /* CURVE: this client's Z85 key pair */
+    const char *secret_key;
+    long max_reply;          /* largest reply accepted, bytes; default 64 MiB */
+} mg_client_opts;
+
+/* Fill *o with the defaults above. */
+void mg_client_opts_default(mg_client_opts *o);
+
+/* The default ipc endpoint, as morgued binds it: ipc://$XDG_RUNTIME_DIR/morgued.sock,
+ * or ipc:///tmp/morgued-UID.sock when XDG_RUNTIME_DIR is unset. */
+void mg_client_default_ipc(char *out, size_t outsz);
+#define MG_CLIENT_DEFAULT_TCP "tcp://127.0.0.1:5555"
+
+/* Connect to endpoints[0..n) (tcp:// or ipc://). n == 0 means the defaults:
+ * $MORGUE_ENDPOINT when set (several may be separated by commas or spaces),
+ * else the default ipc endpoint and MG_CLIENT_DEFAULT_TCP. opts may be NULL
+ * for the defaults. Nothing is sent yet, so an unreachable daemon is only
+ * noticed by the first request. Returns NULL on error (see *err). Caller
+ * frees with mg_client_free(). */
+typedef struct mg_client mg_client;
+mg_client *mg_client_new(const char *const *endpoints, size_t n, const mg_client_opts *opts,
+                         mg_client_err *err);
+void mg_client_free(mg_client *c); /* NULL is a no-op */
+
+/* The endpoints as one string ("ipc://... tcp://..."), for messages. Valid
+ * until mg_client_free(). */
+const char *mg_client_endpoints(const mg_client *c);
+
+/* The raw escape hatch: send one request (any JSON text, docs/protocol.md)
+ * and receive the reply text, with timeout and retries. On success returns 0
+ * and *reply is a malloc'd NUL-terminated string (caller frees), *reply_len
+ * its length (reply_len may be NULL). The reply is returned as is, even an
+ * error reply. Fails with MG_CLIENT_ETIMEOUT, MG_CLIENT_EZMQ, ... */
+int mg_client_request(mg_client *c, const char *req, size_t len, char **reply, size_t *reply_len,
+                      mg_client_err *err);
+
+/* ---- search ---- */
+
+enum { /* facet flags, as in the protocol */
+    MG_CLIENT_FACET_SOURCE = 1,
+    MG_CLIENT_FACET_CATEGORY = 2,
+    MG_CLIENT_FACET_YEAR = 4,
+    MG_CLIENT_FACET_MONTH = 8
+};
+
+typedef struct mg_client_query {
+    const char *query;        /* the morgue query language (docs/query-language.md) */
+    const char *source;       /* NULL, or only hits from this source */
+    size_t offset, limit;     /* limit 0: the daemon's default (10) */
+    const char *sort;         /* NULL/"relevance", "newest" or "oldest" */
+    const char *since, *until; /* NULL or YYYY, YYYY-MM, YYYY-MM-DD */
+    unsigned facets;          /* MG_CLIENT_FACET_* */
+    bool no_snippets;         /* true: do not build snippets (faster) */
+    size_t snippet_bytes;     /* 0: the daemon's default */
+    const char *hl_start;     /* highlight markers around matches; NULL: none */
+    const char *hl_end;
+    bool html;                /* HTML-escape snippet text (not the markers) */
+    bool no_collapse;         /* keep syndicated duplicates apart */
+    bool no_relax;            /* never retry an empty AND query as OR */
+} mg_client_query;
+
+typedef struct mg_client_hit {
+    unsigned rank;            /* 1-based over the whole result list */
+    double score;
+    int percent;
+    const char *id, *title, *date, *source, *url;
+    const char *snippet;      /* NULL when snippets were not asked for */
+    const char **categories;
+    size_t ncategories;
+    unsigned collapsed;       /* near-duplicates folded into this hit */
+} mg_client_hit;
+
+typedef struct mg_client_facet_value {
+    const char *value;
+    unsigned long count;
+} mg_client_facet_value;
+
+typedef struct mg_client_facet {
+    const char *name;         /* "source", "category", "year", "month" */
+    mg_client_facet_value *values;
+    size_t nvalues;
+} mg_client_facet;
+
+typedef struct mg_client_results {
+    mg_client_hit *hits;
+    size_t nhits;
+    unsigned long long total_estimate, total_lower, total_upper;
+    bool total_exact;
+    bool relaxed;             /* nothing matched every word: these match some */
+    const char *suggestion;   /* "did you mean" query, or NULL */
+    const char *parsed;       /* the query as understood, or NULL */
+    mg_client_facet *facets;
+    size_t nfacets;
+    long long took_us;        /* time the daemon spent */
+    const char *json;         /* the whole reply text */
+    size_t json_len;
+    void *internal_;
+} mg_client_results;
+
+/* Run a search. On success returns 0 and *out is a new result (caller frees
+ * with mg_client_results_free()). A query the daemon rejects is
+ * MG_CLIENT_ESERVER with err->server_code and the daemon's message. */
+int mg_client_search(mg_client *c, const mg_client_query *q, mg_client_results **out,
+                     mg_client_err *err);
+void mg_client_results_free(mg_client_results *r); /* NULL is a no-op */
+
+/* The request mg_client_search() sends, as JSON text (malloc'd, caller
+ * frees; *len may be NULL). NULL when out of memory or q->query is NULL. */
+char *mg_client_search_request(const mg_client_query *q, size_t *len);
+
+/* Parse a search reply (text as the daemon sends it, or as
+ * mg_proto_handle() produces it in-process). Same results and errors as
+ * mg_client_search(). */
+int mg_client_results_parse(const char *reply, size_t len, mg_client_results **out,
+                            mg_client_err *err);
+
+/* ---- get ---- */
+
+typedef struct mg_client_doc {
+    const char *id, *title, *date, *source, *url, *author, *lang, *body;
+    const char **categories;
+    size_t ncategories;
+    long long took_us;
+    const char *json;         /* the whole reply text */
+    size_t json_len;
+    void *internal_;
+} mg_client_doc;
+
+/* Fetch one stored article by id. A missing id is MG_CLIENT_ESERVER with
+ * server_code "not_found". Caller frees *out with mg_client_doc_free(). */
+int mg_client_get(mg_client *c, const char *id, mg_client_doc **out, mg_client_err *err);
+void mg_client_doc_free(mg_client_doc *d); /* NULL is a no-op */
+char *mg_client_get_request(const char *id, size_t *len);
+int mg_client_doc_parse(const char *reply, size_t len, mg_client_doc **out, mg_client_err *err);
+
+/* ---- stats and ping ---- */
+
+typedef struct mg_client_stats {
+    long long documents, revision; /* -1 when the reply lacks them */
+    long long index_age_s;         /* seconds since the last index commit, or -1 */
+    long long uptime_s, queries, errors, latency_p50_us, latency_p99_us, workers; /* daemon; -1 offline */
+    const char *json;              /* the whole reply text (also has index path, language, ...) */
+    size_t json_len;
+    void *internal_;
+} mg_client_stats;
+
+int mg_client_stats_get(mg_client *c, mg_client_stats **out, mg_client_err *err);
+void mg_client_stats_free(mg_client_stats *s); /* NULL is a no-op */
+int mg_client_stats_parse(const char *reply, size_t len, mg_client_stats **out, mg_client_err *err);
+
+/* Round trip to a daemon: 0 and *rtt_us (may be NULL) on a pong. */
+int mg_client_ping(mg_client *c, long long *rtt_us, mg_client_err *err);
+
+/* ---- CURVE keys ---- */
+
+/* Write a new CURVE key pair: PREFIX.key (the Z85 secret key, mode 0600) and
+ * PREFIX.pub (the Z85 public key). Refuses to overwrite existing files. */
+int mg_client_keygen(const char *prefix, mg_client_err *err);
+
+/* Read a Z85 key (40 characters) from a key file written by
+ * mg_client_keygen() (first non-comment line), or take `file_or_key` itself
+ * when it is a 40-character Z85 key. out gets 41 bytes with the NUL. */
+int mg_client_read_key(const char *file_or_key, char out[41], mg_client_err *err);
+
+/* The public key of a Z85 secret key (both 40 characters). */
+int mg_client_public_key(const char *secret, char out[41], mg_client_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* morgued: serve a morgue index over ZeroMQ (docs/protocol.md,
+ * docs/operations.md). Parses options and hands over to the broker. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "daemon.h"
+#include "log.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: morgued --db PATH [options]\n"
+            "Serve a morgue index over ZeroMQ (JSON requests, docs/protocol.md).\n"
+            "\n"
+            "  --db PATH             the index (a database directory or the symlink\n"
+            "                        morgue-index publishes); default $MORGUE_DB\n"
+            "  --bind ENDPOINT       tcp://HOST:PORT or ipc://PATH; repeatable. Default:\n"
+            "                        ipc://$XDG_RUNTIME_DIR/morgued.sock (or\n"
+            "                        ipc:///tmp/morgued-UID.sock) and " MG_DAEMON_DEFAULT_TCP "\n"
+            "  --workers N           query threads (default: one per core)\n"
+            "  --pidfile FILE        written once the daemon is ready, removed at exit\n"
+            "  --curve-secret FILE   encrypt tcp:// endpoints with CURVE (server secret key,\n"
+            "                        from `morgue keygen`)\n"
+            "  --curve-allow PATH    client public keys allowed in: a file with one Z85\n"
+            "                        key per line, or a directory of *.pub files\n"
+            "  --insecure            allow a non-loopback tcp:// endpoint without CURVE\n"
+            "  --max-msg BYTES       largest request accepted (default %d); a larger one\n"
+            "                        closes the client's connection\n"
+            "  --log-queries         log every request with its time and outcome\n"
+            "  --log-level LEVEL     debug, info (default), warn or error\n"
+            "  --help                this text\n"
+            "\n"
+            "Signals: SIGTERM/SIGINT finish the requests in flight and exit 0;\n"
+            "SIGHUP reopens the index.\n",
+            MG_DAEMON_DEFAULT_MAX_MSG);
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* The default ipc endpoint; the client library computes the same one. */
+static void default_ipc(char *out, size_t outsz)
+{
+    const char *run = getenv("XDG_RUNTIME_DIR");
+    struct stat st;
+    if (run && *run == '/' && stat(run, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(out, outsz, "ipc://%s/morgued.sock", run);
+    else
+        snprintf(out, outsz, "ipc:///tmp/morgued-%ld.sock", (long)getuid());
+}
+
+int main(int argc, char **argv)
+{
+    enum { O_DB = 256, O_BIND, O_WORKERS, O_PIDFILE, O_SECRET, O_ALLOW, O_INSECURE, O_MAXMSG,
+           O_LOGQ, O_LOGLEVEL, O_HELP };
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, O_DB},
+        {"bind", required_argument, NULL, O_BIND},
+        {"workers", required_argument, NULL, O_WORKERS},
+        {"pidfile", required_argument, NULL, O_PIDFILE},
+        {"curve-secret", required_argument, NULL, O_SECRET},
+        {"curve-allow", required_argument, NULL, O_ALLOW},
+        {"insecure", no_argument, NULL, O_INSECURE},
+        {"max-msg", required_argument, NULL, O_MAXMSG},
+        {"log-queries", no_argument, NULL, O_LOGQ},
+        {"log-level", required_argument, NULL, O_LOGLEVEL},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    mg_daemon_opts o = {.db = getenv("MORGUE_DB"), .max_msg = MG_DAEMON_DEFAULT_MAX_MSG};
+    long v;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_DB:
+            o.db = optarg;
+            break;
+        case O_BIND:
+            if (o.nbinds == MG_DAEMON_MAX_BINDS) {
+                fprintf(stderr, "morgued: at most %d --bind endpoints\n", MG_DAEMON_MAX_BINDS);
+                return 2;
+            }
+            o.binds[o.nbinds++] = optarg;
+            break;
+        case O_WORKERS:
+            if (parse_long(optarg, 1, MG_DAEMON_MAX_WORKERS, &v) != 0) {
+                fprintf(stderr, "morgued: --workers wants 1..%d\n", MG_DAEMON_MAX_WORKERS);
+                return 2;
+            }
+            o.workers = (int)v;
+            break;
+        case O_PIDFILE:
+            o.pidfile = optarg;
+            break;
+        case O_SECRET:
+            o.curve_secret = optarg;
+            break;
+        case O_ALLOW:
+            o.curve_allow = optarg;
+            break;
+        case O_INSECURE:
+            o.insecure = true;
+            break;
+        case O_MAXMSG:
+            if (parse_long(optarg, 256, 64L << 20, &v) != 0) {
+                fprintf(stderr, "morgued: --max-msg wants 256..%ld bytes\n", 64L << 20);
+                return 2;
+            }
+            o.max_msg = v;
+            break;
+        case O_LOGQ:
+            o.log_queries = true;
+            break;
+        case O_LOGLEVEL:
+            if (mg_dlog_parse_level(optarg) < 0) {
+                fprintf(stderr, "morgued: --log-level wants debug, info, warn or error\n");
+                return 2;
+            }
+            mg_dlog_set_level(mg_dlog_parse_level(optarg));
+            break;
+        case O_HELP:
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "morgued: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (!o.db || !*o.db) {
+        fprintf(stderr, "morgued: --db PATH is required (or set MORGUE_DB)\n");
+        return 2;
+    }
+    if (o.curve_allow && !o.curve_secret) {
+        fprintf(stderr, "morgued: --curve-allow needs --curve-secret\n");
+        return 2;
+    }
+    char ipc[PATH_MAX + 8];
+    if (o.nbinds == 0) {
+        default_ipc(ipc, sizeof ipc);
+        o.binds[o.nbinds++] = ipc;
+        o.binds[o.nbinds++] = MG_DAEMON_DEFAULT_TCP;
+    }
+    if (o.workers == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        o.workers = n < 1 ? 1 : n > MG_DAEMON_MAX_WORKERS ? MG_DAEMON_MAX_WORKERS : (int)n;
+    }
+
+    /* Signals are read from a signalfd by the broker: block them before any
+     * thread (ours or libzmq's) exists, so every thread inherits the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int major, minor, patch;
+    zmq_version(&major, &minor, &patch);
+    mg_dlog(MG_LOG_INFO, "starting: index %s, libzmq %d.%d.%d, %d workers, max request %ld bytes",
+            o.db, major, minor, patch, o.workers, o.max_msg);
+    return mg_daemon_run(&o);
+}

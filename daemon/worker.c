@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A morgued worker thread: owns one searcher (database handle, analyser,
+ * stemmer) and one DEALER socket to the broker; answers one request at a
+ * time through mg_proto_handle(). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "protocol.h"
+
+#define TICK_MS 1000 /* an idle worker looks for a new index this often */
+
+/* Announce a new index revision once, whichever worker sees it first. */
+static void note_revision(mg_worker *w, const char *why)
+{
+    mg_index_stats st;
+    mg_err err;
+    mg_err_clear(&err);
+    if (mg_searcher_stats(w->searcher, &st, &err) < 0)
+        return;
+    unsigned long long seen = atomic_load(&w->d->logged_revision);
+    while (st.revision > seen) {
+        if (atomic_compare_exchange_weak(&w->d->logged_revision, &seen, st.revision)) {
+            mg_dlog(MG_LOG_INFO, "reload: %s; index %s at revision %llu, %llu documents", why,
+                    st.path, st.revision, st.documents);
+            return;
+        }
+    }
+}
+
+static void reopen(mg_worker *w)
+{
+    mg_err err;
+    mg_err_clear(&err);
+    int rc = mg_searcher_reopen(w->searcher, &err);
+    if (rc > 0)
+        note_revision(w, "index changed");
+    else if (rc < 0)
+        mg_dlog(MG_LOG_WARN, "worker %d: reopen failed (serving the previous view): %s", w->index,
+                err.msg);
+}
+
+/* SIGHUP: close the database and open it afresh. */
+static void reopen_fresh(mg_worker *w)
+{
+    mg_err err;
+    mg_err_clear(&err);
+    mg_searcher *s = mg_searcher_open(w->d->opts->db, &w->d->limits, &err);
+    if (!s) {
+        mg_dlog(MG_LOG_ERROR, "worker %d: reopen after SIGHUP failed (serving the previous view): %s",
+                w->index, err.msg);
+        return;
+    }
+    mg_searcher_free(w->searcher);
+    w->searcher = s;
+    mg_dlog(MG_LOG_DEBUG, "worker %d: index reopened after SIGHUP", w->index);
+    note_revision(w, "after SIGHUP");
+}
+
+/* Is this request a {"op":"stats"}? Only then is the body parsed a second
+ * time, to add the daemon's counters to the engine's reply. */
+static bool is_stats_request(const char *body, size_t len)
+{
+    if (!memmem(body, len, "stats", 5))
+        return false;
+    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+    bool yes = false;
+    if (json_is_object(req)) {
+        const char *op = json_string_value(json_object_get(req, "op"));
+        yes = op && strcmp(op, "stats") == 0;
+    }
+    json_decref(req);
+    return yes;
+}
+
+/* A printable excerpt of a request for the query log: control bytes and
+ * backslashes escaped, at most about 400 bytes. */
+static void excerpt(const char *body, size_t len, char *out, size_t outsz)
+{
+    size_t o = 0, i = 0;
+    for (; i < len && o + 8 < outsz; i++) {
+        unsigned char c = (unsigned char)body[i];
+        if (c < 0x20 || c == 0x7f || c == '\\')
+            o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    if (i < len)
+        o += (size_t)snprintf(out + o, outsz - o, "...");
+    out[o] = '\0';
+}
+
+static void free_reply(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
+/* Handle one job: frames are the client id, the header and the body. */
+static void handle(mg_worker *w, void *sock, zmq_msg_t *id, zmq_msg_t *hdr, zmq_msg_t *body)
+{
+    const char *req = zmq_msg_data(body);
+    size_t len = zmq_msg_size(body);
+    uint64_t t0 = mg_daemon_now_ns();
+
+    reopen(w);
+    json_t *reply = mg_proto_handle(w->searcher, req, len);
+    if (!reply)
+        reply = mg_proto_error("internal", "out of memory");
+    bool ok = reply && json_is_true(json_object_get(reply, "ok"));
+    if (ok && is_stats_request(req, len))
+        mg_daemon_stats_merge(&w->d->stats, reply);
+
+    size_t out_len = 0;
+    char *out = reply ? mg_proto_dump(reply, &out_len) : NULL;
+    if (w->d->opts->log_queries) {
+        char ex[512];
+        excerpt(req, len, ex, sizeof ex);
+        const char *code = "";
+        if (!ok)
+            code = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
+        mg_dlog(MG_LOG_INFO, "query: %s%s %lluus %s", ok ? "ok" : "error ", code ? code : "",
+                (unsigned long long)((mg_daemon_now_ns() - t0) / 1000), ex);
+    }
+    json_decref(reply);
+
+    mg_job *job = zmq_msg_data(hdr);
+    if (zmq_msg_size(hdr) == sizeof *job && !ok)
+        job->flags |= MG_JOB_ERROR;
+
+    zmq_msg_t rep;
+    if (!out) {
+        /* Out of memory even for the error: send an empty reply so the broker
+         * frees this worker; it drops empty replies. */
+        zmq_msg_init(&rep);
+    } else if (zmq_msg_init_data(&rep, out, out_len, free_reply, NULL) != 0) {
+        free(out);
+        zmq_msg_init(&rep);
+    }
+    if (zmq_msg_send(id, sock, ZMQ_SNDMORE) < 0 || zmq_msg_send(hdr, sock, ZMQ_SNDMORE) < 0 ||
+        zmq_msg_send(&rep, sock, 0) < 0) {
+        mg_dlog(MG_LOG_ERROR, "worker %d: send to broker: %s", w->index, zmq_strerror(errno));
+        zmq_msg_close(&rep);
+    }
+}
+
+/* Read the rest of a multi-part message and throw it away. */
+static void drain(void *sock)
+{
+    int more = 0;
+    size_t sz = sizeof more;
+    while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, 0) < 0) {
+            zmq_msg_close(&m);
+            return;
+        }
+        zmq_msg_close(&m);
+    }
+}
+
+void *mg_worker_main(void *arg)
+{
+    mg_worker *w = arg;
+    void *sock = zmq_socket(w->d->zctx, ZMQ_DEALER);
+    if (!sock) {
+        mg_dlog(MG_LOG_ERROR, "worker %d: socket: %s", w->index, zmq_strerror(errno));
+        return NULL;
+    }
+    char ident[16];
+    int n = snprintf(ident, sizeof ident, "w%d", w->index);
+    int zero = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sock, ZMQ_ROUTING_ID, ident, (size_t)n);
+    if (zmq_connect(sock, MG_BACKEND_ENDPOINT) != 0 || zmq_send(sock, "R", 1, 0) != 1) {
+        mg_dlog(MG_LOG_ERROR, "worker %d: connect to broker: %s", w->index, zmq_strerror(errno));
+        zmq_close(sock);
+        return NULL;
+    }
+
+    for (;;) {
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        int rc = zmq_poll(&item, 1, TICK_MS);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            mg_dlog(MG_LOG_ERROR, "worker %d: poll: %s", w->index, zmq_strerror(errno));
+            break;
+        }
+        if (rc == 0) {
+            reopen(w);
+            continue;
+        }
+        zmq_msg_t m[3];
+        for (int i = 0; i < 3; i++)
+            zmq_msg_init(&m[i]);
+        if (zmq_msg_recv(&m[0], sock, 0) < 0) {
+            for (int i = 0; i < 3; i++)
+                zmq_msg_close(&m[i]);
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            break;
+        }
+        if (!zmq_msg_more(&m[0])) {
+            char c = zmq_msg_size(&m[0]) == 1 ? *(char *)zmq_msg_data(&m[0]) : 0;
+            for (int i = 0; i < 3; i++)
+                zmq_msg_close(&m[i]);
+            if (c == 'Q')
+                break;
+            if (c == 'H')
+                reopen_fresh(w);
+            continue;
+        }
+        if (zmq_msg_recv(&m[1], sock, 0) < 0 || !zmq_msg_more(&m[1]) ||
+            zmq_msg_recv(&m[2], sock, 0) < 0) {
+            /* The broker only sends well-formed jobs; anything else is a bug. */
+            mg_dlog(MG_LOG_ERROR, "worker %d: malformed job from the broker", w->index);
+            drain(sock);
+            for (int i = 0; i < 3; i++)
+                zmq_msg_close(&m[i]);
+            continue;
+        }
+        drain(sock);
+        handle(w, sock, &m[0], &m[1], &m[2]);
+        for (int i = 0; i < 3; i++)
+            zmq_msg_close(&m[i]);
+    }
+    zmq_close(sock);
+    mg_searcher_free(w->searcher);
+    w->searcher = NULL;
+    return NULL;
+}
