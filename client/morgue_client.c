@@ -360,16 +360,19 @@ char *mg_client_search_request(const mg_client_query *q, size_t *len)
                 json_array_append_new(f, json_string(names[i]));
         json_object_set_new(r, "facets", f);
     }
-    if (q->no_snippets)
-        json_object_set_new(r, "snippets", json_false());
-    if (q->snippet_bytes)
-        json_object_set_new(r, "snippet_bytes", json_integer((json_int_t)q->snippet_bytes));
-    if (q->hl_start || q->hl_end) {
-        set_str(r, "hl_start", q->hl_start ? q->hl_start : "");
-        set_str(r, "hl_end", q->hl_end ? q->hl_end : "");
+    /* "snippet": false, or {"bytes", "start", "end", "html"} when any is set */
+    if (q->no_snippets) {
+        json_object_set_new(r, "snippet", json_false());
+    } else if (q->snippet_bytes || q->hl_start || q->hl_end || q->html) {
+        json_t *sn = json_object();
+        if (q->snippet_bytes)
+            json_object_set_new(sn, "bytes", json_integer((json_int_t)q->snippet_bytes));
+        set_str(sn, "start", q->hl_start);
+        set_str(sn, "end", q->hl_end);
+        if (q->html)
+            json_object_set_new(sn, "html", json_true());
+        json_object_set_new(r, "snippet", sn);
     }
-    if (q->html)
-        json_object_set_new(r, "html", json_true());
     if (q->no_collapse)
         json_object_set_new(r, "collapse", json_false());
     if (q->no_relax)
@@ -730,13 +733,15 @@ int mg_client_stats_parse(const char *reply, size_t len, mg_client_stats **out, 
     s->internal_ = root;
     s->json = json;
     s->json_len = len;
-    json_t *ix = json_object_get(root, "index");
-    if (!json_is_object(ix))
-        ix = root;
+    json_t *ix = json_object_get(root, "stats");
     s->documents = num_or(ix, "documents", -1);
     s->revision = num_or(ix, "revision", -1);
-    long long updated = num_or(ix, "updated_unix", -1);
-    s->index_age_s = updated >= 0 ? (long long)time(NULL) - updated : -1;
+    s->index_age_s = -1;
+    const char *updated = str(ix, "updated"); /* "YYYY-MM-DDThh:mm:ssZ" */
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (updated && strptime(updated, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        s->index_age_s = (long long)(time(NULL) - timegm(&tm));
     json_t *d = json_object_get(root, "daemon");
     s->uptime_s = num_or(d, "uptime_s", -1);
     s->queries = num_or(d, "queries", -1);

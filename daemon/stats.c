@@ -69,5 +69,14 @@ void mg_daemon_stats_merge(mg_daemon_stats *st, json_t *reply)
     json_object_set_new(d, "latency_window", json_integer((json_int_t)n));
     json_object_set_new(d, "workers", json_integer(st->workers));
     pthread_mutex_unlock(&st->mu);
+
+    /* The index's age, from the engine's "updated" (time of the last commit). */
+    const char *updated = json_string_value(json_object_get(json_object_get(reply, "stats"), "updated"));
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (updated && strptime(updated, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        json_object_set_new(d, "index_age_s", json_integer((json_int_t)(time(NULL) - timegm(&tm))));
+    else
+        json_object_set_new(d, "index_age_s", json_null());
     json_object_set_new(reply, "daemon", d);
 }
