@@ -485,8 +485,12 @@ static void shutdown_all(broker *b)
     for (int f = 0; f < FE_COUNT; f++) {
         if (b->fe[f].sock)
             zmq_close(b->fe[f].sock);
-        for (size_t i = 0; i < b->fe[f].nbound; i++)
+        for (size_t i = 0; i < b->fe[f].nbound; i++) {
+            /* libzmq 4.3 leaves the socket file of an ipc:// bind behind. */
+            if (b->fe[f].bound[i] && strncmp(b->fe[f].bound[i], "ipc://", 6) == 0)
+                unlink(b->fe[f].bound[i] + 6);
             free(b->fe[f].bound[i]);
+        }
     }
     if (b->backend)
         zmq_close(b->backend);

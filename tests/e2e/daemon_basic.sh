@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# morgued end to end: start it on an ipc:// path and a free tcp://127.0.0.1
+# port, query it with morgue, compare with the offline `morgue --db`, check
+# every exit code of the client, and stop it with SIGTERM.
+source "$MORGUE_ROOT/tests/e2e/lib.sh"
+source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+
+DB=$TMP/db
+check "index the bundled corpus" build_index "$DB" "$MORGUE_ROOT/corpus"
+IPC=ipc://$TMP/morgued.sock
+start_daemon d --db "$DB" --bind "$IPC" --bind 'tcp://127.0.0.1:*' --workers 2 --log-queries
+ok $? "morgued gets ready (pidfile written)"
+check_match "ready line names both endpoints" "ready: .*$IPC tcp://127.0.0.1:[0-9]+" "$(cat "$TMP/d.log")"
+check "the ipc socket file exists" test -S "$TMP/morgued.sock"
+check_eq "pidfile holds the daemon's pid" "$DPID" "$(cat "$TMP/d.pid")"
+
+for ep in "$IPC" "$TCP_EP"; do
+  out=$("$CLIENT" --endpoint "$ep" ping); rc=$?
+  check_eq "ping over ${ep%%:*}: exit 0" 0 "$rc"
+  check_eq "ping over ${ep%%:*}: pong" "pong" "$out"
+done
+
+# The same queries through the daemon (both transports) and in-process.
+queries=(
+  "military parade"
+  "kim jong-un"
+  '"military parades"'
+  "cocoa OR coffee"
+  "title:parade"
+  "parade*"
+)
+opts=(
+  ""
+  "--limit 2 --page 2"
+  "--sort newest --limit 3"
+  "--since 2017 --until 2017-12-31"
+  "--source Harbor Gazette"
+)
+n=0
+for q in "${queries[@]}"; do
+  for o in "${opts[@]}"; do
+    n=$((n + 1))
+    # shellcheck disable=SC2086
+    if [ "${o#--source}" != "$o" ]; then set -- --source "${o#--source }"; else set -- $o; fi
+    "$CLIENT" --db "$DB" --json "$@" search -- "$q" >"$TMP/off.json"; rc_off=$?
+    "$CLIENT" --db "$DB" "$@" search -- "$q" >"$TMP/off.txt"
+    for ep in "$IPC" "$TCP_EP"; do
+      "$CLIENT" --endpoint "$ep" --json "$@" search -- "$q" >"$TMP/on.json"; rc_on=$?
+      "$CLIENT" --endpoint "$ep" "$@" search -- "$q" >"$TMP/on.txt"
+      if [ "$(without_took "$TMP/off.json")" = "$(without_took "$TMP/on.json")" ] && [ "$rc_on" = "$rc_off" ] &&
+         [ "$(without_ms "$TMP/off.txt")" = "$(without_ms "$TMP/on.txt")" ]; then
+        r=0
+      else
+        r=1; diff <(without_took "$TMP/off.json") <(without_took "$TMP/on.json") | head -5 | sed 's/^/# /'
+        diff <(without_ms "$TMP/off.txt") <(without_ms "$TMP/on.txt") | head -5 | sed 's/^/# /'
+      fi
+      ok $r "query $n [$q] [$o] over ${ep%%:*}: same JSON, same text, same exit ($rc_on) as --db"
+    done
+  done
+done
+set --
+
+# The hits really are there, and piped output is plain text.
+out=$("$CLIENT" --endpoint "$IPC" search military parade)
+check_match "human output: header" '^[0-9]+ results? \([0-9.]+ ms\)$|^About [0-9,]+ results' "$(head -1 <<<"$out")"
+check_match "human output: a hit line with date, source and title" \
+  '^2025-09-03[T0-9:]*  Pacific Dispatch  Kim Jong-un attends Beijing military parade$' "$out"
+check_match "human output: the id line" '^    id: pd-2025-0001$' "$out"
+ok $(grep -q $'\x1b' <<<"$out"; echo $((1 - $?))) "no ANSI escapes when piped"
+ok $(grep -q $'[\x02\x03]' <<<"$out"; echo $((1 - $?))) "no highlight markers when piped"
+col=$("$CLIENT" --endpoint "$IPC" --color always search military parade)
+check_match "--color always: matches highlighted" $'\x1b\\[1;31m(military|parade)' "$col"
+check_match "--color always: title in bold" $'\x1b\\[1mKim Jong-un attends' "$col"
+col=$(NO_COLOR=1 "$CLIENT" --endpoint "$IPC" --color auto search military parade)
+ok $(grep -q $'\x1b' <<<"$col"; echo $((1 - $?))) "NO_COLOR: no ANSI escapes"
+
+# get: the stored record, identical both ways.
+"$CLIENT" --endpoint "$TCP_EP" --json get pd-2025-0001 >"$TMP/get-on.json"
+"$CLIENT" --db "$DB" --json get pd-2025-0001 >"$TMP/get-off.json"
+check_eq "get: same JSON as --db" "$(without_took "$TMP/get-off.json")" "$(without_took "$TMP/get-on.json")"
+out=$("$CLIENT" --endpoint "$TCP_EP" get pd-2025-0001); rc=$?
+check_eq "get: exit 0" 0 "$rc"
+check_match "get: title and body" 'Kim Jong-un attends Beijing military parade' "$out"
+check_match "get: source line" '^source: Pacific Dispatch$' "$out"
+
+# stats: the engine's and the daemon's counters.
+st=$("$CLIENT" --endpoint "$IPC" --json stats)
+check_eq "stats: documents" 53 "$($PY -c 'import json,sys; print(json.load(sys.stdin)["stats"]["documents"])' <<<"$st")"
+check_eq "stats: workers" 2 "$($PY -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["workers"])' <<<"$st")"
+check_match "stats: queries served, latency p50/p99, uptime, index age" '^[1-9][0-9]* [0-9]+ [0-9]+ [0-9]+ [0-9]+$' \
+  "$($PY -c 'import json,sys; d=json.load(sys.stdin)["daemon"]; print(d["queries"], d["latency_p50_us"], d["latency_p99_us"], d["uptime_s"], d["index_age_s"])' <<<"$st")"
+out=$("$CLIENT" --endpoint "$IPC" stats)
+check_match "stats (human): dotted keys" '^daemon\.queries: [0-9]+$' "$out"
+
+# Exit codes, as grep's.
+"$CLIENT" --endpoint "$IPC" search military parade >/dev/null; check_eq "exit 0: hits" 0 $?
+"$CLIENT" --endpoint "$IPC" search zzyzxqwv >/dev/null; check_eq "exit 1: no hits" 1 $?
+"$CLIENT" --endpoint "$IPC" get no-such-id >/dev/null 2>"$TMP/err"; check_eq "exit 1: get of an unknown id" 1 $?
+"$CLIENT" --endpoint "$IPC" search '"unbalanced' >/dev/null 2>"$TMP/err"; rc=$?
+check_eq "exit 2: query error" 2 "$rc"
+check_match "query error: the daemon's error on stderr" 'unbalanced' "$(cat "$TMP/err")"
+"$CLIENT" --endpoint "$IPC" --bogus search x >/dev/null 2>&1; check_eq "exit 2: unknown option" 2 $?
+"$CLIENT" --endpoint "$IPC" >/dev/null 2>&1; check_eq "exit 2: no command" 2 $?
+"$CLIENT" --endpoint "$IPC" search >/dev/null 2>&1; check_eq "exit 2: no query" 2 $?
+"$CLIENT" --endpoint "$IPC" --sort sideways search x >/dev/null 2>&1; check_eq "exit 2: bad --sort" 2 $?
+"$CLIENT" --endpoint "$IPC" --since 1987-13-45 search parade >/dev/null 2>"$TMP/err"; rc=$?
+check_eq "exit 2: bad date (the daemon says so)" 2 "$rc"
+"$CLIENT" --endpoint "ipc://$TMP/nobody.sock" --timeout 200 --retries 1 ping >/dev/null 2>"$TMP/err"; rc=$?
+check_eq "exit 3: no daemon on the ipc endpoint" 3 "$rc"
+check_match "unreachable: names the endpoint and the attempts" "no reply from ipc://$TMP/nobody.sock \(2 attempts of 200 ms\)" "$(cat "$TMP/err")"
+port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$CLIENT" --endpoint "tcp://127.0.0.1:$port" --timeout 200 --retries 0 search x >/dev/null 2>"$TMP/err"; rc=$?
+check_eq "exit 3: nothing listening on the tcp port" 3 "$rc"
+check_match "unreachable: names the tcp endpoint" "tcp://127.0.0.1:$port" "$(cat "$TMP/err")"
+MORGUE_ENDPOINT=$TCP_EP "$CLIENT" ping >/dev/null; check_eq "MORGUE_ENDPOINT is used" 0 $?
+"$CLIENT" --endpoint "ipc://$TMP/nobody.sock" --endpoint "$IPC" --timeout 1000 search military parade >/dev/null
+check_eq "two endpoints, one down: requests go to the live one" 0 $?
+"$CLIENT" --endpoint "http://example.com" ping >/dev/null 2>&1; check_eq "exit 2: bad endpoint" 2 $?
+
+# Safety of binds.
+"$DAEMON" --db "$DB" --bind "$IPC" 2>"$TMP/second.log"; rc=$?
+ok $((rc == 0)) "a second daemon on the same ipc socket is refused (exit $rc)"
+check_match "second daemon: says why" 'another process is serving' "$(cat "$TMP/second.log")"
+"$DAEMON" --db "$DB" --bind 'tcp://0.0.0.0:*' 2>"$TMP/public.log"; rc=$?
+ok $((rc == 0)) "a non-loopback tcp bind without CURVE is refused (exit $rc)"
+check_match "refusal names --insecure" 'insecure' "$(cat "$TMP/public.log")"
+"$DAEMON" --db "$TMP/no-such-db" --bind "ipc://$TMP/x.sock" 2>"$TMP/nodb.log"; rc=$?
+ok $((rc == 0)) "a missing index is an error at start (exit $rc)"
+"$DAEMON" --db "$DB" --workers 0 2>/dev/null; check_eq "bad --workers: exit 2" 2 $?
+
+# SIGTERM with requests in flight: every reply that arrives is a whole, ok one.
+before=$(grep -c 'query: ' "$TMP/d.log")
+$PY - "$IPC" >"$TMP/inflight.out" 2>&1 <<'PYEOF' &
+import json, sys, zmq
+ctx = zmq.Context()
+s = ctx.socket(zmq.DEALER); s.setsockopt(zmq.LINGER, 0); s.connect(sys.argv[1])
+for i in range(200):
+    s.send_multipart([b"", json.dumps({"v": 1, "op": "search", "query": "military parade"}).encode()])
+good = bad = 0
+while s.poll(1500):
+    f = s.recv_multipart()
+    r = json.loads(f[-1])
+    if r.get("ok") and r["hits"]:
+        good += 1
+    else:
+        bad += 1
+print(good, bad)
+PYEOF
+pypid=$!
+for ((i = 0; i < 400; i++)); do  # wait until the daemon is answering them
+  [ "$(grep -c 'query: ' "$TMP/d.log")" -gt $((before + 5)) ] && break
+  sleep 0.01
+done
+stop_daemon "$DPID" d
+wait $pypid
+read -r good bad <"$TMP/inflight.out"
+ok $(( bad == 0 ? 0 : 1 )) "requests in flight at SIGTERM: $good ok replies, ${bad:-?} bad ones"
+check "pidfile removed at exit" test ! -e "$TMP/d.pid"
+check "ipc socket removed at exit" test ! -e "$TMP/morgued.sock"
+log=$(cat "$TMP/d.log")
+check_match "log: start line" 'morgued\[[0-9]+\] info: starting: ' "$log"
+check_match "log: stop lines" 'info: stopping on SIGTERM.*' "$log"
+check_match "log: final line" 'info: stopped: [0-9]+ replies' "$log"
+check_match "log: --log-queries logs each query" 'info: query: ok [0-9]+us \{"v":1,"op":"search"' "$log"
+check_match "log: errors are logged with their code" 'info: query: error unbalanced_quote' "$log"

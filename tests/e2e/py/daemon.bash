@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Helpers for the morgued end-to-end tests (sourced after tests/e2e/lib.sh).
+# Not a test itself: tests/run.sh runs tests/e2e/*.sh only.
+
+PYDIR=$MORGUE_ROOT/tests/e2e/py
+
+# build_index DB INPUT...: a fresh index of the inputs.
+build_index() {
+  local db=$1; shift
+  "$INDEX" --db "$db" --rebuild --quiet "$@"
+}
+
+# start_daemon NAME ARGS...: start morgued with ARGS, log to $TMP/NAME.log,
+# wait until it has written its pidfile (it does so only once it is ready).
+# Sets DPID and, when it binds a tcp wildcard port, TCP_EP (the real
+# endpoint, read from the "ready" line). Returns 1 if it did not get ready.
+start_daemon() {
+  local name=$1; shift
+  local pidf=$TMP/$name.pid
+  rm -f "$pidf"
+  "$DAEMON" --pidfile "$pidf" "$@" 2>"$TMP/$name.log" &
+  DPID=$!
+  at_exit "kill -9 $DPID 2>/dev/null"
+  local i
+  for ((i = 0; i < 600; i++)); do
+    [ -s "$pidf" ] && break
+    kill -0 "$DPID" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [ ! -s "$pidf" ]; then
+    diag "morgued did not get ready:"; sed 's/^/#   /' "$TMP/$name.log"
+    return 1
+  fi
+  TCP_EP=$(grep -o 'ready: .*' "$TMP/$name.log" | grep -o 'tcp://[^ ]*' | head -1)
+  return 0
+}
+
+# stop_daemon PID NAME: SIGTERM, then check exit status 0 within 2 s.
+stop_daemon() {
+  local pid=$1 name=$2 t0 t1 rc
+  t0=$(date +%s%N)
+  kill -TERM "$pid"
+  wait "$pid"; rc=$?
+  t1=$(date +%s%N)
+  check_eq "$name: morgued exits 0 on SIGTERM" 0 "$rc"
+  ok $(( (t1 - t0) < 2000000000 ? 0 : 1 )) "$name: morgued stops within 2 s ($(( (t1 - t0) / 1000000 )) ms)"
+}
+
+# without_took FILE: the text with "took_us":N removed (it is a timing).
+without_took() { sed -E 's/"took_us":[0-9]+,?//g' "$@"; }
+# without_ms: human output without the "(N.NN ms)" of the header.
+without_ms() { sed -E '1s/ \([0-9.]+ ms\)$//' "$@"; }
