@@ -133,8 +133,12 @@ static void print_summary(const mg_index_stats *st)
 {
     double mb = (double)st->input_bytes / 1e6;
     double t = st->elapsed_s > 0 ? st->elapsed_s : 1e-9;
-    fprintf(stderr, "%s: %s, %s\n", st->db,
-            st->mode == MG_INDEX_REBUILD ? "rebuilt" : "updated", st->generation);
+    const char *what = st->mode == MG_INDEX_REBUILD ? "rebuilt" : "updated";
+    if (st->mode == MG_INDEX_REBUILD && !st->committed)
+        what = "rebuild abandoned, still";
+    else if (st->mode == MG_INDEX_UPDATE && st->interrupted)
+        what = "partly updated";
+    fprintf(stderr, "%s: %s %s\n", st->db, what, st->generation);
     if (st->mode == MG_INDEX_UPDATE && !st->added && !st->replaced && !st->deleted)
         fprintf(stderr, "  no changes\n");
     fprintf(stderr,

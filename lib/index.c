@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyzer.h"
 #include "docbuild.h"
 #include "reader.h"
 #include "record.h"
@@ -1300,6 +1301,24 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
         st->usage_error = true;
         goto out;
     }
+    if (o->lang) { /* an unknown language is a usage error: say so first */
+        mg_docbuild *b = mg_docbuild_new(o->lang, err);
+        if (!b) {
+            if (err->code == MG_EINVAL) {
+                char list[1024] = "";
+                size_t n = 0;
+                for (const char *const *l = mg_analyzer_languages(); *l && n < sizeof list; l++)
+                    n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "", *l);
+                say(r, MG_LOG_ERROR, "unknown language \"%s\" for --lang; valid languages: %s",
+                    o->lang, list);
+                rc = usage_error(st, err, "--lang %s: not a stemming language", o->lang);
+            } else {
+                rc = -err->code;
+            }
+            goto out;
+        }
+        mg_docbuild_free(b);
+    }
     snprintf(st->db, sizeof st->db, "%s", r->db);
     if ((rc = check_inputs(r, err)) || (rc = mkdir_p(r->parent, err)) ||
         (rc = take_lock(r, err)))
@@ -1330,8 +1349,12 @@ out:
         snprintf(st->generation, sizeof st->generation, "%s", real);
     if (*st->generation)
         st->index_bytes = dir_bytes(st->generation);
-    if (r->lockfd >= 0)
-        close(r->lockfd); /* releases the lock */
+    if (r->lockfd >= 0) {
+        /* Leave no stale pid behind, then release the lock. */
+        if (ftruncate(r->lockfd, 0) != 0) {
+        }
+        close(r->lockfd);
+    }
     st->elapsed_s = now_s() - r->t0;
     pthread_mutex_destroy(&r->mu);
     free(r);

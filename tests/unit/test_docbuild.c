@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for lib/docbuild: the exact terms, wdf, positions, values and
+ * data of an article's document, read back from a real database through
+ * xapian-delve (the tool an operator would use). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "docbuild.h"
+#include "record.h"
+#include "schema.h"
+#include "xapian_shim.h"
+
+static char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    assert_non_null(p);
+    return p;
+}
+
+static void fill(mg_record *r, const char *id, const char *title, const char *body)
+{
+    mg_record_init(r);
+    r->id = xstrdup(id);
+    r->title = xstrdup(title);
+    r->body = xstrdup(body);
+    r->date = xstrdup("2011-01-02T03:04:05");
+    r->source = xstrdup("Reuters");
+    r->url = xstrdup("http://example.com/a");
+    r->author = xstrdup("Jane  DOE");
+    r->lang = xstrdup("EN");
+    r->ncategories = 2;
+    r->categories = calloc(2, sizeof *r->categories);
+    assert_non_null(r->categories);
+    r->categories[0] = xstrdup("Politics");
+    r->categories[1] = xstrdup("Asia");
+}
+
+/* Run a shell command and return its whole output (caller frees). */
+static char *run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *run(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 4096, len = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    size_t n;
+    while ((n = fread(out + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            cap *= 2;
+            out = realloc(out, cap);
+            assert_non_null(out);
+        }
+    }
+    out[len] = '\0';
+    assert_int_equal(pclose(p), 0);
+    return out;
+}
+
+typedef struct fixture {
+    char dir[64];
+    mg_docbuild *b;
+    mg_xdoc *doc;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/mg-docbuild-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    mg_err e;
+    f->b = mg_docbuild_new("english", &e);
+    f->doc = mg_xdoc_new(&e);
+    if (!f->b || !f->doc)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char *out = run("rm -rf '%s'", f->dir);
+    free(out);
+    mg_docbuild_free(f->b);
+    mg_xdoc_free(f->doc);
+    free(f);
+    return 0;
+}
+
+/* Build r into a fresh database "NAME" under the fixture's directory. */
+static void write_db(fixture *f, const char *name, const mg_record *r, char *uid, uint64_t *hash)
+{
+    mg_err e;
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    assert_int_equal(mg_docbuild_build(f->b, r, f->doc, uid, MG_XDB_MAX_TERM + 1, hash, &e), 0);
+    mg_xdb *db = mg_xdb_open(path, MG_XDB_CREATE, &e);
+    assert_non_null(db);
+    assert_int_equal(mg_xdb_replace(db, uid, f->doc, &e), 0);
+    assert_int_equal(mg_xdb_close(db, &e), 0);
+}
+
+static void check_positions(const fixture *f, const char *name, const char *term,
+                            const char *want)
+{
+    char *out = run("xapian-delve -r 1 -t '%s' '%s/%s'", term, f->dir, name);
+    const char *colon = strrchr(out, ':');
+    assert_non_null(colon);
+    char *nl = strchr(colon, '\n');
+    if (nl)
+        *nl = '\0';
+    assert_string_equal(colon + 2, want);
+    free(out);
+}
+
+static void check_value(const fixture *f, const char *name, unsigned slot, const void *want,
+                        size_t want_len)
+{
+    char *out = run("xapian-delve -r 1 -VR%u '%s/%s'", slot, f->dir, name);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "Value %u for record #1: ", slot);
+    assert_memory_equal(out, prefix, strlen(prefix));
+    const char *v = out + strlen(prefix);
+    /* The value is followed by a newline, then the term list. */
+    assert_true(strlen(v) >= want_len + 1);
+    assert_memory_equal(v, want, want_len);
+    assert_int_equal(v[want_len], '\n');
+    free(out);
+}
+
+static void test_terms_wdf_positions(void **state)
+{
+    fixture *f = *state;
+    mg_record r;
+    fill(&r, "t-1", "Kim Jong-un visits", "Kim Jong-un met officials, officials said.");
+    char uid[MG_XDB_MAX_TERM + 1];
+    uint64_t hash = 0;
+    write_db(f, "a", &r, uid, &hash);
+    assert_string_equal(uid, "Qt-1");
+    assert_int_equal(hash, mg_record_hash(&r));
+
+    /* Every term with its wdf (and termfreq 1): nothing more, nothing less. */
+    char *out = run("xapian-delve -r 1 -v -1 '%s/a'", f->dir);
+    assert_string_equal(out, "Term List for record #1 (wdf, termfreq):\n"
+                             "Ajane doe 0 1\n"
+                             "D20110102 0 1\n"
+                             "Kasia 0 1\n"
+                             "Kpolitics 0 1\n"
+                             "Len 0 1\n"
+                             "M201101 0 1\n"
+                             "Qt-1 0 1\n"
+                             "Sjong 1 1\n"
+                             "Skim 1 1\n"
+                             "Sun 1 1\n"
+                             "Svisit 1 1\n"
+                             "Uhttp://example.com/a 0 1\n"
+                             "XSreuters 0 1\n"
+                             "Y2011 0 1\n"
+                             "jong 4 1\n"
+                             "kim 4 1\n"
+                             "met 1 1\n"
+                             "offici 2 1\n"
+                             "said 1 1\n"
+                             "un 4 1\n"
+                             "visit 3 1\n");
+    free(out);
+
+    /* Title from 1; body from the last title position + MG_BODY_POS_GAP. */
+    assert_int_equal(MG_BODY_POS_GAP, 100);
+    check_positions(f, "a", "kim", "1 104");
+    check_positions(f, "a", "jong", "2 105");
+    check_positions(f, "a", "un", "3 106");
+    check_positions(f, "a", "visit", "4");
+    check_positions(f, "a", "met", "107");
+    check_positions(f, "a", "offici", "108 109");
+    check_positions(f, "a", "said", "110");
+    check_positions(f, "a", "Skim", "1");
+    check_positions(f, "a", "Svisit", "4");
+    mg_record_release(&r);
+}
+
+static void test_values_and_data(void **state)
+{
+    fixture *f = *state;
+    mg_record r;
+    fill(&r, "t-2", "Markets", "Shares rose.");
+    char uid[MG_XDB_MAX_TERM + 1];
+    write_db(f, "b", &r, uid, NULL);
+
+    check_value(f, "b", MG_SLOT_DATE, "20110102030405", 14);
+    check_value(f, "b", MG_SLOT_SOURCE, "Reuters", 7);
+    check_value(f, "b", MG_SLOT_CATS, "Politics\x1f" "Asia", 13);
+    check_value(f, "b", MG_SLOT_ID, "t-2", 3);
+    unsigned char h8[8];
+    mg_u64_to_bytes(mg_record_hash(&r), h8);
+    check_value(f, "b", MG_SLOT_HASH, h8, 8);
+    mg_u64_to_bytes(mg_record_text_hash(&r), h8);
+    check_value(f, "b", MG_SLOT_COLLAPSE, h8, 8);
+
+    /* The data decodes back to the record. */
+    mg_err e;
+    char path[128];
+    snprintf(path, sizeof path, "%s/b", f->dir);
+    mg_xdb *db = mg_xdb_open(path, 0, &e);
+    assert_non_null(db);
+    void *data = NULL;
+    size_t len = 0;
+    assert_int_equal(mg_xdb_get_data(db, "Qt-2", &data, &len, &e), 0);
+    mg_xdb_abandon(db);
+    mg_record back;
+    mg_record_init(&back);
+    assert_int_equal(mg_record_decode(data, len, &back, &e), 0);
+    free(data);
+    assert_string_equal(back.id, "t-2");
+    assert_string_equal(back.title, "Markets");
+    assert_string_equal(back.body, "Shares rose.");
+    assert_string_equal(back.date, "2011-01-02T03:04:05");
+    assert_string_equal(back.author, "Jane  DOE");
+    assert_int_equal(back.ncategories, 2);
+    assert_string_equal(back.categories[1], "Asia");
+    assert_int_equal(mg_record_hash(&back), mg_record_hash(&r));
+    mg_record_release(&back);
+    mg_record_release(&r);
+}
+
+static void test_date_only_and_no_title(void **state)
+{
+    fixture *f = *state;
+    mg_record r;
+    fill(&r, "t-3", "", "Body only body");
+    free(r.date);
+    r.date = xstrdup("1987-02-26");
+    char uid[MG_XDB_MAX_TERM + 1];
+    write_db(f, "c", &r, uid, NULL);
+    check_value(f, "c", MG_SLOT_DATE, "19870226000000", 14);
+    /* No title: the body starts at position 1 and there are no S terms. */
+    check_positions(f, "c", "bodi", "1 3");
+    check_positions(f, "c", "onli", "2");
+    char *out = run("xapian-delve -A S '%s/c'", f->dir);
+    assert_null(strstr(out, "\nS"));
+    free(out);
+    mg_record_release(&r);
+}
+
+static void test_long_id_url_field(void **state)
+{
+    fixture *f = *state;
+    mg_err e;
+    char id[400];
+    memset(id, 'x', sizeof id - 1);
+    id[sizeof id - 1] = '\0';
+    assert_int_equal(mg_docbuild_check_id(id, &e), -MG_ETOOBIG);
+    assert_string_equal(e.msg, "id is 399 bytes, over the 244-byte limit");
+    id[MG_ID_TERM_MAX] = '\0';
+    assert_int_equal(mg_docbuild_check_id(id, &e), 0);
+    assert_int_equal(mg_docbuild_check_id("", &e), -MG_EFORMAT);
+
+    mg_record r;
+    fill(&r, "t-4", "Title", "Body");
+    char uid[MG_XDB_MAX_TERM + 1];
+    free(r.id);
+    r.id = xstrdup(id); /* exactly 244 bytes: fits */
+    assert_int_equal(mg_docbuild_build(f->b, &r, f->doc, uid, sizeof uid, NULL, &e), 0);
+    assert_int_equal(strlen(uid), MG_XDB_MAX_TERM);
+    free(r.id);
+    memset(id, 'y', sizeof id - 1);
+    id[sizeof id - 1] = '\0';
+    r.id = xstrdup(id);
+    assert_int_equal(mg_docbuild_build(f->b, &r, f->doc, uid, sizeof uid, NULL, &e), -MG_ETOOBIG);
+
+    /* A long url: cut, plus "#" and a hash, unique and within the limit. */
+    char url[600], t1[MG_XDB_MAX_TERM + 1], t2[MG_XDB_MAX_TERM + 1];
+    memset(url, 'u', sizeof url - 1);
+    url[sizeof url - 1] = '\0';
+    long n1 = mg_url_term(url, t1, sizeof t1, &e);
+    url[500] = 'v';
+    long n2 = mg_url_term(url, t2, sizeof t2, &e);
+    assert_true(n1 > 0 && n1 <= MG_XDB_MAX_TERM && (size_t)n1 == strlen(t1));
+    assert_int_equal(n1, n2);
+    assert_string_not_equal(t1, t2);
+    assert_int_equal(t1[0], 'U');
+    assert_int_equal(t1[n1 - 17], '#');
+    assert_int_equal(mg_url_term("http://a/b", t1, sizeof t1, &e), 11);
+    assert_string_equal(t1, "Uhttp://a/b");
+    assert_int_equal(mg_url_term("", t1, sizeof t1, &e), 0);
+
+    /* Field terms are folded; a very long value is cut to fit. */
+    assert_int_equal(mg_field_term("XS", "  The  Guardian ", t1, sizeof t1, &e), 14);
+    assert_string_equal(t1, "XSthe guardian");
+    assert_true(mg_field_term("K", "Müller", t1, sizeof t1, &e) > 0);
+    assert_string_equal(t1, "Kmuller");
+    assert_int_equal(mg_field_term("K", "   ", t1, sizeof t1, &e), 0);
+    char big[1000];
+    memset(big, 'k', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(mg_field_term("K", big, t1, sizeof t1, &e), MG_XDB_MAX_TERM);
+    mg_record_release(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_terms_wdf_positions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_values_and_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_date_only_and_no_title, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_id_url_field, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
