@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of libmorgue-client: request building, reply parsing, errors,
+ * keys, timeouts. With MORGUE_TEST_ENDPOINT set (tests/e2e/daemon_hostile.sh
+ * does), the "live" tests also send hostile frames to a running morgued
+ * with libzmq directly and check it still answers the library correctly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <zmq.h>
+
+#include "morgue_client.h"
+
+static json_t *parse(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    assert_non_null(j);
+    return j;
+}
+
+static void test_search_request(void **state)
+{
+    (void)state;
+    mg_client_query q = {.query = "kim jong-un", .source = "Pacific Dispatch", .offset = 20,
+                         .limit = 5, .sort = "newest", .since = "2017", .until = "2025-09",
+                         .facets = MG_CLIENT_FACET_SOURCE | MG_CLIENT_FACET_YEAR,
+                         .hl_start = "<b>", .hl_end = "</b>", .snippet_bytes = 120,
+                         .no_collapse = true, .no_relax = true};
+    size_t len;
+    char *req = mg_client_search_request(&q, &len);
+    assert_non_null(req);
+    assert_int_equal(len, strlen(req));
+    json_t *j = parse(req);
+    assert_int_equal(json_integer_value(json_object_get(j, "v")), 1);
+    assert_string_equal(json_string_value(json_object_get(j, "op")), "search");
+    assert_string_equal(json_string_value(json_object_get(j, "query")), "kim jong-un");
+    assert_string_equal(json_string_value(json_object_get(j, "source")), "Pacific Dispatch");
+    assert_int_equal(json_integer_value(json_object_get(j, "offset")), 20);
+    assert_int_equal(json_integer_value(json_object_get(j, "limit")), 5);
+    assert_string_equal(json_string_value(json_object_get(j, "sort")), "newest");
+    assert_string_equal(json_string_value(json_object_get(j, "since")), "2017");
+    assert_string_equal(json_string_value(json_object_get(j, "until")), "2025-09");
+    json_t *f = json_object_get(j, "facets");
+    assert_int_equal(json_array_size(f), 2);
+    assert_string_equal(json_string_value(json_array_get(f, 0)), "source");
+    assert_string_equal(json_string_value(json_array_get(f, 1)), "year");
+    json_t *sn = json_object_get(j, "snippet");
+    assert_int_equal(json_integer_value(json_object_get(sn, "bytes")), 120);
+    assert_string_equal(json_string_value(json_object_get(sn, "start")), "<b>");
+    assert_string_equal(json_string_value(json_object_get(sn, "end")), "</b>");
+    assert_true(json_is_false(json_object_get(j, "collapse")));
+    assert_true(json_is_false(json_object_get(j, "relax")));
+    json_decref(j);
+    free(req);
+
+    /* The minimum: only what was asked for goes on the wire. */
+    mg_client_query q2 = {.query = "x", .no_snippets = true};
+    req = mg_client_search_request(&q2, NULL);
+    assert_string_equal(req, "{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"snippet\":false}");
+    free(req);
+    mg_client_query none = {0};
+    assert_null(mg_client_search_request(&none, NULL));
+    req = mg_client_get_request("a\"b", NULL);
+    assert_string_equal(req, "{\"v\":1,\"op\":\"get\",\"id\":\"a\\\"b\"}");
+    free(req);
+}
+
+static const char *const REPLY =
+    "{\"v\":1,\"ok\":true,\"took_us\":42,\"total\":{\"estimate\":120,\"lower\":100,\"upper\":150,"
+    "\"exact\":false},\"relaxed\":true,\"suggestion\":\"military parade\",\"parsed\":\"Query(x)\","
+    "\"hits\":[{\"rank\":1,\"score\":8.5,\"percent\":100,\"id\":\"a1\",\"title\":\"T\\u00fcrkiye\","
+    "\"date\":\"2025-09-03\",\"source\":\"S\",\"url\":\"u\",\"categories\":[\"world\",\"asia\"],"
+    "\"snippet\":\"a <b>x</b>\",\"collapsed\":2},"
+    "{\"rank\":2,\"score\":1,\"percent\":12,\"id\":\"a2\",\"title\":\"\",\"date\":\"\","
+    "\"source\":\"\",\"url\":\"\",\"categories\":[],\"snippet\":null,\"collapsed\":0}],"
+    "\"facets\":{\"source\":[{\"value\":\"S\",\"count\":80},{\"value\":\"R\",\"count\":40}]}}";
+
+static void test_results_parse(void **state)
+{
+    (void)state;
+    mg_client_results *r;
+    mg_client_err err;
+    assert_int_equal(mg_client_results_parse(REPLY, strlen(REPLY), &r, &err), 0);
+    assert_int_equal(r->nhits, 2);
+    assert_int_equal(r->total_estimate, 120);
+    assert_int_equal(r->total_lower, 100);
+    assert_int_equal(r->total_upper, 150);
+    assert_false(r->total_exact);
+    assert_true(r->relaxed);
+    assert_string_equal(r->suggestion, "military parade");
+    assert_int_equal(r->took_us, 42);
+    assert_int_equal(r->hits[0].rank, 1);
+    assert_string_equal(r->hits[0].title, "Türkiye");
+    assert_int_equal(r->hits[0].ncategories, 2);
+    assert_string_equal(r->hits[0].categories[1], "asia");
+    assert_string_equal(r->hits[0].snippet, "a <b>x</b>");
+    assert_int_equal(r->hits[0].collapsed, 2);
+    assert_int_equal(r->hits[0].percent, 100);
+    assert_null(r->hits[1].snippet);
+    assert_string_equal(r->hits[1].date, "");
+    assert_int_equal(r->nfacets, 1);
+    assert_string_equal(r->facets[0].name, "source");
+    assert_int_equal(r->facets[0].nvalues, 2);
+    assert_int_equal(r->facets[0].values[1].count, 40);
+    assert_int_equal(r->json_len, strlen(REPLY));
+    assert_memory_equal(r->json, REPLY, r->json_len);
+    mg_client_results_free(r);
+    mg_client_results_free(NULL);
+}
+
+static void test_error_replies(void **state)
+{
+    (void)state;
+    mg_client_results *r;
+    mg_client_err err;
+    const char *e = "{\"v\":1,\"ok\":false,\"took_us\":3,\"error\":{\"code\":\"bad_query\","
+                    "\"message\":\"unbalanced quote at column 4\"}}";
+    assert_int_equal(mg_client_results_parse(e, strlen(e), &r, &err), -MG_CLIENT_ESERVER);
+    assert_null(r);
+    assert_int_equal(err.code, MG_CLIENT_ESERVER);
+    assert_string_equal(err.server_code, "bad_query");
+    assert_string_equal(err.msg, "unbalanced quote at column 4");
+
+    const char *bad[] = {"", "not json", "[1,2]", "{\"v\":2,\"ok\":true,\"hits\":[]}",
+                         "{\"v\":1,\"ok\":true}", "{\"v\":1,\"ok\":true,\"hits\":{}}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(mg_client_results_parse(bad[i], strlen(bad[i]), &r, &err),
+                         -MG_CLIENT_EREPLY);
+        assert_int_equal(err.code, MG_CLIENT_EREPLY);
+        assert_true(err.msg[0] != '\0');
+    }
+    mg_client_doc *d;
+    const char *nf = "{\"v\":1,\"ok\":false,\"took_us\":1,\"error\":{\"code\":\"not_found\","
+                     "\"message\":\"no document x\"}}";
+    assert_int_equal(mg_client_doc_parse(nf, strlen(nf), &d, &err), -MG_CLIENT_ESERVER);
+    assert_string_equal(err.server_code, "not_found");
+}
+
+static void test_doc_and_stats_parse(void **state)
+{
+    (void)state;
+    mg_client_err err;
+    const char *g = "{\"v\":1,\"ok\":true,\"took_us\":9,\"doc\":{\"id\":\"x\",\"title\":\"T\","
+                    "\"date\":\"1987-02-26\",\"source\":\"R\",\"url\":\"\",\"author\":\"A\","
+                    "\"lang\":\"en\",\"categories\":[\"cocoa\"],\"body\":\"line 1\\nline 2\"}}";
+    mg_client_doc *d;
+    assert_int_equal(mg_client_doc_parse(g, strlen(g), &d, &err), 0);
+    assert_string_equal(d->id, "x");
+    assert_string_equal(d->author, "A");
+    assert_string_equal(d->body, "line 1\nline 2");
+    assert_int_equal(d->ncategories, 1);
+    assert_string_equal(d->categories[0], "cocoa");
+    assert_int_equal(d->took_us, 9);
+    mg_client_doc_free(d);
+
+    const char *s = "{\"v\":1,\"ok\":true,\"took_us\":1,\"stats\":{\"documents\":53,"
+                    "\"revision\":4,\"updated\":\"2001-01-01T00:00:00Z\",\"lang\":\"english\"},"
+                    "\"daemon\":{\"uptime_s\":7,\"queries\":99,\"errors\":3,"
+                    "\"latency_p50_us\":120,\"latency_p99_us\":900,\"workers\":2}}";
+    mg_client_stats *st;
+    assert_int_equal(mg_client_stats_parse(s, strlen(s), &st, &err), 0);
+    assert_int_equal(st->documents, 53);
+    assert_int_equal(st->revision, 4);
+    assert_true(st->index_age_s > 700000000); /* 2001 is long ago */
+    assert_int_equal(st->queries, 99);
+    assert_int_equal(st->errors, 3);
+    assert_int_equal(st->latency_p99_us, 900);
+    assert_int_equal(st->workers, 2);
+    mg_client_stats_free(st);
+    const char *off = "{\"v\":1,\"ok\":true,\"took_us\":1,\"stats\":{\"documents\":5}}";
+    assert_int_equal(mg_client_stats_parse(off, strlen(off), &st, &err), 0);
+    assert_int_equal(st->uptime_s, -1); /* in-process: no daemon counters */
+    assert_int_equal(st->revision, -1);
+    mg_client_stats_free(st);
+}
+
+static void test_keys(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/morgue-client-test.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char prefix[256], keyf[300], pubf[300];
+    snprintf(prefix, sizeof prefix, "%s/k", dir);
+    snprintf(keyf, sizeof keyf, "%s.key", prefix);
+    snprintf(pubf, sizeof pubf, "%s.pub", prefix);
+    mg_client_err err;
+    assert_int_equal(mg_client_keygen(prefix, &err), 0);
+    struct stat st;
+    assert_int_equal(stat(keyf, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    char sec[41], pub[41], derived[41];
+    assert_int_equal(mg_client_read_key(keyf, sec, &err), 0);
+    assert_int_equal(mg_client_read_key(pubf, pub, &err), 0);
+    assert_int_equal(mg_client_public_key(sec, derived, &err), 0);
+    assert_string_equal(pub, derived);
+    char raw[41];
+    assert_int_equal(mg_client_read_key(pub, raw, &err), 0); /* a key given inline */
+    assert_string_equal(raw, pub);
+    /* Never overwrites a key. */
+    assert_int_equal(mg_client_keygen(prefix, &err), -MG_CLIENT_EIO);
+    assert_non_null(strstr(err.msg, "exists"));
+    assert_int_not_equal(mg_client_read_key("/nonexistent/key", raw, &err), 0);
+    FILE *f = fopen(keyf, "w");
+    fputs("# comment\nnot-a-key\n", f);
+    fclose(f);
+    assert_int_equal(mg_client_read_key(keyf, raw, &err), -MG_CLIENT_EINVAL);
+    unlink(keyf);
+    unlink(pubf);
+    rmdir(dir);
+}
+
+static void test_endpoints(void **state)
+{
+    (void)state;
+    mg_client_err err;
+    const char *bad[] = {"http://x"};
+    assert_null(mg_client_new(bad, 1, NULL, &err));
+    assert_int_equal(err.code, MG_CLIENT_EINVAL);
+    setenv("MORGUE_ENDPOINT", "ipc:///tmp/a.sock, tcp://127.0.0.1:1", 1);
+    mg_client *c = mg_client_new(NULL, 0, NULL, &err);
+    assert_non_null(c);
+    assert_string_equal(mg_client_endpoints(c), "ipc:///tmp/a.sock tcp://127.0.0.1:1");
+    mg_client_free(c);
+    unsetenv("MORGUE_ENDPOINT");
+    c = mg_client_new(NULL, 0, NULL, &err);
+    char ipc[4200];
+    mg_client_default_ipc(ipc, sizeof ipc);
+    assert_non_null(strstr(mg_client_endpoints(c), ipc));
+    assert_non_null(strstr(mg_client_endpoints(c), MG_CLIENT_DEFAULT_TCP));
+    mg_client_free(c);
+    mg_client_opts o;
+    mg_client_opts_default(&o);
+    o.server_key = "only the server key";
+    assert_null(mg_client_new(NULL, 0, &o, &err));
+    assert_int_equal(err.code, MG_CLIENT_EINVAL);
+    mg_client_free(NULL);
+}
+
+static void test_timeout(void **state)
+{
+    (void)state;
+    mg_client_opts o;
+    mg_client_opts_default(&o);
+    o.timeout_ms = 50;
+    o.retries = 1;
+    const char *ep[] = {"ipc:///tmp/morgue-client-test-nobody.sock"};
+    mg_client_err err;
+    mg_client *c = mg_client_new(ep, 1, &o, &err);
+    assert_non_null(c);
+    long long rtt;
+    assert_int_equal(mg_client_ping(c, &rtt, &err), -MG_CLIENT_ETIMEOUT);
+    assert_non_null(strstr(err.msg, ep[0]));
+    assert_non_null(strstr(err.msg, "2 attempts of 50 ms"));
+    mg_client_free(c);
+}
+
+/* ---- live: against a running morgued ---- */
+
+static const char *live_ep(void)
+{
+    return getenv("MORGUE_TEST_ENDPOINT");
+}
+
+/* The daemon answers the library correctly. */
+static void check_healthy(void)
+{
+    const char *ep[] = {live_ep()};
+    mg_client_err err;
+    mg_client *c = mg_client_new(ep, 1, NULL, &err);
+    assert_non_null(c);
+    mg_client_query q = {.query = getenv("MORGUE_TEST_QUERY"), .limit = 50};
+    mg_client_results *r;
+    assert_int_equal(mg_client_search(c, &q, &r, &err), 0);
+    bool found = false;
+    for (size_t i = 0; i < r->nhits; i++)
+        found |= strcmp(r->hits[i].id, getenv("MORGUE_TEST_ID")) == 0;
+    assert_true(found);
+    mg_client_results_free(r);
+    mg_client_free(c);
+}
+
+/* Send frames on a fresh REQ socket; the reply's error code, or NULL on
+ * timeout. The code is copied into code[64]. */
+static const char *raw_exchange(const char *const *frames, const size_t *lens, int n, int timeout,
+                                char code[64])
+{
+    void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_REQ);
+    int zero = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    assert_int_equal(zmq_connect(s, live_ep()), 0);
+    for (int i = 0; i < n; i++)
+        assert_true(zmq_send(s, frames[i], lens[i], i + 1 < n ? ZMQ_SNDMORE : 0) >= 0);
+    zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+    const char *out = NULL;
+    if (zmq_poll(&it, 1, timeout) == 1) {
+        char buf[4096];
+        int k = zmq_recv(s, buf, sizeof buf - 1, 0);
+        assert_true(k > 0);
+        buf[k < (int)sizeof buf - 1 ? k : (int)sizeof buf - 1] = '\0';
+        json_t *j = parse(buf);
+        assert_true(json_is_false(json_object_get(j, "ok")));
+        const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+        assert_non_null(c);
+        snprintf(code, 64, "%s", c);
+        out = code;
+        json_decref(j);
+    }
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return out;
+}
+
+static void test_live_hostile_frames(void **state)
+{
+    (void)state;
+    char code[64];
+    const char *f1[] = {"definitely not json"};
+    size_t l1[] = {strlen(f1[0])};
+    assert_string_equal(raw_exchange(f1, l1, 1, 5000, code), "bad_json");
+    check_healthy();
+    const char *f2[] = {"{\"v\":1,\"op\":\"ping\"}", "second"};
+    size_t l2[] = {strlen(f2[0]), 6};
+    assert_string_equal(raw_exchange(f2, l2, 2, 5000, code), "bad_request");
+    check_healthy();
+    const char *f3[] = {""};
+    size_t l3[] = {0};
+    assert_string_equal(raw_exchange(f3, l3, 1, 5000, code), "bad_request");
+    check_healthy();
+    const char *f4[] = {"{\"v\":1,\"op\":\"search\",\"query\":\"\xff\xfe\"}"};
+    size_t l4[] = {strlen(f4[0])};
+    assert_string_equal(raw_exchange(f4, l4, 1, 5000, code), "bad_json");
+    check_healthy();
+    const char *f5[] = {"{\"v\":1,\"op\":\"search\",\"query\":[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]}"};
+    size_t l5[] = {strlen(f5[0])};
+    assert_string_equal(raw_exchange(f5, l5, 1, 5000, code), "too_deep");
+    check_healthy();
+}
+
+static void test_live_oversize_and_gone(void **state)
+{
+    (void)state;
+    size_t n = 200 * 1024;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, 'a', n);
+    const char *f[] = {big};
+    size_t l[] = {n};
+    char code[64];
+    assert_null(raw_exchange(f, l, 1, 1000, code)); /* connection dropped, no reply */
+    free(big);
+    check_healthy();
+
+    /* Clients that send and vanish before the reply. */
+    void *ctx = zmq_ctx_new();
+    for (int i = 0; i < 20; i++) {
+        void *s = zmq_socket(ctx, ZMQ_REQ);
+        int zero = 0;
+        zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_connect(s, live_ep());
+        const char *q = "{\"v\":1,\"op\":\"search\",\"query\":\"military parade\"}";
+        zmq_send(s, q, strlen(q), 0);
+        zmq_close(s);
+    }
+    zmq_ctx_term(ctx);
+    check_healthy();
+}
+
+static void test_live_library(void **state)
+{
+    (void)state;
+    check_healthy();
+    const char *ep[] = {live_ep()};
+    mg_client_err err;
+    mg_client *c = mg_client_new(ep, 1, NULL, &err);
+    assert_non_null(c);
+    long long rtt = -1;
+    assert_int_equal(mg_client_ping(c, &rtt, &err), 0);
+    assert_true(rtt >= 0);
+    mg_client_doc *d;
+    assert_int_equal(mg_client_get(c, getenv("MORGUE_TEST_ID"), &d, &err), 0);
+    assert_string_equal(d->id, getenv("MORGUE_TEST_ID"));
+    assert_true(strlen(d->body) > 0);
+    mg_client_doc_free(d);
+    assert_int_equal(mg_client_get(c, "no-such-id-here", &d, &err), -MG_CLIENT_ESERVER);
+    assert_string_equal(err.server_code, "not_found");
+    mg_client_stats *st;
+    assert_int_equal(mg_client_stats_get(c, &st, &err), 0);
+    assert_true(st->documents > 0);
+    assert_true(st->queries > 0);
+    assert_true(st->workers > 0);
+    mg_client_stats_free(st);
+    mg_client_query q = {.query = "\"unbalanced"};
+    mg_client_results *r;
+    assert_int_equal(mg_client_search(c, &q, &r, &err), -MG_CLIENT_ESERVER);
+    assert_true(err.msg[0] != '\0');
+    mg_client_free(c);
+}
+
+int main(void)
+{
+    /* The live tests only run against a daemon (a cmocka skip would read as
+     * a failure in TAP). */
+    const struct CMUnitTest live[] = {
+        cmocka_unit_test(test_live_library),
+        cmocka_unit_test(test_live_hostile_frames),
+        cmocka_unit_test(test_live_oversize_and_gone),
+    };
+    if (live_ep())
+        return cmocka_run_group_tests(live, NULL, NULL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_search_request),
+        cmocka_unit_test(test_results_parse),
+        cmocka_unit_test(test_error_replies),
+        cmocka_unit_test(test_doc_and_stats_parse),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_endpoints),
+        cmocka_unit_test(test_timeout),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
