@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "record.h"
 #include "schema.h"
 #include "xapian_shim.h"
 
@@ -519,6 +520,85 @@ static void test_delve_reads_it(void **state)
     assert_non_null(strstr(out, "termfreq 1"));
 }
 
+static void store_record(mg_xdb *db, const mg_record *r)
+{
+    mg_err err;
+    unsigned char *data;
+    size_t len;
+    assert_int_equal(mg_record_encode(r, &data, &len, &err), 0);
+    mg_xdoc *doc = mg_xdoc_new(&err);
+    char uid[64];
+    snprintf(uid, sizeof uid, "Q%s", r->id);
+    assert_int_equal(mg_xdoc_add_boolean(doc, uid, strlen(uid), &err), 0);
+    assert_int_equal(mg_xdoc_set_data(doc, data, len, &err), 0);
+    assert_int_equal(mg_xdb_replace(db, uid, doc, &err), 0);
+    mg_xdoc_free(doc);
+    free(data);
+}
+
+/* The Python decoder printed in docs/index-format.md reads records the
+ * library wrote: the documented format is the real one. */
+static void test_documented_record_format(void **state)
+{
+    (void)state;
+    if (system("/usr/bin/python3 -c 'import xapian' >/dev/null 2>&1") != 0) {
+        skip();
+        return;
+    }
+    const char *root = getenv("MORGUE_ROOT");
+    char doc_md[512], script[128], p[128];
+    snprintf(doc_md, sizeof doc_md, "%s/docs/index-format.md", root ? root : ".");
+    path_in(script, sizeof script, "dump-record.py");
+    path_in(p, sizeof p, "records");
+
+    char *cats[] = {"cocoa", "", "Économie"};
+    mg_record r = {.id = "utf8",
+                   .title = "Müller’s cocoa 東京",
+                   .date = "1987-02-26T15:01:01",
+                   .source = "Morgue Wire",
+                   .url = "",
+                   .author = "",
+                   .lang = "en",
+                   .body = "short",
+                   .categories = cats,
+                   .ncategories = 3};
+    mg_err err;
+    mg_xdb *db = mg_xdb_open(p, MG_XDB_CREATE, &err);
+    assert_non_null(db);
+    store_record(db, &r);
+    /* a long repetitive body: LZ4 matches with extended lengths */
+    static char body[6001];
+    for (size_t i = 0; i < sizeof body - 1; i++)
+        body[i] = "the cocoa harvest in Bahia, "[i % 28];
+    r.id = "long";
+    r.body = body;
+    r.ncategories = 0;
+    store_record(db, &r);
+    assert_int_equal(mg_xdb_close(db, &err), 0);
+
+    char cmd[1024], out[16384];
+    snprintf(cmd, sizeof cmd, "sed -n '/^```python$/,/^```$/p' '%s' | sed '1d;$d' > '%s'", doc_md,
+             script);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "PYTHONIOENCODING=utf-8 /usr/bin/python3 '%s' '%s' utf8 2>&1 && "
+             "PYTHONIOENCODING=utf-8 /usr/bin/python3 '%s' '%s' long 2>&1",
+             script, p, script, p);
+    FILE *fp = popen(cmd, "r");
+    assert_non_null(fp);
+    size_t n = fread(out, 1, sizeof out - 1, fp);
+    out[n] = '\0';
+    assert_int_equal(pclose(fp), 0);
+    assert_non_null(strstr(out, "{'id': 'utf8', 'title': 'Müller’s cocoa "
+                                "東京', 'date': '1987-02-26T15:01:01', "
+                                "'source': 'Morgue Wire', 'url': '', 'author': '', 'lang': 'en', "
+                                "'body': 'short', 'categories': ['cocoa', '', "
+                                "'Économie']}"));
+    char want[6100];
+    snprintf(want, sizeof want, "'body': '%s', 'categories': []}", body);
+    assert_non_null(strstr(out, want));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_at_start),
         cmocka_unit_test(test_corrupt_one_block),
         cmocka_unit_test(test_delve_reads_it),
+        cmocka_unit_test(test_documented_record_format),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
