@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "record.h"
@@ -296,6 +297,8 @@ static void test_compact_union(void **state)
     add_doc(b, "b1", "grain one", "afp");
     add_doc(b, "b2", "grain two", "afp");
     assert_int_equal(mg_xdb_set_metadata(a, MG_META_LANG, "english", &err), 0);
+    assert_int_equal(mg_xdb_set_metadata(b, MG_META_LANG, "french", &err), 0);
+    assert_int_equal(mg_xdb_set_metadata(b, MG_META_VERSION, "1", &err), 0);
     assert_int_equal(mg_xdb_close(a, &err), 0);
     assert_int_equal(mg_xdb_close(b, &err), 0);
 
@@ -313,7 +316,19 @@ static void test_compact_union(void **state)
     assert_string_equal(t.all, "Qa1,Qa2,Qa3,Qb1,Qb2,");
     char buf[16];
     assert_int_equal(mg_xdb_get_value(m, "Qb2", MG_SLOT_SOURCE, buf, sizeof buf, &err), 3);
+    /* metadata: the union; the first source wins a key set in several */
     assert_int_equal(mg_xdb_get_metadata(m, MG_META_LANG, buf, sizeof buf, &err), 7);
+    assert_string_equal(buf, "english");
+    assert_int_equal(mg_xdb_get_metadata(m, MG_META_VERSION, buf, sizeof buf, &err), 1);
+    assert_int_equal(mg_xdb_close(m, &err), 0);
+    /* document ids follow the order of the sources */
+    char out[4096];
+    delve(out, sizeof out, "-t Qa1", dst);
+    assert_non_null(strstr(out, "): 1\n"));
+    delve(out, sizeof out, "-t Qb1", dst);
+    assert_non_null(strstr(out, "): 4\n"));
+    m = mg_xdb_open(dst, 0, &err);
+    assert_non_null(m);
     /* the merged database is an ordinary writable one */
     assert_int_equal(mg_xdb_delete(m, "Qa2", &err), 1);
     assert_int_equal(mg_xdb_doccount(m, &err), 4);
@@ -358,6 +373,18 @@ static void test_locked(void **state)
     assert_non_null(strstr(err.msg, "locked"));
     assert_null(mg_xdb_open(p, MG_XDB_OVERWRITE, &err));
     assert_int_equal(err.code, MG_ELOCKED);
+    /* and from another process, as a second indexer would */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        mg_err cerr;
+        mg_xdb *c = mg_xdb_open(p, MG_XDB_CREATE, &cerr);
+        _exit(c == NULL && cerr.code == MG_ELOCKED && strstr(cerr.msg, "locked") ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
     assert_int_equal(mg_xdb_close(db, &err), 0);
     /* the lock goes with the handle */
     db = mg_xdb_open(p, 0, &err);
