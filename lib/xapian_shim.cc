@@ -359,7 +359,7 @@ int mg_xdb_compact(const char *const *srcs, size_t n, const char *dst, mg_err *e
     try {
         Xapian::Database all;
         for (size_t i = 0; i < n; i++)
-            all.add_database(Xapian::Database(srcs[i], Xapian::DB_BACKEND_GLASS));
+            all.add_database(Xapian::Database(srcs[i])); // a stub of shards too
         unsigned flags = Xapian::Compactor::FULL;
         if (n > 3)
             flags |= Xapian::DBCOMPACT_MULTIPASS;

@@ -102,7 +102,8 @@ int mg_xdb_set_metadata(mg_xdb *db, const char *key, const char *value, mg_err *
 long mg_xdb_get_metadata(mg_xdb *db, const char *key, char *buf, size_t cap,
                          mg_err *err) MG_NOEXCEPT;
 
-/* Merge the databases srcs[0..n) (closed, or at least committed) into a new
+/* Merge the databases srcs[0..n) (closed, or at least committed; each a
+ * database directory or a Xapian stub file listing several) into a new
  * compacted glass database at dst, which must not exist (MG_EINVAL if it
  * does). Document ids are renumbered: those of srcs[0] come first, each
  * further source follows on. With more than 3 sources the postlists are

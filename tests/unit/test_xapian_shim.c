@@ -334,6 +334,21 @@ static void test_compact_union(void **state)
     assert_int_equal(mg_xdb_doccount(m, &err), 4);
     assert_int_equal(mg_xdb_close(m, &err), 0);
 
+    /* a source may be a stub database naming several shards */
+    char stub[128], dst3[128];
+    path_in(stub, sizeof stub, "shards.stub");
+    path_in(dst3, sizeof dst3, "merged-from-stub");
+    FILE *fp = fopen(stub, "w");
+    assert_non_null(fp);
+    fprintf(fp, "glass shard2\nglass shard1\n");
+    fclose(fp);
+    const char *one[] = {stub};
+    assert_int_equal(mg_xdb_compact(one, 1, dst3, &err), 0);
+    delve(out, sizeof out, "-t Qb1", dst3);
+    assert_non_null(strstr(out, "): 1\n"));
+    delve(out, sizeof out, "", dst3);
+    assert_non_null(strstr(out, "number of documents = 5\n"));
+
     /* a missing source is an error, and nothing is left at dst */
     char missing[128], dst2[128];
     path_in(missing, sizeof missing, "no-such-shard");
