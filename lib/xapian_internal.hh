@@ -9,11 +9,19 @@ extern "C" {
 }
 
 // Call only inside a catch block: rethrows the current exception, classifies
-// it (Xapian::DatabaseLockError -> MG_ELOCKED, DatabaseNotFoundError and
-// DocNotFoundError -> MG_ENOTFOUND, DatabaseCorruptError -> MG_ECORRUPT,
-// DatabaseModifiedError -> MG_EMODIFIED, QueryParserError -> MG_EQUERY,
-// std::bad_alloc -> MG_ENOMEM, other Xapian errors -> MG_EDB, anything else
-// -> MG_EINTERNAL), writes "what: message" into err and returns -code.
+// it and writes "what: Type: message" into err (which may be NULL), then
+// returns -code. Never throws.
+//   Xapian::DatabaseLockError                   -> MG_ELOCKED ("... locked ...")
+//   DatabaseNotFoundError, DatabaseOpeningError,
+//   DocNotFoundError                            -> MG_ENOTFOUND
+//   DatabaseVersionError (incompatible format)  -> MG_EDB
+//   DatabaseCreateError (mkdir/create failed)   -> MG_EIO
+//   DatabaseCorruptError                        -> MG_ECORRUPT
+//   DatabaseModifiedError                       -> MG_EMODIFIED (reopen, retry)
+//   QueryParserError                            -> MG_EQUERY
+//   any other Xapian::Error                     -> MG_EDB
+//   std::bad_alloc                              -> MG_ENOMEM
+//   anything else                               -> MG_EINTERNAL
 int mg_xapian_catch(mg_err *err, const char *what) noexcept;
 
 #endif

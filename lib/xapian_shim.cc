@@ -52,6 +52,8 @@ int mg_xapian_catch(mg_err *err, const char *what) noexcept
         return set_from_xapian(err, MG_EDB, what, e);
     } catch (const Xapian::DatabaseOpeningError &e) {
         return set_from_xapian(err, MG_ENOTFOUND, what, e);
+    } catch (const Xapian::DatabaseCreateError &e) {
+        return set_from_xapian(err, MG_EIO, what, e); // mkdir or file creation failed
     } catch (const Xapian::DocNotFoundError &e) {
         return set_from_xapian(err, MG_ENOTFOUND, what, e);
     } catch (const Xapian::DatabaseCorruptError &e) {

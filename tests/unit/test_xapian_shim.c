@@ -368,6 +368,11 @@ static void test_open_missing(void **state)
     assert_int_equal(err.code, MG_ENOTFOUND);
     assert_non_null(strstr(err.msg, "does-not-exist"));
     assert_int_equal(access(p, F_OK), -1); /* nothing was created */
+    /* creating under a missing directory is an I/O error naming the path */
+    path_in(p, sizeof p, "no-such-dir/db");
+    assert_null(mg_xdb_open(p, MG_XDB_CREATE, &err));
+    assert_int_equal(err.code, MG_EIO);
+    assert_non_null(strstr(err.msg, "no-such-dir/db"));
     assert_null(mg_xdb_open(NULL, 0, &err));
     assert_int_equal(err.code, MG_EINVAL);
     assert_null(mg_xdb_open("", MG_XDB_CREATE, &err));
