@@ -6,7 +6,8 @@
  * Xapian documents in memory with the project's own docbuild module (the same
  * terms, positions, values and LZ4 record morgue-index writes). Then, timed,
  * one thread per shard adds its contiguous share of the documents to a fresh
- * shard (MG_XDB_DANGEROUS | MG_XDB_NOSYNC, a commit every --batch documents),
+ * shard (MG_XDB_DANGEROUS | MG_XDB_NOSYNC; one commit at the end, as morgue-index
+ * --rebuild does, or every --batch documents),
  * and the shards are merged with mg_xdb_compact() into OUT/db. morgue-index
  * --rebuild does the same work plus reading, parsing and analysis, so the
  * distance between the two is the cost of those (and of any serialisation
@@ -145,7 +146,7 @@ static void *write_shard(void *arg)
         const floor_doc *d = &j->c->docs[i];
         if (mg_xdb_replace(db, d->uid, d->doc, &j->err) < 0)
             goto fail;
-        if (++pending == j->batch) {
+        if (++pending == j->batch) { /* never when batch is 0 */
             if (mg_xdb_commit(db, &j->err) < 0)
                 goto fail;
             pending = 0;
@@ -200,7 +201,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     unsigned threads = 2;
-    unsigned long batch = 10000;
+    unsigned long batch = 0; /* 0: commit only when the shard is closed */
     const char *lang = "english", *out = NULL;
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
@@ -217,7 +218,7 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (!out || i >= argc || threads < 1 || threads > 64 || batch < 1)
+    if (!out || i >= argc || threads < 1 || threads > 64)
         usage();
 
     mg_err err;

@@ -103,6 +103,18 @@ def count_docs(path):
         return sum(1 for line in f if line.strip())
 
 
+def text_bytes(path):
+    """UTF-8 bytes of the titles and bodies: the "text MB/s" basis, the one
+    the throughput figures quoted in issue 2 use."""
+    total = 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                d = json.loads(line)
+                total += len((d.get("title") or "").encode()) + len((d.get("body") or "").encode())
+    return total
+
+
 class Bench:
     def __init__(self, args):
         self.a = args
@@ -110,6 +122,15 @@ class Bench:
         self.morgue = os.path.join(self.build, "morgue-index")
         self.floor = args.floor or os.path.join(self.build, "bench", "index_floor")
         self.work = tempfile.mkdtemp(prefix="morgue-bench-index-", dir=args.tmp)
+        # Private copies: the build directory may be rebuilt while we run.
+        bindir = os.path.join(self.work, "bin")
+        os.makedirs(bindir)
+        for attr in ("morgue", "floor"):
+            src = getattr(self, attr)
+            if os.path.exists(src):
+                dst = os.path.join(bindir, os.path.basename(src))
+                shutil.copy2(src, dst)
+                setattr(self, attr, dst)
 
     def close(self):
         shutil.rmtree(self.work, ignore_errors=True)
@@ -166,13 +187,14 @@ class Bench:
         return m
 
 
-def summarise(runs, input_bytes, docs):
+def summarise(runs, input_bytes, docs, text=0):
     walls = [r["wall_s"] for r in runs]
     med = statistics.median(walls)
     s = {
         "runs": len(runs),
         "wall_s": med, "wall_min_s": min(walls), "wall_max_s": max(walls),
         "docs_per_s": docs / med, "mb_per_s": input_bytes / 1e6 / med,
+        "text_mb_per_s": text / 1e6 / med,
         "rss_mb": statistics.median(r["rss_kb"] for r in runs) / 1024.0,
         "cpu_s": statistics.median(r["cpu_s"] for r in runs),
         "index_bytes": statistics.median(r["index_bytes"] for r in runs),
@@ -245,7 +267,7 @@ def cmd_index(a):
     try:
         for name in a.corpus.split(","):
             inp = os.path.join(a.corpora, CORPUS_FILES[name])
-            input_bytes, docs = os.path.getsize(inp), count_docs(inp)
+            input_bytes, docs, text = os.path.getsize(inp), count_docs(inp), text_bytes(inp)
             dump = os.path.join(b.work, name + ".dump")
             csvf = os.path.join(b.work, name + ".csv")
             conv = os.path.join(HERE, "convert.py")
@@ -276,8 +298,9 @@ def cmd_index(a):
                     log("%s run %d %-11s %7.2f s  %6.1f MB RSS  %6.1f MB index  load %s"
                         % (name, r + 1, t, m["wall_s"], m["rss_kb"] / 1024,
                            m["index_bytes"] / 1e6, m["load"]))
-            summ = {t: summarise(runs[t], input_bytes, docs) for t in tools}
+            summ = {t: summarise(runs[t], input_bytes, docs, text) for t in tools}
             results["corpora"][name] = {"input": inp, "input_bytes": input_bytes, "docs": docs,
+                                        "text_bytes": text,
                                         "load_before": load_before, "load_after": loadavg(),
                                         "summary": summ, "raw": runs}
     finally:
@@ -290,10 +313,10 @@ def report_index(results, outdir):
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "index.json"), "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
-    heads = ["corpus", "tool", "wall s (min-max)", "CPU s", "docs/s", "MB/s", "peak RSS MB", "index MB",
+    heads = ["corpus", "tool", "wall s (min-max)", "CPU s", "docs/s", "MB/s", "text MB/s", "peak RSS MB", "index MB",
              "index/input", "morgue-t2 speed x", "morgue-t2 size x"]
     rows, tsv = [], ["\t".join(["corpus", "tool", "wall_s", "wall_min_s", "wall_max_s", "docs_per_s",
-                                "mb_per_s", "rss_mb", "index_bytes", "size_vs_input",
+                                "mb_per_s", "text_mb_per_s", "rss_mb", "index_bytes", "size_vs_input",
                                 "morgue_speedup", "morgue_size_ratio"])]
     for name, c in results["corpora"].items():
         s = c["summary"]
@@ -303,17 +326,20 @@ def report_index(results, outdir):
             size = ref["index_bytes"] / v["index_bytes"] if ref else float("nan")
             rows.append([name, t, "%.2f (%.2f-%.2f)" % (v["wall_s"], v["wall_min_s"], v["wall_max_s"]),
                          "%.2f" % v["cpu_s"],
-                         "%.0f" % v["docs_per_s"], "%.2f" % v["mb_per_s"], "%.0f" % v["rss_mb"],
+                         "%.0f" % v["docs_per_s"], "%.2f" % v["mb_per_s"],
+                         "%.2f" % v["text_mb_per_s"], "%.0f" % v["rss_mb"],
                          "%.1f" % (v["index_bytes"] / 1e6), "%.2f" % v["size_vs_input"],
                          "%.2f" % speed, "%.2f" % size])
             tsv.append("\t".join(str(x) for x in [
                 name, t, "%.3f" % v["wall_s"], "%.3f" % v["wall_min_s"], "%.3f" % v["wall_max_s"],
-                "%.1f" % v["docs_per_s"], "%.3f" % v["mb_per_s"], "%.1f" % v["rss_mb"],
+                "%.1f" % v["docs_per_s"], "%.3f" % v["mb_per_s"], "%.3f" % v["text_mb_per_s"],
+                "%.1f" % v["rss_mb"],
                 int(v["index_bytes"]), "%.3f" % v["size_vs_input"], "%.3f" % speed, "%.3f" % size]))
             if "uncompacted_bytes" in v:
                 rows.append([name, t + " (before compact)", "%.2f index only" % v["index_wall_s"], "",
                              "%.0f" % (c["docs"] / v["index_wall_s"]),
-                             "%.2f" % (c["input_bytes"] / 1e6 / v["index_wall_s"]), "",
+                             "%.2f" % (c["input_bytes"] / 1e6 / v["index_wall_s"]),
+                             "%.2f" % (c["text_bytes"] / 1e6 / v["index_wall_s"]), "",
                              "%.1f" % (v["uncompacted_bytes"] / 1e6),
                              "%.2f" % (v["uncompacted_bytes"] / c["input_bytes"]),
                              "%.2f" % (ref["mb_per_s"] / (c["input_bytes"] / 1e6 / v["index_wall_s"]))
