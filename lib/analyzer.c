@@ -460,7 +460,17 @@ static size_t scan_acronym(mg_analyzer *an, const unsigned char *s, size_t len,
         letters++;
         end = after;
     }
-    return letters >= 2 ? end : 0;
+    if (letters < 2)
+        return 0;
+    /* A possessive after the final dot belongs to it: the U.S.'s role. */
+    size_t p = end;
+    if (class_at(s, len, p, &adv) == C_DOT)
+        p += adv;
+    if (class_at(s, len, p, &adv) == C_APOS && p + adv < len &&
+        (s[p + adv] == 's' || s[p + adv] == 'S') &&
+        !word_goes_on(s, len, p + adv + 1))
+        end = p + adv + 1;
+    return end;
 }
 
 /* n digits in a row at i, then no digit. */

@@ -208,6 +208,12 @@ static void test_dotted_acronyms(void **state)
     expect_terms(an, "U.S.-based", "us base");
     expect_terms(an, "U.S.Army", "us armi");
     expect_terms(an, "Mr. Kim.", "mr kim");
+    ts = run(an, "the U.S.'s role, the U.S.’s");
+    assert_int_equal(ts->n, 5);
+    assert_string_equal(ts->t[1].term, "us");
+    expect_span(ts, 1, "U.S.'s");
+    assert_string_equal(ts->t[2].term, "role");
+    expect_span(ts, 4, "U.S.’s");
 }
 
 static void test_numbers_stay_whole(void **state)
