@@ -41,9 +41,9 @@ struct mg_analyzer {
     bool raw_ascii;
     bool raw_digit;
     bool raw_full;
-    char raw[RAW_CAP + 8];              /* the word's characters, cleaned */
-    char word[MG_TERM_MAX + 8];         /* folded word */
-    char term[MG_TERM_MAX + 8];         /* stemmed word */
+    char raw[RAW_CAP + 8];               /* the word's characters, cleaned */
+    char word[MG_TERM_MAX + 8];          /* folded word */
+    char term[MG_TERM_MAX + 8];          /* stemmed word */
     utf8proc_int32_t fold[FOLD_CAP + 1]; /* utf8proc work area */
 };
 
@@ -60,6 +60,7 @@ enum {
     C_IGN    /* default ignorable (soft hyphen, ZWJ...): skipped in a word */
 };
 
+/* clang-format off */
 static const unsigned char ascii_class[128] = {
     ['0'] = C_DIG, ['1'] = C_DIG, ['2'] = C_DIG, ['3'] = C_DIG, ['4'] = C_DIG,
     ['5'] = C_DIG, ['6'] = C_DIG, ['7'] = C_DIG, ['8'] = C_DIG, ['9'] = C_DIG,
@@ -76,15 +77,15 @@ static const unsigned char ascii_class[128] = {
     ['y'] = C_LET, ['z'] = C_LET, ['\''] = C_APOS, ['.'] = C_DOT,
     [','] = C_COMMA,
 };
+/* clang-format on */
 
 static bool is_cjk(uint32_t cp)
 {
-    return (cp >= 0x1100 && cp <= 0x115F) ||   /* Hangul leading jamo */
-           (cp >= 0x2E80 && cp <= 0x2FDF) ||   /* CJK and Kangxi radicals */
+    return (cp >= 0x1100 && cp <= 0x115F) || /* Hangul leading jamo */
+           (cp >= 0x2E80 && cp <= 0x2FDF) || /* CJK and Kangxi radicals */
            cp == 0x3005 || cp == 0x3006 || cp == 0x3007 ||
-           (cp >= 0x3021 && cp <= 0x3029) ||   /* Hangzhou numerals */
-           (cp >= 0x3038 && cp <= 0x303B) ||
-           (cp >= 0x3041 && cp <= 0x3096) ||   /* Hiragana */
+           (cp >= 0x3021 && cp <= 0x3029) || /* Hangzhou numerals */
+           (cp >= 0x3038 && cp <= 0x303B) || (cp >= 0x3041 && cp <= 0x3096) || /* Hiragana */
            (cp >= 0x309D && cp <= 0x30FF) ||   /* Hiragana marks, Katakana */
            (cp >= 0x3131 && cp <= 0x318E) ||   /* Hangul compatibility jamo */
            (cp >= 0x31F0 && cp <= 0x31FF) ||   /* Katakana extensions */
@@ -178,8 +179,7 @@ static bool is_stripped_mark(utf8proc_int32_t cp)
         return true;
     /* Hebrew points and Arabic harakat: optional vowel marks. */
     if ((cp >= 0x0591 && cp <= 0x05C7) || (cp >= 0x0610 && cp <= 0x061A) ||
-        (cp >= 0x064B && cp <= 0x065F) || cp == 0x0670 ||
-        (cp >= 0x06D6 && cp <= 0x06ED))
+        (cp >= 0x064B && cp <= 0x065F) || cp == 0x0670 || (cp >= 0x06D6 && cp <= 0x06ED))
         return utf8proc_category(cp) == UTF8PROC_CATEGORY_MN;
     return false;
 }
@@ -202,11 +202,16 @@ static bool is_word_cat(utf8proc_int32_t cp)
     if (cp == '\'' || cp == '.')
         return true;
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
     case UTF8PROC_CATEGORY_NO:
         return true;
     default:
@@ -214,8 +219,7 @@ static bool is_word_cat(utf8proc_int32_t cp)
     }
 }
 
-#define DECOMP_OPTS                                                             \
-    (UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
+#define DECOMP_OPTS (UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
 
 /* NFKC + case folding + diacritics stripped, on n decoded code points in
  * buf (capacity n + 1 at least). For a word, code points that are not word
@@ -283,9 +287,8 @@ static size_t fold_word(mg_analyzer *an)
         /* The raw text is valid UTF-8 (the scanner copied decoded characters),
          * and RAW_CAP * DECOMP_MAX fits; the loop is a guard, not a path. */
         for (;;) {
-            cps = utf8proc_decompose((const utf8proc_uint8_t *)an->raw,
-                                     (utf8proc_ssize_t)in, an->fold, FOLD_CAP,
-                                     DECOMP_OPTS);
+            cps = utf8proc_decompose((const utf8proc_uint8_t *)an->raw, (utf8proc_ssize_t)in,
+                                     an->fold, FOLD_CAP, DECOMP_OPTS);
             if (cps >= 0 && cps <= FOLD_CAP)
                 break;
             if (cps < 0 || in < 2)
@@ -349,8 +352,7 @@ static long stem(mg_analyzer *an, size_t wn)
             return slot->slen;
         }
     }
-    const sb_symbol *st =
-        sb_stemmer_stem(an->stemmer, (const sb_symbol *)an->word, (int)wn);
+    const sb_symbol *st = sb_stemmer_stem(an->stemmer, (const sb_symbol *)an->word, (int)wn);
     if (!st)
         return -1;
     size_t tn = (size_t)sb_stemmer_length(an->stemmer);
@@ -388,10 +390,14 @@ static long emit(scan *sc, size_t start, size_t end)
     if (wn == 0)
         return 0;
 
-    mg_token tok = {.term = an->word, .term_len = wn, .word = an->word,
-                    .word_len = wn, .pos = sc->pos, .start = start, .end = end};
-    if (an->stemmer && !(sc->flags & MG_AN_NOSTEM) && !an->raw_digit &&
-        !has_digit(an->word, wn)) {
+    mg_token tok = {.term = an->word,
+                    .term_len = wn,
+                    .word = an->word,
+                    .word_len = wn,
+                    .pos = sc->pos,
+                    .start = start,
+                    .end = end};
+    if (an->stemmer && !(sc->flags & MG_AN_NOSTEM) && !an->raw_digit && !has_digit(an->word, wn)) {
         long tn = stem(an, wn);
         if (tn < 0)
             return mg_err_set(sc->err, MG_ENOMEM, "stemmer: out of memory");
@@ -439,8 +445,7 @@ static bool word_goes_on(const unsigned char *s, size_t len, size_t i)
 /* A dotted acronym at i (a letter): single letters each followed by a dot,
  * at least two letters (U.S., e.g., U.S.A). Returns its end (after the last
  * letter, the final dot excluded) with the letters in an->raw, or 0. */
-static size_t scan_acronym(mg_analyzer *an, const unsigned char *s, size_t len,
-                           size_t i)
+static size_t scan_acronym(mg_analyzer *an, const unsigned char *s, size_t len, size_t i)
 {
     size_t adv, end = skip_letter(s, len, i), letters = 1;
     size_t first_end = end;
@@ -467,8 +472,7 @@ static size_t scan_acronym(mg_analyzer *an, const unsigned char *s, size_t len,
     if (class_at(s, len, p, &adv) == C_DOT)
         p += adv;
     if (class_at(s, len, p, &adv) == C_APOS && p + adv < len &&
-        (s[p + adv] == 's' || s[p + adv] == 'S') &&
-        !word_goes_on(s, len, p + adv + 1))
+        (s[p + adv] == 's' || s[p + adv] == 'S') && !word_goes_on(s, len, p + adv + 1))
         end = p + adv + 1;
     return end;
 }
@@ -578,14 +582,13 @@ static long run(scan *sc, const char *text, size_t len)
     return sc->count;
 }
 
-long mg_analyze(mg_analyzer *an, const char *text, size_t len, unsigned pos_base,
-                int flags, mg_token_fn fn, void *ctx, mg_err *err)
+long mg_analyze(mg_analyzer *an, const char *text, size_t len, unsigned pos_base, int flags,
+                mg_token_fn fn, void *ctx, mg_err *err)
 {
     mg_err_clear(err);
     if (!an || (!text && len))
         return mg_err_set(err, MG_EINVAL, "mg_analyze: no analyser or text");
-    scan sc = {.an = an, .flags = flags, .pos = pos_base, .fn = fn, .ctx = ctx,
-               .err = err};
+    scan sc = {.an = an, .flags = flags, .pos = pos_base, .fn = fn, .ctx = ctx, .err = err};
     return run(&sc, text, len);
 }
 
@@ -607,8 +610,8 @@ static int take_first(void *ctx, const mg_token *tok)
     return 1;
 }
 
-long mg_analyze_word(mg_analyzer *an, const char *word, size_t len, int flags,
-                     char *out, size_t cap, mg_err *err)
+long mg_analyze_word(mg_analyzer *an, const char *word, size_t len, int flags, char *out,
+                     size_t cap, mg_err *err)
 {
     mg_err_clear(err);
     if (!an || !out || cap == 0 || (!word && len))
@@ -637,8 +640,7 @@ long mg_fold_phrase(const char *text, size_t len, char *out, size_t cap, mg_err 
     if (mg_utf8_repair(text, len, &valid, &vlen) < 0)
         return mg_err_set(err, MG_ENOMEM, "fold: out of memory");
     utf8proc_ssize_t need = utf8proc_decompose((const utf8proc_uint8_t *)valid,
-                                               (utf8proc_ssize_t)vlen, NULL, 0,
-                                               DECOMP_OPTS);
+                                               (utf8proc_ssize_t)vlen, NULL, 0, DECOMP_OPTS);
     if (need < 0) {
         free(valid);
         return mg_err_set(err, MG_EINTERNAL, "fold: %s", utf8proc_errmsg(need));
@@ -648,8 +650,8 @@ long mg_fold_phrase(const char *text, size_t len, char *out, size_t cap, mg_err 
         free(valid);
         return mg_err_set(err, MG_ENOMEM, "fold: out of memory");
     }
-    need = utf8proc_decompose((const utf8proc_uint8_t *)valid,
-                              (utf8proc_ssize_t)vlen, buf, need, DECOMP_OPTS);
+    need = utf8proc_decompose((const utf8proc_uint8_t *)valid, (utf8proc_ssize_t)vlen, buf, need,
+                              DECOMP_OPTS);
     free(valid);
     long bytes = need < 0 ? need : fold_decomposed(buf, need, true);
     if (bytes < 0) {

@@ -33,10 +33,10 @@ typedef struct mg_token {
     size_t term_len;
     const char *word; /* folded, not stemmed (a final 's already dropped) */
     size_t word_len;
-    unsigned pos;     /* position: pos_base + index among emitted tokens */
-    size_t start;     /* byte offset of the word in the input text */
-    size_t end;       /* byte offset just past it: "U.S." covers "U.S",
-                         "Kim’s" covers "Kim’s", "'quoted'" covers "quoted" */
+    unsigned pos; /* position: pos_base + index among emitted tokens */
+    size_t start; /* byte offset of the word in the input text */
+    size_t end;   /* byte offset just past it: "U.S." covers "U.S",
+                     "Kim’s" covers "Kim’s", "'quoted'" covers "quoted" */
 } mg_token;
 /* term and word are NUL-terminated, never empty, valid UTF-8, at most
  * MG_TERM_MAX bytes. */
@@ -73,8 +73,8 @@ const char *mg_analyzer_lang(const mg_analyzer *an);
  * a callback that must be told apart from a count returns a negative value,
  * e.g. -MG_ETOOBIG); or -MG_EINVAL (an or text NULL) or -MG_ENOMEM (the
  * stemmer failed) with err set. Linear in len; never reads past len. */
-long mg_analyze(mg_analyzer *an, const char *text, size_t len, unsigned pos_base,
-                int flags, mg_token_fn fn, void *ctx, mg_err *err);
+long mg_analyze(mg_analyzer *an, const char *text, size_t len, unsigned pos_base, int flags,
+                mg_token_fn fn, void *ctx, mg_err *err);
 
 /* Fold and stem one word as the analyser would (query terms, prefixes).
  * Writes at most cap-1 bytes plus NUL into out (cut at a character
@@ -83,8 +83,8 @@ long mg_analyze(mg_analyzer *an, const char *text, size_t len, unsigned pos_base
  * MG_AN_NOSTEM just folds. If the input holds more than one token, only the
  * first is used: "Jong-un" gives "jong", CJK text its first character;
  * callers wanting every token use mg_analyze(). */
-long mg_analyze_word(mg_analyzer *an, const char *word, size_t len, int flags,
-                     char *out, size_t cap, mg_err *err);
+long mg_analyze_word(mg_analyzer *an, const char *word, size_t len, int flags, char *out,
+                     size_t cap, mg_err *err);
 
 /* Fold a whole string to the form used in boolean field terms (source,
  * category, author): NFKC, case folding, accents stripped, typographic
