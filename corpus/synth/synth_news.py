@@ -142,6 +142,8 @@ class Model:
                         catfield, cats = "category", (d["category"],)
                     else:
                         catfield, cats = None, ()
+                    if not ttoks and not btoks:
+                        continue  # neither title nor body: a bad record, not an article
                     docs.append([src, len(ttoks), len(btoks), npar, sep, catfield, cats,
                                  bool(d.get("author"))])
         if not found:
