@@ -30,6 +30,7 @@ import os
 import platform
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -150,6 +151,7 @@ class Bench:
         st = last_json(m.pop("stdout"))
         m["index_bytes"] = tree_bytes(db)  # the live generation, records included
         m["stats"] = st
+        m["indexed"] = st.get("documents")
         return m
 
     def run_floor(self, inp, threads):
@@ -162,6 +164,7 @@ class Bench:
         m["wall_s"] = st["elapsed_s"]
         m["index_bytes"] = st["index_bytes"]
         m["stats"] = st
+        m["indexed"] = st["documents"]
         return m
 
     def run_scriptindex(self, dump):
@@ -171,7 +174,8 @@ class Bench:
         a = measure(["scriptindex", "--overwrite", "--stemmer=english", db, script, dump],
                     self.a.nice)
         b = measure(["xapian-compact", db, dbc], self.a.nice)
-        return {"wall_s": a["wall_s"] + b["wall_s"], "index_wall_s": a["wall_s"],
+        return {"indexed": xapian_doccount(dbc),
+                "wall_s": a["wall_s"] + b["wall_s"], "index_wall_s": a["wall_s"],
                 "compact_wall_s": b["wall_s"], "rss_kb": max(a["rss_kb"], b["rss_kb"]),
                 "cpu_s": a["cpu_s"] + b["cpu_s"], "uncompacted_bytes": tree_bytes(db),
                 "index_bytes": tree_bytes(dbc)}
@@ -184,7 +188,20 @@ class Bench:
                     self.a.nice)
         m.pop("stdout")
         m["index_bytes"] = tree_bytes(d)  # the database file (no WAL is left)
+        con = sqlite3.connect(db)
+        m["indexed"] = con.execute("SELECT count(*) FROM t").fetchone()[0]
+        con.close()
         return m
+
+
+def xapian_doccount(path):
+    try:
+        import xapian  # python3-xapian, a test dependency
+        return xapian.Database(path).get_doccount()
+    except ImportError:
+        out = subprocess.run(["xapian-delve", path], stdout=subprocess.PIPE, text=True).stdout
+        m = re.search(r"number of documents = (\d+)", out)
+        return int(m.group(1)) if m else None
 
 
 def summarise(runs, input_bytes, docs, text=0):
@@ -200,6 +217,7 @@ def summarise(runs, input_bytes, docs, text=0):
         "index_bytes": statistics.median(r["index_bytes"] for r in runs),
     }
     s["size_vs_input"] = s["index_bytes"] / input_bytes
+    s["indexed"] = runs[-1].get("indexed")
     for k in ("index_wall_s", "compact_wall_s", "uncompacted_bytes", "process_wall_s"):
         if k in runs[0]:
             s[k] = statistics.median(r[k] for r in runs)
@@ -313,7 +331,7 @@ def report_index(results, outdir):
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "index.json"), "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
-    heads = ["corpus", "tool", "wall s (min-max)", "CPU s", "docs/s", "MB/s", "text MB/s", "peak RSS MB", "index MB",
+    heads = ["corpus", "tool", "wall s (min-max)", "docs", "CPU s", "docs/s", "MB/s", "text MB/s", "peak RSS MB", "index MB",
              "index/input", "morgue-t2 speed x", "morgue-t2 size x"]
     rows, tsv = [], ["\t".join(["corpus", "tool", "wall_s", "wall_min_s", "wall_max_s", "docs_per_s",
                                 "mb_per_s", "text_mb_per_s", "rss_mb", "index_bytes", "size_vs_input",
@@ -325,7 +343,7 @@ def report_index(results, outdir):
             speed = ref["mb_per_s"] / v["mb_per_s"] if ref else float("nan")
             size = ref["index_bytes"] / v["index_bytes"] if ref else float("nan")
             rows.append([name, t, "%.2f (%.2f-%.2f)" % (v["wall_s"], v["wall_min_s"], v["wall_max_s"]),
-                         "%.2f" % v["cpu_s"],
+                         str(v["indexed"]), "%.2f" % v["cpu_s"],
                          "%.0f" % v["docs_per_s"], "%.2f" % v["mb_per_s"],
                          "%.2f" % v["text_mb_per_s"], "%.0f" % v["rss_mb"],
                          "%.1f" % (v["index_bytes"] / 1e6), "%.2f" % v["size_vs_input"],
@@ -336,7 +354,7 @@ def report_index(results, outdir):
                 "%.1f" % v["rss_mb"],
                 int(v["index_bytes"]), "%.3f" % v["size_vs_input"], "%.3f" % speed, "%.3f" % size]))
             if "uncompacted_bytes" in v:
-                rows.append([name, t + " (before compact)", "%.2f index only" % v["index_wall_s"], "",
+                rows.append([name, t + " (before compact)", "%.2f index only" % v["index_wall_s"], "", "",
                              "%.0f" % (c["docs"] / v["index_wall_s"]),
                              "%.2f" % (c["input_bytes"] / 1e6 / v["index_wall_s"]),
                              "%.2f" % (c["text_bytes"] / 1e6 / v["index_wall_s"]), "",
@@ -384,13 +402,16 @@ def cmd_scale(a):
                "sizes": {}}
     try:
         for n in [int(x) for x in a.sizes.split(",")]:
-            base = os.path.join(b.work, "synth-%d.jsonl" % n)
-            upd = os.path.join(b.work, "synth-%d-update.jsonl" % n)
+            data = a.data or b.work
+            base = os.path.join(data, "synth-s%d-n%d.jsonl" % (a.seed, n))
+            upd = os.path.join(data, "synth-s%d-n%d-update.jsonl" % (a.seed, n))
             t0 = time.monotonic()
-            subprocess.run([sys.executable, gen, "--corpora", a.corpora, "--seed", str(a.seed),
-                            "--n", str(n), "--out", base], check=True)
-            subprocess.run([sys.executable, gen, "--corpora", a.corpora, "--seed", str(a.seed),
-                            "--n", str(n), "--update", "--out", upd], check=True)
+            for path, extra in ((base, []), (upd, ["--update"])):
+                if a.data and os.path.exists(path):
+                    continue  # generated earlier into --data: same seed and size, same bytes
+                subprocess.run([sys.executable, gen, "--corpora", a.corpora, "--seed", str(a.seed),
+                                "--n", str(n), "--out", path + ".part"] + extra, check=True)
+                os.rename(path + ".part", path)
             gen_s = time.monotonic() - t0
             size, usize = os.path.getsize(base), os.path.getsize(upd)
             log("%d articles: %.0f MB + %.0f MB update generated in %.0f s; df: %s; load %s"
@@ -416,8 +437,9 @@ def cmd_scale(a):
                 "rebuild": summarise(rebuilds, size, count_docs(base)),
                 "update": summarise(updates, usize, count_docs(upd)),
                 "update_stats": updates[-1]["stats"], "raw_rebuild": rebuilds, "raw_update": updates}
-            for f in (base, upd):
-                os.remove(f)
+            if not a.data:
+                for f in (base, upd):
+                    os.remove(f)
             shutil.rmtree(os.path.join(b.work, "scale"), ignore_errors=True)
     finally:
         b.close()
@@ -470,6 +492,9 @@ def main():
     ap.add_argument("--corpus", default="reuters21578,ag_news")
     ap.add_argument("--tools", default=",".join(ALL_TOOLS))
     ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--data", default=None,
+                    help="scale: keep generated archives in DIR and reuse them (default: "
+                         "generate into the work directory and delete)")
     ap.add_argument("--seed", type=int, default=1987)
     ap.add_argument("--threads", type=int, default=2, help="scale: morgue-index --threads")
     a = ap.parse_args()
