@@ -116,18 +116,16 @@ static unsigned char *str_put(unsigned char *p, const char *s, size_t n)
     return p + n;
 }
 
-int mg_record_encode(const mg_record *r, unsigned char **out, size_t *out_len, mg_err *err)
+/* Size of the raw payload of r, or a negative code when over a cap. */
+static long payload_size(const mg_record *r, mg_err *err)
 {
-    *out = NULL;
-    *out_len = 0;
-    size_t lens[NFIELDS];
     size_t raw = 0;
     for (int i = 0; i < NFIELDS; i++) {
-        lens[i] = strlen(field(r, i));
-        if (lens[i] > MG_MAX_RAW)
+        size_t n = strlen(field(r, i));
+        if (n > MG_MAX_RAW)
             return mg_err_set(err, MG_ETOOBIG, "record: %s of %zu bytes is over the cap",
-                              field_names[i], lens[i]);
-        raw += varint_size(lens[i]) + lens[i];
+                              field_names[i], n);
+        raw += varint_size(n) + n;
     }
     if (r->ncategories > MG_MAX_CATS)
         return mg_err_set(err, MG_ETOOBIG, "record: %zu categories, over the cap of %d",
@@ -142,28 +140,65 @@ int mg_record_encode(const mg_record *r, unsigned char **out, size_t *out_len, m
     if (raw > MG_MAX_RAW)
         return mg_err_set(err, MG_ETOOBIG, "record: %zu bytes, over the %u-byte cap", raw,
                           (unsigned)MG_MAX_RAW);
+    return (long)raw;
+}
 
-    unsigned char *payload = malloc(raw);
+static void payload_put(const mg_record *r, unsigned char *p)
+{
+    for (int i = 0; i < NFIELDS; i++)
+        p = str_put(p, field(r, i), strlen(field(r, i)));
+    p = varint_put(p, r->ncategories);
+    for (size_t i = 0; i < r->ncategories; i++)
+        p = str_put(p, category(r, i), strlen(category(r, i)));
+}
+
+/* Write the header (version, raw size, checksum of payload) at h; returns the
+ * end of the header. */
+static unsigned char *header_put(unsigned char *h, int version, const unsigned char *payload,
+                                 size_t raw)
+{
+    *h++ = (unsigned char)version;
+    h = varint_put(h, raw);
+    uint32_t sum = fnv32(payload, raw);
+    for (int i = 3; i >= 0; i--)
+        *h++ = (unsigned char)(sum >> (8 * i));
+    return h;
+}
+
+int mg_record_encode_as(const mg_record *r, int version, unsigned char **out, size_t *out_len,
+                        mg_err *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (version != MG_RECORD_LZ4 && version != MG_RECORD_PLAIN)
+        return mg_err_set(err, MG_EINVAL, "record: no format version %d", version);
+    long rc = payload_size(r, err);
+    if (rc < 0)
+        return (int)rc;
+    size_t raw = (size_t)rc;
+    size_t hlen = 1 + varint_size(raw) + 4;
+
+    if (version == MG_RECORD_PLAIN) {
+        unsigned char *buf = malloc(hlen + raw);
+        if (!buf)
+            return mg_err_set(err, MG_ENOMEM, "record: out of memory");
+        payload_put(r, buf + hlen);
+        header_put(buf, version, buf + hlen, raw);
+        *out = buf;
+        *out_len = hlen + raw;
+        return 0;
+    }
+
     int bound = LZ4_compressBound((int)raw);
-    unsigned char *buf = malloc(HEADER_MAX + (size_t)bound);
+    unsigned char *payload = malloc(raw);
+    unsigned char *buf = malloc(hlen + (size_t)bound);
     if (!payload || !buf) {
         free(payload);
         free(buf);
         return mg_err_set(err, MG_ENOMEM, "record: out of memory");
     }
-    unsigned char *p = payload;
-    for (int i = 0; i < NFIELDS; i++)
-        p = str_put(p, field(r, i), lens[i]);
-    p = varint_put(p, r->ncategories);
-    for (size_t i = 0; i < r->ncategories; i++)
-        p = str_put(p, category(r, i), strlen(category(r, i)));
-
-    unsigned char *h = buf;
-    *h++ = MG_RECORD_VERSION;
-    h = varint_put(h, raw);
-    uint32_t sum = fnv32(payload, raw);
-    for (int i = 3; i >= 0; i--)
-        *h++ = (unsigned char)(sum >> (8 * i));
+    payload_put(r, payload);
+    unsigned char *h = header_put(buf, version, payload, raw);
     /* Cannot fail: the destination holds LZ4_compressBound(raw) bytes. */
     int clen = LZ4_compress_default((const char *)payload, (char *)h, (int)raw, bound);
     free(payload);
@@ -171,11 +206,16 @@ int mg_record_encode(const mg_record *r, unsigned char **out, size_t *out_len, m
         free(buf);
         return mg_err_set(err, MG_EINTERNAL, "record: LZ4 compression failed");
     }
-    size_t total = (size_t)(h - buf) + (size_t)clen;
+    size_t total = hlen + (size_t)clen;
     unsigned char *shrunk = realloc(buf, total);
     *out = shrunk ? shrunk : buf;
     *out_len = total;
     return 0;
+}
+
+int mg_record_encode(const mg_record *r, unsigned char **out, size_t *out_len, mg_err *err)
+{
+    return mg_record_encode_as(r, MG_RECORD_VERSION, out, out_len, err);
 }
 
 /* Copy a field of n bytes at *p (within end) into a fresh NUL-terminated
@@ -236,8 +276,9 @@ int mg_record_decode(const void *data, size_t len, mg_record *r, mg_err *err)
     const unsigned char *p = data, *end = p + len;
     if (len == 0)
         return mg_err_set(err, MG_ECORRUPT, "stored record: empty");
-    if (p[0] != MG_RECORD_VERSION)
-        return mg_err_set(err, MG_ECORRUPT, "stored record: unknown version %u", p[0]);
+    int version = p[0];
+    if (version != MG_RECORD_LZ4 && version != MG_RECORD_PLAIN)
+        return mg_err_set(err, MG_ECORRUPT, "stored record: unknown version %d", version);
     p++;
     uint32_t raw;
     if (varint_get(&p, end, &raw) < 0 || end - p < 4)
@@ -246,13 +287,27 @@ int mg_record_decode(const void *data, size_t len, mg_record *r, mg_err *err)
         return mg_err_set(err, MG_ECORRUPT, "stored record: impossible size %u", raw);
     uint32_t sum = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
     p += 4;
-    if (end - p > LZ4_compressBound((int)raw))
-        return mg_err_set(err, MG_ECORRUPT, "stored record: %zu compressed bytes for %u",
-                          (size_t)(end - p), raw);
+    size_t body = (size_t)(end - p);
+
+    if (version == MG_RECORD_PLAIN) {
+        if (body != raw)
+            return mg_err_set(err, MG_ECORRUPT, "stored record: %zu bytes where %u are stated",
+                              body, raw);
+        if (fnv32(p, raw) != sum)
+            return mg_err_set(err, MG_ECORRUPT, "stored record: checksum mismatch");
+        int rc = parse_payload(p, end, r, err);
+        if (rc < 0)
+            mg_record_release(r);
+        return rc;
+    }
+
+    if (body > (size_t)LZ4_compressBound((int)raw))
+        return mg_err_set(err, MG_ECORRUPT, "stored record: %zu compressed bytes for %u", body,
+                          raw);
     unsigned char *payload = malloc(raw);
     if (!payload)
         return mg_err_set(err, MG_ENOMEM, "stored record: out of memory");
-    int got = LZ4_decompress_safe((const char *)p, (char *)payload, (int)(end - p), (int)raw);
+    int got = LZ4_decompress_safe((const char *)p, (char *)payload, (int)body, (int)raw);
     int rc = 0;
     if (got != (int)raw)
         rc = mg_err_set(err, MG_ECORRUPT,
