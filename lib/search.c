@@ -55,6 +55,11 @@ static void limits_complete(mg_search_limits *lim)
         lim->bm25_k1 = d.bm25_k1;
         lim->bm25_b = d.bm25_b;
     }
+    const char *rank = getenv("MORGUE_RANKING");
+    if (rank && strcmp(rank, "dfr") == 0)
+        lim->ranking = MG_RANK_DFR;
+    else if (rank && strcmp(rank, "bm25") == 0)
+        lim->ranking = MG_RANK_BM25;
     const char *env = getenv("MORGUE_BM25");
     double k1, b;
     if (env && sscanf(env, "%lf,%lf", &k1, &b) == 2 && k1 >= 0 && b >= 0 && b <= 1) {
@@ -161,6 +166,10 @@ const char *mg_search_error_code(const mg_err *err)
 enum role { R_NONE, R_POS, R_FILTER, R_NEG };
 
 #define MAX_UNKNOWN 8
+
+/* A query of this many words or more is "natural language": relaxed to OR
+ * when its AND cannot fill the page asked for (docs/query-language.md). */
+#define MG_RELAX_LONG 4
 
 typedef struct unknown_word {
     size_t off, len; /* in the query text */
@@ -277,6 +286,8 @@ static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
             snprintf(u->term, sizeof u->term, "%s", ts.t[0]);
         }
     }
+    char ts0[MG_TERM_MAX + 1];
+    snprintf(ts0, sizeof ts0, "%s", ts.t[0]);
     free(ts.t);
     if (k < ts.n) {
         for (size_t i = 0; i < k; i++)
@@ -284,9 +295,18 @@ static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
         free(subs);
         return -c->err->code;
     }
-    if (ts.n == 1)
+    if (ts.n == 1) {
         *out = subs[0];
-    else
+        /* A word in more than half the documents has no discriminating
+         * power (its Robertson-Sparck Jones idf is <= 0; Xapian's BM25 would
+         * floor it at about 1): it must still match, but adds no weight. */
+        mg_err e3;
+        long long tf = mg_xsearch_termfreq(c->s->xs, ts0, strlen(ts0), &e3);
+        if (tf > 0 && (unsigned long long)tf * 2 > mg_xsearch_doccount(c->s->xs)) {
+            *out = mg_xq_scale(subs[0], 0.0, c->err);
+            mg_xq_free(subs[0]);
+        }
+    } else
         *out = combine_free(c, MG_XQ_PHRASE, subs, ts.n, 0);
     free(subs);
     return *out ? 0 : -c->err->code;
@@ -470,7 +490,7 @@ static mg_xq *compile_filter(compiler *c, const mg_qnode *n)
     mg_xq *t = mg_xq_term(term, (size_t)len, c->err);
     if (!t)
         return NULL;
-    mg_xq *q = mg_xq_unweighted(t, c->err);
+    mg_xq *q = mg_xq_scale(t, 0.0, c->err);
     mg_xq_free(t);
     return q;
 }
@@ -932,13 +952,16 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
                       .facets = req->facets,
                       .k1 = s->lim.bm25_k1,
                       .b = s->lim.bm25_b,
+                      .ranking = s->lim.ranking,
                       .check_at_least = req->offset + limit};
     if ((rc = build(&c, ast, since, until, req->source, &q)) < 0)
         goto out;
     if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
         goto out;
-    if (xr.nhits == 0 && xr.upper == 0 && !req->no_relax && c.ands > 0) {
-        /* nothing matched all the words: try any of them */
+    if (!req->no_relax && c.ands > 0 &&
+        (xr.upper == 0 || (c.nterms >= MG_RELAX_LONG && xr.upper < req->offset + limit))) {
+        /* nothing matched all the words (or, for a long natural-language
+         * query, too little to fill the page): try any of them */
         mg_xresult_release(&xr);
         mg_xfacets_free(xr.facets, xr.nfacets);
         memset(&xr, 0, sizeof xr);

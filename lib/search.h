@@ -30,7 +30,13 @@ typedef struct mg_search_limits {
      * (for sweeps). */
     double bm25_k1;          /* default MG_BM25_K1 */
     double bm25_b;           /* default MG_BM25_B */
+    /* The ranking model: MG_RANK_BM25 (default), or MG_RANK_DFR (Xapian's
+     * IneB2, divergence from randomness; no parameters). Environment:
+     * MORGUE_RANKING=bm25|dfr overrides it at mg_searcher_open(). */
+    int ranking;
 } mg_search_limits;
+
+enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1 };
 
 #define MG_BM25_K1 1.2
 #define MG_BM25_B 0.75

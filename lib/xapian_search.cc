@@ -367,10 +367,10 @@ mg_xq *mg_xq_date_range(const char *lo, const char *hi, mg_err *err) noexcept
     }
 }
 
-mg_xq *mg_xq_unweighted(const mg_xq *q, mg_err *err) noexcept
+mg_xq *mg_xq_scale(const mg_xq *q, double factor, mg_err *err) noexcept
 {
     try {
-        return wrap(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q->q, 0.0));
+        return wrap(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q->q, factor));
     } catch (...) {
         mg_xapian_catch(err, "query");
         return nullptr;
@@ -455,7 +455,10 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
     try {
         Xapian::Enquire enq(xs->db);
         enq.set_query(q->q);
-        enq.set_weighting_scheme(Xapian::BM25Weight(o->k1, 0, 1, o->b, 0.5));
+        if (o->ranking == MG_RANK_DFR)
+            enq.set_weighting_scheme(Xapian::IneB2Weight());
+        else
+            enq.set_weighting_scheme(Xapian::BM25Weight(o->k1, 0, 1, o->b, 0.5));
         Xapian::MultiValueKeyMaker keys;
         if (o->sort == MG_SORT_NEWEST || o->sort == MG_SORT_OLDEST) {
             bool newest = o->sort == MG_SORT_NEWEST;

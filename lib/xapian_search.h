@@ -83,8 +83,8 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window,
 mg_xq *mg_xq_all(mg_err *err) MG_NOEXCEPT;
 /* Documents whose date slot lies in [lo, hi] ("" = open end). */
 mg_xq *mg_xq_date_range(const char *lo, const char *hi, mg_err *err) MG_NOEXCEPT;
-/* q contributing no weight (a pure filter). */
-mg_xq *mg_xq_unweighted(const mg_xq *q, mg_err *err) MG_NOEXCEPT;
+/* q with its weight multiplied by factor (0: a pure filter). */
+mg_xq *mg_xq_scale(const mg_xq *q, double factor, mg_err *err) MG_NOEXCEPT;
 /* More like the document indexed by uid_term: an OR of the nterms best
  * expansion terms (Xapian's relevance-set expansion over unprefixed stems),
  * excluding that document. -MG_ENOTFOUND in err when there is no such
@@ -103,6 +103,7 @@ typedef struct mg_xrun_opts {
     bool collapse;        /* on MG_SLOT_COLLAPSE */
     unsigned facets;      /* MG_FACET_* */
     double k1, b;         /* BM25 */
+    int ranking;          /* MG_RANK_BM25 or MG_RANK_DFR */
     size_t check_at_least; /* count at least this many matches */
 } mg_xrun_opts;
 
