@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the query language parser: the tree of every construct and
+ * every error kind with its message. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query.h"
+
+static char *parse_render(const char *q)
+{
+    mg_qnode *n;
+    mg_err err;
+    int rc = mg_query_parse(q, strlen(q), NULL, &n, &err);
+    if (rc != 0) {
+        print_error("parse of [%s] failed: %s\n", q, err.msg);
+        return NULL;
+    }
+    char *s = mg_query_render(n);
+    mg_query_free(n);
+    return s;
+}
+
+static void expect_tree(const char *q, const char *tree)
+{
+    char *s = parse_render(q);
+    assert_non_null(s);
+    if (strcmp(s, tree) != 0)
+        print_error("query [%s]\n  expected %s\n  got      %s\n", q, tree, s);
+    assert_string_equal(s, tree);
+    free(s);
+}
+
+static void expect_error(const char *q, const mg_query_opts *o, const char *code,
+                         const char *message)
+{
+    mg_qnode *n = (mg_qnode *)1;
+    mg_err err;
+    int rc = mg_query_parse(q, strlen(q), o, &n, &err);
+    assert_int_equal(rc, -MG_EQUERY);
+    assert_null(n);
+    assert_int_equal(err.code, MG_EQUERY);
+    const char *got = mg_query_error_code(&err);
+    assert_non_null(got);
+    if (strcmp(got, code) != 0 || strcmp(err.msg, message) != 0)
+        print_error("query [%s]\n  expected %s: %s\n  got      %s: %s\n", q, code, message, got,
+                    err.msg);
+    assert_string_equal(got, code);
+    assert_string_equal(err.msg, message);
+}
+
+static void test_words_and_operators(void **state)
+{
+    (void)state;
+    expect_tree("kim", "WORD\"kim\"");
+    expect_tree("kim jong-un", "AND(WORD\"kim\" WORD\"jong-un\")");
+    expect_tree("a AND b", "AND(WORD\"a\" WORD\"b\")");
+    expect_tree("a OR b c", "OR(WORD\"a\" AND(WORD\"b\" WORD\"c\"))");
+    expect_tree("a or b", "AND(WORD\"a\" WORD\"or\" WORD\"b\")"); /* lower case: a word */
+    expect_tree("(a OR b) c", "AND(OR(WORD\"a\" WORD\"b\") WORD\"c\")");
+    expect_tree("a NOT b", "AND(WORD\"a\" NOT(WORD\"b\"))");
+    expect_tree("a -b", "AND(WORD\"a\" NOT(WORD\"b\"))");
+    expect_tree("-b", "AND(NOT(WORD\"b\"))");
+    expect_tree("NOT NOT b", "WORD\"b\"");
+    expect_tree("+a b", "AND(WORD\"a\" WORD\"b\")");
+    expect_tree("a - b", "AND(WORD\"a\" WORD\"-\" WORD\"b\")");
+    expect_tree("jong-un", "WORD\"jong-un\"");
+    expect_tree("*", "ALL");
+    expect_tree("  spaced\tout\n", "AND(WORD\"spaced\" WORD\"out\")");
+}
+
+static void test_phrases_prefix_near(void **state)
+{
+    (void)state;
+    expect_tree("\"military parades\"", "PHRASE\"military parades\"");
+    expect_tree("-\"a b\" c", "AND(NOT(PHRASE\"a b\") WORD\"c\")");
+    expect_tree("parad*", "PREFIX\"parad\"");
+    expect_tree("parad**", "PREFIX\"parad\"");
+    expect_tree("kim NEAR putin", "NEAR/10(WORD\"kim\" WORD\"putin\")");
+    expect_tree("kim NEAR/3 putin NEAR/5 xi", "NEAR/3(WORD\"kim\" WORD\"putin\" WORD\"xi\")");
+}
+
+static void test_fields(void **state)
+{
+    (void)state;
+    expect_tree("title:parade", "title:WORD\"parade\"");
+    expect_tree("title:\"military parade\"", "title:PHRASE\"military parade\"");
+    expect_tree("title:parad*", "title:PREFIX\"parad\"");
+    expect_tree("title:(kim OR putin) x",
+                "AND(OR(title:WORD\"kim\" title:WORD\"putin\") WORD\"x\")");
+    expect_tree("source:Reuters", "source:FILTER\"Reuters\"");
+    expect_tree("source:\"Associated Press\"", "source:FILTER\"Associated Press\"");
+    expect_tree("author:\"Jürg Baumann\"", "author:FILTER\"Jürg Baumann\"");
+    expect_tree("category:world", "category:FILTER\"world\"");
+    expect_tree("id:reuters-17", "id:FILTER\"reuters-17\"");
+    expect_tree("(id:a)", "id:FILTER\"a\"");
+    expect_tree("like:pd-2025-0001", "LIKE\"pd-2025-0001\"");
+    /* a word with a colon but no value right after it is just a word */
+    expect_tree("Science: Objective", "AND(WORD\"Science:\" WORD\"Objective\")");
+    expect_tree("http://example.com", "WORD\"http://example.com\"");
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    expect_tree("date:2025-08-01..2025-09-30", "DATE[20250801000000..20250930235959]");
+    expect_tree("date:..1987-03-31", "DATE[..19870331235959]");
+    expect_tree("date:1987-03..", "DATE[19870301000000..]");
+    expect_tree("date:1987", "DATE[19870101000000..19871231235959]");
+    expect_tree("date:1987-02", "DATE[19870201000000..19870228235959]");
+    expect_tree("date:1988-02", "DATE[19880201000000..19880229235959]");
+    expect_tree("date:19870315", "DATE[19870315000000..19870315235959]");
+    expect_tree("date:2020-01-01T10:30", "DATE[20200101103000..20200101103059]");
+    char out[15];
+    const char *why;
+    assert_int_equal(mg_query_date_bound("2000-02-29", 10, true, out, &why), 0);
+    assert_string_equal(out, "20000229235959");
+    assert_int_equal(mg_query_date_bound("1900-02-29", 10, true, out, &why), -1);
+    assert_string_equal(why, "no such day");
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    expect_error("", NULL, "empty_query", "empty query: nothing to search for");
+    expect_error("   ", NULL, "empty_query", "empty query: nothing to search for");
+    expect_error("kim \"jong un", NULL, "unbalanced_quote",
+                 "unbalanced quote at column 5: no closing \"");
+    expect_error("((a OR b) AND (c", NULL, "unbalanced_paren",
+                 "unbalanced parenthesis at column 15: '(' is never closed");
+    expect_error("a b)", NULL, "unbalanced_paren",
+                 "unbalanced parenthesis at column 4: ')' without '('");
+    expect_error("titel:parade", NULL, "unknown_field",
+                 "unknown field 'titel:' at column 1 (fields: title, source, author, category, "
+                 "id, date, like)");
+    expect_error("kim title:", NULL, "missing_value",
+                 "missing value at column 5: 'title:' needs a value");
+    expect_error("source:\"\"", NULL, "missing_value",
+                 "missing value at column 1: 'source:' needs a value");
+    expect_error("date:1987-13", NULL, "bad_date",
+                 "bad date at column 6: '1987-13' (no such month)");
+    expect_error("date:1987-02-30", NULL, "bad_date",
+                 "bad date at column 6: '1987-02-30' (no such day)");
+    expect_error("date:2020..2019", NULL, "bad_date",
+                 "bad date at column 6: '2020..2019' (the range ends before it starts)");
+    expect_error("date:..", NULL, "bad_date",
+                 "bad date at column 6: '..' (a range needs at least one end)");
+    expect_error("date:yesterday", NULL, "bad_date",
+                 "bad date at column 6: 'yesterday' (expected YYYY, YYYY-MM or YYYY-MM-DD)");
+    expect_error("x p*", NULL, "wildcard_too_short",
+                 "wildcard prefix too short at column 3: 'p*' (at least 2 characters before *)");
+    mg_query_opts o = {.min_prefix = 4};
+    expect_error("par*", &o, "wildcard_too_short",
+                 "wildcard prefix too short at column 1: 'par*' (at least 4 characters before *)");
+    expect_error("a OR", NULL, "missing_operand",
+                 "missing operand at column 3: OR needs a word after it");
+    expect_error("OR a", NULL, "missing_operand",
+                 "missing operand at column 1: OR needs a word before it");
+    expect_error("a AND AND b", NULL, "missing_operand",
+                 "missing operand at column 3: AND needs a word after it");
+    expect_error("NOT", NULL, "missing_operand",
+                 "missing operand at column 1: NOT needs a word after it");
+    expect_error("a ()", NULL, "missing_operand", "missing operand at column 3: empty parentheses");
+    expect_error("a NEAR/x b", NULL, "bad_near",
+                 "bad NEAR at column 3: 'NEAR/x' (expected NEAR or NEAR/N, N a number)");
+    expect_error("a NEAR/500 b", NULL, "bad_near", "bad NEAR at column 3: distance 500 over 100");
+    expect_error("\"a b\" NEAR c", NULL, "bad_near",
+                 "bad NEAR at column 7: NEAR joins single words");
+    char deep[200];
+    memset(deep, '(', 40);
+    strcpy(deep + 40, "a");
+    expect_error(deep, NULL, "query_too_deep", "query nested too deeply at column 33: more than 32 levels");
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    expect_error(big, NULL, "query_too_long", "query too long: 4999 bytes, at most 4096");
+    char many[1000] = "";
+    for (int i = 0; i < 70; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "w%d ", i);
+    expect_error(many, NULL, "too_many_terms", "too many terms at column 247: more than 64");
+    /* columns count characters, not bytes */
+    expect_error("Müller \"x", NULL, "unbalanced_quote",
+                 "unbalanced quote at column 8: no closing \"");
+}
+
+static void test_error_code_lookup(void **state)
+{
+    (void)state;
+    mg_err err;
+    for (int k = 0; k < MG_QE_COUNT; k++) {
+        mg_query_err(&err, (mg_qerr)k, " at column %d", 3);
+        assert_string_equal(mg_query_error_code(&err), mg_query_errors[k].code);
+    }
+    mg_err_set(&err, MG_EDB, "unbalanced quote but not from us");
+    assert_null(mg_query_error_code(&err));
+}
+
+static void test_render_escapes(void **state)
+{
+    (void)state;
+    expect_tree("\"say \\ hi\"", "PHRASE\"say \\\\ hi\"");
+    char *s = parse_render("a\x01"
+                           "b");
+    assert_non_null(s);
+    assert_string_equal(s, "WORD\"a\\x01b\"");
+    free(s);
+    /* invalid UTF-8 is the analyser's business: the parser keeps the bytes */
+    s = parse_render("caf\xc3 x");
+    assert_non_null(s);
+    assert_string_equal(s, "AND(WORD\"caf\xc3\" WORD\"x\")");
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_words_and_operators), cmocka_unit_test(test_phrases_prefix_near),
+        cmocka_unit_test(test_fields),              cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_errors),              cmocka_unit_test(test_error_code_lookup),
+        cmocka_unit_test(test_render_escapes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
