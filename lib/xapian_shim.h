@@ -4,8 +4,12 @@
  * Opaque handles; every function is noexcept on the C++ side and maps any
  * exception to an mg_code plus message (lock -> MG_ELOCKED, missing database
  * -> MG_ENOTFOUND, corruption -> MG_ECORRUPT, out of memory -> MG_ENOMEM,
- * anything else -> MG_EDB). No Xapian type appears here. Search-side
- * functions are in xapian_search.h. */
+ * anything else -> MG_EDB; the full map is in xapian_internal.hh). No Xapian
+ * type appears here. Search-side functions are in xapian_search.h.
+ *
+ * Threads: a handle (mg_xdb or mg_xdoc) is used by one thread at a time;
+ * different handles may be used in parallel (one shard writer per thread).
+ * err may be NULL everywhere. */
 #ifndef MG_XAPIAN_SHIM_H
 #define MG_XAPIAN_SHIM_H
 
