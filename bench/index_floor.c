@@ -15,7 +15,8 @@
  *
  * Prints one JSON object on stdout: documents, skipped, threads, prepare_s
  * (the untimed part), write_s, compact_s, elapsed_s (write + compact),
- * index_bytes (OUT/db after compaction).
+ * cpu_s (CPU time of the timed part, all threads), prepare_cpu_s, index_bytes
+ * (OUT/db after compaction).
  *
  *   index_floor [--threads N] [--lang L] [--batch B] --out DIR INPUT.jsonl... */
 #include <dirent.h>
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +58,15 @@ typedef struct shard_job {
     int rc;
     mg_err err;
 } shard_job;
+
+/* CPU time (user + system) of the whole process so far. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static double now_s(void)
 {
@@ -244,7 +255,7 @@ int main(int argc, char **argv)
     if (!jobs || !tids || !srcs)
         die("out of memory", NULL);
 
-    double t1 = now_s();
+    double c1 = cpu_s(), t1 = now_s();
     for (unsigned k = 0; k < threads; k++) {
         jobs[k].c = &c;
         jobs[k].from = c.n * k / threads;
@@ -263,14 +274,14 @@ int main(int argc, char **argv)
     double t2 = now_s();
     if (mg_xdb_compact(srcs, threads, dst, &err) < 0)
         die("mg_xdb_compact", &err);
-    double t3 = now_s();
+    double t3 = now_s(), c3 = cpu_s();
     for (unsigned k = 0; k < threads; k++)
         walk_tree(jobs[k].path, true);
 
     printf("{\"documents\": %zu, \"skipped\": %lu, \"threads\": %u, \"prepare_s\": %.3f, "
            "\"write_s\": %.3f, \"compact_s\": %.3f, \"elapsed_s\": %.3f, "
-           "\"index_bytes\": %llu}\n",
-           c.n, c.skipped, threads, prepared - t0, t2 - t1, t3 - t2, t3 - t1,
+           "\"cpu_s\": %.3f, \"prepare_cpu_s\": %.3f, \"index_bytes\": %llu}\n",
+           c.n, c.skipped, threads, prepared - t0, t2 - t1, t3 - t2, t3 - t1, c3 - c1, c1,
            walk_tree(dst, false));
 
     for (size_t k = 0; k < c.n; k++) {

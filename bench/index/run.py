@@ -160,8 +160,8 @@ class Bench:
         st = last_json(m.pop("stdout"))
         # Only the write + compact phase is timed; the process wall time
         # includes the untimed parsing and analysis.
-        m["process_wall_s"] = m["wall_s"]
-        m["wall_s"] = st["elapsed_s"]
+        m["process_wall_s"], m["process_cpu_s"] = m["wall_s"], m["cpu_s"]
+        m["wall_s"], m["cpu_s"] = st["elapsed_s"], st["cpu_s"]
         m["index_bytes"] = st["index_bytes"]
         m["stats"] = st
         m["indexed"] = st["documents"]
@@ -218,7 +218,8 @@ def summarise(runs, input_bytes, docs, text=0):
     }
     s["size_vs_input"] = s["index_bytes"] / input_bytes
     s["indexed"] = runs[-1].get("indexed")
-    for k in ("index_wall_s", "compact_wall_s", "uncompacted_bytes", "process_wall_s"):
+    for k in ("index_wall_s", "compact_wall_s", "uncompacted_bytes", "process_wall_s",
+              "process_cpu_s"):
         if k in runs[0]:
             s[k] = statistics.median(r[k] for r in runs)
     return s
