@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Codes are only ever appended; their numbers are stable. */
 typedef enum mg_code {
     MG_OK = 0,
@@ -40,4 +44,7 @@ void mg_err_clear(mg_err *err);
  * wire protocol and in messages. Never NULL. */
 const char *mg_code_name(int code);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

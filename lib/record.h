@@ -22,11 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" { /* err.h is a plain C header */
-#endif
-
 #include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define MG_RECORD_LZ4 1                 /* payload as an LZ4 block */
 #define MG_RECORD_PLAIN 2               /* payload stored as it is */

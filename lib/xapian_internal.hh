@@ -3,10 +3,7 @@
 #ifndef MG_XAPIAN_INTERNAL_HH
 #define MG_XAPIAN_INTERNAL_HH
 
-// err.h is a C header without extern "C" guards.
-extern "C" {
 #include "err.h"
-}
 
 // Call only inside a catch block: rethrows the current exception, classifies
 // it and writes "what: Type: message" into err (which may be NULL), then

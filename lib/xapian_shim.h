@@ -16,13 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" { /* err.h is a plain C header */
 #include "err.h"
-}
-#else
-#include "err.h"
-#endif
 
 /* The C++ definitions are noexcept; say so to C++ callers too. */
 #ifndef MG_NOEXCEPT
