@@ -711,25 +711,30 @@ static int spell_cb(void *ctx, const char *term, size_t len, unsigned long long 
 }
 
 typedef struct surface {
-    const char *term;
+    const char *term;  /* the stem wanted */
+    const char *typed; /* what the user typed, folded */
+    size_t best_dist;
     char word[MG_TERM_MAX + 1];
-    bool found;
 } surface;
 
 static int surface_cb(void *ctx, const mg_token *tok)
 {
     surface *sf = ctx;
-    if (strlen(sf->term) != tok->term_len || memcmp(sf->term, tok->term, tok->term_len) != 0)
+    if (strlen(sf->term) != tok->term_len || memcmp(sf->term, tok->term, tok->term_len) != 0 ||
+        tok->word_len > MG_TERM_MAX)
         return 0;
-    size_t n = tok->word_len > MG_TERM_MAX ? MG_TERM_MAX : tok->word_len;
-    memcpy(sf->word, tok->word, n);
-    sf->word[n] = '\0';
-    sf->found = true;
-    return 1;
+    size_t d = edit_distance(sf->typed, strlen(sf->typed), tok->word, tok->word_len, 40);
+    if (d < sf->best_dist) {
+        sf->best_dist = d;
+        memcpy(sf->word, tok->word, tok->word_len);
+        sf->word[tok->word_len] = '\0';
+    }
+    return d == 0;
 }
 
-/* A readable word whose stem is term: taken from a document that has it. */
-static void surface_word(mg_searcher *s, const char *term, char *out, size_t cap)
+/* A readable word whose stem is term, closest to what the user typed: taken
+ * from one document that has it. */
+static void surface_word(mg_searcher *s, const char *term, const char *typed, char *out, size_t cap)
 {
     snprintf(out, cap, "%s", term);
     void *data;
@@ -740,11 +745,11 @@ static void surface_word(mg_searcher *s, const char *term, char *out, size_t cap
     mg_record rec;
     mg_record_init(&rec);
     if (mg_record_decode(data, len, &rec, &e) == 0) {
-        surface sf = {.term = term};
+        surface sf = {.term = term, .typed = typed, .best_dist = SIZE_MAX};
         mg_analyze(s->an, rec.title, strlen(rec.title), 0, 0, surface_cb, &sf, &e);
-        if (!sf.found)
+        if (sf.best_dist > 0)
             mg_analyze(s->an, rec.body, strlen(rec.body), 0, 0, surface_cb, &sf, &e);
-        if (sf.found)
+        if (sf.best_dist != SIZE_MAX)
             snprintf(out, cap, "%s", sf.word);
     }
     mg_record_release(&rec);
@@ -776,8 +781,11 @@ static char *suggest(compiler *c)
         mg_err e;
         if (mg_xsearch_each_term(c->s->xs, first, 1, spell_cb, &sp, &e) < 0 || !sp.best[0])
             continue;
-        char word[MG_TERM_MAX + 1];
-        surface_word(c->s, sp.best, word, sizeof word);
+        char word[MG_TERM_MAX + 1], typed[MG_TERM_MAX + 1];
+        if (mg_analyze_word(c->s->an, c->query + u->off, u->len, MG_AN_NOSTEM, typed, sizeof typed,
+                            &e) <= 0)
+            snprintf(typed, sizeof typed, "%s", u->term);
+        surface_word(c->s, sp.best, typed, word, sizeof word);
         memcpy(out + o, c->query + at, u->off - at);
         o += u->off - at;
         size_t wl = strlen(word);

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Golden tests of the query engine on corpus/ (52 sample articles and the
+ * seed): every language feature with the exact ids expected, facets,
+ * collapsing, sorting, paging, suggestions, more-like-this, reopen after a
+ * rebuild, and every error code. The index is built by the real
+ * morgue-index in a temporary directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "search.h"
+
+#define SEED "seed/000_28d2b5b5369e82d3.txt"
+
+static char tmp[128];
+static char db1[256], db2[256];
+static mg_searcher *s1, *s2;
+
+static int index_into(const char *db, const char *threads, const char *input)
+{
+    const char *b = getenv("MORGUE_BUILD");
+    const char *root = getenv("MORGUE_ROOT");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s/morgue-index' --rebuild --quiet --threads %s --db '%s' '%s/%s'",
+             b ? b : "build", threads, db, root ? root : ".", input);
+    return system(cmd);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmp, sizeof tmp, "/tmp/morgue-test-search.XXXXXX");
+    if (!mkdtemp(tmp))
+        return -1;
+    snprintf(db1, sizeof db1, "%s/db1", tmp);
+    snprintf(db2, sizeof db2, "%s/db2", tmp);
+    if (index_into(db1, "1", "corpus") != 0 || index_into(db2, "2", "corpus") != 0)
+        return -1;
+    mg_err err;
+    s1 = mg_searcher_open(db1, NULL, &err);
+    s2 = mg_searcher_open(db2, NULL, &err);
+    if (!s1 || !s2) {
+        fprintf(stderr, "open: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mg_searcher_free(s1);
+    mg_searcher_free(s2);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    return system(cmd);
+}
+
+static mg_search_result *run_req(mg_searcher *s, const mg_search_request *req)
+{
+    mg_search_result *res;
+    mg_err err;
+    int rc = mg_search_run(s, req, &res, &err);
+    if (rc != 0)
+        print_error("query [%s] failed: %s\n", req->query, err.msg);
+    assert_int_equal(rc, 0);
+    return res;
+}
+
+static mg_search_result *run(const char *q)
+{
+    mg_search_request req = {.query = q, .limit = 100};
+    return run_req(s1, &req);
+}
+
+/* The hit ids, space-separated (static buffer). */
+static const char *ids_of(const mg_search_result *r)
+{
+    static char buf[8192];
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->nhits; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " " : "", r->hits[i].id);
+    return buf;
+}
+
+static void expect_ids(const char *q, const char *want)
+{
+    mg_search_result *r = run(q);
+    const char *got = ids_of(r);
+    if (strcmp(got, want) != 0)
+        print_error("query [%s]\n  expected %s\n  got      %s\n", q, want, got);
+    assert_string_equal(got, want);
+    assert_false(r->relaxed);
+    mg_search_result_free(r);
+}
+
+static bool has_id(const mg_search_result *r, const char *id)
+{
+    for (size_t i = 0; i < r->nhits; i++)
+        if (strcmp(r->hits[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+static void expect_error(const char *q, const char *code, const char *msg_part)
+{
+    mg_search_request req = {.query = q};
+    mg_search_result *res = (mg_search_result *)1;
+    mg_err err;
+    assert_true(mg_search_run(s1, &req, &res, &err) < 0);
+    assert_null(res);
+    const char *got = mg_search_error_code(&err);
+    if (strcmp(got, code) != 0 || !strstr(err.msg, msg_part))
+        print_error("query [%s]\n  expected %s (%s)\n  got      %s: %s\n", q, code, msg_part, got,
+                    err.msg);
+    assert_string_equal(got, code);
+    assert_non_null(strstr(err.msg, msg_part));
+}
+
+static void test_analysis_matches_index(void **state)
+{
+    (void)state;
+    const char *parade = "hg-2017-0001 pd-2025-0001 " SEED " ah-1988-0001";
+    expect_ids("parade", parade);
+    expect_ids("Parades", parade);
+    expect_ids("PARADE", parade);
+    /* the seed article is found by every spelling of the name */
+    const char *kim = "pd-2011-0001 pd-2025-0001 pd-2018-0001 " SEED " hg-2017-0001";
+    expect_ids("kim jong-un", kim);
+    expect_ids("Kim Jong-un", kim);
+    expect_ids("\"kim jong un\"", kim);
+    /* accents fold both ways */
+    expect_ids("muller", "ah-2024-0002 ah-2007-0001 ah-1995-0001");
+    expect_ids("Müller", "ah-2024-0002 ah-2007-0001 ah-1995-0001");
+    expect_ids("zurich cafe", "ah-2007-0001");
+}
+
+static void test_phrases_and_operators(void **state)
+{
+    (void)state;
+    expect_ids("\"military parades\"", "hg-2017-0001 pd-2025-0001 " SEED);
+    expect_ids("\"parade military\"", "");
+    expect_ids("parade -kim", "ah-1988-0001");
+    expect_ids("parade NOT kim", "ah-1988-0001");
+    expect_ids("malmo AND cafe", "nb-2013-0001 ah-2007-0001 nb-1999-0001");
+    expect_ids("(malmo OR zurich) cafe", "ah-2007-0001 nb-2013-0001 nb-1999-0001");
+    /* title: "Kim Jong-un named successor": three words between */
+    expect_ids("kim NEAR/3 successor", "pd-2011-0001");
+    expect_ids("successor NEAR/3 kim", "pd-2011-0001");
+    expect_ids("kim NEAR/2 successor", "");
+    expect_ids("parad*", "hg-2017-0001 pd-2025-0001 " SEED " ah-1988-0001");
+    /* the stem of "government" is "govern": the prefix still finds it */
+    mg_search_result *r = run("governm*");
+    mg_search_result *g = run("government");
+    assert_true(g->nhits > 0);
+    assert_true(r->nhits >= g->nhits);
+    mg_search_result_free(r);
+    mg_search_result_free(g);
+    /* NOT alone: everything else */
+    mg_search_request all = {.query = "-kim", .limit = 100, .no_collapse = true};
+    r = run_req(s1, &all);
+    assert_int_equal(r->total_estimate, 53 - 5);
+    assert_int_equal(r->nhits, 53 - 5);
+    assert_false(has_id(r, SEED));
+    mg_search_result_free(r);
+    all.query = "*";
+    r = run_req(s1, &all);
+    assert_int_equal(r->total_estimate, 53);
+    mg_search_result_free(r);
+    /* collapsed: the two pairs of syndicated copies count once */
+    all.no_collapse = false;
+    r = run_req(s1, &all);
+    assert_int_equal(r->nhits, 51);
+    mg_search_result_free(r);
+}
+
+static void test_fields(void **state)
+{
+    (void)state;
+    expect_ids("title:parade", "hg-2017-0001 pd-2025-0001 " SEED);
+    expect_ids("title:\"military parade\"", "hg-2017-0001 pd-2025-0001 " SEED);
+    expect_ids("source:\"pacific dispatch\" kim", "pd-2011-0001 pd-2025-0001 pd-2018-0001");
+    expect_ids("source:\"PACIFIC DISPATCH\" kim", "pd-2011-0001 pd-2025-0001 pd-2018-0001");
+    expect_ids("category:olympics", "ah-2020-0002 mw-2008-0002");
+    expect_ids("author:\"jurg baumann\"", "ah-1995-0001 ah-2024-0002");
+    expect_ids("author:\"Jürg Baumann\" marathon", "ah-2024-0002");
+    expect_ids("id:mw-1987-0001", "mw-1987-0001");
+    expect_ids("id:no-such-id", "");
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    expect_ids("date:2011 kim", "pd-2011-0001");
+    expect_ids("kim date:2011-12", "pd-2011-0001");
+    expect_ids("kim date:2011-12-19", "pd-2011-0001");
+    expect_ids("kim date:2011-12-20..", "pd-2025-0001 pd-2018-0001 hg-2017-0001");
+    expect_ids("kim date:..2017-04-15", "pd-2011-0001 hg-2017-0001");
+    expect_ids("kim date:2012..2017", "hg-2017-0001");
+    mg_search_request req = {.query = "kim", .since = "2012", .until = "2018-06"};
+    mg_search_result *r = run_req(s1, &req);
+    assert_string_equal(ids_of(r), "pd-2018-0001 hg-2017-0001");
+    mg_search_result_free(r);
+    /* every hit of a range holds the range */
+    r = run("date:1990..1999-12-31");
+    assert_true(r->nhits > 5);
+    for (size_t i = 0; i < r->nhits; i++)
+        assert_true(strncmp(r->hits[i].date, "1990", 4) >= 0 &&
+                    strncmp(r->hits[i].date, "1999", 4) <= 0);
+    mg_search_result_free(r);
+}
+
+static void test_sort_and_paging(void **state)
+{
+    (void)state;
+    mg_search_request req = {.query = "kim", .sort = MG_SORT_NEWEST};
+    mg_search_result *r = run_req(s1, &req);
+    assert_string_equal(ids_of(r), "pd-2025-0001 pd-2018-0001 hg-2017-0001 pd-2011-0001 " SEED);
+    mg_search_result_free(r);
+    req.sort = MG_SORT_OLDEST;
+    r = run_req(s1, &req);
+    /* undated documents last either way */
+    assert_string_equal(ids_of(r), "pd-2011-0001 hg-2017-0001 pd-2018-0001 pd-2025-0001 " SEED);
+    mg_search_result_free(r);
+    /* pages join up into the whole list, ranks count on */
+    mg_search_request all = {.query = "the", .limit = 50};
+    mg_search_result *whole = run_req(s1, &all);
+    assert_true(whole->nhits >= 20);
+    for (size_t off = 0; off < 20; off += 7) {
+        mg_search_request page = {.query = "the", .offset = off, .limit = 7};
+        mg_search_result *p = run_req(s1, &page);
+        for (size_t i = 0; i < p->nhits; i++) {
+            assert_string_equal(p->hits[i].id, whole->hits[off + i].id);
+            assert_int_equal(p->hits[i].rank, off + i + 1);
+        }
+        mg_search_result_free(p);
+    }
+    assert_true(whole->total_exact);
+    assert_int_equal(whole->total_lower, whole->total_upper);
+    mg_search_result_free(whole);
+}
+
+static void test_facets_and_collapse(void **state)
+{
+    (void)state;
+    mg_search_request req = {.query = "kim",
+                             .facets = MG_FACET_SOURCE | MG_FACET_CATEGORY | MG_FACET_YEAR |
+                                       MG_FACET_MONTH,
+                             .limit = 1};
+    mg_search_result *r = run_req(s1, &req);
+    assert_int_equal(r->nfacets, 4);
+    assert_string_equal(r->facets[0].name, "source");
+    assert_string_equal(r->facets[0].values[0].value, "Pacific Dispatch");
+    assert_int_equal(r->facets[0].values[0].count, 3);
+    assert_string_equal(r->facets[1].name, "category");
+    assert_string_equal(r->facets[1].values[0].value, "north korea");
+    assert_int_equal(r->facets[1].values[0].count, 4);
+    assert_string_equal(r->facets[2].name, "year");
+    assert_int_equal(r->facets[2].nvalues, 4); /* the seed has no date */
+    assert_string_equal(r->facets[3].name, "month");
+    assert_string_equal(r->facets[3].values[0].value, "2011-12");
+    assert_true(r->total_exact);
+    mg_search_result_free(r);
+
+    /* syndicated copies fold into one hit */
+    mg_search_request c = {.query = "notre-dame fire"};
+    r = run_req(s1, &c);
+    assert_int_equal(r->nhits, 1);
+    assert_int_equal(r->hits[0].collapsed, 1);
+    mg_search_result_free(r);
+    c.no_collapse = true;
+    r = run_req(s1, &c);
+    assert_string_equal(ids_of(r), "hg-2019-0001 mw-2019-0001");
+    assert_int_equal(r->hits[0].collapsed, 0);
+    mg_search_result_free(r);
+}
+
+static void test_relax_and_suggest(void **state)
+{
+    (void)state;
+    mg_search_result *r = run("kim xyzzy");
+    assert_true(r->relaxed);
+    assert_int_equal(r->nhits, 5);
+    mg_search_result_free(r);
+    mg_search_request req = {.query = "kim xyzzy", .no_relax = true};
+    r = run_req(s1, &req);
+    assert_false(r->relaxed);
+    assert_int_equal(r->nhits, 0);
+    mg_search_result_free(r);
+    /* a short query that matches is never relaxed */
+    r = run("zurich cafe");
+    assert_false(r->relaxed);
+    assert_null(r->suggestion);
+    mg_search_result_free(r);
+    r = run("parde");
+    /* a word of the index with the stem closest to the typo */
+    assert_non_null(r->suggestion);
+    assert_true(strncmp(r->suggestion, "parade", 6) == 0);
+    mg_search_result_free(r);
+    r = run("Beijng parade");
+    assert_string_equal(r->suggestion, "beijing parade");
+    assert_true(r->relaxed);
+    mg_search_result_free(r);
+}
+
+static void test_like(void **state)
+{
+    (void)state;
+    mg_search_result *r = run("like:pd-2025-0001");
+    assert_true(r->nhits >= 3);
+    assert_false(has_id(r, "pd-2025-0001"));
+    assert_true(has_id(r, SEED));
+    assert_true(has_id(r, "hg-2017-0001"));
+    mg_search_result_free(r);
+    expect_error("like:nope", "like_not_found", "no document with id 'nope'");
+}
+
+static void test_snippets_in_hits(void **state)
+{
+    (void)state;
+    mg_search_request req = {
+        .query = "muller", .snippets = true, .hl_start = "<<", .hl_end = ">>", .limit = 1};
+    mg_search_result *r = run_req(s1, &req);
+    assert_string_equal(r->hits[0].id, "ah-2024-0002");
+    assert_non_null(strstr(r->hits[0].snippet, "<<Müller>>"));
+    mg_search_result_free(r);
+    req.query = "jong-un parades";
+    req.limit = 10;
+    r = run_req(s1, &req);
+    assert_true(has_id(r, SEED));
+    for (size_t i = 0; i < r->nhits; i++)
+        if (strcmp(r->hits[i].id, SEED) == 0) {
+            assert_non_null(strcasestr(r->hits[i].snippet, "<<Jong-un>>"));
+            assert_non_null(strstr(r->hits[i].snippet, "<<parade>>"));
+        }
+    mg_search_result_free(r);
+    req.query = "s&p";
+    req.html = true;
+    req.hl_start = "<b>";
+    req.hl_end = "</b>";
+    r = run_req(s1, &req);
+    for (size_t i = 0; i < r->nhits; i++)
+        assert_null(strstr(r->hits[i].snippet, "&P"));
+    mg_search_result_free(r);
+}
+
+static void test_thread_count_does_not_change_results(void **state)
+{
+    (void)state;
+    const char *queries[] = {"the", "kim", "market prices", "bank OR banks", "\"north korea\"",
+                             "city"};
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        mg_search_request req = {.query = queries[i], .limit = 60};
+        mg_search_result *a = run_req(s1, &req), *b = run_req(s2, &req);
+        assert_int_equal(a->nhits, b->nhits);
+        for (size_t k = 0; k < a->nhits; k++) {
+            assert_string_equal(a->hits[k].id, b->hits[k].id);
+            assert_true(a->hits[k].score == b->hits[k].score);
+        }
+        mg_search_result_free(a);
+        mg_search_result_free(b);
+    }
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    expect_error("", "empty_query", "empty query");
+    expect_error("kim \"jong", "unbalanced_quote", "unbalanced quote at column 5");
+    expect_error("(kim", "unbalanced_paren", "unbalanced parenthesis at column 1");
+    expect_error("titel:kim", "unknown_field", "unknown field 'titel:' at column 1");
+    expect_error("date:1987-02-30", "bad_date", "bad date at column 6");
+    expect_error("k*", "wildcard_too_short", "wildcard prefix too short at column 1");
+    expect_error("a OR", "missing_operand", "missing operand at column 3");
+    expect_error("a NEAR/x b", "bad_near", "bad NEAR at column 3");
+    expect_error("title:", "missing_value", "missing value at column 1");
+    expect_error("!!! ...", "no_words", "no searchable words");
+    /* after analysis: a phrase of 70 words is 70 terms */
+    char many[2000] = "\"";
+    for (int i = 0; i < 70; i++)
+        strcat(many, "word ");
+    strcat(many, "\"");
+    expect_error(many, "too_many_terms", "too many terms at column 1: more than 64");
+
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.max_wildcard = 3;
+    mg_err err;
+    mg_searcher *s = mg_searcher_open(db1, &lim, &err);
+    assert_non_null(s);
+    mg_search_request req = {.query = "kim ma*"};
+    mg_search_result *res;
+    assert_true(mg_search_run(s, &req, &res, &err) < 0);
+    assert_string_equal(mg_search_error_code(&err), "wildcard_too_broad");
+    assert_string_equal(err.msg, "wildcard matches too many terms at column 5: 'ma*' matches "
+                                 "more than 3 terms (make the prefix longer)");
+    mg_searcher_free(s);
+
+    struct {
+        mg_search_request req;
+        const char *code, *msg;
+    } bad[] = {
+        {{.query = "x", .limit = 1001}, "bad_paging", "bad paging: limit 1001 is over 1000"},
+        {{.query = "x", .offset = 9995, .limit = 10},
+         "bad_paging",
+         "bad paging: offset+limit 10005 is over 10000"},
+        {{.query = "x", .sort = 7}, "bad_sort", "bad sort: 7"},
+        {{.query = "x", .since = "1987-13"}, "bad_date",
+         "bad date in since: '1987-13' (no such month)"},
+        {{.query = "x", .until = "soon"}, "bad_date",
+         "bad date in until: 'soon' (expected YYYY, YYYY-MM or YYYY-MM-DD)"},
+        {{.query = "x", .since = "2000", .until = "1999"}, "bad_date",
+         "bad date range: since 2000 is after until 1999"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_true(mg_search_run(s1, &bad[i].req, &res, &err) < 0);
+        assert_int_equal(err.code, MG_EINVAL);
+        assert_string_equal(mg_search_error_code(&err), bad[i].code);
+        assert_string_equal(err.msg, bad[i].msg);
+    }
+    assert_null(mg_searcher_open("/nonexistent/morgue-db", NULL, &err));
+    assert_int_equal(err.code, MG_ENOTFOUND);
+    assert_string_equal(mg_search_error_code(&err), "not_found");
+}
+
+static void test_get_and_stats(void **state)
+{
+    (void)state;
+    mg_record rec;
+    mg_record_init(&rec);
+    mg_err err;
+    assert_int_equal(mg_searcher_get(s1, "ah-2024-0002", &rec, &err), 0);
+    assert_non_null(strstr(rec.title, "Müller"));
+    mg_record_release(&rec);
+    assert_int_equal(mg_searcher_get(s1, "nope", &rec, &err), -MG_ENOTFOUND);
+    assert_string_equal(err.msg, "no document with id 'nope'");
+    mg_index_stats st;
+    assert_int_equal(mg_searcher_stats(s1, &st, &err), 0);
+    assert_int_equal(st.documents, 53);
+    assert_string_equal(st.lang, "english");
+    assert_true(st.updated_unix > 0);
+    assert_non_null(strstr(st.path, "db1.gens/"));
+}
+
+static void test_reopen_sees_rebuild(void **state)
+{
+    (void)state;
+    char db[300];
+    snprintf(db, sizeof db, "%s/db3", tmp);
+    assert_int_equal(index_into(db, "1", "corpus/samples.jsonl"), 0);
+    mg_err err;
+    mg_searcher *s = mg_searcher_open(db, NULL, &err);
+    assert_non_null(s);
+    mg_index_stats st;
+    assert_int_equal(mg_searcher_stats(s, &st, &err), 0);
+    assert_int_equal(st.documents, 52);
+    char first[4096];
+    snprintf(first, sizeof first, "%s", st.path);
+    assert_int_equal(mg_searcher_reopen(s, &err), 0); /* nothing changed */
+    /* a rebuild switches the symlink to a new generation */
+    assert_int_equal(index_into(db, "1", "corpus"), 0);
+    assert_int_equal(mg_searcher_reopen(s, &err), 1);
+    assert_int_equal(mg_searcher_stats(s, &st, &err), 0);
+    assert_int_equal(st.documents, 53);
+    assert_string_not_equal(st.path, first);
+    mg_search_request req = {.query = "\"kim jong un\""};
+    mg_search_result *r = run_req(s, &req);
+    assert_true(has_id(r, SEED));
+    mg_search_result_free(r);
+    mg_searcher_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_analysis_matches_index),
+        cmocka_unit_test(test_phrases_and_operators),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_sort_and_paging),
+        cmocka_unit_test(test_facets_and_collapse),
+        cmocka_unit_test(test_relax_and_suggest),
+        cmocka_unit_test(test_like),
+        cmocka_unit_test(test_snippets_in_hits),
+        cmocka_unit_test(test_thread_count_does_not_change_results),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_get_and_stats),
+        cmocka_unit_test(test_reopen_sees_rebuild),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
