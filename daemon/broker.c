@@ -461,8 +461,10 @@ static int start_workers(broker *b)
         }
     }
     b->have_first = mg_searcher_stats(b->workers[0].searcher, &b->first, &err) == 0;
-    if (b->have_first)
-        atomic_store(&b->d.logged_revision, b->first.revision);
+    if (b->have_first) {
+        b->d.seen_revision = b->first.revision;
+        snprintf(b->d.seen_path, sizeof b->d.seen_path, "%s", b->first.path);
+    }
     for (int i = 0; i < b->nworkers; i++) {
         if (pthread_create(&b->workers[i].thread, NULL, mg_worker_main, &b->workers[i]) != 0) {
             mg_dlog(MG_LOG_ERROR, "cannot start worker %d: %s", i, strerror(errno));
@@ -505,6 +507,7 @@ static void shutdown_all(broker *b)
     free(b->workers);
     free(b->idle);
     pthread_mutex_destroy(&b->d.stats.mu);
+    pthread_mutex_destroy(&b->d.seen_mu);
 }
 
 static int setup(broker *b, const mg_daemon_opts *o)
@@ -631,6 +634,7 @@ int mg_daemon_run(const mg_daemon_opts *o)
     b->d.opts = o;
     mg_search_limits_default(&b->d.limits);
     pthread_mutex_init(&b->d.stats.mu, NULL);
+    pthread_mutex_init(&b->d.seen_mu, NULL);
     clock_gettime(CLOCK_MONOTONIC, &b->d.stats.started);
     b->nworkers = o->workers;
     b->d.stats.workers = b->nworkers;

@@ -54,7 +54,11 @@ typedef struct mg_daemon {
     void *zctx;
     mg_search_limits limits;
     mg_daemon_stats stats;
-    atomic_ullong logged_revision; /* the last index revision announced in the log */
+    /* The index last announced in the log (a rebuild starts a new
+     * database, whose revision may be lower: the path tells them apart). */
+    pthread_mutex_t seen_mu;
+    unsigned long long seen_revision;
+    char seen_path[4096];
 } mg_daemon;
 
 /* Run the daemon until SIGTERM/SIGINT; returns the process exit status.

@@ -15,7 +15,8 @@
 
 #define TICK_MS 1000 /* an idle worker looks for a new index this often */
 
-/* Announce a new index revision once, whichever worker sees it first. */
+/* Announce a new index (revision or rebuild) once, whichever worker sees it
+ * first. */
 static void note_revision(mg_worker *w, const char *why)
 {
     mg_index_stats st;
@@ -23,14 +24,18 @@ static void note_revision(mg_worker *w, const char *why)
     mg_err_clear(&err);
     if (mg_searcher_stats(w->searcher, &st, &err) < 0)
         return;
-    unsigned long long seen = atomic_load(&w->d->logged_revision);
-    while (st.revision > seen) {
-        if (atomic_compare_exchange_weak(&w->d->logged_revision, &seen, st.revision)) {
-            mg_dlog(MG_LOG_INFO, "reload: %s; index %s at revision %llu, %llu documents", why,
-                    st.path, st.revision, st.documents);
-            return;
-        }
+    mg_daemon *d = w->d;
+    pthread_mutex_lock(&d->seen_mu);
+    bool rebuilt = strcmp(st.path, d->seen_path) != 0;
+    bool news = rebuilt || st.revision > d->seen_revision;
+    if (news) {
+        d->seen_revision = st.revision;
+        snprintf(d->seen_path, sizeof d->seen_path, "%s", st.path);
     }
+    pthread_mutex_unlock(&d->seen_mu);
+    if (news)
+        mg_dlog(MG_LOG_INFO, "reload: %s; index %s at revision %llu, %llu documents", why, st.path,
+                st.revision, st.documents);
 }
 
 static void reopen(mg_worker *w)

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Index changes under load: clients query morgued in a loop while
+# morgue-index updates the index and then rebuilds it (a symlink switch);
+# every reply is ok and right, and new articles are served within about a
+# second. Also: an idle daemon picks up a rebuild by itself, and SIGHUP
+# reopens the index.
+source "$MORGUE_ROOT/tests/e2e/lib.sh"
+source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+
+article() { # ID WORD FILE
+  printf '{"id":"%s","title":"The %s report","body":"A story about %s and a military parade.","date":"2026-01-%02d","source":"Test Wire"}\n' \
+    "$1" "$2" "$2" "${#2}" >"$3"
+}
+article new-1 zanzibarian "$TMP/new1.jsonl"
+article new-2 quuxlandia "$TMP/new2.jsonl"
+article new-3 plughville "$TMP/new3.jsonl"
+now() { date +%s.%N; }
+# wait_file FILE SECONDS: wait until FILE exists.
+wait_file() {
+  local i
+  for ((i = 0; i < $2 * 20; i++)); do [ -e "$1" ] && return 0; sleep 0.05; done
+  return 1
+}
+# delay SINCE FILE: seconds from SINCE to the time written in FILE.
+delay() { $PY -c 'import sys; print("%.2f" % (float(open(sys.argv[2]).read()) - float(sys.argv[1])))' "$1" "$2"; }
+
+DB=$TMP/db
+check "index the corpus" build_index "$DB" "$MORGUE_ROOT/corpus"
+IPC=ipc://$TMP/morgued.sock
+start_daemon d --db "$DB" --bind "$IPC" --workers 2
+ok $? "morgued gets ready"
+
+mkdir -p "$TMP/state"
+$PY "$PYDIR/loader.py" "$IPC" "$TMP/state" "military parade" pd-2025-0001 \
+  zanzibarian=new-1 quuxlandia=new-2 >"$TMP/loader.out" 2>&1 &
+loader=$!
+at_exit "touch $TMP/state/stop; kill $loader 2>/dev/null"
+check "the clients are getting answers" wait_file "$TMP/state/started" 20
+
+"$INDEX" --db "$DB" --quiet "$MORGUE_ROOT/corpus" "$TMP/new1.jsonl" 2>"$TMP/index1.err"
+check_eq "update under load: morgue-index exit 0" 0 $?
+[ -s "$TMP/index1.err" ] && diag "$(cat "$TMP/index1.err")"
+t1=$(now)
+check "update: the new article is served" wait_file "$TMP/state/seen-zanzibarian" 10
+d=$(delay "$t1" "$TMP/state/seen-zanzibarian" 2>/dev/null || echo 99)
+ok $($PY -c "print(0 if $d < 1.5 else 1)") "update: served ${d}s after morgue-index returned (limit 1.5 s)"
+
+"$INDEX" --db "$DB" --rebuild --quiet "$MORGUE_ROOT/corpus" "$TMP/new1.jsonl" "$TMP/new2.jsonl" 2>"$TMP/index2.err"
+check_eq "rebuild under load: morgue-index exit 0" 0 $?
+[ -s "$TMP/index2.err" ] && diag "$(cat "$TMP/index2.err")"
+t2=$(now)
+check "rebuild: the new article is served" wait_file "$TMP/state/seen-quuxlandia" 10
+d=$(delay "$t2" "$TMP/state/seen-quuxlandia" 2>/dev/null || echo 99)
+ok $($PY -c "print(0 if $d < 1.5 else 1)") "rebuild: served ${d}s after morgue-index returned (limit 1.5 s)"
+
+touch "$TMP/state/stop"
+wait $loader
+check_eq "loader exit 0" 0 $?
+summary=$(tail -1 "$TMP/loader.out")
+read -r replies nbad <<<"$($PY -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["replies"], d["nbad"])' <<<"$summary")"
+ok $((replies > 30 ? 0 : 1)) "clients got $replies replies during the update and the rebuild"
+check_eq "every reply during the switch was ok and right" 0 "$nbad"
+[ "$nbad" = 0 ] || diag "$summary"
+check_match "log: reload line for the rebuild" 'info: reload: index changed; index .*revision' "$(cat "$TMP/d.log")"
+
+# Idle: no client at all; the daemon notices the rebuild on its own.
+lines=$(grep -c 'reload: ' "$TMP/d.log")
+"$INDEX" --db "$DB" --rebuild --quiet "$MORGUE_ROOT/corpus" "$TMP/new1.jsonl" "$TMP/new2.jsonl" "$TMP/new3.jsonl"
+t3=$(now)
+for ((i = 0; i < 60; i++)); do
+  [ "$(grep -c 'reload: ' "$TMP/d.log")" -gt "$lines" ] && break
+  sleep 0.05
+done
+t4=$(now)
+ok $($PY -c "print(0 if $t4 - $t3 < 1.5 else 1)") "idle daemon logs the new index within 1.5 s"
+out=$("$CLIENT" --endpoint "$IPC" search plughville)
+check_match "idle rebuild: new article served" 'id: new-3' "$out"
+
+# SIGHUP: reopen on request.
+lines=$(grep -c 'reload: SIGHUP' "$TMP/d.log")
+kill -HUP "$DPID"
+for ((i = 0; i < 100; i++)); do
+  [ "$(grep -c 'reload: SIGHUP' "$TMP/d.log")" -gt "$lines" ] && break
+  sleep 0.02
+done
+check_match "SIGHUP: logged" 'info: reload: SIGHUP, reopening the index' "$(cat "$TMP/d.log")"
+out=$("$CLIENT" --endpoint "$IPC" search quuxlandia); rc=$?
+check_eq "after SIGHUP: still answers" 0 "$rc"
+check_match "after SIGHUP: right answer" 'id: new-2' "$out"
+check "after SIGHUP: the daemon is still running" kill -0 "$DPID"
+stop_daemon "$DPID" d
