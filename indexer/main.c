@@ -109,9 +109,20 @@ static void on_progress(void *ctx, const mg_index_stats *st)
     u->line_shown = true;
 }
 
+/* The first SIGINT/SIGTERM asks for a clean stop (the run stops reading at
+ * the next record; a reader blocked on an idle pipe notices when it returns).
+ * A second one exits at once: committed batches are safe on disk anyway. */
 static void on_signal(int sig)
 {
+    static volatile sig_atomic_t seen;
     (void)sig;
+    if (seen) {
+        static const char msg[] = "morgue-index: stopped at once; committed batches are kept\n";
+        ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)n;
+        _exit(1);
+    }
+    seen = 1;
     mg_index_request_stop();
 }
 

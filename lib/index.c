@@ -550,10 +550,8 @@ static void *shard_main(void *arg)
                 mg_err_clear(&e);
                 if (mg_xdb_replace(w->shard, it->uid, it->doc, &e))
                     fail(r, &e);
-                else if (!it->dup)
+                else if (!it->dup) /* a duplicate replaces its twin: one document */
                     count(r, &r->st->added);
-                else
-                    count(r, &r->st->replaced);
             }
         }
         ring_pop(q, it);
