@@ -7,7 +7,8 @@
 # 127.0.0.1 only and is stopped on exit.
 #   daemon.sh BUILD OUT [CORPUS...]    (default: ag_news reuters21578)
 # BQ_SECONDS (default 10) per measurement, after a 1 s warm-up.
-# Results: OUT/daemon.jsonl, OUT/daemon.md.
+# The morgue index is always rebuilt; the peers' indexes are reused unless
+# BQ_REINDEX=1. Results: OUT/daemon.jsonl, OUT/daemon.md.
 set -euo pipefail
 B=$1 OUT=$2; shift 2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +17,7 @@ BQ=$B/bench/query
 W=$OUT/daemon
 S=${BQ_SECONDS:-10}
 PY=/usr/bin/python3
+source "$here/lib.sh"
 mkdir -p "$W"
 [ $# -gt 0 ] || set -- ag_news reuters21578
 
@@ -61,8 +63,7 @@ for c in "$@"; do
   src=$C/$c/$c.jsonl q=$OUT/queries-$c.txt db=$W/$c.morgue
   $PY "$here/genqueries.py" "$src" > "$q"
   echo "== $c: indexing" >&2
-  [ -e "$db" ] && [ "${BQ_REINDEX:-0}" = 0 ] ||
-    nice "$B/morgue-index" --db "$db" --rebuild --quiet "$src"
+  morgue_index "$B" "$db" "$src"
   sp_port=$(free_port)
   [ -e "$W/$c.sphinx/bench.spd" ] && [ "${BQ_REINDEX:-0}" = 0 ] &&
     sed -i "s/listen *= *127.0.0.1:[0-9]*:mysql41/listen          = 127.0.0.1:$sp_port:mysql41/" \

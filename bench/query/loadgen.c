@@ -5,7 +5,8 @@
  *
  *   loadgen morgued ENDPOINT QUERYFILE CORPUS CLIENTS SECONDS [SNIPPETS]
  *       ZeroMQ REQ socket per client, protocol v1 "search", limit 10;
- *       snippets on unless SNIPPETS is 0. A reply that is not "ok":true
+ *       snippets on ("snippet":{"start":"[","end":"]"}) unless SNIPPETS
+ *       is 0 ("snippet":false). A reply that is not "ok":true
  *       counts as failed.
  *   loadgen ping ENDPOINT CLIENTS SECONDS
  *       the protocol's "ping" op: the daemon's round-trip floor
@@ -106,8 +107,10 @@ static void zmq_close_client(void *ctx)
 
 static char *search_request(const char *query, int snippets)
 {
-    json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:b}", "v", 1, "op", "search", "query", query,
-                          "limit", 10, "snippets", snippets);
+    /* The same markers as mg_bench's in-process runs. */
+    json_t *sn = snippets ? json_pack("{s:s, s:s}", "start", "[", "end", "]") : json_false();
+    json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:o}", "v", 1, "op", "search", "query",
+                          query, "limit", 10, "snippet", sn);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;

@@ -15,10 +15,11 @@ BQ=$B/bench/query
 W=$OUT/rel
 mkdir -p "$W"
 PY=/usr/bin/python3
+source "$here/lib.sh"
 
 build_indexes() { # collection
   local c=$1 src=$C/$1/$1.jsonl
-  nice "$B/morgue-index" --db "$W/$c.morgue" --rebuild --quiet "$src"
+  morgue_index "$B" "$W/$c.morgue" "$src"
   nice "$BQ/xap_bench" index "$W/$c.xapian" "$src" 2>/dev/null
   nice "$BQ/fts5_bench" index "$W/$c.fts5" "$src" 2>/dev/null
 }

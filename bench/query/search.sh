@@ -6,7 +6,8 @@
 # TermGenerator index, SQLite FTS5. One warm-up pass, then 3 passes of every
 # query once; the medians over passes of each pass's p50/p99 are reported.
 #   search.sh BUILD OUT [CORPUS...]     (default: ag_news reuters21578)
-# Results: OUT/search.jsonl, OUT/search.md. BQ_PASSES overrides 3.
+# The morgue index is always rebuilt; the peers' indexes are reused unless
+# BQ_REINDEX=1. Results: OUT/search.jsonl, OUT/search.md. BQ_PASSES overrides 3.
 set -euo pipefail
 B=$1 OUT=$2; shift 2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +16,7 @@ BQ=$B/bench/query
 W=$OUT/search
 P=${BQ_PASSES:-3}
 PY=/usr/bin/python3
+source "$here/lib.sh"
 mkdir -p "$W"
 [ $# -gt 0 ] || set -- ag_news reuters21578
 
@@ -24,8 +26,7 @@ for c in "$@"; do
   src=$C/$c/$c.jsonl q=$OUT/queries-$c.txt
   $PY "$here/genqueries.py" "$src" > "$q"
   echo "== $c: queries md5 $(md5sum < "$q" | cut -c1-12), indexing" >&2
-  [ -e "$W/$c.morgue" ] && [ "${BQ_REINDEX:-0}" = 0 ] ||
-    nice "$B/morgue-index" --db "$W/$c.morgue" --rebuild --quiet "$src"
+  morgue_index "$B" "$W/$c.morgue" "$src"
   [ -e "$W/$c.xapian" ] && [ "${BQ_REINDEX:-0}" = 0 ] ||
     nice "$BQ/xap_bench" index "$W/$c.xapian" "$src" 2>/dev/null
   [ -e "$W/$c.fts5" ] && [ "${BQ_REINDEX:-0}" = 0 ] ||

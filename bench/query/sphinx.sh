@@ -43,6 +43,7 @@ searchd
     max_children    = 16
     read_timeout    = 5
     client_timeout  = 60
+    watchdog        = 0
 }
 CONF
   indexer --config "$conf" --all --quiet
