@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# morgue-index --rebuild: the symlink switch while a reader holds the old
+# database open, generations kept and pruned, stale leftovers removed, an
+# abandoned rebuild leaves the old index live, a plain database refuses, and
+# the index does not depend on --threads.
+source "$MORGUE_ROOT/tests/e2e/lib.sh"
+
+count() { xapian-delve "$1" | sed -n 's/^number of documents = //p'; }
+cd "$TMP" || exit 1
+head -n 3000 "$REUTERS" >s3.jsonl
+head -n 1000 "$REUTERS" >s1.jsonl
+
+# The same input with 1 and 2 threads: identical terms and statistics.
+"$INDEX" --db t1 --threads 1 --quiet s3.jsonl
+check_eq "--threads 1 first index exits 0" 0 $?
+"$INDEX" --db t2 --threads 2 --quiet s3.jsonl
+check_eq "--threads 2 first index exits 0" 0 $?
+check_eq "same document count" "$(count t1)" "$(count t2)"
+stats() { xapian-delve "$1" | grep -E '^(number of documents|average document length|document length (lower|upper) bound) '; }
+check_eq "same collection statistics" "$(stats t1)" "$(stats t2)"
+# every term with its term frequency and collection frequency
+xapian-delve -a -vv -1 t1 | awk '{print $1, $2, $3}' >terms1
+xapian-delve -a -vv -1 t2 | awk '{print $1, $2, $3}' >terms2
+check "the term list is not trivial" [ "$(wc -l <terms1)" -gt 10000 ]
+check "identical per-term statistics" cmp -s terms1 terms2
+for t in cocoa Scocoa oil Kcrude XSreuters D19870302 trade; do
+  check_eq "term $t: same frequencies" "$(grep "^$t " terms1)" "$(grep "^$t " terms2)"
+done
+
+# --rebuild while another process holds the old database open.
+mkfifo go done
+"$PY" - t2 <<'PY' >holder.out 2>&1 &
+import sys, xapian
+path = sys.argv[1]
+old = xapian.Database(path)
+print("before", old.get_doccount(), flush=True)
+open("done", "w").close()          # tell the test we hold it open
+open("go").read()                   # wait until the rebuild is published
+n = sum(1 for _ in old.allterms("Q"))
+doc = old.get_document(next(iter(old.postlist("Qreuters-2000"))).docid)
+print("after", old.get_doccount(), n, doc.get_value(4).decode(), flush=True)
+print("new", xapian.Database(path).get_doccount(), flush=True)
+PY
+holder=$!
+cat done >/dev/null
+"$INDEX" --db t2 --rebuild --quiet --json-stats s1.jsonl >r.json
+check_eq "--rebuild exits 0" 0 $?
+echo >go
+wait "$holder"
+check_eq "the old reader keeps working on the old index" \
+  "before 3000|after 3000 3000 reuters-2000|new 1000" "$(tr '\n' '|' <holder.out | sed 's/|$//')"
+check_eq "the symlink switched to generation 2" t2.gens/g000002 "$(readlink t2)"
+check_eq "new opens see the new index" 1000 "$(count t2)"
+check "the previous generation is kept" test -d t2.gens/g000001
+
+# A third generation: the oldest goes; leftovers of a killed run go too.
+mkdir t2.gens/tmp-999999 && touch t2.gens/tmp-999999/junk
+mkdir t2.gens/g000009    # an unpublished generation (killed before the switch)
+ln -s t2.gens/g000001 t2.new-999999
+"$INDEX" --db t2 --rebuild --quiet s1.jsonl
+check_eq "third rebuild exits 0" 0 $?
+check_eq "generations kept: the live one and the one before" "g000002 g000003" \
+  "$(ls t2.gens | tr '\n' ' ' | sed 's/ $//')"
+check_eq "symlink to the newest" t2.gens/g000003 "$(readlink t2)"
+check "stale temporary symlink removed" test ! -e t2.new-999999
+check "unpublished generation removed" test ! -e t2.gens/g000009
+
+# An abandoned rebuild (interrupted) leaves the old index live.
+mkfifo feed
+"$INDEX" --db t2 --rebuild feed 2>int.err &
+pid=$!
+exec 3>feed
+head -n 50 s3.jsonl >&3
+for _ in $(seq 100); do [ "$(cat t2.lock 2>/dev/null)" = "$pid" ] && break; sleep 0.1; done
+sleep 0.3
+kill -INT "$pid"
+exec 3>&-
+wait "$pid"
+check_eq "interrupted rebuild exits 1" 1 $?
+check_match "says nothing was published" 'interrupted: nothing published; the old index stays live' "$(cat int.err)"
+check_eq "the old index is still live" t2.gens/g000003 "$(readlink t2)"
+check_eq "with its documents" 1000 "$(count t2)"
+check_eq "no temporary build left" "g000002 g000003" "$(ls t2.gens | tr '\n' ' ' | sed 's/ $//')"
+
+# A plain Xapian database (made by other tools): updated in place, never rebuilt.
+cp -r t2.gens/g000003 plain
+"$INDEX" --db plain --quiet --json-stats s3.jsonl >p.json
+check_eq "update of a plain database exits 0" 0 $?
+check_eq "plain database updated in place" 3000 "$(count plain)"
+check "plain database is still a directory" test -d plain -a ! -L plain
+"$INDEX" --db plain --rebuild s1.jsonl 2>p.err
+check_eq "--rebuild of a plain database: exit 2" 2 $?
+check_match "--rebuild of a plain database says why" 'plain Xapian database.*--rebuild' "$(cat p.err)"
+check_eq "plain database unchanged" 3000 "$(count plain)"
