@@ -666,7 +666,8 @@ int mg_daemon_run(const mg_daemon_opts *o)
     if (o->pidfile && status == 0)
         unlink(o->pidfile);
     if (status == 0)
-        mg_dlog(MG_LOG_INFO, "stopped: %llu replies, %llu errors", served, errors);
+        mg_dlog(MG_LOG_INFO, "stopped: %llu repl%s, %llu error%s", served, served == 1 ? "y" : "ies",
+                errors, errors == 1 ? "" : "s");
     free(b);
     return status;
 }
