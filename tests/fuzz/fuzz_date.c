@@ -67,8 +67,12 @@ static bool reference_zoned(const char *in, char want[20], bool *valid)
              om <= 59;
     if (!*valid)
         return true;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                    .tm_min = mi, .tm_sec = sec == 60 ? 59 : sec};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec == 60 ? 59 : sec};
     time_t t = timegm(&tm) - (sign == '+' ? 1 : -1) * (time_t)(oh * 3600 + om * 60);
     struct tm u;
     if (!gmtime_r(&t, &u) || u.tm_year + 1900 < 1000 || u.tm_year + 1900 > 9999) {
@@ -115,8 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (reference_zoned(in, want, &valid)) {
         if (valid != (rc == 0) || (valid && strcmp(out, want) != 0))
             fuzz_fail("\"%s\" gives %s \"%s\", timegm says %s \"%s\"", in,
-                      rc == 0 ? "ok" : "failure", out, valid ? "ok" : "failure",
-                      valid ? want : "");
+                      rc == 0 ? "ok" : "failure", out, valid ? "ok" : "failure", valid ? want : "");
     }
     /* surrounding white space is ignored, whatever the input */
     size_t n = strlen(in);

@@ -219,7 +219,8 @@ static inline bool fuzz_round_trip_as(const mg_record *r, int version, int *code
  * and the default one from mg_record_encode(). */
 FUZZ_UNUSED static bool fuzz_round_trip(const mg_record *r, int *code)
 {
-    if (!fuzz_round_trip_as(r, MG_RECORD_LZ4, code) || !fuzz_round_trip_as(r, MG_RECORD_PLAIN, code))
+    if (!fuzz_round_trip_as(r, MG_RECORD_LZ4, code) ||
+        !fuzz_round_trip_as(r, MG_RECORD_PLAIN, code))
         return false;
     unsigned char *enc = NULL;
     size_t n = 0;

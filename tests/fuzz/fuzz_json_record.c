@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rec.id = strdup("stale");
     if (!rec.id)
         return 0;
-    int rc = mg_record_from_json((const char *)data, size, WHERE, &rec, warning, sizeof warning,
-                                 &err);
+    int rc =
+        mg_record_from_json((const char *)data, size, WHERE, &rec, warning, sizeof warning, &err);
     if (strlen(warning) >= sizeof warning)
         fuzz_fail("warning not terminated");
     if (rc != 0) {

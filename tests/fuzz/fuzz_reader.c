@@ -5,13 +5,12 @@
  * the decompressor), in.jsonl.lz4 (the same bytes compressed by us as two
  * LZ4 frames back to back, split mid-input) and in.txt (a text article).
  * Each is read with mg_reader_open/mg_reader_next to the end or a fatal
- * error, and so is the directory as a tree. Nothing may crash or loop; every
- * record must satisfy the reader's promises; the compressed copy must give
- * the same records, skips and warnings as the plain file; the tree must give
- * the three files' results in order; offsets only grow, up to the total,
- * which they reach at the end. Built with -fsanitize=fuzzer -DMG_LIBFUZZER it
- * is a libFuzzer target; otherwise main() replays tests/fuzz/corpus/reader/
- * as a TAP test (docs/fuzzing.md). */
+ * error, and so are the directory as a tree and in.jsonl as stdin ("-"). Nothing may crash or loop;
+ * every record must satisfy the reader's promises; the compressed copy must give the same records,
+ * skips and warnings as the plain file, and so must stdin; the tree must give the three files'
+ * results in order; offsets only grow, up to the total, which they reach at the end. Built with
+ * -fsanitize=fuzzer -DMG_LIBFUZZER it is a libFuzzer target; otherwise main() replays
+ * tests/fuzz/corpus/reader/ as a TAP test (docs/fuzzing.md). */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <lz4frame.h>
@@ -124,6 +123,7 @@ static const char *unplaced(const char *msg, const char *path)
 static size_t read_all(const char *path, size_t input_size, fuzz_log *full, fuzz_log *anon)
 {
     mg_err err;
+    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path; /* as messages name it */
     mg_reader *rd = mg_reader_open(path, &err);
     if (!rd) {
         if (err.code != MG_EFORMAT || !err.msg[0])
@@ -131,7 +131,7 @@ static size_t read_all(const char *path, size_t input_size, fuzz_log *full, fuzz
         /* a bad LZ4 frame header is found at open; a tree opens it later */
         log_add(full, "F %s\n", err.msg);
         if (anon)
-            log_add(anon, "F %s\n", unplaced(err.msg, path));
+            log_add(anon, "F %s\n", unplaced(err.msg, shown));
         return 0;
     }
     mg_record rec;
@@ -156,7 +156,7 @@ static size_t read_all(const char *path, size_t input_size, fuzz_log *full, fuzz
                 fuzz_fail("%s: fatal %d \"%s\"", path, rc, err.msg);
             log_add(full, "F %s\n", err.msg);
             if (anon)
-                log_add(anon, "F %s\n", unplaced(err.msg, path));
+                log_add(anon, "F %s\n", unplaced(err.msg, shown));
             break;
         }
         if (info.offset < last || (info.total && info.offset > info.total))
@@ -164,7 +164,11 @@ static size_t read_all(const char *path, size_t input_size, fuzz_log *full, fuzz
                       info.total);
         last = info.offset;
         if (rc == MG_READ_END) {
-            if (!fuzz_is_released(&rec) || info.file[0] || info.offset != info.total)
+            /* stdin has no total: its offset counts what was read */
+            bool is_stdin = strcmp(path, "-") == 0;
+            if (!fuzz_is_released(&rec) || info.file[0] ||
+                (is_stdin ? info.total != 0 : info.offset != info.total) ||
+                (is_stdin && info.offset != input_size))
                 fuzz_fail("%s: bad end (file \"%s\", offset %llu of %llu)", path, info.file,
                           info.offset, info.total);
             log_add(full, "E\n");
@@ -205,8 +209,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     write_file(path_jsonl, data, size);
     write_file(path_txt, data, size);
     size_t half = size / 2;
-    size_t cap = LZ4F_compressFrameBound(half, NULL) + LZ4F_compressFrameBound(size - half, NULL) +
-                 64;
+    size_t cap =
+        LZ4F_compressFrameBound(half, NULL) + LZ4F_compressFrameBound(size - half, NULL) + 64;
     unsigned char *z = malloc(cap);
     if (!z)
         abort();
@@ -215,18 +219,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     write_file(path_lz4, z, zn);
     free(z);
 
-    fuzz_log plain = {0}, plain_anon = {0}, packed = {0}, packed_anon = {0}, text = {0},
-             tree = {0};
+    fuzz_log plain = {0}, plain_anon = {0}, packed = {0}, packed_anon = {0}, text = {0}, tree = {0};
     read_all(path_jsonl, size, &plain, &plain_anon);
     read_all(path_lz4, size, &packed, &packed_anon);
     read_all(path_txt, size, &text, NULL);
     read_all(tmp_dir, 3 * size, &tree, NULL);
 
+    /* stdin ("-") reads the plain file exactly as the file does */
+    fuzz_log piped = {0}, piped_anon = {0};
+    int saved = dup(STDIN_FILENO), fd = open(path_jsonl, O_RDONLY);
+    if (saved < 0 || fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+        fuzz_fail("cannot put %s on stdin", path_jsonl);
+    close(fd);
+    read_all("-", size, &piped, &piped_anon);
+    if (dup2(saved, STDIN_FILENO) < 0)
+        fuzz_fail("cannot restore stdin");
+    close(saved);
+    if (strcmp(log_text(&plain_anon), log_text(&piped_anon)) != 0)
+        fuzz_fail("stdin reads differently:\n--- file\n%s--- stdin\n%s", log_text(&plain_anon),
+                  log_text(&piped_anon));
+    free(piped.s);
+    free(piped_anon.s);
+
     /* Compressing changes nothing a reader reports, unless the input is
      * itself an LZ4 frame or skippable frame (then the plain file was decompressed and the
      * packed one holds the frame as text). */
-    bool is_frame = size >= 4 && (memcmp(data, "\x04\x22\x4d\x18", 4) == 0 ||
-                                  ((data[0] & 0xf0) == 0x50 && memcmp(data + 1, "\x2a\x4d\x18", 3) == 0));
+    bool is_frame =
+        size >= 4 && (memcmp(data, "\x04\x22\x4d\x18", 4) == 0 ||
+                      ((data[0] & 0xf0) == 0x50 && memcmp(data + 1, "\x2a\x4d\x18", 3) == 0));
     if (!is_frame && strcmp(log_text(&plain_anon), log_text(&packed_anon)) != 0)
         fuzz_fail("compressed copy reads differently:\n--- plain\n%s--- lz4\n%s",
                   log_text(&plain_anon), log_text(&packed_anon));

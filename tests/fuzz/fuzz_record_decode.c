@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* Decoding checks structure, not meaning: any bytes may be in a field,
      * but every one must be a real string. */
-    const char *f[] = {rec.id, rec.title, rec.date, rec.source,
+    const char *f[] = {rec.id,  rec.title,  rec.date, rec.source,
                        rec.url, rec.author, rec.lang, rec.body};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if (!f[i])
