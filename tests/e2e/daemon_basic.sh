@@ -7,7 +7,15 @@ source "$MORGUE_ROOT/tests/e2e/lib.sh"
 source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
 
 DB=$TMP/db
-check "index the bundled corpus" build_index "$DB" "$MORGUE_ROOT/corpus"
+# One hostile article: terminal escapes and a bell in the title, a line
+# break, and a long run of two-byte characters for the snippet to cut.
+$PY - "$TMP/evil.jsonl" <<'PYEOF'
+import json, sys
+body = "Zürich parade of the café society. " + "Ωμέγα λόγος " * 60 + "zürich again."
+json.dump({"id": "evil-1", "title": "Evil \x1b[2J\x1b[31mred\x07 title\nsecond line",
+           "body": body, "date": "2024-01-01", "source": "Évian Post"}, open(sys.argv[1], "w"))
+PYEOF
+check "index the bundled corpus" build_index "$DB" "$MORGUE_ROOT/corpus" "$TMP/evil.jsonl"
 IPC=ipc://$TMP/morgued.sock
 start_daemon d --db "$DB" --bind "$IPC" --bind 'tcp://127.0.0.1:*' --workers 2 --log-queries
 ok $? "morgued gets ready (pidfile written)"
@@ -75,6 +83,17 @@ check_match "--color always: title in bold" $'\x1b\\[1mKim Jong-un attends' "$co
 col=$(NO_COLOR=1 "$CLIENT" --endpoint "$IPC" --color auto search military parade)
 ok $(grep -q $'\x1b' <<<"$col"; echo $((1 - $?))) "NO_COLOR: no ANSI escapes"
 
+# Article text cannot drive the terminal; UTF-8 is never cut.
+for c in never always; do
+  "$CLIENT" --endpoint "$IPC" --color $c search zurich >"$TMP/evil.txt"
+  check_eq "escapes in an article are neutralised (--color $c)" 0 "$(grep -c $'\x07\|\x1b\\[2J\|\x1b\\[31mred' "$TMP/evil.txt")"
+  check "output is valid UTF-8 (--color $c)" $PY -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$TMP/evil.txt"
+done
+check_match "title shown on one line, controls as U+FFFD" $'^2024-01-01  Évian Post  Evil \uFFFD\\[2J\uFFFD\\[31mred\uFFFD title second line$' "$(cat "$TMP/evil.txt" | sed 's/\x1b\[[0-9;]*m//g')"
+check_match "snippet keeps the two-byte text" 'Ωμέγα λόγος' "$(cat "$TMP/evil.txt")"
+"$CLIENT" --endpoint "$IPC" get evil-1 >"$TMP/evil-get.txt"
+check "get output is valid UTF-8 and has no escapes" $PY -c 'import sys; t = open(sys.argv[1], "rb").read().decode("utf-8"); sys.exit("\x1b" in t or "\x07" in t)' "$TMP/evil-get.txt"
+
 # get: the stored record, identical both ways.
 "$CLIENT" --endpoint "$TCP_EP" --json get pd-2025-0001 >"$TMP/get-on.json"
 "$CLIENT" --db "$DB" --json get pd-2025-0001 >"$TMP/get-off.json"
@@ -86,7 +105,7 @@ check_match "get: source line" '^source: Pacific Dispatch$' "$out"
 
 # stats: the engine's and the daemon's counters.
 st=$("$CLIENT" --endpoint "$IPC" --json stats)
-check_eq "stats: documents" 53 "$($PY -c 'import json,sys; print(json.load(sys.stdin)["stats"]["documents"])' <<<"$st")"
+check_eq "stats: documents" 54 "$($PY -c 'import json,sys; print(json.load(sys.stdin)["stats"]["documents"])' <<<"$st")"
 check_eq "stats: workers" 2 "$($PY -c 'import json,sys; print(json.load(sys.stdin)["daemon"]["workers"])' <<<"$st")"
 check_match "stats: queries served, latency p50/p99, uptime, index age" '^[1-9][0-9]* [0-9]+ [0-9]+ [0-9]+ [0-9]+$' \
   "$($PY -c 'import json,sys; d=json.load(sys.stdin)["daemon"]; print(d["queries"], d["latency_p50_us"], d["latency_p99_us"], d["uptime_s"], d["index_age_s"])' <<<"$st")"
