@@ -49,6 +49,9 @@ n=0
 for q in "${queries[@]}"; do
   for o in "${opts[@]}"; do
     n=$((n + 1))
+    if ! kill -0 "$DPID" 2>/dev/null; then  # no point waiting for timeouts
+      ok 1 "morgued is still running (before query $n)"; sed 's/^/# /' "$TMP/d.log" | tail -40; exit 1
+    fi
     # shellcheck disable=SC2086
     if [ "${o#--source}" != "$o" ]; then set -- --source "${o#--source }"; else set -- $o; fi
     "$CLIENT" --db "$DB" --json "$@" search -- "$q" >"$TMP/off.json"; rc_off=$?

@@ -79,6 +79,10 @@ def case(name, ok_detail):
     tap(ok, name, detail)
     ok, detail = healthy()
     tap(ok, "daemon still answers correctly after: " + name, detail)
+    if not ok and not healthy()[0]:
+        # The daemon is gone or broken: the remaining cases would only time out.
+        tap(False, "the daemon stopped answering; remaining cases not run")
+        sys.exit(1)
 
 
 def error_case(name, frames, kind=zmq.REQ, code=None):
