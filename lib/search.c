@@ -686,7 +686,8 @@ static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb, 
 }
 
 typedef struct speller {
-    const char *word;
+    const char *word;  /* the unknown stem */
+    const char *typed; /* the word as typed, folded */
     size_t len, max;
     size_t best_dist;
     unsigned long long best_freq;
@@ -701,6 +702,9 @@ static int spell_cb(void *ctx, const char *term, size_t len, unsigned long long 
     size_t d = edit_distance(sp->word, sp->len, term, len, sp->max);
     if (d > sp->max || d == 0)
         return 0;
+    /* among stems as close, the one closest to what was typed ("cofee" is
+     * nearer "coffe", stem of coffee, than "come", stem of coming) */
+    d += edit_distance(sp->typed, strlen(sp->typed), term, len, 40);
     if (d < sp->best_dist || (d == sp->best_dist && freq > sp->best_freq)) {
         sp->best_dist = d;
         sp->best_freq = freq;
@@ -773,18 +777,19 @@ static char *suggest(compiler *c)
         unknown_word *u = &c->unknown[i];
         if (u->off < at || u->off + u->len > qlen)
             continue;
-        speller sp = {.word = u->term, .len = strlen(u->term), .best_dist = SIZE_MAX};
+        char word[MG_TERM_MAX + 1], typed[MG_TERM_MAX + 1];
+        mg_err e;
+        if (mg_analyze_word(c->s->an, c->query + u->off, u->len, MG_AN_NOSTEM, typed, sizeof typed,
+                            &e) <= 0)
+            snprintf(typed, sizeof typed, "%s", u->term);
+        speller sp = {
+            .word = u->term, .typed = typed, .len = strlen(u->term), .best_dist = SIZE_MAX};
         sp.max = sp.len >= 5 ? 2 : 1;
         if (sp.len < 3 || (unsigned char)u->term[0] >= 0x80)
             continue;
         char first[2] = {u->term[0], 0};
-        mg_err e;
         if (mg_xsearch_each_term(c->s->xs, first, 1, spell_cb, &sp, &e) < 0 || !sp.best[0])
             continue;
-        char word[MG_TERM_MAX + 1], typed[MG_TERM_MAX + 1];
-        if (mg_analyze_word(c->s->an, c->query + u->off, u->len, MG_AN_NOSTEM, typed, sizeof typed,
-                            &e) <= 0)
-            snprintf(typed, sizeof typed, "%s", u->term);
         surface_word(c->s, sp.best, typed, word, sizeof word);
         memcpy(out + o, c->query + at, u->off - at);
         o += u->off - at;

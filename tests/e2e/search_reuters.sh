@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The query engine on Reuters-21578: index it once, serve it with morgued,
+# and check the answers of ~40 requests against facts of the corpus that a
+# Python script establishes on its own from the JSON Lines (regular
+# expressions over the text, the dates and the topics; no morgue code).
+source "$MORGUE_ROOT/tests/e2e/lib.sh"
+source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+
+DB=$TMP/reuters
+build_index "$DB" "$REUTERS" 2>"$TMP/index.err"
+check_eq "index Reuters-21578: exit 3, the one record with neither title nor body skipped" \
+  "3 1" "$? $(grep -c 'neither title nor body' "$TMP/index.err")"
+EP=ipc://$TMP/search.sock
+start_daemon d --db "$DB" --bind "$EP" --workers 1
+ok $? "morgued serves the index"
+
+"$PY" - "$EP" "$REUTERS" "$_tap_n" <<'PYEOF'
+import json, re, sys, unicodedata
+import zmq
+
+ep, corpus, n0 = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ctx = zmq.Context()
+sock = ctx.socket(zmq.REQ)
+sock.setsockopt(zmq.LINGER, 0)
+sock.setsockopt(zmq.RCVTIMEO, 60000)
+sock.connect(ep)
+
+def ask(**req):
+    req = dict(v=1, **req)
+    sock.send(json.dumps(req).encode())
+    return json.loads(sock.recv())
+
+def search(query, **kw):
+    kw.setdefault("snippet", False)
+    return ask(op="search", query=query, **kw)
+
+n = n0
+def ok(cond, name, why=""):
+    global n
+    n += 1
+    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
+    if not cond and why:
+        print("# " + str(why)[:400])
+
+def fold(s):
+    s = unicodedata.normalize("NFKD", s)
+    return "".join(c for c in s if not unicodedata.combining(c)).lower()
+
+docs = {}
+for line in open(corpus, encoding="utf-8"):
+    d = json.loads(line)
+    if d.get("title") or d.get("body"):  # reuters-12793 has neither: not indexed
+        docs[d["id"]] = d
+def text(d):
+    return fold(d.get("title", "") + "\n" + d.get("body", ""))
+
+def count(pred):
+    return sum(1 for d in docs.values() if pred(d))
+
+def exact_total(r):
+    t = r["total"]
+    return t["estimate"] if t["exact"] else None
+
+def all_hits(query, **kw):
+    """Every hit of a query (collapse off), paging through."""
+    out, off = [], 0
+    while True:
+        r = search(query, offset=off, limit=1000, collapse=False, **kw)
+        out += r["hits"]
+        if len(r["hits"]) < 1000 or off + 2000 > 10000:
+            return r, out
+        off += 1000
+
+# -- single words: every hit has the word; the count is the corpus's
+for word, rx in [("cocoa", r"\bcocoas?\b"), ("coffee", r"\bcoffees?\b"),
+                 ("sorghum", r"\bsorghums?\b")]:
+    r, hits = all_hits(word, facets=["source"])
+    want = count(lambda d: re.search(rx, text(d)))
+    ok(all(re.search(rx, text(docs[h["id"]])) for h in hits), f"'{word}': every hit contains it")
+    ok(exact_total(r) == want == len(hits), f"'{word}': {want} documents, as grep counts",
+       (exact_total(r), want, len(hits)))
+
+# -- AND queries: every hit contains every word (stemmed forms by prefix)
+and_queries = {
+    "coffee brazil": [r"\bcoffee", r"\bbrazil"],
+    "wheat exports": [r"\bwheat", r"\bexport"],
+    "opec oil prices": [r"\bopec", r"\boil", r"\bpric"],
+    "interest rates bundesbank": [r"\binterest", r"\brate", r"\bbundesbank"],
+    "Bahia cocoa": [r"\bbahia", r"\bcocoa"],
+}
+for q, rxs in and_queries.items():
+    r, hits = all_hits(q)
+    ok(not r["relaxed"] and len(hits) > 0 and
+       all(all(re.search(x, text(docs[h["id"]])) for x in rxs) for h in hits),
+       f"AND '{q}': all {len(hits)} hits contain every word")
+    # and nothing was missed: the documents with exact word forms are all there
+    exact = [r"\b" + w.lower() + r"\b" for w in q.split()]
+    want = {i for i, d in docs.items() if all(re.search(x, text(d)) for x in exact)}
+    got = {h["id"] for h in hits}
+    ok(want <= got, f"AND '{q}': every document with all the exact words is found",
+       sorted(want - got)[:5])
+
+# -- phrases: every hit has the words in order, adjacent
+for q, rx in [('"trade deficit"', r"\btrade\W+deficits?\b"),
+              ('"crude oil"', r"\bcrude\W+oils?\b"),
+              ('"money supply"', r"\bmoney\W+suppl(y|ies)\b")]:
+    r, hits = all_hits(q)
+    ok(len(hits) > 0 and all(re.search(rx, text(docs[h["id"]])) for h in hits),
+       f"phrase {q}: all {len(hits)} hits contain it")
+    plain = count(lambda d: re.search(rx.replace(r"\W+", " "), text(d)))
+    ok(len(hits) >= plain, f"phrase {q}: at least the {plain} plain-space occurrences",
+       len(hits))
+
+# -- NOT, OR: set arithmetic holds
+t = lambda q: exact_total(search(q, collapse=False, facets=["source"]))
+ok(t("coffee -brazil") == t("coffee") - t("coffee brazil"), "NOT: coffee -brazil = coffee - (coffee AND brazil)")
+ok(t("cocoa OR coffee") == t("cocoa") + t("coffee") - t("cocoa coffee"), "OR: inclusion-exclusion holds")
+r, hits = all_hits("coffee -brazil")
+ok(not any(re.search(r"\bbrazils?\b", text(docs[h["id"]])) for h in hits), "NOT: no hit mentions brazil")
+
+# -- id: finds exactly one
+for i in ("reuters-1", "reuters-12792", "reuters-21578"):
+    r = search("id:" + i)
+    ok(len(r["hits"]) == 1 and r["hits"][0]["id"] == i and
+       r["hits"][0]["title"] == docs[i].get("title", ""), f"id:{i} finds exactly that document")
+ok(search("id:reuters-0")["hits"] == [], "id: of a missing document finds nothing")
+ok(search("id:reuters-12793")["hits"] == [], "id: of the skipped record finds nothing")
+
+# -- dates: filters hold and count what the corpus has
+def in_range(d, lo, hi):
+    x = d.get("date", "")[:10]
+    return x != "" and lo <= x <= hi
+r, hits = all_hits("date:1987-03-01..1987-03-15", facets=["source"])
+want = count(lambda d: in_range(d, "1987-03-01", "1987-03-15"))
+ok(all("1987-03-01" <= h["date"][:10] <= "1987-03-15" for h in hits), "date range: every hit inside")
+ok(exact_total(r) == want == len(hits), f"date range: {want} documents, as the corpus has", (exact_total(r), want))
+r, hits = all_hits("cocoa", since="1987-04", until="1987-04-30", facets=["source"])
+want = count(lambda d: re.search(r"\bcocoas?\b", text(d)) and in_range(d, "1987-04-01", "1987-04-30"))
+ok(exact_total(r) == want and all(h["date"].startswith("1987-04") for h in hits),
+   f"since/until: cocoa in April 1987 = {want}", exact_total(r))
+r = search("date:..1987-02-28", facets=["month"], collapse=False, limit=1)
+want = count(lambda d: in_range(d, "0000", "1987-02-28"))
+ok(exact_total(r) == want, f"open-ended date: {want} documents up to February", exact_total(r))
+
+# -- facets over the whole match set add up and match the corpus
+r = search("*", facets=["month", "year", "source"], collapse=False, limit=1)
+months = {}
+for d in docs.values():
+    if d.get("date"):
+        months[d["date"][:7]] = months.get(d["date"][:7], 0) + 1
+got = {f["value"]: f["count"] for f in r["facets"]["month"]}
+ok(got == months, "month facet of everything = the corpus's months", (got, months))
+ok(sum(f["count"] for f in r["facets"]["source"]) == exact_total(r) == len(docs),
+   f"source facet adds up to the total ({len(docs)})")
+for q in ("oil", "wheat OR corn", "\"stock split\""):
+    r = search(q, facets=["source", "year"], collapse=False, limit=1)
+    ok(sum(f["count"] for f in r["facets"]["source"]) == exact_total(r) ==
+       sum(f["count"] for f in r["facets"]["year"]), f"facets of '{q}' add up to its total {exact_total(r)}")
+r = search("category:cocoa", facets=["category"], collapse=False, limit=1)
+want = count(lambda d: "cocoa" in d.get("topics", []))
+ok(exact_total(r) == want, f"category:cocoa = {want} documents with the topic", exact_total(r))
+cats = {f["value"]: f["count"] for f in r["facets"]["category"]}
+ok(cats.get("cocoa") == want, "category facet counts the topic itself")
+
+# -- title: and prefix and NEAR
+r, hits = all_hits("title:cocoa")
+ok(len(hits) > 0 and all(re.search(r"\bcocoa", fold(docs[h["id"]]["title"])) for h in hits),
+   f"title:cocoa: all {len(hits)} hits have it in the title")
+r, hits = all_hits("bundesb*")
+ok(len(hits) > 0 and all(re.search(r"\bbundesb", text(docs[h["id"]])) for h in hits),
+   f"bundesb*: all {len(hits)} hits have a word starting so")
+near = re.compile(r"\boils?\W+([\w']+\W+){0,3}pric|\bpric\w*\W+([\w']+\W+){0,3}oils?\b")
+r, hits = all_hits("oil NEAR/3 prices")
+ok(len(hits) > 0 and all(near.search(text(docs[h["id"]])) for h in hits),
+   f"oil NEAR/3 prices: all {len(hits)} hits have them within 3 words")
+
+# -- sorting and paging
+r = search("gold", sort="newest", limit=50)
+ds = [h["date"] for h in r["hits"]]
+ok(len(ds) == 50 and ds == sorted(ds, reverse=True), "sort newest: dates never increase")
+r = search("gold", sort="oldest", limit=50)
+ds = [h["date"] for h in r["hits"]]
+ok(ds == sorted(ds), "sort oldest: dates never decrease")
+a = search("gold", limit=20)["hits"]
+b = search("gold", offset=10, limit=10)["hits"]
+ok([h["id"] for h in a[10:]] == [h["id"] for h in b] and b[0]["rank"] == 11,
+   "paging: page 2 is hits 11-20")
+
+# -- collapse: the corpus's exact duplicates fold
+groups = {}
+for i, d in docs.items():
+    key = " ".join((d.get("title", "") + " " + d.get("body", "")).lower().split())
+    groups.setdefault(key, []).append(i)
+dup = next(g for g in groups.values() if len(g) > 1 and len(g[0]) and "coffee" in text(docs[g[0]]))
+r = search("id:" + dup[0] + " OR id:" + dup[1], collapse=True)
+ok(len(r["hits"]) == 1 and r["hits"][0]["collapsed"] == 1, f"duplicates {dup[:2]} collapse into one hit")
+r = search("id:" + dup[0] + " OR id:" + dup[1], collapse=False)
+ok(len(r["hits"]) == 2, "collapse:false keeps both")
+
+# -- relaxation, suggestion, more like this, errors
+r = search("cocoa xqzzyv")
+ok(r["relaxed"] and len(r["hits"]) > 0, "AND with an unknown word relaxes to OR")
+r = search("cofee")
+ok(r["suggestion"] == "coffee", "did you mean: cofee -> coffee", r["suggestion"])
+r = search("like:reuters-1", limit=10)
+ok(len(r["hits"]) == 10 and all(h["id"] != "reuters-1" for h in r["hits"]) and
+   sum("cocoa" in text(docs[h["id"]]) for h in r["hits"]) >= 5,
+   "like:reuters-1 finds other cocoa articles")
+r = search("cocoa (bahia")
+ok(not r["ok"] and r["error"]["code"] == "unbalanced_paren", "errors reach the client with their code")
+PYEOF
+ok $? "the checks ran to the end"
+stop_daemon "$DPID" d
