@@ -11,7 +11,8 @@
  *       top-10 latency, snippets 0 or 1; defaults otherwise (collapse on)
  *   mg_bench load DB QUERYFILE CORPUS SNIPPETS THREADS SECONDS
  *       fixed-duration throughput, one searcher per thread
- * BM25 parameters: the engine reads MORGUE_BM25="k1,b" from the environment. */
+ * BM25 parameters: the engine reads MORGUE_BM25="k1,b" from the environment.
+ * For analysis, BQ_NO_COLLAPSE=1 turns collapsing off in `rel`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +51,11 @@ static int cmd_rel(const char *db, const char *tsv, const char *name)
     if (mg_bq_lines_read(tsv, 1, &q))
         return 1;
     unsigned relaxed = 0, refused = 0, failed = 0, empty = 0;
+    /* For analysis only: BQ_NO_COLLAPSE=1 keeps duplicates apart. */
+    bool no_collapse = getenv("BQ_NO_COLLAPSE") && *getenv("BQ_NO_COLLAPSE") == '1';
     for (size_t i = 0; i < q.n; i++) {
         mg_bq_lower(q.text[i]);
-        mg_search_request req = {.query = q.text[i], .limit = 1000};
+        mg_search_request req = {.query = q.text[i], .limit = 1000, .no_collapse = no_collapse};
         mg_search_result *res = NULL;
         mg_err err;
         if (mg_search_run(s, &req, &res, &err) < 0) {

@@ -15,6 +15,9 @@
 //   xap_bench remote HOST PORT QUERYFILE CORPUS SCHEME CLIENTS SECONDS
 //                                            the same queries through
 //                                            xapian-tcpsrv, CLIENTS connections
+// For analysis, `lat` and `remote` also read BQ_XAP_COLLAPSE=SLOT (collapse
+// key), BQ_XAP_TIEBREAK=SLOT (sort by relevance then value) and BQ_XAP_DATA=1
+// (also read each hit's document data) from the environment.
 #include <xapian.h>
 
 #include <cstdio>
@@ -101,6 +104,7 @@ struct searcher {
     Xapian::Enquire enq;
     const mg_bq_lines *queries;
     bool morgue;
+    bool read_data = false;
     std::vector<std::string> ids;
 
     searcher(const Xapian::Database &d, const mg_bq_lines *q, bool m)
@@ -111,6 +115,14 @@ struct searcher {
                                    : Xapian::QueryParser::STEM_SOME);
         qp.set_default_op(Xapian::Query::OP_AND);
         qp.set_database(db);
+        // For analysis: what morgue's Enquire settings cost on their own.
+        if (const char *e = std::getenv("BQ_XAP_COLLAPSE"))
+            enq.set_collapse_key(static_cast<Xapian::valueno>(std::atoi(e)));
+        if (const char *e = std::getenv("BQ_XAP_TIEBREAK"))
+            enq.set_sort_by_relevance_then_value(static_cast<Xapian::valueno>(std::atoi(e)),
+                                                 false);
+        if (std::getenv("BQ_XAP_DATA"))
+            read_data = true;
     }
 
     // Top 10, and each hit's id read as a client would need it.
@@ -122,6 +134,8 @@ struct searcher {
         for (auto it = ms.begin(); it != ms.end(); ++it) {
             Xapian::Document doc = it.get_document();
             ids.push_back(morgue ? doc.get_value(ID_SLOT_MORGUE) : doc.get_data());
+            if (read_data && morgue)
+                ids.back() += doc.get_data().substr(0, 1);
         }
         return ids.size();
     }
