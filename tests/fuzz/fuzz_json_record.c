@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fuzz_fail("a failed parse left fields behind");
         /* invalid UTF-8 is repaired before jansson sees it, never a reason
          * to reject the line */
-        if (strstr(err.msg, "unable to decode byte"))
+        static const char bad_utf8[] = WHERE ": malformed JSON: unable to decode byte";
+        if (strncmp(err.msg, bad_utf8, sizeof bad_utf8 - 1) == 0)
             fuzz_fail("invalid UTF-8 reached the JSON parser: %s", err.msg);
         return 0;
     }
