@@ -364,7 +364,8 @@ static int compile_prefix(compiler *c, const mg_qnode *n, mg_xq **out)
     }
     const char *pfx = n->field == MG_QF_TITLE ? MG_PFX_TITLE : "";
     char folded[MG_TERM_MAX + 8], stem[MG_TERM_MAX + 8];
-    const char *last = ts.t[ts.n - 1];
+    char last[MG_TERM_MAX + 1];
+    snprintf(last, sizeof last, "%s", ts.t[ts.n - 1]);
     snprintf(folded, sizeof folded, "%s%s", pfx, last);
     char st[MG_TERM_MAX + 1];
     long sl = mg_analyze_word(c->s->an, last, strlen(last), 0, st, sizeof st, c->err);

@@ -149,7 +149,7 @@ static void test_utf8_safety(void **state)
     assert_true(mg_utf8_valid(s, strlen(s)));
     assert_non_null(strstr(s, "[café]"));
     free(s);
-    char text[3000] = "";
+    char text[4000] = "";
     for (int i = 0; i < 300; i++)
         strcat(text, "Ångström ");
     for (size_t bytes = 20; bytes < 80; bytes += 7) {
