@@ -39,6 +39,18 @@ if [ -x "$MORGUE_BUILD/tests/test_client" ]; then
   sed -e 's/^ok /ok - C: /' -e 's/^not ok /not ok - C: /' -e '/^1\.\./d' "$TMP/c.out"
   check_eq "C hostile clients: exit 0" 0 "$rc"
   check_match "C hostile clients ran live (not skipped)" '^ok .*live' "$(cat "$TMP/c.out")"
+  # One client, two daemons: requests are spread over both.
+  IPC2=ipc://$TMP/second.sock
+  main_pid=$DPID
+  start_daemon d2 --db "$DB" --bind "$IPC2" --workers 1
+  ok $? "a second morgued on the same index gets ready"
+  MORGUE_TEST_ENDPOINT=$IPC MORGUE_TEST_ENDPOINT2=$IPC2 MORGUE_TEST_QUERY="military parade" \
+    MORGUE_TEST_ID=pd-2025-0001 "$MORGUE_BUILD/tests/test_client" >"$TMP/c2.out" 2>&1
+  rc=$?
+  sed -e 's/^ok /ok - C: /' -e 's/^not ok /not ok - C: /' -e '/^1\.\./d' "$TMP/c2.out"
+  check_eq "C client over two daemons: exit 0" 0 "$rc"
+  stop_daemon "$DPID" d2
+  DPID=$main_pid
 else
   ok 1 "tests/test_client is built"
 fi

@@ -405,6 +405,39 @@ static void test_live_library(void **state)
     mg_client_free(c);
 }
 
+/* Requests from one client spread over two daemons. */
+static void test_live_spread(void **state)
+{
+    (void)state;
+    const char *eps[] = {live_ep(), getenv("MORGUE_TEST_ENDPOINT2")};
+    if (!eps[1])
+        fail_msg("MORGUE_TEST_ENDPOINT2 is not set");
+    mg_client_err err;
+    mg_client *c = mg_client_new(eps, 2, NULL, &err);
+    assert_non_null(c);
+    /* Both connections up first, so the round-robin sees both. */
+    for (int i = 0; i < 40; i++) {
+        mg_client_query q = {.query = getenv("MORGUE_TEST_QUERY"), .no_snippets = true};
+        mg_client_results *r;
+        assert_int_equal(mg_client_search(c, &q, &r, &err), 0);
+        mg_client_results_free(r);
+    }
+    mg_client_free(c);
+    long long queries[2];
+    for (int k = 0; k < 2; k++) {
+        mg_client *one = mg_client_new(&eps[k], 1, NULL, &err);
+        assert_non_null(one);
+        mg_client_stats *st;
+        assert_int_equal(mg_client_stats_get(one, &st, &err), 0);
+        queries[k] = st->queries;
+        mg_client_stats_free(st);
+        mg_client_free(one);
+    }
+    print_message("queries per daemon: %lld and %lld\n", queries[0], queries[1]);
+    assert_true(queries[0] >= 5);
+    assert_true(queries[1] >= 5);
+}
+
 int main(void)
 {
     /* The live tests only run against a daemon (a cmocka skip would read as
@@ -414,6 +447,9 @@ int main(void)
         cmocka_unit_test(test_live_hostile_frames),
         cmocka_unit_test(test_live_oversize_and_gone),
     };
+    const struct CMUnitTest spread[] = {cmocka_unit_test(test_live_spread)};
+    if (live_ep() && getenv("MORGUE_TEST_ENDPOINT2"))
+        return cmocka_run_group_tests(spread, NULL, NULL);
     if (live_ep())
         return cmocka_run_group_tests(live, NULL, NULL);
     const struct CMUnitTest tests[] = {
