@@ -633,14 +633,17 @@ static void read_all(run *r)
         mg_read_info info;
         memset(&info, 0, sizeof info);
         unsigned long long off = 0, total = 0;
+        int ended = 0;
         while (!g_stop && !r->failed) {
             int rc = mg_reader_next(rd, &rec, &info, &e);
             if (info.offset > off)
                 off = info.offset;
             total = info.total;
             set_input_bytes(r, r->bytes_done + off);
-            if (rc == MG_READ_END)
+            if (rc == MG_READ_END) {
+                ended = 1;
                 break;
+            }
             if (rc < 0) {
                 if (!g_stop) {
                     say(r, MG_LOG_ERROR, "%s", e.msg);
@@ -683,7 +686,7 @@ static void read_all(run *r)
             ring_push(q, it);
             progress_tick(r, 0);
         }
-        r->bytes_done += total > off ? total : off;
+        r->bytes_done += ended && total > off ? total : off;
         set_input_bytes(r, r->bytes_done);
         mg_reader_free(rd);
     }
@@ -1183,6 +1186,8 @@ out_free:
 out:
     abandon_shards(r);
     rm_tree(tmp);
+    if (!r->st->committed)
+        r->st->added = 0; /* nothing was published */
     return rc;
 }
 
@@ -1226,6 +1231,10 @@ static int open_existing(run *r, char *stored, size_t cap, mg_err *err)
     long n = mg_xdb_get_metadata(r->xdb, MG_META_LANG, stored, cap, err);
     if (n < 0)
         return (int)n;
+    /* What is live now; a run that publishes nothing reports this. */
+    n = mg_xdb_doccount(r->xdb, err);
+    if (n >= 0)
+        r->st->documents = (unsigned long long)n;
     return 0;
 }
 
@@ -1291,6 +1300,7 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
     r->st = st;
     r->lockfd = -1;
     r->t0 = now_s();
+    r->last_progress = r->t0; /* the first line after a quarter second */
     r->nthreads = o->threads ? o->threads : mg_index_default_threads();
     r->batch = o->batch ? o->batch : DEFAULT_BATCH;
     pthread_mutex_init(&r->mu, NULL);

@@ -68,7 +68,7 @@ check "unpublished generation removed" test ! -e t2.gens/g000009
 
 # An abandoned rebuild (interrupted) leaves the old index live.
 mkfifo feed
-"$INDEX" --db t2 --rebuild feed 2>int.err &
+"$INDEX" --db t2 --rebuild --json-stats feed >int.json 2>int.err &
 pid=$!
 exec 3>feed
 head -n 50 s3.jsonl >&3
@@ -81,6 +81,8 @@ check_eq "interrupted rebuild exits 1" 1 $?
 check_match "says nothing was published" 'interrupted: nothing published; the old index stays live' "$(cat int.err)"
 check_eq "the old index is still live" t2.gens/g000003 "$(readlink t2)"
 check_eq "with its documents" 1000 "$(count t2)"
+check_eq "json: the live index's documents, nothing added, not changed, interrupted" "1000 0 False True" \
+  "$("$PY" -c 'import json; j=json.load(open("int.json")); print(j["documents"], j["added"], j["changed"], j["interrupted"])')"
 check_eq "no temporary build left" "g000002 g000003" "$(ls t2.gens | tr '\n' ' ' | sed 's/ $//')"
 
 # A plain Xapian database (made by other tools): updated in place, never rebuilt.
