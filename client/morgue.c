@@ -40,38 +40,37 @@ typedef struct opts {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: morgue [options] search QUERY...\n"
-            "       morgue [options] get ID\n"
-            "       morgue [options] stats\n"
-            "       morgue [options] ping\n"
-            "       morgue keygen PREFIX\n"
-            "\n"
-            "Where:\n"
-            "  --endpoint EP       a morgued endpoint (tcp://HOST:PORT or ipc://PATH);\n"
-            "                      repeatable, requests are spread over them. Default:\n"
-            "                      $MORGUE_ENDPOINT, else the daemon's defaults\n"
-            "  --db DIR            no daemon: open the index DIR in-process\n"
-            "  --timeout MS        wait this long for each attempt (default 2000)\n"
-            "  --retries N         attempts after a timeout, on a fresh socket (default 2)\n"
-            "  --curve-server-key KEY_OR_FILE   the daemon's CURVE public key\n"
-            "  --curve-key FILE    this client's CURVE secret key (from morgue keygen)\n"
-            "Search:\n"
-            "  --limit N           hits per page (default 10)\n"
-            "  --page N            page N (1-based) of --limit hits\n"
-            "  --offset N          skip the first N hits\n"
-            "  --sort ORDER        relevance (default), newest or oldest\n"
-            "  --since DATE        only articles on or after DATE (YYYY[-MM[-DD]])\n"
-            "  --until DATE        only articles on or before DATE\n"
-            "  --source NAME       only articles from this source\n"
-            "Output:\n"
-            "  --json              print the daemon's reply as is (one JSON line)\n"
-            "  --color WHEN        auto (default: on a terminal unless NO_COLOR is set),\n"
-            "                      always or never\n"
-            "\n"
-            "Exit status: 0 hits (or success), 1 no hits / no such document, 2 usage or\n"
-            "query error, 3 daemon unreachable or timed out.\n"
-            "A query word starting with '-' (NOT) needs '--' before the query.\n");
+    fprintf(f, "usage: morgue [options] search QUERY...\n"
+               "       morgue [options] get ID\n"
+               "       morgue [options] stats\n"
+               "       morgue [options] ping\n"
+               "       morgue keygen PREFIX\n"
+               "\n"
+               "Where:\n"
+               "  --endpoint EP       a morgued endpoint (tcp://HOST:PORT or ipc://PATH);\n"
+               "                      repeatable, requests are spread over them. Default:\n"
+               "                      $MORGUE_ENDPOINT, else the daemon's defaults\n"
+               "  --db DIR            no daemon: open the index DIR in-process\n"
+               "  --timeout MS        wait this long for each attempt (default 2000)\n"
+               "  --retries N         attempts after a timeout, on a fresh socket (default 2)\n"
+               "  --curve-server-key KEY_OR_FILE   the daemon's CURVE public key\n"
+               "  --curve-key FILE    this client's CURVE secret key (from morgue keygen)\n"
+               "Search:\n"
+               "  --limit N           hits per page (default 10)\n"
+               "  --page N            page N (1-based) of --limit hits\n"
+               "  --offset N          skip the first N hits\n"
+               "  --sort ORDER        relevance (default), newest or oldest\n"
+               "  --since DATE        only articles on or after DATE (YYYY[-MM[-DD]])\n"
+               "  --until DATE        only articles on or before DATE\n"
+               "  --source NAME       only articles from this source\n"
+               "Output:\n"
+               "  --json              print the daemon's reply as is (one JSON line)\n"
+               "  --color WHEN        auto (default: on a terminal unless NO_COLOR is set),\n"
+               "                      always or never\n"
+               "\n"
+               "Exit status: 0 hits (or success), 1 no hits / no such document, 2 usage or\n"
+               "query error, 3 daemon unreachable or timed out.\n"
+               "A query word starting with '-' (NOT) needs '--' before the query.\n");
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -200,8 +199,8 @@ static void print_doc(const mg_client_doc *d, bool color)
     if (color)
         fputs(ANSI_OFF, stdout);
     putchar('\n');
-    const char *fields[][2] = {{"date", d->date},     {"source", d->source}, {"author", d->author},
-                               {"url", d->url},       {"lang", d->lang},     {"id", d->id}};
+    const char *fields[][2] = {{"date", d->date}, {"source", d->source}, {"author", d->author},
+                               {"url", d->url},   {"lang", d->lang},     {"id", d->id}};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (!*fields[i][1])
             continue;
@@ -315,7 +314,7 @@ static int exchange(const opts *o, const char *req, size_t len, char **reply, si
     if (rc != 0) {
         fprintf(stderr, "morgue: %s\n", err.msg);
         return err.code == MG_CLIENT_ETIMEOUT || err.code == MG_CLIENT_EZMQ ? EXIT_UNREACHABLE
-                                                                           : EXIT_USAGE;
+                                                                            : EXIT_USAGE;
     }
     return 0;
 }
@@ -440,8 +439,24 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
 
 int main(int argc, char **argv)
 {
-    enum { O_ENDPOINT = 256, O_DB, O_TIMEOUT, O_RETRIES, O_SERVERKEY, O_KEY, O_JSON, O_COLOR,
-           O_LIMIT, O_PAGE, O_OFFSET, O_SORT, O_SINCE, O_UNTIL, O_SOURCE, O_HELP };
+    enum {
+        O_ENDPOINT = 256,
+        O_DB,
+        O_TIMEOUT,
+        O_RETRIES,
+        O_SERVERKEY,
+        O_KEY,
+        O_JSON,
+        O_COLOR,
+        O_LIMIT,
+        O_PAGE,
+        O_OFFSET,
+        O_SORT,
+        O_SINCE,
+        O_UNTIL,
+        O_SOURCE,
+        O_HELP
+    };
     static const struct option longopts[] = {
         {"endpoint", required_argument, NULL, O_ENDPOINT},
         {"db", required_argument, NULL, O_DB},

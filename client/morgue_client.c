@@ -22,7 +22,7 @@
 
 struct mg_client {
     void *ctx;
-    void *sock;      /* NULL between a timeout and the next attempt */
+    void *sock; /* NULL between a timeout and the next attempt */
     char **eps;
     size_t neps;
     char *eps_str;
@@ -85,7 +85,8 @@ static int add_endpoint(mg_client *c, const char *ep, size_t len, mg_client_err 
     if (c->neps == MAX_ENDPOINTS)
         return fail(err, MG_CLIENT_EINVAL, "at most %d endpoints", MAX_ENDPOINTS);
     if (len < 7 || (strncmp(ep, "tcp://", 6) != 0 && strncmp(ep, "ipc://", 6) != 0))
-        return fail(err, MG_CLIENT_EINVAL, "bad endpoint '%.*s' (want tcp://HOST:PORT or ipc://PATH)",
+        return fail(err, MG_CLIENT_EINVAL,
+                    "bad endpoint '%.*s' (want tcp://HOST:PORT or ipc://PATH)",
                     (int)(len > 200 ? 200 : len), ep);
     char *copy = strndup(ep, len);
     if (!copy)
@@ -281,8 +282,7 @@ int mg_client_request(mg_client *c, const char *req, size_t len, char **reply, s
                 /* Not a morgued reply; the socket is out of step now. */
                 zmq_close(c->sock);
                 c->sock = NULL;
-                return fail(err, MG_CLIENT_EREPLY, "reply from %s has several frames",
-                            c->eps_str);
+                return fail(err, MG_CLIENT_EREPLY, "reply from %s has several frames", c->eps_str);
             }
             size_t n = zmq_msg_size(&m);
             char *out = malloc(n + 1);

@@ -45,18 +45,18 @@ typedef enum mg_client_code {
 } mg_client_code;
 
 typedef struct mg_client_err {
-    int code;              /* an mg_client_code */
-    char server_code[64];  /* for MG_CLIENT_ESERVER: the protocol's error code, e.g. "bad_query" */
-    char msg[512];         /* human-readable, no trailing newline */
+    int code;             /* an mg_client_code */
+    char server_code[64]; /* for MG_CLIENT_ESERVER: the protocol's error code, e.g. "bad_query" */
+    char msg[512];        /* human-readable, no trailing newline */
 } mg_client_err;
 
 typedef struct mg_client_opts {
-    int timeout_ms;          /* per attempt; default 2000 */
-    int retries;             /* extra attempts after a timeout; default 2 */
-    const char *server_key;  /* CURVE: the daemon's Z85 public key (40 chars), or NULL */
-    const char *public_key;  /* CURVE: this client's Z85 key pair */
+    int timeout_ms;         /* per attempt; default 2000 */
+    int retries;            /* extra attempts after a timeout; default 2 */
+    const char *server_key; /* CURVE: the daemon's Z85 public key (40 chars), or NULL */
+    const char *public_key; /* CURVE: this client's Z85 key pair */
     const char *secret_key;
-    long max_reply;          /* largest reply accepted, bytes; default 64 MiB */
+    long max_reply; /* largest reply accepted, bytes; default 64 MiB */
 } mg_client_opts;
 
 /* Fill *o with the defaults above. */
@@ -93,37 +93,37 @@ int mg_client_request(mg_client *c, const char *req, size_t len, char **reply, s
 /* ---- search ---- */
 
 enum { /* facet flags, as in the protocol */
-    MG_CLIENT_FACET_SOURCE = 1,
-    MG_CLIENT_FACET_CATEGORY = 2,
-    MG_CLIENT_FACET_YEAR = 4,
-    MG_CLIENT_FACET_MONTH = 8
+       MG_CLIENT_FACET_SOURCE = 1,
+       MG_CLIENT_FACET_CATEGORY = 2,
+       MG_CLIENT_FACET_YEAR = 4,
+       MG_CLIENT_FACET_MONTH = 8
 };
 
 typedef struct mg_client_query {
-    const char *query;        /* the morgue query language (docs/query-language.md) */
-    const char *source;       /* NULL, or only hits from this source */
-    size_t offset, limit;     /* limit 0: the daemon's default (10) */
-    const char *sort;         /* NULL/"relevance", "newest" or "oldest" */
+    const char *query;         /* the morgue query language (docs/query-language.md) */
+    const char *source;        /* NULL, or only hits from this source */
+    size_t offset, limit;      /* limit 0: the daemon's default (10) */
+    const char *sort;          /* NULL/"relevance", "newest" or "oldest" */
     const char *since, *until; /* NULL or YYYY, YYYY-MM, YYYY-MM-DD */
-    unsigned facets;          /* MG_CLIENT_FACET_* */
-    bool no_snippets;         /* true: do not build snippets (faster) */
-    size_t snippet_bytes;     /* 0: the daemon's default */
-    const char *hl_start;     /* highlight markers around matches; NULL: none */
+    unsigned facets;           /* MG_CLIENT_FACET_* */
+    bool no_snippets;          /* true: do not build snippets (faster) */
+    size_t snippet_bytes;      /* 0: the daemon's default */
+    const char *hl_start;      /* highlight markers around matches; NULL: none */
     const char *hl_end;
-    bool html;                /* HTML-escape snippet text (not the markers) */
-    bool no_collapse;         /* keep syndicated duplicates apart */
-    bool no_relax;            /* never retry an empty AND query as OR */
+    bool html;        /* HTML-escape snippet text (not the markers) */
+    bool no_collapse; /* keep syndicated duplicates apart */
+    bool no_relax;    /* never retry an empty AND query as OR */
 } mg_client_query;
 
 typedef struct mg_client_hit {
-    unsigned rank;            /* 1-based over the whole result list */
+    unsigned rank; /* 1-based over the whole result list */
     double score;
     int percent;
     const char *id, *title, *date, *source, *url;
-    const char *snippet;      /* NULL when snippets were not asked for */
+    const char *snippet; /* NULL when snippets were not asked for */
     const char **categories;
     size_t ncategories;
-    unsigned collapsed;       /* near-duplicates folded into this hit */
+    unsigned collapsed; /* near-duplicates folded into this hit */
 } mg_client_hit;
 
 typedef struct mg_client_facet_value {
@@ -132,7 +132,7 @@ typedef struct mg_client_facet_value {
 } mg_client_facet_value;
 
 typedef struct mg_client_facet {
-    const char *name;         /* "source", "category", "year", "month" */
+    const char *name; /* "source", "category", "year", "month" */
     mg_client_facet_value *values;
     size_t nvalues;
 } mg_client_facet;
@@ -142,13 +142,13 @@ typedef struct mg_client_results {
     size_t nhits;
     unsigned long long total_estimate, total_lower, total_upper;
     bool total_exact;
-    bool relaxed;             /* nothing matched every word: these match some */
-    const char *suggestion;   /* "did you mean" query, or NULL */
-    const char *parsed;       /* the query as understood, or NULL */
+    bool relaxed;           /* nothing matched every word: these match some */
+    const char *suggestion; /* "did you mean" query, or NULL */
+    const char *parsed;     /* the query as understood, or NULL */
     mg_client_facet *facets;
     size_t nfacets;
-    long long took_us;        /* time the daemon spent */
-    const char *json;         /* the whole reply text */
+    long long took_us; /* time the daemon spent */
+    const char *json;  /* the whole reply text */
     size_t json_len;
     void *internal_;
 } mg_client_results;
@@ -177,7 +177,7 @@ typedef struct mg_client_doc {
     const char **categories;
     size_t ncategories;
     long long took_us;
-    const char *json;         /* the whole reply text */
+    const char *json; /* the whole reply text */
     size_t json_len;
     void *internal_;
 } mg_client_doc;
@@ -194,8 +194,9 @@ int mg_client_doc_parse(const char *reply, size_t len, mg_client_doc **out, mg_c
 typedef struct mg_client_stats {
     long long documents, revision; /* -1 when the reply lacks them */
     long long index_age_s;         /* seconds since the last index commit, or -1 */
-    long long uptime_s, queries, errors, latency_p50_us, latency_p99_us, workers; /* daemon; -1 offline */
-    const char *json;              /* the whole reply text (also has index path, language, ...) */
+    long long uptime_s, queries, errors, latency_p50_us, latency_p99_us,
+        workers;      /* daemon; -1 offline */
+    const char *json; /* the whole reply text (also has index path, language, ...) */
     size_t json_len;
     void *internal_;
 } mg_client_stats;

@@ -255,7 +255,8 @@ static void reply_error(broker *b, void *fe, zmq_msg_t *id, bool delim, const ch
 {
     json_t *r = mg_proto_error(code, message);
     if (r)
-        json_object_set_new(r, "took_us", json_integer((json_int_t)((mg_daemon_now_ns() - t0) / 1000)));
+        json_object_set_new(r, "took_us",
+                            json_integer((json_int_t)((mg_daemon_now_ns() - t0) / 1000)));
     size_t len = 0;
     char *out = r ? mg_proto_dump(r, &len) : NULL;
     json_decref(r);
@@ -367,7 +368,8 @@ static void from_worker(broker *b)
     idle_push(b, w);
     bool delivered = false;
     if (zmq_msg_size(&m[2]) > 0 && job.frontend < FE_COUNT && b->fe[job.frontend].sock)
-        delivered = send_to_client(b->fe[job.frontend].sock, &m[0], job.flags & MG_JOB_DELIM, &m[2]);
+        delivered =
+            send_to_client(b->fe[job.frontend].sock, &m[0], job.flags & MG_JOB_DELIM, &m[2]);
     mg_daemon_stats_record(&b->d.stats, mg_daemon_now_ns() - job.t0_ns, job.flags & MG_JOB_ERROR,
                            delivered);
 out:
@@ -651,8 +653,8 @@ int mg_daemon_run(const mg_daemon_opts *o)
                     "ready: index %s (revision %llu, %llu documents), %d workers, listening on %s",
                     b->first.path, b->first.revision, b->first.documents, b->nworkers, eps);
         } else {
-            mg_dlog(MG_LOG_INFO, "ready: index %s, %d workers, listening on %s", o->db,
-                    b->nworkers, eps);
+            mg_dlog(MG_LOG_INFO, "ready: index %s, %d workers, listening on %s", o->db, b->nworkers,
+                    eps);
         }
         if (o->pidfile && write_pidfile(o->pidfile) != 0) {
             mg_dlog(MG_LOG_ERROR, "pidfile %s: %s", o->pidfile, strerror(errno));
@@ -666,8 +668,8 @@ int mg_daemon_run(const mg_daemon_opts *o)
     if (o->pidfile && status == 0)
         unlink(o->pidfile);
     if (status == 0)
-        mg_dlog(MG_LOG_INFO, "stopped: %llu repl%s, %llu error%s", served, served == 1 ? "y" : "ies",
-                errors, errors == 1 ? "" : "s");
+        mg_dlog(MG_LOG_INFO, "stopped: %llu repl%s, %llu error%s", served,
+                served == 1 ? "y" : "ies", errors, errors == 1 ? "" : "s");
     free(b);
     return status;
 }

@@ -153,7 +153,16 @@ void mg_curve_release(mg_curve *c)
 
 /* ZAP request frames: version, request id, domain, address, identity,
  * mechanism, then the mechanism's credentials. */
-enum { ZAP_VERSION, ZAP_ID, ZAP_DOMAIN, ZAP_ADDRESS, ZAP_IDENTITY, ZAP_MECH, ZAP_CRED, ZAP_NFRAMES };
+enum {
+    ZAP_VERSION,
+    ZAP_ID,
+    ZAP_DOMAIN,
+    ZAP_ADDRESS,
+    ZAP_IDENTITY,
+    ZAP_MECH,
+    ZAP_CRED,
+    ZAP_NFRAMES
+};
 
 void mg_curve_zap_handle(const mg_curve *c, void *zap)
 {

@@ -25,23 +25,23 @@ typedef struct mg_daemon_opts {
     const char *db;
     const char *binds[MG_DAEMON_MAX_BINDS];
     size_t nbinds;
-    int workers;             /* 0: one per core */
-    const char *pidfile;     /* NULL: none */
+    int workers;              /* 0: one per core */
+    const char *pidfile;      /* NULL: none */
     const char *curve_secret; /* file holding the server's Z85 secret key */
     const char *curve_allow;  /* file of Z85 public keys, or a directory of *.pub */
-    bool insecure;           /* allow non-loopback tcp:// without CURVE */
+    bool insecure;            /* allow non-loopback tcp:// without CURVE */
     bool log_queries;
-    long max_msg;            /* ZMQ_MAXMSGSIZE of the client sockets */
+    long max_msg; /* ZMQ_MAXMSGSIZE of the client sockets */
 } mg_daemon_opts;
 
 /* Counters shared by the broker (writer) and the workers (readers, for the
  * "stats" reply). Guarded by mu. */
 typedef struct mg_daemon_stats {
     pthread_mutex_t mu;
-    struct timespec started;      /* CLOCK_MONOTONIC */
-    unsigned long long served;    /* replies sent (errors included) */
-    unsigned long long errors;    /* replies with "ok":false */
-    unsigned long long dropped;   /* replies that could not be delivered */
+    struct timespec started;               /* CLOCK_MONOTONIC */
+    unsigned long long served;             /* replies sent (errors included) */
+    unsigned long long errors;             /* replies with "ok":false */
+    unsigned long long dropped;            /* replies that could not be delivered */
     uint32_t ring[MG_DAEMON_LATENCY_RING]; /* microseconds, broker receive -> reply */
     size_t ring_next, ring_len;
     int workers;
@@ -83,13 +83,15 @@ typedef struct mg_worker {
  * and single-frame control messages: "R" (worker ready, sent once),
  * "H" (broker -> worker: reopen the index afresh), "Q" (quit). */
 typedef struct mg_job {
-    uint8_t frontend;   /* which client socket the request came in on */
-    uint8_t flags;      /* MG_JOB_* */
+    uint8_t frontend; /* which client socket the request came in on */
+    uint8_t flags;    /* MG_JOB_* */
     uint8_t pad[6];
-    uint64_t t0_ns;     /* CLOCK_MONOTONIC when the broker read the request */
+    uint64_t t0_ns; /* CLOCK_MONOTONIC when the broker read the request */
 } mg_job;
-enum { MG_JOB_DELIM = 1, /* the client is REQ-style: reply with an empty delimiter */
-       MG_JOB_ERROR = 2  /* the reply is an error ("ok":false) */ };
+enum {
+    MG_JOB_DELIM = 1, /* the client is REQ-style: reply with an empty delimiter */
+    MG_JOB_ERROR = 2  /* the reply is an error ("ok":false) */
+};
 
 void *mg_worker_main(void *arg);
 

@@ -39,8 +39,8 @@ void mg_dlog(int level, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-    int k = snprintf(line + n, sizeof line - n, ".%03ldZ morgued[%ld] %s: ",
-                     ts.tv_nsec / 1000000, (long)getpid(), names[level]);
+    int k = snprintf(line + n, sizeof line - n, ".%03ldZ morgued[%ld] %s: ", ts.tv_nsec / 1000000,
+                     (long)getpid(), names[level]);
     if (k > 0)
         n += (size_t)k;
 

@@ -69,8 +69,19 @@ static void default_ipc(char *out, size_t outsz)
 
 int main(int argc, char **argv)
 {
-    enum { O_DB = 256, O_BIND, O_WORKERS, O_PIDFILE, O_SECRET, O_ALLOW, O_INSECURE, O_MAXMSG,
-           O_LOGQ, O_LOGLEVEL, O_HELP };
+    enum {
+        O_DB = 256,
+        O_BIND,
+        O_WORKERS,
+        O_PIDFILE,
+        O_SECRET,
+        O_ALLOW,
+        O_INSECURE,
+        O_MAXMSG,
+        O_LOGQ,
+        O_LOGLEVEL,
+        O_HELP
+    };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, O_DB},
         {"bind", required_argument, NULL, O_BIND},

@@ -71,7 +71,8 @@ void mg_daemon_stats_merge(mg_daemon_stats *st, json_t *reply)
     pthread_mutex_unlock(&st->mu);
 
     /* The index's age, from the engine's "updated" (time of the last commit). */
-    const char *updated = json_string_value(json_object_get(json_object_get(reply, "stats"), "updated"));
+    const char *updated =
+        json_string_value(json_object_get(json_object_get(reply, "stats"), "updated"));
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     if (updated && strptime(updated, "%Y-%m-%dT%H:%M:%SZ", &tm))

@@ -57,8 +57,9 @@ static void reopen_fresh(mg_worker *w)
     mg_err_clear(&err);
     mg_searcher *s = mg_searcher_open(w->d->opts->db, &w->d->limits, &err);
     if (!s) {
-        mg_dlog(MG_LOG_ERROR, "worker %d: reopen after SIGHUP failed (serving the previous view): %s",
-                w->index, err.msg);
+        mg_dlog(MG_LOG_ERROR,
+                "worker %d: reopen after SIGHUP failed (serving the previous view): %s", w->index,
+                err.msg);
         return;
     }
     mg_searcher_free(w->searcher);

@@ -30,8 +30,11 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    mg_client_query q = {.query = argv[1], .limit = 5, .facets = MG_CLIENT_FACET_SOURCE,
-                         .hl_start = "[", .hl_end = "]"};
+    mg_client_query q = {.query = argv[1],
+                         .limit = 5,
+                         .facets = MG_CLIENT_FACET_SOURCE,
+                         .hl_start = "[",
+                         .hl_end = "]"};
     mg_client_results *r;
     if (mg_client_search(c, &q, &r, &err) != 0) {
         if (err.code == MG_CLIENT_ESERVER)

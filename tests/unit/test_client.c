@@ -30,11 +30,19 @@ static json_t *parse(const char *text)
 static void test_search_request(void **state)
 {
     (void)state;
-    mg_client_query q = {.query = "kim jong-un", .source = "Pacific Dispatch", .offset = 20,
-                         .limit = 5, .sort = "newest", .since = "2017", .until = "2025-09",
+    mg_client_query q = {.query = "kim jong-un",
+                         .source = "Pacific Dispatch",
+                         .offset = 20,
+                         .limit = 5,
+                         .sort = "newest",
+                         .since = "2017",
+                         .until = "2025-09",
                          .facets = MG_CLIENT_FACET_SOURCE | MG_CLIENT_FACET_YEAR,
-                         .hl_start = "<b>", .hl_end = "</b>", .snippet_bytes = 120,
-                         .no_collapse = true, .no_relax = true};
+                         .hl_start = "<b>",
+                         .hl_end = "</b>",
+                         .snippet_bytes = 120,
+                         .no_collapse = true,
+                         .no_relax = true};
     size_t len;
     char *req = mg_client_search_request(&q, &len);
     assert_non_null(req);
@@ -130,8 +138,12 @@ static void test_error_replies(void **state)
     assert_string_equal(err.server_code, "bad_query");
     assert_string_equal(err.msg, "unbalanced quote at column 4");
 
-    const char *bad[] = {"", "not json", "[1,2]", "{\"v\":2,\"ok\":true,\"hits\":[]}",
-                         "{\"v\":1,\"ok\":true}", "{\"v\":1,\"ok\":true,\"hits\":{}}"};
+    const char *bad[] = {"",
+                         "not json",
+                         "[1,2]",
+                         "{\"v\":2,\"ok\":true,\"hits\":[]}",
+                         "{\"v\":1,\"ok\":true}",
+                         "{\"v\":1,\"ok\":true,\"hits\":{}}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(mg_client_results_parse(bad[i], strlen(bad[i]), &r, &err),
                          -MG_CLIENT_EREPLY);
@@ -339,7 +351,8 @@ static void test_live_hostile_frames(void **state)
     size_t l4[] = {strlen(f4[0])};
     assert_string_equal(raw_exchange(f4, l4, 1, 5000, code), "bad_json");
     check_healthy();
-    const char *f5[] = {"{\"v\":1,\"op\":\"search\",\"query\":[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]}"};
+    const char *f5[] = {
+        "{\"v\":1,\"op\":\"search\",\"query\":[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]}"};
     size_t l5[] = {strlen(f5[0])};
     assert_string_equal(raw_exchange(f5, l5, 1, 5000, code), "too_deep");
     check_healthy();
@@ -453,12 +466,9 @@ int main(void)
     if (live_ep())
         return cmocka_run_group_tests(live, NULL, NULL);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_search_request),
-        cmocka_unit_test(test_results_parse),
-        cmocka_unit_test(test_error_replies),
-        cmocka_unit_test(test_doc_and_stats_parse),
-        cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_endpoints),
+        cmocka_unit_test(test_search_request), cmocka_unit_test(test_results_parse),
+        cmocka_unit_test(test_error_replies),  cmocka_unit_test(test_doc_and_stats_parse),
+        cmocka_unit_test(test_keys),           cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
