@@ -13,7 +13,7 @@
 #include "log.h"
 #include "protocol.h"
 
-#define TICK_MS 1000 /* an idle worker looks for a new index this often */
+#define TICK_MS 500 /* an idle worker looks for a new index this often */
 
 /* Announce a new index (revision or rebuild) once, whichever worker sees it
  * first. */
