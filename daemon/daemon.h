@@ -73,6 +73,7 @@ typedef struct mg_worker {
     mg_searcher *searcher; /* owned by the worker thread once started */
     pthread_t thread;
     bool started;
+    uint64_t warned_ns; /* last "reopen failed" warning: at most one per 10 s */
 } mg_worker;
 
 #define MG_BACKEND_ENDPOINT "inproc://morgued-workers"

@@ -45,9 +45,11 @@ static void reopen(mg_worker *w)
     int rc = mg_searcher_reopen(w->searcher, &err);
     if (rc > 0)
         note_revision(w, "index changed");
-    else if (rc < 0)
+    else if (rc < 0 && (w->warned_ns == 0 || mg_daemon_now_ns() - w->warned_ns > 10000000000u)) {
+        w->warned_ns = mg_daemon_now_ns();
         mg_dlog(MG_LOG_WARN, "worker %d: reopen failed (serving the previous view): %s", w->index,
                 err.msg);
+    }
 }
 
 /* SIGHUP: close the database and open it afresh. */
