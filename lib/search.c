@@ -277,17 +277,17 @@ static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
         if (!(subs[k] = field_term(c, n->field, ts.t[k])))
             break;
     }
-    if (k == ts.n && ts.n == 1 && n->kind == MG_QN_WORD && c->nunknown < MAX_UNKNOWN) {
+    long long tf = -1;
+    if (k == ts.n && ts.n == 1) {
         mg_err e2;
-        if (mg_xsearch_termfreq(c->s->xs, ts.t[0], strlen(ts.t[0]), &e2) == 0) {
+        tf = mg_xsearch_termfreq(c->s->xs, ts.t[0], strlen(ts.t[0]), &e2);
+        if (tf == 0 && n->kind == MG_QN_WORD && c->nunknown < MAX_UNKNOWN) {
             unknown_word *u = &c->unknown[c->nunknown++];
             u->off = n->off;
             u->len = n->text_len;
             snprintf(u->term, sizeof u->term, "%s", ts.t[0]);
         }
     }
-    char ts0[MG_TERM_MAX + 1];
-    snprintf(ts0, sizeof ts0, "%s", ts.t[0]);
     free(ts.t);
     if (k < ts.n) {
         for (size_t i = 0; i < k; i++)
@@ -300,8 +300,6 @@ static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
         /* A word in more than half the documents has no discriminating
          * power (its Robertson-Sparck Jones idf is <= 0; Xapian's BM25 would
          * floor it at about 1): it must still match, but adds no weight. */
-        mg_err e3;
-        long long tf = mg_xsearch_termfreq(c->s->xs, ts0, strlen(ts0), &e3);
         if (tf > 0 && (unsigned long long)tf * 2 > mg_xsearch_doccount(c->s->xs)) {
             *out = mg_xq_scale(subs[0], 0.0, c->err);
             mg_xq_free(subs[0]);
