@@ -180,8 +180,8 @@ static int get_bool(json_t *o, const char *key, bool *out, bad *b)
 
 static int parse_search(json_t *o, mg_search_request *r, bad *b)
 {
-    static const char *const fields[] = {"v",     "op",     "query",  "offset",   "limit",
-                                         "sort",  "since",  "until",  "source",   "facets",
+    static const char *const fields[] = {"v",        "op",    "query",   "offset", "limit",
+                                         "sort",     "since", "until",   "source", "facets",
                                          "collapse", "relax", "snippet", NULL};
     if (only_fields(o, "search", fields, b) < 0 || get_string(o, "query", true, &r->query, b) < 0 ||
         get_uint(o, "offset", 0, 1000000000, &r->offset, b) < 0 ||
@@ -405,8 +405,8 @@ static json_t *dispatch(mg_searcher *s, const char *req, size_t len)
     json_t *o = json_loadb(req, len, JSON_REJECT_DUPLICATES, &je);
     if (!o) {
         char m[256];
-        snprintf(m, sizeof m, "the request is not JSON: %s at line %d column %d", je.text,
-                 je.line, je.column);
+        snprintf(m, sizeof m, "the request is not JSON: %s at line %d column %d", je.text, je.line,
+                 je.column);
         return mg_proto_error("bad_json", m);
     }
     json_t *reply = NULL;

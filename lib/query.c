@@ -244,8 +244,8 @@ static int lex(parser *p)
         t->end = p->pos;
         return 0;
     }
-    if ((c == '-' || c == '+') && p->pos + 1 < p->len &&
-        !is_space((unsigned char)q[p->pos + 1]) && q[p->pos + 1] != ')') {
+    if ((c == '-' || c == '+') && p->pos + 1 < p->len && !is_space((unsigned char)q[p->pos + 1]) &&
+        q[p->pos + 1] != ')') {
         p->pos++;
         if (c == '-') {
             t->kind = T_MINUS;
@@ -367,8 +367,8 @@ static int count_terms(parser *p, size_t add, size_t off)
 {
     p->terms += add;
     if (p->terms > p->o.max_terms)
-        return mg_query_err(p->err, MG_QE_TOO_MANY, " at column %zu: more than %zu",
-                            col(p, off), p->o.max_terms);
+        return mg_query_err(p->err, MG_QE_TOO_MANY, " at column %zu: more than %zu", col(p, off),
+                            p->o.max_terms);
     return 0;
 }
 
@@ -622,8 +622,8 @@ static mg_qnode *parse_primary(parser *p)
     switch (t.kind) {
     case T_LPAREN: {
         if (++p->depth > MG_QUERY_MAX_DEPTH) {
-            mg_query_err(p->err, MG_QE_DEPTH, " at column %zu: more than %d levels",
-                         col(p, t.off), MG_QUERY_MAX_DEPTH);
+            mg_query_err(p->err, MG_QE_DEPTH, " at column %zu: more than %d levels", col(p, t.off),
+                         MG_QUERY_MAX_DEPTH);
             return NULL;
         }
         if (lex(p) < 0)
@@ -641,8 +641,7 @@ static mg_qnode *parse_primary(parser *p)
             return NULL;
         }
         if (p->t.kind != T_RPAREN) {
-            mg_query_err(p->err, MG_QE_PAREN, " at column %zu: '(' is never closed",
-                         col(p, t.off));
+            mg_query_err(p->err, MG_QE_PAREN, " at column %zu: '(' is never closed", col(p, t.off));
             mg_query_free(n);
             return NULL;
         }
@@ -655,8 +654,8 @@ static mg_qnode *parse_primary(parser *p)
     }
     case T_PHRASE:
     case T_WORD: {
-        mg_qnode *n = t.kind == T_PHRASE ? phrase_node(p, &t, MG_QF_NONE)
-                                         : word_node(p, &t, MG_QF_NONE);
+        mg_qnode *n =
+            t.kind == T_PHRASE ? phrase_node(p, &t, MG_QF_NONE) : word_node(p, &t, MG_QF_NONE);
         if (n && lex(p) < 0) {
             mg_query_free(n);
             return NULL;
@@ -825,7 +824,7 @@ static mg_qnode *parse_and(parser *p)
         if (node_add(p, and, item) < 0)
             goto fail;
     }
-    return and ? simplify(and) : NULL;
+    return and? simplify(and) : NULL;
 fail:
     mg_query_free(and);
     return NULL;
@@ -844,8 +843,8 @@ static mg_qnode *parse_or(parser *p)
     }
     if (p->t.kind != T_OR)
         return first;
-    mg_qnode *or = node_new(p, MG_QN_OR, 0);
-    if (!or) {
+    mg_qnode * or = node_new(p, MG_QN_OR, 0);
+    if (! or) {
         mg_query_free(first);
         return NULL;
     }
@@ -866,7 +865,7 @@ static mg_qnode *parse_or(parser *p)
         if (node_add(p, or, next) < 0)
             goto fail;
     }
-    return or;
+    return or ;
 fail:
     mg_query_free(or);
     return NULL;
@@ -890,8 +889,7 @@ int mg_query_parse(const char *query, size_t len, const mg_query_opts *opts, mg_
     if (!p.o.min_prefix)
         p.o.min_prefix = 2;
     if (p.len > p.o.max_bytes)
-        return mg_query_err(err, MG_QE_TOO_LONG, ": %zu bytes, at most %zu", p.len,
-                            p.o.max_bytes);
+        return mg_query_err(err, MG_QE_TOO_LONG, ": %zu bytes, at most %zu", p.len, p.o.max_bytes);
     if (lex(&p) < 0)
         return -err->code;
     if (p.t.kind == T_EOF)
@@ -900,8 +898,7 @@ int mg_query_parse(const char *query, size_t len, const mg_query_opts *opts, mg_
     if (!n) {
         if (err->code == MG_OK) {
             if (p.t.kind == T_RPAREN)
-                mg_query_err(err, MG_QE_PAREN, " at column %zu: ')' without '('",
-                             col(&p, p.t.off));
+                mg_query_err(err, MG_QE_PAREN, " at column %zu: ')' without '('", col(&p, p.t.off));
             else
                 mg_query_err(err, MG_QE_EMPTY, ": nothing to search for");
         }
@@ -974,13 +971,13 @@ static void sb_quoted(sbuf *b, const char *s, size_t n)
 static void render(sbuf *b, const mg_qnode *n)
 {
     static const char *const kinds[] = {
-        [MG_QN_AND] = "AND",       [MG_QN_OR] = "OR",         [MG_QN_NOT] = "NOT",
-        [MG_QN_WORD] = "WORD",     [MG_QN_PREFIX] = "PREFIX", [MG_QN_PHRASE] = "PHRASE",
-        [MG_QN_NEAR] = "NEAR",     [MG_QN_FILTER] = "FILTER", [MG_QN_DATE] = "DATE",
-        [MG_QN_LIKE] = "LIKE",     [MG_QN_ALL] = "ALL"};
-    static const char *const fields[] = {[MG_QF_NONE] = "",          [MG_QF_TITLE] = "title:",
-                                         [MG_QF_SOURCE] = "source:", [MG_QF_AUTHOR] = "author:",
-                                         [MG_QF_CATEGORY] = "category:", [MG_QF_ID] = "id:"};
+        [MG_QN_AND] = "AND",   [MG_QN_OR] = "OR",         [MG_QN_NOT] = "NOT",
+        [MG_QN_WORD] = "WORD", [MG_QN_PREFIX] = "PREFIX", [MG_QN_PHRASE] = "PHRASE",
+        [MG_QN_NEAR] = "NEAR", [MG_QN_FILTER] = "FILTER", [MG_QN_DATE] = "DATE",
+        [MG_QN_LIKE] = "LIKE", [MG_QN_ALL] = "ALL"};
+    static const char *const fields[] = {
+        [MG_QF_NONE] = "",          [MG_QF_TITLE] = "title:",       [MG_QF_SOURCE] = "source:",
+        [MG_QF_AUTHOR] = "author:", [MG_QF_CATEGORY] = "category:", [MG_QF_ID] = "id:"};
     sb_str(b, fields[n->field]);
     sb_str(b, kinds[n->kind]);
     switch (n->kind) {

@@ -50,7 +50,7 @@ typedef struct mg_qnode mg_qnode;
 struct mg_qnode {
     mg_qkind kind;
     mg_qfield field;
-    char *text;          /* WORD, PREFIX, PHRASE, FILTER, LIKE: owned, NUL-terminated */
+    char *text; /* WORD, PREFIX, PHRASE, FILTER, LIKE: owned, NUL-terminated */
     size_t text_len;
     char lo[15], hi[15]; /* DATE */
     unsigned dist;       /* NEAR */
@@ -67,7 +67,7 @@ typedef struct mg_query_opts {
 } mg_query_opts;
 
 /* Limits of the language itself. */
-#define MG_QUERY_MAX_DEPTH 32   /* nested parentheses / NOTs */
+#define MG_QUERY_MAX_DEPTH 32 /* nested parentheses / NOTs */
 #define MG_QUERY_NEAR_DEFAULT 10
 #define MG_QUERY_NEAR_MAX 100
 
@@ -75,21 +75,21 @@ typedef struct mg_query_opts {
  * (mg_query_errors[kind].text), followed by where and what, e.g.
  * "unbalanced quote at column 7: no closing \"". */
 typedef enum mg_qerr {
-    MG_QE_EMPTY,        /* empty_query */
-    MG_QE_TOO_LONG,     /* query_too_long */
-    MG_QE_TOO_MANY,     /* too_many_terms */
-    MG_QE_QUOTE,        /* unbalanced_quote */
-    MG_QE_PAREN,        /* unbalanced_paren */
-    MG_QE_FIELD,        /* unknown_field */
-    MG_QE_VALUE,        /* missing_value: "title:" with nothing after it */
-    MG_QE_DATE,         /* bad_date */
-    MG_QE_WILD_SHORT,   /* wildcard_too_short */
-    MG_QE_WILD_BROAD,   /* wildcard_too_broad (raised by the search layer) */
-    MG_QE_OPERAND,      /* missing_operand: "a OR", "NOT", "(a AND)" */
-    MG_QE_NEAR,         /* bad_near */
-    MG_QE_DEPTH,        /* query_too_deep */
-    MG_QE_LIKE,         /* like_not_found (raised by the search layer) */
-    MG_QE_NOWORDS,      /* no_words: nothing searchable left after analysis */
+    MG_QE_EMPTY,      /* empty_query */
+    MG_QE_TOO_LONG,   /* query_too_long */
+    MG_QE_TOO_MANY,   /* too_many_terms */
+    MG_QE_QUOTE,      /* unbalanced_quote */
+    MG_QE_PAREN,      /* unbalanced_paren */
+    MG_QE_FIELD,      /* unknown_field */
+    MG_QE_VALUE,      /* missing_value: "title:" with nothing after it */
+    MG_QE_DATE,       /* bad_date */
+    MG_QE_WILD_SHORT, /* wildcard_too_short */
+    MG_QE_WILD_BROAD, /* wildcard_too_broad (raised by the search layer) */
+    MG_QE_OPERAND,    /* missing_operand: "a OR", "NOT", "(a AND)" */
+    MG_QE_NEAR,       /* bad_near */
+    MG_QE_DEPTH,      /* query_too_deep */
+    MG_QE_LIKE,       /* like_not_found (raised by the search layer) */
+    MG_QE_NOWORDS,    /* no_words: nothing searchable left after analysis */
     MG_QE_COUNT
 } mg_qerr;
 

@@ -893,8 +893,8 @@ static int check_request(const mg_searcher *s, const mg_search_request *req, siz
         mg_query_date_bound(req->until, strlen(req->until), true, until, &why) < 0)
         return mg_err_set(err, MG_EINVAL, "bad date in until: '%.40s' (%s)", req->until, why);
     if (since[0] && until[0] && strcmp(since, until) > 0)
-        return mg_err_set(err, MG_EINVAL, "bad date range: since %s is after until %s",
-                          req->since, req->until);
+        return mg_err_set(err, MG_EINVAL, "bad date range: since %s is after until %s", req->since,
+                          req->until);
     return 0;
 }
 
@@ -908,8 +908,7 @@ static int build(compiler *c, const mg_qnode *ast, const char *since, const char
     if (rc < 0)
         return rc;
     if (!q)
-        return mg_query_err(c->err, MG_QE_NOWORDS,
-                            ": the query has no words the index could hold");
+        return mg_query_err(c->err, MG_QE_NOWORDS, ": the query has no words the index could hold");
     if (role == R_NEG) { /* a lone NOT cannot happen (parser wraps it), but be safe */
         mg_xq *all = mg_xq_all(c->err), *pair[2] = {all, q};
         mg_xq *ex = all ? mg_xq_combine(MG_XQ_AND_NOT, pair, 2, 0, c->err) : NULL;
@@ -1023,8 +1022,7 @@ out:
     return rc;
 }
 
-int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result **out,
-                  mg_err *err)
+int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result **out, mg_err *err)
 {
     mg_err local;
     if (!err)

@@ -18,18 +18,18 @@
 typedef struct mg_searcher mg_searcher;
 
 typedef struct mg_search_limits {
-    size_t max_query_bytes;  /* default 4096 */
-    size_t max_terms;        /* default 64 */
-    size_t max_wildcard;     /* expansions of one word*; default 100 */
-    size_t min_prefix;       /* shortest word* prefix; default 2 */
-    size_t max_limit;        /* default 1000 */
-    size_t max_window;       /* offset+limit; default 10000 */
+    size_t max_query_bytes; /* default 4096 */
+    size_t max_terms;       /* default 64 */
+    size_t max_wildcard;    /* expansions of one word*; default 100 */
+    size_t min_prefix;      /* shortest word* prefix; default 2 */
+    size_t max_limit;       /* default 1000 */
+    size_t max_window;      /* offset+limit; default 10000 */
     /* BM25 parameters (Xapian's BM25Weight k1 and b). Defaults chosen on the
      * TIME collection: see docs/query-language.md. When the environment
      * variable MORGUE_BM25="k1,b" is set, mg_searcher_open() uses it instead
      * (for sweeps). */
-    double bm25_k1;          /* default MG_BM25_K1 */
-    double bm25_b;           /* default MG_BM25_B */
+    double bm25_k1; /* default MG_BM25_K1 */
+    double bm25_b;  /* default MG_BM25_B */
     /* The ranking model: MG_RANK_BM25 (default), or MG_RANK_DFR (Xapian's
      * IneB2, divergence from randomness; no parameters). Environment:
      * MORGUE_RANKING=bm25|dfr overrides it at mg_searcher_open(). */
@@ -59,38 +59,38 @@ int mg_searcher_reopen(mg_searcher *s, mg_err *err);
 enum mg_sort { MG_SORT_RELEVANCE = 0, MG_SORT_NEWEST = 1, MG_SORT_OLDEST = 2 };
 
 enum { /* facet flags */
-    MG_FACET_SOURCE = 1,
-    MG_FACET_CATEGORY = 2,
-    MG_FACET_YEAR = 4,
-    MG_FACET_MONTH = 8
+       MG_FACET_SOURCE = 1,
+       MG_FACET_CATEGORY = 2,
+       MG_FACET_YEAR = 4,
+       MG_FACET_MONTH = 8
 };
 
 typedef struct mg_search_request {
-    const char *query;      /* the morgue query language (docs/query-language.md) */
-    size_t offset, limit;   /* limit 0 means 10 */
-    int sort;               /* enum mg_sort */
-    const char *since;      /* NULL or a date (YYYY, YYYY-MM, YYYY-MM-DD) */
+    const char *query;    /* the morgue query language (docs/query-language.md) */
+    size_t offset, limit; /* limit 0 means 10 */
+    int sort;             /* enum mg_sort */
+    const char *since;    /* NULL or a date (YYYY, YYYY-MM, YYYY-MM-DD) */
     const char *until;
-    unsigned facets;        /* MG_FACET_* flags */
-    bool no_collapse;       /* true: keep syndicated duplicates apart */
-    bool no_relax;          /* true: never retry an empty AND query as OR */
-    bool snippets;          /* build snippets */
-    size_t snippet_bytes;   /* about this long; 0 means 200 */
-    const char *hl_start;   /* highlight markers; NULL means "" */
+    unsigned facets;      /* MG_FACET_* flags */
+    bool no_collapse;     /* true: keep syndicated duplicates apart */
+    bool no_relax;        /* true: never retry an empty AND query as OR */
+    bool snippets;        /* build snippets */
+    size_t snippet_bytes; /* about this long; 0 means 200 */
+    const char *hl_start; /* highlight markers; NULL means "" */
     const char *hl_end;
-    bool html;              /* HTML-escape the snippet text (not the markers) */
-    const char *source;     /* NULL or only articles of this source (folded match) */
+    bool html;          /* HTML-escape the snippet text (not the markers) */
+    const char *source; /* NULL or only articles of this source (folded match) */
 } mg_search_request;
 
 typedef struct mg_hit {
-    unsigned rank;          /* 1-based, counting from offset+1 */
+    unsigned rank; /* 1-based, counting from offset+1 */
     double score;
     int percent;
     char *id, *title, *date, *source, *url;
     char **categories;
     size_t ncategories;
-    char *snippet;          /* NULL when not asked for */
-    unsigned collapsed;     /* near-duplicates folded into this hit */
+    char *snippet;      /* NULL when not asked for */
+    unsigned collapsed; /* near-duplicates folded into this hit */
 } mg_hit;
 
 typedef struct mg_facet_value {
@@ -109,11 +109,11 @@ typedef struct mg_search_result {
     size_t nhits;
     unsigned long long total_estimate, total_lower, total_upper;
     bool total_exact;
-    bool relaxed;           /* the AND query matched nothing; ran as OR */
-    char *suggestion;       /* "did you mean" query, or NULL */
+    bool relaxed;     /* the AND query matched nothing; ran as OR */
+    char *suggestion; /* "did you mean" query, or NULL */
     mg_facet *facets;
     size_t nfacets;
-    char *parsed;           /* the query as understood (for debugging), or NULL */
+    char *parsed; /* the query as understood (for debugging), or NULL */
 } mg_search_result;
 
 /* Run a request. On success *out is a new result (caller frees with
@@ -145,7 +145,7 @@ typedef struct mg_index_stats {
     unsigned long long revision;
     long long updated_unix; /* time of the last commit (metadata), or -1 */
     char lang[32];
-    char path[4096];        /* the database directory actually open */
+    char path[4096]; /* the database directory actually open */
 } mg_index_stats;
 
 int mg_searcher_stats(mg_searcher *s, mg_index_stats *st, mg_err *err);

@@ -213,8 +213,8 @@ static size_t char_start(const char *t, size_t i)
 }
 
 /* The window [*ws, *we) around the best run of matches. */
-static void choose_window(const char *t, size_t len, const spans *sp, size_t nentries,
-                          size_t bytes, size_t *ws, size_t *we)
+static void choose_window(const char *t, size_t len, const spans *sp, size_t nentries, size_t bytes,
+                          size_t *ws, size_t *we)
 {
     size_t a = 0, b = 0;
     if (sp->n > 0) {
@@ -317,11 +317,21 @@ static void put_text(out *o, const char *t, size_t n, bool html, bool *space)
             const char *esc = NULL;
             if (html) {
                 switch (c) {
-                case '&': esc = "&amp;"; break;
-                case '<': esc = "&lt;"; break;
-                case '>': esc = "&gt;"; break;
-                case '"': esc = "&quot;"; break;
-                case '\'': esc = "&#39;"; break;
+                case '&':
+                    esc = "&amp;";
+                    break;
+                case '<':
+                    esc = "&lt;";
+                    break;
+                case '>':
+                    esc = "&gt;";
+                    break;
+                case '"':
+                    esc = "&quot;";
+                    break;
+                case '\'':
+                    esc = "&#39;";
+                    break;
                 }
             }
             if (esc)

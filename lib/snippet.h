@@ -38,7 +38,7 @@ typedef struct mg_snippet_opts {
     size_t bytes;         /* about this long (text only); 0 means 200 */
     const char *hl_start; /* put around highlighted words; NULL means "" */
     const char *hl_end;
-    bool html;            /* HTML-escape the text (the markers are copied as given) */
+    bool html; /* HTML-escape the text (the markers are copied as given) */
 } mg_snippet_opts;
 
 /* The snippet of text[0..len) as a new NUL-terminated string (caller frees).

@@ -248,8 +248,8 @@ long long mg_xsearch_termfreq(mg_xsearch *xs, const char *term, size_t len, mg_e
     }
 }
 
-int mg_xsearch_each_term(mg_xsearch *xs, const char *prefix, size_t len, mg_xterm_fn fn,
-                         void *ctx, mg_err *err) noexcept
+int mg_xsearch_each_term(mg_xsearch *xs, const char *prefix, size_t len, mg_xterm_fn fn, void *ctx,
+                         mg_err *err) noexcept
 {
     mg_err_clear(err);
     try {
@@ -266,8 +266,8 @@ int mg_xsearch_each_term(mg_xsearch *xs, const char *prefix, size_t len, mg_xter
     }
 }
 
-int mg_xsearch_term_data(mg_xsearch *xs, const char *term, size_t len, void **out,
-                         size_t *out_len, mg_err *err) noexcept
+int mg_xsearch_term_data(mg_xsearch *xs, const char *term, size_t len, void **out, size_t *out_len,
+                         mg_err *err) noexcept
 {
     mg_err_clear(err);
     *out = nullptr;
@@ -521,7 +521,7 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
                 mg_facet *f = &res->facets[res->nfacets++];
                 f->name = spy->facet_name();
                 std::vector<std::pair<std::string, Xapian::doccount>> v(spy->counts().begin(),
-                                                                       spy->counts().end());
+                                                                        spy->counts().end());
                 std::sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
                     return a.second != b.second ? a.second > b.second : a.first < b.first;
                 });

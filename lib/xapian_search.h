@@ -56,13 +56,13 @@ long long mg_xsearch_termfreq(mg_xsearch *xs, const char *term, size_t len,
  * order; fn returns non-zero to stop. Returns 0, fn's value or a negative
  * mg_code. */
 typedef int (*mg_xterm_fn)(void *ctx, const char *term, size_t len, unsigned long long freq);
-int mg_xsearch_each_term(mg_xsearch *xs, const char *prefix, size_t len, mg_xterm_fn fn,
-                         void *ctx, mg_err *err) MG_NOEXCEPT;
+int mg_xsearch_each_term(mg_xsearch *xs, const char *prefix, size_t len, mg_xterm_fn fn, void *ctx,
+                         mg_err *err) MG_NOEXCEPT;
 
 /* The data (stored record) of the first document indexed by term, into a
  * malloc'd buffer (caller frees). 0, -MG_ENOTFOUND or another negative code. */
-int mg_xsearch_term_data(mg_xsearch *xs, const char *term, size_t len, void **out,
-                         size_t *out_len, mg_err *err) MG_NOEXCEPT;
+int mg_xsearch_term_data(mg_xsearch *xs, const char *term, size_t len, void **out, size_t *out_len,
+                         mg_err *err) MG_NOEXCEPT;
 
 /* ---- queries. Constructors copy what they are given (the sub-queries stay
  * the caller's to free); NULL on failure. ---- */
@@ -99,11 +99,11 @@ char *mg_xq_describe(const mg_xq *q) MG_NOEXCEPT;
 
 typedef struct mg_xrun_opts {
     size_t offset, limit;
-    int sort;             /* enum mg_sort */
-    bool collapse;        /* on MG_SLOT_COLLAPSE */
-    unsigned facets;      /* MG_FACET_* */
-    double k1, b;         /* BM25 */
-    int ranking;          /* MG_RANK_BM25 or MG_RANK_DFR */
+    int sort;              /* enum mg_sort */
+    bool collapse;         /* on MG_SLOT_COLLAPSE */
+    unsigned facets;       /* MG_FACET_* */
+    double k1, b;          /* BM25 */
+    int ranking;           /* MG_RANK_BM25 or MG_RANK_DFR */
     size_t check_at_least; /* count at least this many matches */
 } mg_xrun_opts;
 

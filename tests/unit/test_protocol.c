@@ -182,8 +182,9 @@ static void test_get_and_stats(void **state)
 static void test_protocol_errors(void **state)
 {
     (void)state;
-    expect_error("", "bad_json", "the request is not JSON: '[' or '{' expected near end of file "
-                                 "at line 1 column 0");
+    expect_error("", "bad_json",
+                 "the request is not JSON: '[' or '{' expected near end of file "
+                 "at line 1 column 0");
     expect_error("{\"v\":1,", "bad_json",
                  "the request is not JSON: string or '}' expected near end of file at line 1 "
                  "column 7");
@@ -193,8 +194,7 @@ static void test_protocol_errors(void **state)
                    "the request is not JSON: end of file expected near end of file at line 1 "
                    "column 20");
     expect_error("[1,2]", "bad_request", "the request must be a JSON object");
-    expect_error("{\"op\":\"ping\"}", "bad_request",
-                 "missing field 'v' (the protocol version, 1)");
+    expect_error("{\"op\":\"ping\"}", "bad_request", "missing field 'v' (the protocol version, 1)");
     expect_error("{\"v\":2,\"op\":\"ping\"}", "unsupported_version", "protocol version must be 1");
     expect_error("{\"v\":\"1\",\"op\":\"ping\"}", "unsupported_version",
                  "protocol version must be 1");

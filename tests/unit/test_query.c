@@ -175,7 +175,8 @@ static void test_errors(void **state)
     char deep[200];
     memset(deep, '(', 40);
     strcpy(deep + 40, "a");
-    expect_error(deep, NULL, "query_too_deep", "query nested too deeply at column 33: more than 32 levels");
+    expect_error(deep, NULL, "query_too_deep",
+                 "query nested too deeply at column 33: more than 32 levels");
     char big[5000];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
@@ -220,9 +221,12 @@ static void test_render_escapes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_words_and_operators), cmocka_unit_test(test_phrases_prefix_near),
-        cmocka_unit_test(test_fields),              cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_errors),              cmocka_unit_test(test_error_code_lookup),
+        cmocka_unit_test(test_words_and_operators),
+        cmocka_unit_test(test_phrases_prefix_near),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_error_code_lookup),
         cmocka_unit_test(test_render_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -412,11 +412,14 @@ static void test_errors(void **state)
          "bad_paging",
          "bad paging: offset+limit 10005 is over 10000"},
         {{.query = "x", .sort = 7}, "bad_sort", "bad sort: 7"},
-        {{.query = "x", .since = "1987-13"}, "bad_date",
+        {{.query = "x", .since = "1987-13"},
+         "bad_date",
          "bad date in since: '1987-13' (no such month)"},
-        {{.query = "x", .until = "soon"}, "bad_date",
+        {{.query = "x", .until = "soon"},
+         "bad_date",
          "bad date in until: 'soon' (expected YYYY, YYYY-MM or YYYY-MM-DD)"},
-        {{.query = "x", .since = "2000", .until = "1999"}, "bad_date",
+        {{.query = "x", .since = "2000", .until = "1999"},
+         "bad_date",
          "bad date range: since 2000 is after until 1999"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

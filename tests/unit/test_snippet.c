@@ -127,7 +127,8 @@ static void test_html_and_markers(void **state)
 {
     (void)state;
     char *s = snip("smith", "S&P <b>Smith</b> said \"yes\" & 'no'", 200, true);
-    assert_string_equal(s, "S&amp;P &lt;b&gt;[Smith]&lt;/b&gt; said &quot;yes&quot; &amp; &#39;no&#39;");
+    assert_string_equal(
+        s, "S&amp;P &lt;b&gt;[Smith]&lt;/b&gt; said &quot;yes&quot; &amp; &#39;no&#39;");
     free(s);
     s = snip("smith", "S&P <b>Smith</b>", 200, false);
     assert_string_equal(s, "S&P <b>[Smith]</b>");
