@@ -47,7 +47,7 @@ int mg_docbuild_check_id(const char *id, mg_err *err)
     if (n == 0)
         return mg_err_set(err, MG_EFORMAT, "empty id");
     if (n > MG_ID_TERM_MAX)
-        return mg_err_set(err, MG_ETOOBIG, "id is %zu bytes, over the %d-byte limit", n,
+        return mg_err_set(err, MG_ETOOBIG, "field \"id\" too long (%zu bytes, cap %d)", n,
                           MG_ID_TERM_MAX);
     return 0;
 }

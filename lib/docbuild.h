@@ -41,16 +41,16 @@ void mg_docbuild_free(mg_docbuild *b); /* NULL is a no-op */
 /* Clear doc and fill it from r. On success writes the unique term ("Q" + id,
  * NUL-terminated) into uid (cap >= MG_XDB_MAX_TERM + 1 is always enough) and
  * the record hash (the MG_SLOT_HASH value) into *hash (may be NULL). Returns
- * 0, or a negative mg_code: -MG_ETOOBIG "id is N bytes, over the 244-byte
- * limit" / -MG_EFORMAT "empty id" for an id that cannot be a unique term
+ * 0, or a negative mg_code: -MG_ETOOBIG 'field "id" too long (N bytes,
+ * cap 244)' (the readers' wording for fields over a cap) / -MG_EFORMAT
+ * "empty id" for an id that cannot be a unique term
  * (callers report these as bad records), or the shim's/analyser's error. The
  * doc is left in an unspecified state on failure. */
 int mg_docbuild_build(mg_docbuild *b, const mg_record *r, mg_xdoc *doc, char *uid, size_t cap,
                       uint64_t *hash, mg_err *err);
 
 /* Check that an id can be a unique term; 0 or a negative code with the
- * message mg_docbuild_build() would give ("id is N bytes, over the 244-byte
- * limit"), without any location prefix. */
+ * message mg_docbuild_build() would give, without any location prefix. */
 int mg_docbuild_check_id(const char *id, mg_err *err);
 
 /* The boolean term for a field value as the indexer writes it: prefix +

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,7 +282,7 @@ struct run {
     pthread_t writer;
     unsigned long pending; /* changes since the last commit */
 
-    volatile int failed; /* a thread hit a fatal error: stop */
+    _Atomic int failed; /* a thread hit a fatal error: stop */
     mg_err fail_err;
 
     idset seen;
@@ -330,12 +331,12 @@ static void progress_tick(run *r, int force)
     if (!force && t - r->last_progress < 0.25)
         return;
     r->last_progress = t;
-    mg_index_stats snap;
+    /* Under the lock: counters stay still, and the callback never runs at
+     * the same time as a log callback (both write to the terminal). */
     pthread_mutex_lock(&r->mu);
     r->st->elapsed_s = t - r->t0;
-    snap = *r->st;
+    r->o->progress(r->o->ctx, r->st);
     pthread_mutex_unlock(&r->mu);
-    r->o->progress(r->o->ctx, &snap);
 }
 
 /* Wait for a free slot at the head of q; NULL when the run failed. */

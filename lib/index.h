@@ -54,8 +54,9 @@ typedef struct mg_index_opts {
     /* Messages ("FILE:LINE: reason", warnings, notes), one line each, no
      * newline. Called from any thread, never two at once. May be NULL. */
     void (*log)(void *ctx, int level, const char *msg);
-    /* Called from the calling thread a few times a second during the run
-     * (and never after mg_index_run returns). May be NULL. */
+    /* Called from the calling thread a few times a second during the run,
+     * never at the same time as log (and never after mg_index_run returns).
+     * The stats are borrowed for the call. May be NULL. */
     void (*progress)(void *ctx, const mg_index_stats *st);
     void *ctx;
 } mg_index_opts;

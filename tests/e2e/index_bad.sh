@@ -27,7 +27,7 @@ bad.jsonl:10: duplicate id "bad-0001" (first seen at bad.jsonl:1); the later rec
 bad.jsonl:13: field "author" must be a string or an array of strings
 bad.jsonl:14: NUL characters removed (1)
 bad.jsonl:15: not a JSON object
-bad.jsonl:17: id is 300 bytes, over the 244-byte limit' "$(grep '^bad.jsonl:' e)"
+bad.jsonl:17: field "id" too long (300 bytes, cap 244)' "$(grep '^bad.jsonl:' e)"
 check_eq "skipped: 9" 9 "$(jget j.json skipped)"
 check_eq "warnings: 3" 3 "$(jget j.json warnings)"
 check_eq "documents: 6" 6 "$(jget j.json documents)"
