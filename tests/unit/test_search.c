@@ -299,6 +299,31 @@ static void test_relax_and_suggest(void **state)
     assert_false(r->relaxed);
     assert_null(r->suggestion);
     mg_search_result_free(r);
+    /* a long query whose AND cannot fill the page runs as OR, the
+     * documents with every word still first */
+    const char *longq = "kim military parade beijing anniversary";
+    mg_search_request lq = {.query = longq, .no_relax = true};
+    r = run_req(s1, &lq);
+    assert_string_equal(ids_of(r), "pd-2025-0001 " SEED);
+    mg_search_result_free(r);
+    lq.no_relax = false;
+    r = run_req(s1, &lq);
+    assert_true(r->relaxed);
+    assert_true(r->nhits > 2);
+    assert_true(strncmp(ids_of(r), "pd-2025-0001 " SEED " ", strlen("pd-2025-0001 " SEED " ")) ==
+                0);
+    mg_search_result_free(r);
+    lq.limit = 2; /* the AND fills this page: no relaxation */
+    r = run_req(s1, &lq);
+    assert_false(r->relaxed);
+    assert_int_equal(r->nhits, 2);
+    mg_search_result_free(r);
+    /* a word in most documents must match but adds no weight */
+    mg_search_request common = {.query = "the", .limit = 3, .no_collapse = true};
+    r = run_req(s1, &common);
+    assert_true(r->total_estimate > 26);
+    assert_true(r->hits[0].score == 0.0);
+    mg_search_result_free(r);
     r = run("parde");
     /* a word of the index with the stem closest to the typo */
     assert_non_null(r->suggestion);
