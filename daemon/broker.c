@@ -20,7 +20,7 @@
 #include "log.h"
 #include "protocol.h"
 
-#define DRAIN_MS 1500       /* on SIGTERM, wait this long for requests in flight */
+#define DRAIN_MS 1000       /* on SIGTERM, wait this long for requests in flight */
 #define READY_WAIT_MS 30000 /* workers must check in within this */
 #define CLIENT_HWM 1000     /* messages queued per client connection, each way */
 #define MAX_REPLY_FRAMES 64 /* frames read from one client message before dropping */

@@ -78,13 +78,13 @@ check_match "human output: header" '^[0-9]+ results? \([0-9.]+ ms\)$|^About [0-9
 check_match "human output: a hit line with date, source and title" \
   '^2025-09-03[T0-9:]*  Pacific Dispatch  Kim Jong-un attends Beijing military parade$' "$out"
 check_match "human output: the id line" '^    id: pd-2025-0001$' "$out"
-ok $(grep -q $'\x1b' <<<"$out"; echo $((1 - $?))) "no ANSI escapes when piped"
-ok $(grep -q $'[\x02\x03]' <<<"$out"; echo $((1 - $?))) "no highlight markers when piped"
+ok "$(grep -q $'\x1b' <<<"$out"; echo $((1 - $?)))" "no ANSI escapes when piped"
+ok "$(grep -q $'[\x02\x03]' <<<"$out"; echo $((1 - $?)))" "no highlight markers when piped"
 col=$("$CLIENT" --endpoint "$IPC" --color always search military parade)
 check_match "--color always: matches highlighted" $'\x1b\\[1;31m(military|parade)' "$col"
 check_match "--color always: title in bold" $'\x1b\\[1mKim Jong-un attends' "$col"
 col=$(NO_COLOR=1 "$CLIENT" --endpoint "$IPC" --color auto search military parade)
-ok $(grep -q $'\x1b' <<<"$col"; echo $((1 - $?))) "NO_COLOR: no ANSI escapes"
+ok "$(grep -q $'\x1b' <<<"$col"; echo $((1 - $?)))" "NO_COLOR: no ANSI escapes"
 
 # Article text cannot drive the terminal; UTF-8 is never cut.
 for c in never always; do
@@ -92,7 +92,7 @@ for c in never always; do
   check_eq "escapes in an article are neutralised (--color $c)" 0 "$(grep -c $'\x07\|\x1b\\[2J\|\x1b\\[31mred' "$TMP/evil.txt")"
   check "output is valid UTF-8 (--color $c)" $PY -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$TMP/evil.txt"
 done
-check_match "title shown on one line, controls as U+FFFD" $'^2024-01-01  Évian Post  Evil \uFFFD\\[2J\uFFFD\\[31mred\uFFFD title second line$' "$(cat "$TMP/evil.txt" | sed 's/\x1b\[[0-9;]*m//g')"
+check_match "title shown on one line, controls as U+FFFD" $'^2024-01-01  Évian Post  Evil \uFFFD\\[2J\uFFFD\\[31mred\uFFFD title second line$' "$(sed 's/\x1b\[[0-9;]*m//g' "$TMP/evil.txt")"
 check_match "snippet keeps the two-byte text" 'Ωμέγα λόγος' "$(cat "$TMP/evil.txt")"
 "$CLIENT" --endpoint "$IPC" get evil-1 >"$TMP/evil-get.txt"
 check "get output is valid UTF-8 and has no escapes" $PY -c 'import sys; t = open(sys.argv[1], "rb").read().decode("utf-8"); sys.exit("\x1b" in t or "\x07" in t)' "$TMP/evil-get.txt"
@@ -142,13 +142,13 @@ check_eq "two endpoints, one down: requests go to the live one" 0 $?
 
 # Safety of binds.
 timeout 20 "$DAEMON" --db "$DB" --bind "$IPC" 2>"$TMP/second.log"; rc=$?
-ok $((rc == 0 || rc == 124)) "a second daemon on the same ipc socket is refused (exit $rc)"
+ok "$((rc == 0 || rc == 124))" "a second daemon on the same ipc socket is refused (exit $rc)"
 check_match "second daemon: says why" 'another process is serving' "$(cat "$TMP/second.log")"
 timeout 20 "$DAEMON" --db "$DB" --bind 'tcp://0.0.0.0:*' 2>"$TMP/public.log"; rc=$?
-ok $((rc == 0 || rc == 124)) "a non-loopback tcp bind without CURVE is refused (exit $rc)"
+ok "$((rc == 0 || rc == 124))" "a non-loopback tcp bind without CURVE is refused (exit $rc)"
 check_match "refusal names --insecure" 'insecure' "$(cat "$TMP/public.log")"
 timeout 20 "$DAEMON" --db "$TMP/no-such-db" --bind "ipc://$TMP/x.sock" 2>"$TMP/nodb.log"; rc=$?
-ok $((rc == 0 || rc == 124)) "a missing index is an error at start (exit $rc)"
+ok "$((rc == 0 || rc == 124))" "a missing index is an error at start (exit $rc)"
 timeout 20 "$DAEMON" --db "$DB" --workers 0 2>/dev/null; check_eq "bad --workers: exit 2" 2 $?
 
 # SIGTERM with requests in flight: every reply that arrives is a whole, ok one.
@@ -177,7 +177,7 @@ done
 stop_daemon "$DPID" d
 wait $pypid
 read -r good bad <"$TMP/inflight.out"
-ok $(( bad == 0 ? 0 : 1 )) "requests in flight at SIGTERM: $good ok replies, ${bad:-?} bad ones"
+ok "$(( bad == 0 ? 0 : 1 ))" "requests in flight at SIGTERM: $good ok replies, ${bad:-?} bad ones"
 check "pidfile removed at exit" test ! -e "$TMP/d.pid"
 check "ipc socket removed at exit" test ! -e "$TMP/morgued.sock"
 log=$(cat "$TMP/d.log")

@@ -38,7 +38,7 @@ check_eq "server key given inline works too" 0 $?
   --timeout 300 --retries 1 search military parade >"$TMP/out" 2>"$TMP/err"; rc=$?
 check_eq "key not on the allow-list: nothing, exit 3" 3 "$rc"
 check_eq "key not on the allow-list: no output" "" "$(cat "$TMP/out")"
-check_match "refusal logged with the key" "CURVE client .* refused: public key $(cat "$K/mallory.pub" | sed 's/[][\.*^$+?(){}|/]/\\&/g') is not allowed" "$(cat "$TMP/d.log")"
+check_match "refusal logged with the key" "CURVE client .* refused: public key $(sed 's/[][\.*^$+?(){}|/]/\\&/g' "$K/mallory.pub") is not allowed" "$(cat "$TMP/d.log")"
 "$CLIENT" --endpoint "$TCP_EP" --timeout 300 --retries 0 ping >/dev/null 2>&1
 check_eq "plain (no CURVE) client on the CURVE endpoint: exit 3" 3 $?
 "$CLIENT" --endpoint "$TCP_EP" --curve-server-key "$K/alice.pub" --curve-key "$K/alice.key" \

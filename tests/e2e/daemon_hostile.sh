@@ -59,4 +59,4 @@ out=$("$CLIENT" --endpoint "$IPC" --json stats)
 check_match "stats still served; errors were counted" '"errors":[1-9]' "$out"
 stop_daemon "$DPID" d
 check_match "no error-level log line for hostile input" '^[^ ]+ morgued\[[0-9]+\] info: stopped' "$(tail -1 "$TMP/d.log")"
-ok $(grep -q ' error: ' "$TMP/d.log"; echo $((1 - $?))) "no line logged at level error"
+ok "$(grep -q ' error: ' "$TMP/d.log"; echo $((1 - $?)))" "no line logged at level error"

@@ -44,7 +44,7 @@ check_eq "update under load: morgue-index exit 0" 0 $?
 t1=$(now)
 check "update: the new article is served" wait_file "$TMP/state/seen-zanzibarian" 10
 d=$(delay "$t1" "$TMP/state/seen-zanzibarian" 2>/dev/null || echo 99)
-ok $($PY -c "print(0 if $d < 1.5 else 1)") "update: served ${d}s after morgue-index returned (limit 1.5 s)"
+ok "$($PY -c "print(0 if $d < 1.5 else 1)")" "update: served ${d}s after morgue-index returned (limit 1.5 s)"
 
 "$INDEX" --db "$DB" --rebuild --quiet "$MORGUE_ROOT/corpus" "$TMP/new1.jsonl" "$TMP/new2.jsonl" 2>"$TMP/index2.err"
 check_eq "rebuild under load: morgue-index exit 0" 0 $?
@@ -52,14 +52,14 @@ check_eq "rebuild under load: morgue-index exit 0" 0 $?
 t2=$(now)
 check "rebuild: the new article is served" wait_file "$TMP/state/seen-quuxlandia" 10
 d=$(delay "$t2" "$TMP/state/seen-quuxlandia" 2>/dev/null || echo 99)
-ok $($PY -c "print(0 if $d < 1.5 else 1)") "rebuild: served ${d}s after morgue-index returned (limit 1.5 s)"
+ok "$($PY -c "print(0 if $d < 1.5 else 1)")" "rebuild: served ${d}s after morgue-index returned (limit 1.5 s)"
 
 touch "$TMP/state/stop"
 wait $loader
 check_eq "loader exit 0" 0 $?
 summary=$(tail -1 "$TMP/loader.out")
 read -r replies nbad <<<"$($PY -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["replies"], d["nbad"])' <<<"$summary")"
-ok $((replies > 30 ? 0 : 1)) "clients got $replies replies during the update and the rebuild"
+ok "$((replies > 30 ? 0 : 1))" "clients got $replies replies during the update and the rebuild"
 check_eq "every reply during the switch was ok and right" 0 "$nbad"
 [ "$nbad" = 0 ] || diag "$summary"
 check_match "log: reload line for the rebuild" 'info: reload: index changed; index .*revision' "$(cat "$TMP/d.log")"
@@ -73,7 +73,7 @@ for ((i = 0; i < 60; i++)); do
   sleep 0.05
 done
 t4=$(now)
-ok $($PY -c "print(0 if $t4 - $t3 < 1.5 else 1)") "idle daemon logs the new index within 1.5 s"
+ok "$($PY -c "print(0 if $t4 - $t3 < 1.5 else 1)")" "idle daemon logs the new index within 1.5 s"
 out=$("$CLIENT" --endpoint "$IPC" search plughville)
 check_match "idle rebuild: new article served" 'id: new-3' "$out"
 

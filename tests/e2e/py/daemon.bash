@@ -2,7 +2,7 @@
 # Helpers for the morgued end-to-end tests (sourced after tests/e2e/lib.sh).
 # Not a test itself: tests/run.sh runs tests/e2e/*.sh only.
 
-PYDIR=$MORGUE_ROOT/tests/e2e/py
+export PYDIR=$MORGUE_ROOT/tests/e2e/py
 
 # build_index DB INPUT...: a fresh index of the inputs.
 build_index() {
