@@ -242,8 +242,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(piped_anon.s);
 
     /* Compressing changes nothing a reader reports, unless the input is
-     * itself an LZ4 frame or skippable frame (then the plain file was decompressed and the
-     * packed one holds the frame as text). */
+     * itself an LZ4 frame or skippable frame (then the plain file was
+     * decompressed and the packed one holds the frame as text). */
     bool is_frame =
         size >= 4 && (memcmp(data, "\x04\x22\x4d\x18", 4) == 0 ||
                       ((data[0] & 0xf0) == 0x50 && memcmp(data + 1, "\x2a\x4d\x18", 3) == 0));
