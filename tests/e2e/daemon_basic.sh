@@ -80,9 +80,9 @@ check_match "human output: a hit line with date, source and title" \
 check_match "human output: the id line" '^    id: pd-2025-0001$' "$out"
 ok "$(grep -q $'\x1b' <<<"$out"; echo $((1 - $?)))" "no ANSI escapes when piped"
 ok "$(grep -q $'[\x02\x03]' <<<"$out"; echo $((1 - $?)))" "no highlight markers when piped"
-col=$("$CLIENT" --endpoint "$IPC" --color always search military parade)
-check_match "--color always: matches highlighted" $'\x1b\\[1;31m(military|parade)' "$col"
-check_match "--color always: title in bold" $'\x1b\\[1mKim Jong-un attends' "$col"
+col=$("$CLIENT" --endpoint "$IPC" --color always search military parade | cat -v)
+check_match "--color always: matches highlighted" '\^\[\[1;31m(military|parade)' "$col"
+check_match "--color always: title in bold" '\^\[\[1mKim Jong-un attends' "$col"
 col=$(NO_COLOR=1 "$CLIENT" --endpoint "$IPC" --color auto search military parade)
 ok "$(grep -q $'\x1b' <<<"$col"; echo $((1 - $?)))" "NO_COLOR: no ANSI escapes"
 
