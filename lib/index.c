@@ -188,16 +188,24 @@ typedef struct item {
     size_t bytes;
     int dup;   /* the id was seen earlier in this run */
     int built; /* update ring: analysis done */
+    int prior; /* update ring: what the index holds for the id (PRIOR_*) */
     int rc;    /* analysis result */
     char msg[256];
 } item;
 
-/* Slots [tail, head) are in flight. Update ring: builders take [mid, head),
- * the writer takes the tail once built. Shard ring: the worker takes the tail. */
+/* What the writer found in the index before analysis. A record whose stored
+ * hash is equal is not analysed at all; duplicates within the run are looked
+ * up only when applied (an earlier copy may change the answer). */
+enum { PRIOR_UNKNOWN = 0, PRIOR_ABSENT, PRIOR_EQUAL, PRIOR_DIFFERENT };
+
+/* Slots [tail, head) are in flight. Update ring: the writer looks items up in
+ * [checked, head), builders take [mid, checked), the writer applies the tail
+ * once built (tail <= mid <= checked <= head). Shard ring: the worker takes
+ * the tail. */
 typedef struct ring {
     item *it;
     size_t cap;
-    unsigned long long head, mid, tail;
+    unsigned long long head, checked, mid, tail;
     size_t bytes, max_bytes;
     int eof;
     pthread_mutex_t mu;
@@ -369,8 +377,10 @@ static void ring_push(ring *q, item *it)
     it->bytes = strlen(it->rec.body) + strlen(it->rec.title) + 256;
     q->bytes += it->bytes;
     it->built = 0;
+    it->prior = PRIOR_UNKNOWN;
     q->head++;
     pthread_cond_broadcast(&q->work);
+    pthread_cond_broadcast(&q->done); /* the update writer checks new items */
     pthread_mutex_unlock(&q->mu);
 }
 
@@ -446,29 +456,55 @@ static int commit_update(run *r, mg_err *err)
     return 0;
 }
 
+/* Compare the record hash with the one stored for uid: PRIOR_* or -1. */
+static int lookup(run *r, const char *uid, uint64_t hash)
+{
+    mg_err e;
+    mg_err_clear(&e);
+    unsigned char old[8], h8[8];
+    long n = mg_xdb_get_value(r->xdb, uid, MG_SLOT_HASH, old, sizeof old, &e);
+    if (n == -MG_ENOTFOUND)
+        return PRIOR_ABSENT;
+    if (n < 0) {
+        fail(r, &e);
+        return -1;
+    }
+    mg_u64_to_bytes(hash, h8);
+    return n == 8 && memcmp(old, h8, 8) == 0 ? PRIOR_EQUAL : PRIOR_DIFFERENT;
+}
+
+/* Update mode, before analysis: is the record new, changed or the same? */
+static void precheck(run *r, item *it)
+{
+    if (it->dup || r->failed)
+        return;
+    memcpy(it->uid, MG_PFX_ID, sizeof MG_PFX_ID - 1);
+    snprintf(it->uid + sizeof MG_PFX_ID - 1, sizeof it->uid - (sizeof MG_PFX_ID - 1), "%s",
+             it->rec.id); /* fits: the reader checked the id */
+    int p = lookup(r, it->uid, mg_record_hash(&it->rec));
+    if (p > 0)
+        it->prior = p;
+}
+
 /* Update mode: apply one built document through the single writer. */
 static int apply_update(run *r, item *it)
 {
+    if (it->prior == PRIOR_EQUAL) {
+        count(r, &r->st->unchanged);
+        return 0;
+    }
     if (it->rc)
         return build_failed(r, it);
     mg_err e;
     mg_err_clear(&e);
-    unsigned char old[8], h8[8];
-    long n = mg_xdb_get_value(r->xdb, it->uid, MG_SLOT_HASH, old, sizeof old, &e);
-    unsigned long long *field;
-    if (n == -MG_ENOTFOUND) {
-        field = &r->st->added;
-    } else if (n < 0) {
-        fail(r, &e);
+    int p = it->prior != PRIOR_UNKNOWN ? it->prior : lookup(r, it->uid, it->hash);
+    if (p < 0)
         return -1;
-    } else {
-        mg_u64_to_bytes(it->hash, h8);
-        if (n == 8 && memcmp(old, h8, 8) == 0) {
-            count(r, &r->st->unchanged);
-            return 0;
-        }
-        field = &r->st->replaced;
+    if (p == PRIOR_EQUAL) {
+        count(r, &r->st->unchanged);
+        return 0;
     }
+    unsigned long long *field = p == PRIOR_ABSENT ? &r->st->added : &r->st->replaced;
     if (mg_xdb_replace(r->xdb, it->uid, it->doc, &e)) {
         fail(r, &e);
         return -1;
@@ -487,15 +523,15 @@ static void *builder_main(void *arg)
     ring *q = &w->r->upd;
     for (;;) {
         pthread_mutex_lock(&q->mu);
-        while (q->mid == q->head && !q->eof)
+        while (q->mid == q->checked && !(q->eof && q->checked == q->head))
             pthread_cond_wait(&q->work, &q->mu);
-        if (q->mid == q->head) {
+        if (q->mid == q->checked) {
             pthread_mutex_unlock(&q->mu);
             return NULL;
         }
         item *it = &q->it[q->mid++ % q->cap];
         pthread_mutex_unlock(&q->mu);
-        if (!w->r->failed)
+        if (!w->r->failed && it->prior != PRIOR_EQUAL)
             build_item(w, it);
         pthread_mutex_lock(&q->mu);
         it->built = 1;
@@ -504,26 +540,37 @@ static void *builder_main(void *arg)
     }
 }
 
-/* The one writer of update mode: applies documents in input order. */
+/* The one writer of update mode (the only thread touching the database):
+ * looks new items up, and applies built documents in input order. Applying
+ * comes first: it frees slots for the reader. */
 static void *writer_main(void *arg)
 {
     run *r = arg;
     ring *q = &r->upd;
+    pthread_mutex_lock(&q->mu);
     for (;;) {
-        pthread_mutex_lock(&q->mu);
-        while (!(q->tail < q->head && q->it[q->tail % q->cap].built) &&
-               !(q->eof && q->tail == q->head))
-            pthread_cond_wait(&q->done, &q->mu);
-        if (q->tail == q->head) {
+        if (q->tail < q->head && q->it[q->tail % q->cap].built) {
+            item *it = &q->it[q->tail % q->cap];
             pthread_mutex_unlock(&q->mu);
-            return NULL;
+            if (!r->failed)
+                apply_update(r, it);
+            ring_pop(q, it);
+            pthread_mutex_lock(&q->mu);
+        } else if (q->checked < q->head) {
+            item *it = &q->it[q->checked % q->cap];
+            pthread_mutex_unlock(&q->mu);
+            precheck(r, it);
+            pthread_mutex_lock(&q->mu);
+            q->checked++;
+            pthread_cond_broadcast(&q->work);
+        } else if (q->eof && q->tail == q->head) {
+            break;
+        } else {
+            pthread_cond_wait(&q->done, &q->mu);
         }
-        item *it = &q->it[q->tail % q->cap];
-        pthread_mutex_unlock(&q->mu);
-        if (!r->failed)
-            apply_update(r, it);
-        ring_pop(q, it);
     }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
 }
 
 /* Rebuild: analyse and write into this worker's private shard. */
