@@ -230,9 +230,9 @@ static void recv_drop_rest(void *sock)
     }
 }
 
-/* Send [id][""?][body] to a client without ever blocking. Consumes id and
- * body (closed either way). Returns false when the client is gone or its
- * queue is full: the reply is then dropped. */
+/* Send [id][""?][body] to a client without ever blocking. The caller still
+ * closes id and body. Returns false when the client is gone or its queue is
+ * full: the reply is then dropped. */
 static bool send_to_client(void *fe, zmq_msg_t *id, bool delim, zmq_msg_t *body)
 {
     bool ok = zmq_msg_send(id, fe, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0;
@@ -244,8 +244,6 @@ static bool send_to_client(void *fe, zmq_msg_t *id, bool delim, zmq_msg_t *body)
         mg_dlog(MG_LOG_DEBUG, "reply dropped: %s",
                 errno == EHOSTUNREACH ? "client went away" : zmq_strerror(errno));
     }
-    zmq_msg_close(id);
-    zmq_msg_close(body);
     return ok;
 }
 
@@ -263,12 +261,12 @@ static void reply_error(broker *b, void *fe, zmq_msg_t *id, bool delim, const ch
     zmq_msg_t body;
     if (!out || zmq_msg_init_size(&body, len) != 0) {
         free(out);
-        zmq_msg_close(id);
         return;
     }
     memcpy(zmq_msg_data(&body), out, len);
     free(out);
     bool delivered = send_to_client(fe, id, delim, &body);
+    zmq_msg_close(&body);
     mg_daemon_stats_record(&b->d.stats, mg_daemon_now_ns() - t0, true, delivered);
 }
 
@@ -304,7 +302,7 @@ static void from_client(broker *b, int which)
     zmq_msg_t *body = delim ? &f[1] : &f[0];
     int nbody = n - (delim ? 1 : 0) + extra;
     if (n == 0) {
-        zmq_msg_close(&id); /* cannot happen with ROUTER; nothing to answer */
+        /* cannot happen with ROUTER; nothing to answer */
     } else if (nbody != 1) {
         reply_error(b, fe, &id, zmq_msg_size(&f[0]) == 0, "bad_request",
                     "a request is exactly one frame (multi-part messages are not accepted)", t0);
@@ -324,8 +322,8 @@ static void from_client(broker *b, int which)
         } else {
             b->in_flight++;
         }
-        zmq_msg_close(&id);
     }
+    zmq_msg_close(&id);
     for (int i = 0; i < n; i++)
         zmq_msg_close(&f[i]);
 }
