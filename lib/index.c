@@ -930,6 +930,25 @@ static int inspect_db(run *r, mg_err *err)
     }
     if (S_ISDIR(st.st_mode)) {
         r->kind = DB_PLAIN;
+        /* Never scatter a database over a directory that holds something
+         * else (a mistyped --db): it must be a glass database or empty. */
+        char probe[PATH_MAX + 16];
+        snprintf(probe, sizeof probe, "%s/iamglass", r->db);
+        if (access(probe, F_OK) == 0)
+            return 0;
+        DIR *d = opendir(r->db);
+        if (!d)
+            return mg_err_set(err, MG_EIO, "%.200s: %s", r->db, strerror(errno));
+        struct dirent *de;
+        int empty = 1;
+        while (empty && (de = readdir(d)))
+            empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+        closedir(d);
+        if (!empty)
+            return mg_err_set(err, MG_EINVAL,
+                              "%.200s is a directory but not a Xapian glass database: "
+                              "refusing to write into it",
+                              r->db);
         return 0;
     }
     return mg_err_set(err, MG_EINVAL, "%.200s exists and is not a database directory", r->db);

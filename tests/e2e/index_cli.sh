@@ -63,3 +63,10 @@ check_eq "--quiet: nothing on stdout" "" "$(cat out)"
 "$INDEX" --db p --quiet --json-stats s.jsonl >out 2>err
 check_match "--json-stats: one JSON object on stdout" '^\{"added":0,.*"unchanged":50,.*"mode":"update"' "$(cat out)"
 check_eq "--json-stats: one line" 1 "$(wc -l <out)"
+
+# A --db that is some other directory is never written into.
+mkdir notdb && echo precious >notdb/file
+"$INDEX" --db notdb s.jsonl 2>err
+check_eq "a non-database directory: exit 1" 1 $?
+check_match "a non-database directory: says why" 'not a Xapian glass database: refusing' "$(cat err)"
+check_eq "a non-database directory: left alone" "file" "$(ls notdb)"
