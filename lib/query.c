@@ -443,6 +443,16 @@ static mg_qnode *phrase_node(parser *p, const tok *t, mg_qfield field)
     return node;
 }
 
+/* Move past the token a node was built from; on a lexing error free it. */
+static mg_qnode *then_lex(parser *p, mg_qnode *n)
+{
+    if (n && lex(p) < 0) {
+        mg_query_free(n);
+        return NULL;
+    }
+    return n;
+}
+
 /* Apply title: to every word and phrase of a group. */
 static int set_title(parser *p, mg_qnode *n, size_t off)
 {
@@ -565,22 +575,10 @@ static mg_qnode *field_node(parser *p)
         if (lex(p) < 0)
             return NULL;
         tok v = p->t;
-        if (v.kind == T_PHRASE) {
-            mg_qnode *n = phrase_node(p, &v, MG_QF_TITLE);
-            if (n && lex(p) < 0) {
-                mg_query_free(n);
-                return NULL;
-            }
-            return n;
-        }
-        if (v.kind == T_WORD) {
-            mg_qnode *n = word_node(p, &v, MG_QF_TITLE);
-            if (n && lex(p) < 0) {
-                mg_query_free(n);
-                return NULL;
-            }
-            return n;
-        }
+        if (v.kind == T_PHRASE)
+            return then_lex(p, phrase_node(p, &v, MG_QF_TITLE));
+        if (v.kind == T_WORD)
+            return then_lex(p, word_node(p, &v, MG_QF_TITLE));
         if (v.kind == T_LPAREN) {
             mg_qnode *n = parse_primary(p);
             if (n && set_title(p, n, t.off) < 0) {
@@ -609,11 +607,7 @@ static mg_qnode *field_node(parser *p)
             }
         }
     }
-    if (node && lex(p) < 0) {
-        mg_query_free(node);
-        return NULL;
-    }
-    return node;
+    return then_lex(p, node);
 }
 
 static mg_qnode *parse_primary(parser *p)
@@ -653,15 +647,9 @@ static mg_qnode *parse_primary(parser *p)
         return n;
     }
     case T_PHRASE:
-    case T_WORD: {
-        mg_qnode *n =
-            t.kind == T_PHRASE ? phrase_node(p, &t, MG_QF_NONE) : word_node(p, &t, MG_QF_NONE);
-        if (n && lex(p) < 0) {
-            mg_query_free(n);
-            return NULL;
-        }
-        return n;
-    }
+    case T_WORD:
+        return then_lex(p, t.kind == T_PHRASE ? phrase_node(p, &t, MG_QF_NONE)
+                                              : word_node(p, &t, MG_QF_NONE));
     case T_FIELD:
         return field_node(p);
     case T_RPAREN:
