@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,6 +352,29 @@ static void test_live_hostile_frames(void **state)
     size_t l4[] = {strlen(f4[0])};
     assert_string_equal(raw_exchange(f4, l4, 1, 5000, code), "bad_json");
     check_healthy();
+    const char *more[][2] = {
+        {"{\"v\":1,\"op\":\"search\",\"query\":5}", "bad_request"},
+        {"{\"v\":1,\"op\":\"drop_tables\"}", "unknown_op"},
+        {"{\"v\":1,\"op\":\"search\"}", "bad_request"},
+        {"{\"v\":1,\"op\":\"get\"}", "bad_request"},
+        {"{\"v\":7,\"op\":\"ping\"}", "unsupported_version"},
+    };
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+        size_t l = strlen(more[i][0]);
+        const char *got = raw_exchange(&more[i][0], &l, 1, 5000, code);
+        assert_non_null(got);
+        assert_string_equal(got, more[i][1]);
+        check_healthy();
+    }
+    const char *wild = getenv("MORGUE_TEST_WILDCARD");
+    if (wild) {
+        char req[256];
+        snprintf(req, sizeof req, "{\"v\":1,\"op\":\"search\",\"query\":\"%s\"}", wild);
+        const char *w[] = {req};
+        size_t wl[] = {strlen(req)};
+        assert_string_equal(raw_exchange(w, wl, 1, 5000, code), "wildcard_too_broad");
+        check_healthy();
+    }
     const char *f5[] = {
         "{\"v\":1,\"op\":\"search\",\"query\":[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]}"};
     size_t l5[] = {strlen(f5[0])};
@@ -384,6 +408,41 @@ static void test_live_oversize_and_gone(void **state)
         zmq_close(s);
     }
     zmq_ctx_term(ctx);
+    check_healthy();
+}
+
+/* One of 100 concurrent clients, each with its own library client. */
+static void *concurrent_client(void *arg)
+{
+    int *ok = arg;
+    const char *ep[] = {live_ep()};
+    mg_client_opts o;
+    mg_client_opts_default(&o);
+    o.timeout_ms = 20000;
+    mg_client_err err;
+    mg_client *c = mg_client_new(ep, 1, &o, &err);
+    mg_client_results *r = NULL;
+    mg_client_query q = {.query = getenv("MORGUE_TEST_QUERY")};
+    *ok = c && mg_client_search(c, &q, &r, &err) == 0 && r->nhits > 0;
+    mg_client_results_free(r);
+    mg_client_free(c);
+    return NULL;
+}
+
+static void test_live_concurrent(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    pthread_t t[N];
+    int ok[N];
+    for (int i = 0; i < N; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, concurrent_client, &ok[i]), 0);
+    int good = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        good += ok[i];
+    }
+    assert_int_equal(good, N);
     check_healthy();
 }
 
@@ -459,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_live_library),
         cmocka_unit_test(test_live_hostile_frames),
         cmocka_unit_test(test_live_oversize_and_gone),
+        cmocka_unit_test(test_live_concurrent),
     };
     const struct CMUnitTest spread[] = {cmocka_unit_test(test_live_spread)};
     if (live_ep() && getenv("MORGUE_TEST_ENDPOINT2"))
