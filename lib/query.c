@@ -610,17 +610,21 @@ static mg_qnode *field_node(parser *p)
     return then_lex(p, node);
 }
 
+/* One level deeper (a parenthesis or a NOT at t), then past t. */
+static int descend(parser *p, const tok *t)
+{
+    if (++p->depth > MG_QUERY_MAX_DEPTH)
+        return mg_query_err(p->err, MG_QE_DEPTH, " at column %zu: more than %d levels",
+                            col(p, t->off), MG_QUERY_MAX_DEPTH);
+    return lex(p);
+}
+
 static mg_qnode *parse_primary(parser *p)
 {
     tok t = p->t;
     switch (t.kind) {
     case T_LPAREN: {
-        if (++p->depth > MG_QUERY_MAX_DEPTH) {
-            mg_query_err(p->err, MG_QE_DEPTH, " at column %zu: more than %d levels", col(p, t.off),
-                         MG_QUERY_MAX_DEPTH);
-            return NULL;
-        }
-        if (lex(p) < 0)
+        if (descend(p, &t) < 0)
             return NULL;
         mg_qnode *n = parse_or(p);
         if (!n) {
@@ -730,12 +734,7 @@ static mg_qnode *parse_unary(parser *p)
     if (p->t.kind != T_NOT && p->t.kind != T_MINUS)
         return parse_near(p);
     tok t = p->t;
-    if (++p->depth > MG_QUERY_MAX_DEPTH) {
-        mg_query_err(p->err, MG_QE_DEPTH, " at column %zu: more than %d levels", col(p, t.off),
-                     MG_QUERY_MAX_DEPTH);
-        return NULL;
-    }
-    if (lex(p) < 0)
+    if (descend(p, &t) < 0)
         return NULL;
     if (!starts_term(p->t.kind)) {
         mg_query_err(p->err, MG_QE_OPERAND, " at column %zu: %s needs a word after it",
@@ -775,16 +774,32 @@ static mg_qnode *simplify(mg_qnode *n)
     return n;
 }
 
+/* A new AND/OR node holding first (freed on failure), at its column. */
+static mg_qnode *group_of(parser *p, mg_qkind kind, mg_qnode *first)
+{
+    mg_qnode *g = node_new(p, kind, first->off);
+    if (!g) {
+        mg_query_free(first);
+        return NULL;
+    }
+    g->col = first->col;
+    if (node_add(p, g, first) < 0) {
+        mg_query_free(g);
+        return NULL;
+    }
+    return g;
+}
+
 static mg_qnode *parse_and(parser *p)
 {
-    mg_qnode *and = NULL;
+    mg_qnode *all = NULL;
     for (;;) {
         tok_kind k = p->t.kind;
         if (k == T_EOF || k == T_RPAREN || k == T_OR)
             break;
         if (k == T_AND) {
             tok t = p->t;
-            if (!and) {
+            if (!all) {
                 mg_query_err(p->err, MG_QE_OPERAND, " at column %zu: AND needs a word before it",
                              col(p, t.off));
                 return NULL;
@@ -801,20 +816,15 @@ static mg_qnode *parse_and(parser *p)
         mg_qnode *item = parse_unary(p);
         if (!item)
             goto fail;
-        if (!and) {
-            and = node_new(p, MG_QN_AND, p->t.off);
-            if (!and) {
-                mg_query_free(item);
+        if (!all) {
+            if (!(all = group_of(p, MG_QN_AND, item)))
                 return NULL;
-            }
-            and->col = item->col;
-        }
-        if (node_add(p, and, item) < 0)
+        } else if (node_add(p, all, item) < 0)
             goto fail;
     }
-    return and? simplify(and) : NULL;
+    return all ? simplify(all) : NULL;
 fail:
-    mg_query_free(and);
+    mg_query_free(all);
     return NULL;
 }
 
@@ -831,14 +841,9 @@ static mg_qnode *parse_or(parser *p)
     }
     if (p->t.kind != T_OR)
         return first;
-    mg_qnode * or = node_new(p, MG_QN_OR, 0);
-    if (! or) {
-        mg_query_free(first);
+    mg_qnode *any = group_of(p, MG_QN_OR, first);
+    if (!any)
         return NULL;
-    }
-    or->col = first->col;
-    if (node_add(p, or, first) < 0)
-        goto fail;
     while (p->t.kind == T_OR) {
         tok t = p->t;
         if (lex(p) < 0)
@@ -850,12 +855,12 @@ static mg_qnode *parse_or(parser *p)
                              col(p, t.off));
             goto fail;
         }
-        if (node_add(p, or, next) < 0)
+        if (node_add(p, any, next) < 0)
             goto fail;
     }
-    return or ;
+    return any;
 fail:
-    mg_query_free(or);
+    mg_query_free(any);
     return NULL;
 }
 
