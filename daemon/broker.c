@@ -117,6 +117,8 @@ static void *client_socket(broker *b, int which)
     zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    /* Reap TCP peers that vanished without a FIN (their queues hold memory). */
+    zmq_setsockopt(s, ZMQ_TCP_KEEPALIVE, &one, sizeof one);
     if (which == FE_CURVE) {
         zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one);
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, b->curve.secret_z85, 40);
