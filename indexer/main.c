@@ -49,8 +49,18 @@ static const char usage_text[] =
     "  2  usage error (bad option, no input, unknown --lang, ...)\n"
     "  3  finished, but some records were skipped as bad (see stderr)\n";
 
-enum { OPT_DB = 256, OPT_LANG, OPT_THREADS, OPT_BATCH, OPT_REBUILD, OPT_DELETE, OPT_PROGRESS,
-       OPT_QUIET, OPT_JSON, OPT_VERSION };
+enum {
+    OPT_DB = 256,
+    OPT_LANG,
+    OPT_THREADS,
+    OPT_BATCH,
+    OPT_REBUILD,
+    OPT_DELETE,
+    OPT_PROGRESS,
+    OPT_QUIET,
+    OPT_JSON,
+    OPT_VERSION
+};
 
 static const struct option long_opts[] = {
     {"db", required_argument, NULL, OPT_DB},
@@ -68,8 +78,8 @@ static const struct option long_opts[] = {
 };
 
 typedef struct ui {
-    bool progress;    /* draw the progress line */
-    bool line_shown;  /* a progress line is on screen: clear it first */
+    bool progress;   /* draw the progress line */
+    bool line_shown; /* a progress line is on screen: clear it first */
 } ui;
 
 static void clear_line(ui *u)
@@ -97,8 +107,8 @@ static void on_progress(void *ctx, const mg_index_stats *st)
     double rate = st->elapsed_s > 0 ? (double)st->read / st->elapsed_s : 0;
     char eta[32] = "";
     if (st->input_total && st->input_bytes && st->input_bytes < st->input_total) {
-        double left = st->elapsed_s * (double)(st->input_total - st->input_bytes) /
-                      (double)st->input_bytes;
+        double left =
+            st->elapsed_s * (double)(st->input_total - st->input_bytes) / (double)st->input_bytes;
         snprintf(eta, sizeof eta, "  ETA %d:%02d", (int)left / 60, (int)left % 60);
     }
     if (st->input_total)
@@ -132,8 +142,8 @@ static int parse_count(const char *opt, const char *s, unsigned long max, unsign
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
     if (errno || end == s || *end || *s == '-' || v < 1 || v > max) {
-        fprintf(stderr, "morgue-index: %s must be a number from 1 to %lu, not \"%s\"\n", opt,
-                max, s);
+        fprintf(stderr, "morgue-index: %s must be a number from 1 to %lu, not \"%s\"\n", opt, max,
+                s);
         return -1;
     }
     *out = v;
@@ -170,13 +180,12 @@ static int print_json(const mg_index_stats *st)
         "s:b, s:b}",
         "added", (json_int_t)st->added, "replaced", (json_int_t)st->replaced, "unchanged",
         (json_int_t)st->unchanged, "deleted", (json_int_t)st->deleted, "skipped",
-        (json_int_t)st->skipped, "warnings", (json_int_t)st->warnings, "read",
-        (json_int_t)st->read, "documents", (json_int_t)st->documents, "elapsed_s", st->elapsed_s,
-        "docs_per_s", (double)st->read / t, "mb_per_s", (double)st->input_bytes / 1e6 / t,
-        "input_bytes", (json_int_t)st->input_bytes, "index_bytes", (json_int_t)st->index_bytes,
-        "db", st->db, "generation", st->generation, "mode",
-        st->mode == MG_INDEX_REBUILD ? "rebuild" : "update", "lang", st->lang, "changed",
-        st->committed, "interrupted", st->interrupted);
+        (json_int_t)st->skipped, "warnings", (json_int_t)st->warnings, "read", (json_int_t)st->read,
+        "documents", (json_int_t)st->documents, "elapsed_s", st->elapsed_s, "docs_per_s",
+        (double)st->read / t, "mb_per_s", (double)st->input_bytes / 1e6 / t, "input_bytes",
+        (json_int_t)st->input_bytes, "index_bytes", (json_int_t)st->index_bytes, "db", st->db,
+        "generation", st->generation, "mode", st->mode == MG_INDEX_REBUILD ? "rebuild" : "update",
+        "lang", st->lang, "changed", st->committed, "interrupted", st->interrupted);
     if (!o)
         return -1;
     char *s = json_dumps(o, JSON_COMPACT);
@@ -198,8 +207,12 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (c) {
-        case OPT_DB: o.db = optarg; break;
-        case OPT_LANG: o.lang = optarg; break;
+        case OPT_DB:
+            o.db = optarg;
+            break;
+        case OPT_LANG:
+            o.lang = optarg;
+            break;
         case OPT_THREADS:
             if (parse_count("--threads", optarg, 256, &v))
                 return 2;
@@ -210,13 +223,27 @@ int main(int argc, char **argv)
                 return 2;
             o.batch = v;
             break;
-        case OPT_REBUILD: o.rebuild = true; break;
-        case OPT_DELETE: o.delete_missing = true; break;
-        case OPT_PROGRESS: progress = true; break;
-        case OPT_QUIET: quiet = true; break;
-        case OPT_JSON: json = true; break;
-        case 'h': fputs(usage_text, stdout); return 0;
-        case OPT_VERSION: printf("morgue-index %s\n", MORGUE_INDEX_VERSION); return 0;
+        case OPT_REBUILD:
+            o.rebuild = true;
+            break;
+        case OPT_DELETE:
+            o.delete_missing = true;
+            break;
+        case OPT_PROGRESS:
+            progress = true;
+            break;
+        case OPT_QUIET:
+            quiet = true;
+            break;
+        case OPT_JSON:
+            json = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("morgue-index %s\n", MORGUE_INDEX_VERSION);
+            return 0;
         default:
             fprintf(stderr, "Try 'morgue-index --help'.\n");
             return 2;

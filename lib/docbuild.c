@@ -104,8 +104,7 @@ long mg_url_term(const char *url, char *out, size_t cap, mg_err *err)
      * invalid UTF-8 was repaired by the reader, so clipping is safe. */
     size_t keep = mg_utf8_clip(url, n, MG_XDB_MAX_TERM - plen - 17);
     memcpy(out + plen, url, keep);
-    snprintf(out + plen + keep, cap - plen - keep, "#%016llx",
-             (unsigned long long)fnv1a(url, n));
+    snprintf(out + plen + keep, cap - plen - keep, "#%016llx", (unsigned long long)fnv1a(url, n));
     return (long)(plen + keep + 17);
 }
 
@@ -264,8 +263,8 @@ int mg_docbuild_build(mg_docbuild *b, const mg_record *r, mg_xdoc *doc, char *ui
     if ((rc = mg_xdoc_add_boolean(doc, uid, idlen + 1, err)) ||
         (rc = add_field(b, doc, MG_PFX_AUTHOR, r->author, err)) ||
         (rc = add_field(b, doc, MG_PFX_SOURCE, r->source, err)) ||
-        (rc = add_field(b, doc, MG_PFX_LANG, r->lang, err)) ||
-        (rc = add_date(doc, r->date, err)) || (rc = set_categories(b, doc, r, err)))
+        (rc = add_field(b, doc, MG_PFX_LANG, r->lang, err)) || (rc = add_date(doc, r->date, err)) ||
+        (rc = set_categories(b, doc, r, err)))
         return rc;
     long ulen = mg_url_term(r->url, b->term, sizeof b->term, err);
     if (ulen < 0)

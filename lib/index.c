@@ -401,8 +401,7 @@ static void build_item(worker *w, item *it)
     if (!it->doc && !(it->doc = mg_xdoc_new(&e))) {
         it->rc = -MG_ENOMEM;
     } else {
-        it->rc = mg_docbuild_build(w->b, &it->rec, it->doc, it->uid, sizeof it->uid, &it->hash,
-                                   &e);
+        it->rc = mg_docbuild_build(w->b, &it->rec, it->doc, it->uid, sizeof it->uid, &it->hash, &e);
     }
     if (it->rc)
         snprintf(it->msg, sizeof it->msg, "%s", e.msg);
@@ -1105,9 +1104,9 @@ static int run_update(run *r, mg_err *err)
     r->xdb = NULL;
     if (g_stop) {
         r->st->interrupted = true;
-        return mg_err_set(err, MG_EIO, "interrupted: %s", r->st->committed
-                          ? "the documents read so far are committed"
-                          : "nothing was changed");
+        return mg_err_set(err, MG_EIO, "interrupted: %s",
+                          r->st->committed ? "the documents read so far are committed"
+                                           : "nothing was changed");
     }
     if (r->st->input_failed)
         return mg_err_set(err, MG_EIO, "an input could not be read: %s",
@@ -1395,8 +1394,7 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
         mg_docbuild_free(b);
     }
     snprintf(st->db, sizeof st->db, "%s", r->db);
-    if ((rc = check_inputs(r, err)) || (rc = mkdir_p(r->parent, err)) ||
-        (rc = take_lock(r, err)))
+    if ((rc = check_inputs(r, err)) || (rc = mkdir_p(r->parent, err)) || (rc = take_lock(r, err)))
         goto out;
     r->w = calloc(r->nthreads, sizeof *r->w);
     if (!r->w) {

@@ -44,12 +44,12 @@ typedef struct mg_index_stats {
 } mg_index_stats;
 
 typedef struct mg_index_opts {
-    const char *db;                 /* required */
-    const char *lang;               /* NULL: the index's, or "english" */
-    unsigned threads;               /* analysis threads; 0: one per core */
-    unsigned long batch;            /* documents per commit (update); 0: 10000 */
+    const char *db;      /* required */
+    const char *lang;    /* NULL: the index's, or "english" */
+    unsigned threads;    /* analysis threads; 0: one per core */
+    unsigned long batch; /* documents per commit (update); 0: 10000 */
     bool rebuild, delete_missing;
-    const char *const *inputs;      /* paths, "-" for stdin */
+    const char *const *inputs; /* paths, "-" for stdin */
     size_t ninputs;
     /* Messages ("FILE:LINE: reason", warnings, notes), one line each, no
      * newline. Called from any thread, never two at once. May be NULL. */

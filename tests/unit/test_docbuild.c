@@ -117,8 +117,7 @@ static void write_db(fixture *f, const char *name, const mg_record *r, char *uid
     assert_int_equal(mg_xdb_close(db, &e), 0);
 }
 
-static void check_positions(const fixture *f, const char *name, const char *term,
-                            const char *want)
+static void check_positions(const fixture *f, const char *name, const char *term, const char *want)
 {
     char *out = run("xapian-delve -r 1 -t '%s' '%s/%s'", term, f->dir, name);
     const char *colon = strrchr(out, ':');
@@ -206,7 +205,10 @@ static void test_values_and_data(void **state)
 
     check_value(f, "b", MG_SLOT_DATE, "20110102030405", 14);
     check_value(f, "b", MG_SLOT_SOURCE, "Reuters", 7);
-    check_value(f, "b", MG_SLOT_CATS, "Politics\x1f" "Asia", 13);
+    check_value(f, "b", MG_SLOT_CATS,
+                "Politics\x1f"
+                "Asia",
+                13);
     check_value(f, "b", MG_SLOT_ID, "t-2", 3);
     unsigned char h8[8];
     mg_u64_to_bytes(mg_record_hash(&r), h8);
