@@ -58,6 +58,7 @@ for t in "$B"/tests/test_* "$B"/tests/fuzz_*; do
 done
 for t in "$MORGUE_ROOT"/tests/e2e/*.sh; do
   [ -f "$t" ] || continue
+  [ "$(basename "$t")" = lib.sh ] && continue
   name=e2e_$(basename "$t" .sh)
   [ -n "$filter" ] && [[ $name != *$filter* ]] && continue
   run_one "$name" bash "$t"
