@@ -14,7 +14,9 @@ time from the real corpora in DIR (default $MORGUE_CORPORA, else
               the empirical rank-frequency table of the real bodies (titles:
               of the real titles). Words seen once are replaced by a Zipfian
               tail: with the Good-Turing probability N1/N a token is a
-              synthetic word of rank r > V2 (V2 = words seen twice or more),
+              synthetic word of rank r > V2 (V2 = words seen twice or more;
+              words are counted as the index sees them, case and punctuation
+              folded),
               r drawn from a Pareto law whose exponent is the Zipf exponent
               fitted (least squares, log-log) to the real table from rank 1000
               to V2. So the vocabulary keeps growing with the archive, as a
@@ -28,7 +30,9 @@ time from the real corpora in DIR (default $MORGUE_CORPORA, else
               (AG News titles "... (AP)", bodies "CITY (Reuters) - ..."),
               with their real frequencies.
   dates       spread over 1985-2024 (more articles in later years, linearly
-              rising to 3x), time of day from the real Reuters hours.
+              rising to 3x), in date order as archives are; time of day from
+              the real Reuters hours. The night's new articles are dated the
+              day after the archive ends.
 
 Determinism: the same corpora, seed and N give byte-identical output (one
 random.Random stream; CPython's Mersenne Twister and random.choices()).
@@ -70,28 +74,58 @@ def splitmix64(x):
     return x ^ (x >> 31)
 
 
-class Table:
-    """An empirical token distribution with a synthetic Zipfian tail."""
+PUNCT = ".,;:!?\"'()<>[]{}*+-/"
 
-    def __init__(self, counts, tail_s, words_for_rank):
+
+def norm(token):
+    """A token as the index sees it, roughly: no surrounding punctuation, lower case."""
+    return token.strip(PUNCT).lower()
+
+
+class Table:
+    """An empirical token distribution with a synthetic Zipfian tail.
+
+    Tokens are drawn with their real frequencies, except the words seen only
+    once, which the tail replaces: new words come from it with the
+    Good-Turing probability N1/N. Words are counted normalised (case and
+    punctuation folded, as the index sees them): a surface form seen once
+    ("Cocoa,") is usually a known word and stays in the table."""
+
+    def __init__(self, counts, tail_s, words_for_rank, copy=0.0):
         ranked = counts.most_common()
         n_tokens = sum(counts.values())
-        n1 = sum(1 for _, k in ranked if k == 1)
-        kept = [(w, k) for w, k in ranked if k >= 2]
-        self.v2 = len(kept)
-        self.words = [w for w, _ in kept] + [None]  # None: draw from the tail
+        normed = collections.Counter()
+        for w, k in ranked:
+            normed[norm(w)] += k
+        n1 = sum(1 for k in normed.values() if k == 1)
+        ranked = [(w, k) for w, k in ranked if normed[norm(w)] >= 2]
+        self.v2 = len(normed) - n1  # tail ranks follow the real vocabulary
+        self.words = [w for w, _ in ranked] + [None]  # None: draw from the tail
         cw, s = [], 0
-        for _, k in kept:
+        for _, k in ranked:
             s += k
             cw.append(s)
-        cw.append(s + n1)  # Good-Turing: unseen mass = N1/N
-        self.cum = cw
+        # A fraction `copy` of the tokens will repeat an earlier word of the
+        # same article (never a new word), so the fresh draws carry the
+        # unseen mass: N1/N / (1 - copy).
         self.p_tail = n1 / n_tokens if n_tokens else 0.0
+        q = min(self.p_tail / (1.0 - copy), 0.5)
+        cw.append(s + s * q / (1.0 - q))
+        self.cum = cw
+        self.copy = copy
         self.inv_a = 1.0 / max(tail_s - 1.0, 0.05)
         self.word_for_rank = words_for_rank
 
     def draw(self, rng, k):
         toks = rng.choices(self.words, cum_weights=self.cum, k=k)
+        self.resolve_tail(rng, toks)
+        if self.copy and k > 1:
+            # Burstiness: an article repeats its own words (Simon's model).
+            for p in sorted(rng.sample(range(1, k), int(self.copy * (k - 1) + 0.5))):
+                toks[p] = toks[rng.randrange(p)]
+        return toks
+
+    def resolve_tail(self, rng, toks):
         ntail = toks.count(None)
         if ntail:
             v2, inv_a, wfr = self.v2, self.inv_a, self.word_for_rank
@@ -99,7 +133,6 @@ class Table:
             for _ in range(ntail):
                 i = toks.index(None, i + 1)
                 toks[i] = wfr(v2 + int(v2 * ((1.0 - rng.random()) ** -inv_a - 1.0)) + 1)
-        return toks
 
 
 class Model:
@@ -112,6 +145,7 @@ class Model:
         agency = collections.Counter()
         docs = []  # per real article: (source, title_len, body_len, npar, sep, catfield, cats, author)
         found = 0
+        repeats = body_tokens = 0  # tokens that repeat a word of their own article
         for rel in REAL_FILES:
             path = os.path.join(corpora, rel)
             if not os.path.exists(path):
@@ -122,6 +156,8 @@ class Model:
                     d = json.loads(line)
                     t, b = d.get("title") or "", d.get("body") or ""
                     btoks, ttoks = b.split(), t.split()
+                    repeats += len(btoks) - len(set(map(norm, btoks)))
+                    body_tokens += len(btoks)
                     body.update(btoks)
                     title.update(ttoks)
                     src = d.get("source") or ""
@@ -158,8 +194,11 @@ class Model:
         for i, doc in enumerate(docs):
             if doc[0] is None:  # fall back to the nearest earlier article's source
                 doc[0] = next((docs[j][0] for j in range(i - 1, -1, -1) if docs[j][0]), "Reuters")
+        normed = collections.Counter()
         for w, k in body.items():
-            if k == 1:
+            normed[norm(w)] += k
+        for w, k in body.items():
+            if k == 1 and normed[norm(w)] == 1:
                 hapax_kinds[self.kind(w)] += 1
         total = sum(hapax_kinds.values()) or 1
         self.kind_cum = []
@@ -167,16 +206,30 @@ class Model:
         for kind in ("number", "capital", "lower"):
             acc += hapax_kinds[kind] / total
             self.kind_cum.append((acc, kind))
-        self.zipf_s = fit_zipf(body)
+        self.zipf_s = fit_zipf(normed)
+        self.real_repeat = repeats / max(body_tokens, 1)
         self.body = Table(body, self.zipf_s, self.tail_word)
+        self.body = Table(body, self.zipf_s, self.tail_word, self.fit_copy())
         self.title = Table(title, self.zipf_s, self.tail_word)
         self.hours = list(range(24))
         self.hour_cw = cumulate([hours.get(h, 0) + 1 for h in self.hours])
-        self.years = list(range(YEARS[0], YEARS[1] + 1))
-        span = YEARS[1] - YEARS[0]
-        self.year_cw = cumulate([1.0 + 2.0 * (y - YEARS[0]) / span for y in self.years])
         self.real_tokens = sum(body.values()) + sum(title.values())
-        self.real_vocab = len(set(body) | set(title))
+        self.real_vocab = len(set(map(norm, body)) | set(map(norm, title)))
+
+    def fit_copy(self):
+        """The share of body tokens that copy an earlier word of the same
+        article, so that synthetic articles repeat their words as often as
+        real ones: with independent draws a share R0 of the tokens repeat by
+        chance; copying a share c gives R = c + (1 - c) R0 = real."""
+        rng = random.Random(0)
+        rep = tot = 0
+        for _ in range(3000):
+            blen = self.docs[rng.randrange(len(self.docs))][2]
+            toks = self.body.draw(rng, blen)
+            rep += len(toks) - len(set(map(norm, toks)))
+            tot += len(toks)
+        r0 = rep / max(tot, 1)
+        return max(0.0, (self.real_repeat - r0) / (1.0 - r0))
 
     @staticmethod
     def kind(w):
@@ -234,10 +287,24 @@ def slug(s):
 
 
 class Generator:
-    def __init__(self, model, seed):
+    def __init__(self, model, seed, n):
         self.m = model
         self.seed = seed
+        self.n = n
         self.rng = random.Random(seed)
+        self.start = datetime.datetime(YEARS[0], 1, 1)
+        self.span_s = (datetime.datetime(YEARS[1] + 1, 1, 1) - self.start).total_seconds()
+
+    def day(self, i, rng):
+        """The day of article i: the archive is in date order, as archives
+        are, over YEARS with a density rising linearly to 3x (the inverse of
+        the CDF (x + x^2) / 2). Articles past n (the night's new ones) fall on
+        the day after the archive ends."""
+        if i >= self.n:
+            return datetime.date(YEARS[1] + 1, 1, 1)
+        t = (i + rng.random()) / self.n
+        x = (math.sqrt(1.0 + 8.0 * t) - 1.0) / 2.0
+        return (self.start + datetime.timedelta(seconds=x * self.span_s)).date()
 
     def body(self, rng, shape):
         _, _, blen, npar, sep, _, _, _ = shape
@@ -254,8 +321,7 @@ class Generator:
         m = self.m
         shape = m.docs[rng.randrange(len(m.docs))]
         src, tlen, _, _, _, catfield, cats, has_author = shape
-        year = rng.choices(m.years, cum_weights=m.year_cw)[0]
-        day = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(365))
+        day = self.day(i, rng)
         hour = rng.choices(m.hours, cum_weights=m.hour_cw)[0]
         minute, sec = rng.randrange(60), rng.randrange(60)
         aid = "synth-%08d" % i
@@ -264,7 +330,7 @@ class Generator:
             "title": " ".join(m.title.draw(rng, tlen)),
             "date": "%sT%02d:%02d:%02d" % (day.isoformat(), hour, minute, sec),
             "source": src,
-            "url": "https://%s.example.com/%04d/%02d/%s" % (slug(src), year, day.month, aid),
+            "url": "https://%s.example.com/%04d/%02d/%s" % (slug(src), day.year, day.month, aid),
         }
         if catfield == "topics":
             d["topics"] = list(cats)
@@ -282,7 +348,7 @@ class Generator:
 
 
 def write(model, seed, n, update, out):
-    g = Generator(model, seed)
+    g = Generator(model, seed, n)
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     for i in range(n):
         d, shape = g.article(i)
@@ -296,27 +362,31 @@ def write(model, seed, n, update, out):
         out.write(dumps(d))
         out.write("\n")
     if update:
-        g2 = Generator(model, splitmix64(seed ^ 0x1EE7))
+        g2 = Generator(model, splitmix64(seed ^ 0x1EE7), n)
         for i in range(n, n + n // 100):
             out.write(dumps(g2.article(i)[0]))
             out.write("\n")
 
 
 def check(model, seed, n):
-    g = Generator(model, seed)
-    vocab, tokens, empty = set(), 0, 0
+    g = Generator(model, seed, n)
+    vocab, tokens, empty, repeats, btokens = set(), 0, 0, 0, 0
     for i in range(n):
         d, _ = g.article(i)
         t, b = d["title"].split(), d["body"].split()
         tokens += len(t) + len(b)
         empty += not b
-        vocab.update(t)
-        vocab.update(b)
-    print("real corpora: %d articles, %d tokens, %d distinct tokens, zipf exponent %.3f, "
-          "tail probability %.4f" % (len(model.docs), model.real_tokens, model.real_vocab,
-                                     model.zipf_s, model.body.p_tail))
-    print("synthetic:    %d articles, %d tokens, %d distinct tokens, %d headline-only"
-          % (n, tokens, len(vocab), empty))
+        repeats += len(b) - len(set(map(norm, b)))
+        btokens += len(b)
+        vocab.update(map(norm, t))
+        vocab.update(map(norm, b))
+    print("real corpora: %d articles, %d tokens, %d distinct tokens, %.3f of body tokens "
+          "repeat a word of their article; zipf exponent %.3f, tail probability %.4f, "
+          "copy share %.3f" % (len(model.docs), model.real_tokens, model.real_vocab,
+                               model.real_repeat, model.zipf_s, model.body.p_tail,
+                               model.body.copy))
+    print("synthetic:    %d articles, %d tokens, %d distinct tokens, %.3f repeat, "
+          "%d headline-only" % (n, tokens, len(vocab), repeats / max(btokens, 1), empty))
 
 
 def main():
