@@ -27,9 +27,9 @@ run_one() {
   "$@" >"$log" 2>&1
   rc=$?
   end=$(date +%s)
-  p=$(grep -E '^ok ' "$log" | grep -vc '# SKIP' || true)
-  s=$(grep -E '^ok ' "$log" | grep -c '# SKIP' || true)
-  f=$(grep -cE '^not ok ' "$log" || true)
+  p=$(grep -aE '^ok ' "$log" | grep -vc '# SKIP' || true)
+  s=$(grep -aE '^ok ' "$log" | grep -c '# SKIP' || true)
+  f=$(grep -acE '^not ok ' "$log" || true)
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     f=1
     echo "not ok - $name exited with status $rc" >>"$log"
@@ -42,7 +42,7 @@ run_one() {
   printf '%-34s %4d passed %3d failed %3d skipped  %3ss\n' "$name" "$p" "$f" "$s" $((end - start))
   if [ "$f" -ne 0 ]; then
     failures+=("$name")
-    grep -E '^not ok |^# ' "$log" | head -40 | sed 's/^/    /'
+    grep -aE '^not ok |^# ' "$log" | head -40 | sed 's/^/    /'
     echo "    (full log: $log)"
   fi
 }
