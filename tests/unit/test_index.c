@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for lib/index: the pipeline through its C API (the end-to-end
+ * tests drive the morgue-index binary). */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "index.h"
+
+typedef struct logbook {
+    char *text; /* every message, one per line */
+    size_t len, cap;
+    int inside, overlapped, progress_calls;
+    unsigned long long last_read;
+    int read_went_back;
+} logbook;
+
+static void on_log(void *ctx, int level, const char *msg)
+{
+    logbook *lb = ctx;
+    (void)level;
+    if (lb->inside++)
+        lb->overlapped = 1;
+    size_t n = strlen(msg);
+    if (lb->len + n + 2 > lb->cap) {
+        lb->cap = (lb->len + n + 2) * 2;
+        lb->text = realloc(lb->text, lb->cap);
+    }
+    memcpy(lb->text + lb->len, msg, n);
+    lb->len += n;
+    lb->text[lb->len++] = '\n';
+    lb->text[lb->len] = '\0';
+    lb->inside--;
+}
+
+static void on_progress(void *ctx, const mg_index_stats *st)
+{
+    logbook *lb = ctx;
+    if (lb->inside++)
+        lb->overlapped = 1;
+    if (st->read < lb->last_read)
+        lb->read_went_back = 1;
+    lb->last_read = st->read;
+    lb->progress_calls++;
+    lb->inside--;
+}
+
+typedef struct fixture {
+    char dir[64];
+    char db[128];
+    char in[128];
+    logbook lb;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/mg-index-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->db, sizeof f->db, "%s/db", f->dir);
+    snprintf(f->in, sizeof f->in, "%s/in.jsonl", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f->lb.text);
+    free(f);
+    return 0;
+}
+
+/* n records "id-K" (K from first), with `version` in their body. */
+static void write_input(const char *path, int first, int n, int version, const char *mode)
+{
+    FILE *fp = fopen(path, mode);
+    assert_non_null(fp);
+    for (int k = first; k < first + n; k++)
+        fprintf(fp, "{\"id\":\"id-%d\",\"title\":\"Story %d\",\"body\":\"Text v%d of item %d.\"}\n",
+                k, k % 97, version, k);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static int run(fixture *f, unsigned threads, bool rebuild, bool delete_missing, mg_index_stats *st,
+               mg_err *err)
+{
+    const char *inputs[] = {f->in};
+    mg_index_opts o = {0};
+    o.db = f->db;
+    o.threads = threads;
+    o.batch = 250;
+    o.rebuild = rebuild;
+    o.delete_missing = delete_missing;
+    o.inputs = inputs;
+    o.ninputs = 1;
+    o.log = on_log;
+    o.progress = on_progress;
+    o.ctx = &f->lb;
+    f->lb.len = 0;
+    if (f->lb.text)
+        f->lb.text[0] = '\0';
+    f->lb.last_read = 0;
+    return mg_index_run(&o, st, err);
+}
+
+static void test_first_index_update_delete(void **state)
+{
+    fixture *f = *state;
+    mg_index_stats st;
+    mg_err e;
+    write_input(f->in, 0, 1000, 1, "w");
+    assert_int_equal(run(f, 3, false, false, &st, &e), 0);
+    assert_int_equal(st.mode, MG_INDEX_REBUILD);
+    assert_int_equal(st.added, 1000);
+    assert_int_equal(st.documents, 1000);
+    assert_int_equal(st.read, 1000);
+    assert_true(st.committed);
+    assert_string_equal(st.lang, "english");
+    assert_non_null(strstr(st.generation, "/db.gens/g000001"));
+    assert_true(st.index_bytes > 0);
+    struct stat sb;
+    assert_int_equal(lstat(f->db, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+
+    /* Same input: nothing changes. */
+    assert_int_equal(run(f, 2, false, false, &st, &e), 0);
+    assert_int_equal(st.mode, MG_INDEX_UPDATE);
+    assert_int_equal(st.unchanged, 1000);
+    assert_int_equal(st.added + st.replaced + st.deleted, 0);
+    assert_false(st.committed);
+
+    /* 100 changed, 50 new; then a subset with --delete-missing. */
+    write_input(f->in, 0, 900, 1, "w");
+    write_input(f->in, 900, 150, 2, "a");
+    assert_int_equal(run(f, 2, false, false, &st, &e), 0);
+    assert_int_equal(st.unchanged, 900);
+    assert_int_equal(st.replaced, 100);
+    assert_int_equal(st.added, 50);
+    assert_int_equal(st.documents, 1050);
+    assert_true(st.committed);
+
+    write_input(f->in, 100, 500, 1, "w");
+    assert_int_equal(run(f, 1, false, true, &st, &e), 0);
+    assert_int_equal(st.deleted, 550);
+    assert_int_equal(st.documents, 500);
+    assert_int_equal(f->lb.overlapped, 0);
+    assert_int_equal(f->lb.read_went_back, 0);
+}
+
+static void test_duplicates_and_threads(void **state)
+{
+    fixture *f = *state;
+    mg_index_stats st;
+    mg_err e;
+    /* 3000 records, then 200 of them again: the later ones win. */
+    write_input(f->in, 0, 3000, 1, "w");
+    write_input(f->in, 1000, 200, 2, "a");
+    assert_int_equal(run(f, 4, false, false, &st, &e), 0);
+    assert_int_equal(st.documents, 3000);
+    assert_int_equal(st.added, 3000);
+    assert_int_equal(st.warnings, 200);
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s:3001: duplicate id \"id-1000\" (first seen at %s:1001); the later record wins\n",
+             f->in, f->in);
+    assert_non_null(f->lb.text);
+    assert_memory_equal(f->lb.text, want, strlen(want));
+    /* A re-run as an update finds the later versions stored: the first
+     * copies differ (replaced), the second copies put the stored one back. */
+    assert_int_equal(run(f, 2, false, false, &st, &e), 0);
+    assert_int_equal(st.unchanged, 2800 + 0);
+    assert_int_equal(st.replaced, 400);
+    assert_int_equal(st.documents, 3000);
+}
+
+static void test_usage_errors(void **state)
+{
+    fixture *f = *state;
+    mg_index_stats st;
+    mg_err e;
+    write_input(f->in, 0, 10, 1, "w");
+    const char *inputs[] = {f->in};
+    mg_index_opts o = {0};
+    o.db = f->db;
+    o.inputs = inputs;
+    o.ninputs = 0;
+    assert_true(mg_index_run(&o, &st, &e) < 0);
+    assert_true(st.usage_error);
+    o.ninputs = 1;
+    o.threads = 100000;
+    assert_true(mg_index_run(&o, &st, &e) < 0);
+    assert_true(st.usage_error);
+    o.threads = 1;
+    o.lang = "klingon";
+    o.log = on_log;
+    o.ctx = &f->lb;
+    assert_true(mg_index_run(&o, &st, &e) < 0);
+    assert_true(st.usage_error);
+    assert_non_null(strstr(f->lb.text, "valid languages: "));
+    assert_non_null(strstr(f->lb.text, " english "));
+    struct stat sb;
+    assert_int_equal(lstat(f->db, &sb), -1); /* nothing created */
+
+    /* A missing input is fatal, not a usage error, and changes nothing. */
+    o.lang = NULL;
+    inputs[0] = "/nonexistent/input.jsonl";
+    assert_true(mg_index_run(&o, &st, &e) < 0);
+    assert_false(st.usage_error);
+    assert_non_null(strstr(e.msg, "cannot read /nonexistent/input.jsonl"));
+    assert_int_equal(lstat(f->db, &sb), -1);
+}
+
+static void test_locked(void **state)
+{
+    fixture *f = *state;
+    mg_index_stats st;
+    mg_err e;
+    write_input(f->in, 0, 10, 1, "w");
+    char lock[160];
+    snprintf(lock, sizeof lock, "%s.lock", f->db);
+    int fd = open(lock, O_RDWR | O_CREAT, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+    assert_int_equal(pwrite(fd, "4242\n", 5, 0), 5);
+    assert_int_equal(run(f, 1, false, false, &st, &e), -MG_ELOCKED);
+    assert_non_null(strstr(e.msg, "is locked by another indexer (pid 4242"));
+    struct stat sb;
+    assert_int_equal(lstat(f->db, &sb), -1);
+    close(fd);
+    assert_int_equal(run(f, 1, false, false, &st, &e), 0);
+    assert_int_equal(st.documents, 10);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_first_index_update_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates_and_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
