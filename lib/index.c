@@ -681,11 +681,21 @@ static void read_all(run *r)
         memset(&info, 0, sizeof info);
         unsigned long long off = 0, total = 0;
         int ended = 0;
+        /* Regular files were sized up front; a directory's size (the sum of
+         * its files) is known once the reader has listed it. */
+        struct stat sb;
+        int sized = stat(o->inputs[i], &sb) == 0 && S_ISREG(sb.st_mode);
         while (!g_stop && !r->failed) {
             int rc = mg_reader_next(rd, &rec, &info, &e);
             if (info.offset > off)
                 off = info.offset;
             total = info.total;
+            if (!sized && total) {
+                pthread_mutex_lock(&r->mu);
+                r->st->input_total += total;
+                pthread_mutex_unlock(&r->mu);
+                sized = 1;
+            }
             set_input_bytes(r, r->bytes_done + off);
             if (rc == MG_READ_END) {
                 ended = 1;
