@@ -160,8 +160,11 @@ static void print_results(const mg_client_results *r, bool color)
     for (size_t i = 0; i < r->nhits; i++) {
         const mg_client_hit *h = &r->hits[i];
         putchar('\n');
-        fputs(*h->date ? "" : "(no date)", stdout);
-        put_text(h->date, color, false);
+        /* A person reads the day; the time stays in --json. */
+        if (*h->date)
+            printf("%.10s", h->date);
+        else
+            fputs("(no date)", stdout);
         if (*h->source) {
             fputs("  ", stdout);
             put_text(h->source, color, false);

@@ -75,8 +75,8 @@ set --
 # The hits really are there, and piped output is plain text.
 out=$("$CLIENT" --endpoint "$IPC" search military parade)
 check_match "human output: header" '^[0-9]+ results? \([0-9.]+ ms\)$|^About [0-9,]+ results' "$(head -1 <<<"$out")"
-check_match "human output: a hit line with date, source and title" \
-  '^2025-09-03[T0-9:]*  Pacific Dispatch  Kim Jong-un attends Beijing military parade$' "$out"
+check_match "human output: a hit line with the day, source and title" \
+  '^2025-09-03  Pacific Dispatch  Kim Jong-un attends Beijing military parade$' "$out"
 check_match "human output: the id line" '^    id: pd-2025-0001$' "$out"
 ok "$(grep -q $'\x1b' <<<"$out"; echo $((1 - $?)))" "no ANSI escapes when piped"
 ok "$(grep -q $'[\x02\x03]' <<<"$out"; echo $((1 - $?)))" "no highlight markers when piped"
