@@ -970,9 +970,11 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
     if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
         goto out;
     if (!req->no_relax && c.ands > 0 &&
-        (xr.upper == 0 || (c.nterms >= MG_RELAX_LONG && xr.upper < req->offset + limit))) {
+        (xr.upper == 0 || (c.nterms >= MG_RELAX_LONG && xr.upper < limit))) {
         /* nothing matched all the words (or, for a long natural-language
-         * query, too little to fill the page): try any of them */
+         * query, too little to fill one page; "one page" and not "this page",
+         * so that the pages of one query all come from the same match set):
+         * try any of them */
         mg_xresult_release(&xr);
         mg_xfacets_free(xr.facets, xr.nfacets);
         memset(&xr, 0, sizeof xr);

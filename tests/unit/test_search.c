@@ -312,7 +312,20 @@ static void test_relax_and_suggest(void **state)
     assert_true(r->nhits > 2);
     assert_true(strncmp(ids_of(r), "pd-2025-0001 " SEED " ", strlen("pd-2025-0001 " SEED " ")) ==
                 0);
+    /* pages of a relaxed query join up */
+    mg_search_result *p1, *p2;
+    lq.limit = 3;
+    p1 = run_req(s1, &lq);
+    lq.offset = 3;
+    p2 = run_req(s1, &lq);
+    assert_true(p1->relaxed && p2->relaxed);
+    assert_int_equal(p1->nhits + p2->nhits, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(i < 3 ? p1->hits[i].id : p2->hits[i - 3].id, r->hits[i].id);
+    mg_search_result_free(p1);
+    mg_search_result_free(p2);
     mg_search_result_free(r);
+    lq.offset = 0;
     lq.limit = 2; /* the AND fills this page: no relaxation */
     r = run_req(s1, &lq);
     assert_false(r->relaxed);
