@@ -311,6 +311,12 @@ static json_t *error_from(const mg_err *err)
     return mg_proto_error(code, err->msg[0] ? err->msg : mg_code_name(err->code));
 }
 
+/* A valid request, but no index to run it on. */
+static json_t *no_index(void)
+{
+    return mg_proto_error("unavailable", "no index is open");
+}
+
 static json_t *do_search(mg_searcher *s, json_t *o)
 {
     mg_search_request r = {0};
@@ -319,6 +325,8 @@ static json_t *do_search(mg_searcher *s, json_t *o)
         return mg_proto_error(b.code, b.msg);
     mg_search_result *res;
     mg_err err;
+    if (!s)
+        return no_index();
     if (mg_search_run(s, &r, &res, &err) < 0)
         return error_from(&err);
     json_t *reply = search_reply(res);
@@ -336,6 +344,8 @@ static json_t *do_get(mg_searcher *s, json_t *o)
     mg_record rec;
     mg_record_init(&rec);
     mg_err err;
+    if (!s)
+        return no_index();
     if (mg_searcher_get(s, id, &rec, &err) < 0)
         return error_from(&err);
     json_t *r = json_object(), *d = json_object();
@@ -367,6 +377,8 @@ static json_t *do_stats(mg_searcher *s, json_t *o)
         return mg_proto_error(b.code, b.msg);
     mg_index_stats st;
     mg_err err;
+    if (!s)
+        return no_index();
     if (mg_searcher_stats(s, &st, &err) < 0)
         return error_from(&err);
     json_t *r = json_object(), *d = json_object();
@@ -427,8 +439,6 @@ static json_t *dispatch(mg_searcher *s, const char *req, size_t len)
             json_object_set_new(reply, "pong", json_true());
     } else if (strcmp(op, "search") != 0 && strcmp(op, "get") != 0 && strcmp(op, "stats") != 0)
         fail(&b, "unknown_op", "unknown op '%.40s' (ops: search, get, stats, ping)", op);
-    else if (!s)
-        fail(&b, "unavailable", "no index is open");
     else if (op[0] == 's' && op[1] == 'e')
         reply = do_search(s, o);
     else if (op[0] == 'g')

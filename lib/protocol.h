@@ -74,7 +74,8 @@
 /* Handle one request given as raw bytes (any bytes at all: invalid UTF-8,
  * not JSON, wrong types -> an error reply). Always returns a reply object
  * (caller decrefs), never NULL except when out of memory. s may be NULL
- * (no index open): search/get/stats then fail with code "unavailable".
+ * (no index open): valid search/get/stats requests then fail with code
+ * "unavailable" (invalid ones still get their own error).
  * took_us is filled in. */
 json_t *mg_proto_handle(mg_searcher *s, const char *req, size_t len);
 
