@@ -216,6 +216,10 @@ static void test_protocol_errors(void **state)
     /* no index */
     const char *no_index = "{\"v\":1,\"op\":\"search\",\"query\":\"x\"}";
     expect_error_n(NULL, no_index, strlen(no_index), "unavailable", "no index is open");
+    /* an invalid request gets its own error even without an index */
+    const char *bad_no_index = "{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"limit\":-1}";
+    expect_error_n(NULL, bad_no_index, strlen(bad_no_index), "bad_request",
+                   "field 'limit' must be in 1..1000000000 (got -1)");
 }
 
 static void test_search_request_errors(void **state)
