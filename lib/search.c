@@ -604,6 +604,14 @@ static int compile_bool(compiler *c, const mg_qnode *n, mg_xq **out, enum role *
     return 0;
 }
 
+/* Highlight a term chosen by more-like-this. */
+static int highlight_cb(void *ctx, const char *term, size_t len, unsigned long long freq)
+{
+    (void)freq;
+    mg_hlset_add_term(ctx, term, len);
+    return 0;
+}
+
 static int compile(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role)
 {
     *out = NULL;
@@ -635,7 +643,7 @@ static int compile(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role)
     case MG_QN_LIKE: {
         char term[MG_XDB_MAX_TERM + 64];
         snprintf(term, sizeof term, "%s%.*s", MG_PFX_ID, (int)n->text_len, n->text);
-        *out = mg_xq_like(c->s->xs, term, 25, c->err);
+        *out = mg_xq_like(c->s->xs, term, 25, highlight_cb, c->hl, c->err);
         if (!*out && c->err->code == MG_ENOTFOUND)
             return mg_query_err(c->err, MG_QE_LIKE, " at column %zu: no document with id '%.*s'",
                                 n->col, (int)(n->text_len > 100 ? 100 : n->text_len), n->text);

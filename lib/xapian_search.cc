@@ -377,7 +377,8 @@ mg_xq *mg_xq_scale(const mg_xq *q, double factor, mg_err *err) noexcept
     }
 }
 
-mg_xq *mg_xq_like(mg_xsearch *xs, const char *uid_term, size_t nterms, mg_err *err) noexcept
+mg_xq *mg_xq_like(mg_xsearch *xs, const char *uid_term, size_t nterms, mg_xterm_fn fn, void *ctx,
+                  mg_err *err) noexcept
 {
     try {
         Xapian::PostingIterator p = xs->db.postlist_begin(uid_term);
@@ -391,8 +392,12 @@ mg_xq *mg_xq_like(mg_xsearch *xs, const char *uid_term, size_t nterms, mg_err *e
         StemDecider decider;
         Xapian::ESet eset = enq.get_eset(static_cast<Xapian::termcount>(nterms), rset, &decider);
         std::vector<Xapian::Query> terms;
-        for (Xapian::ESetIterator t = eset.begin(); t != eset.end(); ++t)
-            terms.emplace_back(*t);
+        for (Xapian::ESetIterator t = eset.begin(); t != eset.end(); ++t) {
+            const std::string &term = *t;
+            terms.emplace_back(term);
+            if (fn)
+                fn(ctx, term.data(), term.size(), 0);
+        }
         Xapian::Query like(Xapian::Query::OP_OR, terms.begin(), terms.end());
         return wrap(Xapian::Query(Xapian::Query::OP_AND_NOT, like, Xapian::Query(uid_term)));
     } catch (...) {

@@ -87,9 +87,10 @@ mg_xq *mg_xq_date_range(const char *lo, const char *hi, mg_err *err) MG_NOEXCEPT
 mg_xq *mg_xq_scale(const mg_xq *q, double factor, mg_err *err) MG_NOEXCEPT;
 /* More like the document indexed by uid_term: an OR of the nterms best
  * expansion terms (Xapian's relevance-set expansion over unprefixed stems),
- * excluding that document. -MG_ENOTFOUND in err when there is no such
- * document. */
-mg_xq *mg_xq_like(mg_xsearch *xs, const char *uid_term, size_t nterms, mg_err *err) MG_NOEXCEPT;
+ * excluding that document. fn (may be NULL) is called with each term chosen.
+ * -MG_ENOTFOUND in err when there is no such document. */
+mg_xq *mg_xq_like(mg_xsearch *xs, const char *uid_term, size_t nterms, mg_xterm_fn fn, void *ctx,
+                  mg_err *err) MG_NOEXCEPT;
 bool mg_xq_empty(const mg_xq *q) MG_NOEXCEPT; /* matches nothing by construction */
 void mg_xq_free(mg_xq *q) MG_NOEXCEPT;        /* NULL is a no-op */
 /* Xapian's description of q (for "parsed"); caller frees. NULL on OOM. */

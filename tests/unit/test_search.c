@@ -357,6 +357,13 @@ static void test_like(void **state)
     assert_true(has_id(r, SEED));
     assert_true(has_id(r, "hg-2017-0001"));
     mg_search_result_free(r);
+    /* the snippets highlight the words that made them similar */
+    mg_search_request req = {
+        .query = "like:pd-2025-0001", .snippets = true, .hl_start = "[", .hl_end = "]", .limit = 1};
+    r = run_req(s1, &req);
+    assert_int_equal(r->nhits, 1);
+    assert_non_null(strstr(r->hits[0].snippet, "[parade]"));
+    mg_search_result_free(r);
     expect_error("like:nope", "like_not_found", "no document with id 'nope'");
 }
 
