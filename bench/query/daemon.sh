@@ -91,6 +91,7 @@ for c in "$@"; do
       "$BQ/loadgen" morgued "$ep" "$q" "$c" "$n" "$S" 1
       "$BQ/loadgen" morgued "$ep" "$q" "$c" "$n" "$S" 0
       "$BQ/xap_bench" remote 127.0.0.1 "$xt_port" "$q" "$c" morgue "$n" "$S"
+      BQ_XAP_DOCIDS=1 "$BQ/xap_bench" remote 127.0.0.1 "$xt_port" "$q" "$c" morgue "$n" "$S"
       "$BQ/loadgen" sphinx "$sp_port" "$q" "$c" "$n" "$S"
     done
   } | tee -a "$OUT/daemon.jsonl" >&2

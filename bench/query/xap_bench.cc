@@ -17,7 +17,8 @@
 //                                            xapian-tcpsrv, CLIENTS connections
 // For analysis, `lat` and `remote` also read BQ_XAP_COLLAPSE=SLOT (collapse
 // key), BQ_XAP_TIEBREAK=SLOT (sort by relevance then value) and BQ_XAP_DATA=1
-// (also read each hit's document data) from the environment.
+// (also read each hit's document data) and BQ_XAP_DOCIDS=1 (take Xapian's
+// document numbers, not the ids: no document is opened) from the environment.
 #include <xapian.h>
 
 #include <cstdio>
@@ -104,7 +105,7 @@ struct searcher {
     Xapian::Enquire enq;
     const mg_bq_lines *queries;
     bool morgue;
-    bool read_data = false;
+    bool read_data = false, docids_only = false;
     std::vector<std::string> ids;
 
     searcher(const Xapian::Database &d, const mg_bq_lines *q, bool m)
@@ -123,6 +124,8 @@ struct searcher {
                                                  false);
         if (std::getenv("BQ_XAP_DATA"))
             read_data = true;
+        if (std::getenv("BQ_XAP_DOCIDS"))
+            docids_only = true;
     }
 
     // Top 10, and each hit's id read as a client would need it.
@@ -132,6 +135,10 @@ struct searcher {
         Xapian::MSet ms = enq.get_mset(0, 10);
         ids.clear();
         for (auto it = ms.begin(); it != ms.end(); ++it) {
+            if (docids_only) {
+                ids.push_back(std::to_string(*it));
+                continue;
+            }
             Xapian::Document doc = it.get_document();
             ids.push_back(morgue ? doc.get_value(ID_SLOT_MORGUE) : doc.get_data());
             if (read_data && morgue)
@@ -217,7 +224,8 @@ int cmd_remote(const char *host, const char *port, const char *qfile, const char
     mg_bq_load_ops ops = {remote_open, remote_one, remote_close, &a};
     mg_bq_load_result r;
     int rc = mg_bq_load_run(&ops, clients, q.n, 1.0, seconds, &r);
-    mg_bq_load_print(stdout, "xapian-tcpsrv", corpus, clients, &r);
+    mg_bq_load_print(stdout, std::getenv("BQ_XAP_DOCIDS") ? "xapian-tcpsrv-docids" : "xapian-tcpsrv",
+                     corpus, clients, &r);
     mg_bq_lines_release(&q);
     return rc ? 1 : 0;
 }
