@@ -9,6 +9,9 @@
  *       (CISI has queries of 300+ words).
  *   mg_bench lat DB QUERYFILE CORPUS SNIPPETS [PASSES]
  *       top-10 latency, snippets 0 or 1; defaults otherwise (collapse on)
+ *   mg_bench proto DB QUERYFILE CORPUS [PASSES]
+ *       the same queries as JSON requests through mg_proto_handle and
+ *       mg_proto_dump (the daemon's work without sockets), snippets on
  *   mg_bench load DB QUERYFILE CORPUS SNIPPETS THREADS SECONDS
  *       fixed-duration throughput, one searcher per thread
  * BM25 parameters: the engine reads MORGUE_BM25="k1,b" from the environment.
@@ -20,6 +23,7 @@
 #include <string.h>
 
 #include "bq.h"
+#include "protocol.h"
 #include "search.h"
 
 static mg_searcher *open_db(const char *path, size_t max_terms)
@@ -194,6 +198,57 @@ static int cmd_lat(const char *db, const char *qfile, const char *corpus, int sn
     return 0;
 }
 
+typedef struct proto_ctx {
+    mg_searcher *s;
+    char **req; /* JSON requests, as loadgen sends them */
+    size_t bytes;
+} proto_ctx;
+
+static int proto_one(void *vctx, size_t qi, size_t *nhits)
+{
+    proto_ctx *c = vctx;
+    json_t *reply = mg_proto_handle(c->s, c->req[qi], strlen(c->req[qi]));
+    size_t len = 0;
+    char *out = reply ? mg_proto_dump(reply, &len) : NULL;
+    json_t *hits = reply ? json_object_get(reply, "hits") : NULL;
+    *nhits = json_is_array(hits) ? json_array_size(hits) : 0;
+    int ok = out && json_is_true(json_object_get(reply, "ok"));
+    c->bytes += len;
+    free(out);
+    json_decref(reply);
+    return ok ? 0 : 1;
+}
+
+/* The daemon's work without the sockets: a JSON request in, the engine, the
+ * JSON reply out (mg_proto_handle + mg_proto_dump), snippets on. */
+static int cmd_proto(const char *db, const char *qfile, const char *corpus, int passes)
+{
+    mg_bq_lines q;
+    if (mg_bq_lines_read(qfile, 0, &q))
+        return 1;
+    proto_ctx c = {open_db(db, 0), calloc(q.n, sizeof(char *)), 0};
+    if (!c.s)
+        return 1;
+    for (size_t i = 0; i < q.n; i++) {
+        json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:{s:s, s:s}}", "v", 1, "op", "search",
+                              "query", q.text[i], "limit", 10, "snippet", "start", "[", "end",
+                              "]");
+        c.req[i] = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+    }
+    mg_bq_pass_result r;
+    mg_bq_passes(proto_one, &c, q.n, passes, &r);
+    mg_bq_pass_print(stdout, "morgue-protocol+snippets", corpus, &r);
+    fprintf(stderr, "mg_bench: mean reply %zu bytes\n",
+            c.bytes / (q.n * (size_t)(passes + 1)));
+    for (size_t i = 0; i < q.n; i++)
+        free(c.req[i]);
+    free(c.req);
+    mg_searcher_free(c.s);
+    mg_bq_lines_release(&q);
+    return 0;
+}
+
 typedef struct load_arg {
     const char *db;
     const mg_bq_lines *q;
@@ -249,10 +304,13 @@ int main(int argc, char **argv)
         return cmd_rel(argv[2], argv[3], argc == 5 ? argv[4] : "morgue");
     if ((argc == 6 || argc == 7) && !strcmp(argv[1], "lat"))
         return cmd_lat(argv[2], argv[3], argv[4], atoi(argv[5]), argc == 7 ? atoi(argv[6]) : 3);
+    if ((argc == 5 || argc == 6) && !strcmp(argv[1], "proto"))
+        return cmd_proto(argv[2], argv[3], argv[4], argc == 6 ? atoi(argv[5]) : 3);
     if (argc == 8 && !strcmp(argv[1], "load"))
         return cmd_load(argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]), atof(argv[7]));
     fprintf(stderr, "usage: mg_bench rel DB QUERIES.tsv [NAME] |\n"
                     "       mg_bench lat DB QUERYFILE CORPUS SNIPPETS [PASSES] |\n"
+                    "       mg_bench proto DB QUERYFILE CORPUS [PASSES] |\n"
                     "       mg_bench load DB QUERYFILE CORPUS SNIPPETS THREADS SECONDS\n");
     return 2;
 }

@@ -35,6 +35,7 @@ for c in "$@"; do
   {
     "$BQ/mg_bench" lat "$W/$c.morgue" "$q" "$c" 0 "$P"
     "$BQ/mg_bench" lat "$W/$c.morgue" "$q" "$c" 1 "$P"
+    "$BQ/mg_bench" proto "$W/$c.morgue" "$q" "$c" "$P"
     "$BQ/xap_bench" lat "$W/$c.morgue" "$q" "$c" morgue "$P"
     "$BQ/xap_bench" lat "$W/$c.xapian" "$q" "$c" own "$P"
     "$BQ/fts5_bench" lat "$W/$c.fts5" "$q" "$c" "$P"
