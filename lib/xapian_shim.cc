@@ -221,6 +221,16 @@ int mg_xdb_replace(mg_xdb *db, const char *uid_term, const mg_xdoc *doc, mg_err 
     }
 }
 
+int mg_xdb_add(mg_xdb *db, const mg_xdoc *doc, mg_err *err) noexcept
+{
+    try {
+        db->db.add_document(doc->doc);
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "add document");
+    }
+}
+
 int mg_xdb_delete(mg_xdb *db, const char *uid_term, mg_err *err) noexcept
 {
     int rc = check_uid(uid_term, err);

@@ -67,6 +67,11 @@ int mg_xdb_commit(mg_xdb *db, mg_err *err) MG_NOEXCEPT;
  * document is not consumed. */
 int mg_xdb_replace(mg_xdb *db, const char *uid_term, const mg_xdoc *doc, mg_err *err) MG_NOEXCEPT;
 
+/* Add a document without looking for an existing one: for a fresh shard
+ * that the caller knows holds no document with the same unique term (a
+ * lookup per document is what it saves). */
+int mg_xdb_add(mg_xdb *db, const mg_xdoc *doc, mg_err *err) MG_NOEXCEPT;
+
 /* Delete the document(s) indexed by uid_term. Returns 1 if one existed, 0 if
  * not, or a negative mg_code. */
 int mg_xdb_delete(mg_xdb *db, const char *uid_term, mg_err *err) MG_NOEXCEPT;

@@ -106,6 +106,31 @@ static void test_add_replace_delete_commit(void **state)
     assert_int_equal(mg_xdb_close(db, &err), 0);
 }
 
+/* mg_xdb_add adds without looking for the unique term: a second add of the
+ * same id makes two documents (which is why only fresh shards use it). */
+static void test_plain_add(void **state)
+{
+    (void)state;
+    char p[128];
+    path_in(p, sizeof p, "plainadd");
+    mg_err err;
+    mg_xdb *db = mg_xdb_open(p, MG_XDB_CREATE | MG_XDB_DANGEROUS | MG_XDB_NOSYNC, &err);
+    assert_non_null(db);
+    mg_xdoc *doc = mg_xdoc_new(&err);
+    assert_non_null(doc);
+    assert_int_equal(mg_xdoc_add_boolean(doc, "Qx", 2, &err), 0);
+    assert_int_equal(mg_xdoc_add_posting(doc, "cocoa", 5, 1, 1, &err), 0);
+    assert_int_equal(mg_xdoc_set_data(doc, "x1", 2, &err), 0);
+    assert_int_equal(mg_xdb_add(db, doc, &err), 0);
+    assert_int_equal(mg_xdb_doccount(db, &err), 1);
+    long n = mg_xdb_get_value(db, "Qx", MG_SLOT_SOURCE, NULL, 0, &err);
+    assert_int_equal(n, 0); /* found, no value in that slot */
+    assert_int_equal(mg_xdb_add(db, doc, &err), 0);
+    assert_int_equal(mg_xdb_doccount(db, &err), 2);
+    mg_xdoc_free(doc);
+    assert_int_equal(mg_xdb_close(db, &err), 0);
+}
+
 static void test_abandon_discards(void **state)
 {
     (void)state;
@@ -653,6 +678,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_replace_delete_commit),
+        cmocka_unit_test(test_plain_add),
         cmocka_unit_test(test_abandon_discards),
         cmocka_unit_test(test_batch_over_flush_threshold),
         cmocka_unit_test(test_get_value),
