@@ -48,7 +48,7 @@ typedef struct broker {
     int in_flight;
     bool stopping;
     uint64_t deadline_ns;
-    mg_index_stats first; /* the index as opened at start-up */
+    mg_searcher_info first; /* the index as opened at start-up */
     bool have_first;
 } broker;
 

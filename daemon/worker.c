@@ -19,7 +19,7 @@
  * first. */
 static void note_revision(mg_worker *w, const char *why)
 {
-    mg_index_stats st;
+    mg_searcher_info st;
     mg_err err;
     mg_err_clear(&err);
     if (mg_searcher_stats(w->searcher, &st, &err) < 0)

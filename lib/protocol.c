@@ -375,7 +375,7 @@ static json_t *do_stats(mg_searcher *s, json_t *o)
     bad b = {0};
     if (only_fields(o, "stats", fields, &b) < 0)
         return mg_proto_error(b.code, b.msg);
-    mg_index_stats st;
+    mg_searcher_info st;
     mg_err err;
     if (!s)
         return no_index();

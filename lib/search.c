@@ -1115,7 +1115,7 @@ static long long parse_iso(const char *s)
     return (long long)timegm(&tm);
 }
 
-int mg_searcher_stats(mg_searcher *s, mg_index_stats *st, mg_err *err)
+int mg_searcher_stats(mg_searcher *s, mg_searcher_info *st, mg_err *err)
 {
     mg_err_clear(err);
     memset(st, 0, sizeof *st);

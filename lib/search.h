@@ -140,14 +140,14 @@ const char *mg_search_error_code(const mg_err *err);
  * releases), -MG_ENOTFOUND, -MG_ECORRUPT, ... */
 int mg_searcher_get(mg_searcher *s, const char *id, mg_record *rec, mg_err *err);
 
-typedef struct mg_index_stats {
+typedef struct mg_searcher_info {
     unsigned long long documents;
     unsigned long long revision;
     long long updated_unix; /* time of the last commit (metadata), or -1 */
     char lang[32];
     char path[4096]; /* the database directory actually open */
-} mg_index_stats;
+} mg_searcher_info;
 
-int mg_searcher_stats(mg_searcher *s, mg_index_stats *st, mg_err *err);
+int mg_searcher_stats(mg_searcher *s, mg_searcher_info *st, mg_err *err);
 
 #endif

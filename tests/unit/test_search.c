@@ -489,7 +489,7 @@ static void test_get_and_stats(void **state)
     mg_record_release(&rec);
     assert_int_equal(mg_searcher_get(s1, "nope", &rec, &err), -MG_ENOTFOUND);
     assert_string_equal(err.msg, "no document with id 'nope'");
-    mg_index_stats st;
+    mg_searcher_info st;
     assert_int_equal(mg_searcher_stats(s1, &st, &err), 0);
     assert_int_equal(st.documents, 53);
     assert_string_equal(st.lang, "english");
@@ -506,7 +506,7 @@ static void test_reopen_sees_rebuild(void **state)
     mg_err err;
     mg_searcher *s = mg_searcher_open(db, NULL, &err);
     assert_non_null(s);
-    mg_index_stats st;
+    mg_searcher_info st;
     assert_int_equal(mg_searcher_stats(s, &st, &err), 0);
     assert_int_equal(st.documents, 52);
     char first[4096];
