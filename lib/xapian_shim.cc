@@ -445,10 +445,10 @@ int mg_xdoc_set_value(mg_xdoc *doc, unsigned slot, const void *val, size_t len,
     if (slot == Xapian::BAD_VALUENO)
         return mg_err_set(err, MG_EINVAL, "bad value slot %u", slot);
     try {
-        if (len == 0)
-            doc->doc.remove_value(slot);
-        else
-            doc->doc.add_value(slot, std::string(static_cast<const char *>(val), len));
+        // An empty value clears the slot; unlike remove_value(), add_value()
+        // does not throw when the slot was never set.
+        doc->doc.add_value(slot, len ? std::string(static_cast<const char *>(val), len)
+                                     : std::string());
         return 0;
     } catch (...) {
         return mg_xapian_catch(err, "set value");

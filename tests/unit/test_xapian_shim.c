@@ -121,10 +121,15 @@ static void test_plain_add(void **state)
     assert_int_equal(mg_xdoc_add_boolean(doc, "Qx", 2, &err), 0);
     assert_int_equal(mg_xdoc_add_posting(doc, "cocoa", 5, 1, 1, &err), 0);
     assert_int_equal(mg_xdoc_set_data(doc, "x1", 2, &err), 0);
+    /* an empty value clears a slot, set or not */
+    assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_HASH, "", 0, &err), 0);
+    assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_DATE, "19870226", 8, &err), 0);
+    assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_DATE, "", 0, &err), 0);
     assert_int_equal(mg_xdb_add(db, doc, &err), 0);
     assert_int_equal(mg_xdb_doccount(db, &err), 1);
     long n = mg_xdb_get_value(db, "Qx", MG_SLOT_SOURCE, NULL, 0, &err);
     assert_int_equal(n, 0); /* found, no value in that slot */
+    assert_int_equal(mg_xdb_get_value(db, "Qx", MG_SLOT_DATE, NULL, 0, &err), 0);
     assert_int_equal(mg_xdb_add(db, doc, &err), 0);
     assert_int_equal(mg_xdb_doccount(db, &err), 2);
     mg_xdoc_free(doc);
