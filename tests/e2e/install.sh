@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make install: binaries, headers, libraries and pkg-config files land under
+# PREFIX, and a program built only from what was installed (pkg-config)
+# links against libmorgue and runs.
+source "$MORGUE_ROOT/tests/e2e/lib.sh"
+
+san=
+case $(basename "$MORGUE_BUILD") in build-san) san=address,undefined ;; esac
+prefix=$TMP/prefix
+make -s -C "$MORGUE_ROOT" install SANITIZE="$san" PREFIX="$prefix" >"$TMP/install.log" 2>&1
+ok $? "make install PREFIX=..."
+for f in bin/morgue-index bin/morgued bin/morgue lib/libmorgue.a lib/libmorgue-client.a \
+         include/morgue/analyzer.h include/morgue/search.h include/morgue_client.h \
+         lib/pkgconfig/morgue.pc lib/pkgconfig/morgue-client.pc; do
+  check "installed $f" test -e "$prefix/$f"
+done
+check "installed morgue-index runs" "$prefix/bin/morgue-index" --version
+
+cat >"$TMP/use.c" <<'C'
+#include <stdio.h>
+#include <analyzer.h>
+static int show(void *ctx, const mg_token *t)
+{
+    (void)ctx;
+    printf("%.*s@%u ", (int)t->term_len, t->term, t->pos);
+    return 0;
+}
+int main(void)
+{
+    mg_err err;
+    mg_analyzer *an = mg_analyzer_new("english", &err);
+    if (!an)
+        return 1;
+    long n = mg_analyze(an, "Military parades, Kim Jong-un", 29, 1, 0, show, NULL, &err);
+    printf("\n%ld\n", n);
+    mg_analyzer_free(an);
+    return 0;
+}
+C
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+flags=$(pkg-config --cflags --libs morgue)
+ok $? "pkg-config knows morgue"
+sanflags=
+[ -n "$san" ] && sanflags="-fsanitize=$san"
+# shellcheck disable=SC2086
+cc -std=c11 $sanflags "$TMP/use.c" -o "$TMP/use" $flags 2>"$TMP/cc.log"
+ok $? "a program builds against the installed libmorgue"
+[ -s "$TMP/cc.log" ] && sed 's/^/# /' "$TMP/cc.log"
+out=$("$TMP/use" 2>&1)
+check_eq "and runs the installed analyser" $'militari@1 parad@2 kim@3 jong@4 un@5 \n5' "$out"
