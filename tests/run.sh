@@ -34,7 +34,7 @@ run_one() {
     f=1
     echo "not ok - $name exited with status $rc" >>"$log"
   fi
-  if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+  if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
     f=1
     echo "not ok - $name reported no test" >>"$log"
   fi
