@@ -27,13 +27,13 @@ want=(
   "lz4:cmd:lz4"
   "jq:cmd:jq"
   "python3-xapian:py:xapian"
+  "valgrind:cmd:valgrind"
 )
 if [ "${1:-}" = "--bench" ]; then
   want+=(
     "xapian-omega:cmd:scriptindex"
     "sqlite3:cmd:sqlite3"
     "sphinxsearch:cmd:searchd"
-    "valgrind:cmd:valgrind"
   )
 fi
 
