@@ -76,7 +76,9 @@ for c in "$@"; do
   pids+=($!)
   wait_morgued "$ep"
   xt_port=$(free_port)
-  xapian-tcpsrv --port "$xt_port" --interface 127.0.0.1 --quiet "$(realpath "$db")" \
+  # Its own session: on SIGTERM xapian-tcpsrv signals its whole process
+  # group, which would otherwise include this script and make.
+  setsid xapian-tcpsrv --port "$xt_port" --interface 127.0.0.1 --quiet "$(realpath "$db")" \
     > "$W/$c.tcpsrv.log" 2>&1 &
   pids+=($!)
   wait_tcp "$xt_port"
