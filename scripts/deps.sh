@@ -34,6 +34,9 @@ if [ "${1:-}" = "--bench" ]; then
     "xapian-omega:cmd:scriptindex"
     "sqlite3:cmd:sqlite3"
     "sphinxsearch:cmd:searchd"
+    "libsqlite3-dev:hdr:/usr/include/sqlite3.h"
+    "libmariadb-dev:pc:libmariadb"
+    "time:hdr:/usr/bin/time"
   )
 fi
 
