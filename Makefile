@@ -101,6 +101,9 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue
 test: all $(TEST_BINS)
 	@bash tests/run.sh $(B)
 
+# Keep intermediate objects (tests/unit/*.o ...) so a second make does not relink.
+.SECONDARY:
+
 -include bench/bench.mk
 
 HEADERS := $(wildcard lib/*.h)
