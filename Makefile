@@ -84,7 +84,8 @@ $(B)/libmorgue-client.a: $(CLI_LIB_OBJ)
 # Executables link with the C++ driver: libmorgue holds the Xapian shim.
 $(B)/morgue-index: $(IDX_OBJ) $(B)/libmorgue.a
 	$(CXX) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
-$(B)/morgued: $(DMN_OBJ) $(B)/libmorgue.a
+# morgued shares the default ipc endpoint with the client library.
+$(B)/morgued: $(DMN_OBJ) $(B)/libmorgue-client.a $(B)/libmorgue.a
 	$(CXX) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(B)/morgue: $(CLI_OBJ) $(B)/libmorgue-client.a $(B)/libmorgue.a
 	$(CXX) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)

@@ -13,6 +13,7 @@
 
 #include <zmq.h>
 
+#include "morgue_client.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -54,17 +55,6 @@ static int parse_long(const char *s, long min, long max, long *out)
         return -1;
     *out = v;
     return 0;
-}
-
-/* The default ipc endpoint; the client library computes the same one. */
-static void default_ipc(char *out, size_t outsz)
-{
-    const char *run = getenv("XDG_RUNTIME_DIR");
-    struct stat st;
-    if (run && *run == '/' && stat(run, &st) == 0 && S_ISDIR(st.st_mode))
-        snprintf(out, outsz, "ipc://%s/morgued.sock", run);
-    else
-        snprintf(out, outsz, "ipc:///tmp/morgued-%ld.sock", (long)getuid());
 }
 
 int main(int argc, char **argv)
@@ -170,7 +160,8 @@ int main(int argc, char **argv)
     }
     char ipc[PATH_MAX + 8];
     if (o.nbinds == 0) {
-        default_ipc(ipc, sizeof ipc);
+        /* the same path the client library tries by default */
+        mg_client_default_ipc(ipc, sizeof ipc);
         o.binds[o.nbinds++] = ipc;
         o.binds[o.nbinds++] = MG_DAEMON_DEFAULT_TCP;
     }
