@@ -285,8 +285,19 @@ int mg_docbuild_build(mg_docbuild *b, const mg_record *r, mg_xdoc *doc, char *ui
         (rc = set_value(doc, MG_SLOT_ID, r->id, idlen, err)))
         return rc;
 
+    /* The card: everything a hit shows, in a value slot, which glass keeps
+     * uncompressed; a search without snippets reads only this. */
+    mg_record card = *r;
+    card.body = NULL;
     unsigned char *data = NULL;
     size_t dlen = 0;
+    if ((rc = mg_record_encode_as(&card, MG_RECORD_PLAIN, &data, &dlen, err)))
+        return rc;
+    rc = set_value(doc, MG_SLOT_CARD, data, dlen, err);
+    free(data);
+    if (rc)
+        return rc;
+    data = NULL;
     if ((rc = mg_record_encode(r, &data, &dlen, err)))
         return rc;
     rc = mg_xdoc_set_data(doc, data, dlen, err);

@@ -972,7 +972,8 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
                       .k1 = s->lim.bm25_k1,
                       .b = s->lim.bm25_b,
                       .ranking = s->lim.ranking,
-                      .check_at_least = req->offset + limit};
+                      .check_at_least = req->offset + limit,
+                      .want_data = req->snippets};
     if ((rc = build(&c, ast, since, until, req->source, &q)) < 0)
         goto out;
     if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)

@@ -17,6 +17,7 @@
 #include <new>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 struct mg_xsearch {
@@ -25,6 +26,10 @@ struct mg_xsearch {
     dev_t dev = 0;
     ino_t ino = 0;
     Xapian::Database db;
+    // Collapse keys held by more than one document in this view
+    // (dups_valid false: not counted yet; a reopen clears it).
+    bool dups_valid = false;
+    std::unordered_set<std::string> dups;
 };
 
 struct mg_xq {
@@ -72,6 +77,7 @@ class FacetSpy : public Xapian::MatchSpy
     }
     void operator()(const Xapian::Document &doc, double) override
     {
+        seen_++;
         std::string v = doc.get_value(slot_);
         if (v.empty())
             return;
@@ -113,12 +119,19 @@ class FacetSpy : public Xapian::MatchSpy
     {
         return counts_;
     }
+    // Documents looked at: every match, copies included, when the match
+    // ran with check_at_least at the database size.
+    Xapian::doccount seen() const
+    {
+        return seen_;
+    }
 
   private:
     const char *name_;
     Xapian::valueno slot_;
     Mode mode_;
     std::unordered_map<std::string, Xapian::doccount> counts_;
+    Xapian::doccount seen_ = 0;
 };
 
 // Only unprefixed stems (no boolean or title terms) make "more like this".
@@ -135,6 +148,127 @@ class StemDecider : public Xapian::ExpandDecider
 mg_xq *wrap(const Xapian::Query &q)
 {
     return new mg_xq{q};
+}
+
+// Find the collapse keys that more than one document holds (news archives
+// have few: syndicated copies), once per view of the database.
+void count_dups(mg_xsearch *xs)
+{
+    if (xs->dups_valid)
+        return;
+    std::vector<std::string> keys;
+    keys.reserve(xs->db.get_doccount());
+    for (Xapian::ValueIterator it = xs->db.valuestream_begin(MG_SLOT_COLLAPSE);
+         it != xs->db.valuestream_end(MG_SLOT_COLLAPSE); ++it)
+        keys.push_back(*it);
+    std::sort(keys.begin(), keys.end());
+    std::unordered_set<std::string> dups;
+    for (size_t i = 1; i < keys.size(); i++)
+        if (keys[i] == keys[i - 1])
+            dups.insert(keys[i]);
+    xs->dups.swap(dups);
+    xs->dups_valid = true;
+}
+
+void set_weighting(Xapian::Enquire &enq, const mg_xrun_opts *o)
+{
+    if (o->ranking == MG_RANK_DFR)
+        enq.set_weighting_scheme(Xapian::IneB2Weight());
+    else
+        enq.set_weighting_scheme(Xapian::BM25Weight(o->k1, 0, 1, o->b, 0.5));
+}
+
+// Copy one hit out: its card when that is all the caller needs and the
+// document has one, else the whole stored record.
+void take_hit(mg_xhit *h, const Xapian::MSetIterator &it, const Xapian::Document &doc,
+              bool want_data)
+{
+    std::string data;
+    if (!want_data)
+        data = doc.get_value(MG_SLOT_CARD);
+    if (data.empty())
+        data = doc.get_data();
+    h->data = malloc(data.size() ? data.size() : 1);
+    if (!h->data)
+        throw std::bad_alloc();
+    memcpy(h->data, data.data(), data.size());
+    h->len = data.size();
+    h->score = it.get_weight();
+    h->percent = it.get_percent();
+    h->collapsed = it.get_collapse_count();
+}
+
+void alloc_hits(mg_xresult *res, size_t n)
+{
+    res->hits = static_cast<mg_xhit *>(calloc(n ? n : 1, sizeof(mg_xhit)));
+    if (!res->hits)
+        throw std::bad_alloc();
+}
+
+// The page by relevance with Xapian's plain ranking (docid tie-break, no
+// collapse key), which lets the matcher skip reading a value for every
+// candidate. Used only when it provably gives the same page as the full
+// Enquire (ties broken by id, duplicates collapsed): no two hits tie in
+// weight across either edge of the page (ties inside it are re-ordered by
+// id here), and, when collapsing, no hit from the first rank to the page's
+// end has a duplicate anywhere in the index. false: run the full Enquire.
+bool fast_page(mg_xsearch *xs, Xapian::Enquire &enq, const mg_xrun_opts *o,
+               Xapian::doccount check, mg_xresult *res)
+{
+    bool collapse = o->collapse && !xs->dups.empty();
+    size_t first = collapse ? 0 : o->offset ? o->offset - 1 : 0;
+    size_t end = o->offset + o->limit; // one past the page
+    size_t want = end + 1 - first;     // one more: a tie after the page
+    if (end > UINT_MAX - 1)
+        return false;
+    Xapian::MSet m = enq.get_mset(static_cast<Xapian::doccount>(first),
+                                  static_cast<Xapian::doccount>(want),
+                                  std::max<Xapian::doccount>(check,
+                                                             static_cast<Xapian::doccount>(end)));
+    size_t got = first + m.size(); // one past the last rank fetched
+    auto weight = [&](size_t rank) { return m[static_cast<Xapian::doccount>(rank - first)].get_weight(); };
+    if (o->offset > 0 && o->offset < got && weight(o->offset - 1) == weight(o->offset))
+        return false;
+    if (end < got && weight(end - 1) == weight(end))
+        return false;
+    size_t last = std::min(end, got);
+    if (collapse)
+        for (size_t r = first; r < last; r++)
+            if (xs->dups.count(m[static_cast<Xapian::doccount>(r - first)].get_document().get_value(
+                    MG_SLOT_COLLAPSE)))
+                return false;
+
+    struct Hit {
+        Xapian::MSetIterator it;
+        Xapian::Document doc;
+        std::string id; // read only when weights tie inside the page
+    };
+    std::vector<Hit> page;
+    for (size_t r = o->offset; r < last; r++) {
+        Xapian::MSetIterator it = m[static_cast<Xapian::doccount>(r - first)];
+        page.push_back({it, it.get_document(), std::string()});
+    }
+    bool tie = false;
+    for (size_t i = 1; i < page.size(); i++)
+        tie = tie || page[i].it.get_weight() == page[i - 1].it.get_weight();
+    if (tie) {
+        for (Hit &h : page)
+            h.id = h.doc.get_value(MG_SLOT_ID);
+        std::stable_sort(page.begin(), page.end(), [](const Hit &a, const Hit &b) {
+            double wa = a.it.get_weight(), wb = b.it.get_weight();
+            return wa != wb ? wa > wb : a.id < b.id;
+        });
+    }
+    alloc_hits(res, page.size());
+    for (const Hit &h : page)
+        take_hit(&res->hits[res->nhits++], h.it, h.doc, o->want_data);
+
+    // Totals count every matching article, copies included (as the facets
+    // do): no collapse key was set, so these are those counts.
+    res->estimate = m.get_matches_estimated();
+    res->lower = m.get_matches_lower_bound();
+    res->upper = m.get_matches_upper_bound();
+    return true;
 }
 
 } // namespace
@@ -190,9 +324,13 @@ int mg_xsearch_reopen(mg_xsearch *xs, mg_err *err) noexcept
             xs->real = real;
             xs->dev = dev;
             xs->ino = ino;
+            xs->dups_valid = false;
             return 1;
         }
-        return xs->db.reopen() ? 1 : 0;
+        if (!xs->db.reopen())
+            return 0;
+        xs->dups_valid = false;
+        return 1;
     } catch (...) {
         return mg_xapian_catch(err, xs->path.c_str());
     }
@@ -460,10 +598,17 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
     try {
         Xapian::Enquire enq(xs->db);
         enq.set_query(q->q);
-        if (o->ranking == MG_RANK_DFR)
-            enq.set_weighting_scheme(Xapian::IneB2Weight());
-        else
-            enq.set_weighting_scheme(Xapian::BM25Weight(o->k1, 0, 1, o->b, 0.5));
+        set_weighting(enq, o);
+        Xapian::doccount check = static_cast<Xapian::doccount>(
+            std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));
+        if (o->sort == MG_SORT_RELEVANCE && !o->facets && o->limit > 0) {
+            if (o->collapse)
+                count_dups(xs);
+            if (fast_page(xs, enq, o, check, res))
+                return 0;
+            mg_xresult_release(res);
+            memset(res, 0, sizeof *res);
+        }
         Xapian::MultiValueKeyMaker keys;
         if (o->sort == MG_SORT_NEWEST || o->sort == MG_SORT_OLDEST) {
             bool newest = o->sort == MG_SORT_NEWEST;
@@ -492,32 +637,21 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
                 spies.push_back(new FacetSpy(k.name, k.slot, k.mode));
                 enq.add_matchspy(spies.back());
             }
-        Xapian::doccount n = xs->db.get_doccount();
-        Xapian::doccount check = static_cast<Xapian::doccount>(
-            std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));
         if (!spies.empty())
-            check = n; // facets over the whole match set
+            check = xs->db.get_doccount(); // facets over the whole match set
         Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(o->offset),
                                          static_cast<Xapian::doccount>(o->limit), check);
-        res->estimate = mset.get_matches_estimated();
-        res->lower = mset.get_matches_lower_bound();
-        res->upper = mset.get_matches_upper_bound();
-        res->hits = static_cast<mg_xhit *>(calloc(mset.size() ? mset.size() : 1, sizeof(mg_xhit)));
-        if (!res->hits)
-            throw std::bad_alloc();
-        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-            mg_xhit *h = &res->hits[res->nhits];
-            std::string data = it.get_document().get_data();
-            h->data = malloc(data.size() ? data.size() : 1);
-            if (!h->data)
-                throw std::bad_alloc();
-            memcpy(h->data, data.data(), data.size());
-            h->len = data.size();
-            h->score = it.get_weight();
-            h->percent = it.get_percent();
-            h->collapsed = it.get_collapse_count();
-            res->nhits++;
-        }
+        // Every matching article, copies included, as the facets count;
+        // exact when facets looked at every match (Xapian's own counts are
+        // estimates once collapsing is on).
+        res->estimate = mset.get_uncollapsed_matches_estimated();
+        res->lower = mset.get_uncollapsed_matches_lower_bound();
+        res->upper = mset.get_uncollapsed_matches_upper_bound();
+        if (!spies.empty())
+            res->estimate = res->lower = res->upper = spies.front()->seen();
+        alloc_hits(res, mset.size());
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+            take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
         if (!spies.empty()) {
             res->facets = static_cast<mg_facet *>(calloc(spies.size(), sizeof(mg_facet)));
             if (!res->facets)

@@ -106,13 +106,14 @@ typedef struct mg_xrun_opts {
     double k1, b;          /* BM25 */
     int ranking;           /* MG_RANK_BM25 or MG_RANK_DFR */
     size_t check_at_least; /* count at least this many matches */
+    bool want_data;        /* hits carry the whole record (else the card, if any) */
 } mg_xrun_opts;
 
 typedef struct mg_xhit {
     double score;
     int percent;
     unsigned collapsed;
-    void *data; /* the stored record, malloc'd */
+    void *data; /* the stored record or its card (an mg_record_decode() input), malloc'd */
     size_t len;
 } mg_xhit;
 
