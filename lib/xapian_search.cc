@@ -205,64 +205,78 @@ void alloc_hits(mg_xresult *res, size_t n)
         throw std::bad_alloc();
 }
 
-// The page by relevance with Xapian's plain ranking (docid tie-break, no
-// collapse key), which lets the matcher skip reading a value for every
-// candidate. Used only when it provably gives the same page as the full
-// Enquire (ties broken by id, duplicates collapsed): no two hits tie in
-// weight across either edge of the page (ties inside it are re-ordered by
-// id here), and, when collapsing, no hit from the first rank to the page's
-// end has a duplicate anywhere in the index. false: run the full Enquire.
+// Deeper pages than this always take the full Enquire.
+constexpr size_t FAST_MAX_OFFSET = 200;
+
+// The page by relevance from Xapian's plain ranking (docid tie-break, no
+// collapse key), which spares the matcher reading two values for every
+// candidate. The ranks from the first to somewhat past the page are
+// fetched; runs of equal weight are put in id order and copies folded into
+// the best-ranked one (keys only of documents known to have copies), as
+// the full Enquire does. That is the full Enquire's page provided every
+// document not fetched ranks after the page: all matches were fetched, or
+// the last fetched weighs strictly less than the page's last hit (a tie
+// might continue past the window). false: run the full Enquire.
 bool fast_page(mg_xsearch *xs, Xapian::Enquire &enq, const mg_xrun_opts *o,
                Xapian::doccount check, mg_xresult *res)
 {
+    if (o->offset > FAST_MAX_OFFSET)
+        return false;
     bool collapse = o->collapse && !xs->dups.empty();
-    size_t first = collapse ? 0 : o->offset ? o->offset - 1 : 0;
-    size_t end = o->offset + o->limit; // one past the page
-    size_t want = end + 1 - first;     // one more: a tie after the page
-    if (end > UINT_MAX - 1)
-        return false;
-    Xapian::MSet m = enq.get_mset(static_cast<Xapian::doccount>(first),
-                                  static_cast<Xapian::doccount>(want),
-                                  std::max<Xapian::doccount>(check,
-                                                             static_cast<Xapian::doccount>(end)));
-    size_t got = first + m.size(); // one past the last rank fetched
-    auto weight = [&](size_t rank) { return m[static_cast<Xapian::doccount>(rank - first)].get_weight(); };
-    if (o->offset > 0 && o->offset < got && weight(o->offset - 1) == weight(o->offset))
-        return false;
-    if (end < got && weight(end - 1) == weight(end))
-        return false;
-    size_t last = std::min(end, got);
-    if (collapse)
-        for (size_t r = first; r < last; r++)
-            if (xs->dups.count(m[static_cast<Xapian::doccount>(r - first)].get_document().get_value(
-                    MG_SLOT_COLLAPSE)))
-                return false;
+    size_t end = o->offset + o->limit;                       // one past the page
+    size_t want = end + 1 + std::max<size_t>(o->limit, 10); // room for ties and copies
+    Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(want),
+                                  std::max(check, static_cast<Xapian::doccount>(want)));
+    bool all = m.size() < want;
 
     struct Hit {
         Xapian::MSetIterator it;
-        Xapian::Document doc;
-        std::string id; // read only when weights tie inside the page
+        double weight;
+        std::string id; // read only inside a run of equal weights
+        unsigned folded;
     };
-    std::vector<Hit> page;
-    for (size_t r = o->offset; r < last; r++) {
-        Xapian::MSetIterator it = m[static_cast<Xapian::doccount>(r - first)];
-        page.push_back({it, it.get_document(), std::string()});
+    std::vector<Hit> ranked;
+    ranked.reserve(m.size());
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+        ranked.push_back({it, it.get_weight(), std::string(), 0});
+    for (size_t i = 0; i < ranked.size();) {
+        size_t j = i + 1;
+        while (j < ranked.size() && ranked[j].weight == ranked[i].weight)
+            j++;
+        if (j - i > 1) {
+            for (size_t k = i; k < j; k++)
+                ranked[k].id = ranked[k].it.get_document().get_value(MG_SLOT_ID);
+            std::sort(ranked.begin() + static_cast<std::ptrdiff_t>(i),
+                      ranked.begin() + static_cast<std::ptrdiff_t>(j),
+                      [](const Hit &x, const Hit &y) { return x.id < y.id; });
+        }
+        i = j;
     }
-    bool tie = false;
-    for (size_t i = 1; i < page.size(); i++)
-        tie = tie || page[i].it.get_weight() == page[i - 1].it.get_weight();
-    if (tie) {
-        for (Hit &h : page)
-            h.id = h.doc.get_value(MG_SLOT_ID);
-        std::stable_sort(page.begin(), page.end(), [](const Hit &a, const Hit &b) {
-            double wa = a.it.get_weight(), wb = b.it.get_weight();
-            return wa != wb ? wa > wb : a.id < b.id;
-        });
+    std::vector<Hit> kept;
+    std::unordered_map<std::string, size_t> groups; // copy key -> index in kept
+    for (Hit &h : ranked) {
+        if (collapse) {
+            std::string key = h.it.get_document().get_value(MG_SLOT_COLLAPSE);
+            if (xs->dups.count(key)) {
+                auto at = groups.emplace(key, kept.size());
+                if (!at.second) {
+                    kept[at.first->second].folded++;
+                    continue;
+                }
+            }
+        }
+        kept.push_back(h);
     }
-    alloc_hits(res, page.size());
-    for (const Hit &h : page)
-        take_hit(&res->hits[res->nhits++], h.it, h.doc, o->want_data);
+    if (!all && (kept.size() <= end || !(ranked.back().weight < kept[end - 1].weight)))
+        return false;
 
+    size_t last = std::min(end, kept.size());
+    alloc_hits(res, last > o->offset ? last - o->offset : 0);
+    for (size_t r = o->offset; r < last; r++) {
+        mg_xhit *h = &res->hits[res->nhits++];
+        take_hit(h, kept[r].it, kept[r].it.get_document(), o->want_data);
+        h->collapsed = kept[r].folded;
+    }
     // Totals count every matching article, copies included (as the facets
     // do): no collapse key was set, so these are those counts.
     res->estimate = m.get_matches_estimated();
