@@ -17,7 +17,6 @@
 #include <new>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 struct mg_xsearch {
@@ -26,10 +25,11 @@ struct mg_xsearch {
     dev_t dev = 0;
     ino_t ino = 0;
     Xapian::Database db;
-    // Collapse keys held by more than one document in this view
-    // (dups_valid false: not counted yet; a reopen clears it).
+    // The documents whose collapse key more than one document holds, in
+    // this view, each mapped to the first of its group (dups_valid false:
+    // not counted yet; a reopen clears it).
     bool dups_valid = false;
-    std::unordered_set<std::string> dups;
+    std::unordered_map<Xapian::docid, Xapian::docid> dups; // document -> first of its copies
 };
 
 struct mg_xq {
@@ -150,22 +150,29 @@ mg_xq *wrap(const Xapian::Query &q)
     return new mg_xq{q};
 }
 
-// Find the collapse keys that more than one document holds (news archives
-// have few: syndicated copies), once per view of the database.
+// Find the documents that share their collapse key with another (news
+// archives have few: syndicated copies), once per view of the database, so
+// that a search reads no collapse key at all.
 void count_dups(mg_xsearch *xs)
 {
     if (xs->dups_valid)
         return;
-    std::vector<std::string> keys;
+    std::vector<std::pair<std::string, Xapian::docid>> keys;
     keys.reserve(xs->db.get_doccount());
     for (Xapian::ValueIterator it = xs->db.valuestream_begin(MG_SLOT_COLLAPSE);
          it != xs->db.valuestream_end(MG_SLOT_COLLAPSE); ++it)
-        keys.push_back(*it);
+        keys.emplace_back(*it, it.get_docid());
     std::sort(keys.begin(), keys.end());
-    std::unordered_set<std::string> dups;
-    for (size_t i = 1; i < keys.size(); i++)
-        if (keys[i] == keys[i - 1])
-            dups.insert(keys[i]);
+    std::unordered_map<Xapian::docid, Xapian::docid> dups;
+    for (size_t i = 0; i < keys.size();) {
+        size_t j = i + 1;
+        while (j < keys.size() && keys[j].first == keys[i].first)
+            j++;
+        if (j - i > 1)
+            for (size_t k = i; k < j; k++)
+                dups.emplace(keys[k].second, keys[i].second);
+        i = j;
+    }
     xs->dups.swap(dups);
     xs->dups_valid = true;
 }
@@ -212,8 +219,8 @@ constexpr size_t FAST_MAX_OFFSET = 200;
 // collapse key), which spares the matcher reading two values for every
 // candidate. The ranks from the first to somewhat past the page are
 // fetched; runs of equal weight are put in id order and copies folded into
-// the best-ranked one (keys only of documents known to have copies), as
-// the full Enquire does. That is the full Enquire's page provided every
+// the best-ranked one (from the map of copies, no value read), as the full
+// Enquire does. That is the full Enquire's page provided every
 // document not fetched ranks after the page: all matches were fetched, or
 // the last fetched weighs strictly less than the page's last hit (a tie
 // might continue past the window). false: run the full Enquire.
@@ -253,12 +260,12 @@ bool fast_page(mg_xsearch *xs, Xapian::Enquire &enq, const mg_xrun_opts *o,
         i = j;
     }
     std::vector<Hit> kept;
-    std::unordered_map<std::string, size_t> groups; // copy key -> index in kept
+    std::unordered_map<Xapian::docid, size_t> groups; // group -> index in kept
     for (Hit &h : ranked) {
         if (collapse) {
-            std::string key = h.it.get_document().get_value(MG_SLOT_COLLAPSE);
-            if (xs->dups.count(key)) {
-                auto at = groups.emplace(key, kept.size());
+            auto dup = xs->dups.find(*h.it);
+            if (dup != xs->dups.end()) {
+                auto at = groups.emplace(dup->second, kept.size());
                 if (!at.second) {
                     kept[at.first->second].folded++;
                     continue;
