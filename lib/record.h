@@ -2,12 +2,16 @@
 /* Articles: the in-memory record and its stored, LZ4-compressed form.
  *
  * Stored form (DESIGN.md §5), kept in the Xapian document data:
- *   byte 0      format version: MG_RECORD_LZ4 (1) or MG_RECORD_PLAIN (2)
+ *   byte 0      format version: MG_RECORD_LZ4 (1), MG_RECORD_PLAIN (2) or
+ *               MG_RECORD_LZ4_WHITE (3)
  *   varint      size of the raw (uncompressed) payload, 9..MG_MAX_RAW
  *   4 bytes     FNV-1a 32-bit checksum of the raw payload, big-endian
  *   rest        version 1: LZ4 block (LZ4_compress_default) of the raw payload;
  *               version 2: the raw payload itself (glass compresses its
- *               document data table with zlib on its own)
+ *               document data table with zlib on its own);
+ *               version 3: the version-1 block XORed with a fixed keystream
+ *               (docs/index-format.md), which deflate cannot shrink, so
+ *               glass stores it uncompressed and a read costs no inflate
  * The raw payload is the fields in a fixed order, each a varint length
  * followed by the bytes: id, title, date, source, url, author, lang, body,
  * then a varint count of categories and each category the same way. Varints
@@ -28,9 +32,10 @@
 extern "C" {
 #endif
 
-#define MG_RECORD_LZ4 1                 /* payload as an LZ4 block */
-#define MG_RECORD_PLAIN 2               /* payload stored as it is */
-#define MG_RECORD_VERSION MG_RECORD_LZ4 /* what mg_record_encode() writes */
+#define MG_RECORD_LZ4 1                       /* payload as an LZ4 block */
+#define MG_RECORD_PLAIN 2                     /* payload stored as it is */
+#define MG_RECORD_LZ4_WHITE 3                 /* LZ4 block, whitened */
+#define MG_RECORD_VERSION MG_RECORD_LZ4_WHITE /* what mg_record_encode() writes */
 
 /* Caps on fields of one article (bytes); a reader rejects a record over them. */
 #define MG_MAX_ID 512
@@ -61,7 +66,7 @@ void mg_record_release(mg_record *r);
  * over MG_MAX_FIELD; MG_ENOMEM. On failure *out is NULL. */
 int mg_record_encode(const mg_record *r, unsigned char **out, size_t *out_len, mg_err *err);
 
-/* The same, in format version (MG_RECORD_LZ4 or MG_RECORD_PLAIN; else
+/* The same, in format version (MG_RECORD_LZ4, MG_RECORD_PLAIN or MG_RECORD_LZ4_WHITE; else
  * MG_EINVAL). mg_record_decode() reads both. */
 int mg_record_encode_as(const mg_record *r, int version, unsigned char **out, size_t *out_len,
                         mg_err *err);

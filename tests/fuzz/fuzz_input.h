@@ -220,7 +220,8 @@ static inline bool fuzz_round_trip_as(const mg_record *r, int version, int *code
 FUZZ_UNUSED static bool fuzz_round_trip(const mg_record *r, int *code)
 {
     if (!fuzz_round_trip_as(r, MG_RECORD_LZ4, code) ||
-        !fuzz_round_trip_as(r, MG_RECORD_PLAIN, code))
+        !fuzz_round_trip_as(r, MG_RECORD_PLAIN, code) ||
+        !fuzz_round_trip_as(r, MG_RECORD_LZ4_WHITE, code))
         return false;
     unsigned char *enc = NULL;
     size_t n = 0;

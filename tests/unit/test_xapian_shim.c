@@ -645,6 +645,8 @@ static void test_documented_record_format(void **state)
     store_record(db, &r, MG_RECORD_LZ4);
     r.id = "plain";
     store_record(db, &r, MG_RECORD_PLAIN);
+    r.id = "white";
+    store_record(db, &r, MG_RECORD_LZ4_WHITE);
     /* a long repetitive body: LZ4 matches with extended lengths */
     static char body[6001];
     for (size_t i = 0; i < sizeof body - 1; i++)
@@ -653,6 +655,8 @@ static void test_documented_record_format(void **state)
     r.body = body;
     r.ncategories = 0;
     store_record(db, &r, MG_RECORD_LZ4);
+    r.id = "long-white";
+    store_record(db, &r, MG_RECORD_LZ4_WHITE);
     assert_int_equal(mg_xdb_close(db, &err), 0);
 
     char cmd[1024], out[16384];
@@ -660,7 +664,7 @@ static void test_documented_record_format(void **state)
              script);
     assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof cmd,
-             "for id in utf8 plain long; do "
+             "for id in utf8 plain white long long-white; do "
              "PYTHONIOENCODING=utf-8 /usr/bin/python3 '%s' '%s' $id 2>&1 || exit 1; done",
              script, p);
     FILE *fp = popen(cmd, "r");
@@ -674,8 +678,15 @@ static void test_documented_record_format(void **state)
                                 "'body': 'short', 'categories': ['cocoa', '', "
                                 "'Économie']}"));
     assert_non_null(strstr(out, "{'id': 'plain', 'title': 'Müller’s cocoa "));
+    assert_non_null(strstr(out, "{'id': 'white', 'title': 'Müller’s cocoa "));
     char want[6100];
-    snprintf(want, sizeof want, "'body': '%s', 'categories': []}", body);
+    snprintf(want, sizeof want, "{'id': 'long', 'title': 'Müller’s cocoa 東京', "
+             "'date': '1987-02-26T15:01:01', 'source': 'Morgue Wire', 'url': '', 'author': '', "
+             "'lang': 'en', 'body': '%s', 'categories': []}", body);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "{'id': 'long-white', 'title': 'Müller’s cocoa 東京', "
+             "'date': '1987-02-26T15:01:01', 'source': 'Morgue Wire', 'url': '', 'author': '', "
+             "'lang': 'en', 'body': '%s', 'categories': []}", body);
     assert_non_null(strstr(out, want));
 }
 
