@@ -50,6 +50,7 @@ typedef struct broker {
     uint64_t deadline_ns;
     mg_searcher_info first; /* the index as opened at start-up */
     bool have_first;
+    mg_jw out; /* the broker's own error replies */
 } broker;
 
 /* ---- endpoints ---- */
@@ -253,20 +254,11 @@ static bool send_to_client(void *fe, zmq_msg_t *id, bool delim, zmq_msg_t *body)
 static void reply_error(broker *b, void *fe, zmq_msg_t *id, bool delim, const char *code,
                         const char *message, uint64_t t0)
 {
-    json_t *r = mg_proto_error(code, message);
-    if (r)
-        json_object_set_new(r, "took_us",
-                            json_integer((json_int_t)((mg_daemon_now_ns() - t0) / 1000)));
-    size_t len = 0;
-    char *out = r ? mg_proto_dump(r, &len) : NULL;
-    json_decref(r);
+    mg_proto_error(&b->out, code, message, (mg_daemon_now_ns() - t0) / 1000);
     zmq_msg_t body;
-    if (!out || zmq_msg_init_size(&body, len) != 0) {
-        free(out);
+    if (mg_jw_failed(&b->out) || zmq_msg_init_size(&body, b->out.len) != 0)
         return;
-    }
-    memcpy(zmq_msg_data(&body), out, len);
-    free(out);
+    memcpy(zmq_msg_data(&body), b->out.buf, b->out.len);
     bool delivered = send_to_client(fe, id, delim, &body);
     zmq_msg_close(&body);
     mg_daemon_stats_record(&b->d.stats, mg_daemon_now_ns() - t0, true, delivered);
@@ -508,6 +500,7 @@ static void shutdown_all(broker *b)
         close(b->sigfd);
     free(b->workers);
     free(b->idle);
+    mg_jw_release(&b->out);
     pthread_mutex_destroy(&b->d.stats.mu);
     pthread_mutex_destroy(&b->d.seen_mu);
 }
@@ -634,6 +627,7 @@ int mg_daemon_run(const mg_daemon_opts *o)
     }
     b->sigfd = -1;
     b->d.opts = o;
+    mg_jw_init(&b->out, 0);
     mg_search_limits_default(&b->d.limits);
     pthread_mutex_init(&b->d.stats.mu, NULL);
     pthread_mutex_init(&b->d.seen_mu, NULL);

@@ -70,20 +70,11 @@ static void reopen_fresh(mg_worker *w)
     note_revision(w, "after SIGHUP");
 }
 
-/* Is this request a {"op":"stats"}? Only then is the body parsed a second
- * time, to add the daemon's counters to the engine's reply. */
-static bool is_stats_request(const char *body, size_t len)
+/* The daemon's counters in a "stats" reply. */
+static void stats_extra(void *arg, mg_jw *w, const mg_searcher_info *info)
 {
-    if (!memmem(body, len, "stats", 5))
-        return false;
-    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
-    bool yes = false;
-    if (json_is_object(req)) {
-        const char *op = json_string_value(json_object_get(req, "op"));
-        yes = op && strcmp(op, "stats") == 0;
-    }
-    json_decref(req);
-    return yes;
+    mg_daemon *d = arg;
+    mg_daemon_stats_write(&d->stats, w, info->updated_unix);
 }
 
 /* A printable excerpt of a request for the query log: control bytes and
@@ -103,12 +94,6 @@ static void excerpt(const char *body, size_t len, char *out, size_t outsz)
     out[o] = '\0';
 }
 
-static void free_reply(void *data, void *hint)
-{
-    (void)hint;
-    free(data);
-}
-
 /* Handle one job: frames are the client id, the header and the body. */
 static void handle(mg_worker *w, void *sock, zmq_msg_t *id, zmq_msg_t *hdr, zmq_msg_t *body)
 {
@@ -117,39 +102,31 @@ static void handle(mg_worker *w, void *sock, zmq_msg_t *id, zmq_msg_t *hdr, zmq_
     uint64_t t0 = mg_daemon_now_ns();
 
     reopen(w);
-    json_t *reply = mg_proto_handle(w->searcher, req, len);
-    if (!reply)
-        reply = mg_proto_error("internal", "out of memory");
-    bool ok = reply && json_is_true(json_object_get(reply, "ok"));
-    if (ok && is_stats_request(req, len))
-        mg_daemon_stats_merge(&w->d->stats, reply);
-
-    size_t out_len = 0;
-    char *out = reply ? mg_proto_dump(reply, &out_len) : NULL;
+    const mg_proto_hooks hooks = {stats_extra, w->d};
+    const char *code = NULL;
+    int rc = mg_proto_handle(w->searcher, req, len, &hooks, &w->out, &code);
+    bool ok = rc > 0;
     if (w->d->opts->log_queries) {
         char ex[512];
         excerpt(req, len, ex, sizeof ex);
-        const char *code = "";
-        if (!ok)
-            code = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
-        mg_dlog(MG_LOG_INFO, "query: %s%s %lluus %s", ok ? "ok" : "error ", code ? code : "",
+        mg_dlog(MG_LOG_INFO, "query: %s%s %lluus %s", ok ? "ok" : "error ",
+                ok     ? ""
+                : code ? code
+                       : "internal",
                 (unsigned long long)((mg_daemon_now_ns() - t0) / 1000), ex);
     }
-    json_decref(reply);
 
     mg_job *job = zmq_msg_data(hdr);
     if (zmq_msg_size(hdr) == sizeof *job && !ok)
         job->flags |= MG_JOB_ERROR;
 
     zmq_msg_t rep;
-    if (!out) {
-        /* Out of memory even for the error: send an empty reply so the broker
-         * frees this worker; it drops empty replies. */
+    /* Out of memory even for the error: an empty reply frees this worker
+     * (the broker drops empty replies). */
+    if (rc < 0 || zmq_msg_init_size(&rep, w->out.len) != 0)
         zmq_msg_init(&rep);
-    } else if (zmq_msg_init_data(&rep, out, out_len, free_reply, NULL) != 0) {
-        free(out);
-        zmq_msg_init(&rep);
-    }
+    else
+        memcpy(zmq_msg_data(&rep), w->out.buf, w->out.len);
     if (zmq_msg_send(id, sock, ZMQ_SNDMORE) < 0 || zmq_msg_send(hdr, sock, ZMQ_SNDMORE) < 0 ||
         zmq_msg_send(&rep, sock, 0) < 0) {
         mg_dlog(MG_LOG_ERROR, "worker %d: send to broker: %s", w->index, zmq_strerror(errno));
@@ -176,6 +153,7 @@ static void drain(void *sock)
 void *mg_worker_main(void *arg)
 {
     mg_worker *w = arg;
+    mg_jw_init(&w->out, 0);
     void *sock = zmq_socket(w->d->zctx, ZMQ_DEALER);
     if (!sock) {
         mg_dlog(MG_LOG_ERROR, "worker %d: socket: %s", w->index, zmq_strerror(errno));
@@ -242,5 +220,6 @@ void *mg_worker_main(void *arg)
     zmq_close(sock);
     mg_searcher_free(w->searcher);
     w->searcher = NULL;
+    mg_jw_release(&w->out);
     return NULL;
 }
