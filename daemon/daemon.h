@@ -72,8 +72,9 @@ typedef struct mg_worker {
     mg_searcher *searcher; /* owned by the worker thread once started */
     pthread_t thread;
     bool started;
-    uint64_t warned_ns; /* last "reopen failed" warning: at most one per 10 s */
-    mg_jw out;          /* the reply being written; its buffer is reused */
+    uint64_t warned_ns;   /* last "reopen failed" warning: at most one per 10 s */
+    uint64_t reopened_ns; /* last look for a new index */
+    mg_jw out;            /* the reply being written; its buffer is reused */
 } mg_worker;
 
 #define MG_BACKEND_ENDPOINT "inproc://morgued-workers"

@@ -13,7 +13,8 @@
 #include "log.h"
 #include "protocol.h"
 
-#define TICK_MS 500 /* an idle worker looks for a new index this often */
+#define TICK_MS 500  /* an idle worker looks for a new index this often */
+#define REOPEN_MS 50 /* a busy one, at most this often */
 
 /* Announce a new index (revision or rebuild) once, whichever worker sees it
  * first. */
@@ -40,6 +41,7 @@ static void note_revision(mg_worker *w, const char *why)
 
 static void reopen(mg_worker *w)
 {
+    w->reopened_ns = mg_daemon_now_ns();
     mg_err err;
     mg_err_clear(&err);
     int rc = mg_searcher_reopen(w->searcher, &err);
@@ -101,7 +103,11 @@ static void handle(mg_worker *w, void *sock, zmq_msg_t *id, zmq_msg_t *hdr, zmq_
     size_t len = zmq_msg_size(body);
     uint64_t t0 = mg_daemon_now_ns();
 
-    reopen(w);
+    /* Look for a new index at most every REOPEN_MS while busy: the check
+     * (resolving the path, reading Xapian's version file) costs a dozen
+     * system calls, more than a "ping" itself. */
+    if (t0 - w->reopened_ns >= (uint64_t)REOPEN_MS * 1000000u)
+        reopen(w);
     const mg_proto_hooks hooks = {stats_extra, w->d};
     const char *code = NULL;
     int rc = mg_proto_handle(w->searcher, req, len, &hooks, &w->out, &code);
@@ -170,28 +176,25 @@ void *mg_worker_main(void *arg)
         return NULL;
     }
 
+    /* Block in recv itself (one poll(2) per wait; zmq_poll costs several
+     * system calls more per request), waking at least every TICK_MS. */
+    int tick = TICK_MS;
+    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &tick, sizeof tick);
     for (;;) {
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        int rc = zmq_poll(&item, 1, TICK_MS);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            mg_dlog(MG_LOG_ERROR, "worker %d: poll: %s", w->index, zmq_strerror(errno));
-            break;
-        }
-        if (rc == 0) {
-            reopen(w);
-            continue;
-        }
         zmq_msg_t m[3];
         for (int i = 0; i < 3; i++)
             zmq_msg_init(&m[i]);
         if (zmq_msg_recv(&m[0], sock, 0) < 0) {
+            int e = errno;
             for (int i = 0; i < 3; i++)
                 zmq_msg_close(&m[i]);
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            break;
+            if (e == EAGAIN) /* idle for TICK_MS */
+                reopen(w);
+            else if (e != EINTR) {
+                mg_dlog(MG_LOG_ERROR, "worker %d: receive: %s", w->index, zmq_strerror(e));
+                break;
+            }
+            continue;
         }
         if (!zmq_msg_more(&m[0])) {
             char c = zmq_msg_size(&m[0]) == 1 ? *(char *)zmq_msg_data(&m[0]) : 0;
