@@ -115,10 +115,9 @@ static void handle(mg_worker *w, void *sock, zmq_msg_t *id, zmq_msg_t *hdr, zmq_
     if (w->d->opts->log_queries) {
         char ex[512];
         excerpt(req, len, ex, sizeof ex);
-        mg_dlog(MG_LOG_INFO, "query: %s%s %lluus %s", ok ? "ok" : "error ",
-                ok     ? ""
-                : code ? code
-                       : "internal",
+        if (!code)
+            code = ok ? "" : "internal";
+        mg_dlog(MG_LOG_INFO, "query: %s%s %lluus %s", ok ? "ok" : "error ", code,
                 (unsigned long long)((mg_daemon_now_ns() - t0) / 1000), ex);
     }
 
