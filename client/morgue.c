@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "morgue_client.h"
 #include "protocol.h"
 #include "utf8.h"
@@ -280,9 +282,11 @@ static int exchange(const opts *o, const char *req, size_t len, char **reply, si
             fprintf(stderr, "morgue: cannot open the index %s: %s\n", o->db, err.msg);
             return EXIT_USAGE;
         }
-        json_t *r = mg_proto_handle(s, req, len);
-        *reply = r ? mg_proto_dump(r, rlen) : NULL;
-        json_decref(r);
+        mg_jw out;
+        mg_jw_init(&out, 0);
+        int rc = mg_proto_handle(s, req, len, NULL, &out, NULL);
+        *reply = rc >= 0 ? mg_jw_take(&out, rlen) : NULL;
+        mg_jw_release(&out);
         mg_searcher_free(s);
         if (!*reply) {
             fprintf(stderr, "morgue: out of memory\n");

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,13 @@ typedef struct broker {
     uint64_t deadline_ns;
     mg_searcher_info first; /* the index as opened at start-up */
     bool have_first;
+    mg_jw out; /* the broker's own error replies */
+    /* A socket is "dirty" while it may hold messages its file descriptor
+     * does not announce: libzmq's ZMQ_FD is edge-triggered, and a send can
+     * consume the wake-up meant for a later receive. Dirty sockets are
+     * drained (received from until EAGAIN) before the broker sleeps. */
+    bool backend_dirty;
+    bool fe_dirty[FE_COUNT];
 } broker;
 
 /* ---- endpoints ---- */
@@ -214,6 +222,7 @@ static void tell_workers(broker *b, const char *what)
         if (zmq_send(b->backend, id, (size_t)n, ZMQ_SNDMORE) == n)
             zmq_send(b->backend, what, 1, 0);
     }
+    b->backend_dirty = true;
 }
 
 /* ---- replies ---- */
@@ -253,20 +262,11 @@ static bool send_to_client(void *fe, zmq_msg_t *id, bool delim, zmq_msg_t *body)
 static void reply_error(broker *b, void *fe, zmq_msg_t *id, bool delim, const char *code,
                         const char *message, uint64_t t0)
 {
-    json_t *r = mg_proto_error(code, message);
-    if (r)
-        json_object_set_new(r, "took_us",
-                            json_integer((json_int_t)((mg_daemon_now_ns() - t0) / 1000)));
-    size_t len = 0;
-    char *out = r ? mg_proto_dump(r, &len) : NULL;
-    json_decref(r);
+    mg_proto_error(&b->out, code, message, (mg_daemon_now_ns() - t0) / 1000);
     zmq_msg_t body;
-    if (!out || zmq_msg_init_size(&body, len) != 0) {
-        free(out);
+    if (mg_jw_failed(&b->out) || zmq_msg_init_size(&body, b->out.len) != 0)
         return;
-    }
-    memcpy(zmq_msg_data(&body), out, len);
-    free(out);
+    memcpy(zmq_msg_data(&body), b->out.buf, b->out.len);
     bool delivered = send_to_client(fe, id, delim, &body);
     zmq_msg_close(&body);
     mg_daemon_stats_record(&b->d.stats, mg_daemon_now_ns() - t0, true, delivered);
@@ -275,16 +275,16 @@ static void reply_error(broker *b, void *fe, zmq_msg_t *id, bool delim, const ch
 /* One request from a client socket. Clients are REQ (frames after the
  * routing id: "", body) or DEALER (body alone, or "", body): exactly one
  * non-empty body frame is accepted. */
-static void from_client(broker *b, int which)
+static bool from_client(broker *b, int which)
 {
     void *fe = b->fe[which].sock;
-    uint64_t t0 = mg_daemon_now_ns();
     zmq_msg_t id, f[2];
     zmq_msg_init(&id);
     if (zmq_msg_recv(&id, fe, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&id);
-        return;
+        return false;
     }
+    uint64_t t0 = mg_daemon_now_ns();
     int n = 0;
     bool more = zmq_msg_more(&id);
     while (more && n < 2) {
@@ -323,22 +323,27 @@ static void from_client(broker *b, int which)
             mg_dlog(MG_LOG_ERROR, "dispatch to worker %d: %s", w, zmq_strerror(errno));
         } else {
             b->in_flight++;
+            b->backend_dirty = true;
         }
     }
     zmq_msg_close(&id);
     for (int i = 0; i < n; i++)
         zmq_msg_close(&f[i]);
+    return true;
 }
 
-/* A message from a worker: "R" (ready) or [client id][job][reply]. */
-static void from_worker(broker *b)
+/* A message from a worker: "R" (ready) or [client id][job][reply]. false
+ * when there was none. */
+static bool from_worker(broker *b)
 {
     zmq_msg_t wid, m[3];
     zmq_msg_init(&wid);
+    if (zmq_msg_recv(&wid, b->backend, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&wid);
+        return false;
+    }
     for (int i = 0; i < 3; i++)
         zmq_msg_init(&m[i]);
-    if (zmq_msg_recv(&wid, b->backend, ZMQ_DONTWAIT) < 0)
-        goto out;
     int n = 0;
     bool more = zmq_msg_more(&wid);
     while (more && n < 3) {
@@ -367,15 +372,18 @@ static void from_worker(broker *b)
     b->in_flight--;
     idle_push(b, w);
     bool delivered = false;
-    if (zmq_msg_size(&m[2]) > 0 && job.frontend < FE_COUNT && b->fe[job.frontend].sock)
+    if (zmq_msg_size(&m[2]) > 0 && job.frontend < FE_COUNT && b->fe[job.frontend].sock) {
         delivered =
             send_to_client(b->fe[job.frontend].sock, &m[0], job.flags & MG_JOB_DELIM, &m[2]);
+        b->fe_dirty[job.frontend] = true;
+    }
     mg_daemon_stats_record(&b->d.stats, mg_daemon_now_ns() - job.t0_ns, job.flags & MG_JOB_ERROR,
                            delivered);
 out:
     zmq_msg_close(&wid);
     for (int i = 0; i < 3; i++)
         zmq_msg_close(&m[i]);
+    return true;
 }
 
 /* ---- signals ---- */
@@ -433,7 +441,8 @@ static int wait_ready(broker *b)
         if (zmq_poll(&it, 1, (long)((until - now) / 1000000u) + 1) < 0 && errno != EINTR)
             return -1;
         if (it.revents & ZMQ_POLLIN)
-            from_worker(b);
+            while (from_worker(b))
+                ;
     }
     return 0;
 }
@@ -508,6 +517,7 @@ static void shutdown_all(broker *b)
         close(b->sigfd);
     free(b->workers);
     free(b->idle);
+    mg_jw_release(&b->out);
     pthread_mutex_destroy(&b->d.stats.mu);
     pthread_mutex_destroy(&b->d.seen_mu);
 }
@@ -564,62 +574,111 @@ static int setup(broker *b, const mg_daemon_opts *o)
     return 0;
 }
 
-static void loop(broker *b)
+static int socket_fd(void *sock)
+{
+    int fd = -1;
+    size_t sz = sizeof fd;
+    zmq_getsockopt(sock, ZMQ_FD, &fd, &sz);
+    return fd;
+}
+
+/* Receive from every dirty socket until it runs dry (or no worker is free
+ * for a client socket). Each message handled may make another socket dirty
+ * (a dispatch sends on the backend, a reply on a client socket), so this
+ * goes round until none is. */
+static void drain(broker *b)
 {
     for (;;) {
+        if (b->backend_dirty) {
+            b->backend_dirty = false;
+            while (from_worker(b))
+                ;
+        }
+        bool again = false;
+        for (int f = 0; f < FE_COUNT; f++) {
+            if (!b->fe[f].sock || !b->fe_dirty[f] || b->stopping)
+                continue;
+            while (b->idle_count > 0 && from_client(b, f))
+                ;
+            /* Left dirty when it stopped for want of a worker: drained
+             * again once one is free. */
+            b->fe_dirty[f] = b->idle_count == 0;
+        }
+        for (int f = 0; f < FE_COUNT; f++)
+            again |= b->fe_dirty[f] && b->fe[f].sock && !b->stopping && b->idle_count > 0;
+        if (!b->backend_dirty && !again)
+            return;
+    }
+}
+
+/* ZAP requests come when clients connect: rare, so simply until empty. */
+static void serve_zap(broker *b)
+{
+    for (;;) {
+        int ev = 0;
+        size_t sz = sizeof ev;
+        if (zmq_getsockopt(b->zap, ZMQ_EVENTS, &ev, &sz) != 0 || !(ev & ZMQ_POLLIN))
+            return;
+        mg_curve_zap_handle(&b->curve, b->zap);
+    }
+}
+
+/* The main loop. It polls the sockets' file descriptors itself: zmq_poll()
+ * makes two poll(2) passes and asks every socket for ZMQ_EVENTS around
+ * them, several system calls per message more than needed. */
+static void loop(broker *b)
+{
+    int backend_fd = socket_fd(b->backend), zap_fd = b->zap ? socket_fd(b->zap) : -1;
+    int fe_fd[FE_COUNT];
+    for (int f = 0; f < FE_COUNT; f++) {
+        fe_fd[f] = b->fe[f].sock ? socket_fd(b->fe[f].sock) : -1;
+        b->fe_dirty[f] = true;
+    }
+    b->backend_dirty = true;
+    if (b->zap)
+        serve_zap(b);
+    for (;;) {
+        drain(b);
         if (b->stopping && (b->in_flight == 0 || mg_daemon_now_ns() >= b->deadline_ns))
             break;
-        zmq_pollitem_t items[3 + FE_COUNT];
-        int fe_of[3 + FE_COUNT];
-        int n = 0;
-        items[n++] = (zmq_pollitem_t){NULL, b->sigfd, ZMQ_POLLIN, 0};
-        items[n++] = (zmq_pollitem_t){b->backend, 0, ZMQ_POLLIN, 0};
-        if (b->zap)
-            items[n++] = (zmq_pollitem_t){b->zap, 0, ZMQ_POLLIN, 0};
-        int first_fe = n;
+        struct pollfd pf[3 + FE_COUNT];
+        int fe_at[FE_COUNT], n = 0;
+        pf[n++] = (struct pollfd){.fd = b->sigfd, .events = POLLIN};
+        pf[n++] = (struct pollfd){.fd = backend_fd, .events = POLLIN};
+        int zap_at = -1;
+        if (zap_fd >= 0) {
+            zap_at = n;
+            pf[n++] = (struct pollfd){.fd = zap_fd, .events = POLLIN};
+        }
         /* Least-recently-used dispatch: read clients only when a worker is
          * free; meanwhile requests wait in the client queues (bounded). */
-        if (!b->stopping && b->idle_count > 0)
-            for (int f = 0; f < FE_COUNT; f++)
-                if (b->fe[f].sock) {
-                    fe_of[n] = f;
-                    items[n++] = (zmq_pollitem_t){b->fe[f].sock, 0, ZMQ_POLLIN, 0};
-                }
-        long timeout = -1;
+        for (int f = 0; f < FE_COUNT; f++) {
+            fe_at[f] = -1;
+            if (fe_fd[f] >= 0 && !b->stopping && b->idle_count > 0) {
+                fe_at[f] = n;
+                pf[n++] = (struct pollfd){.fd = fe_fd[f], .events = POLLIN};
+            }
+        }
+        int timeout = -1;
         if (b->stopping) {
             uint64_t now = mg_daemon_now_ns();
-            timeout = b->deadline_ns > now ? (long)((b->deadline_ns - now) / 1000000u) + 1 : 0;
+            timeout = b->deadline_ns > now ? (int)((b->deadline_ns - now) / 1000000u) + 1 : 0;
         }
-        if (zmq_poll(items, n, timeout) < 0) {
+        if (poll(pf, (nfds_t)n, timeout) < 0) {
             if (errno == EINTR)
                 continue;
-            mg_dlog(MG_LOG_ERROR, "poll: %s", zmq_strerror(errno));
+            mg_dlog(MG_LOG_ERROR, "poll: %s", strerror(errno));
             break;
         }
-        if (items[0].revents & ZMQ_POLLIN)
+        if (pf[0].revents & POLLIN)
             on_signal(b);
-        if (items[1].revents & ZMQ_POLLIN)
-            for (int k = 0; k < 64; k++) {
-                int ev = 0;
-                size_t sz = sizeof ev;
-                if (zmq_getsockopt(b->backend, ZMQ_EVENTS, &ev, &sz) != 0 || !(ev & ZMQ_POLLIN))
-                    break;
-                from_worker(b);
-            }
-        if (b->zap && (items[2].revents & ZMQ_POLLIN))
-            mg_curve_zap_handle(&b->curve, b->zap);
-        for (int i = first_fe; i < n; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
-                continue;
-            void *s = items[i].socket;
-            while (!b->stopping && b->idle_count > 0) {
-                int ev = 0;
-                size_t sz = sizeof ev;
-                if (zmq_getsockopt(s, ZMQ_EVENTS, &ev, &sz) != 0 || !(ev & ZMQ_POLLIN))
-                    break;
-                from_client(b, fe_of[i]);
-            }
-        }
+        if (pf[1].revents)
+            b->backend_dirty = true;
+        if (zap_at >= 0 && pf[zap_at].revents)
+            serve_zap(b);
+        for (int f = 0; f < FE_COUNT; f++)
+            if (fe_at[f] >= 0 && pf[fe_at[f]].revents)
+                b->fe_dirty[f] = true;
     }
     if (b->in_flight > 0)
         mg_dlog(MG_LOG_WARN, "stopped with %d requests still in flight", b->in_flight);
@@ -634,6 +693,7 @@ int mg_daemon_run(const mg_daemon_opts *o)
     }
     b->sigfd = -1;
     b->d.opts = o;
+    mg_jw_init(&b->out, 0);
     mg_search_limits_default(&b->d.limits);
     pthread_mutex_init(&b->d.stats.mu, NULL);
     pthread_mutex_init(&b->d.seen_mu, NULL);

@@ -11,8 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
+#include "jsonw.h"
 #include "search.h"
 
 #define MG_DAEMON_MAX_BINDS 32
@@ -73,7 +72,9 @@ typedef struct mg_worker {
     mg_searcher *searcher; /* owned by the worker thread once started */
     pthread_t thread;
     bool started;
-    uint64_t warned_ns; /* last "reopen failed" warning: at most one per 10 s */
+    uint64_t warned_ns;   /* last "reopen failed" warning: at most one per 10 s */
+    uint64_t reopened_ns; /* last look for a new index */
+    mg_jw out;            /* the reply being written; its buffer is reused */
 } mg_worker;
 
 #define MG_BACKEND_ENDPOINT "inproc://morgued-workers"
@@ -102,8 +103,10 @@ uint64_t mg_daemon_now_ns(void);
 /* Record one reply in the counters (broker thread). */
 void mg_daemon_stats_record(mg_daemon_stats *st, uint64_t latency_ns, bool error, bool delivered);
 
-/* Add the daemon's counters as a "daemon" object to a stats reply. */
-void mg_daemon_stats_merge(mg_daemon_stats *st, json_t *reply);
+/* Write the daemon's counters as the member "daemon":{...} of a stats reply
+ * (w is inside the reply object). updated_unix: the index's last commit
+ * (seconds since the epoch), or -1 when unknown. */
+void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix);
 
 /* CURVE and ZAP (curve.c). */
 typedef struct mg_curve {

@@ -47,12 +47,9 @@ static uint32_t quantile(const uint32_t *v, size_t n, double q)
     return v[(k > n ? n : k) - 1];
 }
 
-void mg_daemon_stats_merge(mg_daemon_stats *st, json_t *reply)
+void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix)
 {
     static uint32_t sorted[MG_DAEMON_LATENCY_RING]; /* not reentrant: guarded by mu */
-    json_t *d = json_object();
-    if (!d)
-        return;
     pthread_mutex_lock(&st->mu);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -60,24 +57,26 @@ void mg_daemon_stats_merge(mg_daemon_stats *st, json_t *reply)
     size_t n = st->ring_len;
     memcpy(sorted, st->ring, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, cmp_u32);
-    json_object_set_new(d, "uptime_s", json_integer(uptime));
-    json_object_set_new(d, "queries", json_integer((json_int_t)st->served));
-    json_object_set_new(d, "errors", json_integer((json_int_t)st->errors));
-    json_object_set_new(d, "undelivered", json_integer((json_int_t)st->dropped));
-    json_object_set_new(d, "latency_p50_us", json_integer(quantile(sorted, n, 0.50)));
-    json_object_set_new(d, "latency_p99_us", json_integer(quantile(sorted, n, 0.99)));
-    json_object_set_new(d, "latency_window", json_integer((json_int_t)n));
-    json_object_set_new(d, "workers", json_integer(st->workers));
+    unsigned long long served = st->served, errors = st->errors, dropped = st->dropped;
+    uint32_t p50 = quantile(sorted, n, 0.50), p99 = quantile(sorted, n, 0.99);
+    int workers = st->workers;
     pthread_mutex_unlock(&st->mu);
 
-    /* The index's age, from the engine's "updated" (time of the last commit). */
-    const char *updated =
-        json_string_value(json_object_get(json_object_get(reply, "stats"), "updated"));
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    if (updated && strptime(updated, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        json_object_set_new(d, "index_age_s", json_integer((json_int_t)(time(NULL) - timegm(&tm))));
+    mg_jw_key(w, "daemon");
+    mg_jw_obj_open(w);
+    mg_jw_kv_int(w, "uptime_s", uptime);
+    mg_jw_kv_uint(w, "queries", served);
+    mg_jw_kv_uint(w, "errors", errors);
+    mg_jw_kv_uint(w, "undelivered", dropped);
+    mg_jw_kv_uint(w, "latency_p50_us", p50);
+    mg_jw_kv_uint(w, "latency_p99_us", p99);
+    mg_jw_kv_uint(w, "latency_window", n);
+    mg_jw_kv_int(w, "workers", workers);
+    /* The index's age, from the time of its last commit. */
+    mg_jw_key(w, "index_age_s");
+    if (updated_unix >= 0)
+        mg_jw_int(w, (long long)time(NULL) - updated_unix);
     else
-        json_object_set_new(d, "index_age_s", json_null());
-    json_object_set_new(reply, "daemon", d);
+        mg_jw_null(w);
+    mg_jw_obj_close(w);
 }

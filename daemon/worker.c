@@ -13,7 +13,8 @@
 #include "log.h"
 #include "protocol.h"
 
-#define TICK_MS 500 /* an idle worker looks for a new index this often */
+#define TICK_MS 500  /* an idle worker looks for a new index this often */
+#define REOPEN_MS 50 /* a busy one, at most this often */
 
 /* Announce a new index (revision or rebuild) once, whichever worker sees it
  * first. */
@@ -40,6 +41,7 @@ static void note_revision(mg_worker *w, const char *why)
 
 static void reopen(mg_worker *w)
 {
+    w->reopened_ns = mg_daemon_now_ns();
     mg_err err;
     mg_err_clear(&err);
     int rc = mg_searcher_reopen(w->searcher, &err);
@@ -70,20 +72,11 @@ static void reopen_fresh(mg_worker *w)
     note_revision(w, "after SIGHUP");
 }
 
-/* Is this request a {"op":"stats"}? Only then is the body parsed a second
- * time, to add the daemon's counters to the engine's reply. */
-static bool is_stats_request(const char *body, size_t len)
+/* The daemon's counters in a "stats" reply. */
+static void stats_extra(void *arg, mg_jw *w, const mg_searcher_info *info)
 {
-    if (!memmem(body, len, "stats", 5))
-        return false;
-    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
-    bool yes = false;
-    if (json_is_object(req)) {
-        const char *op = json_string_value(json_object_get(req, "op"));
-        yes = op && strcmp(op, "stats") == 0;
-    }
-    json_decref(req);
-    return yes;
+    mg_daemon *d = arg;
+    mg_daemon_stats_write(&d->stats, w, info->updated_unix);
 }
 
 /* A printable excerpt of a request for the query log: control bytes and
@@ -103,12 +96,6 @@ static void excerpt(const char *body, size_t len, char *out, size_t outsz)
     out[o] = '\0';
 }
 
-static void free_reply(void *data, void *hint)
-{
-    (void)hint;
-    free(data);
-}
-
 /* Handle one job: frames are the client id, the header and the body. */
 static void handle(mg_worker *w, void *sock, zmq_msg_t *id, zmq_msg_t *hdr, zmq_msg_t *body)
 {
@@ -116,40 +103,35 @@ static void handle(mg_worker *w, void *sock, zmq_msg_t *id, zmq_msg_t *hdr, zmq_
     size_t len = zmq_msg_size(body);
     uint64_t t0 = mg_daemon_now_ns();
 
-    reopen(w);
-    json_t *reply = mg_proto_handle(w->searcher, req, len);
-    if (!reply)
-        reply = mg_proto_error("internal", "out of memory");
-    bool ok = reply && json_is_true(json_object_get(reply, "ok"));
-    if (ok && is_stats_request(req, len))
-        mg_daemon_stats_merge(&w->d->stats, reply);
-
-    size_t out_len = 0;
-    char *out = reply ? mg_proto_dump(reply, &out_len) : NULL;
+    /* Look for a new index at most every REOPEN_MS while busy: the check
+     * (resolving the path, reading Xapian's version file) costs a dozen
+     * system calls, more than a "ping" itself. */
+    if (t0 - w->reopened_ns >= (uint64_t)REOPEN_MS * 1000000u)
+        reopen(w);
+    const mg_proto_hooks hooks = {stats_extra, w->d};
+    const char *code = NULL;
+    int rc = mg_proto_handle(w->searcher, req, len, &hooks, &w->out, &code);
+    bool ok = rc > 0;
     if (w->d->opts->log_queries) {
         char ex[512];
         excerpt(req, len, ex, sizeof ex);
-        const char *code = "";
-        if (!ok)
-            code = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
-        mg_dlog(MG_LOG_INFO, "query: %s%s %lluus %s", ok ? "ok" : "error ", code ? code : "",
+        if (!code)
+            code = ok ? "" : "internal";
+        mg_dlog(MG_LOG_INFO, "query: %s%s %lluus %s", ok ? "ok" : "error ", code,
                 (unsigned long long)((mg_daemon_now_ns() - t0) / 1000), ex);
     }
-    json_decref(reply);
 
     mg_job *job = zmq_msg_data(hdr);
     if (zmq_msg_size(hdr) == sizeof *job && !ok)
         job->flags |= MG_JOB_ERROR;
 
     zmq_msg_t rep;
-    if (!out) {
-        /* Out of memory even for the error: send an empty reply so the broker
-         * frees this worker; it drops empty replies. */
+    /* Out of memory even for the error: an empty reply frees this worker
+     * (the broker drops empty replies). */
+    if (rc < 0 || zmq_msg_init_size(&rep, w->out.len) != 0)
         zmq_msg_init(&rep);
-    } else if (zmq_msg_init_data(&rep, out, out_len, free_reply, NULL) != 0) {
-        free(out);
-        zmq_msg_init(&rep);
-    }
+    else
+        memcpy(zmq_msg_data(&rep), w->out.buf, w->out.len);
     if (zmq_msg_send(id, sock, ZMQ_SNDMORE) < 0 || zmq_msg_send(hdr, sock, ZMQ_SNDMORE) < 0 ||
         zmq_msg_send(&rep, sock, 0) < 0) {
         mg_dlog(MG_LOG_ERROR, "worker %d: send to broker: %s", w->index, zmq_strerror(errno));
@@ -176,6 +158,7 @@ static void drain(void *sock)
 void *mg_worker_main(void *arg)
 {
     mg_worker *w = arg;
+    mg_jw_init(&w->out, 0);
     void *sock = zmq_socket(w->d->zctx, ZMQ_DEALER);
     if (!sock) {
         mg_dlog(MG_LOG_ERROR, "worker %d: socket: %s", w->index, zmq_strerror(errno));
@@ -192,28 +175,25 @@ void *mg_worker_main(void *arg)
         return NULL;
     }
 
+    /* Block in recv itself (one poll(2) per wait; zmq_poll costs several
+     * system calls more per request), waking at least every TICK_MS. */
+    int tick = TICK_MS;
+    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &tick, sizeof tick);
     for (;;) {
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        int rc = zmq_poll(&item, 1, TICK_MS);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            mg_dlog(MG_LOG_ERROR, "worker %d: poll: %s", w->index, zmq_strerror(errno));
-            break;
-        }
-        if (rc == 0) {
-            reopen(w);
-            continue;
-        }
         zmq_msg_t m[3];
         for (int i = 0; i < 3; i++)
             zmq_msg_init(&m[i]);
         if (zmq_msg_recv(&m[0], sock, 0) < 0) {
+            int e = errno;
             for (int i = 0; i < 3; i++)
                 zmq_msg_close(&m[i]);
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            break;
+            if (e == EAGAIN) /* idle for TICK_MS */
+                reopen(w);
+            else if (e != EINTR) {
+                mg_dlog(MG_LOG_ERROR, "worker %d: receive: %s", w->index, zmq_strerror(e));
+                break;
+            }
+            continue;
         }
         if (!zmq_msg_more(&m[0])) {
             char c = zmq_msg_size(&m[0]) == 1 ? *(char *)zmq_msg_data(&m[0]) : 0;
@@ -242,5 +222,6 @@ void *mg_worker_main(void *arg)
     zmq_close(sock);
     mg_searcher_free(w->searcher);
     w->searcher = NULL;
+    mg_jw_release(&w->out);
     return NULL;
 }

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "utf8.h"
 
 static uint64_t now_us(void)
@@ -20,63 +22,26 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-json_t *mg_proto_error(const char *code, const char *message)
+static void put_took(mg_jw *w, size_t at, unsigned long long took_us)
 {
-    json_t *r = json_object(), *e = json_object();
-    if (!r || !e) {
-        json_decref(r);
-        json_decref(e);
-        return NULL;
-    }
-    json_t *m = json_string(message ? message : "");
-    if (!m) { /* not UTF-8: repair */
-        char *fixed;
-        size_t n;
-        if (mg_utf8_repair(message, strlen(message), &fixed, &n) >= 0) {
-            m = json_stringn(fixed, n);
-            free(fixed);
-        }
-    }
-    json_object_set_new(e, "code", json_string(code ? code : "internal"));
-    json_object_set_new(e, "message", m ? m : json_string(""));
-    json_object_set_new(r, "v", json_integer(MG_PROTO_VERSION));
-    json_object_set_new(r, "ok", json_false());
-    json_object_set_new(r, "error", e);
-    return r;
+    char d[24];
+    int n = snprintf(d, sizeof d, "%llu", took_us);
+    mg_jw_insert(w, at, d, (size_t)n);
 }
 
-char *mg_proto_dump(const json_t *reply, size_t *len)
+void mg_proto_error(mg_jw *out, const char *code, const char *message, unsigned long long took_us)
 {
-    char *s = json_dumps(reply, JSON_COMPACT);
-    if (s && len)
-        *len = strlen(s);
-    return s;
-}
-
-/* A JSON string from text that should be UTF-8 (stored records are repaired
- * at index time, but never trust that). */
-static json_t *jstr(const char *s)
-{
-    if (!s)
-        return json_null();
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    char *fixed;
-    size_t n;
-    if (mg_utf8_repair(s, strlen(s), &fixed, &n) < 0)
-        return NULL;
-    j = json_stringn(fixed, n);
-    free(fixed);
-    return j;
-}
-
-static json_t *jstrs(char **v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++)
-        json_array_append_new(a, jstr(v[i]));
-    return a;
+    mg_jw_reset(out);
+    mg_jw_obj_open(out);
+    mg_jw_kv_int(out, "v", MG_PROTO_VERSION);
+    mg_jw_kv_bool(out, "ok", false);
+    mg_jw_kv_uint(out, "took_us", took_us);
+    mg_jw_key(out, "error");
+    mg_jw_obj_open(out);
+    mg_jw_kv_str(out, "code", code ? code : "internal");
+    mg_jw_kv_str(out, "message", message ? message : "");
+    mg_jw_obj_close(out);
+    mg_jw_obj_close(out);
 }
 
 /* Nesting depth of raw JSON (outside strings), stopping past max. */
@@ -249,228 +214,224 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
     return 0;
 }
 
-static json_t *search_reply(const mg_search_result *res)
+static void search_reply(mg_jw *w, const mg_search_result *res)
 {
-    json_t *r = json_object(), *total = json_object(), *hits = json_array();
-    if (!r || !total || !hits) {
-        json_decref(r);
-        json_decref(total);
-        json_decref(hits);
-        return NULL;
-    }
-    json_object_set_new(total, "estimate", json_integer((json_int_t)res->total_estimate));
-    json_object_set_new(total, "lower", json_integer((json_int_t)res->total_lower));
-    json_object_set_new(total, "upper", json_integer((json_int_t)res->total_upper));
-    json_object_set_new(total, "exact", json_boolean(res->total_exact));
-    json_object_set_new(r, "total", total);
-    json_object_set_new(r, "relaxed", json_boolean(res->relaxed));
-    json_object_set_new(r, "suggestion", jstr(res->suggestion));
-    json_object_set_new(r, "parsed", jstr(res->parsed));
+    mg_jw_key(w, "total");
+    mg_jw_obj_open(w);
+    mg_jw_kv_uint(w, "estimate", res->total_estimate);
+    mg_jw_kv_uint(w, "lower", res->total_lower);
+    mg_jw_kv_uint(w, "upper", res->total_upper);
+    mg_jw_kv_bool(w, "exact", res->total_exact);
+    mg_jw_obj_close(w);
+    mg_jw_kv_bool(w, "relaxed", res->relaxed);
+    mg_jw_kv_str(w, "suggestion", res->suggestion);
+    mg_jw_kv_str(w, "parsed", res->parsed);
+    mg_jw_key(w, "hits");
+    mg_jw_arr_open(w);
     for (size_t i = 0; i < res->nhits; i++) {
         const mg_hit *h = &res->hits[i];
-        json_t *o = json_object();
-        if (!o)
-            break;
-        json_object_set_new(o, "rank", json_integer(h->rank));
-        json_object_set_new(o, "score", json_real(h->score));
-        json_object_set_new(o, "percent", json_integer(h->percent));
-        json_object_set_new(o, "id", jstr(h->id));
-        json_object_set_new(o, "title", jstr(h->title));
-        json_object_set_new(o, "date", jstr(h->date));
-        json_object_set_new(o, "source", jstr(h->source));
-        json_object_set_new(o, "url", jstr(h->url));
-        json_object_set_new(o, "categories", jstrs(h->categories, h->ncategories));
-        json_object_set_new(o, "snippet", jstr(h->snippet));
-        json_object_set_new(o, "collapsed", json_integer(h->collapsed));
-        json_array_append_new(hits, o);
+        mg_jw_obj_open(w);
+        mg_jw_kv_uint(w, "rank", h->rank);
+        mg_jw_key(w, "score");
+        mg_jw_real(w, h->score);
+        mg_jw_kv_int(w, "percent", h->percent);
+        mg_jw_kv_str(w, "id", h->id);
+        mg_jw_kv_str(w, "title", h->title);
+        mg_jw_kv_str(w, "date", h->date);
+        mg_jw_kv_str(w, "source", h->source);
+        mg_jw_kv_str(w, "url", h->url);
+        mg_jw_key(w, "categories");
+        mg_jw_strs(w, h->categories, h->ncategories);
+        mg_jw_kv_str(w, "snippet", h->snippet);
+        mg_jw_kv_uint(w, "collapsed", h->collapsed);
+        mg_jw_obj_close(w);
     }
-    json_object_set_new(r, "hits", hits);
+    mg_jw_arr_close(w);
     if (res->nfacets) {
-        json_t *facets = json_object();
-        for (size_t i = 0; facets && i < res->nfacets; i++) {
+        mg_jw_key(w, "facets");
+        mg_jw_obj_open(w);
+        for (size_t i = 0; i < res->nfacets; i++) {
             const mg_facet *f = &res->facets[i];
-            json_t *a = json_array();
-            for (size_t k = 0; a && k < f->nvalues; k++) {
-                json_t *v = json_object();
-                if (!v)
-                    break;
-                json_object_set_new(v, "value", jstr(f->values[k].value));
-                json_object_set_new(v, "count", json_integer((json_int_t)f->values[k].count));
-                json_array_append_new(a, v);
+            mg_jw_key(w, f->name);
+            mg_jw_arr_open(w);
+            for (size_t k = 0; k < f->nvalues; k++) {
+                mg_jw_obj_open(w);
+                mg_jw_kv_str(w, "value", f->values[k].value);
+                mg_jw_kv_uint(w, "count", f->values[k].count);
+                mg_jw_obj_close(w);
             }
-            json_object_set_new(facets, f->name, a);
+            mg_jw_arr_close(w);
         }
-        json_object_set_new(r, "facets", facets);
+        mg_jw_obj_close(w);
     }
-    return r;
 }
 
-static json_t *error_from(const mg_err *err)
+static int error_from(const mg_err *err, bad *b)
 {
-    const char *code = mg_search_error_code(err);
-    return mg_proto_error(code, err->msg[0] ? err->msg : mg_code_name(err->code));
+    return fail(b, mg_search_error_code(err), "%s",
+                err->msg[0] ? err->msg : mg_code_name(err->code));
 }
 
 /* A valid request, but no index to run it on. */
-static json_t *no_index(void)
+static int no_index(bad *b)
 {
-    return mg_proto_error("unavailable", "no index is open");
+    return fail(b, "unavailable", "no index is open");
 }
 
-static json_t *do_search(mg_searcher *s, json_t *o)
+static int do_search(mg_searcher *s, json_t *o, mg_jw *w, bad *b)
 {
     mg_search_request r = {0};
-    bad b = {0};
-    if (parse_search(o, &r, &b) < 0)
-        return mg_proto_error(b.code, b.msg);
+    if (parse_search(o, &r, b) < 0)
+        return -1;
     mg_search_result *res;
     mg_err err;
     if (!s)
-        return no_index();
+        return no_index(b);
     if (mg_search_run(s, &r, &res, &err) < 0)
-        return error_from(&err);
-    json_t *reply = search_reply(res);
+        return error_from(&err, b);
+    search_reply(w, res);
     mg_search_result_free(res);
-    return reply;
+    return 0;
 }
 
-static json_t *do_get(mg_searcher *s, json_t *o)
+static int do_get(mg_searcher *s, json_t *o, mg_jw *w, bad *b)
 {
     static const char *const fields[] = {"v", "op", "id", NULL};
     const char *id;
-    bad b = {0};
-    if (only_fields(o, "get", fields, &b) < 0 || get_string(o, "id", true, &id, &b) < 0)
-        return mg_proto_error(b.code, b.msg);
+    if (only_fields(o, "get", fields, b) < 0 || get_string(o, "id", true, &id, b) < 0)
+        return -1;
     mg_record rec;
     mg_record_init(&rec);
     mg_err err;
     if (!s)
-        return no_index();
+        return no_index(b);
     if (mg_searcher_get(s, id, &rec, &err) < 0)
-        return error_from(&err);
-    json_t *r = json_object(), *d = json_object();
-    if (r && d) {
-        json_object_set_new(d, "id", jstr(rec.id));
-        json_object_set_new(d, "title", jstr(rec.title));
-        json_object_set_new(d, "date", jstr(rec.date));
-        json_object_set_new(d, "source", jstr(rec.source));
-        json_object_set_new(d, "url", jstr(rec.url));
-        json_object_set_new(d, "author", jstr(rec.author));
-        json_object_set_new(d, "lang", jstr(rec.lang));
-        json_object_set_new(d, "categories", jstrs(rec.categories, rec.ncategories));
-        json_object_set_new(d, "body", jstr(rec.body));
-        json_object_set_new(r, "doc", d);
-    } else {
-        json_decref(r);
-        json_decref(d);
-        r = NULL;
-    }
+        return error_from(&err, b);
+    mg_jw_key(w, "doc");
+    mg_jw_obj_open(w);
+    mg_jw_kv_str(w, "id", rec.id);
+    mg_jw_kv_str(w, "title", rec.title);
+    mg_jw_kv_str(w, "date", rec.date);
+    mg_jw_kv_str(w, "source", rec.source);
+    mg_jw_kv_str(w, "url", rec.url);
+    mg_jw_kv_str(w, "author", rec.author);
+    mg_jw_kv_str(w, "lang", rec.lang);
+    mg_jw_key(w, "categories");
+    mg_jw_strs(w, rec.categories, rec.ncategories);
+    mg_jw_kv_str(w, "body", rec.body);
+    mg_jw_obj_close(w);
     mg_record_release(&rec);
-    return r;
+    return 0;
 }
 
-static json_t *do_stats(mg_searcher *s, json_t *o)
+static int do_stats(mg_searcher *s, json_t *o, const mg_proto_hooks *hooks, mg_jw *w, bad *b)
 {
     static const char *const fields[] = {"v", "op", NULL};
-    bad b = {0};
-    if (only_fields(o, "stats", fields, &b) < 0)
-        return mg_proto_error(b.code, b.msg);
+    if (only_fields(o, "stats", fields, b) < 0)
+        return -1;
     mg_searcher_info st;
     mg_err err;
     if (!s)
-        return no_index();
+        return no_index(b);
     if (mg_searcher_stats(s, &st, &err) < 0)
-        return error_from(&err);
-    json_t *r = json_object(), *d = json_object();
-    if (!r || !d) {
-        json_decref(r);
-        json_decref(d);
-        return NULL;
-    }
-    json_object_set_new(d, "documents", json_integer((json_int_t)st.documents));
-    json_object_set_new(d, "revision", json_integer((json_int_t)st.revision));
+        return error_from(&err, b);
+    mg_jw_key(w, "stats");
+    mg_jw_obj_open(w);
+    mg_jw_kv_uint(w, "documents", st.documents);
+    mg_jw_kv_uint(w, "revision", st.revision);
+    mg_jw_key(w, "updated");
     if (st.updated_unix >= 0) {
         char iso[32];
         time_t t = (time_t)st.updated_unix;
         struct tm tm;
         gmtime_r(&t, &tm);
         strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        json_object_set_new(d, "updated", json_string(iso));
+        mg_jw_str(w, iso);
     } else
-        json_object_set_new(d, "updated", json_null());
-    json_object_set_new(d, "lang", jstr(st.lang));
-    json_object_set_new(d, "path", jstr(st.path));
-    json_object_set_new(r, "stats", d);
-    return r;
+        mg_jw_null(w);
+    mg_jw_kv_str(w, "lang", st.lang);
+    mg_jw_kv_str(w, "path", st.path);
+    mg_jw_obj_close(w);
+    if (hooks && hooks->stats_extra)
+        hooks->stats_extra(hooks->arg, w, &st);
+    return 0;
 }
 
-static json_t *dispatch(mg_searcher *s, const char *req, size_t len)
+/* Validate and run the request; on success the reply's members after the
+ * envelope are in w, on failure b holds the error. */
+static int dispatch(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
+                    mg_jw *w, bad *b)
 {
     if (!req || !mg_utf8_valid(req, len))
-        return mg_proto_error("bad_json", "the request is not valid UTF-8");
-    if (depth_over(req, len, MG_PROTO_MAX_DEPTH)) {
-        char m[128];
-        snprintf(m, sizeof m, "the request nests deeper than %d levels", MG_PROTO_MAX_DEPTH);
-        return mg_proto_error("too_deep", m);
-    }
+        return fail(b, "bad_json", "the request is not valid UTF-8");
+    if (depth_over(req, len, MG_PROTO_MAX_DEPTH))
+        return fail(b, "too_deep", "the request nests deeper than %d levels", MG_PROTO_MAX_DEPTH);
     json_error_t je;
     json_t *o = json_loadb(req, len, JSON_REJECT_DUPLICATES, &je);
-    if (!o) {
-        char m[256];
-        snprintf(m, sizeof m, "the request is not JSON: %s at line %d column %d", je.text, je.line,
-                 je.column);
-        return mg_proto_error("bad_json", m);
-    }
-    json_t *reply = NULL;
-    bad b = {0};
+    if (!o)
+        return fail(b, "bad_json", "the request is not JSON: %s at line %d column %d", je.text,
+                    je.line, je.column);
+    int rc = -1;
     const char *op = NULL;
     json_t *v = json_object_get(o, "v");
     if (!json_is_object(o))
-        fail(&b, "bad_request", "the request must be a JSON object");
+        fail(b, "bad_request", "the request must be a JSON object");
     else if (!v)
-        fail(&b, "bad_request", "missing field 'v' (the protocol version, 1)");
+        fail(b, "bad_request", "missing field 'v' (the protocol version, 1)");
     else if (!json_is_integer(v) || json_integer_value(v) != MG_PROTO_VERSION)
-        fail(&b, "unsupported_version", "protocol version must be %d", MG_PROTO_VERSION);
-    else if (get_string(o, "op", true, &op, &b) < 0)
+        fail(b, "unsupported_version", "protocol version must be %d", MG_PROTO_VERSION);
+    else if (get_string(o, "op", true, &op, b) < 0)
         ;
     else if (strcmp(op, "ping") == 0) {
         static const char *const fields[] = {"v", "op", NULL};
-        if (only_fields(o, "ping", fields, &b) == 0 && (reply = json_object()))
-            json_object_set_new(reply, "pong", json_true());
-    } else if (strcmp(op, "search") != 0 && strcmp(op, "get") != 0 && strcmp(op, "stats") != 0)
-        fail(&b, "unknown_op", "unknown op '%.40s' (ops: search, get, stats, ping)", op);
-    else if (op[0] == 's' && op[1] == 'e')
-        reply = do_search(s, o);
-    else if (op[0] == 'g')
-        reply = do_get(s, o);
+        if ((rc = only_fields(o, "ping", fields, b)) == 0) {
+            mg_jw_kv_bool(w, "pong", true);
+        }
+    } else if (strcmp(op, "search") == 0)
+        rc = do_search(s, o, w, b);
+    else if (strcmp(op, "get") == 0)
+        rc = do_get(s, o, w, b);
+    else if (strcmp(op, "stats") == 0)
+        rc = do_stats(s, o, hooks, w, b);
     else
-        reply = do_stats(s, o);
-    if (!reply && b.code)
-        reply = mg_proto_error(b.code, b.msg);
+        fail(b, "unknown_op", "unknown op '%.40s' (ops: search, get, stats, ping)", op);
     json_decref(o);
-    return reply;
+    return rc;
 }
 
-json_t *mg_proto_handle(mg_searcher *s, const char *req, size_t len)
+int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
+                    mg_jw *out, const char **code)
 {
     uint64_t t0 = now_us();
-    json_t *r = dispatch(s, req, len);
-    if (!r)
-        r = mg_proto_error("internal", "out of memory");
-    if (!r)
-        return NULL;
-    if (!json_object_get(r, "ok")) {
-        /* a success: put the envelope first for readability */
-        json_t *env = json_object();
-        if (env) {
-            json_object_set_new(env, "v", json_integer(MG_PROTO_VERSION));
-            json_object_set_new(env, "ok", json_true());
-            json_object_set_new(env, "took_us", json_integer(0));
-            json_object_update(env, r);
-            json_decref(r);
-            r = env;
+    bad b = {0};
+    mg_jw_reset(out);
+    mg_jw_obj_open(out);
+    mg_jw_kv_int(out, "v", MG_PROTO_VERSION);
+    mg_jw_kv_bool(out, "ok", true);
+    mg_jw_key(out, "took_us");
+    /* took_us goes here once known; the members follow it */
+    size_t took_at = out->len;
+    out->after_key = false;
+    int rc = dispatch(s, req, len, hooks, out, &b);
+    if (rc == 0) {
+        mg_jw_obj_close(out);
+        if (!mg_jw_failed(out)) {
+            put_took(out, took_at, now_us() - t0);
+            if (!mg_jw_failed(out)) {
+                if (code)
+                    *code = NULL;
+                return 1;
+            }
         }
+        fail(&b, "internal", "out of memory (the reply is too large)");
+    } else if (!b.code)
+        fail(&b, "internal", "out of memory");
+    mg_proto_error(out, b.code, b.msg, now_us() - t0);
+    if (code)
+        *code = b.code;
+    if (mg_jw_failed(out)) {
+        mg_jw_reset(out);
+        return -1;
     }
-    json_object_set_new(r, "took_us", json_integer((json_int_t)(now_us() - t0)));
-    return r;
+    return 0;
 }

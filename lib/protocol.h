@@ -62,29 +62,40 @@
 #ifndef MG_PROTOCOL_H
 #define MG_PROTOCOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-#include <jansson.h>
-
+#include "jsonw.h"
 #include "search.h"
 
 #define MG_PROTO_VERSION 1
 #define MG_PROTO_MAX_DEPTH 16 /* deeper JSON is refused */
 
+/* What a caller may add to replies. */
+typedef struct mg_proto_hooks {
+    /* Called while a successful "stats" reply is written, after its "stats"
+     * member: it may add members to the reply object (mg_jw_key() and a
+     * value each). info is the engine's. NULL: nothing added. */
+    void (*stats_extra)(void *arg, mg_jw *w, const mg_searcher_info *info);
+    void *arg;
+} mg_proto_hooks;
+
 /* Handle one request given as raw bytes (any bytes at all: invalid UTF-8,
- * not JSON, wrong types -> an error reply). Always returns a reply object
- * (caller decrefs), never NULL except when out of memory. s may be NULL
- * (no index open): valid search/get/stats requests then fail with code
- * "unavailable" (invalid ones still get their own error).
- * took_us is filled in. */
-json_t *mg_proto_handle(mg_searcher *s, const char *req, size_t len);
+ * not JSON, wrong types -> an error reply) and write the reply's JSON text
+ * into out (emptied first; the buffer is reused, so a caller that keeps one
+ * writer allocates nothing per request). s may be NULL (no index open):
+ * valid search/get/stats requests then fail with code "unavailable"
+ * (invalid ones still get their own error). hooks may be NULL.
+ * Returns 1 for an "ok":true reply, 0 for an error reply (*code, when code
+ * is not NULL, is then its static error code), -1 when not even an error
+ * reply could be written (out of memory: out is empty). took_us is
+ * filled in. */
+int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
+                    mg_jw *out, const char **code);
 
-/* Build an error reply {"v":1,"ok":false,"error":{...}}. code is a stable
- * string (docs/protocol.md lists them). */
-json_t *mg_proto_error(const char *code, const char *message);
-
-/* Serialise a reply compactly into a malloc'd NUL-terminated string (caller
- * frees). NULL when out of memory. */
-char *mg_proto_dump(const json_t *reply, size_t *len);
+/* Write a whole error reply {"v":1,"ok":false,"took_us":N,"error":{...}}
+ * into out (emptied first). code is a stable string (docs/protocol.md lists
+ * them); message may be any bytes (invalid UTF-8 is repaired). */
+void mg_proto_error(mg_jw *out, const char *code, const char *message, unsigned long long took_us);
 
 #endif
