@@ -73,7 +73,7 @@ typedef struct mg_search_request {
     const char *until;
     unsigned facets;      /* MG_FACET_* flags */
     bool no_collapse;     /* true: keep syndicated duplicates apart */
-    bool no_relax;        /* true: never retry an empty AND query as OR */
+    bool no_relax;        /* true: never follow the AND hits with OR hits */
     bool snippets;        /* build snippets */
     size_t snippet_bytes; /* about this long; 0 means 200 */
     const char *hl_start; /* highlight markers; NULL means "" */
@@ -109,7 +109,8 @@ typedef struct mg_search_result {
     size_t nhits;
     unsigned long long total_estimate, total_lower, total_upper;
     bool total_exact;
-    bool relaxed;     /* the AND query matched nothing; ran as OR */
+    bool relaxed;     /* the AND could not fill a page: its hits come first,
+                       * then documents with only some of the words */
     char *suggestion; /* "did you mean" query, or NULL */
     mg_facet *facets;
     size_t nfacets;
