@@ -498,6 +498,8 @@ static void test_errors(void **state)
     expect_error("a OR", "missing_operand", "missing operand at column 3");
     expect_error("a NEAR/x b", "bad_near", "bad NEAR at column 3");
     expect_error("title:", "missing_value", "missing value at column 1");
+    /* a ')' that closes nothing is punctuation: pasted list markers */
+    expect_ids("military) parade :)", "hg-2017-0001 pd-2025-0001 " SEED);
     expect_error("!!! ...", "no_words", "no searchable words");
     /* after analysis: a phrase of 70 words is 70 terms */
     char many[2000] = "\"";
