@@ -15,7 +15,8 @@
  *   mg_bench load DB QUERYFILE CORPUS SNIPPETS THREADS SECONDS
  *       fixed-duration throughput, one searcher per thread
  * BM25 parameters: the engine reads MORGUE_BM25="k1,b" from the environment.
- * For analysis, in `rel`: BQ_NO_COLLAPSE=1 turns collapsing off. */
+ * For analysis, in `rel`: BQ_NO_COLLAPSE=1 turns collapsing off; in `lat`:
+ * BQ_NO_RELAX=1 turns the relaxation off (the AND hits only, as the peers). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,7 @@ typedef struct run_ctx {
     const mg_bq_lines *q;
     int snippets;
     unsigned long long fails;
+    bool no_relax;
 } run_ctx;
 
 static int run_one(void *vctx, size_t qi, size_t *nhits)
@@ -108,6 +110,7 @@ static int run_one(void *vctx, size_t qi, size_t *nhits)
     mg_search_request req = {.query = c->q->text[qi],
                              .limit = 10,
                              .snippets = c->snippets != 0,
+                             .no_relax = c->no_relax,
                              .hl_start = "[",
                              .hl_end = "]"};
     mg_search_result *res = NULL;
@@ -127,7 +130,10 @@ static int cmd_lat(const char *db, const char *qfile, const char *corpus, int sn
     mg_bq_lines q;
     if (mg_bq_lines_read(qfile, 0, &q))
         return 1;
-    run_ctx c = {open_db(db, 0), &q, snippets, 0};
+    /* For analysis only: BQ_NO_RELAX=1 shows the AND hits alone, as the
+     * peers do (what the relaxation costs). */
+    run_ctx c = {open_db(db, 0), &q, snippets, 0,
+                 getenv("BQ_NO_RELAX") && *getenv("BQ_NO_RELAX") == '1'};
     if (!c.s)
         return 1;
     mg_bq_pass_result r;
