@@ -656,9 +656,6 @@ static mg_qnode *parse_primary(parser *p)
                                               : word_node(p, &t, MG_QF_NONE));
     case T_FIELD:
         return field_node(p);
-    case T_RPAREN:
-        mg_query_err(p->err, MG_QE_PAREN, " at column %zu: ')' without '('", col(p, t.off));
-        return NULL;
     default:
         mg_query_err(p->err, MG_QE_OPERAND, " at column %zu: '%.*s' needs a word before it",
                      col(p, t.off), (int)(t.end - t.off), p->q + t.off);
@@ -864,6 +861,40 @@ fail:
     return NULL;
 }
 
+/* A copy of q[0..len) where every ')' that closes nothing is a space: people
+ * paste text with list markers ("1) ... 2) ...") and smileys, and such a ')'
+ * is punctuation to them. Parentheses between quotes are phrase text and do
+ * not count (the lexer's rule: every '"' outside a phrase opens one). The
+ * copy has the same length, so offsets and columns stay those of q. NULL
+ * when out of memory; caller frees. */
+static char *drop_stray_parens(const char *q, size_t len)
+{
+    char *c = malloc(len + 1);
+    if (!c)
+        return NULL;
+    memcpy(c, q, len);
+    c[len] = '\0';
+    size_t open = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (c[i] == '"') {
+            const char *close = memchr(c + i + 1, '"', len - i - 1);
+            if (!close)
+                break; /* the lexer reports the quote */
+            i = (size_t)(close - c);
+        } else if (c[i] == '(') {
+            open++;
+        } else if (c[i] == ')') {
+            if (open)
+                open--;
+            else
+                c[i] = ' ';
+        }
+    }
+    return c;
+}
+
+static int parse_text(parser *p, mg_qnode **out);
+
 int mg_query_parse(const char *query, size_t len, const mg_query_opts *opts, mg_qnode **out,
                    mg_err *err)
 {
@@ -883,27 +914,34 @@ int mg_query_parse(const char *query, size_t len, const mg_query_opts *opts, mg_
         p.o.min_prefix = 2;
     if (p.len > p.o.max_bytes)
         return mg_query_err(err, MG_QE_TOO_LONG, ": %zu bytes, at most %zu", p.len, p.o.max_bytes);
-    if (lex(&p) < 0)
+    char *copy = NULL;
+    if (memchr(p.q, ')', p.len)) {
+        if (!(copy = drop_stray_parens(p.q, p.len)))
+            return mg_err_set(err, MG_ENOMEM, "out of memory parsing the query");
+        p.q = copy;
+    }
+    int rc = parse_text(&p, out);
+    free(copy);
+    return rc;
+}
+
+static int parse_text(parser *p, mg_qnode **out)
+{
+    mg_err *err = p->err;
+    if (lex(p) < 0)
         return -err->code;
-    if (p.t.kind == T_EOF)
+    if (p->t.kind == T_EOF)
         return mg_query_err(err, MG_QE_EMPTY, ": nothing to search for");
-    mg_qnode *n = parse_or(&p);
+    mg_qnode *n = parse_or(p);
     if (!n) {
-        if (err->code == MG_OK) {
-            if (p.t.kind == T_RPAREN)
-                mg_query_err(err, MG_QE_PAREN, " at column %zu: ')' without '('", col(&p, p.t.off));
-            else
-                mg_query_err(err, MG_QE_EMPTY, ": nothing to search for");
-        }
+        if (err->code == MG_OK)
+            mg_query_err(err, MG_QE_EMPTY, ": nothing to search for");
         return -err->code;
     }
-    if (p.t.kind != T_EOF) {
+    if (p->t.kind != T_EOF) { /* cannot be a ')': every one left closes a '(' */
         mg_query_free(n);
-        if (p.t.kind == T_RPAREN)
-            return mg_query_err(err, MG_QE_PAREN, " at column %zu: ')' without '('",
-                                col(&p, p.t.off));
         return mg_query_err(err, MG_QE_OPERAND, " at column %zu: unexpected '%.*s'",
-                            col(&p, p.t.off), (int)(p.t.end - p.t.off), query + p.t.off);
+                            col(p, p->t.off), (int)(p->t.end - p->t.off), p->q + p->t.off);
     }
     *out = n;
     return 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The query engine: analyse the parsed query with the index's analyser,
- * build the Xapian query, run it (relaxing an empty AND to OR), and turn the
- * matches into hits with snippets, facets and a spelling suggestion. */
+ * build the Xapian query, run it (an AND that cannot fill a page is followed
+ * by the rest of the OR), and turn the matches into hits with snippets,
+ * facets and a spelling suggestion. */
 #include "search.h"
 
 #include <stdint.h>
@@ -166,10 +167,6 @@ const char *mg_search_error_code(const mg_err *err)
 enum role { R_NONE, R_POS, R_FILTER, R_NEG };
 
 #define MAX_UNKNOWN 8
-
-/* A query of this many words or more is "natural language": relaxed to OR
- * when its AND cannot fill the page asked for (docs/query-language.md). */
-#define MG_RELAX_LONG 4
 
 typedef struct unknown_word {
     size_t off, len; /* in the query text */
@@ -950,6 +947,78 @@ static int build(compiler *c, const mg_qnode *ast, const char *since, const char
     return 0;
 }
 
+/* Add the counts of from[] into to[] (the same facets, asked for by the same
+ * flags, over two disjoint match sets), keeping "most frequent first, ties by
+ * value". Takes over and frees from. */
+static int cmp_facet_value(const void *a, const void *b)
+{
+    const mg_facet_value *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->value, y->value);
+}
+
+static int merge_facets(mg_facet *to, size_t nto, mg_facet *from, size_t nfrom, mg_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < nfrom && rc == 0; i++) {
+        mg_facet *t = NULL;
+        for (size_t j = 0; j < nto && !t; j++)
+            if (strcmp(to[j].name, from[i].name) == 0)
+                t = &to[j];
+        if (!t)
+            continue;
+        mg_facet_value *v = realloc(t->values, (t->nvalues + from[i].nvalues + 1) * sizeof *v);
+        if (!v) {
+            rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+            break;
+        }
+        t->values = v;
+        for (size_t k = 0; k < from[i].nvalues; k++) {
+            mg_facet_value *fv = &from[i].values[k];
+            size_t j = 0;
+            while (j < t->nvalues && strcmp(t->values[j].value, fv->value) != 0)
+                j++;
+            if (j < t->nvalues) {
+                t->values[j].count += fv->count;
+            } else {
+                t->values[t->nvalues++] = *fv;
+                fv->value = NULL; /* moved */
+            }
+        }
+        qsort(t->values, t->nvalues, sizeof *t->values, cmp_facet_value);
+    }
+    mg_xfacets_free(from, nfrom);
+    return rc;
+}
+
+/* The matches of the relaxed query that the strict one did not have: the OR
+ * of the words without the documents holding all of them. Rebuilds c (its
+ * highlights and unknown words) for the relaxed query; *or_q is the relaxed
+ * query itself, *rest the OR without the strict query's n_strict matches
+ * (NULL when there are none: run *or_q). */
+static int build_rest(compiler *c, const mg_qnode *ast, const char *since, const char *until,
+                      const char *source, mg_xq *strict, size_t n_strict, mg_xq **or_q,
+                      mg_xq **rest)
+{
+    mg_hlset_free(c->hl);
+    c->hl = mg_hlset_new();
+    c->relax = true;
+    c->nterms = 0;
+    c->nunknown = 0;
+    *or_q = *rest = NULL;
+    if (!c->hl)
+        return mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    int rc = build(c, ast, since, until, source, or_q);
+    if (rc < 0)
+        return rc;
+    if (n_strict == 0) /* nothing to leave out: the OR itself */
+        return 0;
+    mg_xq *pair[2] = {*or_q, strict};
+    *rest = mg_xq_combine(MG_XQ_AND_NOT, pair, 2, 0, c->err);
+    return *rest ? 0 : -c->err->code;
+}
+
 static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode *ast,
                     mg_search_result *res, mg_err *err)
 {
@@ -962,8 +1031,8 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
     c.hl = mg_hlset_new();
     if (!c.hl)
         return mg_err_set(err, MG_ENOMEM, "out of memory");
-    mg_xq *q = NULL;
-    mg_xresult xr = {0};
+    mg_xq *q = NULL, *or_q = NULL, *rest = NULL;
+    mg_xresult xr = {0}, xr2 = {0};
     mg_xrun_opts o = {.offset = req->offset,
                       .limit = limit,
                       .sort = req->sort,
@@ -978,31 +1047,55 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
         goto out;
     if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
         goto out;
-    if (!req->no_relax && c.ands > 0 &&
-        (xr.upper == 0 || (c.nterms >= MG_RELAX_LONG && xr.upper < limit))) {
-        /* nothing matched all the words (or, for a long natural-language
-         * query, too little to fill one page; "one page" and not "this page",
-         * so that the pages of one query all come from the same match set):
-         * try any of them */
-        mg_xresult_release(&xr);
-        mg_xfacets_free(xr.facets, xr.nfacets);
-        memset(&xr, 0, sizeof xr);
-        mg_xq_free(q);
-        q = NULL;
-        mg_hlset_free(c.hl);
-        c.hl = mg_hlset_new();
-        c.relax = true;
-        c.nterms = 0;
-        c.nunknown = 0;
-        if (!c.hl) {
-            rc = mg_err_set(err, MG_ENOMEM, "out of memory");
-            goto out;
+    /* The AND cannot fill one page ("one page" and not "this page", so that
+     * the pages of one query all come from the same match sets): its hits
+     * first, then those of the OR that are not AND hits. n_and: the number
+     * of AND hits (copies folded) when under a page. */
+    size_t n_and = SIZE_MAX;
+    if (!req->no_relax && c.ands > 0 && xr.nhits < limit) {
+        if (xr.nhits > 0 || req->offset == 0)
+            n_and = req->offset + xr.nhits; /* the AND ends on this page */
+        else if (!o.collapse && xr.upper < limit)
+            n_and = (size_t)xr.upper; /* exact: under check_at_least */
+        else {
+            /* a page past the AND's end; its count includes copies that
+             * collapsing folds: count the AND from its first page */
+            mg_xresult first = {0};
+            mg_xrun_opts o1 = o;
+            o1.offset = 0;
+            o1.facets = 0;
+            o1.want_data = false;
+            o1.check_at_least = limit;
+            if ((rc = mg_xsearch_run(s->xs, q, &o1, &first, err)) < 0)
+                goto out;
+            n_and = first.nhits;
+            mg_xresult_release(&first);
         }
-        if ((rc = build(&c, ast, since, until, req->source, &q)) < 0)
+    }
+    if (n_and < limit) {
+        if ((rc = build_rest(&c, ast, since, until, req->source, q, n_and, &or_q, &rest)) < 0)
             goto out;
-        if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
+        mg_xrun_opts o2 = o;
+        o2.offset = req->offset > n_and ? req->offset - n_and : 0;
+        o2.limit = limit - xr.nhits;
+        o2.check_at_least = o2.offset + o2.limit;
+        if ((rc = mg_xsearch_run(s->xs, rest ? rest : or_q, &o2, &xr2, err)) < 0)
             goto out;
-        res->relaxed = true;
+        if (xr2.facets) {
+            rc = merge_facets(xr2.facets, xr2.nfacets, xr.facets, xr.nfacets, err);
+            xr.facets = NULL;
+            xr.nfacets = 0;
+            if (rc < 0)
+                goto out;
+            xr.facets = xr2.facets;
+            xr.nfacets = xr2.nfacets;
+            xr2.facets = NULL;
+            xr2.nfacets = 0;
+        }
+        res->relaxed = xr2.upper > 0;
+        xr.estimate = n_and + xr2.estimate;
+        xr.lower = n_and + xr2.lower;
+        xr.upper = n_and + xr2.upper;
     }
     res->total_estimate = xr.estimate;
     res->total_lower = xr.lower;
@@ -1012,23 +1105,28 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
     res->nfacets = xr.nfacets;
     xr.facets = NULL;
     xr.nfacets = 0;
-    res->parsed = mg_xq_describe(q);
-    res->hits = calloc(xr.nhits ? xr.nhits : 1, sizeof *res->hits);
+    res->parsed = mg_xq_describe(or_q ? or_q : q);
+    res->hits = calloc(xr.nhits + xr2.nhits ? xr.nhits + xr2.nhits : 1, sizeof *res->hits);
     if (!res->hits) {
         rc = mg_err_set(err, MG_ENOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < xr.nhits; i++) {
+    for (size_t i = 0; i < xr.nhits + xr2.nhits; i++) {
         mg_hit *h = &res->hits[res->nhits++];
         h->rank = (unsigned)(req->offset + i + 1);
-        if ((rc = fill_hit(s, req, c.hl, &xr.hits[i], h, err)) < 0)
+        const mg_xhit *xh = i < xr.nhits ? &xr.hits[i] : &xr2.hits[i - xr.nhits];
+        if ((rc = fill_hit(s, req, c.hl, xh, h, err)) < 0)
             goto out;
     }
     res->suggestion = suggest(&c);
 out:
     mg_xresult_release(&xr);
     mg_xfacets_free(xr.facets, xr.nfacets);
+    mg_xresult_release(&xr2);
+    mg_xfacets_free(xr2.facets, xr2.nfacets);
     mg_xq_free(q);
+    mg_xq_free(or_q);
+    mg_xq_free(rest);
     mg_hlset_free(c.hl);
     return rc;
 }

@@ -24,8 +24,8 @@ typedef struct mg_search_limits {
     size_t min_prefix;      /* shortest word* prefix; default 2 */
     size_t max_limit;       /* default 1000 */
     size_t max_window;      /* offset+limit; default 10000 */
-    /* BM25 parameters (Xapian's BM25Weight k1 and b). Defaults chosen on the
-     * TIME collection: see docs/query-language.md. When the environment
+    /* BM25 parameters (Xapian's BM25Weight k1 and b). Defaults chosen on
+     * TIME, CISI, MED and NPL together: see docs/query-language.md. When the environment
      * variable MORGUE_BM25="k1,b" is set, mg_searcher_open() uses it instead
      * (for sweeps). */
     double bm25_k1; /* default MG_BM25_K1 */
@@ -38,7 +38,7 @@ typedef struct mg_search_limits {
 
 enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1 };
 
-#define MG_BM25_K1 1.2
+#define MG_BM25_K1 1.6
 #define MG_BM25_B 0.75
 
 /* Fill *lim with the defaults above. */
@@ -73,7 +73,7 @@ typedef struct mg_search_request {
     const char *until;
     unsigned facets;      /* MG_FACET_* flags */
     bool no_collapse;     /* true: keep syndicated duplicates apart */
-    bool no_relax;        /* true: never retry an empty AND query as OR */
+    bool no_relax;        /* true: never follow the AND hits with OR hits */
     bool snippets;        /* build snippets */
     size_t snippet_bytes; /* about this long; 0 means 200 */
     const char *hl_start; /* highlight markers; NULL means "" */
@@ -109,7 +109,8 @@ typedef struct mg_search_result {
     size_t nhits;
     unsigned long long total_estimate, total_lower, total_upper;
     bool total_exact;
-    bool relaxed;     /* the AND query matched nothing; ran as OR */
+    bool relaxed;     /* the AND could not fill a page: its hits come first,
+                       * then documents with only some of the words */
     char *suggestion; /* "did you mean" query, or NULL */
     mg_facet *facets;
     size_t nfacets;

@@ -16,9 +16,8 @@
  *   mg_bench load DB QUERYFILE CORPUS SNIPPETS THREADS SECONDS
  *       fixed-duration throughput, one searcher per thread
  * BM25 parameters: the engine reads MORGUE_BM25="k1,b" from the environment.
- * For analysis, in `rel`: BQ_NO_COLLAPSE=1 turns collapsing off;
- * BQ_FILL=or|and-first simulates relaxing short queries whose AND cannot
- * fill the page (the engine does it for queries of 4+ words). */
+ * For analysis, in `rel`: BQ_NO_COLLAPSE=1 turns collapsing off; in `lat`:
+ * BQ_NO_RELAX=1 turns the relaxation off (the AND hits only, as the peers). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,64 +50,11 @@ static void strip_syntax(char *q)
             *q = ' ';
 }
 
-/* The query as the OR of its words (query syntax removed). */
-static char *or_query(const char *text)
-{
-    char *t = strdup(text), *out = malloc(strlen(text) * 4 + 1), *save = NULL;
-    strip_syntax(t);
-    out[0] = '\0';
-    for (char *w = strtok_r(t, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-        bool alnum = false;
-        for (const char *p = w; *p; p++)
-            alnum |= (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9');
-        if (!alnum)
-            continue;
-        if (out[0])
-            strcat(out, " OR ");
-        strcat(out, w);
-    }
-    free(t);
-    return out;
-}
-
 static void print_hits(const char *qid, const mg_hit *h, size_t n, unsigned first_rank,
                        const char *name)
 {
     for (size_t i = 0; i < n; i++)
         printf("%s Q0 %s %zu %.6f %s\n", qid, h[i].id, first_rank + i, h[i].score, name);
-}
-
-/* Analysis: what relaxing short queries too would give, for a query whose
- * AND did not fill the page. "or": the OR ranking instead of the AND hits;
- * "and-first": the AND hits, then the OR hits not already shown. Prints the
- * run lines; returns 0, or -1 (nothing printed) when the OR query fails. */
-static int simulate_fill(mg_searcher *s, const char *qid, const char *text,
-                         const mg_search_result *and_res, const char *mode, const char *name)
-{
-    char *oq = or_query(text);
-    mg_search_request req = {.query = oq, .limit = 1000};
-    mg_search_result *or_res = NULL;
-    mg_err err;
-    int rc = mg_search_run(s, &req, &or_res, &err);
-    free(oq);
-    if (rc < 0)
-        return -1;
-    if (strcmp(mode, "and-first") != 0) {
-        print_hits(qid, or_res->hits, or_res->nhits, 1, name);
-        mg_search_result_free(or_res);
-        return 0;
-    }
-    print_hits(qid, and_res->hits, and_res->nhits, 1, name);
-    unsigned rank = (unsigned)and_res->nhits + 1;
-    for (size_t j = 0; j < or_res->nhits && rank <= req.limit; j++) {
-        bool seen = false;
-        for (size_t i = 0; i < and_res->nhits && !seen; i++)
-            seen = strcmp(and_res->hits[i].id, or_res->hits[j].id) == 0;
-        if (!seen)
-            print_hits(qid, &or_res->hits[j], 1, rank++, name);
-    }
-    mg_search_result_free(or_res);
-    return 0;
 }
 
 static int cmd_rel(const char *db, const char *tsv, const char *name)
@@ -119,12 +65,9 @@ static int cmd_rel(const char *db, const char *tsv, const char *name)
     mg_bq_lines q;
     if (mg_bq_lines_read(tsv, 1, &q))
         return 1;
-    unsigned relaxed = 0, refused = 0, failed = 0, empty = 0, simulated = 0;
+    unsigned relaxed = 0, refused = 0, failed = 0, empty = 0;
     /* For analysis only: BQ_NO_COLLAPSE=1 keeps duplicates apart. */
     bool no_collapse = getenv("BQ_NO_COLLAPSE") && *getenv("BQ_NO_COLLAPSE") == '1';
-    /* For analysis only: BQ_FILL=and-first|or simulates relaxing every
-     * query (not only long ones) whose AND cannot fill the page. */
-    const char *fill = getenv("BQ_FILL");
     for (size_t i = 0; i < q.n; i++) {
         mg_bq_lower(q.text[i]);
         mg_search_request req = {.query = q.text[i], .limit = 1000, .no_collapse = no_collapse};
@@ -143,18 +86,14 @@ static int cmd_rel(const char *db, const char *tsv, const char *name)
         }
         relaxed += res->relaxed;
         empty += res->nhits == 0;
-        if (fill && !res->relaxed && res->nhits < req.limit &&
-            simulate_fill(s, q.qid[i], q.text[i], res, fill, name) == 0)
-            simulated++;
-        else
-            print_hits(q.qid[i], res->hits, res->nhits, 1, name);
+        print_hits(q.qid[i], res->hits, res->nhits, 1, name);
         mg_search_result_free(res);
     }
-    fprintf(stderr,
-            "mg_bench: %s: %zu queries, %u relaxed to OR, %u refused, %u failed, %u empty%s\n",
-            tsv, q.n, relaxed, refused, failed, empty, fill ? " (BQ_FILL: see simulated)" : "");
-    if (fill)
-        fprintf(stderr, "mg_bench: BQ_FILL=%s simulated on %u short queries\n", fill, simulated);
+    fprintf(
+        stderr,
+        "mg_bench: %s: %zu queries, %u relaxed (AND hits, then OR hits), %u refused, %u failed, "
+        "%u empty\n",
+        tsv, q.n, relaxed, refused, failed, empty);
     mg_bq_lines_release(&q);
     mg_searcher_free(s);
     return 0;
@@ -165,13 +104,18 @@ typedef struct run_ctx {
     const mg_bq_lines *q;
     int snippets;
     unsigned long long fails;
+    bool no_relax;
 } run_ctx;
 
 static int run_one(void *vctx, size_t qi, size_t *nhits)
 {
     run_ctx *c = vctx;
-    mg_search_request req = {.query = c->q->text[qi], .limit = 10, .snippets = c->snippets != 0,
-                             .hl_start = "[", .hl_end = "]"};
+    mg_search_request req = {.query = c->q->text[qi],
+                             .limit = 10,
+                             .snippets = c->snippets != 0,
+                             .no_relax = c->no_relax,
+                             .hl_start = "[",
+                             .hl_end = "]"};
     mg_search_result *res = NULL;
     mg_err err;
     if (mg_search_run(c->s, &req, &res, &err) < 0) {
@@ -184,13 +128,15 @@ static int run_one(void *vctx, size_t qi, size_t *nhits)
     return 0;
 }
 
-static int cmd_lat(const char *db, const char *qfile, const char *corpus, int snippets,
-                   int passes)
+static int cmd_lat(const char *db, const char *qfile, const char *corpus, int snippets, int passes)
 {
     mg_bq_lines q;
     if (mg_bq_lines_read(qfile, 0, &q))
         return 1;
-    run_ctx c = {open_db(db, 0), &q, snippets, 0};
+    /* For analysis only: BQ_NO_RELAX=1 shows the AND hits alone, as the
+     * peers do (what the relaxation costs). */
+    run_ctx c = {open_db(db, 0), &q, snippets, 0,
+                 getenv("BQ_NO_RELAX") && *getenv("BQ_NO_RELAX") == '1'};
     if (!c.s)
         return 1;
     mg_bq_pass_result r;
@@ -232,17 +178,15 @@ static int cmd_proto(const char *db, const char *qfile, const char *corpus, int 
         return 1;
     mg_jw_init(&c.out, 0);
     for (size_t i = 0; i < q.n; i++) {
-        json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:{s:s, s:s}}", "v", 1, "op", "search",
-                              "query", q.text[i], "limit", 10, "snippet", "start", "[", "end",
-                              "]");
+        json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:{s:s, s:s}}", "v", 1, "op", "search", "query",
+                              q.text[i], "limit", 10, "snippet", "start", "[", "end", "]");
         c.req[i] = json_dumps(o, JSON_COMPACT);
         json_decref(o);
     }
     mg_bq_pass_result r;
     mg_bq_passes(proto_one, &c, q.n, passes, &r);
     mg_bq_pass_print(stdout, "morgue-protocol+snippets", corpus, &r);
-    fprintf(stderr, "mg_bench: mean reply %zu bytes\n",
-            c.bytes / (q.n * (size_t)(passes + 1)));
+    fprintf(stderr, "mg_bench: mean reply %zu bytes\n", c.bytes / (q.n * (size_t)(passes + 1)));
     for (size_t i = 0; i < q.n; i++)
         free(c.req[i]);
     free(c.req);

@@ -3,7 +3,7 @@
 # bench-relevance: MAP, P@10, nDCG@10 of morgue, Xapian (TermGenerator +
 # QueryParser, BM25) and SQLite FTS5 (bm25(), porter) on TIME, CISI, MED, NPL.
 #   relevance.sh BUILD OUT [COLLECTION...]     (default: time cisi med npl)
-#   relevance.sh BUILD OUT --sweep             k1,b grid for morgue on TIME
+#   relevance.sh BUILD OUT --sweep [COLL...]   k1,b grid for morgue (default: all four)
 # Indexes and runs go to OUT/rel/; the table to OUT/relevance.md, the numbers
 # to OUT/relevance.jsonl. MORGUE_BM25="k1,b" in the environment overrides the
 # engine's defaults (the engine reads it).
@@ -30,17 +30,22 @@ morgue_run() { # collection name -> run file
 }
 
 if [ "${1:-}" = "--sweep" ]; then
-  c=time
-  build_indexes $c
-  : > "$OUT/relevance-sweep-$c.jsonl"
-  for k1 in 0.5 0.8 1.0 1.2 1.5 2.0; do
-    for b in 0.3 0.5 0.6 0.75 0.9; do
-      MORGUE_BM25="$k1,$b" morgue_run $c "sweep-$k1-$b" 2>/dev/null
-      $PY "$here/eval.py" --json "$C/$c/$c.qrels" "$W/$c.sweep-$k1-$b.run" |
-        sed "s/^{/{\"k1\": $k1, \"b\": $b, /" >> "$OUT/relevance-sweep-$c.jsonl"
+  # The grid the defaults were chosen on, every collection (or those named).
+  shift
+  [ $# -gt 0 ] || set -- time cisi med npl
+  for c in "$@"; do
+    build_indexes $c
+    : > "$OUT/relevance-sweep-$c.jsonl"
+    for k1 in 0.8 1.0 1.2 1.4 1.6 1.8 2.0; do
+      for b in 0.5 0.6 0.7 0.75 0.8 0.9; do
+        MORGUE_BM25="$k1,$b" morgue_run $c "sweep-$k1-$b" 2>/dev/null
+        $PY "$here/eval.py" --json "$C/$c/$c.qrels" "$W/$c.sweep-$k1-$b.run" |
+          sed "s/^{/{\"k1\": $k1, \"b\": $b, /" >> "$OUT/relevance-sweep-$c.jsonl"
+      done
     done
+    { echo "== $c"; $PY "$here/report.py" sweep "$OUT/relevance-sweep-$c.jsonl"; } |
+      tee "$OUT/relevance-sweep-$c.md"
   done
-  $PY "$here/report.py" sweep "$OUT/relevance-sweep-$c.jsonl" | tee "$OUT/relevance-sweep-$c.md"
   exit 0
 fi
 

@@ -90,7 +90,7 @@ and_queries = {
     "Bahia cocoa": [r"\bbahia", r"\bcocoa"],
 }
 for q, rxs in and_queries.items():
-    r, hits = all_hits(q)
+    r, hits = all_hits(q, relax=False)  # the AND alone (relaxation: below)
     ok(not r["relaxed"] and len(hits) > 0 and
        all(all(re.search(x, text(docs[h["id"]])) for x in rxs) for h in hits),
        f"AND '{q}': all {len(hits)} hits contain every word")
@@ -113,7 +113,7 @@ for q, rx in [('"trade deficit"', r"\btrade\W+deficits?\b"),
        len(hits))
 
 # -- NOT, OR: set arithmetic holds
-t = lambda q: exact_total(search(q, collapse=False, facets=["source"]))
+t = lambda q: exact_total(search(q, collapse=False, facets=["source"], relax=False))
 ok(t("coffee -brazil") == t("coffee") - t("coffee brazil"), "NOT: coffee -brazil = coffee - (coffee AND brazil)")
 ok(t("cocoa OR coffee") == t("cocoa") + t("coffee") - t("cocoa coffee"), "OR: inclusion-exclusion holds")
 r, hits = all_hits("coffee -brazil")
@@ -201,6 +201,37 @@ ok(len(r["hits"]) == 2, "collapse:false keeps both")
 # -- relaxation, suggestion, more like this, errors
 r = search("cocoa xqzzyv")
 ok(r["relaxed"] and len(r["hits"]) > 0, "AND with an unknown word relaxes to OR")
+
+# An AND that cannot fill the page: its hits first, then the documents with
+# only some of the words, paged without gaps or repeats.
+q, rxs = "bahia cocoa", [r"\bbahia", r"\bcocoa"]
+has = lambda h, x: re.search(x, text(docs[h["id"]])) is not None
+strict = search(q, limit=100, collapse=False, relax=False)
+n_and = exact_total(strict)
+r = search(q, limit=100, collapse=False, facets=["source", "year"])  # facets: exact totals
+hits = r["hits"]
+ok(strict["hits"] and not strict["relaxed"] and 0 < n_and < 100, f"'{q}': {n_and} AND hits", n_and)
+ok(r["relaxed"] and [h["id"] for h in hits[:n_and]] == [h["id"] for h in strict["hits"]],
+   f"'{q}' relaxed: the {n_and} AND hits first, in their order")
+rest = hits[n_and:]
+ok(len(rest) > 0 and all(not all(has(h, x) for x in rxs) and any(has(h, x) for x in rxs)
+                         for h in rest),
+   f"'{q}' relaxed: the {len(rest)} hits after them lack a word and have one")
+orq = search("bahia OR cocoa", collapse=False, facets=["source", "year"])
+ok(exact_total(r) == n_and + exact_total(search("(bahia OR cocoa) -(bahia cocoa)", collapse=False,
+                                                facets=["source"], relax=False)) ==
+   exact_total(orq), f"'{q}' relaxed: total = AND count + OR-only count = OR count", r["total"])
+ok(r["facets"] == orq["facets"], f"'{q}' relaxed: facets count the whole OR match set",
+   (r["facets"], orq["facets"]))
+lim = n_and + 3  # every page of this size is relaxed; pages cross the boundary
+pages = [search(q, offset=off, limit=lim, collapse=False) for off in range(0, 4 * lim, lim)]
+ids = [h["id"] for p in pages for h in p["hits"]]
+whole = [h["id"] for h in hits]
+ok(all(p["relaxed"] for p in pages) and ids == whole[:len(ids)] and len(set(ids)) == len(ids)
+   and len(ids) == min(4 * lim, r["total"]["estimate"]),
+   f"relaxed pages of {lim} join up: no gap, no repeat", (len(ids), len(whole)))
+ok([h["rank"] for p in pages for h in p["hits"]] == list(range(1, len(ids) + 1)),
+   "relaxed pages: ranks count on across the boundary")
 r = search("cofee")
 ok(r["suggestion"] == "coffee", "did you mean: cofee -> coffee", r["suggestion"])
 r = search("like:reuters-1", limit=10)

@@ -75,6 +75,23 @@ static void test_words_and_operators(void **state)
     expect_tree("  spaced\tout\n", "AND(WORD\"spaced\" WORD\"out\")");
 }
 
+/* A ')' that closes nothing is punctuation (pasted list markers, smileys);
+ * an unclosed '(' stays an error (test_errors). */
+static void test_stray_close_paren(void **state)
+{
+    (void)state;
+    expect_tree("a b)", "AND(WORD\"a\" WORD\"b\")");
+    expect_tree("1) tumours 2) therapy",
+                "AND(WORD\"1\" WORD\"tumours\" WORD\"2\" WORD\"therapy\")");
+    expect_tree("nice :)", "AND(WORD\"nice\" WORD\":\")");
+    expect_tree("(a OR b)) c)", "AND(OR(WORD\"a\" WORD\"b\") WORD\"c\")");
+    expect_tree("a) (b OR c)", "AND(WORD\"a\" OR(WORD\"b\" WORD\"c\"))");
+    expect_tree("x -) y", "AND(WORD\"x\" WORD\"-\" WORD\"y\")");
+    /* parentheses between quotes are phrase text and pair with nothing */
+    expect_tree("\"a) b\" c)", "AND(PHRASE\"a) b\" WORD\"c\")");
+    expect_tree("(\"a)\" b)", "AND(PHRASE\"a)\" WORD\"b\")");
+}
+
 static void test_phrases_prefix_near(void **state)
 {
     (void)state;
@@ -134,8 +151,11 @@ static void test_errors(void **state)
                  "unbalanced quote at column 5: no closing \"");
     expect_error("((a OR b) AND (c", NULL, "unbalanced_paren",
                  "unbalanced parenthesis at column 15: '(' is never closed");
-    expect_error("a b)", NULL, "unbalanced_paren",
-                 "unbalanced parenthesis at column 4: ')' without '('");
+    expect_error("a) (b", NULL, "unbalanced_paren",
+                 "unbalanced parenthesis at column 4: '(' is never closed");
+    expect_error(")", NULL, "empty_query", "empty query: nothing to search for");
+    expect_error("x (\"a)\" b", NULL, "unbalanced_paren",
+                 "unbalanced parenthesis at column 3: '(' is never closed");
     expect_error("titel:parade", NULL, "unknown_field",
                  "unknown field 'titel:' at column 1 (fields: title, source, author, category, "
                  "id, date, like)");
@@ -222,6 +242,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_words_and_operators),
+        cmocka_unit_test(test_stray_close_paren),
         cmocka_unit_test(test_phrases_prefix_near),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_dates),

@@ -90,14 +90,25 @@ static const char *ids_of(const mg_search_result *r)
     return buf;
 }
 
+/* The exact answer of q (relaxation off: the language's own meaning); with
+ * relaxation on, the same ids come first, and any hit after them means the
+ * answer was relaxed. */
 static void expect_ids(const char *q, const char *want)
 {
-    mg_search_result *r = run(q);
+    mg_search_request req = {.query = q, .limit = 100, .no_relax = true};
+    mg_search_result *r = run_req(s1, &req);
     const char *got = ids_of(r);
     if (strcmp(got, want) != 0)
         print_error("query [%s]\n  expected %s\n  got      %s\n", q, want, got);
     assert_string_equal(got, want);
     assert_false(r->relaxed);
+    size_t n = r->nhits;
+    mg_search_result_free(r);
+    r = run(q);
+    got = ids_of(r);
+    assert_true(strncmp(got, want, strlen(want)) == 0);
+    assert_true(got[strlen(want)] == '\0' || got[strlen(want)] == ' ');
+    assert_true(r->relaxed == (r->nhits > n));
     mg_search_result_free(r);
 }
 
@@ -294,13 +305,74 @@ static void test_relax_and_suggest(void **state)
     assert_false(r->relaxed);
     assert_int_equal(r->nhits, 0);
     mg_search_result_free(r);
-    /* a short query that matches is never relaxed */
-    r = run("zurich cafe");
+    /* a short query whose AND fills the page is not relaxed */
+    mg_search_request zq = {.query = "zurich cafe", .limit = 100, .no_relax = true};
+    mg_search_result *strict = run_req(s1, &zq);
+    size_t n_and = strict->nhits;
+    assert_true(n_and >= 1);
+    zq.no_relax = false;
+    zq.limit = n_and;
+    r = run_req(s1, &zq);
     assert_false(r->relaxed);
     assert_null(r->suggestion);
+    assert_string_equal(ids_of(r), ids_of(strict));
     mg_search_result_free(r);
-    /* a long query whose AND cannot fill the page runs as OR, the
-     * documents with every word still first */
+    /* nor on any page of that size: the rule is about one page, not this one */
+    zq.offset = n_and;
+    r = run_req(s1, &zq);
+    assert_false(r->relaxed);
+    assert_int_equal(r->nhits, 0);
+    mg_search_result_free(r);
+    /* when it cannot fill the page: the AND hits first, in their order, then
+     * the documents with only one of the words; totals add up */
+    zq.offset = 0;
+    zq.limit = 100;
+    zq.facets = MG_FACET_YEAR;
+    r = run_req(s1, &zq);
+    assert_true(r->relaxed);
+    assert_true(r->nhits > n_and);
+    for (size_t i = 0; i < n_and; i++)
+        assert_string_equal(r->hits[i].id, strict->hits[i].id);
+    mg_search_request oq = {.query = "zurich OR cafe", .limit = 100, .facets = MG_FACET_YEAR};
+    mg_search_result *any = run_req(s1, &oq);
+    assert_int_equal(r->nhits, any->nhits);
+    assert_true(r->total_exact && any->total_exact);
+    assert_int_equal(r->total_estimate, any->total_estimate);
+    for (size_t i = 0; i < r->nhits; i++) {
+        assert_true(has_id(any, r->hits[i].id));
+        assert_true((i < n_and) == has_id(strict, r->hits[i].id));
+        assert_int_equal(r->hits[i].rank, i + 1);
+    }
+    /* facets over the whole OR match set, as the OR query counts them */
+    assert_int_equal(r->nfacets, 1);
+    assert_int_equal(r->facets[0].nvalues, any->facets[0].nvalues);
+    for (size_t i = 0; i < r->facets[0].nvalues; i++) {
+        assert_string_equal(r->facets[0].values[i].value, any->facets[0].values[i].value);
+        assert_int_equal(r->facets[0].values[i].count, any->facets[0].values[i].count);
+    }
+    mg_search_result_free(any);
+    /* pages of one size join up across the AND / OR boundary */
+    for (size_t size = n_and + 1; size <= n_and + 3; size++) {
+        zq.limit = size;
+        zq.facets = 0;
+        for (size_t off = 0; off < r->nhits; off += size) {
+            zq.offset = off;
+            mg_search_result *p = run_req(s1, &zq);
+            assert_true(p->relaxed);
+            assert_true(p->total_lower <= r->total_estimate);
+            assert_true(r->total_estimate <= p->total_upper);
+            assert_int_equal(p->nhits, off + size <= r->nhits ? size : r->nhits - off);
+            for (size_t i = 0; i < p->nhits; i++) {
+                assert_string_equal(p->hits[i].id, r->hits[off + i].id);
+                assert_int_equal(p->hits[i].rank, off + i + 1);
+            }
+            mg_search_result_free(p);
+        }
+    }
+    mg_search_result_free(r);
+    mg_search_result_free(strict);
+    /* a long query whose AND cannot fill the page too: the documents with
+     * every word first */
     const char *longq = "kim military parade beijing anniversary";
     mg_search_request lq = {.query = longq, .no_relax = true};
     r = run_req(s1, &lq);
@@ -426,6 +498,8 @@ static void test_errors(void **state)
     expect_error("a OR", "missing_operand", "missing operand at column 3");
     expect_error("a NEAR/x b", "bad_near", "bad NEAR at column 3");
     expect_error("title:", "missing_value", "missing value at column 1");
+    /* a ')' that closes nothing is punctuation: pasted list markers */
+    expect_ids("military) parade :)", "hg-2017-0001 pd-2025-0001 " SEED);
     expect_error("!!! ...", "no_words", "no searchable words");
     /* after analysis: a phrase of 70 words is 70 terms */
     char many[2000] = "\"";

@@ -204,6 +204,45 @@ static void test_collapse_counts(void **state)
     mg_search_result_free(k);
 }
 
+/* A relaxed query's pages join up, copies folded: paging by `step` gives
+ * the AND hits (copies folded), then the hits of the OR without the AND,
+ * each in its own order, with no repeat and no gap. */
+static void test_relaxed_pages_join(void **state)
+{
+    (void)state;
+    static const char *const q[][3] = {{"oil wheat gold", "oil OR wheat OR gold",
+                                        "(oil OR wheat OR gold) NOT (oil wheat gold)"},
+                                       {"steel yen", "steel OR yen", "(steel OR yen) NOT (steel yen)"}};
+    for (size_t k = 0; k < sizeof q / sizeof *q; k++) {
+        mg_search_request and_req = {.query = q[k][0], .limit = 1000, .no_relax = true};
+        mg_search_request rest_req = {.query = q[k][2], .limit = 1000};
+        mg_search_result *a = run_req(&and_req), *b = run_req(&rest_req);
+        size_t want = a->nhits + b->nhits;
+        for (size_t step = a->nhits + 1; step <= a->nhits + 4; step++) {
+            size_t got = 0;
+            for (size_t off = 0; off < want + step; off += step) {
+                mg_search_request req = {.query = q[k][0], .offset = off, .limit = step};
+                mg_search_result *r = run_req(&req);
+                assert_true(r->relaxed || r->nhits == 0);
+                for (size_t i = 0; i < r->nhits; i++, got++) {
+                    const mg_hit *h = &r->hits[i];
+                    const char *id = got < a->nhits ? a->hits[got].id
+                                     : got < want   ? b->hits[got - a->nhits].id
+                                                    : "(none)";
+                    if (strcmp(h->id, id) != 0 || h->rank != got + 1)
+                        fail_msg("[%s] pages of %zu: rank %u is %s, want %s", q[k][0], step,
+                                 h->rank, h->id, id);
+                }
+                mg_search_result_free(r);
+            }
+            assert_int_equal(got, want);
+        }
+        assert_true(a->nhits > 0 && b->nhits > 0);
+        mg_search_result_free(a);
+        mg_search_result_free(b);
+    }
+}
+
 static void same_strings(const char *a, const char *b)
 {
     assert_string_equal(a ? a : "", b ? b : "");
@@ -243,6 +282,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pages_agree),
         cmocka_unit_test(test_collapse_counts),
+        cmocka_unit_test(test_relaxed_pages_join),
         cmocka_unit_test(test_card_matches_record),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
