@@ -697,6 +697,7 @@ int mg_daemon_run(const mg_daemon_opts *o)
     mg_search_limits_default(&b->d.limits);
     pthread_mutex_init(&b->d.stats.mu, NULL);
     pthread_mutex_init(&b->d.seen_mu, NULL);
+    atomic_init(&b->d.index_gen, 0);
     clock_gettime(CLOCK_MONOTONIC, &b->d.stats.started);
     b->nworkers = o->workers;
     b->d.stats.workers = b->nworkers;

@@ -58,6 +58,10 @@ typedef struct mg_daemon {
     pthread_mutex_t seen_mu;
     unsigned long long seen_revision;
     char seen_path[4096];
+    /* Bumped by a worker whose look found a new index: every other worker
+     * looks again before its next request, so once one reply came from the
+     * new index no later reply comes from the old one. */
+    _Atomic unsigned long index_gen;
 } mg_daemon;
 
 /* Run the daemon until SIGTERM/SIGINT; returns the process exit status.
@@ -74,6 +78,7 @@ typedef struct mg_worker {
     bool started;
     uint64_t warned_ns;   /* last "reopen failed" warning: at most one per 10 s */
     uint64_t reopened_ns; /* last look for a new index */
+    unsigned long gen;    /* d->index_gen as of that look */
     mg_jw out;            /* the reply being written; its buffer is reused */
 } mg_worker;
 

@@ -42,11 +42,14 @@ static void note_revision(mg_worker *w, const char *why)
 static void reopen(mg_worker *w)
 {
     w->reopened_ns = mg_daemon_now_ns();
+    w->gen = atomic_load(&w->d->index_gen);
     mg_err err;
     mg_err_clear(&err);
     int rc = mg_searcher_reopen(w->searcher, &err);
-    if (rc > 0)
+    if (rc > 0) {
+        w->gen = atomic_fetch_add(&w->d->index_gen, 1) + 1;
         note_revision(w, "index changed");
+    }
     else if (rc < 0 && (w->warned_ns == 0 || mg_daemon_now_ns() - w->warned_ns > 10000000000u)) {
         w->warned_ns = mg_daemon_now_ns();
         mg_dlog(MG_LOG_WARN, "worker %d: reopen failed (serving the previous view): %s", w->index,
@@ -103,10 +106,12 @@ static void handle(mg_worker *w, void *sock, zmq_msg_t *id, zmq_msg_t *hdr, zmq_
     size_t len = zmq_msg_size(body);
     uint64_t t0 = mg_daemon_now_ns();
 
-    /* Look for a new index at most every REOPEN_MS while busy: the check
-     * (resolving the path, reading Xapian's version file) costs a dozen
-     * system calls, more than a "ping" itself. */
-    if (t0 - w->reopened_ns >= (uint64_t)REOPEN_MS * 1000000u)
+    /* Look for a new index at most every REOPEN_MS while busy (the look,
+     * resolving the path and reading Xapian's version file, costs a dozen
+     * system calls, more than a "ping" itself), and at once when another
+     * worker has found one. */
+    if (t0 - w->reopened_ns >= (uint64_t)REOPEN_MS * 1000000u ||
+        atomic_load(&w->d->index_gen) != w->gen)
         reopen(w);
     const mg_proto_hooks hooks = {stats_extra, w->d};
     const char *code = NULL;

@@ -89,4 +89,28 @@ out=$("$CLIENT" --endpoint "$IPC" search quuxlandia); rc=$?
 check_eq "after SIGHUP: still answers" 0 "$rc"
 check_match "after SIGHUP: right answer" 'id: new-2' "$out"
 check "after SIGHUP: the daemon is still running" kill -0 "$DPID"
+
+# Once a reply comes from the new index, no later one comes from the old:
+# right after the first reply holding a new article, back-to-back requests
+# (which the broker hands to both workers in turn) must all hold it.
+article new-4 xyzzyport "$TMP/new4.jsonl"
+"$INDEX" --db "$DB" --quiet "$TMP/new4.jsonl"
+check_eq "update while idle: exit 0" 0 $?
+out=$($PY - "$IPC" <<'PYEOF'
+import json, sys, time
+import zmq
+s = zmq.Context().socket(zmq.REQ)
+s.setsockopt(zmq.LINGER, 0)
+s.setsockopt(zmq.RCVTIMEO, 5000)
+s.connect(sys.argv[1])
+def held():
+    s.send(json.dumps({"v": 1, "op": "search", "query": "xyzzyport"}).encode())
+    return any(h["id"] == "new-4" for h in json.loads(s.recv())["hits"])
+deadline = time.time() + 5
+while not held() and time.time() < deadline:
+    pass
+print(sum(held() for _ in range(20)))
+PYEOF
+)
+check_eq "after the first reply from the new index, 20 of 20 back-to-back replies hold the new article" 20 "$out"
 stop_daemon "$DPID" d

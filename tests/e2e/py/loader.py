@@ -6,7 +6,8 @@ to the index, and record when each first shows up.
 usage: loader.py ENDPOINT STATEDIR CHECK_QUERY CHECK_ID PROBE=ID...
 Writes STATEDIR/started after the first good reply, STATEDIR/seen-PROBE
 (holding the time.time() it was first found) and, at the end, prints one
-JSON line: {"replies": N, "bad": [first few bad replies], "seen": {...}}."""
+JSON line: {"replies": N, "bad": [first few bad replies], "seen": {...}}.
+A probe that a reply held must be in every reply to a later request."""
 import json
 import os
 import sys
@@ -41,6 +42,7 @@ def worker(n):
     while not os.path.exists(stopfile):
         i += 1
         probe = list(probes)[i % len(probes)] if probes and i % 3 == 0 else None
+        sent = time.time()
         r = ask(s, probe or check_query)
         now = time.time()
         ids = [h["id"] for h in r.get("hits", [])] if r else []
@@ -49,6 +51,10 @@ def worker(n):
             if probe:
                 # A probe may legitimately find nothing yet, but it must be ok.
                 good = r is not None and r.get("ok") is True
+                # Once one reply held it, no later request may miss it (all
+                # workers serve the new index from then on).
+                if probe in seen and sent > seen[probe] and probes[probe] not in ids:
+                    good = False
                 if good and probes[probe] in ids and probe not in seen:
                     seen[probe] = now
                     with open(os.path.join(state, "seen-" + probe), "w") as f:
