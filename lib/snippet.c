@@ -23,7 +23,12 @@ struct mg_hlset {
     size_t nterms;
     size_t *prefixes; /* entry indices of the prefixes */
     size_t nprefixes;
+    unsigned char cls[256]; /* byte classes for the pre-pass (see find_matches) */
 };
+
+/* Byte classes of the pre-pass. B_HIT: an ASCII letter or digit that some
+ * entry's first byte equals (after ASCII lower-casing). */
+enum { B_OTHER, B_WS, B_MISS, B_HIT, B_HIGH }; /* B_MISS | 1 == B_HIT */
 
 static uint32_t hash(const char *s, size_t n)
 {
@@ -35,7 +40,15 @@ static uint32_t hash(const char *s, size_t n)
 
 mg_hlset *mg_hlset_new(void)
 {
-    return calloc(1, sizeof(mg_hlset));
+    mg_hlset *hl = calloc(1, sizeof(mg_hlset));
+    if (!hl)
+        return NULL;
+    for (int c = 0; c < 256; c++)
+        hl->cls[c] = c >= 0x80                                                            ? B_HIGH
+                     : c == ' ' || (c >= '\t' && c <= '\r')                               ? B_WS
+                     : (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ? B_MISS
+                                                                                          : B_OTHER;
+    return hl;
 }
 
 void mg_hlset_free(mg_hlset *hl)
@@ -124,6 +137,12 @@ static int add_entry(mg_hlset *hl, const char *s, size_t len, bool prefix)
         hl->prefixes[hl->nprefixes++] = hl->n;
     }
     hl->e[hl->n++] = (hl_entry){copy, len, prefix};
+    unsigned char f = (unsigned char)s[0];
+    if (hl->cls[f] == B_MISS) { /* entries are folded: lower case */
+        hl->cls[f] = B_HIT;
+        if (f >= 'a' && f <= 'z')
+            hl->cls[f - 'a' + 'A'] = B_HIT;
+    }
     if (!prefix) {
         hl->nterms++;
         if (hl->nterms * 2 > hl->nslots)
@@ -171,7 +190,9 @@ typedef struct spans {
     span *v;
     size_t n, cap;
     const mg_hlset *hl;
+    size_t off; /* where the analysed piece starts in the text */
     bool oom;
+    bool full; /* MAX_MATCHES reached: the analysis stopped */
 } spans;
 
 /* Enough matches to find a good window in any real article. */
@@ -184,8 +205,10 @@ static int collect(void *ctx, const mg_token *tok)
     if (idx < 0)
         return 0;
     if (sp->n == sp->cap) {
-        if (sp->cap >= MAX_MATCHES)
+        if (sp->cap >= MAX_MATCHES) {
+            sp->full = true;
             return 1;
+        }
         size_t cap = sp->cap ? sp->cap * 2 : 32;
         span *v = realloc(sp->v, cap * sizeof *v);
         if (!v) {
@@ -195,7 +218,99 @@ static int collect(void *ctx, const mg_token *tok)
         sp->v = v;
         sp->cap = cap;
     }
-    sp->v[sp->n++] = (span){tok->start, tok->end, idx};
+    sp->v[sp->n++] = (span){sp->off + tok->start, sp->off + tok->end, idx};
+    return 0;
+}
+
+/* Analyses text[a, b) into sp. Returns 0 to go on, 1 when the analysis
+ * stopped (out of memory, MAX_MATCHES, or an analyser failure: err says). */
+static int analyse(mg_analyzer *an, const char *text, size_t a, size_t b, spans *sp, mg_err *err)
+{
+    sp->off = a;
+    long r = mg_analyze(an, text + a, b - a, 0, 0, collect, sp, err);
+    return r < 0 || sp->oom || sp->full;
+}
+
+/* Languages whose stemmer never changes the first letter of a word of ASCII
+ * letters: the stem is empty (the analyser then keeps the word) or starts
+ * with the word's first byte. Checked against each Snowball algorithm
+ * (english: only the exception list and suffix steps in R1/R2 touch a word,
+ * and the exceptions keep their first letter; porter: suffix steps only,
+ * "s" -> "" gives an empty stem), and by test_snippet_equiv over every
+ * ASCII word of the corpora. Indonesian and Irish strip prefixes, Serbian
+ * maps "dj" to "đ", Turkish rewrites short words: those take the full path,
+ * as does any language not listed. */
+static bool keeps_first_letter(const mg_analyzer *an)
+{
+    static const char *const langs[] = {"english", "en", "eng", "porter", "none"};
+    const char *l = mg_analyzer_lang(an);
+    for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++)
+        if (strcmp(l, langs[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The matches of text, in order, into sp; 0, or -1 with err set.
+ *
+ * Analysing the whole text costs ~900 instructions a word, and few words
+ * match. So the text is cut at ASCII white space (the analyser's tokens
+ * never hold or reach across it, so a piece analysed alone gives the tokens
+ * the whole text would: see analyzer.c) and a piece of ASCII bytes is only
+ * analysed when a token could start in it with a byte some entry starts
+ * with. In ASCII, a token starts at a letter or digit that no letter or
+ * digit precedes; its folded word starts with that byte lower-cased; its
+ * term is the word (digits, no stemmer) or a stem sharing its first byte
+ * (keeps_first_letter). A piece with a byte >= 0x80 is always analysed
+ * (folding may map it to anything). full: analyse everything, the
+ * reference the pre-pass is tested against. */
+static int find_matches(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                        bool full, spans *sp, mg_err *err)
+{
+    bool stopped;
+    if (full || !keeps_first_letter(an)) {
+        stopped = analyse(an, text, 0, len, sp, err) != 0;
+    } else {
+        const unsigned char *s = (const unsigned char *)text;
+        const unsigned char *cls = hl->cls;
+        size_t i = 0, ra = 0, rb = 0; /* a pending run of pieces to analyse */
+        bool run = false;
+        stopped = false;
+        while (i < len) {
+            unsigned char k = cls[s[i]];
+            if (k < B_HIT || (k == B_HIT && i > 0 && (cls[s[i - 1]] | 1) == B_HIT)) {
+                i++; /* no token that could match starts here */
+                continue;
+            }
+            /* the piece around i, between white space (pieces end at white
+             * space or the end, so the one before ends at or before a) */
+            size_t a = i, e = i + 1;
+            while (a > rb && cls[s[a - 1]] != B_WS)
+                a--;
+            while (e < len && cls[s[e]] != B_WS)
+                e++;
+            if (run) {
+                size_t g = a;
+                while (g > rb && cls[s[g - 1]] == B_WS)
+                    g--;
+                if (g > rb && (stopped = analyse(an, text, ra, rb, sp, err) != 0))
+                    break;
+                if (g > rb)
+                    ra = a;
+            } else
+                ra = a;
+            rb = e;
+            run = true;
+            i = e;
+        }
+        if (run && !stopped)
+            stopped = analyse(an, text, ra, rb, sp, err) != 0;
+    }
+    if (sp->oom) {
+        mg_err_set(err, MG_ENOMEM, "out of memory making a snippet");
+        return -1;
+    }
+    if (stopped && !sp->full && err && err->code != MG_OK)
+        return -1;
     return 0;
 }
 
@@ -295,6 +410,11 @@ static void put(out *o, const char *s, size_t n)
     o->s[o->len] = '\0';
 }
 
+static bool html_special(unsigned char c)
+{
+    return c == '&' || c == '<' || c == '>' || c == '"' || c == '\'';
+}
+
 /* Copy text: white space runs as one space, invalid bytes as U+FFFD, and the
  * HTML specials escaped when asked. *space carries a pending space across
  * calls. */
@@ -312,6 +432,15 @@ static void put_text(out *o, const char *t, size_t n, bool html, bool *space)
             if (o->len > 0)
                 put(o, " ", 1);
             *space = false;
+        }
+        if (c > 0x20 && c < 0x7f && !(html && html_special(c))) {
+            size_t j = i + 1; /* a run copied as it is */
+            while (j < n && (unsigned char)t[j] > 0x20 && (unsigned char)t[j] < 0x7f &&
+                   !(html && html_special((unsigned char)t[j])))
+                j++;
+            put(o, t + i, j - i);
+            i = j;
+            continue;
         }
         if (c < 0x80) {
             const char *esc = NULL;
@@ -365,8 +494,8 @@ static bool joins(const char *t, size_t n)
            (n == 3 && memcmp(t, "\xE2\x80\x91", 3) == 0);   /* non-breaking hyphen */
 }
 
-char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
-                      const mg_snippet_opts *opts, mg_err *err)
+static char *make(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                  const mg_snippet_opts *opts, bool full, mg_err *err)
 {
     mg_snippet_opts o = {0};
     if (opts)
@@ -379,17 +508,9 @@ char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, siz
     mg_err_clear(err);
 
     spans sp = {.hl = hl};
-    if (hl && hl->n > 0 && len > 0) {
-        long r = mg_analyze(an, text, len, 0, 0, collect, &sp, err);
-        if (sp.oom) {
-            free(sp.v);
-            mg_err_set(err, MG_ENOMEM, "out of memory making a snippet");
-            return NULL;
-        }
-        if (r < 0 && err && err->code != MG_OK) {
-            free(sp.v);
-            return NULL;
-        }
+    if (hl && hl->n > 0 && len > 0 && find_matches(an, hl, text, len, full, &sp, err) < 0) {
+        free(sp.v);
+        return NULL;
     }
     size_t ws = 0, we = 0;
     if (len > 0)
@@ -446,4 +567,16 @@ char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, siz
         return NULL;
     }
     return res.s;
+}
+
+char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                      const mg_snippet_opts *opts, mg_err *err)
+{
+    return make(an, hl, text, len, opts, false, err);
+}
+
+char *mg_snippet_make_full(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                           const mg_snippet_opts *opts, mg_err *err)
+{
+    return make(an, hl, text, len, opts, true, err);
 }

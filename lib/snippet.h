@@ -6,8 +6,10 @@
  * highlighted when its stem is one of the query's stems ("parade" highlights
  * "parades"; "muller" highlights "Müller") or when its folded form starts
  * with one of the query's prefixes (word*). Adjacent highlighted tokens joined
- * by punctuation alone are highlighted as one ("Jong-un"). Cost: one pass of
- * the analyser over the text plus one over the window; no quadratic loops. */
+ * by punctuation alone are highlighted as one ("Jong-un"). Cost: one cheap
+ * byte scan of the text, and the analyser only over the pieces of it where a
+ * matching word could start (all of it for languages whose stemmers may
+ * change a word's first letter); no quadratic loops. */
 #ifndef MG_SNIPPET_H
 #define MG_SNIPPET_H
 
@@ -49,5 +51,11 @@ typedef struct mg_snippet_opts {
  * failure; err says which). */
 char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
                       const mg_snippet_opts *opts, mg_err *err);
+
+/* The same snippet, always found by analysing the whole text: the reference
+ * mg_snippet_make() must agree with byte for byte (for tests and
+ * benchmarks; slower). */
+char *mg_snippet_make_full(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                           const mg_snippet_opts *opts, mg_err *err);
 
 #endif
