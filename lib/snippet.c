@@ -24,6 +24,26 @@ struct mg_hlset {
     size_t *prefixes; /* entry indices of the prefixes */
     size_t nprefixes;
     unsigned char cls[256]; /* byte classes for the pre-pass (see find_matches) */
+    struct memo *memo;      /* pieces known to hold no match (see find_matches) */
+};
+
+/* Short pieces of text analysed without a match, remembered across the
+ * snippets of one set: news text repeats its words ("the", "of", "said").
+ * A piece's tokens depend on its bytes alone, so the answer holds for every
+ * copy of it, as long as the entries and the analyser stay the same. */
+#define MEMO_SLOTS 256 /* a power of two */
+#define MEMO_KEY 11    /* most words of news text fit */
+#define MEMO_PROBES 8
+typedef struct memo_slot {
+    uint32_t h;
+    unsigned char len; /* 0: empty */
+    char key[MEMO_KEY];
+} memo_slot;
+
+struct memo {
+    memo_slot *slot; /* MEMO_SLOTS, allocated on first use */
+    bool valid;      /* the answers hold for the analyser language lang */
+    char lang[32];
 };
 
 /* Byte classes of the pre-pass. B_HIT: an ASCII letter or digit that some
@@ -38,16 +58,39 @@ static uint32_t hash(const char *s, size_t n)
     return h;
 }
 
+/* clang-format off */
+#define W_ B_WS
+#define M_ B_MISS
+#define H_ B_HIGH
+#define H16 H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_
+static const unsigned char base_cls[256] = {
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  W_, W_, W_, W_, W_, 0,  0,  /* \t-\r */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    W_, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* space */
+    M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, 0,  0,  0,  0,  0,  0,  /* 0-9 */
+    0,  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, /* A-Z */
+    M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, 0,  0,  0,  0,  0,
+    0,  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, /* a-z */
+    M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, 0,  0,  0,  0,  0,
+    H16, H16, H16, H16, H16, H16, H16, H16,
+};
+#undef W_
+#undef M_
+#undef H_
+#undef H16
+/* clang-format on */
+
 mg_hlset *mg_hlset_new(void)
 {
     mg_hlset *hl = calloc(1, sizeof(mg_hlset));
     if (!hl)
         return NULL;
-    for (int c = 0; c < 256; c++)
-        hl->cls[c] = c >= 0x80                                                            ? B_HIGH
-                     : c == ' ' || (c >= '\t' && c <= '\r')                               ? B_WS
-                     : (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ? B_MISS
-                                                                                          : B_OTHER;
+    hl->memo = calloc(1, sizeof *hl->memo);
+    if (!hl->memo) {
+        free(hl);
+        return NULL;
+    }
+    memcpy(hl->cls, base_cls, sizeof hl->cls);
     return hl;
 }
 
@@ -60,6 +103,8 @@ void mg_hlset_free(mg_hlset *hl)
     free(hl->e);
     free(hl->slots);
     free(hl->prefixes);
+    free(hl->memo->slot);
+    free(hl->memo);
     free(hl);
 }
 
@@ -137,6 +182,7 @@ static int add_entry(mg_hlset *hl, const char *s, size_t len, bool prefix)
         hl->prefixes[hl->nprefixes++] = hl->n;
     }
     hl->e[hl->n++] = (hl_entry){copy, len, prefix};
+    hl->memo->valid = false; /* a piece may match the new entry */
     unsigned char f = (unsigned char)s[0];
     if (hl->cls[f] == B_MISS) { /* entries are folded: lower case */
         hl->cls[f] = B_HIT;
@@ -231,6 +277,45 @@ static int analyse(mg_analyzer *an, const char *text, size_t a, size_t b, spans 
     return r < 0 || sp->oom || sp->full;
 }
 
+/* The memo's slots, emptied when they were filled for another language (or
+ * entries were added since): analysers of one language give the same
+ * tokens. NULL when there is no memory for them. */
+static memo_slot *memo_for(struct memo *m, const mg_analyzer *an)
+{
+    const char *lang = mg_analyzer_lang(an);
+    if (m->valid && strcmp(m->lang, lang) == 0)
+        return m->slot;
+    size_t n = strlen(lang);
+    if (n >= sizeof m->lang || (!m->slot && !(m->slot = malloc(MEMO_SLOTS * sizeof *m->slot))))
+        return NULL;
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        m->slot[i].len = 0;
+    memcpy(m->lang, lang, n + 1);
+    m->valid = true;
+    return m->slot;
+}
+
+/* The slot holding piece p[0, n) or, when absent, the empty slot where it
+ * would go (NULL when its probe run is full). *hit says which. */
+static memo_slot *memo_find(memo_slot *slot, const char *p, size_t n, bool *hit)
+{
+    uint32_t h = hash(p, n);
+    *hit = false;
+    for (size_t k = 0, i = h & (MEMO_SLOTS - 1); k < MEMO_PROBES;
+         k++, i = (i + 1) & (MEMO_SLOTS - 1)) {
+        memo_slot *m = &slot[i];
+        if (m->len == 0) {
+            m->h = h;
+            return m;
+        }
+        if (m->h == h && m->len == n && memcmp(m->key, p, n) == 0) {
+            *hit = true;
+            return m;
+        }
+    }
+    return NULL;
+}
+
 /* Languages whose stemmer never changes the first letter of a word of ASCII
  * letters: the stem is empty (the analyser then keeps the word) or starts
  * with the word's first byte. Checked against each Snowball algorithm
@@ -272,8 +357,8 @@ static int find_matches(mg_analyzer *an, const mg_hlset *hl, const char *text, s
     } else {
         const unsigned char *s = (const unsigned char *)text;
         const unsigned char *cls = hl->cls;
-        size_t i = 0, ra = 0, rb = 0; /* a pending run of pieces to analyse */
-        bool run = false;
+        memo_slot *memo = memo_for(hl->memo, an);
+        size_t i = 0, rb = 0; /* rb: the end of the last piece */
         stopped = false;
         while (i < len) {
             unsigned char k = cls[s[i]];
@@ -288,22 +373,21 @@ static int find_matches(mg_analyzer *an, const mg_hlset *hl, const char *text, s
                 a--;
             while (e < len && cls[s[e]] != B_WS)
                 e++;
-            if (run) {
-                size_t g = a;
-                while (g > rb && cls[s[g - 1]] == B_WS)
-                    g--;
-                if (g > rb && (stopped = analyse(an, text, ra, rb, sp, err) != 0))
-                    break;
-                if (g > rb)
-                    ra = a;
-            } else
-                ra = a;
-            rb = e;
-            run = true;
-            i = e;
+            rb = i = e;
+            memo_slot *m = NULL;
+            bool known = false;
+            if (memo && e - a <= MEMO_KEY)
+                m = memo_find(memo, text + a, e - a, &known);
+            if (known)
+                continue; /* analysed before: no match */
+            size_t before = sp->n;
+            if ((stopped = analyse(an, text, a, e, sp, err) != 0))
+                break;
+            if (m && sp->n == before) {
+                m->len = (unsigned char)(e - a);
+                memcpy(m->key, text + a, e - a);
+            }
         }
-        if (run && !stopped)
-            stopped = analyse(an, text, ra, rb, sp, err) != 0;
     }
     if (sp->oom) {
         mg_err_set(err, MG_ENOMEM, "out of memory making a snippet");
