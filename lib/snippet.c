@@ -27,16 +27,20 @@ struct mg_hlset {
     struct memo *memo;      /* pieces known to hold no match (see find_matches) */
 };
 
-/* Short pieces of text analysed without a match, remembered across the
- * snippets of one set: news text repeats its words ("the", "of", "said").
- * A piece's tokens depend on its bytes alone, so the answer holds for every
- * copy of it, as long as the entries and the analyser stay the same. */
+/* Short pieces of text already analysed, with their match if they held one
+ * (at most one), remembered across the snippets of one set: news text
+ * repeats its words ("the", "said", and the query's own). A piece's tokens
+ * depend on its bytes alone, so the answer holds for every copy of it, as
+ * long as the entries and the analyser language stay the same. */
 #define MEMO_SLOTS 256 /* a power of two */
-#define MEMO_KEY 11    /* most words of news text fit */
+#define MEMO_KEY 20    /* most words of news text fit */
 #define MEMO_PROBES 8
 typedef struct memo_slot {
     uint32_t h;
+    uint32_t idx;      /* the entry matched */
     unsigned char len; /* 0: empty */
+    unsigned char matched;
+    unsigned char start, end; /* the match, from the start of the piece */
     char key[MEMO_KEY];
 } memo_slot;
 
@@ -244,12 +248,9 @@ typedef struct spans {
 /* Enough matches to find a good window in any real article. */
 #define MAX_MATCHES 65536
 
-static int collect(void *ctx, const mg_token *tok)
+/* Appends a match; 0, or 1 when out of memory or MAX_MATCHES is reached. */
+static int push(spans *sp, size_t start, size_t end, long idx)
 {
-    spans *sp = ctx;
-    long idx = match(sp->hl, tok);
-    if (idx < 0)
-        return 0;
     if (sp->n == sp->cap) {
         if (sp->cap >= MAX_MATCHES) {
             sp->full = true;
@@ -264,8 +265,15 @@ static int collect(void *ctx, const mg_token *tok)
         sp->v = v;
         sp->cap = cap;
     }
-    sp->v[sp->n++] = (span){sp->off + tok->start, sp->off + tok->end, idx};
+    sp->v[sp->n++] = (span){start, end, idx};
     return 0;
+}
+
+static int collect(void *ctx, const mg_token *tok)
+{
+    spans *sp = ctx;
+    long idx = match(sp->hl, tok);
+    return idx < 0 ? 0 : push(sp, sp->off + tok->start, sp->off + tok->end, idx);
 }
 
 /* Analyses text[a, b) into sp. Returns 0 to go on, 1 when the analysis
@@ -378,14 +386,24 @@ static int find_matches(mg_analyzer *an, const mg_hlset *hl, const char *text, s
             bool known = false;
             if (memo && e - a <= MEMO_KEY)
                 m = memo_find(memo, text + a, e - a, &known);
-            if (known)
-                continue; /* analysed before: no match */
+            if (known) { /* analysed before */
+                if (m->matched && (stopped = push(sp, a + m->start, a + m->end, m->idx) != 0))
+                    break;
+                continue;
+            }
             size_t before = sp->n;
             if ((stopped = analyse(an, text, a, e, sp, err) != 0))
                 break;
-            if (m && sp->n == before) {
+            if (m && sp->n - before <= 1) {
                 m->len = (unsigned char)(e - a);
                 memcpy(m->key, text + a, e - a);
+                m->matched = sp->n > before;
+                if (m->matched) {
+                    const span *v = &sp->v[before];
+                    m->start = (unsigned char)(v->start - a);
+                    m->end = (unsigned char)(v->end - a);
+                    m->idx = (uint32_t)v->idx;
+                }
             }
         }
     }
@@ -473,10 +491,11 @@ typedef struct out {
     bool oom;
 } out;
 
-static void put(out *o, const char *s, size_t n)
+/* Room for n more bytes and the NUL; false when out of memory. */
+static bool reserve(out *o, size_t n)
 {
-    if (o->oom || n == 0)
-        return;
+    if (o->oom)
+        return false;
     if (o->len + n + 1 > o->cap) {
         size_t cap = o->cap ? o->cap : 256;
         while (cap < o->len + n + 1)
@@ -484,26 +503,50 @@ static void put(out *o, const char *s, size_t n)
         char *ns = realloc(o->s, cap);
         if (!ns) {
             o->oom = true;
-            return;
+            return false;
         }
         o->s = ns;
         o->cap = cap;
     }
+    return true;
+}
+
+static void put(out *o, const char *s, size_t n)
+{
+    if (n == 0 || !reserve(o, n))
+        return;
     memcpy(o->s + o->len, s, n);
     o->len += n;
     o->s[o->len] = '\0';
 }
 
-static bool html_special(unsigned char c)
+/* What put_text writes for an ASCII byte: NULL for the byte itself. */
+static const char *ascii_out(unsigned char c, bool html)
 {
-    return c == '&' || c == '<' || c == '>' || c == '"' || c == '\'';
+    if (html)
+        switch (c) {
+        case '&':
+            return "&amp;";
+        case '<':
+            return "&lt;";
+        case '>':
+            return "&gt;";
+        case '"':
+            return "&quot;";
+        case '\'':
+            return "&#39;";
+        }
+    return c < 0x20 || c == 0x7f ? " " : NULL;
 }
 
 /* Copy text: white space runs as one space, invalid bytes as U+FFFD, and the
  * HTML specials escaped when asked. *space carries a pending space across
- * calls. */
+ * calls. Writes straight into the buffer: a byte becomes at most 6. */
 static void put_text(out *o, const char *t, size_t n, bool html, bool *space)
 {
+    if (n == 0 || n > SIZE_MAX / 8 || !reserve(o, 6 * n + 1))
+        return;
+    char *w = o->s + o->len;
     size_t i = 0;
     while (i < n) {
         unsigned char c = (unsigned char)t[i];
@@ -513,57 +556,35 @@ static void put_text(out *o, const char *t, size_t n, bool html, bool *space)
             continue;
         }
         if (*space) {
-            if (o->len > 0)
-                put(o, " ", 1);
+            if (w > o->s)
+                *w++ = ' ';
             *space = false;
         }
-        if (c > 0x20 && c < 0x7f && !(html && html_special(c))) {
-            size_t j = i + 1; /* a run copied as it is */
-            while (j < n && (unsigned char)t[j] > 0x20 && (unsigned char)t[j] < 0x7f &&
-                   !(html && html_special((unsigned char)t[j])))
-                j++;
-            put(o, t + i, j - i);
-            i = j;
-            continue;
-        }
         if (c < 0x80) {
-            const char *esc = NULL;
-            if (html) {
-                switch (c) {
-                case '&':
-                    esc = "&amp;";
-                    break;
-                case '<':
-                    esc = "&lt;";
-                    break;
-                case '>':
-                    esc = "&gt;";
-                    break;
-                case '"':
-                    esc = "&quot;";
-                    break;
-                case '\'':
-                    esc = "&#39;";
-                    break;
-                }
+            const char *esc = ascii_out(c, html);
+            if (!esc)
+                *w++ = (char)c;
+            else {
+                size_t k = strlen(esc);
+                memcpy(w, esc, k);
+                w += k;
             }
-            if (esc)
-                put(o, esc, strlen(esc));
-            else if (c < 0x20 || c == 0x7f)
-                put(o, " ", 1);
-            else
-                put(o, (const char *)&t[i], 1);
             i++;
             continue;
         }
         size_t adv;
         uint32_t cp = mg_utf8_decode((const unsigned char *)t + i, n - i, &adv);
         if (cp == MG_REPLACEMENT && !(adv == 3 && (unsigned char)t[i] == 0xEF)) {
-            put(o, "\xEF\xBF\xBD", 3);
-        } else
-            put(o, t + i, adv);
+            memcpy(w, "\xEF\xBF\xBD", 3);
+            w += 3;
+        } else {
+            memcpy(w, t + i, adv);
+            w += adv;
+        }
         i += adv;
     }
+    o->len = (size_t)(w - o->s);
+    o->s[o->len] = '\0';
 }
 
 /* Punctuation that joins two highlighted tokens into one highlight. */

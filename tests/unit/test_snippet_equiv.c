@@ -379,6 +379,33 @@ static void test_corners(void **state)
     }
 }
 
+/* Past MAX_MATCHES matches both stop at the same one: a rarer word after
+ * it (which would make a better window) is not seen by either. */
+static void test_many_matches(void **state)
+{
+    (void)state;
+    mg_err err;
+    an = mg_analyzer_new("english", &err);
+    assert_non_null(an);
+    str b = {0};
+    while (b.n < (1u << 20))
+        adds(&b, "market prices rose again ");
+    adds(&b, "then prices of zebra markets fell");
+    const char *q = "prices market zebra";
+    mg_hlset *hl = hlset_of(q);
+    same(hl, q, b.s, b.n);
+    same(hl, q, b.s, b.n);
+    mg_snippet_opts o = {.bytes = 200, .hl_start = "[", .hl_end = "]"};
+    char *s = mg_snippet_make(an, hl, b.s, b.n, &o, &err);
+    assert_non_null(s);
+    assert_null(strstr(s, "zebra"));
+    free(s);
+    mg_hlset_free(hl);
+    free(b.s);
+    mg_analyzer_free(an);
+    an = NULL;
+}
+
 typedef struct first_check {
     const char *text;
     unsigned checked;
@@ -430,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_corners),
         cmocka_unit_test(test_reuters),
         cmocka_unit_test(test_agnews),
+        cmocka_unit_test(test_many_matches),
         cmocka_unit_test(test_stems_keep_first_byte),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
