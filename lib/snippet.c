@@ -15,18 +15,6 @@ typedef struct hl_entry {
     bool prefix;
 } hl_entry;
 
-struct mg_hlset {
-    hl_entry *e;
-    size_t n, cap;
-    uint32_t *slots; /* open addressing over the stems: entry index + 1, 0 empty */
-    size_t nslots;   /* a power of two, at least twice the number of stems */
-    size_t nterms;
-    size_t *prefixes; /* entry indices of the prefixes */
-    size_t nprefixes;
-    unsigned char cls[256]; /* byte classes for the pre-pass (see find_matches) */
-    struct memo *memo;      /* pieces known to hold no match (see find_matches) */
-};
-
 /* Short pieces of text already analysed, with their match if they held one
  * (at most one), remembered across the snippets of one set: news text
  * repeats its words ("the", "said", and the query's own). A piece's tokens
@@ -48,6 +36,19 @@ struct memo {
     memo_slot *slot; /* MEMO_SLOTS, allocated on first use */
     bool valid;      /* the answers hold for the analyser language lang */
     char lang[32];
+};
+
+struct mg_hlset {
+    hl_entry *e;
+    size_t n, cap;
+    uint32_t *slots; /* open addressing over the stems: entry index + 1, 0 empty */
+    size_t nslots;   /* a power of two, at least twice the number of stems */
+    size_t nterms;
+    size_t *prefixes; /* entry indices of the prefixes */
+    size_t nprefixes;
+    unsigned char cls[256]; /* byte classes for the pre-pass (see find_matches) */
+    struct memo *memo;      /* = &memo_store: writable through a const set */
+    struct memo memo_store;
 };
 
 /* Byte classes of the pre-pass. B_HIT: an ASCII letter or digit that some
@@ -89,11 +90,7 @@ mg_hlset *mg_hlset_new(void)
     mg_hlset *hl = calloc(1, sizeof(mg_hlset));
     if (!hl)
         return NULL;
-    hl->memo = calloc(1, sizeof *hl->memo);
-    if (!hl->memo) {
-        free(hl);
-        return NULL;
-    }
+    hl->memo = &hl->memo_store;
     memcpy(hl->cls, base_cls, sizeof hl->cls);
     return hl;
 }
@@ -108,7 +105,6 @@ void mg_hlset_free(mg_hlset *hl)
     free(hl->slots);
     free(hl->prefixes);
     free(hl->memo->slot);
-    free(hl->memo);
     free(hl);
 }
 
@@ -544,7 +540,11 @@ static const char *ascii_out(unsigned char c, bool html)
  * calls. Writes straight into the buffer: a byte becomes at most 6. */
 static void put_text(out *o, const char *t, size_t n, bool html, bool *space)
 {
-    if (n == 0 || n > SIZE_MAX / 8 || !reserve(o, 6 * n + 1))
+    if (n == 0)
+        return;
+    if (n > SIZE_MAX / 8)
+        o->oom = true;
+    if (!reserve(o, 6 * n + 1))
         return;
     char *w = o->s + o->len;
     size_t i = 0;
