@@ -15,6 +15,29 @@ typedef struct hl_entry {
     bool prefix;
 } hl_entry;
 
+/* Short pieces of text already analysed, with their match if they held one
+ * (at most one), remembered across the snippets of one set: news text
+ * repeats its words ("the", "said", and the query's own). A piece's tokens
+ * depend on its bytes alone, so the answer holds for every copy of it, as
+ * long as the entries and the analyser language stay the same. */
+#define MEMO_SLOTS 256 /* a power of two */
+#define MEMO_KEY 20    /* most words of news text fit */
+#define MEMO_PROBES 8
+typedef struct memo_slot {
+    uint32_t h;
+    uint32_t idx;      /* the entry matched */
+    unsigned char len; /* 0: empty */
+    unsigned char matched;
+    unsigned char start, end; /* the match, from the start of the piece */
+    char key[MEMO_KEY];
+} memo_slot;
+
+struct memo {
+    memo_slot *slot; /* MEMO_SLOTS, allocated on first use */
+    bool valid;      /* the answers hold for the analyser language lang */
+    char lang[32];
+};
+
 struct mg_hlset {
     hl_entry *e;
     size_t n, cap;
@@ -23,7 +46,14 @@ struct mg_hlset {
     size_t nterms;
     size_t *prefixes; /* entry indices of the prefixes */
     size_t nprefixes;
+    unsigned char cls[256]; /* byte classes for the pre-pass (see find_matches) */
+    struct memo *memo;      /* = &memo_store: writable through a const set */
+    struct memo memo_store;
 };
+
+/* Byte classes of the pre-pass. B_HIT: an ASCII letter or digit that some
+ * entry's first byte equals (after ASCII lower-casing). */
+enum { B_OTHER, B_WS, B_MISS, B_HIT, B_HIGH }; /* B_MISS | 1 == B_HIT */
 
 static uint32_t hash(const char *s, size_t n)
 {
@@ -33,9 +63,36 @@ static uint32_t hash(const char *s, size_t n)
     return h;
 }
 
+/* clang-format off */
+#define W_ B_WS
+#define M_ B_MISS
+#define H_ B_HIGH
+#define H16 H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_
+static const unsigned char base_cls[256] = {
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  W_, W_, W_, W_, W_, 0,  0,  /* \t-\r */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    W_, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* space */
+    M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, 0,  0,  0,  0,  0,  0,  /* 0-9 */
+    0,  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, /* A-Z */
+    M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, 0,  0,  0,  0,  0,
+    0,  M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, /* a-z */
+    M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, 0,  0,  0,  0,  0,
+    H16, H16, H16, H16, H16, H16, H16, H16,
+};
+#undef W_
+#undef M_
+#undef H_
+#undef H16
+/* clang-format on */
+
 mg_hlset *mg_hlset_new(void)
 {
-    return calloc(1, sizeof(mg_hlset));
+    mg_hlset *hl = calloc(1, sizeof(mg_hlset));
+    if (!hl)
+        return NULL;
+    hl->memo = &hl->memo_store;
+    memcpy(hl->cls, base_cls, sizeof hl->cls);
+    return hl;
 }
 
 void mg_hlset_free(mg_hlset *hl)
@@ -47,6 +104,7 @@ void mg_hlset_free(mg_hlset *hl)
     free(hl->e);
     free(hl->slots);
     free(hl->prefixes);
+    free(hl->memo->slot);
     free(hl);
 }
 
@@ -124,6 +182,13 @@ static int add_entry(mg_hlset *hl, const char *s, size_t len, bool prefix)
         hl->prefixes[hl->nprefixes++] = hl->n;
     }
     hl->e[hl->n++] = (hl_entry){copy, len, prefix};
+    hl->memo->valid = false; /* a piece may match the new entry */
+    unsigned char f = (unsigned char)s[0];
+    if (hl->cls[f] == B_MISS) { /* entries are folded: lower case */
+        hl->cls[f] = B_HIT;
+        if (f >= 'a' && f <= 'z')
+            hl->cls[f - 'a' + 'A'] = B_HIT;
+    }
     if (!prefix) {
         hl->nterms++;
         if (hl->nterms * 2 > hl->nslots)
@@ -171,21 +236,22 @@ typedef struct spans {
     span *v;
     size_t n, cap;
     const mg_hlset *hl;
+    size_t off; /* where the analysed piece starts in the text */
     bool oom;
+    bool full; /* MAX_MATCHES reached: the analysis stopped */
 } spans;
 
 /* Enough matches to find a good window in any real article. */
 #define MAX_MATCHES 65536
 
-static int collect(void *ctx, const mg_token *tok)
+/* Appends a match; 0, or 1 when out of memory or MAX_MATCHES is reached. */
+static int push(spans *sp, size_t start, size_t end, long idx)
 {
-    spans *sp = ctx;
-    long idx = match(sp->hl, tok);
-    if (idx < 0)
-        return 0;
     if (sp->n == sp->cap) {
-        if (sp->cap >= MAX_MATCHES)
+        if (sp->cap >= MAX_MATCHES) {
+            sp->full = true;
             return 1;
+        }
         size_t cap = sp->cap ? sp->cap * 2 : 32;
         span *v = realloc(sp->v, cap * sizeof *v);
         if (!v) {
@@ -195,7 +261,154 @@ static int collect(void *ctx, const mg_token *tok)
         sp->v = v;
         sp->cap = cap;
     }
-    sp->v[sp->n++] = (span){tok->start, tok->end, idx};
+    sp->v[sp->n++] = (span){start, end, idx};
+    return 0;
+}
+
+static int collect(void *ctx, const mg_token *tok)
+{
+    spans *sp = ctx;
+    long idx = match(sp->hl, tok);
+    return idx < 0 ? 0 : push(sp, sp->off + tok->start, sp->off + tok->end, idx);
+}
+
+/* Analyses text[a, b) into sp. Returns 0 to go on, 1 when the analysis
+ * stopped (out of memory, MAX_MATCHES, or an analyser failure: err says). */
+static int analyse(mg_analyzer *an, const char *text, size_t a, size_t b, spans *sp, mg_err *err)
+{
+    sp->off = a;
+    long r = mg_analyze(an, text + a, b - a, 0, 0, collect, sp, err);
+    return r < 0 || sp->oom || sp->full;
+}
+
+/* The memo's slots, emptied when they were filled for another language (or
+ * entries were added since): analysers of one language give the same
+ * tokens. NULL when there is no memory for them. */
+static memo_slot *memo_for(struct memo *m, const mg_analyzer *an)
+{
+    const char *lang = mg_analyzer_lang(an);
+    if (m->valid && strcmp(m->lang, lang) == 0)
+        return m->slot;
+    size_t n = strlen(lang);
+    if (n >= sizeof m->lang || (!m->slot && !(m->slot = malloc(MEMO_SLOTS * sizeof *m->slot))))
+        return NULL;
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        m->slot[i].len = 0;
+    memcpy(m->lang, lang, n + 1);
+    m->valid = true;
+    return m->slot;
+}
+
+/* The slot holding piece p[0, n) or, when absent, the empty slot where it
+ * would go (NULL when its probe run is full). *hit says which. */
+static memo_slot *memo_find(memo_slot *slot, const char *p, size_t n, bool *hit)
+{
+    uint32_t h = hash(p, n);
+    *hit = false;
+    for (size_t k = 0, i = h & (MEMO_SLOTS - 1); k < MEMO_PROBES;
+         k++, i = (i + 1) & (MEMO_SLOTS - 1)) {
+        memo_slot *m = &slot[i];
+        if (m->len == 0) {
+            m->h = h;
+            return m;
+        }
+        if (m->h == h && m->len == n && memcmp(m->key, p, n) == 0) {
+            *hit = true;
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Languages whose stemmer never changes the first letter of a word of ASCII
+ * letters: the stem is empty (the analyser then keeps the word) or starts
+ * with the word's first byte. Checked against each Snowball algorithm
+ * (english: only the exception list and suffix steps in R1/R2 touch a word,
+ * and the exceptions keep their first letter; porter: suffix steps only,
+ * "s" -> "" gives an empty stem), and by test_snippet_equiv over every
+ * ASCII word of the corpora. Indonesian and Irish strip prefixes, Serbian
+ * maps "dj" to "đ", Turkish rewrites short words: those take the full path,
+ * as does any language not listed. */
+static bool keeps_first_letter(const mg_analyzer *an)
+{
+    static const char *const langs[] = {"english", "en", "eng", "porter", "none"};
+    const char *l = mg_analyzer_lang(an);
+    for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++)
+        if (strcmp(l, langs[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The matches of text, in order, into sp; 0, or -1 with err set.
+ *
+ * Analysing the whole text costs ~900 instructions a word, and few words
+ * match. So the text is cut at ASCII white space (the analyser's tokens
+ * never hold or reach across it, so a piece analysed alone gives the tokens
+ * the whole text would: see analyzer.c) and a piece of ASCII bytes is only
+ * analysed when a token could start in it with a byte some entry starts
+ * with. In ASCII, a token starts at a letter or digit that no letter or
+ * digit precedes; its folded word starts with that byte lower-cased; its
+ * term is the word (digits, no stemmer) or a stem sharing its first byte
+ * (keeps_first_letter). A piece with a byte >= 0x80 is always analysed
+ * (folding may map it to anything). full: analyse everything, the
+ * reference the pre-pass is tested against. */
+static int find_matches(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                        bool full, spans *sp, mg_err *err)
+{
+    bool stopped;
+    if (full || !keeps_first_letter(an)) {
+        stopped = analyse(an, text, 0, len, sp, err) != 0;
+    } else {
+        const unsigned char *s = (const unsigned char *)text;
+        const unsigned char *cls = hl->cls;
+        memo_slot *memo = memo_for(hl->memo, an);
+        size_t i = 0, rb = 0; /* rb: the end of the last piece */
+        stopped = false;
+        while (i < len) {
+            unsigned char k = cls[s[i]];
+            if (k < B_HIT || (k == B_HIT && i > 0 && (cls[s[i - 1]] | 1) == B_HIT)) {
+                i++; /* no token that could match starts here */
+                continue;
+            }
+            /* the piece around i, between white space (pieces end at white
+             * space or the end, so the one before ends at or before a) */
+            size_t a = i, e = i + 1;
+            while (a > rb && cls[s[a - 1]] != B_WS)
+                a--;
+            while (e < len && cls[s[e]] != B_WS)
+                e++;
+            rb = i = e;
+            memo_slot *m = NULL;
+            bool known = false;
+            if (memo && e - a <= MEMO_KEY)
+                m = memo_find(memo, text + a, e - a, &known);
+            if (known) { /* analysed before */
+                if (m->matched && (stopped = push(sp, a + m->start, a + m->end, m->idx) != 0))
+                    break;
+                continue;
+            }
+            size_t before = sp->n;
+            if ((stopped = analyse(an, text, a, e, sp, err) != 0))
+                break;
+            if (m && sp->n - before <= 1) {
+                m->len = (unsigned char)(e - a);
+                memcpy(m->key, text + a, e - a);
+                m->matched = sp->n > before;
+                if (m->matched) {
+                    const span *v = &sp->v[before];
+                    m->start = (unsigned char)(v->start - a);
+                    m->end = (unsigned char)(v->end - a);
+                    m->idx = (uint32_t)v->idx;
+                }
+            }
+        }
+    }
+    if (sp->oom) {
+        mg_err_set(err, MG_ENOMEM, "out of memory making a snippet");
+        return -1;
+    }
+    if (stopped && !sp->full && err && err->code != MG_OK)
+        return -1;
     return 0;
 }
 
@@ -274,10 +487,11 @@ typedef struct out {
     bool oom;
 } out;
 
-static void put(out *o, const char *s, size_t n)
+/* Room for n more bytes and the NUL; false when out of memory. */
+static bool reserve(out *o, size_t n)
 {
-    if (o->oom || n == 0)
-        return;
+    if (o->oom)
+        return false;
     if (o->len + n + 1 > o->cap) {
         size_t cap = o->cap ? o->cap : 256;
         while (cap < o->len + n + 1)
@@ -285,21 +499,54 @@ static void put(out *o, const char *s, size_t n)
         char *ns = realloc(o->s, cap);
         if (!ns) {
             o->oom = true;
-            return;
+            return false;
         }
         o->s = ns;
         o->cap = cap;
     }
+    return true;
+}
+
+static void put(out *o, const char *s, size_t n)
+{
+    if (n == 0 || !reserve(o, n))
+        return;
     memcpy(o->s + o->len, s, n);
     o->len += n;
     o->s[o->len] = '\0';
 }
 
+/* What put_text writes for an ASCII byte: NULL for the byte itself. */
+static const char *ascii_out(unsigned char c, bool html)
+{
+    if (html)
+        switch (c) {
+        case '&':
+            return "&amp;";
+        case '<':
+            return "&lt;";
+        case '>':
+            return "&gt;";
+        case '"':
+            return "&quot;";
+        case '\'':
+            return "&#39;";
+        }
+    return c < 0x20 || c == 0x7f ? " " : NULL;
+}
+
 /* Copy text: white space runs as one space, invalid bytes as U+FFFD, and the
  * HTML specials escaped when asked. *space carries a pending space across
- * calls. */
+ * calls. Writes straight into the buffer: a byte becomes at most 6. */
 static void put_text(out *o, const char *t, size_t n, bool html, bool *space)
 {
+    if (n == 0)
+        return;
+    if (n > SIZE_MAX / 8)
+        o->oom = true;
+    if (!reserve(o, 6 * n + 1))
+        return;
+    char *w = o->s + o->len;
     size_t i = 0;
     while (i < n) {
         unsigned char c = (unsigned char)t[i];
@@ -309,48 +556,35 @@ static void put_text(out *o, const char *t, size_t n, bool html, bool *space)
             continue;
         }
         if (*space) {
-            if (o->len > 0)
-                put(o, " ", 1);
+            if (w > o->s)
+                *w++ = ' ';
             *space = false;
         }
         if (c < 0x80) {
-            const char *esc = NULL;
-            if (html) {
-                switch (c) {
-                case '&':
-                    esc = "&amp;";
-                    break;
-                case '<':
-                    esc = "&lt;";
-                    break;
-                case '>':
-                    esc = "&gt;";
-                    break;
-                case '"':
-                    esc = "&quot;";
-                    break;
-                case '\'':
-                    esc = "&#39;";
-                    break;
-                }
+            const char *esc = ascii_out(c, html);
+            if (!esc)
+                *w++ = (char)c;
+            else {
+                size_t k = strlen(esc);
+                memcpy(w, esc, k);
+                w += k;
             }
-            if (esc)
-                put(o, esc, strlen(esc));
-            else if (c < 0x20 || c == 0x7f)
-                put(o, " ", 1);
-            else
-                put(o, (const char *)&t[i], 1);
             i++;
             continue;
         }
         size_t adv;
         uint32_t cp = mg_utf8_decode((const unsigned char *)t + i, n - i, &adv);
         if (cp == MG_REPLACEMENT && !(adv == 3 && (unsigned char)t[i] == 0xEF)) {
-            put(o, "\xEF\xBF\xBD", 3);
-        } else
-            put(o, t + i, adv);
+            memcpy(w, "\xEF\xBF\xBD", 3);
+            w += 3;
+        } else {
+            memcpy(w, t + i, adv);
+            w += adv;
+        }
         i += adv;
     }
+    o->len = (size_t)(w - o->s);
+    o->s[o->len] = '\0';
 }
 
 /* Punctuation that joins two highlighted tokens into one highlight. */
@@ -365,8 +599,8 @@ static bool joins(const char *t, size_t n)
            (n == 3 && memcmp(t, "\xE2\x80\x91", 3) == 0);   /* non-breaking hyphen */
 }
 
-char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
-                      const mg_snippet_opts *opts, mg_err *err)
+static char *make(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                  const mg_snippet_opts *opts, bool full, mg_err *err)
 {
     mg_snippet_opts o = {0};
     if (opts)
@@ -379,17 +613,9 @@ char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, siz
     mg_err_clear(err);
 
     spans sp = {.hl = hl};
-    if (hl && hl->n > 0 && len > 0) {
-        long r = mg_analyze(an, text, len, 0, 0, collect, &sp, err);
-        if (sp.oom) {
-            free(sp.v);
-            mg_err_set(err, MG_ENOMEM, "out of memory making a snippet");
-            return NULL;
-        }
-        if (r < 0 && err && err->code != MG_OK) {
-            free(sp.v);
-            return NULL;
-        }
+    if (hl && hl->n > 0 && len > 0 && find_matches(an, hl, text, len, full, &sp, err) < 0) {
+        free(sp.v);
+        return NULL;
     }
     size_t ws = 0, we = 0;
     if (len > 0)
@@ -446,4 +672,16 @@ char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, siz
         return NULL;
     }
     return res.s;
+}
+
+char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                      const mg_snippet_opts *opts, mg_err *err)
+{
+    return make(an, hl, text, len, opts, false, err);
+}
+
+char *mg_snippet_make_full(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                           const mg_snippet_opts *opts, mg_err *err)
+{
+    return make(an, hl, text, len, opts, true, err);
 }

@@ -6,8 +6,11 @@
  * highlighted when its stem is one of the query's stems ("parade" highlights
  * "parades"; "muller" highlights "Müller") or when its folded form starts
  * with one of the query's prefixes (word*). Adjacent highlighted tokens joined
- * by punctuation alone are highlighted as one ("Jong-un"). Cost: one pass of
- * the analyser over the text plus one over the window; no quadratic loops. */
+ * by punctuation alone are highlighted as one ("Jong-un"). Cost: one cheap
+ * byte scan of the text, and the analyser only over the pieces of it where a
+ * matching word could start, each distinct short piece once per set (for
+ * languages whose stemmers may change a word's first letter, the analyser
+ * over all of the text); no quadratic loops. */
 #ifndef MG_SNIPPET_H
 #define MG_SNIPPET_H
 
@@ -17,7 +20,9 @@
 #include "analyzer.h"
 #include "err.h"
 
-/* The set of stems and prefixes to highlight. */
+/* The set of stems and prefixes to highlight. It also remembers what the
+ * snippets made with it found in short pieces of text, so mg_snippet_make()
+ * writes to it: one set must not be used by two threads at once. */
 typedef struct mg_hlset mg_hlset;
 
 /* A new empty set; caller frees with mg_hlset_free(). NULL when out of
@@ -46,8 +51,15 @@ typedef struct mg_snippet_opts {
  * boundaries (never inside a UTF-8 character), with "…" where text was left
  * out. Invalid UTF-8 in text comes out as U+FFFD. hl may be NULL or empty (the
  * start of the text is returned). NULL on error (out of memory, analyser
- * failure; err says which). */
+ * failure; err says which). The result depends only on an's language, hl's
+ * entries, text and opts. */
 char *mg_snippet_make(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
                       const mg_snippet_opts *opts, mg_err *err);
+
+/* The same snippet, always found by analysing the whole text: the reference
+ * mg_snippet_make() must agree with byte for byte (for tests and
+ * benchmarks; slower). */
+char *mg_snippet_make_full(mg_analyzer *an, const mg_hlset *hl, const char *text, size_t len,
+                           const mg_snippet_opts *opts, mg_err *err);
 
 #endif

@@ -211,12 +211,47 @@ static void test_hlset(void **state)
     mg_hlset_free(NULL);
 }
 
+/* A set remembers pieces of text that held no match: adding an entry or
+ * changing the analyser must not leave a stale answer. */
+static void test_set_reused(void **state)
+{
+    (void)state;
+    mg_snippet_opts o = {.bytes = 200, .hl_start = "[", .hl_end = "]"};
+    mg_err err;
+    mg_hlset *hl = mg_hlset_new();
+    assert_int_equal(mg_hlset_add_term(hl, "other", 5), 0);
+    assert_int_equal(mg_hlset_add_term(hl, "gener", 5), 0);
+    const char *text = "oil and other generous things";
+    char *s = mg_snippet_make(an, hl, text, strlen(text), &o, &err);
+    assert_string_equal(s, "oil and [other] generous things");
+    free(s);
+    s = mg_snippet_make(an, hl, text, strlen(text), &o, &err); /* from the memory */
+    assert_string_equal(s, "oil and [other] generous things");
+    free(s);
+    assert_int_equal(mg_hlset_add_term(hl, "oil", 3), 0);
+    s = mg_snippet_make(an, hl, text, strlen(text), &o, &err);
+    assert_string_equal(s, "[oil] and [other] generous things");
+    free(s);
+    /* porter stems generous to gener, english does not */
+    mg_analyzer *porter = mg_analyzer_new("porter", &err);
+    assert_non_null(porter);
+    s = mg_snippet_make(porter, hl, text, strlen(text), &o, &err);
+    assert_string_equal(s, "[oil] and [other] [generous] things");
+    free(s);
+    s = mg_snippet_make(an, hl, text, strlen(text), &o, &err);
+    assert_string_equal(s, "[oil] and [other] generous things");
+    free(s);
+    mg_analyzer_free(porter);
+    mg_hlset_free(hl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_variants_highlighted), cmocka_unit_test(test_window_and_ellipses),
         cmocka_unit_test(test_html_and_markers),     cmocka_unit_test(test_utf8_safety),
         cmocka_unit_test(test_large_body_is_linear), cmocka_unit_test(test_hlset),
+        cmocka_unit_test(test_set_reused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
