@@ -153,7 +153,7 @@ static void print_results(const mg_client_results *r, bool color)
     }
     printf(" result%s (%.2f ms)\n", r->total_estimate == 1 ? "" : "s", (double)r->took_us / 1000.0);
     if (r->relaxed)
-        puts("(no article has every word: showing results for any of them)");
+        puts("(articles with every word first, then articles with some of them)");
     if (r->suggestion && *r->suggestion) {
         fputs("Did you mean: ", stdout);
         put_text(r->suggestion, color, false);

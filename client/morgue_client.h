@@ -112,7 +112,7 @@ typedef struct mg_client_query {
     const char *hl_end;
     bool html;        /* HTML-escape snippet text (not the markers) */
     bool no_collapse; /* keep syndicated duplicates apart */
-    bool no_relax;    /* never retry an empty AND query as OR */
+    bool no_relax;    /* never add OR hits after an AND that cannot fill a page */
 } mg_client_query;
 
 typedef struct mg_client_hit {
@@ -142,7 +142,7 @@ typedef struct mg_client_results {
     size_t nhits;
     unsigned long long total_estimate, total_lower, total_upper;
     bool total_exact;
-    bool relaxed;           /* nothing matched every word: these match some */
+    bool relaxed;           /* hits with only some of the words follow the AND hits */
     const char *suggestion; /* "did you mean" query, or NULL */
     const char *parsed;     /* the query as understood, or NULL */
     mg_client_facet *facets;
