@@ -109,8 +109,11 @@ static char *search_request(const char *query, int snippets)
 {
     /* The same markers as mg_bench's in-process runs. */
     json_t *sn = snippets ? json_pack("{s:s, s:s}", "start", "[", "end", "]") : json_false();
-    json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:o}", "v", 1, "op", "search", "query",
-                          query, "limit", 10, "snippet", sn);
+    /* The words ANDed, as Sphinx and the other peers run them; BQ_RELAX=1:
+     * the engine's default relaxation. */
+    const char *rx = getenv("BQ_RELAX");
+    json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:b, s:o}", "v", 1, "op", "search", "query",
+                          query, "limit", 10, "relax", rx && strcmp(rx, "1") == 0, "snippet", sn);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
