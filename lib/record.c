@@ -126,6 +126,15 @@ static void whiten(unsigned char *p, size_t n)
         x ^= x << 25;
         x ^= x >> 27;
         uint64_t k = x * 0x2545f4914f6cdd1dULL;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (n - i >= 8) { /* the key's bytes, least significant first, at once */
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            w ^= k;
+            memcpy(p + i, &w, 8);
+            continue;
+        }
+#endif
         for (size_t j = 0; j < 8 && i + j < n; j++)
             p[i + j] ^= (unsigned char)(k >> (8 * j));
     }
