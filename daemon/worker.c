@@ -49,8 +49,7 @@ static void reopen(mg_worker *w)
     if (rc > 0) {
         w->gen = atomic_fetch_add(&w->d->index_gen, 1) + 1;
         note_revision(w, "index changed");
-    }
-    else if (rc < 0 && (w->warned_ns == 0 || mg_daemon_now_ns() - w->warned_ns > 10000000000u)) {
+    } else if (rc < 0 && (w->warned_ns == 0 || mg_daemon_now_ns() - w->warned_ns > 10000000000u)) {
         w->warned_ns = mg_daemon_now_ns();
         mg_dlog(MG_LOG_WARN, "worker %d: reopen failed (serving the previous view): %s", w->index,
                 err.msg);

@@ -28,12 +28,18 @@ void mg_err_clear(mg_err *err)
 const char *mg_code_name(int code)
 {
     static const char *const names[] = {
-        [MG_OK] = "ok",           [MG_ENOMEM] = "out_of_memory",
-        [MG_EIO] = "io",          [MG_EINVAL] = "invalid",
-        [MG_ELOCKED] = "locked",  [MG_ENOTFOUND] = "not_found",
-        [MG_ECORRUPT] = "corrupt", [MG_EQUERY] = "bad_query",
-        [MG_EDB] = "database",    [MG_ETOOBIG] = "too_big",
-        [MG_EFORMAT] = "bad_record", [MG_EMODIFIED] = "modified",
+        [MG_OK] = "ok",
+        [MG_ENOMEM] = "out_of_memory",
+        [MG_EIO] = "io",
+        [MG_EINVAL] = "invalid",
+        [MG_ELOCKED] = "locked",
+        [MG_ENOTFOUND] = "not_found",
+        [MG_ECORRUPT] = "corrupt",
+        [MG_EQUERY] = "bad_query",
+        [MG_EDB] = "database",
+        [MG_ETOOBIG] = "too_big",
+        [MG_EFORMAT] = "bad_record",
+        [MG_EMODIFIED] = "modified",
         [MG_EINTERNAL] = "internal",
     };
     if (code < 0)

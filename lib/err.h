@@ -34,8 +34,7 @@ typedef struct mg_err {
 /* Record an error in *err (which may be NULL) and return -code, so failure
  * paths are one line: `return mg_err_set(err, MG_EIO, "open %s: %s", ...)`.
  * Never allocates. */
-int mg_err_set(mg_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int mg_err_set(mg_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Reset *err to MG_OK with an empty message. NULL is a no-op. */
 void mg_err_clear(mg_err *err);

@@ -27,8 +27,9 @@
 #define MG_SLOT_CATS 3     /* categories as given, joined by MG_CAT_SEP (facets) */
 #define MG_SLOT_ID 4       /* the id again (deterministic tie-breaks) */
 #define MG_SLOT_HASH 5     /* 8-byte hash of the whole record (skip unchanged) */
-#define MG_SLOT_CARD 6     /* the record without its body, plain (MG_RECORD_PLAIN): what a
-                            * hit shows, read without inflating the document data */
+#define MG_SLOT_CARD                                                                               \
+    6 /* the record without its body, plain (MG_RECORD_PLAIN): what a                              \
+       * hit shows, read without inflating the document data */
 
 #define MG_CAT_SEP '\x1f'
 

@@ -224,13 +224,13 @@ constexpr size_t FAST_MAX_OFFSET = 200;
 // document not fetched ranks after the page: all matches were fetched, or
 // the last fetched weighs strictly less than the page's last hit (a tie
 // might continue past the window). false: run the full Enquire.
-bool fast_page(mg_xsearch *xs, Xapian::Enquire &enq, const mg_xrun_opts *o,
-               Xapian::doccount check, mg_xresult *res)
+bool fast_page(mg_xsearch *xs, Xapian::Enquire &enq, const mg_xrun_opts *o, Xapian::doccount check,
+               mg_xresult *res)
 {
     if (o->offset > FAST_MAX_OFFSET)
         return false;
     bool collapse = o->collapse && !xs->dups.empty();
-    size_t end = o->offset + o->limit;                       // one past the page
+    size_t end = o->offset + o->limit;                      // one past the page
     size_t want = end + 1 + std::max<size_t>(o->limit, 10); // room for ties and copies
     Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(want),
                                   std::max(check, static_cast<Xapian::doccount>(want)));

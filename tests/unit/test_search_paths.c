@@ -28,8 +28,8 @@ static char tmp[128];
 static char db[256];
 static mg_searcher *s;
 
-static const char *const words[] = {"oil",    "wheat",  "gold",  "bank",  "rate",   "price",
-                                    "export", "tonnes", "trade", "loan",  "market", "crop",
+static const char *const words[] = {"oil",    "wheat",  "gold",   "bank", "rate",   "price",
+                                    "export", "tonnes", "trade",  "loan", "market", "crop",
                                     "steel",  "yen",    "coffee", "sugar"};
 #define NWORDS (sizeof words / sizeof words[0])
 
@@ -48,8 +48,8 @@ static void random_text(char *out, size_t cap, unsigned minw, unsigned maxw)
     size_t len = 0;
     out[0] = '\0';
     for (unsigned i = 0; i < n; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "",
-                                words[next_rand(NWORDS)]);
+        len +=
+            (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "", words[next_rand(NWORDS)]);
 }
 
 /* Every sixth article repeats an earlier one's title and body under its own
@@ -122,9 +122,18 @@ static mg_search_result *run_req(const mg_search_request *req)
     return res;
 }
 
-static const char *const queries[] = {
-    "oil", "gold", "coffee", "oil wheat", "bank rate", "price OR trade", "steel OR yen OR sugar",
-    "\"export tonnes\"", "market -crop", "loan NOT bank", "title:gold", "oil wheat gold"};
+static const char *const queries[] = {"oil",
+                                      "gold",
+                                      "coffee",
+                                      "oil wheat",
+                                      "bank rate",
+                                      "price OR trade",
+                                      "steel OR yen OR sugar",
+                                      "\"export tonnes\"",
+                                      "market -crop",
+                                      "loan NOT bank",
+                                      "title:gold",
+                                      "oil wheat gold"};
 
 static void same_page(const mg_search_request *req, int *compared_ties)
 {
@@ -142,9 +151,10 @@ static void same_page(const mg_search_request *req, int *compared_ties)
          * exact when every match is looked at (as with facets) */
         if (strcmp(x->id, y->id) != 0 || x->score != y->score || x->percent != y->percent ||
             x->collapsed > y->collapsed || x->rank != y->rank)
-            fail_msg("%s: hit %zu is %s (%.17g, %d%%, %u folded) against %s (%.17g, %d%%, %u folded)",
-                     what, i, x->id, x->score, x->percent, x->collapsed, y->id, y->score,
-                     y->percent, y->collapsed);
+            fail_msg(
+                "%s: hit %zu is %s (%.17g, %d%%, %u folded) against %s (%.17g, %d%%, %u folded)",
+                what, i, x->id, x->score, x->percent, x->collapsed, y->id, y->score, y->percent,
+                y->collapsed);
         if (i > 0 && x->score == a->hits[i - 1].score)
             (*compared_ties)++;
     }
@@ -210,9 +220,9 @@ static void test_collapse_counts(void **state)
 static void test_relaxed_pages_join(void **state)
 {
     (void)state;
-    static const char *const q[][3] = {{"oil wheat gold", "oil OR wheat OR gold",
-                                        "(oil OR wheat OR gold) NOT (oil wheat gold)"},
-                                       {"steel yen", "steel OR yen", "(steel OR yen) NOT (steel yen)"}};
+    static const char *const q[][3] = {
+        {"oil wheat gold", "oil OR wheat OR gold", "(oil OR wheat OR gold) NOT (oil wheat gold)"},
+        {"steel yen", "steel OR yen", "(steel OR yen) NOT (steel yen)"}};
     for (size_t k = 0; k < sizeof q / sizeof *q; k++) {
         mg_search_request and_req = {.query = q[k][0], .limit = 1000, .no_relax = true};
         mg_search_request rest_req = {.query = q[k][2], .limit = 1000};
