@@ -24,7 +24,7 @@
 /* Stemming is most of the analysis time, and news vocabulary is Zipfian:
  * a small direct-mapped cache of recent word -> stem pairs skips the
  * stemmer for most tokens (on Reuters-21578, 5x faster analysis). */
-#define STEM_SLOTS 8192
+#define STEM_SLOTS 32768
 #define STEM_KEY 30
 typedef struct stem_slot {
     unsigned char wlen; /* 0: empty */
@@ -497,6 +497,24 @@ static size_t scan_word(mg_analyzer *an, const unsigned char *s, size_t len, siz
     size_t adv, adv2;
 
     for (;;) {
+        /* A run of ASCII letters and digits, the bulk of most text: what the
+         * general case below does for them, without decoding or dispatch. */
+        while (i < len && s[i] < 0x80) {
+            int a = ascii_class[s[i]];
+            if (a == C_LET) {
+                last_digit = false;
+            } else if (a == C_DIG) {
+                last_digit = true;
+                an->raw_digit = true;
+            } else {
+                break;
+            }
+            if (an->raw_full || an->raw_len >= RAW_CAP)
+                an->raw_full = true;
+            else
+                an->raw[an->raw_len++] = (char)s[i];
+            i++;
+        }
         int c = class_at(s, len, i, &adv);
         switch (c) {
         case C_LET:

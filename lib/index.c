@@ -208,6 +208,7 @@ typedef struct ring {
     unsigned long long head, checked, mid, tail;
     size_t bytes, max_bytes;
     int eof;
+    int full_wait; /* the reader waits for the ring to drain to half */
     pthread_mutex_t mu;
     pthread_cond_t space, work, done;
 } ring;
@@ -348,24 +349,36 @@ static void progress_tick(run *r, int force)
     pthread_mutex_unlock(&r->mu);
 }
 
-/* Wait for a free slot at the head of q; NULL when the run failed. */
+/* At most half full, in slots and bytes (an empty ring always is). */
+static int ring_low(const ring *q)
+{
+    return q->head - q->tail <= q->cap / 2 && q->bytes <= q->max_bytes / 2;
+}
+
+/* Wait for a free slot at the head of q; NULL when the run failed. A full
+ * ring is left to drain to half before the reader goes on, so that reader
+ * and consumer hand over slots in batches rather than wake each other for
+ * every record. */
 static item *ring_reserve(run *r, ring *q)
 {
     pthread_mutex_lock(&q->mu);
-    while (!r->failed && q->head - q->tail > 0 &&
-           (q->head - q->tail >= q->cap || q->bytes >= q->max_bytes)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
+    if (q->head - q->tail >= q->cap || q->bytes >= q->max_bytes) {
+        q->full_wait = 1;
+        while (!r->failed && !ring_low(q)) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            if (pthread_cond_timedwait(&q->space, &q->mu, &ts) == ETIMEDOUT) {
+                pthread_mutex_unlock(&q->mu);
+                progress_tick(r, 0);
+                pthread_mutex_lock(&q->mu);
+            }
         }
-        if (pthread_cond_timedwait(&q->space, &q->mu, &ts) == ETIMEDOUT) {
-            pthread_mutex_unlock(&q->mu);
-            progress_tick(r, 0);
-            pthread_mutex_lock(&q->mu);
-        }
+        q->full_wait = 0;
     }
     item *it = r->failed ? NULL : &q->it[q->head % q->cap];
     pthread_mutex_unlock(&q->mu);
@@ -390,7 +403,8 @@ static void ring_pop(ring *q, item *it)
     pthread_mutex_lock(&q->mu);
     q->bytes -= it->bytes;
     q->tail++;
-    pthread_cond_broadcast(&q->space);
+    if (q->full_wait && ring_low(q))
+        pthread_cond_broadcast(&q->space);
     pthread_mutex_unlock(&q->mu);
 }
 

@@ -23,17 +23,55 @@ typedef struct parse_state {
     unsigned nul_stripped;
 } parse_state;
 
-enum { F_ID, F_TITLE, F_DATE, F_SOURCE, F_URL, F_AUTHOR, F_LANG, F_BODY };
+enum { F_ID, F_TITLE, F_DATE, F_SOURCE, F_URL, F_AUTHOR, F_LANG, F_BODY, F_CATEGORY, F_TOPICS };
+#define NFIELDS 10
 
 static const struct {
     const char *name;
     size_t cap;
-} fields[8] = {
+} fields[NFIELDS] = {
     [F_ID] = {"id", MG_MAX_ID},        [F_TITLE] = {"title", MG_MAX_TITLE},
     [F_DATE] = {"date", MG_MAX_FIELD}, [F_SOURCE] = {"source", MG_MAX_FIELD},
     [F_URL] = {"url", MG_MAX_FIELD},   [F_AUTHOR] = {"author", MG_MAX_FIELD},
     [F_LANG] = {"lang", MG_MAX_FIELD}, [F_BODY] = {"body", MG_MAX_BODY},
+    [F_CATEGORY] = {"category", MG_MAX_FIELD}, [F_TOPICS] = {"topics", MG_MAX_FIELD},
 };
+
+/* The value of one known field, whichever parser read it. Strings are
+ * borrowed (from the line, the fast parser's buffer or jansson's tree) and
+ * may hold NUL bytes ("\u0000"). */
+enum { K_ABSENT = 0, K_NULL, K_STRING, K_ARRAY, K_OTHER };
+typedef struct jstr {
+    const char *s;
+    size_t len;
+} jstr;
+typedef struct jval {
+    int kind;
+    jstr str;           /* K_STRING */
+    size_t first, n;    /* K_ARRAY of strings: elems[first, first + n) */
+    bool all_strings;   /* K_ARRAY: every element is a string */
+} jval;
+typedef struct jobj {
+    jval v[NFIELDS];
+    jstr *elems;
+    size_t nelems, cap;
+} jobj;
+
+static int push_elem(jobj *o, const char *s, size_t len)
+{
+    if (o->nelems == o->cap) {
+        size_t ncap = o->cap ? 2 * o->cap : 16;
+        jstr *p = realloc(o->elems, ncap * sizeof *p);
+        if (!p)
+            return -1;
+        o->elems = p;
+        o->cap = ncap;
+    }
+    o->elems[o->nelems].s = s;
+    o->elems[o->nelems].len = len;
+    o->nelems++;
+    return 0;
+}
 
 static bool is_space(unsigned char c)
 {
@@ -80,15 +118,15 @@ static int too_long(parse_state *st, const char *name, size_t n, size_t cap)
 }
 
 /* A plain string field: absent or null leaves it NULL. */
-static int take_string(parse_state *st, json_t *obj, int f)
+static int take_string(parse_state *st, const jobj *obj, int f)
 {
-    json_t *v = json_object_get(obj, fields[f].name);
-    if (!v || json_is_null(v))
+    const jval *v = &obj->v[f];
+    if (v->kind == K_ABSENT || v->kind == K_NULL)
         return 0;
-    if (!json_is_string(v))
+    if (v->kind != K_STRING)
         return mg_err_set(st->err, MG_EFORMAT, "%s: field \"%s\" must be a string", st->where,
                           fields[f].name);
-    char *s = clean_copy(json_string_value(v), json_string_length(v), &st->nul_stripped);
+    char *s = clean_copy(v->str.s, v->str.len, &st->nul_stripped);
     if (!s)
         return mg_err_set(st->err, MG_ENOMEM, "%s: out of memory", st->where);
     st->strs[f] = s;
@@ -98,29 +136,24 @@ static int take_string(parse_state *st, json_t *obj, int f)
 }
 
 /* author: a string, or an array of strings joined with "; ". */
-static int take_author(parse_state *st, json_t *obj)
+static int take_author(parse_state *st, const jobj *obj)
 {
-    json_t *v = json_object_get(obj, "author");
-    size_t i, total = 0;
-    json_t *e;
+    const jval *v = &obj->v[F_AUTHOR];
+    size_t total = 0;
 
-    if (!v || json_is_null(v) || json_is_string(v))
+    if (v->kind == K_ABSENT || v->kind == K_NULL || v->kind == K_STRING)
         return take_string(st, obj, F_AUTHOR);
-    if (!json_is_array(v))
+    if (v->kind != K_ARRAY || !v->all_strings)
         goto bad_type;
-    json_array_foreach(v, i, e)
-    {
-        if (!json_is_string(e))
-            goto bad_type;
-        total += json_string_length(e) + 2;
-    }
+    for (size_t i = 0; i < v->n; i++)
+        total += obj->elems[v->first + i].len + 2;
     char *out = malloc(total + 1);
     if (!out)
         return mg_err_set(st->err, MG_ENOMEM, "%s: out of memory", st->where);
     size_t o = 0;
-    json_array_foreach(v, i, e)
-    {
-        char *s = clean_copy(json_string_value(e), json_string_length(e), &st->nul_stripped);
+    for (size_t i = 0; i < v->n; i++) {
+        const jstr *e = &obj->elems[v->first + i];
+        char *s = clean_copy(e->s, e->len, &st->nul_stripped);
         if (!s) {
             free(out);
             return mg_err_set(st->err, MG_ENOMEM, "%s: out of memory", st->where);
@@ -146,9 +179,9 @@ bad_type:
                       "%s: field \"author\" must be a string or an array of strings", st->where);
 }
 
-static int add_category(parse_state *st, const char *name, json_t *e)
+static int add_category(parse_state *st, const char *name, const jstr *e)
 {
-    char *s = clean_copy(json_string_value(e), json_string_length(e), &st->nul_stripped);
+    char *s = clean_copy(e->s, e->len, &st->nul_stripped);
     if (!s)
         return mg_err_set(st->err, MG_ENOMEM, "%s: out of memory", st->where);
     if (!*s) {
@@ -177,26 +210,20 @@ static int add_category(parse_state *st, const char *name, json_t *e)
 
 /* category and topics: a string or an array of strings each; the union of
  * both, in input order, without repeats or empty names. */
-static int take_categories(parse_state *st, json_t *obj, const char *name)
+static int take_categories(parse_state *st, const jobj *obj, int f)
 {
-    json_t *v = json_object_get(obj, name), *e;
-    size_t i;
+    const jval *v = &obj->v[f];
+    const char *name = fields[f].name;
     int rc;
 
-    if (!v || json_is_null(v))
+    if (v->kind == K_ABSENT || v->kind == K_NULL)
         return 0;
-    if (json_is_string(v))
-        return add_category(st, name, v);
-    if (!json_is_array(v))
+    if (v->kind == K_STRING)
+        return add_category(st, name, &v->str);
+    if (v->kind != K_ARRAY || !v->all_strings)
         goto bad_type;
-    json_array_foreach(v, i, e)
-    {
-        if (!json_is_string(e))
-            goto bad_type;
-    }
-    json_array_foreach(v, i, e)
-    {
-        if ((rc = add_category(st, name, e)) < 0)
+    for (size_t i = 0; i < v->n; i++) {
+        if ((rc = add_category(st, name, &obj->elems[v->first + i])) < 0)
             return rc;
     }
     return 0;
@@ -249,7 +276,7 @@ static void parse_release(parse_state *st)
 }
 
 /* Everything after a successful json parse. */
-static int fill_from_object(parse_state *st, json_t *obj, mg_record *rec)
+static int fill_from_object(parse_state *st, const jobj *obj, mg_record *rec)
 {
     static const int plain[] = {F_ID, F_TITLE, F_BODY, F_DATE, F_SOURCE, F_URL, F_LANG};
     char date[20] = "";
@@ -263,8 +290,8 @@ static int fill_from_object(parse_state *st, json_t *obj, mg_record *rec)
     st->cats = calloc(MG_MAX_CATS, sizeof *st->cats);
     if (!st->cats)
         return mg_err_set(st->err, MG_ENOMEM, "%s: out of memory", st->where);
-    if ((rc = take_categories(st, obj, "category")) < 0 ||
-        (rc = take_categories(st, obj, "topics")) < 0)
+    if ((rc = take_categories(st, obj, F_CATEGORY)) < 0 ||
+        (rc = take_categories(st, obj, F_TOPICS)) < 0)
         return rc;
 
     if ((!st->strs[F_TITLE] || !*st->strs[F_TITLE]) && (!st->strs[F_BODY] || !*st->strs[F_BODY]))
@@ -325,15 +352,326 @@ static void add_warning(char *warning, size_t cap, const char *where, const char
         snprintf(warning + used, cap - used, "; %s", note);
 }
 
-int mg_record_from_json(const char *line, size_t len, const char *where, mg_record *rec,
-                        char *warning, size_t warning_cap, mg_err *err)
+/* ---- The fast parser ------------------------------------------------------
+ * Most lines are flat objects of strings, arrays of strings, small numbers
+ * and null: this reads those straight into a jobj, without building a
+ * jansson tree (which costs ~150 instructions a byte and a few mallocs per
+ * field). Anything else -- a syntax error, nested containers, an exponent, a
+ * long number, an escape in a key, a control character, a lone surrogate --
+ * makes it give up, and the line goes to jansson, which decides (and words
+ * the error) exactly as before. tests/unit/test_reader.c checks that both
+ * paths agree on every line of the real corpora and the fuzz corpus. */
+typedef struct lexer {
+    const unsigned char *p, *end;
+    char *out; /* where the next decoded string goes */
+} lexer;
+
+static void skip_ws(lexer *L)
 {
-    char *repaired = NULL;
+    while (L->p < L->end && (*L->p == ' ' || *L->p == '\t' || *L->p == '\n' || *L->p == '\r'))
+        L->p++;
+}
+
+static int peek(const lexer *L)
+{
+    return L->p < L->end ? *L->p : -1;
+}
+
+static int hex4(const unsigned char *p, const unsigned char *end, uint32_t *cp)
+{
+    uint32_t v = 0;
+    if (end - p < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i];
+        if (c >= '0' && c <= '9')
+            c -= '0';
+        else if (c >= 'a' && c <= 'f')
+            c -= 'a' - 10;
+        else if (c >= 'A' && c <= 'F')
+            c -= 'A' - 10;
+        else
+            return -1;
+        v = v << 4 | c;
+    }
+    *cp = v;
+    return 0;
+}
+
+static char *put_utf8(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        *o++ = (char)cp;
+    } else if (cp < 0x800) {
+        *o++ = (char)(0xC0 | cp >> 6);
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *o++ = (char)(0xE0 | cp >> 12);
+        *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+        *o++ = (char)(0xF0 | cp >> 18);
+        *o++ = (char)(0x80 | (cp >> 12 & 0x3F));
+        *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    }
+    return o;
+}
+
+/* The string at L->p (its opening quote). Without escapes it is borrowed
+ * from the line; with them it is decoded into L->out (never longer than its
+ * escaped form). -1: give up. */
+static int lex_string(lexer *L, jstr *out, bool key)
+{
+    const unsigned char *q = ++L->p, *end = L->end;
+    while (q < end && *q != '"' && *q != '\\' && *q >= 0x20)
+        q++;
+    if (q >= end || *q < 0x20)
+        return -1;
+    if (*q == '"') {
+        out->s = (const char *)L->p;
+        out->len = (size_t)(q - L->p);
+        L->p = q + 1;
+        return 0;
+    }
+    if (key)
+        return -1;
+    char *o0 = L->out, *o = o0;
+    memcpy(o, L->p, (size_t)(q - L->p));
+    o += q - L->p;
+    for (;;) {
+        if (q >= end || *q < 0x20)
+            return -1;
+        if (*q == '"')
+            break;
+        if (*q != '\\') {
+            *o++ = (char)*q++;
+            continue;
+        }
+        if (++q >= end)
+            return -1;
+        switch (*q++) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            uint32_t cp, lo;
+            if (hex4(q, end, &cp) < 0)
+                return -1;
+            q += 4;
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                return -1;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (end - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4(q + 2, end, &lo) < 0 ||
+                    lo < 0xDC00 || lo > 0xDFFF)
+                    return -1;
+                q += 6;
+                cp = ((cp - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
+            }
+            o = put_utf8(o, cp);
+            break;
+        }
+        default:
+            return -1;
+        }
+    }
+    out->s = o0;
+    out->len = (size_t)(o - o0);
+    L->out = o;
+    L->p = q + 1;
+    return 0;
+}
+
+/* A string, null, true, false or a short plain number at L->p; *kind gets
+ * K_STRING (with *str), K_NULL or K_OTHER. -1: give up. */
+static int lex_scalar(lexer *L, int *kind, jstr *str)
+{
+    const unsigned char *q = L->p, *end = L->end;
+    if (q >= end)
+        return -1;
+    switch (*q) {
+    case '"':
+        *kind = K_STRING;
+        return lex_string(L, str, false);
+    case 'n':
+        *kind = K_NULL;
+        if (end - q < 4 || memcmp(q, "null", 4) != 0)
+            return -1;
+        L->p += 4;
+        return 0;
+    case 't':
+        *kind = K_OTHER;
+        if (end - q < 4 || memcmp(q, "true", 4) != 0)
+            return -1;
+        L->p += 4;
+        return 0;
+    case 'f':
+        *kind = K_OTHER;
+        if (end - q < 5 || memcmp(q, "false", 5) != 0)
+            return -1;
+        L->p += 5;
+        return 0;
+    }
+    /* -?(0|[1-9][0-9]*)(.[0-9]+)?, at most 18 bytes: never out of range */
+    *kind = K_OTHER;
+    if (*q == '-')
+        q++;
+    if (q < end && *q == '0') {
+        q++;
+    } else if (q < end && *q >= '1' && *q <= '9') {
+        while (q < end && *q >= '0' && *q <= '9')
+            q++;
+    } else {
+        return -1;
+    }
+    if (q < end && *q == '.') {
+        q++;
+        if (q >= end || *q < '0' || *q > '9')
+            return -1;
+        while (q < end && *q >= '0' && *q <= '9')
+            q++;
+    }
+    if (q - L->p > 18 || (q < end && (*q == 'e' || *q == 'E')))
+        return -1;
+    L->p = q;
+    return 0;
+}
+
+static int field_of(const jstr *key)
+{
+    for (int f = 0; f < NFIELDS; f++)
+        if (strlen(fields[f].name) == key->len && memcmp(fields[f].name, key->s, key->len) == 0)
+            return f;
+    return -1;
+}
+
+/* 1: line read into o; 0: give up (o is left for the caller to reset);
+ * -1: out of memory. */
+static int fast_parse(const char *line, size_t len, jobj *o, char *buf)
+{
+    lexer L = {(const unsigned char *)line, (const unsigned char *)line + len, buf};
+    skip_ws(&L);
+    if (peek(&L) != '{')
+        return 0;
+    L.p++;
+    skip_ws(&L);
+    if (peek(&L) == '}') {
+        L.p++;
+        goto done;
+    }
+    for (;;) {
+        jstr key, str = {NULL, 0};
+        int kind;
+        skip_ws(&L);
+        if (peek(&L) != '"' || lex_string(&L, &key, true) < 0)
+            return 0;
+        skip_ws(&L);
+        if (peek(&L) != ':')
+            return 0;
+        L.p++;
+        skip_ws(&L);
+        int f = field_of(&key);
+        if (peek(&L) == '[') {
+            size_t first = o->nelems, n = 0;
+            bool all = true;
+            L.p++;
+            skip_ws(&L);
+            if (peek(&L) == ']') {
+                L.p++;
+            } else {
+                for (;;) {
+                    skip_ws(&L);
+                    if (lex_scalar(&L, &kind, &str) < 0)
+                        return 0;
+                    if (kind != K_STRING) {
+                        all = false;
+                    } else if (f >= 0) {
+                        if (push_elem(o, str.s, str.len) < 0)
+                            return -1;
+                        n++;
+                    }
+                    skip_ws(&L);
+                    int c = peek(&L);
+                    L.p++;
+                    if (c == ']')
+                        break;
+                    if (c != ',')
+                        return 0;
+                }
+            }
+            if (f >= 0)
+                o->v[f] = (jval){.kind = K_ARRAY, .first = first, .n = n, .all_strings = all};
+        } else {
+            if (lex_scalar(&L, &kind, &str) < 0)
+                return 0;
+            if (f >= 0)
+                o->v[f] = (jval){.kind = kind, .str = str};
+        }
+        skip_ws(&L);
+        int c = peek(&L);
+        L.p++;
+        if (c == '}')
+            break;
+        if (c != ',')
+            return 0;
+    }
+done:
+    skip_ws(&L);
+    return L.p == L.end;
+}
+
+/* The known fields of a jansson object into o. -1: out of memory. */
+static int from_jansson(json_t *root, jobj *o)
+{
+    for (int f = 0; f < NFIELDS; f++) {
+        json_t *v = json_object_get(root, fields[f].name), *e;
+        jval *jv = &o->v[f];
+        size_t i;
+        if (!v)
+            continue;
+        if (json_is_null(v)) {
+            jv->kind = K_NULL;
+        } else if (json_is_string(v)) {
+            jv->kind = K_STRING;
+            jv->str.s = json_string_value(v);
+            jv->str.len = json_string_length(v);
+        } else if (json_is_array(v)) {
+            jv->kind = K_ARRAY;
+            jv->first = o->nelems;
+            jv->all_strings = true;
+            json_array_foreach(v, i, e)
+            {
+                if (!json_is_string(e)) {
+                    jv->all_strings = false;
+                } else {
+                    if (push_elem(o, json_string_value(e), json_string_length(e)) < 0)
+                        return -1;
+                    jv->n++;
+                }
+            }
+        } else {
+            jv->kind = K_OTHER;
+        }
+    }
+    return 0;
+}
+
+static int record_from_json(const char *line, size_t len, const char *where, mg_record *rec,
+                            char *warning, size_t warning_cap, bool fast, mg_err *err)
+{
+    char *repaired = NULL, *buf = NULL;
     json_error_t jerr;
-    json_t *root;
+    json_t *root = NULL;
+    jobj obj;
     parse_state st = {.where = where ? where : "-", .err = err};
     int rc;
 
+    memset(&obj, 0, sizeof obj);
     mg_record_release(rec);
     if (warning && warning_cap)
         warning[0] = '\0';
@@ -349,17 +687,37 @@ int mg_record_from_json(const char *line, size_t len, const char *where, mg_reco
         snprintf(note, sizeof note, "invalid UTF-8 repaired (%ld bytes)", bad);
         add_warning(warning, warning_cap, st.where, note);
     }
-    root = json_loadb(line, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
-    free(repaired);
-    if (!root)
-        return mg_err_set(err, MG_EFORMAT, "%s: malformed JSON: %s (column %d)", st.where,
-                          jerr.text, jerr.column);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return mg_err_set(err, MG_EFORMAT, "%s: not a JSON object", st.where);
+    int got = 0;
+    if (fast) {
+        if (!(buf = malloc(len + 1))) {
+            rc = mg_err_set(err, MG_ENOMEM, "%s: out of memory", st.where);
+            goto out;
+        }
+        got = fast_parse(line, len, &obj, buf);
+        if (got < 0) {
+            rc = mg_err_set(err, MG_ENOMEM, "%s: out of memory", st.where);
+            goto out;
+        }
     }
-    rc = fill_from_object(&st, root, rec);
-    json_decref(root);
+    if (!got) {
+        memset(obj.v, 0, sizeof obj.v);
+        obj.nelems = 0;
+        root = json_loadb(line, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+        if (!root) {
+            rc = mg_err_set(err, MG_EFORMAT, "%s: malformed JSON: %s (column %d)", st.where,
+                            jerr.text, jerr.column);
+            goto out;
+        }
+        if (!json_is_object(root)) {
+            rc = mg_err_set(err, MG_EFORMAT, "%s: not a JSON object", st.where);
+            goto out;
+        }
+        if (from_jansson(root, &obj) < 0) {
+            rc = mg_err_set(err, MG_ENOMEM, "%s: out of memory", st.where);
+            goto out;
+        }
+    }
+    rc = fill_from_object(&st, &obj, rec);
     if (rc == 0 && st.nul_stripped) {
         char note[64];
         snprintf(note, sizeof note, "NUL characters removed (%u)", st.nul_stripped);
@@ -368,5 +726,22 @@ int mg_record_from_json(const char *line, size_t len, const char *where, mg_reco
     parse_release(&st);
     if (rc == 0)
         mg_err_clear(err);
+out:
+    json_decref(root);
+    free(obj.elems);
+    free(buf);
+    free(repaired);
     return rc;
+}
+
+int mg_record_from_json(const char *line, size_t len, const char *where, mg_record *rec,
+                        char *warning, size_t warning_cap, mg_err *err)
+{
+    return record_from_json(line, len, where, rec, warning, warning_cap, true, err);
+}
+
+int mg_record_from_json_jansson(const char *line, size_t len, const char *where, mg_record *rec,
+                                char *warning, size_t warning_cap, mg_err *err)
+{
+    return record_from_json(line, len, where, rec, warning, warning_cap, false, err);
 }

@@ -92,6 +92,11 @@ int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *er
 int mg_record_from_json(const char *line, size_t len, const char *where, mg_record *rec,
                         char *warning, size_t warning_cap, mg_err *err);
 
+/* The same, always through jansson: the reference that mg_record_from_json's
+ * fast parser for flat objects must agree with (tests compare the two). */
+int mg_record_from_json_jansson(const char *line, size_t len, const char *where, mg_record *rec,
+                                char *warning, size_t warning_cap, mg_err *err);
+
 /* Normalise a date: ISO 8601 date or date-time (with or without zone; zones
  * are converted to UTC, no zone means UTC), RFC 2822 ("Thu, 26 Feb 1987
  * 15:01:01 +0000", weekday and zone optional, zone names UT/GMT/Z/EST...),

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <lz4frame.h>
 #include <stdbool.h>
@@ -1186,6 +1187,157 @@ static void check_reuters(const char *path, unsigned long long size)
     mg_record_release(&rec);
 }
 
+/* ---- the fast JSON parser against jansson ----------------------------- */
+
+static void same_str(const char *a, const char *b, const char *line)
+{
+    if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
+        fail_msg("fast and jansson paths differ (\"%s\" vs \"%s\") on: %.300s", a ? a : "(null)",
+                 b ? b : "(null)", line);
+}
+
+/* mg_record_from_json must give what the jansson path gives: return code,
+ * message, warning and every field. Returns 1 when the line parsed. */
+static int same_both_ways(const char *line, size_t len)
+{
+    mg_record a, b;
+    mg_err ea, eb;
+    char wa[256], wb[256];
+    mg_record_init(&a);
+    mg_record_init(&b);
+    int ra = mg_record_from_json(line, len, "f.jsonl:3", &a, wa, sizeof wa, &ea);
+    int rb = mg_record_from_json_jansson(line, len, "f.jsonl:3", &b, wb, sizeof wb, &eb);
+    if (ra != rb)
+        fail_msg("fast path returned %d, jansson %d on: %.300s", ra, rb, line);
+    same_str(wa, wb, line);
+    if (ra) {
+        same_str(ea.msg, eb.msg, line);
+    } else {
+        same_str(a.id, b.id, line);
+        same_str(a.title, b.title, line);
+        same_str(a.date, b.date, line);
+        same_str(a.source, b.source, line);
+        same_str(a.url, b.url, line);
+        same_str(a.author, b.author, line);
+        same_str(a.lang, b.lang, line);
+        same_str(a.body, b.body, line);
+        assert_int_equal(a.ncategories, b.ncategories);
+        for (size_t i = 0; i < a.ncategories; i++)
+            same_str(a.categories[i], b.categories[i], line);
+    }
+    mg_record_release(&a);
+    mg_record_release(&b);
+    return ra == 0;
+}
+
+/* Every line of a JSON Lines file, and (every step-th line) its prefixes
+ * and a few one-byte edits; returns the number of lines that parsed. */
+static long same_on_file(const char *path, unsigned step)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long ok = 0;
+    unsigned k = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
+        ok += same_both_ways(line, (size_t)n);
+        if (step && k++ % step == 0 && n > 0) {
+            char *m = malloc((size_t)n + 1);
+            assert_non_null(m);
+            for (size_t cut = 0; cut < (size_t)n; cut += 1 + (size_t)n / 23)
+                same_both_ways(line, cut);
+            static const char edits[] = "\"\\,:{}[]0-.eEnu\t\x01 x";
+            for (size_t e = 0; e < sizeof edits - 1; e++) {
+                memcpy(m, line, (size_t)n);
+                m[(size_t)(e * 7919 + k) % (size_t)n] = edits[e];
+                same_both_ways(m, (size_t)n);
+            }
+            free(m);
+        }
+    }
+    free(line);
+    fclose(f);
+    return ok;
+}
+
+static void test_json_fast_path_agrees(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "{}", " { } ", "[]", "\"x\"", "3", "null", "{\"title\":\"t\"}",
+        "{\"title\":\"t\",}", "{\"title\":\"t\" \"body\":\"b\"}", "{\"title\" \"t\"}",
+        "{\"title\":\"a\\u00e9\\ud83d\\ude00\\n\\t\\\"\\\\\\/\\b\\f\\r\"}",
+        "{\"title\":\"\\ud83d\"}", "{\"title\":\"\\ude00x\"}", "{\"title\":\"\\ud83d\\u0041\"}",
+        "{\"title\":\"\\u00zz\"}", "{\"title\":\"a\\u0000b\"}", "{\"title\":\"\\u0000 x \"}",
+        "{\"ti\\u0074le\":\"escaped key\"}", "{\"title\":\"t\",\"title\":\"later wins\"}",
+        "{\"title\":\"t\",\"label\":3,\"x\":-0.5,\"y\":true,\"z\":false,\"w\":null}",
+        "{\"title\":\"t\",\"n\":01}", "{\"title\":\"t\",\"n\":1e5}", "{\"title\":\"t\",\"n\":-}",
+        "{\"title\":\"t\",\"n\":123456789012345678901234567890}", "{\"title\":\"t\",\"n\":1.}",
+        "{\"title\":\"t\",\"o\":{\"a\":[1,{}]}}", "{\"title\":\"t\",\"a\":[[1]]}",
+        "{\"title\":\"t\",\"category\":[\"a\",\"b\",\"a\",\"\"],\"topics\":\"c\"}",
+        "{\"title\":\"t\",\"category\":[\"a\",3]}", "{\"title\":\"t\",\"topics\":{}}",
+        "{\"title\":\"t\",\"author\":[\"A\",\" \",\"B\"]}", "{\"title\":\"t\",\"author\":[]}",
+        "{\"title\":\"t\",\"author\":[null]}", "{\"title\":7}", "{\"title\":[\"t\"]}",
+        "{\"title\":\"t\",\"date\":\"26-FEB-1987 15:01:01.79\"}",
+        "{\"title\":\"t\",\"date\":\"yesterday\"}", "{\"body\":\"b\",\"url\":\"http://x/\"}",
+        "{\"title\":\"t\"} x", "{\"title\":\"t\"}\n", "{\"title\":\"t\"}}", "{\"title\":\"t\"",
+        "{\"title\":\"tab\there\"}", "{\"title\":\"t\",\"a\":nul}", "{\"title\":\"t\",\"a\":truex}",
+        "{\"title\":\"caf\xc3\xa9\"}", "{\"title\":\"bad \xff byte\"}", "{\"title\":\"t\",\"id\":\"\"}",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        same_both_ways(cases[i], strlen(cases[i]));
+    /* literal NUL bytes in the line */
+    static const char nul_in[] = "{\"title\":\"a\0b\"}";
+    same_both_ways(nul_in, sizeof nul_in - 1);
+
+    char *p = path_in(root_dir(), "corpus/samples.jsonl");
+    assert_true(same_on_file(p, 1) > 0);
+    free(p);
+    p = path_in(root_dir(), "tests/fixtures/bad-records.jsonl");
+    assert_true(same_on_file(p, 1) >= 0);
+    free(p);
+
+    /* the fuzz corpus, each file one line */
+    p = path_in(root_dir(), "tests/fuzz/corpus/json_record");
+    DIR *d = opendir(p);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *fp = path_in(p, e->d_name);
+        FILE *f = fopen(fp, "rb");
+        assert_non_null(f);
+        char *buf = malloc(1 << 20);
+        assert_non_null(buf);
+        size_t n = fread(buf, 1, 1 << 20, f);
+        fclose(f);
+        same_both_ways(buf, n);
+        free(buf);
+        free(fp);
+    }
+    closedir(d);
+    free(p);
+
+    /* the real corpora, every line (and edits of some) */
+    const char *corpora = getenv("MORGUE_CORPORA");
+    char *base = corpora && *corpora ? strdup(corpora) : path_in(root_dir(), "../shared/corpora");
+    static const char *const real[] = {"reuters21578/reuters21578.jsonl",
+                                       "ag_news/ag_news.jsonl"};
+    for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+        char *rp = path_in(base, real[i]);
+        if (access(rp, R_OK) == 0)
+            assert_true(same_on_file(rp, 97) > 1000);
+        free(rp);
+    }
+    free(base);
+}
+
 static void test_reuters(void **state)
 {
     (void)state;
@@ -1238,6 +1390,7 @@ int main(void)
         cmocka_unit_test(test_corpus_dir),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_reuters),
+        cmocka_unit_test(test_json_fast_path_agrees),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
