@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The streaming JSON writer (contract in jsonw.h). */
 #include "jsonw.h"
+#include "grow.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -47,24 +48,10 @@ static bool reserve(mg_jw *w, size_t n)
 {
     if (w->failed)
         return false;
-    if (w->len + n + 1 <= w->cap)
-        return true;
-    if (n > w->max || w->len + n > w->max) {
+    if (n > w->max || !mg_grow(&w->buf, &w->cap, w->len + n + 1, 4096, w->max + 1)) {
         w->failed = true;
         return false;
     }
-    size_t cap = w->cap ? w->cap : 4096;
-    while (cap < w->len + n + 1)
-        cap *= 2;
-    if (cap > w->max + 1)
-        cap = w->max + 1;
-    char *b = realloc(w->buf, cap);
-    if (!b) {
-        w->failed = true;
-        return false;
-    }
-    w->buf = b;
-    w->cap = cap;
     return true;
 }
 

@@ -2,6 +2,7 @@
 /* Snippets: pick the window holding the most distinct query words, then
  * write it out with highlights (see snippet.h). */
 #include "snippet.h"
+#include "grow.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -492,17 +493,9 @@ static bool reserve(out *o, size_t n)
 {
     if (o->oom)
         return false;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 256;
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        char *ns = realloc(o->s, cap);
-        if (!ns) {
-            o->oom = true;
-            return false;
-        }
-        o->s = ns;
-        o->cap = cap;
+    if (!mg_grow(&o->s, &o->cap, o->len + n + 1, 256, SIZE_MAX)) {
+        o->oom = true;
+        return false;
     }
     return true;
 }

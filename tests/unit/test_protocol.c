@@ -19,6 +19,7 @@
 
 #include "protocol.h"
 #include "record.h"
+#include "search_fixture.h"
 #include "utf8.h"
 
 static char tmp[128];
@@ -27,28 +28,15 @@ static mg_searcher *s;
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmp, sizeof tmp, "/tmp/morgue-test-proto.XXXXXX");
-    if (!mkdtemp(tmp))
+    if (fx_tmpdir(tmp, sizeof tmp, "proto") != 0)
         return -1;
-    const char *b = getenv("MORGUE_BUILD"), *root = getenv("MORGUE_ROOT");
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s/morgue-index' --rebuild --quiet --db '%s/db' '%s/corpus'",
-             b ? b : "build", tmp, root ? root : ".");
-    if (system(cmd) != 0)
-        return -1;
-    snprintf(cmd, sizeof cmd, "%s/db", tmp);
-    mg_err err;
-    s = mg_searcher_open(cmd, NULL, &err);
-    return s ? 0 : -1;
+    return fx_open_index(tmp, "corpus", &s);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    mg_searcher_free(s);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd);
+    return fx_close(s, tmp);
 }
 
 /* Run a request through mg_proto_handle and parse the reply text back with

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "search.h"
+#include "search_fixture.h"
 
 #define SEED "seed/000_28d2b5b5369e82d3.txt"
 
@@ -23,34 +24,18 @@ static char tmp[128];
 static char db1[256], db2[256];
 static mg_searcher *s1, *s2;
 
-static int index_into(const char *db, const char *threads, const char *input)
-{
-    const char *b = getenv("MORGUE_BUILD");
-    const char *root = getenv("MORGUE_ROOT");
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s/morgue-index' --rebuild --quiet --threads %s --db '%s' '%s/%s'",
-             b ? b : "build", threads, db, root ? root : ".", input);
-    return system(cmd);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmp, sizeof tmp, "/tmp/morgue-test-search.XXXXXX");
-    if (!mkdtemp(tmp))
+    if (fx_tmpdir(tmp, sizeof tmp, "search") != 0)
         return -1;
     snprintf(db1, sizeof db1, "%s/db1", tmp);
     snprintf(db2, sizeof db2, "%s/db2", tmp);
-    if (index_into(db1, "1", "corpus") != 0 || index_into(db2, "2", "corpus") != 0)
+    if (fx_index(db1, "1", "corpus") != 0 || fx_index(db2, "2", "corpus") != 0)
         return -1;
-    mg_err err;
-    s1 = mg_searcher_open(db1, NULL, &err);
-    s2 = mg_searcher_open(db2, NULL, &err);
-    if (!s1 || !s2) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    s1 = fx_open(db1);
+    s2 = fx_open(db2);
+    return s1 && s2 ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -58,26 +43,13 @@ static int teardown(void **state)
     (void)state;
     mg_searcher_free(s1);
     mg_searcher_free(s2);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd);
-}
-
-static mg_search_result *run_req(mg_searcher *s, const mg_search_request *req)
-{
-    mg_search_result *res;
-    mg_err err;
-    int rc = mg_search_run(s, req, &res, &err);
-    if (rc != 0)
-        print_error("query [%s] failed: %s\n", req->query, err.msg);
-    assert_int_equal(rc, 0);
-    return res;
+    return fx_remove(tmp);
 }
 
 static mg_search_result *run(const char *q)
 {
     mg_search_request req = {.query = q, .limit = 100};
-    return run_req(s1, &req);
+    return fx_search(s1, &req);
 }
 
 /* The hit ids, space-separated (static buffer). */
@@ -96,7 +68,7 @@ static const char *ids_of(const mg_search_result *r)
 static void expect_ids(const char *q, const char *want)
 {
     mg_search_request req = {.query = q, .limit = 100, .no_relax = true};
-    mg_search_result *r = run_req(s1, &req);
+    mg_search_result *r = fx_search(s1, &req);
     const char *got = ids_of(r);
     if (strcmp(got, want) != 0)
         print_error("query [%s]\n  expected %s\n  got      %s\n", q, want, got);
@@ -176,18 +148,18 @@ static void test_phrases_and_operators(void **state)
     mg_search_result_free(g);
     /* NOT alone: everything else */
     mg_search_request all = {.query = "-kim", .limit = 100, .no_collapse = true};
-    r = run_req(s1, &all);
+    r = fx_search(s1, &all);
     assert_int_equal(r->total_estimate, 53 - 5);
     assert_int_equal(r->nhits, 53 - 5);
     assert_false(has_id(r, SEED));
     mg_search_result_free(r);
     all.query = "*";
-    r = run_req(s1, &all);
+    r = fx_search(s1, &all);
     assert_int_equal(r->total_estimate, 53);
     mg_search_result_free(r);
     /* collapsed: the two pairs of syndicated copies count once */
     all.no_collapse = false;
-    r = run_req(s1, &all);
+    r = fx_search(s1, &all);
     assert_int_equal(r->nhits, 51);
     mg_search_result_free(r);
 }
@@ -216,7 +188,7 @@ static void test_dates(void **state)
     expect_ids("kim date:..2017-04-15", "pd-2011-0001 hg-2017-0001");
     expect_ids("kim date:2012..2017", "hg-2017-0001");
     mg_search_request req = {.query = "kim", .since = "2012", .until = "2018-06"};
-    mg_search_result *r = run_req(s1, &req);
+    mg_search_result *r = fx_search(s1, &req);
     assert_string_equal(ids_of(r), "pd-2018-0001 hg-2017-0001");
     mg_search_result_free(r);
     /* every hit of a range holds the range */
@@ -232,21 +204,21 @@ static void test_sort_and_paging(void **state)
 {
     (void)state;
     mg_search_request req = {.query = "kim", .sort = MG_SORT_NEWEST};
-    mg_search_result *r = run_req(s1, &req);
+    mg_search_result *r = fx_search(s1, &req);
     assert_string_equal(ids_of(r), "pd-2025-0001 pd-2018-0001 hg-2017-0001 pd-2011-0001 " SEED);
     mg_search_result_free(r);
     req.sort = MG_SORT_OLDEST;
-    r = run_req(s1, &req);
+    r = fx_search(s1, &req);
     /* undated documents last either way */
     assert_string_equal(ids_of(r), "pd-2011-0001 hg-2017-0001 pd-2018-0001 pd-2025-0001 " SEED);
     mg_search_result_free(r);
     /* pages join up into the whole list, ranks count on */
     mg_search_request all = {.query = "the", .limit = 50};
-    mg_search_result *whole = run_req(s1, &all);
+    mg_search_result *whole = fx_search(s1, &all);
     assert_true(whole->nhits >= 20);
     for (size_t off = 0; off < 20; off += 7) {
         mg_search_request page = {.query = "the", .offset = off, .limit = 7};
-        mg_search_result *p = run_req(s1, &page);
+        mg_search_result *p = fx_search(s1, &page);
         for (size_t i = 0; i < p->nhits; i++) {
             assert_string_equal(p->hits[i].id, whole->hits[off + i].id);
             assert_int_equal(p->hits[i].rank, off + i + 1);
@@ -265,7 +237,7 @@ static void test_facets_and_collapse(void **state)
                              .facets = MG_FACET_SOURCE | MG_FACET_CATEGORY | MG_FACET_YEAR |
                                        MG_FACET_MONTH,
                              .limit = 1};
-    mg_search_result *r = run_req(s1, &req);
+    mg_search_result *r = fx_search(s1, &req);
     assert_int_equal(r->nfacets, 4);
     assert_string_equal(r->facets[0].name, "source");
     assert_string_equal(r->facets[0].values[0].value, "Pacific Dispatch");
@@ -282,12 +254,12 @@ static void test_facets_and_collapse(void **state)
 
     /* syndicated copies fold into one hit */
     mg_search_request c = {.query = "notre-dame fire"};
-    r = run_req(s1, &c);
+    r = fx_search(s1, &c);
     assert_int_equal(r->nhits, 1);
     assert_int_equal(r->hits[0].collapsed, 1);
     mg_search_result_free(r);
     c.no_collapse = true;
-    r = run_req(s1, &c);
+    r = fx_search(s1, &c);
     assert_string_equal(ids_of(r), "hg-2019-0001 mw-2019-0001");
     assert_int_equal(r->hits[0].collapsed, 0);
     mg_search_result_free(r);
@@ -301,25 +273,25 @@ static void test_relax_and_suggest(void **state)
     assert_int_equal(r->nhits, 5);
     mg_search_result_free(r);
     mg_search_request req = {.query = "kim xyzzy", .no_relax = true};
-    r = run_req(s1, &req);
+    r = fx_search(s1, &req);
     assert_false(r->relaxed);
     assert_int_equal(r->nhits, 0);
     mg_search_result_free(r);
     /* a short query whose AND fills the page is not relaxed */
     mg_search_request zq = {.query = "zurich cafe", .limit = 100, .no_relax = true};
-    mg_search_result *strict = run_req(s1, &zq);
+    mg_search_result *strict = fx_search(s1, &zq);
     size_t n_and = strict->nhits;
     assert_true(n_and >= 1);
     zq.no_relax = false;
     zq.limit = n_and;
-    r = run_req(s1, &zq);
+    r = fx_search(s1, &zq);
     assert_false(r->relaxed);
     assert_null(r->suggestion);
     assert_string_equal(ids_of(r), ids_of(strict));
     mg_search_result_free(r);
     /* nor on any page of that size: the rule is about one page, not this one */
     zq.offset = n_and;
-    r = run_req(s1, &zq);
+    r = fx_search(s1, &zq);
     assert_false(r->relaxed);
     assert_int_equal(r->nhits, 0);
     mg_search_result_free(r);
@@ -328,13 +300,13 @@ static void test_relax_and_suggest(void **state)
     zq.offset = 0;
     zq.limit = 100;
     zq.facets = MG_FACET_YEAR;
-    r = run_req(s1, &zq);
+    r = fx_search(s1, &zq);
     assert_true(r->relaxed);
     assert_true(r->nhits > n_and);
     for (size_t i = 0; i < n_and; i++)
         assert_string_equal(r->hits[i].id, strict->hits[i].id);
     mg_search_request oq = {.query = "zurich OR cafe", .limit = 100, .facets = MG_FACET_YEAR};
-    mg_search_result *any = run_req(s1, &oq);
+    mg_search_result *any = fx_search(s1, &oq);
     assert_int_equal(r->nhits, any->nhits);
     assert_true(r->total_exact && any->total_exact);
     assert_int_equal(r->total_estimate, any->total_estimate);
@@ -357,7 +329,7 @@ static void test_relax_and_suggest(void **state)
         zq.facets = 0;
         for (size_t off = 0; off < r->nhits; off += size) {
             zq.offset = off;
-            mg_search_result *p = run_req(s1, &zq);
+            mg_search_result *p = fx_search(s1, &zq);
             assert_true(p->relaxed);
             assert_true(p->total_lower <= r->total_estimate);
             assert_true(r->total_estimate <= p->total_upper);
@@ -375,11 +347,11 @@ static void test_relax_and_suggest(void **state)
      * every word first */
     const char *longq = "kim military parade beijing anniversary";
     mg_search_request lq = {.query = longq, .no_relax = true};
-    r = run_req(s1, &lq);
+    r = fx_search(s1, &lq);
     assert_string_equal(ids_of(r), "pd-2025-0001 " SEED);
     mg_search_result_free(r);
     lq.no_relax = false;
-    r = run_req(s1, &lq);
+    r = fx_search(s1, &lq);
     assert_true(r->relaxed);
     assert_true(r->nhits > 2);
     assert_true(strncmp(ids_of(r), "pd-2025-0001 " SEED " ", strlen("pd-2025-0001 " SEED " ")) ==
@@ -387,9 +359,9 @@ static void test_relax_and_suggest(void **state)
     /* pages of a relaxed query join up */
     mg_search_result *p1, *p2;
     lq.limit = 3;
-    p1 = run_req(s1, &lq);
+    p1 = fx_search(s1, &lq);
     lq.offset = 3;
-    p2 = run_req(s1, &lq);
+    p2 = fx_search(s1, &lq);
     assert_true(p1->relaxed && p2->relaxed);
     assert_int_equal(p1->nhits + p2->nhits, 6);
     for (size_t i = 0; i < 6; i++)
@@ -399,13 +371,13 @@ static void test_relax_and_suggest(void **state)
     mg_search_result_free(r);
     lq.offset = 0;
     lq.limit = 2; /* the AND fills this page: no relaxation */
-    r = run_req(s1, &lq);
+    r = fx_search(s1, &lq);
     assert_false(r->relaxed);
     assert_int_equal(r->nhits, 2);
     mg_search_result_free(r);
     /* a word in most documents must match but adds no weight */
     mg_search_request common = {.query = "the", .limit = 3, .no_collapse = true};
-    r = run_req(s1, &common);
+    r = fx_search(s1, &common);
     assert_true(r->total_estimate > 26);
     assert_true(r->hits[0].score == 0.0);
     mg_search_result_free(r);
@@ -432,7 +404,7 @@ static void test_like(void **state)
     /* the snippets highlight the words that made them similar */
     mg_search_request req = {
         .query = "like:pd-2025-0001", .snippets = true, .hl_start = "[", .hl_end = "]", .limit = 1};
-    r = run_req(s1, &req);
+    r = fx_search(s1, &req);
     assert_int_equal(r->nhits, 1);
     assert_non_null(strstr(r->hits[0].snippet, "[parade]"));
     mg_search_result_free(r);
@@ -444,13 +416,13 @@ static void test_snippets_in_hits(void **state)
     (void)state;
     mg_search_request req = {
         .query = "muller", .snippets = true, .hl_start = "<<", .hl_end = ">>", .limit = 1};
-    mg_search_result *r = run_req(s1, &req);
+    mg_search_result *r = fx_search(s1, &req);
     assert_string_equal(r->hits[0].id, "ah-2024-0002");
     assert_non_null(strstr(r->hits[0].snippet, "<<Müller>>"));
     mg_search_result_free(r);
     req.query = "jong-un parades";
     req.limit = 10;
-    r = run_req(s1, &req);
+    r = fx_search(s1, &req);
     assert_true(has_id(r, SEED));
     for (size_t i = 0; i < r->nhits; i++)
         if (strcmp(r->hits[i].id, SEED) == 0) {
@@ -462,7 +434,7 @@ static void test_snippets_in_hits(void **state)
     req.html = true;
     req.hl_start = "<b>";
     req.hl_end = "</b>";
-    r = run_req(s1, &req);
+    r = fx_search(s1, &req);
     for (size_t i = 0; i < r->nhits; i++)
         assert_null(strstr(r->hits[i].snippet, "&P"));
     mg_search_result_free(r);
@@ -475,7 +447,7 @@ static void test_thread_count_does_not_change_results(void **state)
                              "city"};
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         mg_search_request req = {.query = queries[i], .limit = 60};
-        mg_search_result *a = run_req(s1, &req), *b = run_req(s2, &req);
+        mg_search_result *a = fx_search(s1, &req), *b = fx_search(s2, &req);
         assert_int_equal(a->nhits, b->nhits);
         for (size_t k = 0; k < a->nhits; k++) {
             assert_string_equal(a->hits[k].id, b->hits[k].id);
@@ -576,7 +548,7 @@ static void test_reopen_sees_rebuild(void **state)
     (void)state;
     char db[300];
     snprintf(db, sizeof db, "%s/db3", tmp);
-    assert_int_equal(index_into(db, "1", "corpus/samples.jsonl"), 0);
+    assert_int_equal(fx_index(db, "1", "corpus/samples.jsonl"), 0);
     mg_err err;
     mg_searcher *s = mg_searcher_open(db, NULL, &err);
     assert_non_null(s);
@@ -587,13 +559,13 @@ static void test_reopen_sees_rebuild(void **state)
     snprintf(first, sizeof first, "%s", st.path);
     assert_int_equal(mg_searcher_reopen(s, &err), 0); /* nothing changed */
     /* a rebuild switches the symlink to a new generation */
-    assert_int_equal(index_into(db, "1", "corpus"), 0);
+    assert_int_equal(fx_index(db, "1", "corpus"), 0);
     assert_int_equal(mg_searcher_reopen(s, &err), 1);
     assert_int_equal(mg_searcher_stats(s, &st, &err), 0);
     assert_int_equal(st.documents, 53);
     assert_string_not_equal(st.path, first);
     mg_search_request req = {.query = "\"kim jong un\""};
-    mg_search_result *r = run_req(s, &req);
+    mg_search_result *r = fx_search(s, &req);
     assert_true(has_id(r, SEED));
     mg_search_result_free(r);
     mg_searcher_free(s);

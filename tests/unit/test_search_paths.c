@@ -21,11 +21,11 @@
 #include <unistd.h>
 
 #include "search.h"
+#include "search_fixture.h"
 
 #define NDOCS 600
 
 static char tmp[128];
-static char db[256];
 static mg_searcher *s;
 
 static const char *const words[] = {"oil",    "wheat",  "gold",   "bank", "rate",   "price",
@@ -80,46 +80,24 @@ static int write_corpus(const char *path)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmp, sizeof tmp, "/tmp/morgue-test-paths.XXXXXX");
-    if (!mkdtemp(tmp))
+    if (fx_tmpdir(tmp, sizeof tmp, "paths") != 0)
         return -1;
-    char corpus[256], cmd[1024];
+    char corpus[256];
     snprintf(corpus, sizeof corpus, "%s/corpus.jsonl", tmp);
-    snprintf(db, sizeof db, "%s/db", tmp);
     if (write_corpus(corpus) != 0)
         return -1;
-    const char *b = getenv("MORGUE_BUILD");
-    snprintf(cmd, sizeof cmd, "'%s/morgue-index' --rebuild --quiet --threads 2 --db '%s' '%s'",
-             b ? b : "build", db, corpus);
-    if (system(cmd) != 0)
-        return -1;
-    mg_err err;
-    s = mg_searcher_open(db, NULL, &err);
-    if (!s) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    return fx_open_index(tmp, corpus, &s);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    mg_searcher_free(s);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd);
+    return fx_close(s, tmp);
 }
 
 static mg_search_result *run_req(const mg_search_request *req)
 {
-    mg_search_result *res;
-    mg_err err;
-    int rc = mg_search_run(s, req, &res, &err);
-    if (rc != 0)
-        print_error("query [%s] failed: %s\n", req->query, err.msg);
-    assert_int_equal(rc, 0);
-    return res;
+    return fx_search(s, req);
 }
 
 static const char *const queries[] = {"oil",

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the search-side unit tests share: a temporary directory, an index
+ * built there by the real morgue-index (MORGUE_BUILD), a searcher on it, and
+ * a search that must succeed. Include after <cmocka.h>. */
+#ifndef MG_TEST_SEARCH_FIXTURE_H
+#define MG_TEST_SEARCH_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "search.h"
+
+/* A fresh directory /tmp/morgue-test-NAME.XXXXXX into dir. 0 or -1. */
+static inline int fx_tmpdir(char *dir, size_t cap, const char *name)
+{
+    snprintf(dir, cap, "/tmp/morgue-test-%s.XXXXXX", name);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+/* morgue-index --rebuild --threads THREADS into db, from input (a path of
+ * its own when it starts with '/', else one under MORGUE_ROOT). The exit
+ * status of the shell, 0 on success. */
+static inline int fx_index(const char *db, const char *threads, const char *input)
+{
+    const char *b = getenv("MORGUE_BUILD"), *root = getenv("MORGUE_ROOT");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s/morgue-index' --rebuild --quiet --threads %s --db '%s' '%s%s%s'",
+             b ? b : "build", threads, db,
+             input[0] == '/' ? ""
+             : root          ? root
+                             : ".",
+             input[0] == '/' ? "" : "/", input);
+    return system(cmd);
+}
+
+/* A searcher on db; NULL (with the reason on stderr) on failure. */
+static inline mg_searcher *fx_open(const char *db)
+{
+    mg_err err;
+    mg_searcher *s = mg_searcher_open(db, NULL, &err);
+    if (!s)
+        fprintf(stderr, "open %s: %s\n", db, err.msg);
+    return s;
+}
+
+/* Index input into DIR/db and open a searcher on it: 0, or -1. */
+static inline int fx_open_index(const char *dir, const char *input, mg_searcher **s)
+{
+    char db[512];
+    snprintf(db, sizeof db, "%s/db", dir);
+    if (fx_index(db, "2", input) != 0)
+        return -1;
+    *s = fx_open(db);
+    return *s ? 0 : -1;
+}
+
+/* rm -rf dir; the shell's status. */
+static inline int fx_remove(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+/* A teardown: free the searcher, remove the directory. */
+static inline int fx_close(mg_searcher *s, const char *dir)
+{
+    mg_searcher_free(s);
+    return fx_remove(dir);
+}
+
+/* Run req on s; the test fails (with the engine's message) unless it works. */
+static inline mg_search_result *fx_search(mg_searcher *s, const mg_search_request *req)
+{
+    mg_search_result *res;
+    mg_err err;
+    int rc = mg_search_run(s, req, &res, &err);
+    if (rc != 0)
+        print_error("query [%s] failed: %s\n", req->query, err.msg);
+    assert_int_equal(rc, 0);
+    return res;
+}
+
+#endif
