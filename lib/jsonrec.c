@@ -30,11 +30,16 @@ static const struct {
     const char *name;
     size_t cap;
 } fields[NFIELDS] = {
-    [F_ID] = {"id", MG_MAX_ID},        [F_TITLE] = {"title", MG_MAX_TITLE},
-    [F_DATE] = {"date", MG_MAX_FIELD}, [F_SOURCE] = {"source", MG_MAX_FIELD},
-    [F_URL] = {"url", MG_MAX_FIELD},   [F_AUTHOR] = {"author", MG_MAX_FIELD},
-    [F_LANG] = {"lang", MG_MAX_FIELD}, [F_BODY] = {"body", MG_MAX_BODY},
-    [F_CATEGORY] = {"category", MG_MAX_FIELD}, [F_TOPICS] = {"topics", MG_MAX_FIELD},
+    [F_ID] = {"id", MG_MAX_ID},
+    [F_TITLE] = {"title", MG_MAX_TITLE},
+    [F_DATE] = {"date", MG_MAX_FIELD},
+    [F_SOURCE] = {"source", MG_MAX_FIELD},
+    [F_URL] = {"url", MG_MAX_FIELD},
+    [F_AUTHOR] = {"author", MG_MAX_FIELD},
+    [F_LANG] = {"lang", MG_MAX_FIELD},
+    [F_BODY] = {"body", MG_MAX_BODY},
+    [F_CATEGORY] = {"category", MG_MAX_FIELD},
+    [F_TOPICS] = {"topics", MG_MAX_FIELD},
 };
 
 /* The value of one known field, whichever parser read it. Strings are
@@ -47,9 +52,9 @@ typedef struct jstr {
 } jstr;
 typedef struct jval {
     int kind;
-    jstr str;           /* K_STRING */
-    size_t first, n;    /* K_ARRAY of strings: elems[first, first + n) */
-    bool all_strings;   /* K_ARRAY: every element is a string */
+    jstr str;         /* K_STRING */
+    size_t first, n;  /* K_ARRAY of strings: elems[first, first + n) */
+    bool all_strings; /* K_ARRAY: every element is a string */
 } jval;
 typedef struct jobj {
     jval v[NFIELDS];
@@ -451,14 +456,30 @@ static int lex_string(lexer *L, jstr *out, bool key)
         if (++q >= end)
             return -1;
         switch (*q++) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '/': *o++ = '/'; break;
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
+        case '"':
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            break;
+        case '/':
+            *o++ = '/';
+            break;
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
         case 'u': {
             uint32_t cp, lo;
             if (hex4(q, end, &cp) < 0)

@@ -1269,25 +1269,54 @@ static void test_json_fast_path_agrees(void **state)
 {
     (void)state;
     static const char *const cases[] = {
-        "{}", " { } ", "[]", "\"x\"", "3", "null", "{\"title\":\"t\"}",
-        "{\"title\":\"t\",}", "{\"title\":\"t\" \"body\":\"b\"}", "{\"title\" \"t\"}",
+        "{}",
+        " { } ",
+        "[]",
+        "\"x\"",
+        "3",
+        "null",
+        "{\"title\":\"t\"}",
+        "{\"title\":\"t\",}",
+        "{\"title\":\"t\" \"body\":\"b\"}",
+        "{\"title\" \"t\"}",
         "{\"title\":\"a\\u00e9\\ud83d\\ude00\\n\\t\\\"\\\\\\/\\b\\f\\r\"}",
-        "{\"title\":\"\\ud83d\"}", "{\"title\":\"\\ude00x\"}", "{\"title\":\"\\ud83d\\u0041\"}",
-        "{\"title\":\"\\u00zz\"}", "{\"title\":\"a\\u0000b\"}", "{\"title\":\"\\u0000 x \"}",
-        "{\"ti\\u0074le\":\"escaped key\"}", "{\"title\":\"t\",\"title\":\"later wins\"}",
+        "{\"title\":\"\\ud83d\"}",
+        "{\"title\":\"\\ude00x\"}",
+        "{\"title\":\"\\ud83d\\u0041\"}",
+        "{\"title\":\"\\u00zz\"}",
+        "{\"title\":\"a\\u0000b\"}",
+        "{\"title\":\"\\u0000 x \"}",
+        "{\"ti\\u0074le\":\"escaped key\"}",
+        "{\"title\":\"t\",\"title\":\"later wins\"}",
         "{\"title\":\"t\",\"label\":3,\"x\":-0.5,\"y\":true,\"z\":false,\"w\":null}",
-        "{\"title\":\"t\",\"n\":01}", "{\"title\":\"t\",\"n\":1e5}", "{\"title\":\"t\",\"n\":-}",
-        "{\"title\":\"t\",\"n\":123456789012345678901234567890}", "{\"title\":\"t\",\"n\":1.}",
-        "{\"title\":\"t\",\"o\":{\"a\":[1,{}]}}", "{\"title\":\"t\",\"a\":[[1]]}",
+        "{\"title\":\"t\",\"n\":01}",
+        "{\"title\":\"t\",\"n\":1e5}",
+        "{\"title\":\"t\",\"n\":-}",
+        "{\"title\":\"t\",\"n\":123456789012345678901234567890}",
+        "{\"title\":\"t\",\"n\":1.}",
+        "{\"title\":\"t\",\"o\":{\"a\":[1,{}]}}",
+        "{\"title\":\"t\",\"a\":[[1]]}",
         "{\"title\":\"t\",\"category\":[\"a\",\"b\",\"a\",\"\"],\"topics\":\"c\"}",
-        "{\"title\":\"t\",\"category\":[\"a\",3]}", "{\"title\":\"t\",\"topics\":{}}",
-        "{\"title\":\"t\",\"author\":[\"A\",\" \",\"B\"]}", "{\"title\":\"t\",\"author\":[]}",
-        "{\"title\":\"t\",\"author\":[null]}", "{\"title\":7}", "{\"title\":[\"t\"]}",
+        "{\"title\":\"t\",\"category\":[\"a\",3]}",
+        "{\"title\":\"t\",\"topics\":{}}",
+        "{\"title\":\"t\",\"author\":[\"A\",\" \",\"B\"]}",
+        "{\"title\":\"t\",\"author\":[]}",
+        "{\"title\":\"t\",\"author\":[null]}",
+        "{\"title\":7}",
+        "{\"title\":[\"t\"]}",
         "{\"title\":\"t\",\"date\":\"26-FEB-1987 15:01:01.79\"}",
-        "{\"title\":\"t\",\"date\":\"yesterday\"}", "{\"body\":\"b\",\"url\":\"http://x/\"}",
-        "{\"title\":\"t\"} x", "{\"title\":\"t\"}\n", "{\"title\":\"t\"}}", "{\"title\":\"t\"",
-        "{\"title\":\"tab\there\"}", "{\"title\":\"t\",\"a\":nul}", "{\"title\":\"t\",\"a\":truex}",
-        "{\"title\":\"caf\xc3\xa9\"}", "{\"title\":\"bad \xff byte\"}", "{\"title\":\"t\",\"id\":\"\"}",
+        "{\"title\":\"t\",\"date\":\"yesterday\"}",
+        "{\"body\":\"b\",\"url\":\"http://x/\"}",
+        "{\"title\":\"t\"} x",
+        "{\"title\":\"t\"}\n",
+        "{\"title\":\"t\"}}",
+        "{\"title\":\"t\"",
+        "{\"title\":\"tab\there\"}",
+        "{\"title\":\"t\",\"a\":nul}",
+        "{\"title\":\"t\",\"a\":truex}",
+        "{\"title\":\"caf\xc3\xa9\"}",
+        "{\"title\":\"bad \xff byte\"}",
+        "{\"title\":\"t\",\"id\":\"\"}",
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         same_both_ways(cases[i], strlen(cases[i]));
@@ -1327,8 +1356,7 @@ static void test_json_fast_path_agrees(void **state)
     /* the real corpora, every line (and edits of some) */
     const char *corpora = getenv("MORGUE_CORPORA");
     char *base = corpora && *corpora ? strdup(corpora) : path_in(root_dir(), "../shared/corpora");
-    static const char *const real[] = {"reuters21578/reuters21578.jsonl",
-                                       "ag_news/ag_news.jsonl"};
+    static const char *const real[] = {"reuters21578/reuters21578.jsonl", "ag_news/ag_news.jsonl"};
     for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
         char *rp = path_in(base, real[i]);
         if (access(rp, R_OK) == 0)
