@@ -300,7 +300,7 @@ int mg_docbuild_build(mg_docbuild *b, const mg_record *r, mg_xdoc *doc, char *ui
     data = NULL;
     if ((rc = mg_record_encode(r, &data, &dlen, err)))
         return rc;
-    rc = mg_xdoc_set_data(doc, data, dlen, err);
+    rc = set_value(doc, MG_SLOT_RECORD, data, dlen, err);
     free(data);
     return rc;
 }

@@ -33,7 +33,7 @@
  * bounded whatever the input. */
 #define RING_PER_THREAD 64
 #define RING_BYTES (64u << 20)
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 static volatile sig_atomic_t g_stop;
 
@@ -263,7 +263,7 @@ typedef struct worker {
     run *r;
     unsigned k;
     mg_docbuild *b;
-    mg_xdb *shard; /* rebuild: this worker's shard */
+    mg_xdb *shard;               /* rebuild: this worker's shard */
     unsigned long shard_pending; /* documents since the shard's last commit */
     pthread_t tid;
     int started;

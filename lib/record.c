@@ -112,9 +112,10 @@ static uint32_t fnv32(const unsigned char *p, size_t n)
 
 /* ---- whitening (version 3): XOR with a fixed keystream, xorshift64* from a
  * fixed seed, eight bytes per step, least significant byte first. Not a
- * secret: it makes the LZ4 block look random to deflate, so glass, which
- * compresses any document data deflate can shrink, stores it as it is and a
- * read costs no inflate. Its own inverse. ---- */
+ * secret: it made the LZ4 block look random to deflate, so glass, which
+ * compresses any document data deflate can shrink, stored it as it is.
+ * Records now live in a value slot, which glass never deflates, and are
+ * written as version 1; version 3 is still read. Its own inverse. ---- */
 
 #define WHITE_SEED 0x9e3779b97f4a7c15ULL
 

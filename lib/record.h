@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Articles: the in-memory record and its stored, LZ4-compressed form.
  *
- * Stored form (DESIGN.md §5), kept in the Xapian document data:
+ * Stored form (DESIGN.md §5), kept in value slot MG_SLOT_RECORD (schema 1:
+ * the Xapian document data):
  *   byte 0      format version: MG_RECORD_LZ4 (1), MG_RECORD_PLAIN (2) or
  *               MG_RECORD_LZ4_WHITE (3)
  *   varint      size of the raw (uncompressed) payload, 9..MG_MAX_RAW
@@ -11,7 +12,8 @@
  *               document data table with zlib on its own);
  *               version 3: the version-1 block XORed with a fixed keystream
  *               (docs/index-format.md), which deflate cannot shrink, so
- *               glass stores it uncompressed and a read costs no inflate
+ *               glass stored it in the document data uncompressed (written
+ *               before records moved to a value slot; still read)
  * The raw payload is the fields in a fixed order, each a varint length
  * followed by the bytes: id, title, date, source, url, author, lang, body,
  * then a varint count of categories and each category the same way. Varints
@@ -32,10 +34,10 @@
 extern "C" {
 #endif
 
-#define MG_RECORD_LZ4 1                       /* payload as an LZ4 block */
-#define MG_RECORD_PLAIN 2                     /* payload stored as it is */
-#define MG_RECORD_LZ4_WHITE 3                 /* LZ4 block, whitened */
-#define MG_RECORD_VERSION MG_RECORD_LZ4_WHITE /* what mg_record_encode() writes */
+#define MG_RECORD_LZ4 1                 /* payload as an LZ4 block */
+#define MG_RECORD_PLAIN 2               /* payload stored as it is */
+#define MG_RECORD_LZ4_WHITE 3           /* LZ4 block, whitened */
+#define MG_RECORD_VERSION MG_RECORD_LZ4 /* what mg_record_encode() writes */
 
 /* Caps on fields of one article (bytes); a reader rejects a record over them. */
 #define MG_MAX_ID 512

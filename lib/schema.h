@@ -29,7 +29,12 @@
 #define MG_SLOT_HASH 5     /* 8-byte hash of the whole record (skip unchanged) */
 #define MG_SLOT_CARD                                                                               \
     6 /* the record without its body, plain (MG_RECORD_PLAIN): what a                              \
-       * hit shows, read without inflating the document data */
+       * hit shows, read without decoding the whole record */
+#define MG_SLOT_RECORD                                                                             \
+    7 /* the whole record, LZ4 (MG_RECORD_LZ4). Glass never deflates value                         \
+       * streams (it tries on every document data item), so the record                             \
+       * lives here and the document data stays empty. Documents written                           \
+       * by schema 1 have no slot 7: their record is the document data. */
 
 #define MG_CAT_SEP '\x1f'
 
@@ -43,7 +48,7 @@
 
 /* Database metadata keys. */
 #define MG_META_LANG "morgue.lang"      /* stemming language of the index */
-#define MG_META_VERSION "morgue.schema" /* schema version, "1" */
+#define MG_META_VERSION "morgue.schema" /* schema version, "2" */
 #define MG_META_BUILT "morgue.updated"  /* ISO 8601 time of the last commit */
 
 #endif

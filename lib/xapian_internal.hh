@@ -4,6 +4,11 @@
 #define MG_XAPIAN_INTERNAL_HH
 
 #include "err.h"
+#include "schema.h"
+
+#include <xapian.h>
+
+#include <string>
 
 // Call only inside a catch block: rethrows the current exception, classifies
 // it and writes "what: Type: message" into err (which may be NULL), then
@@ -20,5 +25,13 @@
 //   std::bad_alloc                              -> MG_ENOMEM
 //   anything else                               -> MG_EINTERNAL
 int mg_xapian_catch(mg_err *err, const char *what) noexcept;
+
+// The stored record of a document: value slot MG_SLOT_RECORD, or the document
+// data for a document written by schema 1 (which has no such slot).
+inline std::string mg_stored_record(const Xapian::Document &doc)
+{
+    std::string rec = doc.get_value(MG_SLOT_RECORD);
+    return rec.empty() ? doc.get_data() : rec;
+}
 
 #endif

@@ -194,7 +194,7 @@ void take_hit(mg_xhit *h, const Xapian::MSetIterator &it, const Xapian::Document
     if (!want_data)
         data = doc.get_value(MG_SLOT_CARD);
     if (data.empty())
-        data = doc.get_data();
+        data = mg_stored_record(doc);
     h->data = malloc(data.size() ? data.size() : 1);
     if (!h->data)
         throw std::bad_alloc();
@@ -436,7 +436,7 @@ int mg_xsearch_term_data(mg_xsearch *xs, const char *term, size_t len, void **ou
         Xapian::PostingIterator p = xs->db.postlist_begin(t);
         if (p == xs->db.postlist_end(t))
             return mg_err_set(err, MG_ENOTFOUND, "no document with %s", t.c_str());
-        std::string data = xs->db.get_document(*p).get_data();
+        std::string data = mg_stored_record(xs->db.get_document(*p));
         void *buf = malloc(data.size() ? data.size() : 1);
         if (!buf)
             throw std::bad_alloc();

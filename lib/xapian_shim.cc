@@ -281,8 +281,8 @@ long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf
     }
 }
 
-int mg_xdb_get_data(mg_xdb *db, const char *uid_term, void **out, size_t *out_len,
-                    mg_err *err) noexcept
+int mg_xdb_get_record(mg_xdb *db, const char *uid_term, void **out, size_t *out_len,
+                      mg_err *err) noexcept
 {
     *out = nullptr;
     *out_len = 0;
@@ -293,16 +293,16 @@ int mg_xdb_get_data(mg_xdb *db, const char *uid_term, void **out, size_t *out_le
         Xapian::docid did = find_doc(db->db, uid_term);
         if (!did)
             return mg_err_set(err, MG_ENOTFOUND, "no document %.200s", uid_term);
-        std::string d = db->db.get_document(did, Xapian::DOC_ASSUME_VALID).get_data();
+        std::string d = mg_stored_record(db->db.get_document(did, Xapian::DOC_ASSUME_VALID));
         void *p = malloc(d.size() ? d.size() : 1);
         if (!p)
-            return mg_err_set(err, MG_ENOMEM, "get data: out of memory");
+            return mg_err_set(err, MG_ENOMEM, "get record: out of memory");
         memcpy(p, d.data(), d.size());
         *out = p;
         *out_len = d.size();
         return 0;
     } catch (...) {
-        return mg_xapian_catch(err, "get data");
+        return mg_xapian_catch(err, "get record");
     }
 }
 
@@ -447,8 +447,8 @@ int mg_xdoc_set_value(mg_xdoc *doc, unsigned slot, const void *val, size_t len,
     try {
         // An empty value clears the slot; unlike remove_value(), add_value()
         // does not throw when the slot was never set.
-        doc->doc.add_value(slot, len ? std::string(static_cast<const char *>(val), len)
-                                     : std::string());
+        doc->doc.add_value(slot,
+                           len ? std::string(static_cast<const char *>(val), len) : std::string());
         return 0;
     } catch (...) {
         return mg_xapian_catch(err, "set value");

@@ -83,11 +83,12 @@ int mg_xdb_delete(mg_xdb *db, const char *uid_term, mg_err *err) MG_NOEXCEPT;
 long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
                       mg_err *err) MG_NOEXCEPT;
 
-/* Copy the document data (the stored record) of the document indexed by
- * uid_term into a malloc'd buffer (*out, *out_len; caller frees). Returns 0,
- * -MG_ENOTFOUND, or another negative mg_code. */
-int mg_xdb_get_data(mg_xdb *db, const char *uid_term, void **out, size_t *out_len,
-                    mg_err *err) MG_NOEXCEPT;
+/* Copy the stored record of the document indexed by uid_term (value slot
+ * MG_SLOT_RECORD, or the document data of a schema-1 document) into a
+ * malloc'd buffer (*out, *out_len; caller frees). Returns 0, -MG_ENOTFOUND,
+ * or another negative mg_code. */
+int mg_xdb_get_record(mg_xdb *db, const char *uid_term, void **out, size_t *out_len,
+                      mg_err *err) MG_NOEXCEPT;
 
 /* Call fn for every term starting with prefix, in sorted order (the prefix is
  * included in the term passed). fn returns non-zero to stop. Returns 0, the
@@ -131,7 +132,8 @@ int mg_xdoc_add_boolean(mg_xdoc *doc, const char *term, size_t len, mg_err *err)
 /* Set value slot (bytes val[0..len), copied); an empty value removes it. */
 int mg_xdoc_set_value(mg_xdoc *doc, unsigned slot, const void *val, size_t len,
                       mg_err *err) MG_NOEXCEPT;
-/* Set the document data (the stored record; copied). */
+/* Set the document data (copied). morgue's schema 2 leaves it empty: the
+ * stored record goes in value slot MG_SLOT_RECORD (schema.h). */
 int mg_xdoc_set_data(mg_xdoc *doc, const void *data, size_t len, mg_err *err) MG_NOEXCEPT;
 
 #ifdef __cplusplus

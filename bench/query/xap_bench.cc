@@ -31,7 +31,8 @@
 
 namespace {
 
-const unsigned ID_SLOT_MORGUE = 4; // MG_SLOT_ID in lib/schema.h
+const unsigned ID_SLOT_MORGUE = 4;     // MG_SLOT_ID in lib/schema.h
+const unsigned RECORD_SLOT_MORGUE = 7; // MG_SLOT_RECORD
 
 int add_doc(const mg_bq_doc *d, void *ctx)
 {
@@ -142,7 +143,7 @@ struct searcher {
             Xapian::Document doc = it.get_document();
             ids.push_back(morgue ? doc.get_value(ID_SLOT_MORGUE) : doc.get_data());
             if (read_data && morgue)
-                ids.back() += doc.get_data().substr(0, 1);
+                ids.back() += doc.get_value(RECORD_SLOT_MORGUE).substr(0, 1);
         }
         return ids.size();
     }

@@ -33,7 +33,7 @@ for round in 1 2 3; do
 import sys, xapian
 db = xapian.Database(sys.argv[1])
 ids = sum(1 for _ in db.allterms("Q"))
-bad = [d.docid for d in db.postlist("") if not db.get_document(d.docid).get_data()
+bad = [d.docid for d in db.postlist("") if not db.get_document(d.docid).get_value(7)
        or len(db.get_document(d.docid).get_value(5)) != 8]
 print("ok" if ids == db.get_doccount() and not bad else "ids=%d docs=%d bad=%d" % (ids, db.get_doccount(), len(bad)))
 PY

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,11 +99,11 @@ static void test_add_replace_delete_commit(void **state)
     assert_int_equal(mg_xdb_doccount(db, &err), 3); /* close committed d */
     void *data;
     size_t len;
-    assert_int_equal(mg_xdb_get_data(db, "Qd", &data, &len, &err), 0);
+    assert_int_equal(mg_xdb_get_record(db, "Qd", &data, &len, &err), 0);
     assert_int_equal(len, 1);
     assert_memory_equal(data, "d", 1);
     free(data);
-    assert_int_equal(mg_xdb_get_data(db, "Qc", &data, &len, &err), -MG_ENOTFOUND);
+    assert_int_equal(mg_xdb_get_record(db, "Qc", &data, &len, &err), -MG_ENOTFOUND);
     assert_null(data);
     assert_int_equal(mg_xdb_close(db, &err), 0);
 }
@@ -531,7 +533,7 @@ static void check_damage(const char *name, const char *table, long from, int len
         errors += mg_xdb_get_value(db, uid, MG_SLOT_SOURCE, buf, sizeof buf, &err) < 0;
         void *data = NULL;
         size_t dlen;
-        errors += mg_xdb_get_data(db, uid, &data, &dlen, &err) < 0;
+        errors += mg_xdb_get_record(db, uid, &data, &dlen, &err) < 0;
         free(data);
         errors += mg_xdb_delete(db, uid, &err) < 0;
     }
@@ -597,7 +599,10 @@ static void test_delve_reads_it(void **state)
     assert_non_null(strstr(out, "termfreq 1"));
 }
 
-static void store_record(mg_xdb *db, const mg_record *r, int version)
+/* Store r encoded as version: in value slot MG_SLOT_RECORD as schema 2
+ * writes it, or (in_data) in the document data as schema 1 did. Then check
+ * that mg_xdb_get_record() finds exactly those bytes either way. */
+static void store_record(mg_xdb *db, const mg_record *r, int version, bool in_data)
 {
     mg_err err;
     unsigned char *data;
@@ -607,9 +612,19 @@ static void store_record(mg_xdb *db, const mg_record *r, int version)
     char uid[64];
     snprintf(uid, sizeof uid, "Q%s", r->id);
     assert_int_equal(mg_xdoc_add_boolean(doc, uid, strlen(uid), &err), 0);
-    assert_int_equal(mg_xdoc_set_data(doc, data, len, &err), 0);
+    if (in_data)
+        assert_int_equal(mg_xdoc_set_data(doc, data, len, &err), 0);
+    else
+        assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_RECORD, data, len, &err), 0);
     assert_int_equal(mg_xdb_replace(db, uid, doc, &err), 0);
     mg_xdoc_free(doc);
+
+    void *got;
+    size_t got_len;
+    assert_int_equal(mg_xdb_get_record(db, uid, &got, &got_len, &err), 0);
+    assert_int_equal(got_len, len);
+    assert_memory_equal(got, data, len);
+    free(got);
     free(data);
 }
 
@@ -642,11 +657,11 @@ static void test_documented_record_format(void **state)
     mg_err err;
     mg_xdb *db = mg_xdb_open(p, MG_XDB_CREATE, &err);
     assert_non_null(db);
-    store_record(db, &r, MG_RECORD_LZ4);
+    store_record(db, &r, MG_RECORD_LZ4, false);
     r.id = "plain";
-    store_record(db, &r, MG_RECORD_PLAIN);
+    store_record(db, &r, MG_RECORD_PLAIN, true);
     r.id = "white";
-    store_record(db, &r, MG_RECORD_LZ4_WHITE);
+    store_record(db, &r, MG_RECORD_LZ4_WHITE, true);
     /* a long repetitive body: LZ4 matches with extended lengths */
     static char body[6001];
     for (size_t i = 0; i < sizeof body - 1; i++)
@@ -654,17 +669,19 @@ static void test_documented_record_format(void **state)
     r.id = "long";
     r.body = body;
     r.ncategories = 0;
-    store_record(db, &r, MG_RECORD_LZ4);
+    store_record(db, &r, MG_RECORD_LZ4, false);
+    r.id = "long-data";
+    store_record(db, &r, MG_RECORD_LZ4, true);
     r.id = "long-white";
-    store_record(db, &r, MG_RECORD_LZ4_WHITE);
+    store_record(db, &r, MG_RECORD_LZ4_WHITE, true);
     assert_int_equal(mg_xdb_close(db, &err), 0);
 
-    char cmd[1024], out[16384];
+    char cmd[1024], out[32768];
     snprintf(cmd, sizeof cmd, "sed -n '/^```python$/,/^```$/p' '%s' | sed '1d;$d' > '%s'", doc_md,
              script);
     assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof cmd,
-             "for id in utf8 plain white long long-white; do "
+             "for id in utf8 plain white long long-data long-white; do "
              "PYTHONIOENCODING=utf-8 /usr/bin/python3 '%s' '%s' $id 2>&1 || exit 1; done",
              script, p);
     FILE *fp = popen(cmd, "r");
@@ -682,6 +699,12 @@ static void test_documented_record_format(void **state)
     char want[6400];
     snprintf(want, sizeof want,
              "{'id': 'long', 'title': 'Müller’s cocoa 東京', "
+             "'date': '1987-02-26T15:01:01', 'source': 'Morgue Wire', 'url': '', 'author': '', "
+             "'lang': 'en', 'body': '%s', 'categories': []}",
+             body);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want,
+             "{'id': 'long-data', 'title': 'Müller’s cocoa 東京', "
              "'date': '1987-02-26T15:01:01', 'source': 'Morgue Wire', 'url': '', 'author': '', "
              "'lang': 'en', 'body': '%s', 'categories': []}",
              body);
