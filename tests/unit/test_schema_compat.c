@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Indexes written by schema 1 (the stored record in the document data, in
+ * record versions 1, 2 or 3; some documents without the card slot) still
+ * search, show snippets and answer get, and morgue-index updates them in
+ * place: replaced and new documents get schema 2 (the record in value slot
+ * 7), unchanged ones keep theirs, and both kinds read back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+
+#include "docbuild.h"
+#include "record.h"
+#include "schema.h"
+#include "search_fixture.h"
+#include "xapian_shim.h"
+
+static char dir[64];
+
+typedef struct old_doc {
+    char *id, *title, *body; /* string literals, never written */
+    int version;             /* record version in the document data */
+    bool card;               /* keep the card slot (written from session 2 on) */
+} old_doc;
+
+static const old_doc olds[] = {
+    {"old-1", "Cocoa harvest in Bahia", "The cocoa harvest in Bahia was late this year.",
+     MG_RECORD_LZ4, true},
+    {"old-2", "Cocoa prices", "Cocoa prices rose after the harvest reports.", MG_RECORD_PLAIN,
+     false},
+    {"old-3", "Coffee and cocoa", "Traders in coffee and cocoa waited for rain.",
+     MG_RECORD_LZ4_WHITE, true},
+};
+
+static void fill(mg_record *r, const old_doc *o)
+{
+    mg_record_init(r);
+    r->id = o->id;
+    r->title = o->title;
+    r->body = o->body;
+    r->date = "1987-02-26";
+    r->source = "Morgue Wire";
+    r->url = r->author = r->lang = "";
+}
+
+/* Write the documents as schema 1 did: morgue's terms and values, the record
+ * in the document data and no slot 7. */
+static void write_schema1(const char *path)
+{
+    mg_err err;
+    mg_xdb *db = mg_xdb_open(path, MG_XDB_CREATE, &err);
+    assert_non_null(db);
+    mg_docbuild *b = mg_docbuild_new("english", &err);
+    assert_non_null(b);
+    mg_xdoc *doc = mg_xdoc_new(&err);
+    assert_non_null(doc);
+    for (size_t i = 0; i < sizeof olds / sizeof *olds; i++) {
+        mg_record r;
+        fill(&r, &olds[i]);
+        char uid[MG_XDB_MAX_TERM + 1];
+        mg_xdoc_clear(doc);
+        assert_int_equal(mg_docbuild_build(b, &r, doc, uid, sizeof uid, NULL, &err), 0);
+        unsigned char *data;
+        size_t len;
+        assert_int_equal(mg_record_encode_as(&r, olds[i].version, &data, &len, &err), 0);
+        assert_int_equal(mg_xdoc_set_data(doc, data, len, &err), 0);
+        free(data);
+        assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_RECORD, NULL, 0, &err), 0);
+        if (!olds[i].card)
+            assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_CARD, NULL, 0, &err), 0);
+        assert_int_equal(mg_xdb_replace(db, uid, doc, &err), 0);
+    }
+    assert_int_equal(mg_xdb_set_metadata(db, MG_META_LANG, "english", &err), 0);
+    assert_int_equal(mg_xdb_set_metadata(db, MG_META_VERSION, "1", &err), 0);
+    mg_xdoc_free(doc);
+    mg_docbuild_free(b);
+    assert_int_equal(mg_xdb_close(db, &err), 0);
+}
+
+/* A search for cocoa with snippets finds want ids (in any order), each hit
+ * with its title and a highlighted snippet; get of each gives its body. */
+static void check_reads(const char *db, const char *const *want, size_t nwant)
+{
+    mg_searcher *s = fx_open(db);
+    assert_non_null(s);
+    for (int snippets = 0; snippets < 2; snippets++) {
+        mg_search_request req = {
+            .query = "cocoa", .limit = 10, .snippets = snippets, .hl_start = "[", .hl_end = "]"};
+        mg_search_result *res = fx_search(s, &req);
+        assert_int_equal(res->nhits, nwant);
+        for (size_t i = 0; i < res->nhits; i++) {
+            const mg_hit *h = &res->hits[i];
+            bool known = false;
+            for (size_t j = 0; j < nwant; j++)
+                known |= strcmp(h->id, want[j]) == 0;
+            assert_true(known);
+            assert_non_null(strstr(h->title, "ocoa"));
+            if (snippets)
+                assert_non_null(strcasestr(h->snippet, "[cocoa]"));
+            else
+                assert_null(h->snippet);
+        }
+        mg_search_result_free(res);
+    }
+    for (size_t j = 0; j < nwant; j++) {
+        mg_record rec;
+        mg_record_init(&rec);
+        mg_err err;
+        assert_int_equal(mg_searcher_get(s, want[j], &rec, &err), 0);
+        assert_string_equal(rec.id, want[j]);
+        assert_non_null(strstr(rec.body, "ocoa"));
+        mg_record_release(&rec);
+    }
+    mg_searcher_free(s);
+}
+
+static void test_schema1_index_reads(void **state)
+{
+    (void)state;
+    char db[128];
+    snprintf(db, sizeof db, "%s/v1", dir);
+    write_schema1(db);
+    static const char *const ids[] = {"old-1", "old-2", "old-3"};
+    check_reads(db, ids, 3);
+}
+
+static void test_schema1_index_updates_in_place(void **state)
+{
+    (void)state;
+    char db[128], input[128], cmd[1024];
+    snprintf(db, sizeof db, "%s/up", dir);
+    write_schema1(db);
+
+    /* old-1 unchanged, old-2 changed, old-3 left out, new-4 added */
+    snprintf(input, sizeof input, "%s/next.jsonl", dir);
+    FILE *f = fopen(input, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "{\"id\":\"old-1\",\"title\":\"%s\",\"body\":\"%s\",\"date\":\"1987-02-26\","
+            "\"source\":\"Morgue Wire\"}\n",
+            olds[0].title, olds[0].body);
+    fprintf(f, "{\"id\":\"old-2\",\"title\":\"Cocoa prices fall\",\"body\":\"Cocoa fell.\"}\n");
+    fprintf(f, "{\"id\":\"new-4\",\"title\":\"Cocoa shipments\",\"body\":\"Ships of cocoa.\"}\n");
+    assert_int_equal(fclose(f), 0);
+    const char *b = getenv("MORGUE_BUILD");
+    snprintf(cmd, sizeof cmd, "'%s/morgue-index' --quiet --json-stats --db '%s' '%s' > '%s/stats'",
+             b ? b : "build", db, input, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "grep -q '\"added\": *1' '%s/stats' && grep -q '\"replaced\": *1' '%s/stats' && "
+             "grep -q '\"unchanged\": *1' '%s/stats'",
+             dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+
+    static const char *const ids[] = {"old-1", "old-2", "old-3", "new-4"};
+    check_reads(db, ids, 4);
+
+    /* old-1 kept its schema-1 record, old-2 and new-4 have slot 7 */
+    mg_err err;
+    mg_xdb *x = mg_xdb_open(db, 0, &err);
+    assert_non_null(x);
+    char v[8];
+    assert_int_equal(mg_xdb_get_value(x, "Qold-1", MG_SLOT_RECORD, v, sizeof v, &err), 0);
+    assert_true(mg_xdb_get_value(x, "Qold-2", MG_SLOT_RECORD, v, sizeof v, &err) > 0);
+    assert_int_equal(v[0], MG_RECORD_LZ4);
+    assert_true(mg_xdb_get_value(x, "Qnew-4", MG_SLOT_RECORD, v, sizeof v, &err) > 0);
+    mg_xdb_abandon(x);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return fx_tmpdir(dir, sizeof dir, "compat");
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return fx_remove(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_schema1_index_reads),
+        cmocka_unit_test(test_schema1_index_updates_in_place),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
