@@ -79,7 +79,7 @@ static void build(const corpus *c, const char *path)
     for (size_t d = 0; d < c->n; d++) {
         mg_xdoc *doc = mg_xdoc_new(&err);
         assert_non_null(doc);
-        char id[16], uid[20];
+        char id[24], uid[32];
         snprintf(id, sizeof id, "d%03zu", d);
         snprintf(uid, sizeof uid, "Q%s", id);
         assert_int_equal(mg_xdoc_add_boolean(doc, uid, strlen(uid), &err), 0);
