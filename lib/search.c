@@ -56,17 +56,28 @@ static void limits_complete(mg_search_limits *lim)
         lim->bm25_k1 = d.bm25_k1;
         lim->bm25_b = d.bm25_b;
     }
+    static const struct {
+        const char *name;
+        int ranking;
+    } models[] = {{"bm25", MG_RANK_BM25},
+                  {"dfr", MG_RANK_DFR},
+                  {"bm25plus", MG_RANK_BM25PLUS},
+                  {"bm25l", MG_RANK_BM25L}};
     const char *rank = getenv("MORGUE_RANKING");
-    if (rank && strcmp(rank, "dfr") == 0)
-        lim->ranking = MG_RANK_DFR;
-    else if (rank && strcmp(rank, "bm25") == 0)
-        lim->ranking = MG_RANK_BM25;
+    for (size_t i = 0; rank && i < sizeof models / sizeof models[0]; i++)
+        if (strcmp(rank, models[i].name) == 0)
+            lim->ranking = models[i].ranking;
     const char *env = getenv("MORGUE_BM25");
-    double k1, b;
-    if (env && sscanf(env, "%lf,%lf", &k1, &b) == 2 && k1 >= 0 && b >= 0 && b <= 1) {
+    double k1, b, delta;
+    int n = env ? sscanf(env, "%lf,%lf,%lf", &k1, &b, &delta) : 0;
+    if (n >= 2 && k1 >= 0 && b >= 0 && b <= 1) {
         lim->bm25_k1 = k1;
         lim->bm25_b = b;
+        if (n == 3 && delta >= 0)
+            lim->bm25_delta = delta;
     }
+    if (lim->bm25_delta == 0)
+        lim->bm25_delta = lim->ranking == MG_RANK_BM25L ? 0.5 : 1.0;
 }
 
 static mg_analyzer *analyzer_for(mg_xsearch *xs, mg_err *err)
@@ -1041,6 +1052,7 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
                       .k1 = s->lim.bm25_k1,
                       .b = s->lim.bm25_b,
                       .ranking = s->lim.ranking,
+                      .delta = s->lim.bm25_delta,
                       .check_at_least = req->offset + limit,
                       .want_data = req->snippets};
     if ((rc = build(&c, ast, since, until, req->source, &q)) < 0)

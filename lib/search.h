@@ -26,17 +26,23 @@ typedef struct mg_search_limits {
     size_t max_window;      /* offset+limit; default 10000 */
     /* BM25 parameters (Xapian's BM25Weight k1 and b). Defaults chosen on
      * TIME, CISI, MED and NPL together: see docs/query-language.md. When the environment
-     * variable MORGUE_BM25="k1,b" is set, mg_searcher_open() uses it instead
-     * (for sweeps). */
+     * variable MORGUE_BM25="k1,b" or "k1,b,delta" is set, mg_searcher_open()
+     * uses it instead (for sweeps). */
     double bm25_k1; /* default MG_BM25_K1 */
     double bm25_b;  /* default MG_BM25_B */
-    /* The ranking model: MG_RANK_BM25 (default), or MG_RANK_DFR (Xapian's
-     * IneB2, divergence from randomness; no parameters). Environment:
-     * MORGUE_RANKING=bm25|dfr overrides it at mg_searcher_open(). */
+    /* The ranking model: MG_RANK_BM25 (default); MG_RANK_DFR (Xapian's
+     * IneB2, divergence from randomness; no parameters); MG_RANK_BM25PLUS or
+     * MG_RANK_BM25L (Lv & Zhai's lower-bounded BM25: a matched term's tf part
+     * is raised by bm25_delta, see lib/xapian_weight.hh), with k1 and b as
+     * above. For comparison only: neither beats the default on the four test
+     * collections (bench/RESULTS-query.md). Environment:
+     * MORGUE_RANKING=bm25|dfr|bm25plus|bm25l overrides it at
+     * mg_searcher_open(). */
     int ranking;
+    double bm25_delta; /* BM25+ / BM25L only; 0: the literature's 1.0 / 0.5 */
 } mg_search_limits;
 
-enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1 };
+enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 3 };
 
 #define MG_BM25_K1 1.6
 #define MG_BM25_B 0.75

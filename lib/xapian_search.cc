@@ -3,6 +3,7 @@
 // symlink-switch detection, query construction, Enquire, facets, collapse.
 #include "xapian_search.h"
 #include "xapian_internal.hh"
+#include "xapian_weight.hh"
 
 #include "schema.h"
 
@@ -179,10 +180,18 @@ void count_dups(mg_xsearch *xs)
 
 void set_weighting(Xapian::Enquire &enq, const mg_xrun_opts *o)
 {
-    if (o->ranking == MG_RANK_DFR)
+    if (o->ranking == MG_RANK_DFR) {
         enq.set_weighting_scheme(Xapian::IneB2Weight());
-    else
+    } else if (o->ranking == MG_RANK_BM25PLUS || o->ranking == MG_RANK_BM25L) {
+        mg::Bm25Params p;
+        p.k1 = o->k1;
+        p.b = o->b;
+        p.delta = o->delta;
+        p.tf = o->ranking == MG_RANK_BM25PLUS ? mg::Bm25Params::PLUS : mg::Bm25Params::L;
+        enq.set_weighting_scheme(mg::Bm25Weight(p));
+    } else {
         enq.set_weighting_scheme(Xapian::BM25Weight(o->k1, 0, 1, o->b, 0.5));
+    }
 }
 
 // Copy one hit out: its card when that is all the caller needs and the

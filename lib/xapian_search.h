@@ -104,7 +104,8 @@ typedef struct mg_xrun_opts {
     bool collapse;         /* on MG_SLOT_COLLAPSE */
     unsigned facets;       /* MG_FACET_* */
     double k1, b;          /* BM25 */
-    int ranking;           /* MG_RANK_BM25 or MG_RANK_DFR */
+    int ranking;           /* MG_RANK_* */
+    double delta;          /* MG_RANK_BM25PLUS, MG_RANK_BM25L */
     size_t check_at_least; /* count at least this many matches */
     bool want_data;        /* hits carry the whole record (else the card, if any) */
 } mg_xrun_opts;

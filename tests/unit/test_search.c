@@ -458,6 +458,60 @@ static void test_thread_count_does_not_change_results(void **state)
     }
 }
 
+/* The score of document id in r, or -1. */
+static double score_of(const mg_search_result *r, const char *id)
+{
+    for (size_t i = 0; i < r->nhits; i++)
+        if (strcmp(r->hits[i].id, id) == 0)
+            return r->hits[i].score;
+    return -1;
+}
+
+/* MORGUE_RANKING picks the model at open, as the limits do: BM25+ from the
+ * environment equals BM25+ from mg_search_limits, and raises every hit's
+ * BM25 score (its delta adds a positive idf share per matched word); an
+ * unknown name keeps BM25. */
+static void test_ranking_model_from_environment(void **state)
+{
+    (void)state;
+    mg_search_request req = {.query = "market OR prices OR bank", .limit = 100};
+    mg_err err;
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.ranking = MG_RANK_BM25PLUS;
+    lim.bm25_delta = 1.0;
+    mg_searcher *by_limits = mg_searcher_open(db1, &lim, &err);
+    assert_non_null(by_limits);
+    setenv("MORGUE_RANKING", "bm25plus", 1);
+    mg_searcher *by_env = fx_open(db1);
+    setenv("MORGUE_RANKING", "no-such-model", 1);
+    mg_searcher *unknown = fx_open(db1);
+    unsetenv("MORGUE_RANKING");
+    assert_non_null(by_env);
+    assert_non_null(unknown);
+
+    mg_search_result *bm25 = fx_search(s1, &req), *plus = fx_search(by_env, &req),
+                     *plus2 = fx_search(by_limits, &req), *other = fx_search(unknown, &req);
+    assert_true(bm25->nhits > 3);
+    assert_int_equal(plus->nhits, bm25->nhits);
+    assert_int_equal(plus2->nhits, bm25->nhits);
+    assert_int_equal(other->nhits, bm25->nhits);
+    for (size_t i = 0; i < plus->nhits; i++) {
+        assert_string_equal(plus->hits[i].id, plus2->hits[i].id);
+        assert_true(plus->hits[i].score == plus2->hits[i].score);
+        assert_true(plus->hits[i].score > score_of(bm25, plus->hits[i].id));
+        assert_string_equal(other->hits[i].id, bm25->hits[i].id);
+        assert_true(other->hits[i].score == bm25->hits[i].score);
+    }
+    mg_search_result_free(bm25);
+    mg_search_result_free(plus);
+    mg_search_result_free(plus2);
+    mg_search_result_free(other);
+    mg_searcher_free(by_limits);
+    mg_searcher_free(by_env);
+    mg_searcher_free(unknown);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -584,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_like),
         cmocka_unit_test(test_snippets_in_hits),
         cmocka_unit_test(test_thread_count_does_not_change_results),
+        cmocka_unit_test(test_ranking_model_from_environment),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_get_and_stats),
         cmocka_unit_test(test_reopen_sees_rebuild),
