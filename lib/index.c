@@ -30,8 +30,12 @@
 #define DEFAULT_BATCH 10000
 #define MAX_THREADS 256
 /* Records in flight are bounded by count and by bytes, so memory stays
- * bounded whatever the input. */
-#define RING_PER_THREAD 64
+ * bounded whatever the input. Records go to a rebuild shard by id hash, so
+ * while one worker commits (every SHARD_FLUSH documents, ~0.2 s on Reuters)
+ * its ring must hold what the reader reads meanwhile, or the reader blocks
+ * on it and the other worker runs dry: with 64 slots a Reuters rebuild kept
+ * 1.6 of 2 cores busy, with 512 1.8 (peak RSS 75 -> 91 MB). */
+#define RING_PER_THREAD 512
 #define RING_BYTES (64u << 20)
 #define SCHEMA_VERSION "2"
 
