@@ -56,33 +56,58 @@ def sweep(rows):
           % (best["k1"], best["b"], best["map"], best["ndcg10"]))
 
 
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
 def search(rows):
+    """Rows carry a "round" when the engines took turns (search.sh): values
+    are medians over rounds, ratios medians of the same round's ratios."""
     corpora = list(dict.fromkeys(r["corpus"] for r in rows))
+    by = {}  # (corpus, system) -> {round: row}
+    for r in rows:
+        by.setdefault((r["corpus"], r["system"]), {})[r.get("round", 0)] = r
+
+    def med(c, s, k):
+        return median([r[k] for r in by[(c, s)].values()])
+
+    def ratio(c, s, peer, k, kp=None):
+        """median and range over rounds of s's k / peer's kp, or None."""
+        a, b = by.get((c, s), {}), by.get((c, peer), {})
+        v = [a[i][k] / b[i][kp or k] for i in a if i in b and b[i][kp or k] > 0]
+        return (median(v), min(v), max(v)) if v else None
+
+    def fmt(r):
+        if not r:
+            return "-"
+        return "%.2fx" % r[0] if r[1] == r[2] else "%.2fx (%.2f-%.2f)" % r
+
+    nround = max(len(v) for v in by.values()) if by else 0
+    print("Medians over %d round(s); ratios are medians of per-round ratios (range)." % nround)
+    print()
     print("| corpus | system | p50 µs | p99 µs | mean µs | avg hits | p50 / raw Xapian | p50 / FTS5 | p99 / FTS5 |")
     print("|---|---|--:|--:|--:|--:|--:|--:|--:|")
     for c in corpora:
-        rs = {r["system"]: r for r in rows if r["corpus"] == c}
-        x = rs.get("xapian-raw")
-        f = rs.get("fts5")
-        for s, r in rs.items():
+        for s in dict.fromkeys(r["system"] for r in rows if r["corpus"] == c):
             print("| %s | %s | %.1f | %.1f | %.1f | %.2f | %s | %s | %s |" % (
-                c, s, r["p50_us"], r["p99_us"], r["mean_us"], r["avg_hits"],
-                "%.2fx" % (r["p50_us"] / x["p50_us"]) if x else "-",
-                "%.2fx" % (r["p50_us"] / f["p50_us"]) if f else "-",
-                "%.2fx" % (r["p99_us"] / f["p99_us"]) if f else "-"))
+                c, s, med(c, s, "p50_us"), med(c, s, "p99_us"), med(c, s, "mean_us"),
+                med(c, s, "avg_hits"), fmt(ratio(c, s, "xapian-raw", "p50_us")),
+                fmt(ratio(c, s, "fts5", "p50_us")), fmt(ratio(c, s, "fts5", "p99_us"))))
     print()
-    print("| corpus | morgue p50 / raw Xapian p50 (target ≤ 1.5x) | morgue+snippets p50 vs FTS5 p50 | morgue+snippets p99 vs FTS5 p99 |")
+    print("| corpus | morgue p50 / raw Xapian p50 (target ≤ 1.5x) | morgue+snippets p50 / FTS5 p50 (target < 1) | morgue+snippets p99 / FTS5 p99 (target < 1) |")
     print("|---|---|---|---|")
     for c in corpora:
-        rs = {r["system"]: r for r in rows if r["corpus"] == c}
-        m, ms, x, f = (rs.get(k) for k in ("morgue", "morgue+snippets", "xapian-raw", "fts5"))
-        if not (m and ms and x and f):
+        r1 = ratio(c, "morgue", "xapian-raw", "p50_us")
+        r2 = ratio(c, "morgue+snippets", "fts5", "p50_us")
+        r3 = ratio(c, "morgue+snippets", "fts5", "p99_us")
+        if not (r1 and r2 and r3):
             continue
-        r1 = m["p50_us"] / x["p50_us"]
-        print("| %s | %.2fx %s | %.1f vs %.1f µs %s | %.1f vs %.1f µs %s |" % (
-            c, r1, "met" if r1 <= 1.5 else "MISSED",
-            ms["p50_us"], f["p50_us"], "met" if ms["p50_us"] < f["p50_us"] else "MISSED",
-            ms["p99_us"], f["p99_us"], "met" if ms["p99_us"] < f["p99_us"] else "MISSED"))
+        print("| %s | %s %s | %s %s | %s %s |" % (
+            c, fmt(r1), "met" if r1[0] <= 1.5 else "MISSED",
+            fmt(r2), "met" if r2[0] < 1 else "MISSED",
+            fmt(r3), "met" if r3[0] < 1 else "MISSED"))
 
 
 def daemon(rows):
