@@ -382,6 +382,16 @@ static int peek(const lexer *L)
     return L->p < L->end ? *L->p : -1;
 }
 
+/* Skip white space, then the character c if it comes next: true if it did. */
+static bool eat(lexer *L, int c)
+{
+    skip_ws(L);
+    if (peek(L) != c)
+        return false;
+    L->p++;
+    return true;
+}
+
 static int hex4(const unsigned char *p, const unsigned char *end, uint32_t *cp)
 {
     uint32_t v = 0;
@@ -576,35 +586,25 @@ static int field_of(const jstr *key)
 static int fast_parse(const char *line, size_t len, jobj *o, char *buf)
 {
     lexer L = {(const unsigned char *)line, (const unsigned char *)line + len, buf};
-    skip_ws(&L);
-    if (peek(&L) != '{')
+    if (!eat(&L, '{'))
         return 0;
-    L.p++;
-    skip_ws(&L);
-    if (peek(&L) == '}') {
-        L.p++;
+    if (eat(&L, '}'))
         goto done;
-    }
     for (;;) {
         jstr key, str = {NULL, 0};
         int kind;
         skip_ws(&L);
         if (peek(&L) != '"' || lex_string(&L, &key, true) < 0)
             return 0;
-        skip_ws(&L);
-        if (peek(&L) != ':')
+        if (!eat(&L, ':'))
             return 0;
-        L.p++;
         skip_ws(&L);
         int f = field_of(&key);
         if (peek(&L) == '[') {
             size_t first = o->nelems, n = 0;
             bool all = true;
             L.p++;
-            skip_ws(&L);
-            if (peek(&L) == ']') {
-                L.p++;
-            } else {
+            if (!eat(&L, ']')) {
                 for (;;) {
                     skip_ws(&L);
                     if (lex_scalar(&L, &kind, &str) < 0)
@@ -616,12 +616,9 @@ static int fast_parse(const char *line, size_t len, jobj *o, char *buf)
                             return -1;
                         n++;
                     }
-                    skip_ws(&L);
-                    int c = peek(&L);
-                    L.p++;
-                    if (c == ']')
+                    if (eat(&L, ']'))
                         break;
-                    if (c != ',')
+                    if (!eat(&L, ','))
                         return 0;
                 }
             }
@@ -633,12 +630,9 @@ static int fast_parse(const char *line, size_t len, jobj *o, char *buf)
             if (f >= 0)
                 o->v[f] = (jval){.kind = kind, .str = str};
         }
-        skip_ws(&L);
-        int c = peek(&L);
-        L.p++;
-        if (c == '}')
+        if (eat(&L, '}'))
             break;
-        if (c != ',')
+        if (!eat(&L, ','))
             return 0;
     }
 done:

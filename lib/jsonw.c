@@ -190,15 +190,11 @@ static void put_string(mg_jw *w, const char *text, size_t n)
             }
             size_t adv;
             uint32_t cp = mg_utf8_decode(s + i, n - i, &adv);
-            if (cp == MG_REPLACEMENT && adv == 1) { /* an invalid byte */
-                memcpy(p, "\xef\xbf\xbd", 3);
-                p += 3;
-            } else if (cp == 0x2028 || cp == 0x2029) {
+            if (cp == 0x2028 || cp == 0x2029) {
                 memcpy(p, cp == 0x2028 ? "\\u2028" : "\\u2029", 6);
                 p += 6;
             } else {
-                memcpy(p, s + i, adv);
-                p += adv;
+                p += mg_utf8_put(p, s + i, cp, adv);
             }
             i += adv;
         }

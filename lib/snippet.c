@@ -566,14 +566,9 @@ static void put_text(out *o, const char *t, size_t n, bool html, bool *space)
             continue;
         }
         size_t adv;
-        uint32_t cp = mg_utf8_decode((const unsigned char *)t + i, n - i, &adv);
-        if (cp == MG_REPLACEMENT && !(adv == 3 && (unsigned char)t[i] == 0xEF)) {
-            memcpy(w, "\xEF\xBF\xBD", 3);
-            w += 3;
-        } else {
-            memcpy(w, t + i, adv);
-            w += adv;
-        }
+        const unsigned char *u = (const unsigned char *)t + i;
+        uint32_t cp = mg_utf8_decode(u, n - i, &adv);
+        w += mg_utf8_put(w, u, cp, adv);
         i += adv;
     }
     o->len = (size_t)(w - o->s);

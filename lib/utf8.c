@@ -60,12 +60,6 @@ size_t mg_utf8_encode(uint32_t cp, unsigned char out[4])
     return 4;
 }
 
-/* A decoded U+FFFD is genuine only when the input spelled it (EF BF BD). */
-static bool is_bad(const unsigned char *s, uint32_t cp, size_t adv)
-{
-    return cp == MG_REPLACEMENT && adv == 1 && s[0] >= 0x80;
-}
-
 bool mg_utf8_valid(const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -76,7 +70,7 @@ bool mg_utf8_valid(const char *text, size_t len)
             continue;
         }
         uint32_t cp = mg_utf8_decode(s + i, len - i, &adv);
-        if (is_bad(s + i, cp, adv))
+        if (mg_utf8_bad(s + i, cp, adv))
             return false;
         i += adv;
     }
@@ -100,13 +94,8 @@ long mg_utf8_repair(const char *text, size_t len, char **out, size_t *out_len)
             continue;
         }
         uint32_t cp = mg_utf8_decode(s + i, len - i, &adv);
-        if (is_bad(s + i, cp, adv)) {
-            o += mg_utf8_encode(MG_REPLACEMENT, buf + o);
-            bad++;
-        } else {
-            memcpy(buf + o, s + i, adv);
-            o += adv;
-        }
+        bad += mg_utf8_bad(s + i, cp, adv);
+        o += mg_utf8_put((char *)buf + o, s + i, cp, adv);
         i += adv;
     }
     buf[o] = '\0';

@@ -13,6 +13,7 @@
 
 #include "analyzer.h"
 #include "snippet.h"
+#include "snippet_fixture.h"
 #include "utf8.h"
 
 static mg_analyzer *an;
@@ -32,37 +33,9 @@ static int teardown(void **state)
     return 0;
 }
 
-static int add_token(void *ctx, const mg_token *tok)
-{
-    assert_int_equal(mg_hlset_add_term(ctx, tok->term, tok->term_len), 0);
-    return 0;
-}
-
-/* A highlight set of the query words, analysed as the search layer does. */
-static mg_hlset *words(const char *q)
-{
-    mg_hlset *hl = mg_hlset_new();
-    assert_non_null(hl);
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", q);
-    for (char *w = strtok(buf, " "); w; w = strtok(NULL, " ")) {
-        size_t n = strlen(w);
-        bool prefix = n > 1 && w[n - 1] == '*';
-        char term[MG_TERM_MAX + 1];
-        mg_err err;
-        if (prefix) {
-            long len = mg_analyze_word(an, w, n - 1, MG_AN_NOSTEM, term, sizeof term, &err);
-            assert_true(len > 0);
-            assert_int_equal(mg_hlset_add_prefix(hl, term, (size_t)len), 0);
-        } else
-            assert_true(mg_analyze(an, w, n, 0, 0, add_token, hl, &err) >= 0);
-    }
-    return hl;
-}
-
 static char *snip(const char *query, const char *text, size_t bytes, bool html)
 {
-    mg_hlset *hl = words(query);
+    mg_hlset *hl = fx_hlset(an, query);
     mg_snippet_opts o = {.bytes = bytes, .hl_start = "[", .hl_end = "]", .html = html};
     mg_err err;
     char *s = mg_snippet_make(an, hl, text, strlen(text), &o, &err);
@@ -134,7 +107,7 @@ static void test_html_and_markers(void **state)
     assert_string_equal(s, "S&P <b>[Smith]</b>");
     free(s);
     /* NULL markers: plain text */
-    mg_hlset *hl = words("smith");
+    mg_hlset *hl = fx_hlset(an, "smith");
     mg_err err;
     s = mg_snippet_make(an, hl, "Mr Smith", 8, NULL, &err);
     assert_string_equal(s, "Mr Smith");
@@ -183,7 +156,7 @@ static void test_large_body_is_linear(void **state)
     for (size_t i = 0; i + ul <= n; i += ul)
         memcpy(text + i, unit, ul);
     text[n - n % ul] = '\0';
-    mg_hlset *hl = words("prices market");
+    mg_hlset *hl = fx_hlset(an, "prices market");
     mg_snippet_opts o = {.bytes = 200, .hl_start = "[", .hl_end = "]"};
     mg_err err;
     char *s = mg_snippet_make(an, hl, text, strlen(text), &o, &err);

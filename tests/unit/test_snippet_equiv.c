@@ -19,6 +19,7 @@
 
 #include "analyzer.h"
 #include "snippet.h"
+#include "snippet_fixture.h"
 
 typedef struct corpus {
     char **body;
@@ -204,36 +205,6 @@ static void make_query(str *q, const char *text)
 
 static mg_analyzer *an;
 
-static int add_token(void *ctx, const mg_token *tok)
-{
-    assert_int_equal(mg_hlset_add_term(ctx, tok->term, tok->term_len), 0);
-    return 0;
-}
-
-/* The highlight set the search layer would build: every token's stem, and
- * word* as a folded prefix. */
-static mg_hlset *hlset_of(const char *q)
-{
-    mg_hlset *hl = mg_hlset_new();
-    assert_non_null(hl);
-    char *buf = strdup(q);
-    assert_non_null(buf);
-    for (char *w = strtok(buf, " "); w; w = strtok(NULL, " ")) {
-        size_t n = strlen(w);
-        mg_err err;
-        if (n > 1 && w[n - 1] == '*') {
-            char term[MG_TERM_MAX + 1];
-            long len = mg_analyze_word(an, w, n - 1, MG_AN_NOSTEM, term, sizeof term, &err);
-            assert_true(len >= 0);
-            if (len > 0)
-                assert_int_equal(mg_hlset_add_prefix(hl, term, (size_t)len), 0);
-        } else
-            assert_true(mg_analyze(an, w, n, 0, 0, add_token, hl, &err) >= 0);
-    }
-    free(buf);
-    return hl;
-}
-
 static unsigned compared, highlighted, nonascii;
 
 static void same(const mg_hlset *hl, const char *q, const char *text, size_t len)
@@ -271,7 +242,7 @@ static void run(const corpus *c, const char *lang, unsigned nq)
         const char *text = c->body[rnd((uint32_t)c->n)];
         str q = {0}, alt = {0};
         make_query(&q, text);
-        mg_hlset *hl = hlset_of(q.s);
+        mg_hlset *hl = fx_hlset(an, q.s);
         same(hl, q.s, text, strlen(text));
         /* the article with accents, apostrophes, soft hyphens, and a few
          * invalid bytes and query words dropped in */
@@ -363,7 +334,7 @@ static void test_corners(void **state)
         assert_non_null(an);
         for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
             for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
-                mg_hlset *hl = hlset_of(queries[q]);
+                mg_hlset *hl = fx_hlset(an, queries[q]);
                 same(hl, queries[q], texts[t], strlen(texts[t]));
                 /* the same text inside others: pieces in the middle */
                 str b = {0};
@@ -392,7 +363,7 @@ static void test_many_matches(void **state)
         adds(&b, "market prices rose again ");
     adds(&b, "then prices of zebra markets fell");
     const char *q = "prices market zebra";
-    mg_hlset *hl = hlset_of(q);
+    mg_hlset *hl = fx_hlset(an, q);
     same(hl, q, b.s, b.n);
     same(hl, q, b.s, b.n);
     mg_snippet_opts o = {.bytes = 200, .hl_start = "[", .hl_end = "]"};
