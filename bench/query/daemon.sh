@@ -6,16 +6,21 @@
 # the morgue index) and the in-process engine (the floor). Every server binds
 # 127.0.0.1 only and is stopped on exit.
 #   daemon.sh BUILD OUT [CORPUS...]    (default: ag_news reuters21578)
-# BQ_SECONDS (default 10) per measurement, after a 1 s warm-up.
-# The morgue index is always rebuilt; the peers' indexes are reused unless
-# BQ_REINDEX=1. Results: OUT/daemon.jsonl, OUT/daemon.md.
+# The systems take turns: in each of BQ_ROUNDS (default 3) rounds every
+# measurement runs once for BQ_SECONDS (default 5) after a 1 s warm-up, so a
+# change in the machine's speed during the run (common on a shared host)
+# touches all of them alike. The report gives medians over rounds, and each
+# target as the median of the same round's differences or ratios (with their
+# range). The morgue index is always rebuilt; the peers' indexes are reused
+# unless BQ_REINDEX=1. Results: OUT/daemon.jsonl, OUT/daemon.md.
 set -euo pipefail
 B=$1 OUT=$2; shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 C=${MORGUE_CORPORA:?set MORGUE_CORPORA}
 BQ=$B/bench/query
 W=$OUT/daemon
-S=${BQ_SECONDS:-10}
+S=${BQ_SECONDS:-5}
+R=${BQ_ROUNDS:-3}
 PY=/usr/bin/python3
 source "$here/lib.sh"
 mkdir -p "$W"
@@ -85,18 +90,20 @@ for c in "$@"; do
   sphinx_dirs+=("$W/$c.sphinx")
   bash "$here/sphinx.sh" start "$W/$c.sphinx"
 
-  echo "== $c: load, $S s per measurement" >&2
-  {
-    "$BQ/loadgen" ping "$ep" 1 "$S" | sed "s/\"corpus\":\"-\"/\"corpus\":\"$c\"/"
-    for n in 1 4; do
-      "$BQ/mg_bench" load "$db" "$q" "$c" 1 "$n" "$S"
-      "$BQ/loadgen" morgued "$ep" "$q" "$c" "$n" "$S" 1
-      "$BQ/loadgen" morgued "$ep" "$q" "$c" "$n" "$S" 0
-      "$BQ/xap_bench" remote 127.0.0.1 "$xt_port" "$q" "$c" morgue "$n" "$S"
-      BQ_XAP_DOCIDS=1 "$BQ/xap_bench" remote 127.0.0.1 "$xt_port" "$q" "$c" morgue "$n" "$S"
-      "$BQ/loadgen" sphinx "$sp_port" "$q" "$c" "$n" "$S"
-    done
-  } | tee -a "$OUT/daemon.jsonl" >&2
+  echo "== $c: load, $R rounds, $S s per measurement" >&2
+  for round in $(seq "$R"); do
+    {
+      "$BQ/loadgen" ping "$ep" 1 "$S" | sed "s/\"corpus\":\"-\"/\"corpus\":\"$c\"/"
+      for n in 1 4; do
+        "$BQ/mg_bench" load "$db" "$q" "$c" 1 "$n" "$S"
+        "$BQ/loadgen" morgued "$ep" "$q" "$c" "$n" "$S" 1
+        "$BQ/loadgen" morgued "$ep" "$q" "$c" "$n" "$S" 0
+        "$BQ/xap_bench" remote 127.0.0.1 "$xt_port" "$q" "$c" morgue "$n" "$S"
+        BQ_XAP_DOCIDS=1 "$BQ/xap_bench" remote 127.0.0.1 "$xt_port" "$q" "$c" morgue "$n" "$S"
+        "$BQ/loadgen" sphinx "$sp_port" "$q" "$c" "$n" "$S"
+      done
+    } | sed "s/^{/{\"round\":$round,/" | tee -a "$OUT/daemon.jsonl" >&2
+  done
   cleanup
 done
 echo "end: $(date -u +%FT%TZ) uptime:$(uptime)" >> "$OUT/daemon.env"

@@ -111,34 +111,49 @@ def search(rows):
 
 
 def daemon(rows):
+    """Rows carry a "round" when the systems took turns (daemon.sh): values
+    are medians over rounds, targets medians of the same round's differences
+    and ratios (with their range)."""
     corpora = [c for c in dict.fromkeys(r["corpus"] for r in rows) if c != "-"]
+    by = {}  # (corpus, system, clients) -> {round: row}
+    for r in rows:
+        by.setdefault((r["corpus"], r["system"], r["clients"]), {})[r.get("round", 0)] = r
+    nround = max(len(v) for v in by.values()) if by else 0
+    print("Medians over %d round(s); targets are medians of per-round values (range)." % nround)
+    print()
     print("| corpus | system | clients | QPS | p50 µs | p95 µs | p99 µs | failed |")
     print("|---|---|--:|--:|--:|--:|--:|--:|")
-    for r in rows:
+    for (c, s, n), rs in by.items():
+        m = {k: median([r[k] for r in rs.values()]) for k in ("qps", "p50_us", "p95_us", "p99_us")}
         print("| %s | %s | %d | %.0f | %.1f | %.1f | %.1f | %d |" % (
-            r["corpus"], r["system"], r["clients"], r["qps"], r["p50_us"], r["p95_us"],
-            r["p99_us"], r["failed"]))
+            c, s, n, m["qps"], m["p50_us"], m["p95_us"], m["p99_us"],
+            sum(r["failed"] for r in rs.values())))
+
+    def per_round(c, a, b, f):
+        """median and range over rounds of f(a's row, b's row), or None."""
+        ra, rb = by.get((c,) + a, {}), by.get((c,) + b, {})
+        v = [f(ra[i], rb[i]) for i in ra if i in rb]
+        return (median(v), min(v), max(v)) if v else None
+
+    def fmt(r, unit, good):
+        if not r:
+            return "-"
+        rng = "" if r[1] == r[2] else " (%.2f-%.2f)" % r[1:] if unit == "x" else \
+            " (%.1f-%.1f)" % r[1:]
+        return ("%.2fx" if unit == "x" else "%.1f µs") % r[0] + rng + \
+            (" met" if good(r[0]) else " MISSED")
+
     print()
     print("| corpus | morgued p50 − in-process p50 (1 client; target ≤ 100 µs) | morgued QPS×4 / Sphinx (target ≥ 3x) | morgued QPS×4 / xapian-tcpsrv, ids (target > 1x) | morgued QPS×4 / xapian-tcpsrv, docids only |")
     print("|---|---|---|---|---|")
+    md4 = ("morgued+snippets", 4)
+    qps = (lambda x, y: x["qps"] / y["qps"] if y["qps"] > 0 else float("inf"))
     for c in corpora:
-        g = {(r["system"], r["clients"]): r for r in rows if r["corpus"] == c}
-        md1, ip1 = g.get(("morgued+snippets", 1)), g.get(("in-process+snippets", 1))
-        md4, sp4, xt4, xd4 = (g.get((s, 4)) for s in ("morgued+snippets", "sphinx-searchd",
-                                                       "xapian-tcpsrv", "xapian-tcpsrv-docids"))
-        cells = []
-        if md1 and ip1:
-            d = md1["p50_us"] - ip1["p50_us"]
-            cells.append("%.1f µs %s" % (d, "met" if d <= 100 else "MISSED"))
-        else:
-            cells.append("-")
-        for peer, need in ((sp4, 3.0), (xt4, 1.0), (xd4, 1.0)):
-            if md4 and peer and peer["qps"] > 0:
-                r = md4["qps"] / peer["qps"]
-                ok = r >= need if need > 1 else r > need
-                cells.append("%.2fx %s" % (r, "met" if ok else "MISSED"))
-            else:
-                cells.append("-")
+        cells = [fmt(per_round(c, ("morgued+snippets", 1), ("in-process+snippets", 1),
+                               lambda x, y: x["p50_us"] - y["p50_us"]), "us", lambda d: d <= 100),
+                 fmt(per_round(c, md4, ("sphinx-searchd", 4), qps), "x", lambda r: r >= 3),
+                 fmt(per_round(c, md4, ("xapian-tcpsrv", 4), qps), "x", lambda r: r > 1),
+                 fmt(per_round(c, md4, ("xapian-tcpsrv-docids", 4), qps), "x", lambda r: r > 1)]
         print("| %s | %s |" % (c, " | ".join(cells)))
 
 
