@@ -6,12 +6,13 @@
  * Xapian documents in memory with the project's own docbuild module (the same
  * terms, positions, values and LZ4 record morgue-index writes). Then, timed,
  * one thread per shard adds its contiguous share of the documents to a fresh
- * shard (MG_XDB_DANGEROUS | MG_XDB_NOSYNC; one commit at the end, as morgue-index
- * --rebuild does, or every --batch documents),
- * and the shards are merged with mg_xdb_compact() into OUT/db. morgue-index
- * --rebuild does the same work plus reading, parsing and analysis, so the
- * distance between the two is the cost of those (and of any serialisation
- * between the analysis threads and the writers).
+ * shard (MG_XDB_DANGEROUS | MG_XDB_NOSYNC; a commit every MG_SHARD_FLUSH
+ * documents, as morgue-index --rebuild does, or every --batch B documents, 0
+ * for one commit when the shard is closed), and the shards are merged with
+ * mg_xdb_compact() into OUT/db. morgue-index --rebuild does the same work plus
+ * reading, parsing and analysis, so the distance between the two is the cost
+ * of those (and of any serialisation between the analysis threads and the
+ * writers).
  *
  * Prints one JSON object on stdout: documents, skipped, threads, prepare_s
  * (the untimed part), write_s, compact_s, elapsed_s (write + compact),
@@ -35,6 +36,7 @@
 
 #include "docbuild.h"
 #include "err.h"
+#include "index.h"
 #include "reader.h"
 #include "record.h"
 #include "xapian_shim.h"
@@ -212,7 +214,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     unsigned threads = 2;
-    unsigned long batch = 0; /* 0: commit only when the shard is closed */
+    unsigned long batch = MG_SHARD_FLUSH; /* 0: commit only when the shard is closed */
     const char *lang = "english", *out = NULL;
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {

@@ -31,7 +31,7 @@
 #define MAX_THREADS 256
 /* Records in flight are bounded by count and by bytes, so memory stays
  * bounded whatever the input. Records go to a rebuild shard by id hash, so
- * while one worker commits (every SHARD_FLUSH documents, ~0.2 s on Reuters)
+ * while one worker commits (every MG_SHARD_FLUSH documents, ~0.2 s on Reuters)
  * its ring must hold what the reader reads meanwhile, or the reader blocks
  * on it and the other worker runs dry: with 64 slots a Reuters rebuild kept
  * 1.6 of 2 cores busy, with 512 1.8 (peak RSS 75 -> 91 MB). */
@@ -591,13 +591,6 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* Rebuild shards are committed every SHARD_FLUSH documents. Nothing reads
- * a shard before the merge, but Xapian's in-memory buffer of postings gets
- * slower per document as it grows: on Reuters-21578, flushing every 2,000
- * documents wrote a shard in less than half the time of one flush at the
- * end (6.2 s against 14 s on one core). */
-#define SHARD_FLUSH 2000
-
 /* Rebuild: analyse and write into this worker's private shard. */
 static void *shard_main(void *arg)
 {
@@ -625,7 +618,7 @@ static void *shard_main(void *arg)
                  * without the unique-term lookup; a duplicate replaces its twin. */
                 int rc = it->dup ? mg_xdb_replace(w->shard, it->uid, it->doc, &e)
                                  : mg_xdb_add(w->shard, it->doc, &e);
-                if (!rc && ++w->shard_pending >= SHARD_FLUSH) {
+                if (!rc && ++w->shard_pending >= MG_SHARD_FLUSH) {
                     w->shard_pending = 0;
                     rc = mg_xdb_commit(w->shard, &e);
                 }

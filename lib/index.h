@@ -25,6 +25,12 @@ enum { MG_LOG_INFO = 0, MG_LOG_WARN = 1, MG_LOG_ERROR = 2 };
 
 enum { MG_INDEX_UPDATE = 0, MG_INDEX_REBUILD = 1 };
 
+/* A rebuild commits each shard every this many documents. Nothing reads a
+ * shard before the merge, but Xapian's in-memory buffer of postings gets
+ * slower per document as it grows (bench/RESULTS-index.md). bench-index's
+ * floor commits its shards at the same interval. */
+#define MG_SHARD_FLUSH 2000
+
 typedef struct mg_index_stats {
     unsigned long long added, replaced, unchanged, deleted, skipped, warnings;
     unsigned long long read;        /* records read so far (incl. skipped) */
