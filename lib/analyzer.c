@@ -30,7 +30,7 @@ typedef struct stem_slot {
     unsigned char wlen; /* 0: empty */
     unsigned char slen;
     char w[STEM_KEY];
-    char s[STEM_KEY];
+    char s[STEM_KEY]; /* NUL-terminated (slen < STEM_KEY) */
 } stem_slot;
 
 struct mg_analyzer {
@@ -339,16 +339,17 @@ static uint32_t hash_word(const char *s, size_t n)
     return h;
 }
 
-/* Stems an->word (wn bytes) into an->term; returns the stem's length (0 when
- * the stem is empty: the caller keeps the word), or -1 when out of memory. */
-static long stem(mg_analyzer *an, size_t wn)
+/* Stems an->word (wn bytes, h = hash_word() of it). Returns the stem's
+ * length and sets *out to it (NUL-terminated: an->term, or the stem cache's
+ * copy, valid until the next word), 0 when the stem is empty (the caller
+ * keeps the word), or -1 when out of memory. */
+static long stem(mg_analyzer *an, size_t wn, uint32_t h, const char **out)
 {
     stem_slot *slot = NULL;
     if (wn < STEM_KEY) {
-        slot = &an->cache[hash_word(an->word, wn) & (STEM_SLOTS - 1)];
+        slot = &an->cache[h & (STEM_SLOTS - 1)];
         if (slot->wlen == wn && memcmp(slot->w, an->word, wn) == 0) {
-            memcpy(an->term, slot->s, slot->slen);
-            an->term[slot->slen] = '\0';
+            *out = slot->s;
             return slot->slen;
         }
     }
@@ -362,11 +363,12 @@ static long stem(mg_analyzer *an, size_t wn)
         tn--;
     memcpy(an->term, st, tn);
     an->term[tn] = '\0';
+    *out = an->term;
     if (slot && tn < STEM_KEY) {
         slot->wlen = (unsigned char)wn;
         slot->slen = (unsigned char)tn;
         memcpy(slot->w, an->word, wn);
-        memcpy(slot->s, an->term, tn);
+        memcpy(slot->s, an->term, tn + 1); /* with its NUL: tokens point here */
     }
     return (long)tn;
 }
@@ -381,15 +383,12 @@ typedef struct scan {
     mg_err *err;
 } scan;
 
-/* Folds and stems the word in an->raw, covering text[start, end), and
- * passes it on. Returns 0 to go on, else the value mg_analyze returns. */
-static long emit(scan *sc, size_t start, size_t end)
+/* Passes on an->word (wn bytes, not empty), covering text[start, end),
+ * stemmed unless stem_it is false; h is hash_word() of it when stem_it.
+ * Returns 0 to go on, else the value mg_analyze returns. */
+static long put_token(scan *sc, size_t wn, bool stem_it, uint32_t h, size_t start, size_t end)
 {
     mg_analyzer *an = sc->an;
-    size_t wn = fold_word(an);
-    if (wn == 0)
-        return 0;
-
     mg_token tok = {.term = an->word,
                     .term_len = wn,
                     .word = an->word,
@@ -397,12 +396,13 @@ static long emit(scan *sc, size_t start, size_t end)
                     .pos = sc->pos,
                     .start = start,
                     .end = end};
-    if (an->stemmer && !(sc->flags & MG_AN_NOSTEM) && !an->raw_digit && !has_digit(an->word, wn)) {
-        long tn = stem(an, wn);
+    if (stem_it) {
+        const char *st = NULL;
+        long tn = stem(an, wn, h, &st);
         if (tn < 0)
             return mg_err_set(sc->err, MG_ENOMEM, "stemmer: out of memory");
         if (tn > 0) {
-            tok.term = an->term;
+            tok.term = st;
             tok.term_len = (size_t)tn;
         }
     }
@@ -414,6 +414,87 @@ static long emit(scan *sc, size_t start, size_t end)
             return r;
     }
     return 0;
+}
+
+static bool stems(const scan *sc)
+{
+    return sc->an->stemmer && !(sc->flags & MG_AN_NOSTEM);
+}
+
+/* Folds and stems the word in an->raw, covering text[start, end), and
+ * passes it on. Returns 0 to go on, else the value mg_analyze returns. */
+static long emit(scan *sc, size_t start, size_t end)
+{
+    mg_analyzer *an = sc->an;
+    size_t wn = fold_word(an);
+    if (wn == 0)
+        return 0;
+    /* A word with a digit is not stemmed. The scanner saw every digit of
+     * an ASCII word (raw_digit); only folding of other text can make one
+     * (full-width and superscript digits), so only then look again. */
+    bool stem_it = stems(sc) && !an->raw_digit && (an->raw_ascii || !has_digit(an->word, wn));
+    return put_token(sc, wn, stem_it, stem_it ? hash_word(an->word, wn) : 0, start, end);
+}
+
+/* The common word: a run of ASCII letters and digits at i (s[i] is one)
+ * that ends at the end of the text or before an ASCII character after which
+ * the word rules could not go on (white space, most punctuation; a dot or
+ * a comma after a digit, or an apostrophe, only when no letter or digit
+ * follows). Such a word is its lower-cased run, without the raw buffer,
+ * the acronym rule or trimming; fold and hash in one pass. Returns 1 and
+ * sets *end when it took the word (*r: what emit() would return), or 0 when
+ * the general path must scan it. */
+static int ascii_word(scan *sc, const unsigned char *s, size_t len, size_t i, size_t *end, long *r)
+{
+    size_t j = i;
+    bool digit = false;
+    int a = C_SEP;
+    while (j < len && s[j] < 0x80) {
+        a = ascii_class[s[j]];
+        if (a == C_DIG)
+            digit = true;
+        else if (a != C_LET)
+            break;
+        j++;
+    }
+    if (j < len) {
+        if (s[j] >= 0x80)
+            return 0; /* a mark, a letter, a typographic apostrophe... */
+        bool last_digit = ascii_class[s[j - 1]] == C_DIG;
+        int next = j + 1 < len ? (s[j + 1] < 0x80 ? ascii_class[s[j + 1]] : -1) : C_SEP;
+        switch (a) {
+        case C_SEP:
+            break;
+        case C_APOS: /* Kim's, rock'n'roll */
+            if (next != C_SEP && next != C_APOS && next != C_DOT && next != C_COMMA)
+                return 0;
+            break;
+        case C_DOT: /* U.S., 3.5 */
+            if ((j == i + 1 && ascii_class[s[i]] == C_LET) ||
+                (last_digit && (next == C_DIG || next < 0)))
+                return 0;
+            break;
+        case C_COMMA: /* 1,000 */
+            if (last_digit)
+                return 0;
+            break;
+        default:
+            return 0;
+        }
+    }
+    mg_analyzer *an = sc->an;
+    size_t wn = j - i < MG_TERM_MAX ? j - i : MG_TERM_MAX;
+    uint32_t h = 2166136261u; /* hash_word(), as the word is made */
+    for (size_t k = 0; k < wn; k++) {
+        unsigned char c = s[i + k];
+        c = (unsigned char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+        an->word[k] = (char)c;
+        h = (h ^ c) * 16777619u;
+    }
+    an->word[wn] = '\0';
+    *end = j;
+    *r = put_token(sc, wn, stems(sc) && !digit, h, i, j);
+    return 1;
 }
 
 /* End of a letter and its combining marks starting at i (a C_LET). */
@@ -475,6 +556,17 @@ static size_t scan_acronym(mg_analyzer *an, const unsigned char *s, size_t len, 
         (s[p + adv] == 's' || s[p + adv] == 'S') && !word_goes_on(s, len, p + adv + 1))
         end = p + adv + 1;
     return end;
+}
+
+/* False when the letter at i cannot start a dotted acronym, decided
+ * cheaply: an ASCII letter followed by an ASCII character other than '.',
+ * or by the end (an ASCII character is never a combining mark, so the dot
+ * would have to come next). scan_acronym() decides the rest. */
+static inline bool may_be_acronym(const unsigned char *s, size_t len, size_t i)
+{
+    if (s[i] >= 0x80)
+        return true;
+    return i + 1 < len && (s[i + 1] >= 0x80 || s[i + 1] == '.');
 }
 
 /* n digits in a row at i, then no digit. */
@@ -573,6 +665,14 @@ static long run(scan *sc, const char *text, size_t len)
             continue;
         }
         size_t start = i, end;
+        long r;
+        if ((c == C_LET || c == C_DIG) && s[i] < 0x80 && !(sc->flags & MG_AN_GENERAL) &&
+            ascii_word(sc, s, len, i, &end, &r)) {
+            if (r != 0)
+                return r;
+            i = end;
+            continue;
+        }
         an->raw_len = 0;
         an->raw_ascii = true;
         an->raw_digit = false;
@@ -584,7 +684,8 @@ static long run(scan *sc, const char *text, size_t len)
                 raw_put(an, s + end, adv);
                 end += adv;
             }
-        } else if (c == C_LET && (end = scan_acronym(an, s, len, i)) != 0) {
+        } else if (c == C_LET && may_be_acronym(s, len, i) &&
+                   (end = scan_acronym(an, s, len, i)) != 0) {
             /* the letters are in an->raw */
         } else {
             an->raw_len = 0;
@@ -592,7 +693,7 @@ static long run(scan *sc, const char *text, size_t len)
             an->raw_full = false;
             end = scan_word(an, s, len, i);
         }
-        long r = emit(sc, start, end);
+        r = emit(sc, start, end);
         if (r != 0)
             return r;
         i = end;
@@ -643,6 +744,36 @@ long mg_analyze_word(mg_analyzer *an, const char *word, size_t len, int flags, c
     return fw.found ? (long)fw.len : 0;
 }
 
+/* mg_fold_phrase() of ASCII text (no NUL): what the general path does to it
+ * (control characters and spaces are white space, capitals fold to small
+ * letters, nothing else changes), without decoding or allocating. Returns
+ * -1 when the text holds another byte. */
+static long fold_phrase_ascii(const char *text, size_t len, char *out, size_t cap)
+{
+    size_t o = 0, i = 0;
+    bool space = false;
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == 0 || c >= 0x80)
+            return -1;
+    }
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c <= ' ' || c == 0x7f) {
+            space = o > 0;
+            continue;
+        }
+        if (o + 1 + space >= cap)
+            break;
+        if (space)
+            out[o++] = ' ';
+        space = false;
+        out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+    out[o] = '\0';
+    return (long)o;
+}
+
 long mg_fold_phrase(const char *text, size_t len, char *out, size_t cap, mg_err *err)
 {
     char *valid = NULL;
@@ -655,6 +786,9 @@ long mg_fold_phrase(const char *text, size_t len, char *out, size_t cap, mg_err 
     out[0] = '\0';
     if (len == 0)
         return 0;
+    long fast = fold_phrase_ascii(text, len, out, cap);
+    if (fast >= 0)
+        return fast;
     if (mg_utf8_repair(text, len, &valid, &vlen) < 0)
         return mg_err_set(err, MG_ENOMEM, "fold: out of memory");
     utf8proc_ssize_t need = utf8proc_decompose((const utf8proc_uint8_t *)valid,

@@ -45,7 +45,10 @@ typedef struct mg_token {
 typedef int (*mg_token_fn)(void *ctx, const mg_token *tok);
 
 enum {
-    MG_AN_NOSTEM = 1 /* emit folded words as terms, without stemming */
+    MG_AN_NOSTEM = 1, /* emit folded words as terms, without stemming */
+    MG_AN_GENERAL = 2 /* scan every word the general way, without the
+                       * shortcut for plain ASCII words (the same tokens,
+                       * slower: for tests that compare the two) */
 };
 
 /* A new analyser for a libstemmer language ("english", "french", ... or
@@ -68,7 +71,7 @@ const char *mg_analyzer_lang(const mg_analyzer *an);
 /* Split text (len bytes, need not be NUL-terminated, may be invalid UTF-8;
  * NULL when len is 0) into tokens and call fn for each, in order (fn may be
  * NULL: tokens are then only counted). Positions start at pos_base; flags is
- * 0 or MG_AN_NOSTEM. Returns the number of tokens emitted (>= 0); if fn
+ * 0 or a mix of MG_AN_NOSTEM and MG_AN_GENERAL. Returns the number of tokens emitted (>= 0); if fn
  * returns non-zero, analysis stops and that value is returned unchanged (so
  * a callback that must be told apart from a count returns a negative value,
  * e.g. -MG_ETOOBIG); or -MG_EINVAL (an or text NULL) or -MG_ENOMEM (the

@@ -180,6 +180,16 @@ static int all_digits(const char *s, size_t n)
     return 1;
 }
 
+/* The boolean term prefix + v[0, n) (a short prefix, n <= 8). */
+static int add_prefixed(mg_xdoc *doc, const char *prefix, const char *v, size_t n, mg_err *err)
+{
+    char t[16];
+    size_t plen = strlen(prefix);
+    memcpy(t, prefix, plen);
+    memcpy(t + plen, v, n);
+    return mg_xdoc_add_boolean(doc, t, plen + n, err);
+}
+
 /* Date terms and the sortable value, from "YYYY-MM-DD[Thh:mm:ss]". A date in
  * another shape (the readers normalise, so only a bug) adds nothing. */
 static int add_date(mg_xdoc *doc, const char *date, mg_err *err)
@@ -199,16 +209,10 @@ static int add_date(mg_xdoc *doc, const char *date, mg_err *err)
         memcpy(v + 10, date + 14, 2);
         memcpy(v + 12, date + 17, 2);
     }
-    char t[16];
     int rc;
-    snprintf(t, sizeof t, "%s%.8s", MG_PFX_DAY, v);
-    if ((rc = mg_xdoc_add_boolean(doc, t, strlen(t), err)))
-        return rc;
-    snprintf(t, sizeof t, "%s%.6s", MG_PFX_MONTH, v);
-    if ((rc = mg_xdoc_add_boolean(doc, t, strlen(t), err)))
-        return rc;
-    snprintf(t, sizeof t, "%s%.4s", MG_PFX_YEAR, v);
-    if ((rc = mg_xdoc_add_boolean(doc, t, strlen(t), err)))
+    if ((rc = add_prefixed(doc, MG_PFX_DAY, v, 8, err)) ||
+        (rc = add_prefixed(doc, MG_PFX_MONTH, v, 6, err)) ||
+        (rc = add_prefixed(doc, MG_PFX_YEAR, v, 4, err)))
         return rc;
     return set_value(doc, MG_SLOT_DATE, v, 14, err);
 }

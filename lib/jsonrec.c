@@ -28,18 +28,19 @@ enum { F_ID, F_TITLE, F_DATE, F_SOURCE, F_URL, F_AUTHOR, F_LANG, F_BODY, F_CATEG
 
 static const struct {
     const char *name;
+    size_t len; /* strlen(name) */
     size_t cap;
 } fields[NFIELDS] = {
-    [F_ID] = {"id", MG_MAX_ID},
-    [F_TITLE] = {"title", MG_MAX_TITLE},
-    [F_DATE] = {"date", MG_MAX_FIELD},
-    [F_SOURCE] = {"source", MG_MAX_FIELD},
-    [F_URL] = {"url", MG_MAX_FIELD},
-    [F_AUTHOR] = {"author", MG_MAX_FIELD},
-    [F_LANG] = {"lang", MG_MAX_FIELD},
-    [F_BODY] = {"body", MG_MAX_BODY},
-    [F_CATEGORY] = {"category", MG_MAX_FIELD},
-    [F_TOPICS] = {"topics", MG_MAX_FIELD},
+    [F_ID] = {"id", sizeof "id" - 1, MG_MAX_ID},
+    [F_TITLE] = {"title", sizeof "title" - 1, MG_MAX_TITLE},
+    [F_DATE] = {"date", sizeof "date" - 1, MG_MAX_FIELD},
+    [F_SOURCE] = {"source", sizeof "source" - 1, MG_MAX_FIELD},
+    [F_URL] = {"url", sizeof "url" - 1, MG_MAX_FIELD},
+    [F_AUTHOR] = {"author", sizeof "author" - 1, MG_MAX_FIELD},
+    [F_LANG] = {"lang", sizeof "lang" - 1, MG_MAX_FIELD},
+    [F_BODY] = {"body", sizeof "body" - 1, MG_MAX_BODY},
+    [F_CATEGORY] = {"category", sizeof "category" - 1, MG_MAX_FIELD},
+    [F_TOPICS] = {"topics", sizeof "topics" - 1, MG_MAX_FIELD},
 };
 
 /* The value of one known field, whichever parser read it. Strings are
@@ -98,6 +99,11 @@ static char *clean_copy(const char *s, size_t len, unsigned *nuls)
     size_t o = 0;
     if (!out)
         return NULL;
+    if (!memchr(s, '\0', len)) { /* the usual case: one copy, nothing to trim */
+        memcpy(out, s, len);
+        out[len] = '\0';
+        return out;
+    }
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '\0')
             (*nuls)++;
@@ -292,7 +298,14 @@ static int fill_from_object(parse_state *st, const jobj *obj, mg_record *rec)
             return rc;
     if ((rc = take_author(st, obj)) < 0)
         return rc;
-    st->cats = calloc(MG_MAX_CATS, sizeof *st->cats);
+    /* Room for every category the two fields name (repeats and empty names
+     * are dropped later), never more than the cap. */
+    size_t most = 0;
+    for (int f = F_CATEGORY; f <= F_TOPICS; f++)
+        most += obj->v[f].kind == K_STRING ? 1 : obj->v[f].kind == K_ARRAY ? obj->v[f].n : 0;
+    if (most > MG_MAX_CATS)
+        most = MG_MAX_CATS;
+    st->cats = malloc((most ? most : 1) * sizeof *st->cats);
     if (!st->cats)
         return mg_err_set(st->err, MG_ENOMEM, "%s: out of memory", st->where);
     if ((rc = take_categories(st, obj, F_CATEGORY)) < 0 ||
@@ -433,13 +446,27 @@ static char *put_utf8(char *o, uint32_t cp)
     return o;
 }
 
+/* Bytes a JSON string holds as they are: not '"', not '\\', not a control
+ * character. */
+static const bool str_plain[256] = {
+#define P4(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1
+#define P16(c) P4(c), P4(c + 4), P4(c + 8), P4(c + 12)
+#define P64(c) P16(c), P16(c + 16), P16(c + 32), P16(c + 48)
+    [0x20] = 1, [0x21] = 1, [0x23] = 1, P4(0x24),  P4(0x28),  P4(0x2c),
+    P16(0x30),  P16(0x40),  P4(0x50),   P4(0x54),  P4(0x58),  [0x5d] = 1,
+    [0x5e] = 1, [0x5f] = 1, P16(0x60),  P16(0x70), P64(0x80), P64(0xc0),
+#undef P64
+#undef P16
+#undef P4
+};
+
 /* The string at L->p (its opening quote). Without escapes it is borrowed
  * from the line; with them it is decoded into L->out (never longer than its
  * escaped form). -1: give up. */
 static int lex_string(lexer *L, jstr *out, bool key)
 {
     const unsigned char *q = ++L->p, *end = L->end;
-    while (q < end && *q != '"' && *q != '\\' && *q >= 0x20)
+    while (q < end && str_plain[*q])
         q++;
     if (q >= end || *q < 0x20)
         return -1;
@@ -460,7 +487,11 @@ static int lex_string(lexer *L, jstr *out, bool key)
         if (*q == '"')
             break;
         if (*q != '\\') {
-            *o++ = (char)*q++;
+            const unsigned char *run = q; /* plain bytes up to the next escape */
+            while (q < end && str_plain[*q])
+                q++;
+            memcpy(o, run, (size_t)(q - run));
+            o += q - run;
             continue;
         }
         if (++q >= end)
@@ -576,7 +607,7 @@ static int lex_scalar(lexer *L, int *kind, jstr *str)
 static int field_of(const jstr *key)
 {
     for (int f = 0; f < NFIELDS; f++)
-        if (strlen(fields[f].name) == key->len && memcmp(fields[f].name, key->s, key->len) == 0)
+        if (fields[f].len == key->len && memcmp(fields[f].name, key->s, key->len) == 0)
             return f;
     return -1;
 }

@@ -100,13 +100,20 @@ static int varint_get(const unsigned char **p, const unsigned char *end, uint32_
     return -1;
 }
 
+/* FNV-1a is one multiply per byte in a chain; unrolled four times, the loop
+ * costs ~3 instructions a byte instead of ~5 (same values). */
 static uint32_t fnv32(const unsigned char *p, size_t n)
 {
     uint32_t h = FNV32_OFFSET;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= FNV32_PRIME;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        h = (h ^ p[i]) * FNV32_PRIME;
+        h = (h ^ p[i + 1]) * FNV32_PRIME;
+        h = (h ^ p[i + 2]) * FNV32_PRIME;
+        h = (h ^ p[i + 3]) * FNV32_PRIME;
     }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * FNV32_PRIME;
     return h;
 }
 
@@ -377,20 +384,26 @@ int mg_record_decode(const void *data, size_t len, mg_record *r, mg_err *err)
 static uint64_t fnv64(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= FNV64_PRIME;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) { /* unrolled as fnv32() */
+        h = (h ^ p[i]) * FNV64_PRIME;
+        h = (h ^ p[i + 1]) * FNV64_PRIME;
+        h = (h ^ p[i + 2]) * FNV64_PRIME;
+        h = (h ^ p[i + 3]) * FNV64_PRIME;
     }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * FNV64_PRIME;
     return h;
 }
 
 /* Hash the length first: ("ab","c") and ("a","bc") differ. */
 static uint64_t fnv64_str(uint64_t h, const char *s)
 {
+    size_t n = strlen(s);
     unsigned char len[8];
-    mg_u64_to_bytes(strlen(s), len);
+    mg_u64_to_bytes(n, len);
     h = fnv64(h, len, sizeof len);
-    return fnv64(h, s, strlen(s));
+    return fnv64(h, s, n);
 }
 
 uint64_t mg_record_hash(const mg_record *r)
@@ -417,28 +430,44 @@ static size_t space_len(const unsigned char *s)
     return 0;
 }
 
+/* Bytes fnv64_folded() must look at more closely: the end (NUL), ASCII white
+ * space, and 0xc2, which may start U+00A0. Every other byte is hashed as it
+ * is, an ASCII capital as its small letter. */
+static const unsigned char fold_special[256] = {
+    [0] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1, [0xc2] = 1,
+};
+
+static unsigned char fold_ascii(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
 /* Hash s with ASCII letters lower-cased and each run of white space as one
  * space; white space at either end is ignored. */
 static uint64_t fnv64_folded(uint64_t h, const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
     int pending_space = 0, started = 0;
-    while (*s) {
-        size_t sp = space_len(s);
-        if (sp) {
-            pending_space = started;
-            s += sp;
-            continue;
+    for (;;) {
+        if (fold_special[*s]) {
+            if (!*s)
+                break;
+            size_t sp = space_len(s);
+            if (sp) {
+                pending_space = started;
+                s += sp;
+                continue;
+            }
+            /* a 0xc2 that does not start U+00A0: an ordinary byte */
         }
         if (pending_space) {
             h = (h ^ ' ') * FNV64_PRIME;
             pending_space = 0;
         }
-        unsigned char c = *s++;
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c - 'A' + 'a');
-        h = (h ^ c) * FNV64_PRIME;
+        h = (h ^ fold_ascii(*s++)) * FNV64_PRIME;
         started = 1;
+        while (!fold_special[*s]) /* the run of ordinary bytes that follows */
+            h = (h ^ fold_ascii(*s++)) * FNV64_PRIME;
     }
     return h;
 }

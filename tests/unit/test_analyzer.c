@@ -238,6 +238,12 @@ static void test_digit_words_not_stemmed(void **state)
     mg_analyzer *an = *state;
     expect_terms(an, "1990s 80th b52s", "1990s 80th b52s");
     expect_terms(an, "decades", "decad"); /* the same suffix, stemmed */
+    /* a digit that only folding makes (superscript two is a letter-like
+     * number, NFKC turns it into "2") counts too */
+    expect_terms(an,
+                 "\xc2\xb2"
+                 "cars cars",
+                 "2cars car");
 }
 
 static void test_fold_accents_and_case(void **state)
@@ -665,6 +671,161 @@ static void test_fold_phrase(void **state)
     assert_string_equal(out, "日");
 }
 
+/* ASCII text takes a shortcut in mg_fold_phrase(); a combining acute
+ * accent (U+0301, which folding drops) appended to the same text sends it
+ * through the general path, which must give the same result: every ASCII
+ * byte, in random strings, at several buffer sizes. */
+static void test_fold_phrase_ascii_shortcut(void **state)
+{
+    (void)state;
+    char in[80], in2[84], a[64], b[64];
+    mg_err err;
+    uint64_t seed = 7;
+    for (int round = 0; round < 4000; round++) {
+        size_t n = (size_t)(round % 40);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            /* every ASCII byte but NUL, with more spaces and letters */
+            unsigned r = (unsigned)(seed >> 33) % 160;
+            in[i] = (char)(r < 127 ? r + 1 : r < 140 ? ' ' : 'A' + (r - 140));
+        }
+        if (round < 127) { /* each byte once, between letters */
+            n = 3;
+            in[0] = 'X';
+            in[1] = (char)(round + 1);
+            in[2] = 'y';
+        }
+        memcpy(in2, in, n);
+        memcpy(in2 + n, "\xcc\x81", 2);
+        size_t caps[] = {sizeof a, 8, 2, 1};
+        for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++) {
+            long ra = mg_fold_phrase(in, n, a, caps[k], &err);
+            long rb = mg_fold_phrase(in2, n + 2, b, caps[k], &err);
+            assert_int_equal(ra, rb);
+            assert_string_equal(a, b);
+        }
+    }
+    assert_int_equal(mg_fold_phrase("Reuters\x7f\x01Wire", 14, a, sizeof a, &err), 12);
+    assert_string_equal(a, "reuters wire");
+}
+
+/* Every token, as bytes: term, word, position, span. */
+typedef struct tokbuf {
+    char *p;
+    size_t len, cap;
+} tokbuf;
+
+static void tokbuf_put(tokbuf *b, const void *d, size_t n)
+{
+    if (b->cap - b->len < n) {
+        while (b->cap - b->len < n)
+            b->cap = b->cap ? 2 * b->cap : 1 << 16;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    memcpy(b->p + b->len, d, n);
+    b->len += n;
+}
+
+static int serialise(void *ctx, const mg_token *tk)
+{
+    tokbuf *b = ctx;
+    size_t nums[3] = {tk->pos, tk->start, tk->end};
+    tokbuf_put(b, tk->term, tk->term_len + 1);
+    tokbuf_put(b, tk->word, tk->word_len + 1);
+    tokbuf_put(b, nums, sizeof nums);
+    return 0;
+}
+
+/* The tokens of text with and without MG_AN_GENERAL are the same. */
+static void same_both_ways(mg_analyzer *an, const char *text, size_t len, int flags)
+{
+    tokbuf a = {0}, b = {0};
+    mg_err err;
+    long na = mg_analyze(an, text, len, 1, flags, serialise, &a, &err);
+    long nb = mg_analyze(an, text, len, 1, flags | MG_AN_GENERAL, serialise, &b, &err);
+    assert_int_equal(na, nb);
+    assert_int_equal(a.len, b.len);
+    if (a.len)
+        assert_memory_equal(a.p, b.p, a.len);
+    free(a.p);
+    free(b.p);
+}
+
+/* Plain ASCII words take a shortcut; it must give what the general scan
+ * gives: on random text built from the characters the word rules care about
+ * (dots, commas, apostrophes, digits, an accent, a combining mark, a soft
+ * hyphen, a typographic apostrophe, an Arabic-Indic digit), on the bundled
+ * samples and on the first 4 MB of Reuters-21578 when it is there, with and
+ * without stemming. */
+static void test_ascii_shortcut_agrees(void **state)
+{
+    mg_analyzer *an = *state;
+    static const char *const bits[] = {"a",
+                                       "Z",
+                                       "s",
+                                       "e",
+                                       "1",
+                                       "0",
+                                       " ",
+                                       ".",
+                                       ",",
+                                       "'",
+                                       "\n",
+                                       "-",
+                                       "U.S",
+                                       "\xc3\xa9",
+                                       "\xcc\x81",
+                                       "\xc2\xad",
+                                       "\xe2\x80\x99",
+                                       "\xd9\xa3",
+                                       "!",
+                                       "3,000"};
+    const size_t nbits = sizeof bits / sizeof bits[0];
+    uint64_t seed = 1987;
+    char text[256];
+    for (int round = 0; round < 20000; round++) {
+        size_t len = 0;
+        size_t want = (size_t)(round % 60);
+        while (len < want) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            const char *b = bits[(seed >> 33) % nbits];
+            memcpy(text + len, b, strlen(b));
+            len += strlen(b);
+        }
+        same_both_ways(an, text, len, 0);
+        same_both_ways(an, text, len, MG_AN_NOSTEM);
+    }
+    /* a word longer than a term, and one with a digit past the cut */
+    char longw[2 * MG_TERM_MAX + 8];
+    memset(longw, 'k', sizeof longw);
+    longw[sizeof longw - 2] = '7';
+    same_both_ways(an, longw, sizeof longw, 0);
+    same_both_ways(an, longw, sizeof longw - 2, 0);
+
+    const char *root = getenv("MORGUE_ROOT"), *corpora = getenv("MORGUE_CORPORA");
+    char path[1024];
+    for (int k = 0; k < 2; k++) {
+        if (k == 0)
+            snprintf(path, sizeof path, "%s/corpus/samples.jsonl", root ? root : ".");
+        else if (corpora)
+            snprintf(path, sizeof path, "%s/reuters21578/reuters21578.jsonl", corpora);
+        else
+            continue;
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            assert_int_equal(k, 1); /* the samples ship with the source */
+            continue;
+        }
+        static char buf[4 << 20];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        assert_true(n > 1000);
+        same_both_ways(an, buf, n, 0);
+        same_both_ways(an, buf, n, MG_AN_NOSTEM);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -694,6 +855,8 @@ int main(void)
         cmocka_unit_test(test_pos_base_counts_emitted),
         cmocka_unit_test(test_analyze_word),
         cmocka_unit_test(test_fold_phrase),
+        cmocka_unit_test(test_fold_phrase_ascii_shortcut),
+        cmocka_unit_test(test_ascii_shortcut_agrees),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -273,6 +273,45 @@ static void test_date_only_and_no_title(void **state)
     mg_record_release(&r);
 }
 
+/* One builder, two documents: a big one (its postings outgrow the buffers
+ * the builder keeps between documents) and then a small one, which must hold
+ * its own postings only, exactly. */
+static void test_big_then_small(void **state)
+{
+    fixture *f = *state;
+    const size_t words = 300000; /* 3 terms, 100,000 positions each */
+    char *body = malloc(words * 6 + 1);
+    assert_non_null(body);
+    for (size_t i = 0; i < words; i++)
+        memcpy(body + 6 * i, i % 3 == 0 ? "cats  " : i % 3 == 1 ? "dogs  " : "eels  ", 6);
+    body[words * 6] = '\0';
+    mg_record r;
+    fill(&r, "t-big", "Pets", body);
+    free(body);
+    char uid[MG_XDB_MAX_TERM + 1];
+    write_db(f, "big", &r, uid, NULL);
+    char *out =
+        run("xapian-delve -r 1 -v -1 '%s/big' | grep -E '^(cat|dog|eel|pet|Spet) '", f->dir);
+    assert_string_equal(out, "Spet 1 1\ncat 100000 1\ndog 100000 1\neel 100000 1\npet 3 1\n");
+    free(out);
+    out = run("xapian-delve -r 1 -t eel '%s/big' | tr ' ' '\\n' | tail -1", f->dir);
+    assert_string_equal(out, "300100\n"); /* 1 + MG_BODY_POS_GAP + 300,000 - 1 */
+    free(out);
+    mg_record_release(&r);
+
+    fill(&r, "t-small", "Cocoa", "Showers continued.");
+    write_db(f, "small", &r, uid, NULL);
+    out = run("xapian-delve -r 1 -v -1 '%s/small' | grep -E '^([a-z]|S)'", f->dir);
+    assert_string_equal(out, "Scocoa 1 1\n"
+                             "cocoa 3 1\n"
+                             "continu 1 1\n"
+                             "shower 1 1\n");
+    free(out);
+    check_positions(f, "small", "shower", "101");
+    check_positions(f, "small", "Scocoa", "1");
+    mg_record_release(&r);
+}
+
 static void test_long_id_url_field(void **state)
 {
     fixture *f = *state;
@@ -335,6 +374,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_values_and_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_date_only_and_no_title, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_id_url_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_big_then_small, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

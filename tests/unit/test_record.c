@@ -429,6 +429,115 @@ static void test_text_hash_folds(void **state)
     assert_int_equal(text_hash("müller", ""), text_hash("MüLLER", ""));
 }
 
+/* Plain byte-at-a-time FNV-1a and the documented folding, written apart
+ * from lib/record.c, to check the library's faster loops give the same
+ * values on text of every length and with every kind of byte. */
+static uint64_t ref_fnv64(uint64_t h, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static uint64_t ref_fnv64_str(uint64_t h, const char *s)
+{
+    unsigned char len[8];
+    mg_u64_to_bytes(strlen(s), len);
+    return ref_fnv64(ref_fnv64(h, len, 8), (const unsigned char *)s, strlen(s));
+}
+
+static uint64_t ref_folded(uint64_t h, const char *str)
+{
+    /* fold into a copy first: capitals to small letters, every run of white
+     * space to one space, none at the ends */
+    size_t n = strlen(str), o = 0;
+    unsigned char *f = malloc(n + 1);
+    assert_non_null(f);
+    const unsigned char *s = (const unsigned char *)str;
+    int gap = 0;
+    for (size_t i = 0; i < n;) {
+        size_t sp = (s[i] == ' ' || (s[i] >= 9 && s[i] <= 13)) ? 1
+                    : (s[i] == 0xc2 && s[i + 1] == 0xa0)       ? 2
+                                                               : 0;
+        if (sp) {
+            gap = o > 0;
+            i += sp;
+            continue;
+        }
+        if (gap)
+            f[o++] = ' ';
+        gap = 0;
+        f[o++] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] + 32) : s[i];
+        i++;
+    }
+    h = ref_fnv64(h, f, o);
+    free(f);
+    return h;
+}
+
+static uint32_t ref_fnv32(const unsigned char *p, size_t n)
+{
+    uint32_t h = 0x811c9dc5u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x01000193u;
+    return h;
+}
+
+static void test_hashes_match_reference(void **state)
+{
+    (void)state;
+    /* bytes that take every branch: letters of both cases, white space of
+     * each kind, U+00A0, a 0xc2 not starting U+00A0, other UTF-8, '@', '[' */
+    static const char *const bits[] = {"A",  "z",  "Q",  " ",        "\t",       "\n",
+                                       "\r", "\v", "\f", "\xc2\xa0", "\xc2\xa9", "\xc3\xa9",
+                                       "@",  "[",  "9",  "`"};
+    const size_t nbits = sizeof bits / sizeof bits[0];
+    uint64_t seed = 42;
+    for (int round = 0; round < 3000; round++) {
+        char title[256], body[512];
+        char *bufs[2] = {title, body};
+        size_t caps[2] = {sizeof title, sizeof body};
+        for (int k = 0; k < 2; k++) {
+            size_t len = 0, want = (size_t)(round % 97) * (k + 1);
+            while (len < want && len + 3 < caps[k]) {
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                const char *b = bits[(seed >> 33) % nbits];
+                memcpy(bufs[k] + len, b, strlen(b));
+                len += strlen(b);
+            }
+            bufs[k][len] = '\0';
+        }
+        mg_record r;
+        mg_record_init(&r);
+        r.title = title;
+        r.body = body;
+        r.id = body;
+        r.url = title;
+        uint64_t h = ref_folded(0xcbf29ce484222325ULL, title);
+        h = (h ^ 0) * 0x100000001b3ULL;
+        assert_int_equal(mg_record_text_hash(&r), ref_folded(h, body));
+        const char *fields[8] = {body, title, "", "", title, "", "", body};
+        h = 0xcbf29ce484222325ULL;
+        for (int i = 0; i < 8; i++)
+            h = ref_fnv64_str(h, fields[i]);
+        unsigned char zero[8] = {0};
+        assert_int_equal(mg_record_hash(&r), ref_fnv64(h, zero, 8));
+        /* the checksum in a plain record's header covers the payload */
+        unsigned char *buf;
+        size_t len;
+        mg_err err;
+        assert_int_equal(mg_record_encode_as(&r, MG_RECORD_PLAIN, &buf, &len, &err), 0);
+        size_t hdr = 1;
+        while (buf[hdr] & 0x80)
+            hdr++;
+        hdr++;
+        uint32_t sum = (uint32_t)buf[hdr] << 24 | (uint32_t)buf[hdr + 1] << 16 |
+                       (uint32_t)buf[hdr + 2] << 8 | buf[hdr + 3];
+        assert_int_equal(sum, ref_fnv32(buf + hdr + 4, len - hdr - 4));
+        free(buf);
+    }
+}
+
 static void test_u64_bytes(void **state)
 {
     (void)state;
@@ -458,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_hash_properties),
         cmocka_unit_test(test_hash_values_are_stable),
         cmocka_unit_test(test_text_hash_folds),
+        cmocka_unit_test(test_hashes_match_reference),
         cmocka_unit_test(test_u64_bytes),
     };
     /* clang-format on */
