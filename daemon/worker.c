@@ -110,14 +110,18 @@ typedef struct job {
     zmq_msg_t body;
 } job;
 
-/* Kick the leader if sock has input: this thread's call on it may have eaten
- * the edge of its ZMQ_FD. Under sock_mu. */
-static void rearm(mg_daemon *d, void *sock)
+/* Kick the leader if a client socket has input: this thread's calls on it
+ * may have eaten the edge of its ZMQ_FD. Under sock_mu. */
+static void rearm(mg_daemon *d)
 {
-    int ev = 0;
-    size_t sz = sizeof ev;
-    if (zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &sz) == 0 && (ev & ZMQ_POLLIN))
-        mg_daemon_kick(d);
+    for (int f = 0; f < MG_FE_COUNT; f++) {
+        int ev = 0;
+        size_t sz = sizeof ev;
+        if (d->fe[f] && zmq_getsockopt(d->fe[f], ZMQ_EVENTS, &ev, &sz) == 0 && (ev & ZMQ_POLLIN)) {
+            mg_daemon_kick(d);
+            return;
+        }
+    }
 }
 
 /* Send [id][""?][body] to a client without ever blocking (under sock_mu).
@@ -137,26 +141,26 @@ static bool send_to_client(void *fe, zmq_msg_t *id, bool delim, zmq_msg_t *body)
     return ok;
 }
 
-/* Send w->out (an empty reply: nothing) to the client of j and count it.
- * Takes sock_mu unless the caller holds it. */
-static void reply(mg_worker *w, job *j, bool error, bool locked)
+/* w->out as a message (false when empty, or out of memory). */
+static bool reply_msg(mg_worker *w, zmq_msg_t *rep)
 {
-    mg_daemon *d = w->d;
-    bool delivered = false;
+    if (w->out.len == 0 || zmq_msg_init_size(rep, w->out.len) != 0)
+        return false;
+    memcpy(zmq_msg_data(rep), w->out.buf, w->out.len);
+    return true;
+}
+
+/* Send w->out (when empty: nothing) to the client of j under sock_mu, held
+ * by the caller, and count the reply. */
+static void reply_locked(mg_worker *w, job *j, bool error)
+{
     zmq_msg_t rep;
-    if (w->out.len > 0 && zmq_msg_init_size(&rep, w->out.len) == 0) {
-        memcpy(zmq_msg_data(&rep), w->out.buf, w->out.len);
-        void *fe = d->fe[j->fe];
-        if (!locked)
-            pthread_mutex_lock(&d->sock_mu);
-        delivered = send_to_client(fe, &j->id, j->delim, &rep);
-        if (!locked) {
-            rearm(d, fe);
-            pthread_mutex_unlock(&d->sock_mu);
-        }
+    bool delivered = false;
+    if (reply_msg(w, &rep)) {
+        delivered = send_to_client(w->d->fe[j->fe], &j->id, j->delim, &rep);
         zmq_msg_close(&rep);
     }
-    mg_daemon_stats_record(&d->stats, mg_daemon_now_ns() - j->t0, error, delivered);
+    mg_daemon_stats_record(&w->d->stats, mg_daemon_now_ns() - j->t0, error, delivered);
 }
 
 /* Read the rest of a multi-part message and throw it away. */
@@ -224,7 +228,7 @@ static int take_one(mg_worker *w, int f, job *j)
         mg_proto_error(&w->out, "bad_request", why, (mg_daemon_now_ns() - j->t0) / 1000);
         if (mg_jw_failed(&w->out))
             mg_jw_reset(&w->out);
-        reply(w, j, true, true);
+        reply_locked(w, j, true);
     }
     for (int i = 0; i < n; i++)
         zmq_msg_close(&f2[i]);
@@ -234,27 +238,27 @@ static int take_one(mg_worker *w, int f, job *j)
 }
 
 /* Receive a request from any client socket, each read until it is empty
- * (the edge of its ZMQ_FD is then armed again). true with one in j. */
-static bool take(mg_worker *w, job *j)
+ * (the edge of its ZMQ_FD is then armed again), under sock_mu. true with one
+ * in j. */
+static bool take_locked(mg_worker *w, job *j)
 {
     mg_daemon *d = w->d;
-    bool got = false;
-    pthread_mutex_lock(&d->sock_mu);
-    for (int k = 0; k < MG_FE_COUNT && !got; k++) {
+    if (atomic_load(&d->stopping) || atomic_load(&d->quit))
+        return false;
+    for (int k = 0; k < MG_FE_COUNT; k++) {
         int f = (d->next_fe + k) % MG_FE_COUNT;
-        if (!d->fe[f] || atomic_load(&d->stopping))
+        if (!d->fe[f])
             continue;
         int rc;
         while ((rc = take_one(w, f, j)) == 0)
             ;
         if (rc > 0) {
-            got = true;
             d->next_fe = (f + 1) % MG_FE_COUNT; /* the other socket first next time */
             atomic_fetch_add(&d->in_flight, 1);
+            return true;
         }
     }
-    pthread_mutex_unlock(&d->sock_mu);
-    return got;
+    return false;
 }
 
 /* The leader's wait: until a request is taken (true) or the daemon quits
@@ -269,7 +273,12 @@ static bool lead(mg_worker *w, job *j)
             w->fresh = atomic_load(&d->fresh_gen);
             reopen_fresh(w);
         }
-        if ((got = take(w, j)))
+        pthread_mutex_lock(&d->sock_mu);
+        got = take_locked(w, j);
+        if (got) /* more waiting: the next leader must not sleep on a lost edge */
+            rearm(d);
+        pthread_mutex_unlock(&d->sock_mu);
+        if (got)
             break;
         struct pollfd pf[1 + MG_FE_COUNT];
         int n = 0;
@@ -293,8 +302,10 @@ static bool lead(mg_worker *w, job *j)
     return got;
 }
 
-/* Answer one request. */
-static void handle(mg_worker *w, job *j)
+/* Answer the request in j; then, in the same hold of sock_mu that sends the
+ * reply, take the next request if one is waiting (true, in next): a busy
+ * worker goes from one request to the next without waiting for its turn. */
+static bool handle(mg_worker *w, job *j, job *next)
 {
     mg_daemon *d = w->d;
     const char *req = zmq_msg_data(&j->body);
@@ -327,7 +338,18 @@ static void handle(mg_worker *w, job *j)
     /* Out of memory even for the error: no reply (the client times out). */
     if (rc < 0)
         mg_jw_reset(&w->out);
-    reply(w, j, !ok, false);
+
+    zmq_msg_t rep;
+    bool have = reply_msg(w, &rep), delivered = false;
+    pthread_mutex_lock(&d->sock_mu);
+    if (have)
+        delivered = send_to_client(d->fe[j->fe], &j->id, j->delim, &rep);
+    bool got = take_locked(w, next);
+    rearm(d);
+    pthread_mutex_unlock(&d->sock_mu);
+    if (have)
+        zmq_msg_close(&rep);
+    mg_daemon_stats_record(&d->stats, mg_daemon_now_ns() - j->t0, !ok, delivered);
     zmq_msg_close(&j->id);
     zmq_msg_close(&j->body);
     if (atomic_fetch_sub(&d->in_flight, 1) == 1 && atomic_load(&d->stopping)) {
@@ -335,6 +357,7 @@ static void handle(mg_worker *w, job *j)
         if (write(d->idle_fd, &one, sizeof one) < 0)
             mg_dlog(MG_LOG_ERROR, "worker %d: write: %s", w->index, strerror(errno));
     }
+    return got;
 }
 
 void *mg_worker_main(void *arg)
@@ -342,9 +365,15 @@ void *mg_worker_main(void *arg)
     mg_worker *w = arg;
     mg_jw_init(&w->out, 0);
     w->fresh = atomic_load(&w->d->fresh_gen);
-    job j;
-    while (lead(w, &j))
-        handle(w, &j);
+    job jobs[2];
+    int cur = 0;
+    bool have = lead(w, &jobs[cur]);
+    while (have) {
+        have = handle(w, &jobs[cur], &jobs[cur ^ 1]);
+        cur ^= 1;
+        if (!have)
+            have = lead(w, &jobs[cur]);
+    }
     mg_searcher_free(w->searcher);
     w->searcher = NULL;
     mg_jw_release(&w->out);
