@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* morgued's main loop: a load-balancing broker (zguide ch. 3) between the
- * client-facing ROUTER sockets and the worker threads, least-recently-used
- * worker first; plus signals (signalfd), ZAP, readiness and shutdown. */
+/* morgued's main thread: binds the client-facing ROUTER sockets, starts the
+ * worker threads (which take turns receiving requests on those sockets and
+ * answer them, see worker.c), and then serves signals (signalfd) and ZAP
+ * until SIGTERM/SIGINT, when it stops accepting, waits for the requests in
+ * flight and shuts down. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -21,15 +24,13 @@
 #include "log.h"
 #include "protocol.h"
 
-#define DRAIN_MS 1000       /* on SIGTERM, wait this long for requests in flight */
-#define READY_WAIT_MS 30000 /* workers must check in within this */
-#define CLIENT_HWM 1000     /* messages queued per client connection, each way */
-#define MAX_REPLY_FRAMES 64 /* frames read from one client message before dropping */
+#define DRAIN_MS 1000   /* on SIGTERM, wait this long for requests in flight */
+#define CLIENT_HWM 1000 /* messages queued per client connection, each way */
 
-enum { FE_LOCAL, FE_CURVE, FE_COUNT };
+enum { FE_LOCAL = MG_FE_LOCAL, FE_CURVE = MG_FE_CURVE, FE_COUNT = MG_FE_COUNT };
 
 typedef struct frontend {
-    void *sock;
+    void *sock;                       /* the same as d.fe[] */
     char *bound[MG_DAEMON_MAX_BINDS]; /* resolved endpoints (wildcard ports filled in) */
     size_t nbound;
 } frontend;
@@ -37,27 +38,15 @@ typedef struct frontend {
 typedef struct broker {
     mg_daemon d;
     frontend fe[FE_COUNT];
-    void *backend;
     void *zap;
     int sigfd;
     mg_curve curve;
     bool have_curve;
     mg_worker *workers;
     int nworkers;
-    int *idle; /* ring of idle worker indexes, least recently used first */
-    int idle_head, idle_count;
-    int in_flight;
-    bool stopping;
     uint64_t deadline_ns;
     mg_searcher_info first; /* the index as opened at start-up */
     bool have_first;
-    mg_jw out; /* the broker's own error replies */
-    /* A socket is "dirty" while it may hold messages its file descriptor
-     * does not announce: libzmq's ZMQ_FD is edge-triggered, and a send can
-     * consume the wake-up meant for a later receive. Dirty sockets are
-     * drained (received from until EAGAIN) before the broker sleeps. */
-    bool backend_dirty;
-    bool fe_dirty[FE_COUNT];
 } broker;
 
 /* ---- endpoints ---- */
@@ -183,207 +172,11 @@ static void unbind_all(broker *b)
                 zmq_unbind(b->fe[f].sock, b->fe[f].bound[i]);
 }
 
-/* ---- the worker queue ---- */
-
-static void idle_push(broker *b, int w)
+void mg_daemon_kick(mg_daemon *d)
 {
-    b->idle[(b->idle_head + b->idle_count) % b->nworkers] = w;
-    b->idle_count++;
-}
-
-static int idle_pop(broker *b)
-{
-    int w = b->idle[b->idle_head];
-    b->idle_head = (b->idle_head + 1) % b->nworkers;
-    b->idle_count--;
-    return w;
-}
-
-static int worker_index(zmq_msg_t *id, int nworkers)
-{
-    char buf[16];
-    size_t n = zmq_msg_size(id);
-    if (n < 2 || n >= sizeof buf || *(char *)zmq_msg_data(id) != 'w')
-        return -1;
-    memcpy(buf, zmq_msg_data(id), n);
-    buf[n] = '\0';
-    char *end;
-    long w = strtol(buf + 1, &end, 10);
-    return *end || w < 0 || w >= nworkers ? -1 : (int)w;
-}
-
-static void tell_workers(broker *b, const char *what)
-{
-    for (int i = 0; i < b->nworkers; i++) {
-        if (!b->workers[i].started)
-            continue;
-        char id[16];
-        int n = snprintf(id, sizeof id, "w%d", i);
-        if (zmq_send(b->backend, id, (size_t)n, ZMQ_SNDMORE) == n)
-            zmq_send(b->backend, what, 1, 0);
-    }
-    b->backend_dirty = true;
-}
-
-/* ---- replies ---- */
-
-static void recv_drop_rest(void *sock)
-{
-    int more = 0;
-    size_t sz = sizeof more;
-    while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        int rc = zmq_msg_recv(&m, sock, ZMQ_DONTWAIT);
-        zmq_msg_close(&m);
-        if (rc < 0)
-            return;
-    }
-}
-
-/* Send [id][""?][body] to a client without ever blocking. The caller still
- * closes id and body. Returns false when the client is gone or its queue is
- * full: the reply is then dropped. */
-static bool send_to_client(void *fe, zmq_msg_t *id, bool delim, zmq_msg_t *body)
-{
-    bool ok = zmq_msg_send(id, fe, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0;
-    if (ok) {
-        if (delim)
-            zmq_send(fe, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        ok = zmq_msg_send(body, fe, ZMQ_DONTWAIT) >= 0;
-    } else {
-        mg_dlog(MG_LOG_DEBUG, "reply dropped: %s",
-                errno == EHOSTUNREACH ? "client went away" : zmq_strerror(errno));
-    }
-    return ok;
-}
-
-/* An error the broker answers itself (malformed framing). */
-static void reply_error(broker *b, void *fe, zmq_msg_t *id, bool delim, const char *code,
-                        const char *message, uint64_t t0)
-{
-    mg_proto_error(&b->out, code, message, (mg_daemon_now_ns() - t0) / 1000);
-    zmq_msg_t body;
-    if (mg_jw_failed(&b->out) || zmq_msg_init_size(&body, b->out.len) != 0)
-        return;
-    memcpy(zmq_msg_data(&body), b->out.buf, b->out.len);
-    bool delivered = send_to_client(fe, id, delim, &body);
-    zmq_msg_close(&body);
-    mg_daemon_stats_record(&b->d.stats, mg_daemon_now_ns() - t0, true, delivered);
-}
-
-/* One request from a client socket. Clients are REQ (frames after the
- * routing id: "", body) or DEALER (body alone, or "", body): exactly one
- * non-empty body frame is accepted. */
-static bool from_client(broker *b, int which)
-{
-    void *fe = b->fe[which].sock;
-    zmq_msg_t id, f[2];
-    zmq_msg_init(&id);
-    if (zmq_msg_recv(&id, fe, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&id);
-        return false;
-    }
-    uint64_t t0 = mg_daemon_now_ns();
-    int n = 0;
-    bool more = zmq_msg_more(&id);
-    while (more && n < 2) {
-        zmq_msg_init(&f[n]);
-        if (zmq_msg_recv(&f[n], fe, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&f[n]);
-            break;
-        }
-        more = zmq_msg_more(&f[n]);
-        n++;
-    }
-    int extra = more ? 1 : 0;
-    if (more)
-        recv_drop_rest(fe);
-
-    bool delim = n >= 1 && zmq_msg_size(&f[0]) == 0 && (n == 2);
-    zmq_msg_t *body = delim ? &f[1] : &f[0];
-    int nbody = n - (delim ? 1 : 0) + extra;
-    if (n == 0) {
-        /* cannot happen with ROUTER; nothing to answer */
-    } else if (nbody != 1) {
-        reply_error(b, fe, &id, zmq_msg_size(&f[0]) == 0, "bad_request",
-                    "a request is exactly one frame (multi-part messages are not accepted)", t0);
-    } else if (zmq_msg_size(body) == 0) {
-        reply_error(b, fe, &id, delim, "bad_request", "empty request frame", t0);
-    } else {
-        int w = idle_pop(b);
-        char wid[16];
-        int wn = snprintf(wid, sizeof wid, "w%d", w);
-        mg_job job = {.frontend = (uint8_t)which, .flags = delim ? MG_JOB_DELIM : 0, .t0_ns = t0};
-        if (zmq_send(b->backend, wid, (size_t)wn, ZMQ_SNDMORE) != wn ||
-            zmq_msg_send(&id, b->backend, ZMQ_SNDMORE) < 0 ||
-            zmq_send(b->backend, &job, sizeof job, ZMQ_SNDMORE) != (int)sizeof job ||
-            zmq_msg_send(body, b->backend, 0) < 0) {
-            /* Only if the worker thread died; it stays out of the queue. */
-            mg_dlog(MG_LOG_ERROR, "dispatch to worker %d: %s", w, zmq_strerror(errno));
-        } else {
-            b->in_flight++;
-            b->backend_dirty = true;
-        }
-    }
-    zmq_msg_close(&id);
-    for (int i = 0; i < n; i++)
-        zmq_msg_close(&f[i]);
-    return true;
-}
-
-/* A message from a worker: "R" (ready) or [client id][job][reply]. false
- * when there was none. */
-static bool from_worker(broker *b)
-{
-    zmq_msg_t wid, m[3];
-    zmq_msg_init(&wid);
-    if (zmq_msg_recv(&wid, b->backend, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&wid);
-        return false;
-    }
-    for (int i = 0; i < 3; i++)
-        zmq_msg_init(&m[i]);
-    int n = 0;
-    bool more = zmq_msg_more(&wid);
-    while (more && n < 3) {
-        if (zmq_msg_recv(&m[n], b->backend, ZMQ_DONTWAIT) < 0)
-            break;
-        more = zmq_msg_more(&m[n]);
-        n++;
-    }
-    if (more)
-        recv_drop_rest(b->backend);
-    int w = worker_index(&wid, b->nworkers);
-    if (w < 0) {
-        mg_dlog(MG_LOG_ERROR, "message from an unknown worker");
-        goto out;
-    }
-    if (n == 1) { /* "R": the worker's first message */
-        idle_push(b, w);
-        goto out;
-    }
-    if (n != 3 || zmq_msg_size(&m[1]) != sizeof(mg_job)) {
-        mg_dlog(MG_LOG_ERROR, "malformed reply from worker %d", w);
-        goto out;
-    }
-    mg_job job;
-    memcpy(&job, zmq_msg_data(&m[1]), sizeof job);
-    b->in_flight--;
-    idle_push(b, w);
-    bool delivered = false;
-    if (zmq_msg_size(&m[2]) > 0 && job.frontend < FE_COUNT && b->fe[job.frontend].sock) {
-        delivered =
-            send_to_client(b->fe[job.frontend].sock, &m[0], job.flags & MG_JOB_DELIM, &m[2]);
-        b->fe_dirty[job.frontend] = true;
-    }
-    mg_daemon_stats_record(&b->d.stats, mg_daemon_now_ns() - job.t0_ns, job.flags & MG_JOB_ERROR,
-                           delivered);
-out:
-    zmq_msg_close(&wid);
-    for (int i = 0; i < 3; i++)
-        zmq_msg_close(&m[i]);
-    return true;
+    uint64_t one = 1;
+    while (write(d->kick_fd, &one, sizeof one) < 0 && errno == EINTR)
+        ;
 }
 
 /* ---- signals ---- */
@@ -394,19 +187,24 @@ static void on_signal(broker *b)
     while (read(b->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
         if (si.ssi_signo == SIGHUP) {
             mg_dlog(MG_LOG_INFO, "reload: SIGHUP, reopening the index");
-            tell_workers(b, "H");
+            atomic_fetch_add(&b->d.fresh_gen, 1);
+            mg_daemon_kick(&b->d);
             continue;
         }
         const char *name = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
-        if (b->stopping) {
+        if (atomic_load(&b->d.stopping)) {
             mg_dlog(MG_LOG_WARN, "%s again: stopping now", name);
             b->deadline_ns = 0;
             continue;
         }
-        b->stopping = true;
         b->deadline_ns = mg_daemon_now_ns() + (uint64_t)DRAIN_MS * 1000000u;
-        mg_dlog(MG_LOG_INFO, "stopping on %s: no new requests, %d in flight", name, b->in_flight);
+        pthread_mutex_lock(&b->d.sock_mu);
+        atomic_store(&b->d.stopping, true);
         unbind_all(b);
+        pthread_mutex_unlock(&b->d.sock_mu);
+        mg_daemon_kick(&b->d); /* the leader stops listening */
+        mg_dlog(MG_LOG_INFO, "stopping on %s: no new requests, %d in flight", name,
+                atomic_load(&b->d.in_flight));
     }
 }
 
@@ -427,26 +225,6 @@ static int write_pidfile(const char *path)
     return 0;
 }
 
-static int wait_ready(broker *b)
-{
-    uint64_t until = mg_daemon_now_ns() + (uint64_t)READY_WAIT_MS * 1000000u;
-    int started = 0;
-    for (int i = 0; i < b->nworkers; i++)
-        started += b->workers[i].started;
-    while (b->idle_count < started) {
-        uint64_t now = mg_daemon_now_ns();
-        if (now >= until)
-            return -1;
-        zmq_pollitem_t it = {b->backend, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&it, 1, (long)((until - now) / 1000000u) + 1) < 0 && errno != EINTR)
-            return -1;
-        if (it.revents & ZMQ_POLLIN)
-            while (from_worker(b))
-                ;
-    }
-    return 0;
-}
-
 static void describe_endpoints(const broker *b, char *out, size_t outsz)
 {
     size_t o = 0;
@@ -455,6 +233,14 @@ static void describe_endpoints(const broker *b, char *out, size_t outsz)
         for (size_t i = 0; i < b->fe[f].nbound && o < outsz; i++)
             o += (size_t)snprintf(out + o, outsz - o, "%s%s%s", o ? " " : "", b->fe[f].bound[i],
                                   f == FE_CURVE ? " (CURVE)" : "");
+}
+
+static int socket_fd(void *sock)
+{
+    int fd = -1;
+    size_t sz = sizeof fd;
+    zmq_getsockopt(sock, ZMQ_FD, &fd, &sz);
+    return fd;
 }
 
 static int start_workers(broker *b)
@@ -476,6 +262,10 @@ static int start_workers(broker *b)
         b->d.seen_revision = b->first.revision;
         snprintf(b->d.seen_path, sizeof b->d.seen_path, "%s", b->first.path);
     }
+    for (int f = 0; f < FE_COUNT; f++) {
+        b->d.fe[f] = b->fe[f].sock;
+        b->d.fe_fd[f] = b->fe[f].sock ? socket_fd(b->fe[f].sock) : -1;
+    }
     for (int i = 0; i < b->nworkers; i++) {
         if (pthread_create(&b->workers[i].thread, NULL, mg_worker_main, &b->workers[i]) != 0) {
             mg_dlog(MG_LOG_ERROR, "cannot start worker %d: %s", i, strerror(errno));
@@ -488,8 +278,9 @@ static int start_workers(broker *b)
 
 static void shutdown_all(broker *b)
 {
-    if (b->backend)
-        tell_workers(b, "Q");
+    atomic_store(&b->d.quit, true);
+    if (b->d.kick_fd >= 0)
+        mg_daemon_kick(&b->d);
     for (int i = 0; i < b->nworkers; i++) {
         if (b->workers[i].started)
             pthread_join(b->workers[i].thread, NULL);
@@ -505,8 +296,6 @@ static void shutdown_all(broker *b)
             free(b->fe[f].bound[i]);
         }
     }
-    if (b->backend)
-        zmq_close(b->backend);
     if (b->zap)
         zmq_close(b->zap);
     if (b->d.zctx)
@@ -515,11 +304,15 @@ static void shutdown_all(broker *b)
         mg_curve_release(&b->curve);
     if (b->sigfd >= 0)
         close(b->sigfd);
+    if (b->d.kick_fd >= 0)
+        close(b->d.kick_fd);
+    if (b->d.idle_fd >= 0)
+        close(b->d.idle_fd);
     free(b->workers);
-    free(b->idle);
-    mg_jw_release(&b->out);
     pthread_mutex_destroy(&b->d.stats.mu);
     pthread_mutex_destroy(&b->d.seen_mu);
+    pthread_mutex_destroy(&b->d.lead_mu);
+    pthread_mutex_destroy(&b->d.sock_mu);
 }
 
 static int setup(broker *b, const mg_daemon_opts *o)
@@ -538,15 +331,17 @@ static int setup(broker *b, const mg_daemon_opts *o)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     b->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (b->sigfd < 0) {
-        mg_dlog(MG_LOG_ERROR, "signalfd: %s", strerror(errno));
+    b->d.kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    b->d.idle_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (b->sigfd < 0 || b->d.kick_fd < 0 || b->d.idle_fd < 0) {
+        mg_dlog(MG_LOG_ERROR, "signalfd/eventfd: %s", strerror(errno));
         return -1;
     }
     if (!(b->d.zctx = zmq_ctx_new())) {
         mg_dlog(MG_LOG_ERROR, "zmq_ctx_new: %s", zmq_strerror(errno));
         return -1;
     }
-    int zero = 0, one = 1;
+    int zero = 0;
     if (b->have_curve) {
         /* The ZAP handler must be bound before any CURVE socket binds. */
         b->zap = zmq_socket(b->d.zctx, ZMQ_REP);
@@ -556,59 +351,11 @@ static int setup(broker *b, const mg_daemon_opts *o)
             return -1;
         }
     }
-    b->backend = zmq_socket(b->d.zctx, ZMQ_ROUTER);
-    if (!b->backend || zmq_setsockopt(b->backend, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
-        zmq_setsockopt(b->backend, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0 ||
-        zmq_bind(b->backend, MG_BACKEND_ENDPOINT) != 0) {
-        mg_dlog(MG_LOG_ERROR, "worker socket: %s", zmq_strerror(errno));
-        return -1;
-    }
     if (bind_all(b) != 0)
         return -1;
     if (start_workers(b) != 0)
         return -1;
-    if (wait_ready(b) != 0) {
-        mg_dlog(MG_LOG_ERROR, "the workers did not start");
-        return -1;
-    }
     return 0;
-}
-
-static int socket_fd(void *sock)
-{
-    int fd = -1;
-    size_t sz = sizeof fd;
-    zmq_getsockopt(sock, ZMQ_FD, &fd, &sz);
-    return fd;
-}
-
-/* Receive from every dirty socket until it runs dry (or no worker is free
- * for a client socket). Each message handled may make another socket dirty
- * (a dispatch sends on the backend, a reply on a client socket), so this
- * goes round until none is. */
-static void drain(broker *b)
-{
-    for (;;) {
-        if (b->backend_dirty) {
-            b->backend_dirty = false;
-            while (from_worker(b))
-                ;
-        }
-        bool again = false;
-        for (int f = 0; f < FE_COUNT; f++) {
-            if (!b->fe[f].sock || !b->fe_dirty[f] || b->stopping)
-                continue;
-            while (b->idle_count > 0 && from_client(b, f))
-                ;
-            /* Left dirty when it stopped for want of a worker: drained
-             * again once one is free. */
-            b->fe_dirty[f] = b->idle_count == 0;
-        }
-        for (int f = 0; f < FE_COUNT; f++)
-            again |= b->fe_dirty[f] && b->fe[f].sock && !b->stopping && b->idle_count > 0;
-        if (!b->backend_dirty && !again)
-            return;
-    }
 }
 
 /* ZAP requests come when clients connect: rare, so simply until empty. */
@@ -623,44 +370,25 @@ static void serve_zap(broker *b)
     }
 }
 
-/* The main loop. It polls the sockets' file descriptors itself: zmq_poll()
- * makes two poll(2) passes and asks every socket for ZMQ_EVENTS around
- * them, several system calls per message more than needed. */
+/* The main thread's loop: signals and ZAP (the workers serve the clients),
+ * until a stop and the requests in flight have been answered. */
 static void loop(broker *b)
 {
-    int backend_fd = socket_fd(b->backend), zap_fd = b->zap ? socket_fd(b->zap) : -1;
-    int fe_fd[FE_COUNT];
-    for (int f = 0; f < FE_COUNT; f++) {
-        fe_fd[f] = b->fe[f].sock ? socket_fd(b->fe[f].sock) : -1;
-        b->fe_dirty[f] = true;
-    }
-    b->backend_dirty = true;
+    int zap_fd = b->zap ? socket_fd(b->zap) : -1;
     if (b->zap)
         serve_zap(b);
     for (;;) {
-        drain(b);
-        if (b->stopping && (b->in_flight == 0 || mg_daemon_now_ns() >= b->deadline_ns))
+        bool stopping = atomic_load(&b->d.stopping);
+        if (stopping && (atomic_load(&b->d.in_flight) == 0 || mg_daemon_now_ns() >= b->deadline_ns))
             break;
-        struct pollfd pf[3 + FE_COUNT];
-        int fe_at[FE_COUNT], n = 0;
+        struct pollfd pf[3];
+        int n = 0;
         pf[n++] = (struct pollfd){.fd = b->sigfd, .events = POLLIN};
-        pf[n++] = (struct pollfd){.fd = backend_fd, .events = POLLIN};
-        int zap_at = -1;
-        if (zap_fd >= 0) {
-            zap_at = n;
+        pf[n++] = (struct pollfd){.fd = b->d.idle_fd, .events = POLLIN};
+        if (zap_fd >= 0)
             pf[n++] = (struct pollfd){.fd = zap_fd, .events = POLLIN};
-        }
-        /* Least-recently-used dispatch: read clients only when a worker is
-         * free; meanwhile requests wait in the client queues (bounded). */
-        for (int f = 0; f < FE_COUNT; f++) {
-            fe_at[f] = -1;
-            if (fe_fd[f] >= 0 && !b->stopping && b->idle_count > 0) {
-                fe_at[f] = n;
-                pf[n++] = (struct pollfd){.fd = fe_fd[f], .events = POLLIN};
-            }
-        }
         int timeout = -1;
-        if (b->stopping) {
+        if (stopping) {
             uint64_t now = mg_daemon_now_ns();
             timeout = b->deadline_ns > now ? (int)((b->deadline_ns - now) / 1000000u) + 1 : 0;
         }
@@ -672,16 +400,17 @@ static void loop(broker *b)
         }
         if (pf[0].revents & POLLIN)
             on_signal(b);
-        if (pf[1].revents)
-            b->backend_dirty = true;
-        if (zap_at >= 0 && pf[zap_at].revents)
+        if (pf[1].revents & POLLIN) {
+            uint64_t v;
+            if (read(b->d.idle_fd, &v, sizeof v) < 0 && errno != EAGAIN)
+                mg_dlog(MG_LOG_ERROR, "read: %s", strerror(errno));
+        }
+        if (zap_fd >= 0 && pf[2].revents)
             serve_zap(b);
-        for (int f = 0; f < FE_COUNT; f++)
-            if (fe_at[f] >= 0 && pf[fe_at[f]].revents)
-                b->fe_dirty[f] = true;
     }
-    if (b->in_flight > 0)
-        mg_dlog(MG_LOG_WARN, "stopped with %d requests still in flight", b->in_flight);
+    int left = atomic_load(&b->d.in_flight);
+    if (left > 0)
+        mg_dlog(MG_LOG_WARN, "stopped with %d requests still in flight", left);
 }
 
 int mg_daemon_run(const mg_daemon_opts *o)
@@ -692,19 +421,24 @@ int mg_daemon_run(const mg_daemon_opts *o)
         return 1;
     }
     b->sigfd = -1;
+    b->d.kick_fd = b->d.idle_fd = -1;
     b->d.opts = o;
-    mg_jw_init(&b->out, 0);
     mg_search_limits_default(&b->d.limits);
     pthread_mutex_init(&b->d.stats.mu, NULL);
     pthread_mutex_init(&b->d.seen_mu, NULL);
+    pthread_mutex_init(&b->d.lead_mu, NULL);
+    pthread_mutex_init(&b->d.sock_mu, NULL);
     atomic_init(&b->d.index_gen, 0);
+    atomic_init(&b->d.fresh_gen, 0);
+    atomic_init(&b->d.in_flight, 0);
+    atomic_init(&b->d.stopping, false);
+    atomic_init(&b->d.quit, false);
     clock_gettime(CLOCK_MONOTONIC, &b->d.stats.started);
     b->nworkers = o->workers;
     b->d.stats.workers = b->nworkers;
     b->workers = calloc((size_t)b->nworkers, sizeof *b->workers);
-    b->idle = calloc((size_t)b->nworkers, sizeof *b->idle);
     int status = 1;
-    if (!b->workers || !b->idle) {
+    if (!b->workers) {
         mg_dlog(MG_LOG_ERROR, "out of memory");
     } else if (setup(b, o) == 0) {
         char eps[2048];
@@ -724,8 +458,9 @@ int mg_daemon_run(const mg_daemon_opts *o)
             status = 0;
         }
     }
-    unsigned long long served = b->d.stats.served, errors = b->d.stats.errors;
     shutdown_all(b);
+    /* read after the workers have stopped: every reply is counted */
+    unsigned long long served = b->d.stats.served, errors = b->d.stats.errors;
     if (o->pidfile && status == 0)
         unlink(o->pidfile);
     if (status == 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* morgued's insides: the options, the broker that owns the sockets, the
- * worker threads that run queries, the shared counters, and CURVE/ZAP.
+/* morgued's insides: the options, the main thread that owns start-up,
+ * signals and ZAP, the worker threads that take turns on the client
+ * sockets and run queries, the shared counters, and CURVE/ZAP.
  * Private to daemon/. */
 #ifndef MG_DAEMON_H
 #define MG_DAEMON_H
@@ -33,21 +34,28 @@ typedef struct mg_daemon_opts {
     long max_msg; /* ZMQ_MAXMSGSIZE of the client sockets */
 } mg_daemon_opts;
 
-/* Counters shared by the broker (writer) and the workers (readers, for the
- * "stats" reply). Guarded by mu. */
+/* Counters shared by the workers (each reply, and the "stats" reply).
+ * Guarded by mu. */
 typedef struct mg_daemon_stats {
     pthread_mutex_t mu;
     struct timespec started;               /* CLOCK_MONOTONIC */
     unsigned long long served;             /* replies sent (errors included) */
     unsigned long long errors;             /* replies with "ok":false */
     unsigned long long dropped;            /* replies that could not be delivered */
-    uint32_t ring[MG_DAEMON_LATENCY_RING]; /* microseconds, broker receive -> reply */
+    uint32_t ring[MG_DAEMON_LATENCY_RING]; /* microseconds, request received -> reply sent */
     size_t ring_next, ring_len;
     int workers;
 } mg_daemon_stats;
 
-/* Everything the threads share; read-only after start-up except the atomics
- * and stats. */
+enum { MG_FE_LOCAL, MG_FE_CURVE, MG_FE_COUNT }; /* the client sockets */
+
+/* Everything the threads share; read-only after start-up except where said.
+ *
+ * The workers take turns on the client sockets (leader/followers): the one
+ * holding lead_mu waits for the next request, receives it, hands the turn
+ * on and answers it itself, so a request crosses no thread of ours between
+ * arriving and being answered. sock_mu guards every call on a client socket
+ * (ZeroMQ sockets may change threads behind a full memory barrier). */
 typedef struct mg_daemon {
     const mg_daemon_opts *opts;
     void *zctx;
@@ -62,7 +70,27 @@ typedef struct mg_daemon {
      * looks again before its next request, so once one reply came from the
      * new index no later reply comes from the old one. */
     _Atomic unsigned long index_gen;
+    /* Bumped on SIGHUP: each worker opens the index afresh before its next
+     * request (the leader at once). */
+    _Atomic unsigned long fresh_gen;
+
+    pthread_mutex_t lead_mu; /* held by the worker waiting for a request */
+    pthread_mutex_t sock_mu; /* guards every call on fe[] */
+    void *fe[MG_FE_COUNT];   /* ROUTER sockets facing clients, or NULL */
+    int fe_fd[MG_FE_COUNT];  /* their ZMQ_FD (edge-triggered) */
+    int next_fe;             /* the socket read first next time (under lead_mu) */
+    /* eventfd that wakes the leader: written by whoever may have eaten the
+     * wake-up of a client socket (ZMQ_FD is edge-triggered, and any call on
+     * the socket can consume it), and by the main thread on a signal. */
+    int kick_fd;
+    int idle_fd;           /* eventfd: the last request in flight finished while stopping */
+    _Atomic int in_flight; /* requests received and not yet answered */
+    _Atomic bool stopping; /* SIGTERM: receive no more requests */
+    _Atomic bool quit;     /* workers exit */
 } mg_daemon;
+
+/* Wake the leader (see kick_fd). */
+void mg_daemon_kick(mg_daemon *d);
 
 /* Run the daemon until SIGTERM/SIGINT; returns the process exit status.
  * SIGTERM, SIGINT and SIGHUP must already be blocked in the calling thread
@@ -79,33 +107,16 @@ typedef struct mg_worker {
     uint64_t warned_ns;   /* last "reopen failed" warning: at most one per 10 s */
     uint64_t reopened_ns; /* last look for a new index */
     unsigned long gen;    /* d->index_gen as of that look */
+    unsigned long fresh;  /* d->fresh_gen as of the last fresh open */
     mg_jw out;            /* the reply being written; its buffer is reused */
 } mg_worker;
-
-#define MG_BACKEND_ENDPOINT "inproc://morgued-workers"
-
-/* Internal framing between broker and workers, over the inproc backend:
- *   broker -> worker: [client routing id][mg_job header][request body]
- *   worker -> broker: [client routing id][mg_job header][reply body]
- * and single-frame control messages: "R" (worker ready, sent once),
- * "H" (broker -> worker: reopen the index afresh), "Q" (quit). */
-typedef struct mg_job {
-    uint8_t frontend; /* which client socket the request came in on */
-    uint8_t flags;    /* MG_JOB_* */
-    uint8_t pad[6];
-    uint64_t t0_ns; /* CLOCK_MONOTONIC when the broker read the request */
-} mg_job;
-enum {
-    MG_JOB_DELIM = 1, /* the client is REQ-style: reply with an empty delimiter */
-    MG_JOB_ERROR = 2  /* the reply is an error ("ok":false) */
-};
 
 void *mg_worker_main(void *arg);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t mg_daemon_now_ns(void);
 
-/* Record one reply in the counters (broker thread). */
+/* Record one reply in the counters (any thread). */
 void mg_daemon_stats_record(mg_daemon_stats *st, uint64_t latency_ns, bool error, bool delivered);
 
 /* Write the daemon's counters as the member "daemon":{...} of a stats reply

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* morgued: serve a morgue index over ZeroMQ (docs/protocol.md,
- * docs/operations.md). Parses options and hands over to the broker. */
+ * docs/operations.md). Parses options and hands over to mg_daemon_run(). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
         o.workers = n < 1 ? 1 : n > MG_DAEMON_MAX_WORKERS ? MG_DAEMON_MAX_WORKERS : (int)n;
     }
 
-    /* Signals are read from a signalfd by the broker: block them before any
+    /* Signals are read from a signalfd by the main thread: block them before any
      * thread (ours or libzmq's) exists, so every thread inherits the mask. */
     sigset_t set;
     sigemptyset(&set);

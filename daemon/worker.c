@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A morgued worker thread: owns one searcher (database handle, analyser,
- * stemmer) and one DEALER socket to the broker; answers one request at a
- * time through mg_proto_handle(). */
+ * stemmer); the workers take turns on the client sockets (leader/followers:
+ * the one holding d->lead_mu waits for a request, takes it, passes the turn
+ * on and answers it through mg_proto_handle()). */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zmq.h>
 
@@ -98,25 +101,233 @@ static void excerpt(const char *body, size_t len, char *out, size_t outsz)
     out[o] = '\0';
 }
 
-/* Handle one job: frames are the client id, the header and the body. */
-static void handle(mg_worker *w, void *sock, zmq_msg_t *id, zmq_msg_t *hdr, zmq_msg_t *body)
+/* A request taken from a client socket. */
+typedef struct job {
+    int fe;       /* which client socket */
+    bool delim;   /* REQ-style client: reply with an empty delimiter frame */
+    uint64_t t0;  /* when it was received (CLOCK_MONOTONIC ns) */
+    zmq_msg_t id; /* the client's routing id */
+    zmq_msg_t body;
+} job;
+
+/* Kick the leader if a client socket has input: this thread's calls on it
+ * may have eaten the edge of its ZMQ_FD. Under sock_mu. */
+static void rearm(mg_daemon *d)
 {
-    const char *req = zmq_msg_data(body);
-    size_t len = zmq_msg_size(body);
+    for (int f = 0; f < MG_FE_COUNT; f++) {
+        int ev = 0;
+        size_t sz = sizeof ev;
+        if (d->fe[f] && zmq_getsockopt(d->fe[f], ZMQ_EVENTS, &ev, &sz) == 0 && (ev & ZMQ_POLLIN)) {
+            mg_daemon_kick(d);
+            return;
+        }
+    }
+}
+
+/* Send [id][""?][body] to a client without ever blocking (under sock_mu).
+ * The caller still closes id and body. false when the client is gone or its
+ * queue is full: the reply is then dropped. */
+static bool send_to_client(void *fe, zmq_msg_t *id, bool delim, zmq_msg_t *body)
+{
+    bool ok = zmq_msg_send(id, fe, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0;
+    if (ok) {
+        if (delim)
+            zmq_send(fe, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        ok = zmq_msg_send(body, fe, ZMQ_DONTWAIT) >= 0;
+    } else {
+        mg_dlog(MG_LOG_DEBUG, "reply dropped: %s",
+                errno == EHOSTUNREACH ? "client went away" : zmq_strerror(errno));
+    }
+    return ok;
+}
+
+/* w->out as a message (false when empty, or out of memory). */
+static bool reply_msg(mg_worker *w, zmq_msg_t *rep)
+{
+    if (w->out.len == 0 || zmq_msg_init_size(rep, w->out.len) != 0)
+        return false;
+    memcpy(zmq_msg_data(rep), w->out.buf, w->out.len);
+    return true;
+}
+
+/* Send w->out (when empty: nothing) to the client of j under sock_mu, held
+ * by the caller, and count the reply. */
+static void reply_locked(mg_worker *w, job *j, bool error)
+{
+    zmq_msg_t rep;
+    bool delivered = false;
+    if (reply_msg(w, &rep)) {
+        delivered = send_to_client(w->d->fe[j->fe], &j->id, j->delim, &rep);
+        zmq_msg_close(&rep);
+    }
+    mg_daemon_stats_record(&w->d->stats, mg_daemon_now_ns() - j->t0, error, delivered);
+}
+
+/* Read the rest of a multi-part message and throw it away. */
+static void drop_rest(void *sock)
+{
+    while (true) {
+        int more = 0;
+        size_t sz = sizeof more;
+        if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) != 0 || !more)
+            return;
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        int rc = zmq_msg_recv(&m, sock, ZMQ_DONTWAIT);
+        zmq_msg_close(&m);
+        if (rc < 0)
+            return;
+    }
+}
+
+/* One message from client socket f (under sock_mu). Clients are REQ (frames
+ * after the routing id: "", body) or DEALER (body alone, or "", body):
+ * exactly one non-empty body frame is a request (1, in j); anything else is
+ * answered with an error here (0). -1: nothing to read. */
+static int take_one(mg_worker *w, int f, job *j)
+{
+    void *fe = w->d->fe[f];
+    zmq_msg_t f2[2];
+    zmq_msg_init(&j->id);
+    if (zmq_msg_recv(&j->id, fe, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&j->id);
+        return -1;
+    }
+    j->t0 = mg_daemon_now_ns();
+    j->fe = f;
+    int n = 0;
+    bool more = zmq_msg_more(&j->id);
+    while (more && n < 2) {
+        zmq_msg_init(&f2[n]);
+        if (zmq_msg_recv(&f2[n], fe, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&f2[n]);
+            break;
+        }
+        more = zmq_msg_more(&f2[n]);
+        n++;
+    }
+    int extra = more ? 1 : 0;
+    if (more)
+        drop_rest(fe);
+    j->delim = n == 2 && zmq_msg_size(&f2[0]) == 0;
+    int body = j->delim ? 1 : 0;
+    int nbody = n - body + extra;
+    const char *why = NULL;
+    if (n == 0)
+        why = ""; /* cannot happen with ROUTER; nothing to answer */
+    else if (nbody != 1)
+        why = "a request is exactly one frame (multi-part messages are not accepted)";
+    else if (zmq_msg_size(&f2[body]) == 0)
+        why = "empty request frame";
+    if (!why) {
+        zmq_msg_init(&j->body);
+        zmq_msg_move(&j->body, &f2[body]);
+    } else if (*why) {
+        if (nbody != 1)
+            j->delim = zmq_msg_size(&f2[0]) == 0;
+        mg_proto_error(&w->out, "bad_request", why, (mg_daemon_now_ns() - j->t0) / 1000);
+        if (mg_jw_failed(&w->out))
+            mg_jw_reset(&w->out);
+        reply_locked(w, j, true);
+    }
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&f2[i]);
+    if (why)
+        zmq_msg_close(&j->id);
+    return why ? 0 : 1;
+}
+
+/* Receive a request from any client socket, each read until it is empty
+ * (the edge of its ZMQ_FD is then armed again), under sock_mu. true with one
+ * in j. */
+static bool take_locked(mg_worker *w, job *j)
+{
+    mg_daemon *d = w->d;
+    if (atomic_load(&d->stopping) || atomic_load(&d->quit))
+        return false;
+    for (int k = 0; k < MG_FE_COUNT; k++) {
+        int f = (d->next_fe + k) % MG_FE_COUNT;
+        if (!d->fe[f])
+            continue;
+        int rc;
+        while ((rc = take_one(w, f, j)) == 0)
+            ;
+        if (rc > 0) {
+            d->next_fe = (f + 1) % MG_FE_COUNT; /* the other socket first next time */
+            atomic_fetch_add(&d->in_flight, 1);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The leader's wait: until a request is taken (true) or the daemon quits
+ * (false). Idle, it looks for a new index every TICK_MS. */
+static bool lead(mg_worker *w, job *j)
+{
+    mg_daemon *d = w->d;
+    bool got = false;
+    pthread_mutex_lock(&d->lead_mu);
+    while (!atomic_load(&d->quit)) {
+        if (atomic_load(&d->fresh_gen) != w->fresh) {
+            w->fresh = atomic_load(&d->fresh_gen);
+            reopen_fresh(w);
+        }
+        pthread_mutex_lock(&d->sock_mu);
+        got = take_locked(w, j);
+        if (got) /* more waiting: the next leader must not sleep on a lost edge */
+            rearm(d);
+        pthread_mutex_unlock(&d->sock_mu);
+        if (got)
+            break;
+        struct pollfd pf[1 + MG_FE_COUNT];
+        int n = 0;
+        pf[n++] = (struct pollfd){.fd = d->kick_fd, .events = POLLIN};
+        for (int f = 0; f < MG_FE_COUNT; f++)
+            if (d->fe[f] && !atomic_load(&d->stopping))
+                pf[n++] = (struct pollfd){.fd = d->fe_fd[f], .events = POLLIN};
+        int rc = poll(pf, (nfds_t)n, TICK_MS);
+        if (rc == 0) {
+            reopen(w);
+        } else if (rc > 0 && (pf[0].revents & POLLIN)) {
+            uint64_t v;
+            if (read(d->kick_fd, &v, sizeof v) < 0 && errno != EAGAIN)
+                mg_dlog(MG_LOG_ERROR, "worker %d: read: %s", w->index, strerror(errno));
+        } else if (rc < 0 && errno != EINTR) {
+            mg_dlog(MG_LOG_ERROR, "worker %d: poll: %s", w->index, strerror(errno));
+            break;
+        }
+    }
+    pthread_mutex_unlock(&d->lead_mu);
+    return got;
+}
+
+/* Answer the request in j; then, in the same hold of sock_mu that sends the
+ * reply, take the next request if one is waiting (true, in next): a busy
+ * worker goes from one request to the next without waiting for its turn. */
+static bool handle(mg_worker *w, job *j, job *next)
+{
+    mg_daemon *d = w->d;
+    const char *req = zmq_msg_data(&j->body);
+    size_t len = zmq_msg_size(&j->body);
     uint64_t t0 = mg_daemon_now_ns();
 
+    if (atomic_load(&d->fresh_gen) != w->fresh) {
+        w->fresh = atomic_load(&d->fresh_gen);
+        reopen_fresh(w);
+    }
     /* Look for a new index at most every REOPEN_MS while busy (the look,
      * resolving the path and reading Xapian's version file, costs a dozen
      * system calls, more than a "ping" itself), and at once when another
      * worker has found one. */
     if (t0 - w->reopened_ns >= (uint64_t)REOPEN_MS * 1000000u ||
-        atomic_load(&w->d->index_gen) != w->gen)
+        atomic_load(&d->index_gen) != w->gen)
         reopen(w);
-    const mg_proto_hooks hooks = {stats_extra, w->d};
+    const mg_proto_hooks hooks = {stats_extra, d};
     const char *code = NULL;
     int rc = mg_proto_handle(w->searcher, req, len, &hooks, &w->out, &code);
     bool ok = rc > 0;
-    if (w->d->opts->log_queries) {
+    if (d->opts->log_queries) {
         char ex[512];
         excerpt(req, len, ex, sizeof ex);
         if (!code)
@@ -124,106 +335,45 @@ static void handle(mg_worker *w, void *sock, zmq_msg_t *id, zmq_msg_t *hdr, zmq_
         mg_dlog(MG_LOG_INFO, "query: %s%s %lluus %s", ok ? "ok" : "error ", code,
                 (unsigned long long)((mg_daemon_now_ns() - t0) / 1000), ex);
     }
-
-    mg_job *job = zmq_msg_data(hdr);
-    if (zmq_msg_size(hdr) == sizeof *job && !ok)
-        job->flags |= MG_JOB_ERROR;
+    /* Out of memory even for the error: no reply (the client times out). */
+    if (rc < 0)
+        mg_jw_reset(&w->out);
 
     zmq_msg_t rep;
-    /* Out of memory even for the error: an empty reply frees this worker
-     * (the broker drops empty replies). */
-    if (rc < 0 || zmq_msg_init_size(&rep, w->out.len) != 0)
-        zmq_msg_init(&rep);
-    else
-        memcpy(zmq_msg_data(&rep), w->out.buf, w->out.len);
-    if (zmq_msg_send(id, sock, ZMQ_SNDMORE) < 0 || zmq_msg_send(hdr, sock, ZMQ_SNDMORE) < 0 ||
-        zmq_msg_send(&rep, sock, 0) < 0) {
-        mg_dlog(MG_LOG_ERROR, "worker %d: send to broker: %s", w->index, zmq_strerror(errno));
+    bool have = reply_msg(w, &rep), delivered = false;
+    pthread_mutex_lock(&d->sock_mu);
+    if (have)
+        delivered = send_to_client(d->fe[j->fe], &j->id, j->delim, &rep);
+    bool got = take_locked(w, next);
+    rearm(d);
+    pthread_mutex_unlock(&d->sock_mu);
+    if (have)
         zmq_msg_close(&rep);
+    mg_daemon_stats_record(&d->stats, mg_daemon_now_ns() - j->t0, !ok, delivered);
+    zmq_msg_close(&j->id);
+    zmq_msg_close(&j->body);
+    if (atomic_fetch_sub(&d->in_flight, 1) == 1 && atomic_load(&d->stopping)) {
+        uint64_t one = 1;
+        if (write(d->idle_fd, &one, sizeof one) < 0)
+            mg_dlog(MG_LOG_ERROR, "worker %d: write: %s", w->index, strerror(errno));
     }
-}
-
-/* Read the rest of a multi-part message and throw it away. */
-static void drain(void *sock)
-{
-    int more = 0;
-    size_t sz = sizeof more;
-    while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, sock, 0) < 0) {
-            zmq_msg_close(&m);
-            return;
-        }
-        zmq_msg_close(&m);
-    }
+    return got;
 }
 
 void *mg_worker_main(void *arg)
 {
     mg_worker *w = arg;
     mg_jw_init(&w->out, 0);
-    void *sock = zmq_socket(w->d->zctx, ZMQ_DEALER);
-    if (!sock) {
-        mg_dlog(MG_LOG_ERROR, "worker %d: socket: %s", w->index, zmq_strerror(errno));
-        return NULL;
+    w->fresh = atomic_load(&w->d->fresh_gen);
+    job jobs[2];
+    int cur = 0;
+    bool have = lead(w, &jobs[cur]);
+    while (have) {
+        have = handle(w, &jobs[cur], &jobs[cur ^ 1]);
+        cur ^= 1;
+        if (!have)
+            have = lead(w, &jobs[cur]);
     }
-    char ident[16];
-    int n = snprintf(ident, sizeof ident, "w%d", w->index);
-    int zero = 0;
-    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(sock, ZMQ_ROUTING_ID, ident, (size_t)n);
-    if (zmq_connect(sock, MG_BACKEND_ENDPOINT) != 0 || zmq_send(sock, "R", 1, 0) != 1) {
-        mg_dlog(MG_LOG_ERROR, "worker %d: connect to broker: %s", w->index, zmq_strerror(errno));
-        zmq_close(sock);
-        return NULL;
-    }
-
-    /* Block in recv itself (one poll(2) per wait; zmq_poll costs several
-     * system calls more per request), waking at least every TICK_MS. */
-    int tick = TICK_MS;
-    zmq_setsockopt(sock, ZMQ_RCVTIMEO, &tick, sizeof tick);
-    for (;;) {
-        zmq_msg_t m[3];
-        for (int i = 0; i < 3; i++)
-            zmq_msg_init(&m[i]);
-        if (zmq_msg_recv(&m[0], sock, 0) < 0) {
-            int e = errno;
-            for (int i = 0; i < 3; i++)
-                zmq_msg_close(&m[i]);
-            if (e == EAGAIN) /* idle for TICK_MS */
-                reopen(w);
-            else if (e != EINTR) {
-                mg_dlog(MG_LOG_ERROR, "worker %d: receive: %s", w->index, zmq_strerror(e));
-                break;
-            }
-            continue;
-        }
-        if (!zmq_msg_more(&m[0])) {
-            char c = zmq_msg_size(&m[0]) == 1 ? *(char *)zmq_msg_data(&m[0]) : 0;
-            for (int i = 0; i < 3; i++)
-                zmq_msg_close(&m[i]);
-            if (c == 'Q')
-                break;
-            if (c == 'H')
-                reopen_fresh(w);
-            continue;
-        }
-        if (zmq_msg_recv(&m[1], sock, 0) < 0 || !zmq_msg_more(&m[1]) ||
-            zmq_msg_recv(&m[2], sock, 0) < 0) {
-            /* The broker only sends well-formed jobs; anything else is a bug. */
-            mg_dlog(MG_LOG_ERROR, "worker %d: malformed job from the broker", w->index);
-            drain(sock);
-            for (int i = 0; i < 3; i++)
-                zmq_msg_close(&m[i]);
-            continue;
-        }
-        drain(sock);
-        handle(w, sock, &m[0], &m[1], &m[2]);
-        for (int i = 0; i < 3; i++)
-            zmq_msg_close(&m[i]);
-    }
-    zmq_close(sock);
     mg_searcher_free(w->searcher);
     w->searcher = NULL;
     mg_jw_release(&w->out);

@@ -44,10 +44,13 @@ void mg_jw_reset(mg_jw *w)
 }
 
 /* Room for n more bytes and the NUL; false (and failed) when there is none. */
-static bool reserve(mg_jw *w, size_t n)
+static inline bool reserve(mg_jw *w, size_t n)
 {
     if (w->failed)
         return false;
+    size_t need = w->len + n; /* the common case: the reused buffer has room */
+    if (need < w->cap && need <= w->max && need >= n)
+        return true;
     if (n > w->max || !mg_grow(&w->buf, &w->cap, w->len + n + 1, 4096, w->max + 1)) {
         w->failed = true;
         return false;
@@ -273,6 +276,100 @@ void mg_jw_int(mg_jw *w, long long v)
         put_u64(w, (unsigned long long)v, false);
 }
 
+/* What printf's "%.17g" writes for 1e-4 <= |v| < 2^53 (the range scores
+ * live in), without printf: v is m * 2^-k exactly, so its 17 significant
+ * digits are m * 10^s / 2^k rounded to nearest, ties to even (as glibc
+ * rounds), in 128-bit integers (m < 2^53, 10^s <= 10^21). Such a v is
+ * always written without an exponent; trailing zeros of the fraction are
+ * dropped, then ".0" is added to a bare integer as jansson does. 0 when v
+ * is outside the range. */
+static size_t real_fixed(double v, char *out)
+{
+    double a = fabs(v);
+    if (!(a >= 1e-4 && a < 9007199254740992.0))
+        return 0;
+    int e2;
+    double f = frexp(a, &e2); /* a = f * 2^e2, 0.5 <= f < 1 */
+    uint64_t m = (uint64_t)ldexp(f, 53);
+    int k = 53 - e2; /* a = m / 2^k, 0 <= k <= 67 here */
+    static const unsigned __int128 p10[22] = {1ull,
+                                              10ull,
+                                              100ull,
+                                              1000ull,
+                                              10000ull,
+                                              100000ull,
+                                              1000000ull,
+                                              10000000ull,
+                                              100000000ull,
+                                              1000000000ull,
+                                              10000000000ull,
+                                              100000000000ull,
+                                              1000000000000ull,
+                                              10000000000000ull,
+                                              100000000000000ull,
+                                              1000000000000000ull,
+                                              10000000000000000ull,
+                                              100000000000000000ull,
+                                              1000000000000000000ull,
+                                              10000000000000000000ull,
+                                              (unsigned __int128)10000000000000000000ull * 10,
+                                              (unsigned __int128)10000000000000000000ull * 100};
+    int x = (int)floor(log10(a)); /* the decimal exponent, corrected below */
+    unsigned __int128 q = 0;
+    for (int tries = 0; tries < 4; tries++) {
+        int s = 16 - x;
+        if (s < 0 || s > 21)
+            return 0;
+        unsigned __int128 n = (unsigned __int128)m * p10[s];
+        q = k ? n >> k : n;
+        if (k) {
+            unsigned __int128 r = n - (q << k), half = (unsigned __int128)1 << (k - 1);
+            if (r > half || (r == half && (q & 1)))
+                q++;
+        }
+        if (q >= p10[17])
+            x++;
+        else if (q < p10[16])
+            x--;
+        else
+            break;
+    }
+    if (q < p10[16] || q >= p10[17])
+        return 0;
+    char d[17];
+    uint64_t q64 = (uint64_t)q; /* < 10^17 */
+    for (int i = 16; i >= 0; i--) {
+        d[i] = (char)('0' + (int)(q64 % 10));
+        q64 /= 10;
+    }
+    int nd = 17;       /* significant digits kept: trailing zeros after the point go */
+    int point = x + 1; /* digits before the decimal point (<= 0: "0.000ddd") */
+    while (nd > point && nd > 1 && d[nd - 1] == '0')
+        nd--;
+    size_t o = 0;
+    if (v < 0)
+        out[o++] = '-';
+    if (point <= 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (int i = 0; i < -point; i++)
+            out[o++] = '0';
+        memcpy(out + o, d, (size_t)nd);
+        o += (size_t)nd;
+    } else {
+        memcpy(out + o, d, (size_t)point);
+        o += (size_t)point;
+        out[o++] = '.';
+        if (nd > point) {
+            memcpy(out + o, d + point, (size_t)(nd - point));
+            o += (size_t)(nd - point);
+        } else {
+            out[o++] = '0';
+        }
+    }
+    return o;
+}
+
 void mg_jw_real(mg_jw *w, double v)
 {
     if (!isfinite(v)) {
@@ -280,9 +377,14 @@ void mg_jw_real(mg_jw *w, double v)
         return;
     }
     sep(w);
+    char b[48];
+    size_t fast = real_fixed(v, b);
+    if (fast) {
+        put(w, b, fast);
+        return;
+    }
     /* jansson's form: %.17g, a ".0" when it would read back as an integer,
      * the exponent without '+' or leading zeros. */
-    char b[48];
     int n = snprintf(b, sizeof b - 3, "%.17g", v);
     if (n < 0 || (size_t)n >= sizeof b - 3) {
         w->failed = true;

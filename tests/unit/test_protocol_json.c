@@ -290,6 +290,65 @@ static void test_numbers(void **state)
     mg_jw_release(&w);
 }
 
+/* Reals in the range the writer formats without printf (1e-4 <= |v| < 2^53),
+ * its edges and the ties of its rounding, as jansson writes them. */
+static uint64_t xorshift(uint64_t *st)
+{
+    *st ^= *st << 13;
+    *st ^= *st >> 7;
+    *st ^= *st << 17;
+    return *st;
+}
+
+static void test_reals_like_jansson(void **state)
+{
+    (void)state;
+    uint64_t st = 88172645463325252ull;
+    unsigned differ = 0;
+    for (int i = 0; i < 200000; i++) {
+        double v;
+        switch (i % 4) {
+        case 0: /* any mantissa, exponents across and around the range */
+            v = ldexp((double)(xorshift(&st) >> 11), -(int)(xorshift(&st) % 120));
+            break;
+        case 1: /* scores and such: a few digits at every scale */
+            v = pow(10, (double)((int)(xorshift(&st) % 24) - 6)) *
+                (1 + (double)(xorshift(&st) % 1000) / 1000.0);
+            break;
+        case 2: /* powers of ten and their neighbours */
+            v = pow(10, (double)((int)(xorshift(&st) % 22) - 5));
+            for (int k = (int)(xorshift(&st) % 3); k > 0; k--)
+                v = nextafter(v, (xorshift(&st) & 1) ? INFINITY : 0);
+            break;
+        default: /* quarters of 16-digit integers: 18 digits, ties at the 17th */
+            v = (double)(xorshift(&st) % 10000000000000000ull) / 4.0;
+            break;
+        }
+        if (xorshift(&st) & 1)
+            v = -v;
+        mg_jw w;
+        mg_jw_init(&w, 0);
+        mg_jw_real(&w, v);
+        json_t *r = json_real(v);
+        char *want = json_dumps(r, JSON_ENCODE_ANY);
+        if (strcmp(w.buf, want) != 0 && differ++ < 5)
+            print_message("# %.17g: wrote %s, jansson %s\n", v, w.buf, want);
+        free(want);
+        json_decref(r);
+        mg_jw_release(&w);
+    }
+    /* ties to even, as printf rounds: ...562|5 down, ...567|5 up */
+    mg_jw w;
+    mg_jw_init(&w, 0);
+    mg_jw_real(&w, 1234567890123456.25);
+    assert_string_equal(w.buf, "1234567890123456.2");
+    mg_jw_reset(&w);
+    mg_jw_real(&w, 1234567890123456.75);
+    assert_string_equal(w.buf, "1234567890123456.8");
+    mg_jw_release(&w);
+    assert_int_equal(differ, 0);
+}
+
 static void test_limits(void **state)
 {
     (void)state;
@@ -331,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_random_utf8_like_jansson),
         cmocka_unit_test(test_hostile_strings),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_reals_like_jansson),
         cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
