@@ -92,7 +92,7 @@ check "after SIGHUP: the daemon is still running" kill -0 "$DPID"
 
 # Once a reply comes from the new index, no later one comes from the old:
 # right after the first reply holding a new article, back-to-back requests
-# (which the broker hands to both workers in turn) must all hold it.
+# (which the workers take in turns) must all hold it.
 article new-4 xyzzyport "$TMP/new4.jsonl"
 "$INDEX" --db "$DB" --quiet "$TMP/new4.jsonl"
 check_eq "update while idle: exit 0" 0 $?

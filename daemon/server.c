@@ -35,7 +35,7 @@ typedef struct frontend {
     size_t nbound;
 } frontend;
 
-typedef struct broker {
+typedef struct server {
     mg_daemon d;
     frontend fe[FE_COUNT];
     void *zap;
@@ -47,7 +47,7 @@ typedef struct broker {
     uint64_t deadline_ns;
     mg_searcher_info first; /* the index as opened at start-up */
     bool have_first;
-} broker;
+} server;
 
 /* ---- endpoints ---- */
 
@@ -63,7 +63,7 @@ static bool is_loopback_tcp(const char *ep)
 }
 
 /* Which client socket an endpoint goes on, or -1 (message in msg). */
-static int classify(const broker *b, const char *ep, char *msg, size_t msgsz)
+static int classify(const server *b, const char *ep, char *msg, size_t msgsz)
 {
     if (strncmp(ep, "ipc://", 6) == 0) {
         if (strlen(ep + 6) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
@@ -102,7 +102,7 @@ static bool ipc_in_use(const char *ep)
     return used;
 }
 
-static void *client_socket(broker *b, int which)
+static void *client_socket(server *b, int which)
 {
     void *s = zmq_socket(b->d.zctx, ZMQ_ROUTER);
     if (!s)
@@ -124,7 +124,7 @@ static void *client_socket(broker *b, int which)
     return s;
 }
 
-static int bind_all(broker *b)
+static int bind_all(server *b)
 {
     const mg_daemon_opts *o = b->d.opts;
     char msg[512];
@@ -164,7 +164,7 @@ static int bind_all(broker *b)
     return 0;
 }
 
-static void unbind_all(broker *b)
+static void unbind_all(server *b)
 {
     for (int f = 0; f < FE_COUNT; f++)
         for (size_t i = 0; i < b->fe[f].nbound; i++)
@@ -181,7 +181,7 @@ void mg_daemon_kick(mg_daemon *d)
 
 /* ---- signals ---- */
 
-static void on_signal(broker *b)
+static void on_signal(server *b)
 {
     struct signalfd_siginfo si;
     while (read(b->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -225,7 +225,7 @@ static int write_pidfile(const char *path)
     return 0;
 }
 
-static void describe_endpoints(const broker *b, char *out, size_t outsz)
+static void describe_endpoints(const server *b, char *out, size_t outsz)
 {
     size_t o = 0;
     out[0] = '\0';
@@ -243,7 +243,7 @@ static int socket_fd(void *sock)
     return fd;
 }
 
-static int start_workers(broker *b)
+static int start_workers(server *b)
 {
     mg_err err;
     for (int i = 0; i < b->nworkers; i++) {
@@ -276,7 +276,7 @@ static int start_workers(broker *b)
     return 0;
 }
 
-static void shutdown_all(broker *b)
+static void shutdown_all(server *b)
 {
     atomic_store(&b->d.quit, true);
     if (b->d.kick_fd >= 0)
@@ -315,7 +315,7 @@ static void shutdown_all(broker *b)
     pthread_mutex_destroy(&b->d.sock_mu);
 }
 
-static int setup(broker *b, const mg_daemon_opts *o)
+static int setup(server *b, const mg_daemon_opts *o)
 {
     char msg[512];
     if (o->curve_secret) {
@@ -359,7 +359,7 @@ static int setup(broker *b, const mg_daemon_opts *o)
 }
 
 /* ZAP requests come when clients connect: rare, so simply until empty. */
-static void serve_zap(broker *b)
+static void serve_zap(server *b)
 {
     for (;;) {
         int ev = 0;
@@ -372,7 +372,7 @@ static void serve_zap(broker *b)
 
 /* The main thread's loop: signals and ZAP (the workers serve the clients),
  * until a stop and the requests in flight have been answered. */
-static void loop(broker *b)
+static void loop(server *b)
 {
     int zap_fd = b->zap ? socket_fd(b->zap) : -1;
     if (b->zap)
@@ -415,7 +415,7 @@ static void loop(broker *b)
 
 int mg_daemon_run(const mg_daemon_opts *o)
 {
-    broker *b = calloc(1, sizeof *b);
+    server *b = calloc(1, sizeof *b);
     if (!b) {
         mg_dlog(MG_LOG_ERROR, "out of memory");
         return 1;
