@@ -78,6 +78,19 @@ static void limits_complete(mg_search_limits *lim)
     }
     if (lim->bm25_delta == 0)
         lim->bm25_delta = lim->ranking == MG_RANK_BM25L ? 0.5 : 1.0;
+    if (lim->proximity == 0)
+        lim->proximity = MG_PROXIMITY;
+    if (lim->proximity_window == 0)
+        lim->proximity_window = MG_PROXIMITY_WINDOW;
+    const char *prox = getenv("MORGUE_PROXIMITY");
+    double factor;
+    unsigned window;
+    n = prox ? sscanf(prox, "%lf,%u", &factor, &window) : 0;
+    if (n >= 1 && factor >= 0) {
+        lim->proximity = factor;
+        if (n == 2 && window > 0)
+            lim->proximity_window = window;
+    }
 }
 
 static mg_analyzer *analyzer_for(mg_xsearch *xs, mg_err *err)
@@ -558,7 +571,12 @@ static int compile_bool(compiler *c, const mg_qnode *n, mg_xq **out, enum role *
         bool want = np || nf || nn;
         if (np >= 2)
             c->ands++;
-        if (np > 0) {
+        if (np > 0 && c->relax && c->s->lim.proximity > 0) {
+            main = mg_xq_or_near(pos, np, c->s->lim.proximity_window, c->s->lim.proximity, c->err);
+            for (size_t i = 0; i < np; i++)
+                mg_xq_free(pos[i]);
+            *role = R_POS;
+        } else if (np > 0) {
             main = combine_free(c, c->relax ? MG_XQ_OR : MG_XQ_AND, pos, np, 0);
             *role = R_POS;
         } else if (nf > 0) {

@@ -508,6 +508,37 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window, mg_e
     }
 }
 
+// OP_OR, not OP_AND_MAYBE, joins the pairs: the pairs' matches are the OR's
+// anyway, and AND_MAYBE over an OR of NEARs gave some documents several times
+// the pairs' weight in a relaxed query (Xapian 1.4.22; not reduced to a
+// small case).
+mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double factor,
+                     mg_err *err) noexcept
+{
+    try {
+        std::vector<Xapian::Query> v, terms, pairs;
+        v.reserve(n);
+        for (size_t i = 0; i < n; i++) {
+            v.push_back(subs[i]->q);
+            if (subs[i]->q.get_type() == Xapian::Query::LEAF_TERM)
+                terms.push_back(subs[i]->q);
+        }
+        Xapian::Query any(Xapian::Query::OP_OR, v.begin(), v.end());
+        for (size_t i = 0; i + 1 < terms.size(); i++) {
+            const Xapian::Query pair[2] = {terms[i], terms[i + 1]};
+            pairs.emplace_back(Xapian::Query::OP_NEAR, pair, pair + 2, window);
+        }
+        if (pairs.empty() || factor <= 0)
+            return wrap(any);
+        Xapian::Query near(Xapian::Query::OP_OR, pairs.begin(), pairs.end());
+        return wrap(Xapian::Query(Xapian::Query::OP_OR, any,
+                                  Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, near, factor)));
+    } catch (...) {
+        mg_xapian_catch(err, "query");
+        return nullptr;
+    }
+}
+
 mg_xq *mg_xq_all(mg_err *err) noexcept
 {
     try {
