@@ -508,10 +508,11 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window, mg_e
     }
 }
 
-// OP_OR, not OP_AND_MAYBE, joins the pairs: the pairs' matches are the OR's
-// anyway, and AND_MAYBE over an OR of NEARs gave some documents several times
-// the pairs' weight in a relaxed query (Xapian 1.4.22; not reduced to a
-// small case).
+// Xapian 1.4.22 can mis-weight an OR over NEARs once its matcher prunes by
+// weight (the OR becomes an AND_MAYBE with the NEARs on the maybe side, and a
+// document was seen to get several times its pair's weight): such queries
+// run with exhaustive set, so nothing is pruned. OP_OR, not OP_AND_MAYBE,
+// joins the pairs for the same reason.
 mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double factor,
                      mg_err *err) noexcept
 {
@@ -662,6 +663,8 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
         set_weighting(enq, o);
         Xapian::doccount check = static_cast<Xapian::doccount>(
             std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));
+        if (o->exhaustive) // the matcher raises no weight floor before this
+            check = xs->db.get_doccount();
         if (o->sort == MG_SORT_RELEVANCE && !o->facets && o->limit > 0) {
             if (o->collapse)
                 count_dups(xs);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Proximity in the relaxed OR (mg_search_limits.proximity, MORGUE_PROXIMITY,
+/* Proximity in ORs (mg_search_limits.proximity, MORGUE_PROXIMITY,
  * mg_xq_or_near): two documents with the same words and the same length,
  * the two query words adjacent in one and 13 positions apart in the other,
- * score the same without it and the adjacent one higher with it; what
- * matches, and the strict AND, do not change. */
+ * score the same without it and the adjacent one higher with it, in a
+ * relaxed AND and in an explicit OR; what matches, and the strict AND, do
+ * not change. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,6 +115,27 @@ static void test_adjacent_words_rank_first_when_relaxed(void **state)
     mg_search_result_free(b);
 }
 
+/* An explicit OR has it too: the hits a relaxed query adds are those of
+ * the OR without the AND, in the same order. */
+static void test_explicit_or(void **state)
+{
+    (void)state;
+    mg_search_result *a = search(on, "alpha OR beta", false);
+    mg_search_result *b = search(off, "alpha OR beta", false);
+    mg_search_result *r = search(on, "alpha beta omega", false);
+    assert_int_equal(a->nhits, 2);
+    assert_string_equal(a->hits[0].id, "near");
+    assert_true(score_of(a, "near") > score_of(a, "far"));
+    assert_true(score_of(b, "near") == score_of(b, "far"));
+    for (size_t i = 0; i < a->nhits; i++) {
+        assert_string_equal(a->hits[i].id, r->hits[i].id);
+        assert_true(a->hits[i].score == r->hits[i].score);
+    }
+    mg_search_result_free(a);
+    mg_search_result_free(b);
+    mg_search_result_free(r);
+}
+
 /* The strict AND (and so every answer the AND fills) is not changed. */
 static void test_strict_and_unchanged(void **state)
 {
@@ -195,6 +217,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_adjacent_words_rank_first_when_relaxed),
+        cmocka_unit_test(test_explicit_or),
         cmocka_unit_test(test_strict_and_unchanged),
         cmocka_unit_test(test_environment),
         cmocka_unit_test(test_pairs_of_plain_terms),
