@@ -78,6 +78,19 @@ static void limits_complete(mg_search_limits *lim)
     }
     if (lim->bm25_delta == 0)
         lim->bm25_delta = lim->ranking == MG_RANK_BM25L ? 0.5 : 1.0;
+    if (lim->proximity == 0)
+        lim->proximity = MG_PROXIMITY;
+    if (lim->proximity_window == 0)
+        lim->proximity_window = MG_PROXIMITY_WINDOW;
+    const char *prox = getenv("MORGUE_PROXIMITY");
+    double factor;
+    unsigned window;
+    n = prox ? sscanf(prox, "%lf,%u", &factor, &window) : 0;
+    if (n >= 1 && factor >= 0) {
+        lim->proximity = factor;
+        if (n == 2 && window > 0)
+            lim->proximity_window = window;
+    }
 }
 
 static mg_analyzer *analyzer_for(mg_xsearch *xs, mg_err *err)
@@ -190,7 +203,8 @@ typedef struct compiler {
     mg_hlset *hl;
     size_t nterms;
     bool relax;
-    size_t ands; /* AND nodes with two or more weighted parts (relaxable) */
+    size_t ands;     /* AND nodes with two or more weighted parts (relaxable) */
+    size_t near_ors; /* ORs with proximity pairs (mg_xq_or_near) */
     unknown_word unknown[MAX_UNKNOWN];
     size_t nunknown;
     mg_err *err;
@@ -504,6 +518,21 @@ static mg_xq *compile_filter(compiler *c, const mg_qnode *n)
 
 static int compile(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role);
 
+/* The OR of subs (freed), with the proximity of consecutive words when on:
+ * an explicit OR and a relaxed AND alike, so that the hits a relaxed query
+ * adds are exactly those of the OR without the AND, in the same order. */
+static mg_xq *or_words(compiler *c, mg_xq **subs, size_t n)
+{
+    const mg_search_limits *l = &c->s->lim;
+    if (l->proximity <= 0)
+        return combine_free(c, MG_XQ_OR, subs, n, 0);
+    c->near_ors++;
+    mg_xq *q = mg_xq_or_near(subs, n, l->proximity_window, l->proximity, c->err);
+    for (size_t i = 0; i < n; i++)
+        mg_xq_free(subs[i]);
+    return q;
+}
+
 /* AND / OR: weighted parts combined, filters restrict, NOT parts exclude. */
 static int compile_bool(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role)
 {
@@ -547,7 +576,7 @@ static int compile_bool(compiler *c, const mg_qnode *n, mg_xq **out, enum role *
         for (size_t i = 0; i < nf; i++)
             pos[np++] = fil[i];
         if (rc == 0 && np > 0) {
-            main = combine_free(c, MG_XQ_OR, pos, np, 0);
+            main = or_words(c, pos, np);
             *role = nf == np ? R_FILTER : R_POS;
             np = nf = 0;
             if (!main)
@@ -559,7 +588,7 @@ static int compile_bool(compiler *c, const mg_qnode *n, mg_xq **out, enum role *
         if (np >= 2)
             c->ands++;
         if (np > 0) {
-            main = combine_free(c, c->relax ? MG_XQ_OR : MG_XQ_AND, pos, np, 0);
+            main = c->relax ? or_words(c, pos, np) : combine_free(c, MG_XQ_AND, pos, np, 0);
             *role = R_POS;
         } else if (nf > 0) {
             main = combine_free(c, MG_XQ_AND, fil, nf, 0);
@@ -1057,6 +1086,7 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
                       .want_data = req->snippets};
     if ((rc = build(&c, ast, since, until, req->source, &q)) < 0)
         goto out;
+    o.exhaustive = c.near_ors > 0;
     if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
         goto out;
     /* The AND cannot fill one page ("one page" and not "this page", so that
@@ -1088,6 +1118,7 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
         if ((rc = build_rest(&c, ast, since, until, req->source, q, n_and, &or_q, &rest)) < 0)
             goto out;
         mg_xrun_opts o2 = o;
+        o2.exhaustive = c.near_ors > 0;
         o2.offset = req->offset > n_and ? req->offset - n_and : 0;
         o2.limit = limit - xr.nhits;
         o2.check_at_least = o2.offset + o2.limit;

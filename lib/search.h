@@ -40,12 +40,25 @@ typedef struct mg_search_limits {
      * mg_searcher_open(). */
     int ranking;
     double bm25_delta; /* BM25+ / BM25L only; 0: the literature's 1.0 / 0.5 */
+    /* Proximity in ORs (the hits a relaxed AND adds after its own, and
+     * explicit ORs): each pair of consecutive words of the OR adds proximity
+     * times its two words' weight to a document that has them within
+     * proximity_window positions (an unordered NEAR). The strict AND is not
+     * changed, nor what matches. 0: the default MG_PROXIMITY, below 0:
+     * off; window 0: MG_PROXIMITY_WINDOW. MORGUE_PROXIMITY="factor" or
+     * "factor,window" overrides both at mg_searcher_open() ("0": off). A
+     * query with pairs is matched without pruning by weight
+     * (mg_xrun_opts.exhaustive). bench/RESULTS-query.md, session 4. */
+    double proximity;
+    unsigned proximity_window;
 } mg_search_limits;
 
 enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 3 };
 
 #define MG_BM25_K1 1.6
-#define MG_BM25_B 0.75
+#define MG_BM25_B 0.6
+#define MG_PROXIMITY 0.1 /* with b 0.6: bench/RESULTS-query.md, session 4 */
+#define MG_PROXIMITY_WINDOW 8
 
 /* Fill *lim with the defaults above. */
 void mg_search_limits_default(mg_search_limits *lim);

@@ -508,6 +508,38 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window, mg_e
     }
 }
 
+// Xapian 1.4.22 can mis-weight an OR over NEARs once its matcher prunes by
+// weight (the OR becomes an AND_MAYBE with the NEARs on the maybe side, and a
+// document was seen to get several times its pair's weight): such queries
+// run with exhaustive set, so nothing is pruned. OP_OR, not OP_AND_MAYBE,
+// joins the pairs for the same reason.
+mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double factor,
+                     mg_err *err) noexcept
+{
+    try {
+        std::vector<Xapian::Query> v, terms, pairs;
+        v.reserve(n);
+        for (size_t i = 0; i < n; i++) {
+            v.push_back(subs[i]->q);
+            if (subs[i]->q.get_type() == Xapian::Query::LEAF_TERM)
+                terms.push_back(subs[i]->q);
+        }
+        Xapian::Query any(Xapian::Query::OP_OR, v.begin(), v.end());
+        for (size_t i = 0; i + 1 < terms.size(); i++) {
+            const Xapian::Query pair[2] = {terms[i], terms[i + 1]};
+            pairs.emplace_back(Xapian::Query::OP_NEAR, pair, pair + 2, window);
+        }
+        if (pairs.empty() || factor <= 0)
+            return wrap(any);
+        Xapian::Query near(Xapian::Query::OP_OR, pairs.begin(), pairs.end());
+        return wrap(Xapian::Query(Xapian::Query::OP_OR, any,
+                                  Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, near, factor)));
+    } catch (...) {
+        mg_xapian_catch(err, "query");
+        return nullptr;
+    }
+}
+
 mg_xq *mg_xq_all(mg_err *err) noexcept
 {
     try {
@@ -631,6 +663,8 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
         set_weighting(enq, o);
         Xapian::doccount check = static_cast<Xapian::doccount>(
             std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));
+        if (o->exhaustive) // the matcher raises no weight floor before this
+            check = xs->db.get_doccount();
         if (o->sort == MG_SORT_RELEVANCE && !o->facets && o->limit > 0) {
             if (o->collapse)
                 count_dups(xs);

@@ -80,6 +80,13 @@ enum mg_xq_op {
 mg_xq *mg_xq_term(const char *term, size_t len, mg_err *err) MG_NOEXCEPT;
 mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window,
                      mg_err *err) MG_NOEXCEPT;
+/* The OR of subs, plus factor times the weight of each pair of consecutive
+ * plain terms among subs (other kinds are passed over) that a document holds
+ * within window positions of each other: OR(subs) OR factor * OR(t1 NEAR t2,
+ * t2 NEAR t3, ...). Matches exactly what OR(subs) matches; a NEAR pair
+ * weighs what its two terms weigh. */
+mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double factor,
+                     mg_err *err) MG_NOEXCEPT;
 mg_xq *mg_xq_all(mg_err *err) MG_NOEXCEPT;
 /* Documents whose date slot lies in [lo, hi] ("" = open end). */
 mg_xq *mg_xq_date_range(const char *lo, const char *hi, mg_err *err) MG_NOEXCEPT;
@@ -108,6 +115,9 @@ typedef struct mg_xrun_opts {
     double delta;          /* MG_RANK_BM25PLUS, MG_RANK_BM25L */
     size_t check_at_least; /* count at least this many matches */
     bool want_data;        /* hits carry the whole record (else the card, if any) */
+    /* look at every match (no pruning by weight): for ORs made by
+     * mg_xq_or_near, which Xapian 1.4's pruned matcher can mis-weight */
+    bool exhaustive;
 } mg_xrun_opts;
 
 typedef struct mg_xhit {

@@ -204,7 +204,8 @@ ok(r["relaxed"] and len(r["hits"]) > 0, "AND with an unknown word relaxes to OR"
 
 # An AND that cannot fill the page: its hits first, then the documents with
 # only some of the words, paged without gaps or repeats.
-q, rxs = "bahia cocoa", [r"\bbahia", r"\bcocoa"]
+# whole words: "Bahian" (reuters-4470) is another word to the engine
+q, rxs = "bahia cocoa", [r"\bbahia\b", r"\bcocoas?\b"]
 has = lambda h, x: re.search(x, text(docs[h["id"]])) is not None
 strict = search(q, limit=100, collapse=False, relax=False)
 n_and = exact_total(strict)
