@@ -56,8 +56,8 @@ typedef struct mg_search_limits {
 enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 3 };
 
 #define MG_BM25_K1 1.6
-#define MG_BM25_B 0.6
-#define MG_PROXIMITY 0.1 /* with b 0.6: bench/RESULTS-query.md, session 4 */
+#define MG_BM25_B 0.75
+#define MG_PROXIMITY 0.0 /* off: bench/RESULTS-query.md, session 4 */
 #define MG_PROXIMITY_WINDOW 8
 
 /* Fill *lim with the defaults above. */
