@@ -19,6 +19,8 @@
 #define MG_DAEMON_DEFAULT_TCP "tcp://127.0.0.1:5555"
 #define MG_DAEMON_DEFAULT_MAX_MSG 65536
 #define MG_DAEMON_MAX_WORKERS 256
+#define MG_DAEMON_DEFAULT_SPIN_US 200
+#define MG_DAEMON_MAX_SPIN_US 100000
 #define MG_DAEMON_LATENCY_RING 4096 /* p50/p99 are over the last this many replies */
 
 typedef struct mg_daemon_opts {
@@ -32,6 +34,8 @@ typedef struct mg_daemon_opts {
     bool insecure;            /* allow non-loopback tcp:// without CURVE */
     bool log_queries;
     long max_msg; /* ZMQ_MAXMSGSIZE of the client sockets */
+    long spin_us; /* how long a worker that found no request waiting after a
+                     reply keeps looking before it sleeps; 0: never */
 } mg_daemon_opts;
 
 /* Counters shared by the workers (each reply, and the "stats" reply).
@@ -45,6 +49,8 @@ typedef struct mg_daemon_stats {
     uint32_t ring[MG_DAEMON_LATENCY_RING]; /* microseconds, request received -> reply sent */
     size_t ring_next, ring_len;
     int workers;
+    long spin_us;                           /* opts->spin_us */
+    _Atomic unsigned long long spin_hits;   /* requests taken in linger() (no lock) */
 } mg_daemon_stats;
 
 enum { MG_FE_LOCAL, MG_FE_CURVE, MG_FE_COUNT }; /* the client sockets */
@@ -85,6 +91,7 @@ typedef struct mg_daemon {
     int kick_fd;
     int idle_fd;           /* eventfd: the last request in flight finished while stopping */
     _Atomic int in_flight; /* requests received and not yet answered */
+    _Atomic bool lingering; /* a worker is looking for requests awake (linger()) */
     _Atomic bool stopping; /* SIGTERM: receive no more requests */
     _Atomic bool quit;     /* workers exit */
 } mg_daemon;

@@ -29,6 +29,9 @@ static void usage(FILE *f)
             "                        ipc://$XDG_RUNTIME_DIR/morgued.sock (or\n"
             "                        ipc:///tmp/morgued-UID.sock) and " MG_DAEMON_DEFAULT_TCP "\n"
             "  --workers N           query threads (default: one per core)\n"
+            "  --spin-us N           after a reply, a worker keeps looking for the next\n"
+            "                        request for N microseconds before it sleeps\n"
+            "                        (default %d; 0: sleep at once)\n"
             "  --pidfile FILE        written once the daemon is ready, removed at exit\n"
             "  --curve-secret FILE   encrypt tcp:// endpoints with CURVE (server secret key,\n"
             "                        from `morgue keygen`)\n"
@@ -43,7 +46,7 @@ static void usage(FILE *f)
             "\n"
             "Signals: SIGTERM/SIGINT finish the requests in flight and exit 0;\n"
             "SIGHUP reopens the index.\n",
-            MG_DAEMON_DEFAULT_MAX_MSG);
+            MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG);
 }
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -63,6 +66,7 @@ int main(int argc, char **argv)
         O_DB = 256,
         O_BIND,
         O_WORKERS,
+        O_SPIN,
         O_PIDFILE,
         O_SECRET,
         O_ALLOW,
@@ -76,6 +80,7 @@ int main(int argc, char **argv)
         {"db", required_argument, NULL, O_DB},
         {"bind", required_argument, NULL, O_BIND},
         {"workers", required_argument, NULL, O_WORKERS},
+        {"spin-us", required_argument, NULL, O_SPIN},
         {"pidfile", required_argument, NULL, O_PIDFILE},
         {"curve-secret", required_argument, NULL, O_SECRET},
         {"curve-allow", required_argument, NULL, O_ALLOW},
@@ -86,7 +91,9 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
-    mg_daemon_opts o = {.db = getenv("MORGUE_DB"), .max_msg = MG_DAEMON_DEFAULT_MAX_MSG};
+    mg_daemon_opts o = {.db = getenv("MORGUE_DB"),
+                        .max_msg = MG_DAEMON_DEFAULT_MAX_MSG,
+                        .spin_us = MG_DAEMON_DEFAULT_SPIN_US};
     long v;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -107,6 +114,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             o.workers = (int)v;
+            break;
+        case O_SPIN:
+            if (parse_long(optarg, 0, MG_DAEMON_MAX_SPIN_US, &v) != 0) {
+                fprintf(stderr, "morgued: --spin-us wants 0..%d\n", MG_DAEMON_MAX_SPIN_US);
+                return 2;
+            }
+            o.spin_us = v;
             break;
         case O_PIDFILE:
             o.pidfile = optarg;
@@ -182,7 +196,8 @@ int main(int argc, char **argv)
 
     int major, minor, patch;
     zmq_version(&major, &minor, &patch);
-    mg_dlog(MG_LOG_INFO, "starting: index %s, libzmq %d.%d.%d, %d workers, max request %ld bytes",
-            o.db, major, minor, patch, o.workers, o.max_msg);
+    mg_dlog(MG_LOG_INFO,
+            "starting: index %s, libzmq %d.%d.%d, %d workers, spin %ld us, max request %ld bytes",
+            o.db, major, minor, patch, o.workers, o.spin_us, o.max_msg);
     return mg_daemon_run(&o);
 }

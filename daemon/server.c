@@ -432,10 +432,13 @@ int mg_daemon_run(const mg_daemon_opts *o)
     atomic_init(&b->d.fresh_gen, 0);
     atomic_init(&b->d.in_flight, 0);
     atomic_init(&b->d.stopping, false);
+    atomic_init(&b->d.lingering, false);
     atomic_init(&b->d.quit, false);
     clock_gettime(CLOCK_MONOTONIC, &b->d.stats.started);
     b->nworkers = o->workers;
     b->d.stats.workers = b->nworkers;
+    b->d.stats.spin_us = o->spin_us;
+    atomic_init(&b->d.stats.spin_hits, 0);
     b->workers = calloc((size_t)b->nworkers, sizeof *b->workers);
     int status = 1;
     if (!b->workers) {

@@ -61,6 +61,7 @@ void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix
     uint32_t p50 = quantile(sorted, n, 0.50), p99 = quantile(sorted, n, 0.99);
     int workers = st->workers;
     pthread_mutex_unlock(&st->mu);
+    unsigned long long spin_hits = atomic_load(&st->spin_hits);
 
     mg_jw_key(w, "daemon");
     mg_jw_obj_open(w);
@@ -72,6 +73,8 @@ void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix
     mg_jw_kv_uint(w, "latency_p99_us", p99);
     mg_jw_kv_uint(w, "latency_window", n);
     mg_jw_kv_int(w, "workers", workers);
+    mg_jw_kv_int(w, "spin_us", st->spin_us);
+    mg_jw_kv_uint(w, "spin_hits", spin_hits);
     /* The index's age, from the time of its last commit. */
     mg_jw_key(w, "index_age_s");
     if (updated_unix >= 0)

@@ -186,3 +186,35 @@ check_match "log: stop lines" 'info: stopping on SIGTERM.*' "$log"
 check_match "log: final line" 'info: stopped: [0-9]+ repl(y|ies)' "$log"
 check_match "log: --log-queries logs each query" 'info: query: ok [0-9]+us \{"v":1,"op":"search"' "$log"
 check_match "log: errors are logged with their code" 'info: query: error unbalanced_quote' "$log"
+
+# --spin-us: after a reply a worker keeps looking for the next request
+# before it sleeps; "spin_hits" counts the requests it took that way.
+timeout 20 "$DAEMON" --db "$DB" --spin-us -1 2>"$TMP/err"; check_eq "bad --spin-us (-1): exit 2" 2 $?
+check_match "bad --spin-us: says the range" 'spin-us wants 0\.\.100000' "$(cat "$TMP/err")"
+timeout 20 "$DAEMON" --db "$DB" --spin-us 100001 2>/dev/null; check_eq "bad --spin-us (too long): exit 2" 2 $?
+timeout 20 "$DAEMON" --db "$DB" --spin-us 5x 2>/dev/null; check_eq "bad --spin-us (not a number): exit 2" 2 $?
+spin_run() { # ENDPOINT: 20 searches one after the other, then "spin_us spin_hits queries"
+  $PY - "$1" <<'PYEOF'
+import json, sys, zmq
+ctx = zmq.Context()
+s = ctx.socket(zmq.REQ); s.setsockopt(zmq.LINGER, 0); s.connect(sys.argv[1])
+for i in range(20):
+    s.send(json.dumps({"v": 1, "op": "search", "query": "military parade"}).encode())
+    if not s.poll(5000) or not json.loads(s.recv())["ok"]:
+        sys.exit("no ok reply")
+s.send(b'{"v":1,"op":"stats"}')
+d = json.loads(s.recv())["daemon"]
+print(d["spin_us"], d["spin_hits"], d["queries"])
+PYEOF
+}
+start_daemon s1 --db "$DB" --bind "ipc://$TMP/s1.sock" --workers 1 --spin-us 100000
+read -r us hits n < <(spin_run "ipc://$TMP/s1.sock")
+check_eq "--spin-us 100000: stats spin_us" 100000 "$us"
+ok "$(( hits >= 10 && hits <= 20 ? 0 : 1 ))" "--spin-us 100000: back-to-back requests taken awake ($hits of 20; queries $n)"
+stop_daemon "$DPID" s1
+start_daemon s0 --db "$DB" --bind "ipc://$TMP/s0.sock" --workers 2 --spin-us 0
+read -r us hits n < <(spin_run "ipc://$TMP/s0.sock")
+check_eq "--spin-us 0: stats spin_us" 0 "$us"
+check_eq "--spin-us 0: no request taken awake (queries $n)" 0 "$hits"
+stop_daemon "$DPID" s0
+check_match "start line gives the spin" 'starting: .*spin 0 us' "$(cat "$TMP/s0.log")"
