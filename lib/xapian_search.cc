@@ -508,11 +508,16 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window, mg_e
     }
 }
 
-// Xapian 1.4.22 can mis-weight an OR over NEARs once its matcher prunes by
-// weight (the OR becomes an AND_MAYBE with the NEARs on the maybe side, and a
-// document was seen to get several times its pair's weight): such queries
-// run with exhaustive set, so nothing is pruned. OP_OR, not OP_AND_MAYBE,
-// joins the pairs for the same reason.
+// The pairs hang off the OR one by one, each on the maybe side of its own
+// AND_MAYBE, and never under an OR: Xapian 1.4.22's OrPostList::check()
+// marks a branch that does not match the document checked (a NEAR that
+// fails its position test) as standing on the next document, and when the
+// other branch stands there the failed NEAR's weight is added (read from
+// wherever its postlist stands): an OR of NEARs on the maybe side, as the
+// pruned matcher makes of OR(words, pairs), gave documents pairs they do not
+// have. AndMaybePostList takes a failed check() as "no match". The chain
+// goes under a weight scale of 1, so that inside an AND or FILTER the
+// optimiser does not merge its maybe sides back into one OR.
 mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double factor,
                      mg_err *err) noexcept
 {
@@ -531,9 +536,11 @@ mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double facto
         }
         if (pairs.empty() || factor <= 0)
             return wrap(any);
-        Xapian::Query near(Xapian::Query::OP_OR, pairs.begin(), pairs.end());
-        return wrap(Xapian::Query(Xapian::Query::OP_OR, any,
-                                  Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, near, factor)));
+        Xapian::Query q = any;
+        for (const Xapian::Query &pair : pairs)
+            q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q,
+                              Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, pair, factor));
+        return wrap(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, 1.0));
     } catch (...) {
         mg_xapian_catch(err, "query");
         return nullptr;
