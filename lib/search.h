@@ -46,9 +46,9 @@ typedef struct mg_search_limits {
      * proximity_window positions (an unordered NEAR). The strict AND is not
      * changed, nor what matches. 0: the default MG_PROXIMITY, below 0:
      * off; window 0: MG_PROXIMITY_WINDOW. MORGUE_PROXIMITY="factor" or
-     * "factor,window" overrides both at mg_searcher_open() ("0": off). The
-     * pairs join the OR one AND_MAYBE each (mg_xq_or_near), which keeps
-     * pruning by weight correct. bench/RESULTS-query.md, sessions 4 and 5. */
+     * "factor,window" overrides both at mg_searcher_open() ("0": off). A
+     * query with pairs is matched without pruning by weight
+     * (mg_xrun_opts.exhaustive). bench/RESULTS-query.md, session 4. */
     double proximity;
     unsigned proximity_window;
 } mg_search_limits;

@@ -508,16 +508,15 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window, mg_e
     }
 }
 
-// The pairs hang off the OR one by one, each on the maybe side of its own
-// AND_MAYBE, and never under an OR: Xapian 1.4.22's OrPostList::check()
-// marks a branch that does not match the document checked (a NEAR that
-// fails its position test) as standing on the next document, and when the
-// other branch stands there the failed NEAR's weight is added (read from
-// wherever its postlist stands): an OR of NEARs on the maybe side, as the
-// pruned matcher makes of OR(words, pairs), gave documents pairs they do not
-// have. AndMaybePostList takes a failed check() as "no match". The chain
-// goes under a weight scale of 1, so that inside an AND or FILTER the
-// optimiser does not merge its maybe sides back into one OR.
+// Such queries run with exhaustive set, so nothing is pruned: once Xapian
+// 1.4.22 prunes by weight, the pairs end up on the maybe side and are
+// check()ed, and OrPostList::check() records a branch whose check fails (a
+// NEAR failing its position test) as standing on the next document; when
+// the other branch stands there, the failed NEAR's weight is added (read
+// from wherever its postlist stands). Hanging each pair on its own
+// AND_MAYBE avoids that, but re-tests the positions of one document for
+// every document of the OR before it: four times the instructions of the
+// unpruned OR (bench/RESULTS-query.md, session 5).
 mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double factor,
                      mg_err *err) noexcept
 {
@@ -536,11 +535,9 @@ mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double facto
         }
         if (pairs.empty() || factor <= 0)
             return wrap(any);
-        Xapian::Query q = any;
-        for (const Xapian::Query &pair : pairs)
-            q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q,
-                              Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, pair, factor));
-        return wrap(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, 1.0));
+        Xapian::Query near(Xapian::Query::OP_OR, pairs.begin(), pairs.end());
+        return wrap(Xapian::Query(Xapian::Query::OP_OR, any,
+                                  Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, near, factor)));
     } catch (...) {
         mg_xapian_catch(err, "query");
         return nullptr;

@@ -319,9 +319,9 @@ static void test_card_matches_record(void **state)
     mg_search_result_free(b);
 }
 
-/* The same with proximity on (lib/search.h): its NEAR pairs hang off the OR
- * one AND_MAYBE each and are pruned like any OR (under an OR of NEARs,
- * Xapian 1.4's pruned matcher gave documents pairs they do not have). */
+/* The same with proximity on (lib/search.h): its ORs over NEAR pairs run
+ * unpruned (Xapian 1.4's pruned matcher gave documents pairs they do not
+ * have, and pages disagreed with the full ranking). */
 static void test_pages_with_proximity(void **state)
 {
     mg_searcher *plain = s;
