@@ -514,9 +514,9 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window, mg_e
 // NEAR failing its position test) as standing on the next document; when
 // the other branch stands there, the failed NEAR's weight is added (read
 // from wherever its postlist stands). Hanging each pair on its own
-// AND_MAYBE avoids that, but re-tests the positions of one document for
-// every document of the OR before it: four times the instructions of the
-// unpruned OR (bench/RESULTS-query.md, session 5).
+// AND_MAYBE avoided that (the pages agreed), but checks the NEARs at every
+// candidate of the OR: four times the instructions of the unpruned OR on
+// relaxed Reuters queries (bench/RESULTS-query.md, session 5).
 mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double factor,
                      mg_err *err) noexcept
 {
