@@ -205,6 +205,8 @@ typedef struct compiler {
     bool relax;
     size_t ands;     /* AND nodes with two or more weighted parts (relaxable) */
     size_t near_ors; /* ORs with proximity pairs (mg_xq_or_near) */
+    size_t ors;      /* ORs of weighted parts (or_words) */
+    size_t posits;   /* phrases and NEARs */
     unknown_word unknown[MAX_UNKNOWN];
     size_t nunknown;
     mg_err *err;
@@ -326,8 +328,10 @@ static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
             *out = mg_xq_scale(subs[0], 0.0, c->err);
             mg_xq_free(subs[0]);
         }
-    } else
+    } else {
+        c->posits++;
         *out = combine_free(c, MG_XQ_PHRASE, subs, ts.n, 0);
+    }
     free(subs);
     return *out ? 0 : -c->err->code;
 }
@@ -484,8 +488,10 @@ static int compile_near(compiler *c, const mg_qnode *n, mg_xq **out)
     }
     if (cnt == 1)
         *out = subs[0];
-    else
+    else {
+        c->posits++;
         *out = combine_free(c, MG_XQ_NEAR, subs, cnt, (unsigned)(n->dist + cnt));
+    }
     free(subs);
     return *out ? 0 : -c->err->code;
 }
@@ -524,6 +530,7 @@ static int compile(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role)
 static mg_xq *or_words(compiler *c, mg_xq **subs, size_t n)
 {
     const mg_search_limits *l = &c->s->lim;
+    c->ors++;
     if (l->proximity <= 0)
         return combine_free(c, MG_XQ_OR, subs, n, 0);
     c->near_ors++;
@@ -1059,6 +1066,21 @@ static int build_rest(compiler *c, const mg_qnode *ast, const char *since, const
     return *rest ? 0 : -c->err->code;
 }
 
+/* Whether Xapian 1.4's matcher must look at every match. Once it prunes by
+ * weight for a small page, an OR decays to an AND_MAYBE and that to an AND,
+ * which AndMaybePostList::next() starts one past the later of its two
+ * sides: when the maybe side stood ahead (a check() that moved it on), the
+ * document it stood on is skipped. A phrase or NEAR in an OR (explicit, the
+ * relaxed query's, or its rest under an AND_NOT) runs out early and sets
+ * this off on the first pages; plain-term ORs were only seen to lose a
+ * document deep in the fixture of test_search_paths (offset 100 and more).
+ * Proximity pairs (mg_xq_or_near) are mis-weighted besides.
+ * bench/RESULTS-query.md, session 5. */
+static bool unprunable(const compiler *c)
+{
+    return c->near_ors > 0 || (c->ors > 0 && c->posits > 0);
+}
+
 static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode *ast,
                     mg_search_result *res, mg_err *err)
 {
@@ -1086,7 +1108,7 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
                       .want_data = req->snippets};
     if ((rc = build(&c, ast, since, until, req->source, &q)) < 0)
         goto out;
-    o.exhaustive = c.near_ors > 0;
+    o.exhaustive = unprunable(&c);
     if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
         goto out;
     /* The AND cannot fill one page ("one page" and not "this page", so that
@@ -1118,7 +1140,7 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
         if ((rc = build_rest(&c, ast, since, until, req->source, q, n_and, &or_q, &rest)) < 0)
             goto out;
         mg_xrun_opts o2 = o;
-        o2.exhaustive = c.near_ors > 0;
+        o2.exhaustive = unprunable(&c);
         o2.offset = req->offset > n_and ? req->offset - n_and : 0;
         o2.limit = limit - xr.nhits;
         o2.check_at_least = o2.offset + o2.limit;

@@ -508,11 +508,15 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window, mg_e
     }
 }
 
-// Xapian 1.4.22 can mis-weight an OR over NEARs once its matcher prunes by
-// weight (the OR becomes an AND_MAYBE with the NEARs on the maybe side, and a
-// document was seen to get several times its pair's weight): such queries
-// run with exhaustive set, so nothing is pruned. OP_OR, not OP_AND_MAYBE,
-// joins the pairs for the same reason.
+// Such queries run with exhaustive set, so nothing is pruned: once Xapian
+// 1.4.22 prunes by weight, the pairs end up on the maybe side and are
+// check()ed, and OrPostList::check() records a branch whose check fails (a
+// NEAR failing its position test) as standing on the next document; when
+// the other branch stands there, the failed NEAR's weight is added (read
+// from wherever its postlist stands). Hanging each pair on its own
+// AND_MAYBE avoided that (the pages agreed), but checks the NEARs at every
+// candidate of the OR: four times the instructions of the unpruned OR on
+// relaxed Reuters queries (bench/RESULTS-query.md, session 5).
 mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double factor,
                      mg_err *err) noexcept
 {
