@@ -93,7 +93,9 @@ for c in "$@"; do
   echo "== $c: load, $R rounds, $S s per measurement" >&2
   for round in $(seq "$R"); do
     {
-      "$BQ/loadgen" ping "$ep" 1 "$S" | sed "s/\"corpus\":\"-\"/\"corpus\":\"$c\"/"
+      for n in 1 4; do
+        "$BQ/loadgen" ping "$ep" "$n" "$S" | sed "s/\"corpus\":\"-\"/\"corpus\":\"$c\"/"
+      done
       for n in 1 4; do
         "$BQ/mg_bench" load "$db" "$q" "$c" 1 "$n" "$S"
         "$BQ/loadgen" morgued "$ep" "$q" "$c" "$n" "$S" 1

@@ -156,6 +156,34 @@ def daemon(rows):
                  fmt(per_round(c, md4, ("xapian-tcpsrv-docids", 4), qps), "x", lambda r: r > 1)]
         print("| %s | %s |" % (c, " | ".join(cells)))
 
+    # What the machine allows: with 4 clients both cores are busy, so a
+    # request costs 2 / QPS core-seconds. A search through the daemon costs
+    # at least the engine's share (in-process, 4 threads) plus the messaging
+    # share (a "ping" through the same sockets, 4 clients), so its QPS
+    # cannot much exceed 1 / (1 / QPS_engine + 1 / QPS_ping): an estimate
+    # that assumes the two costs add, taken from the same round.
+    def ceiling(e, p):
+        return 1 / (1 / e["qps"] + 1 / p["qps"]) if e["qps"] > 0 and p["qps"] > 0 else 0.0
+
+    def spread(v, f):
+        if not v:
+            return "-"
+        return f % median(v) + ("" if min(v) == max(v) else " (%s-%s)" % (f % min(v), f % max(v)))
+
+    if not any(by.get((c, "morgued-ping", 4)) for c in corpora):
+        return
+    print()
+    print("| corpus | ceiling QPS×4 = 1/(1/in-process + 1/ping) | ceiling / Sphinx | morgued+snippets / ceiling |")
+    print("|---|---|---|---|")
+    for c in corpora:
+        eng, png = by.get((c, "in-process+snippets", 4), {}), by.get((c, "morgued-ping", 4), {})
+        sph, md = by.get((c, "sphinx-searchd", 4), {}), by.get((c,) + md4, {})
+        rounds = [i for i in eng if i in png and ceiling(eng[i], png[i]) > 0]
+        cv = [ceiling(eng[i], png[i]) for i in rounds]
+        vs = [ceiling(eng[i], png[i]) / sph[i]["qps"] for i in rounds if sph.get(i, {}).get("qps")]
+        fr = [md[i]["qps"] / ceiling(eng[i], png[i]) for i in rounds if i in md]
+        print("| %s | %s | %s | %s |" % (c, spread(cv, "%.0f"), spread(vs, "%.2fx"),
+                                         spread(fr, "%.2f")))
 
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in ("relevance", "sweep", "search", "daemon"):
