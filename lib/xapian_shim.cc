@@ -13,6 +13,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 namespace
 {
@@ -462,6 +463,43 @@ int mg_xdoc_set_data(mg_xdoc *doc, const void *data, size_t len, mg_err *err) no
         return 0;
     } catch (...) {
         return mg_xapian_catch(err, "set data");
+    }
+}
+
+int mg_xdoc_each_term(const mg_xdoc *doc, mg_xdoc_term_fn fn, void *ctx, mg_err *err) noexcept
+{
+    try {
+        std::vector<unsigned> pos;
+        for (Xapian::TermIterator it = doc->doc.termlist_begin(), end = doc->doc.termlist_end();
+             it != end; ++it) {
+            pos.clear();
+            for (Xapian::PositionIterator p = it.positionlist_begin(), pend = it.positionlist_end();
+                 p != pend; ++p)
+                pos.push_back(*p);
+            const std::string &t = *it;
+            int r = fn(ctx, t.data(), t.size(), it.get_wdf(), pos.data(), pos.size());
+            if (r)
+                return r;
+        }
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "list document terms");
+    }
+}
+
+int mg_xdoc_each_value(const mg_xdoc *doc, mg_xdoc_value_fn fn, void *ctx, mg_err *err) noexcept
+{
+    try {
+        for (Xapian::ValueIterator it = doc->doc.values_begin(), end = doc->doc.values_end();
+             it != end; ++it) {
+            const std::string &v = *it;
+            int r = fn(ctx, it.get_valueno(), v.data(), v.size());
+            if (r)
+                return r;
+        }
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "list document values");
     }
 }
 

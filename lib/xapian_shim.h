@@ -136,6 +136,19 @@ int mg_xdoc_set_value(mg_xdoc *doc, unsigned slot, const void *val, size_t len,
  * stored record goes in value slot MG_SLOT_RECORD (schema.h). */
 int mg_xdoc_set_data(mg_xdoc *doc, const void *data, size_t len, mg_err *err) MG_NOEXCEPT;
 
+/* Read a document being built back (tests; bench/index_floor replays what
+ * docbuild made). mg_xdoc_each_term calls fn for every term of doc in sorted
+ * order with its wdf and its positions pos[0..npos) in ascending order (npos
+ * 0 for a term without positions; term and pos are valid during the call
+ * only); mg_xdoc_each_value calls fn for every set value slot in ascending
+ * order. fn returns non-zero to stop. Both return 0, fn's value, or a
+ * negative mg_code. */
+typedef int (*mg_xdoc_term_fn)(void *ctx, const char *term, size_t len, unsigned wdf,
+                               const unsigned *pos, size_t npos);
+int mg_xdoc_each_term(const mg_xdoc *doc, mg_xdoc_term_fn fn, void *ctx, mg_err *err) MG_NOEXCEPT;
+typedef int (*mg_xdoc_value_fn)(void *ctx, unsigned slot, const void *val, size_t len);
+int mg_xdoc_each_value(const mg_xdoc *doc, mg_xdoc_value_fn fn, void *ctx, mg_err *err) MG_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

@@ -138,6 +138,88 @@ static void test_plain_add(void **state)
     assert_int_equal(mg_xdb_close(db, &err), 0);
 }
 
+/* What the read-back sees of a document: one line per term or value. */
+typedef struct readback {
+    char text[1024];
+    size_t len;
+    int stop_after; /* stop (return 7) after this many callbacks; 0: never */
+    int calls;
+} readback;
+
+static int rb_term(void *ctx, const char *term, size_t len, unsigned wdf, const unsigned *pos,
+                   size_t npos)
+{
+    readback *rb = ctx;
+    assert_true(rb->len + len < sizeof rb->text);
+    memcpy(rb->text + rb->len, term, len); /* not %.*s: a term may hold a NUL */
+    rb->len += len;
+    rb->len += (size_t)snprintf(rb->text + rb->len, sizeof rb->text - rb->len, "/%u:", wdf);
+    for (size_t i = 0; i < npos; i++)
+        rb->len += (size_t)snprintf(rb->text + rb->len, sizeof rb->text - rb->len, " %u", pos[i]);
+    rb->len += (size_t)snprintf(rb->text + rb->len, sizeof rb->text - rb->len, "\n");
+    return ++rb->calls == rb->stop_after ? 7 : 0;
+}
+
+static int rb_value(void *ctx, unsigned slot, const void *val, size_t len)
+{
+    readback *rb = ctx;
+    rb->len += (size_t)snprintf(rb->text + rb->len, sizeof rb->text - rb->len, "%u=%.*s\n", slot,
+                                (int)len, (const char *)val);
+    return ++rb->calls == rb->stop_after ? 7 : 0;
+}
+
+/* mg_xdoc_each_term / mg_xdoc_each_value give back exactly what was added:
+ * terms sorted with summed wdf and sorted, merged positions; values by slot;
+ * a binary term intact; nothing after a clear. */
+static void test_xdoc_read_back(void **state)
+{
+    (void)state;
+    mg_err err;
+    mg_xdoc *doc = mg_xdoc_new(&err);
+    assert_non_null(doc);
+    assert_int_equal(mg_xdoc_add_posting(doc, "oil", 3, 7, 1, &err), 0);
+    assert_int_equal(mg_xdoc_add_posting(doc, "cocoa", 5, 2, 3, &err), 0);
+    assert_int_equal(mg_xdoc_add_posting(doc, "Scocoa", 6, 2, 1, &err), 0);
+    assert_int_equal(mg_xdoc_add_posting(doc, "oil", 3, 3, 1, &err), 0);
+    assert_int_equal(mg_xdoc_add_posting(doc, "cocoa", 5, 105, 1, &err), 0);
+    assert_int_equal(mg_xdoc_add_boolean(doc, "Qx1", 3, &err), 0);
+    assert_int_equal(mg_xdoc_add_boolean(doc, "KGRAIN", 6, &err), 0);
+    assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_ID, "x1", 2, &err), 0);
+    assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_DATE, "19870226000000", 14, &err), 0);
+    assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_SOURCE, "gone", 4, &err), 0);
+    assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_SOURCE, "", 0, &err), 0);
+
+    readback rb = {0};
+    assert_int_equal(mg_xdoc_each_term(doc, rb_term, &rb, &err), 0);
+    assert_string_equal(rb.text, "KGRAIN/0:\nQx1/0:\nScocoa/1: 2\ncocoa/4: 2 105\noil/2: 3 7\n");
+    readback rv = {0};
+    assert_int_equal(mg_xdoc_each_value(doc, rb_value, &rv, &err), 0);
+    assert_string_equal(rv.text, "0=19870226000000\n4=x1\n");
+
+    /* The callback's non-zero value stops the walk and is returned. */
+    readback r2 = {.stop_after = 2};
+    assert_int_equal(mg_xdoc_each_term(doc, rb_term, &r2, &err), 7);
+    assert_int_equal(r2.calls, 2);
+    readback r3 = {.stop_after = 1};
+    assert_int_equal(mg_xdoc_each_value(doc, rb_value, &r3, &err), 7);
+    assert_int_equal(r3.calls, 1);
+
+    /* A term with a NUL byte comes back whole. */
+    mg_xdoc_clear(doc);
+    assert_int_equal(mg_xdoc_add_posting(doc, "a\0b", 3, 1, 1, &err), 0);
+    readback r4 = {0};
+    assert_int_equal(mg_xdoc_each_term(doc, rb_term, &r4, &err), 0);
+    assert_int_equal(r4.len, 9);
+    assert_memory_equal(r4.text, "a\0b/1: 1\n", 9);
+
+    mg_xdoc_clear(doc);
+    readback r5 = {0};
+    assert_int_equal(mg_xdoc_each_term(doc, rb_term, &r5, &err), 0);
+    assert_int_equal(mg_xdoc_each_value(doc, rb_value, &r5, &err), 0);
+    assert_int_equal(r5.calls, 0);
+    mg_xdoc_free(doc);
+}
+
 static void test_abandon_discards(void **state)
 {
     (void)state;
@@ -722,6 +804,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_replace_delete_commit),
         cmocka_unit_test(test_plain_add),
+        cmocka_unit_test(test_xdoc_read_back),
         cmocka_unit_test(test_abandon_discards),
         cmocka_unit_test(test_batch_over_flush_threshold),
         cmocka_unit_test(test_get_value),
