@@ -8,9 +8,12 @@
  * back (mg_xdoc_each_term / mg_xdoc_each_value) into plain arrays: the
  * shim calls that made it. The postings come in text order (by position; the
  * title stem before its S-prefixed copy; wdf MG_TITLE_WDF for a title word,
- * 1 for its S copy and for body words), then the boolean terms and the
- * values in the order docbuild adds them. Each document is replayed once,
- * untimed, and must read back exactly as docbuild's did. Timed: per
+ * 1 for its S copy and for body words), then the boolean terms in the order
+ * of docbuild's prefixes (several K terms sorted, where docbuild follows the
+ * input), then the values in docbuild's order of slots (docbuild sets the
+ * date among the boolean terms; a Xapian document keeps terms and values in
+ * separate maps). Each document is replayed once, untimed, and must read
+ * back exactly as docbuild's did. Timed: per
  * document, mg_xdoc_clear and the replayed calls (mg_xdoc_add_posting,
  * mg_xdoc_add_boolean, mg_xdoc_set_value) into one document per thread, then
  * the write, i.e. what morgue-index's writer side does after analysis.
@@ -182,7 +185,8 @@ static int rb_on_term(void *ctx, const char *term, size_t len, unsigned wdf, con
                    .wdf = wdf,
                    .pos0 = rb->npos,
                    .npos = npos};
-    memcpy(rb->pos + rb->npos, pos, npos * sizeof *pos);
+    if (npos) /* pos may be NULL then */
+        memcpy(rb->pos + rb->npos, pos, npos * sizeof *pos);
     rb->npos += npos;
     return 0;
 }
@@ -342,6 +346,8 @@ typedef struct flat {
 
 static void flat_put(flat *f, const void *p, size_t n)
 {
+    if (!n) /* p may be NULL then */
+        return;
     grow(&f->buf, &f->cap, f->len + n, 1);
     memcpy(f->buf + f->len, p, n);
     f->len += n;

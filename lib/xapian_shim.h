@@ -139,8 +139,8 @@ int mg_xdoc_set_data(mg_xdoc *doc, const void *data, size_t len, mg_err *err) MG
 /* Read a document being built back (tests; bench/index_floor replays what
  * docbuild made). mg_xdoc_each_term calls fn for every term of doc in sorted
  * order with its wdf and its positions pos[0..npos) in ascending order (npos
- * 0 for a term without positions; term and pos are valid during the call
- * only); mg_xdoc_each_value calls fn for every set value slot in ascending
+ * 0, pos maybe NULL, for a term without positions; term and pos are valid
+ * during the call only); mg_xdoc_each_value calls fn for every set value slot in ascending
  * order. fn returns non-zero to stop. Both return 0, fn's value, or a
  * negative mg_code. */
 typedef int (*mg_xdoc_term_fn)(void *ctx, const char *term, size_t len, unsigned wdf,

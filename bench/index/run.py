@@ -8,15 +8,25 @@
 index: on each corpus, in the same run and on the same input, English
 stemming on, each index compacted at the end where the tool can:
   morgue-t1, morgue-t2   morgue-index --rebuild --threads 1 / 2
-  floor-t1, floor-t2     build/bench/index_floor: pre-analysed documents
-                         written through the shim, one shard per thread,
-                         compacted (only the write + compact is timed)
+  floor-t1, floor-t2     build/bench/index_floor: the floor of issue 2,
+                         pre-analysed documents added through the shim:
+                         the analysed postings, boolean terms and values of
+                         each document are replayed into a Xapian document
+                         (mg_xdoc_*), which is added; one shard per thread,
+                         compacted (only the building, writing and
+                         compacting are timed, not the parsing and analysis)
+  floor-prebuilt-t1, -t2 index_floor --prebuilt: the Xapian documents are
+                         built before the clock starts; only the writing and
+                         compacting are timed
   scriptindex            Omega scriptindex, then xapian-compact
   fts5                   sqlite3 .import into an fts5 table, then 'optimize'
 The peers' input conversion (convert.py) is done before and not timed.
 Runs are interleaved (round r runs every tool once) so that load on the
 machine spreads over all tools; the median of the runs is reported, with
-the minimum and maximum time.
+the minimum and maximum time. After the runs (untimed) the floors' and
+morgue-t1's last indexes are compared with bench/index/dumpdb.py --digest:
+they must hold the same documents, terms, positions and values
+(--no-verify skips this).
 
 scale: synthetic archives (corpus/synth/synth_news.py) of each size, written
 to a temporary directory and deleted afterwards: morgue-index --rebuild, then
@@ -41,7 +51,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TIME = "/usr/bin/time"
 PEER_TOOLS = ("scriptindex", "fts5")
-ALL_TOOLS = ("morgue-t1", "morgue-t2", "floor-t1", "floor-t2", "scriptindex", "fts5")
+ALL_TOOLS = ("morgue-t1", "morgue-t2", "floor-t1", "floor-t2", "floor-prebuilt-t1",
+             "floor-prebuilt-t2", "scriptindex", "fts5")
+# Indexes that must be identical (same docids too), compared after the runs:
+# the floors split the input into contiguous shares, so their shards
+# compact back into input order whatever the thread count, as morgue-t1's
+# single shard does; morgue-t2 routes records by id hash (other docids).
+SAME_INDEX = ("floor-t1", "floor-prebuilt-t1", "floor-t2", "floor-prebuilt-t2", "morgue-t1")
 CORPUS_FILES = {
     "reuters21578": "reuters21578/reuters21578.jsonl",
     "ag_news": "ag_news/ag_news.jsonl",
@@ -144,25 +160,29 @@ class Bench:
 
     # -- one run of each tool; each returns a dict of measurements -----------
     def run_morgue(self, inp, threads, extra=(), db=None):
-        if db is None:
-            db = os.path.join(self.fresh("morgue"), "db")
+        if db is None:  # kept until this tool's next run, for verify_indexes
+            db = os.path.join(self.fresh("morgue-t%d" % threads), "db")
         m = measure([self.morgue, "--db", db, "--threads", str(threads), "--json-stats",
                      "--quiet"] + list(extra) + [inp], self.a.nice)
         st = last_json(m.pop("stdout"))
         m["index_bytes"] = tree_bytes(db)  # the live generation, records included
+        m["db"] = db
         m["stats"] = st
         m["indexed"] = st.get("documents")
         return m
 
-    def run_floor(self, inp, threads):
-        out = self.fresh("floor")
-        m = measure([self.floor, "--threads", str(threads), "--out", out, inp], self.a.nice)
+    def run_floor(self, inp, tool):
+        out = self.fresh(tool)  # kept until this tool's next run, for verify_indexes
+        mode = ["--prebuilt"] if "prebuilt" in tool else []
+        m = measure([self.floor] + mode + ["--threads", tool[-1], "--out", out, inp],
+                    self.a.nice)
         st = last_json(m.pop("stdout"))
-        # Only the write + compact phase is timed; the process wall time
-        # includes the untimed parsing and analysis.
+        # Only the timed phase counts; the process wall time includes the
+        # untimed parsing and analysis (and, --prebuilt, document building).
         m["process_wall_s"], m["process_cpu_s"] = m["wall_s"], m["cpu_s"]
         m["wall_s"], m["cpu_s"] = st["elapsed_s"], st["cpu_s"]
         m["index_bytes"] = st["index_bytes"]
+        m["db"] = os.path.join(out, "db")
         m["stats"] = st
         m["indexed"] = st["documents"]
         return m
@@ -202,6 +222,29 @@ def xapian_doccount(path):
         out = subprocess.run(["xapian-delve", path], stdout=subprocess.PIPE, text=True).stdout
         m = re.search(r"number of documents = (\d+)", out)
         return int(m.group(1)) if m else None
+
+
+def verify_indexes(name, runs):
+    """The digests (dumpdb.py --digest) of the last index of each SAME_INDEX
+    tool that ran; "same" is true when they all agree (None: nothing to
+    compare, or python3-xapian is missing)."""
+    dbs = {t: runs[t][-1]["db"] for t in SAME_INDEX if runs.get(t)}
+    out = {"digests": {}, "same": None}
+    if len(dbs) < 2:
+        return out
+    t0 = time.monotonic()
+    for t, db in dbs.items():
+        p = subprocess.run([sys.executable, os.path.join(HERE, "dumpdb.py"), "--digest", db],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            log("%s: cannot verify the indexes: %s" % (name, p.stderr.strip()[-300:]))
+            return out
+        out["digests"][t] = p.stdout.strip()
+    out["same"] = len(set(out["digests"].values())) == 1
+    log("%s: indexes of %s %s (%.0f s)" % (name, ", ".join(dbs),
+                                          "identical" if out["same"] else "DIFFER",
+                                          time.monotonic() - t0))
+    return out
 
 
 def summarise(runs, input_bytes, docs, text=0):
@@ -307,24 +350,31 @@ def cmd_index(a):
                     if t.startswith("morgue-"):
                         m = b.run_morgue(inp, int(t[-1]), ["--rebuild"])
                     elif t.startswith("floor-"):
-                        m = b.run_floor(inp, int(t[-1]))
+                        m = b.run_floor(inp, t)
                     elif t == "scriptindex":
                         m = b.run_scriptindex(dump)
                     else:
                         m = b.run_fts5(csvf)
                     m["load"] = loadavg()
                     runs[t].append(m)
-                    log("%s run %d %-11s %7.2f s  %6.1f MB RSS  %6.1f MB index  load %s"
+                    log("%s run %d %-17s %7.2f s  %6.1f MB RSS  %6.1f MB index  load %s"
                         % (name, r + 1, t, m["wall_s"], m["rss_kb"] / 1024,
                            m["index_bytes"] / 1e6, m["load"]))
+            load_after = loadavg()
             summ = {t: summarise(runs[t], input_bytes, docs, text) for t in tools}
             results["corpora"][name] = {"input": inp, "input_bytes": input_bytes, "docs": docs,
                                         "text_bytes": text,
-                                        "load_before": load_before, "load_after": loadavg(),
+                                        "load_before": load_before, "load_after": load_after,
                                         "summary": summ, "raw": runs}
+            if a.verify:
+                results["corpora"][name]["verify"] = verify_indexes(name, runs)
     finally:
         b.close()
     report_index(results, a.out)
+    if any(c.get("verify", {}).get("same") is False for c in results["corpora"].values()):
+        log("the floors' and morgue-t1's indexes differ: the floor does not write what "
+            "morgue writes")
+        return 1
     return 0
 
 
@@ -372,11 +422,42 @@ def report_index(results, outdir):
             "machine: %d x %s, %.1f GB RAM, Debian %s; %s; %s; %s\n%s\n\n%s\n"
             % (m["date_utc"], results["runs"], m["nproc"], m["cpu"], m["ram_gb"], m["debian"],
                m["xapian"], m["scriptindex"], "sqlite " + m["sqlite3"], loads, table))
+    floor_rows = []
+    for name, c in results["corpora"].items():
+        s = c["summary"]
+        for n in ("2", "1"):
+            mo = s.get("morgue-t" + n)
+            fl, pb = s.get("floor-t" + n), s.get("floor-prebuilt-t" + n)
+            if mo and (fl or pb):
+                floor_rows.append([
+                    name, n, "%.2f" % mo["wall_s"],
+                    "%.2f" % fl["wall_s"] if fl else "-", "%.2f" % pb["wall_s"] if pb else "-",
+                    "%.2f" % (mo["wall_s"] / fl["wall_s"]) if fl else "-",
+                    "%.2f" % (mo["wall_s"] / pb["wall_s"]) if pb else "-"])
+    if floor_rows:
+        text += ("\nmorgue against the floors (median wall s; goal: morgue-t2 / floor-t2 <= 1.25; "
+                 "floor = the issue's, documents built from the analysed postings inside the "
+                 "clock; floor-prebuilt = documents built before it)\n\n"
+                 + fmt_table(floor_rows, ["corpus", "threads", "morgue s", "floor s",
+                                          "floor-prebuilt s", "morgue / floor (goal <= 1.25)",
+                                          "morgue / floor-prebuilt"]) + "\n\n")
     for name, c in results["corpora"].items():
         s = c["summary"]
         if "morgue-t2" in s and "floor-t2" in s:
-            text += "%s: morgue-t2 / floor-t2 wall time = %.2f (goal <= 1.25)\n" % (
-                name, s["morgue-t2"]["wall_s"] / s["floor-t2"]["wall_s"])
+            text += "%s: morgue-t2 / floor-t2 wall time = %.2f (goal <= 1.25)%s\n" % (
+                name, s["morgue-t2"]["wall_s"] / s["floor-t2"]["wall_s"],
+                "; / floor-prebuilt-t2 = %.2f" % (
+                    s["morgue-t2"]["wall_s"] / s["floor-prebuilt-t2"]["wall_s"])
+                if "floor-prebuilt-t2" in s else "")
+        v = c.get("verify")
+        if v and v["same"] is not None:
+            digests = sorted(set(v["digests"].values()))
+            if v["same"]:
+                text += "%s: identical indexes (dumpdb.py --digest): %s: %s\n" % (
+                    name, " = ".join(v["digests"]), digests[0])
+            else:
+                text += "%s: INDEXES DIFFER (dumpdb.py --digest): %s\n" % (
+                    name, "; ".join("%s: %s" % kv for kv in v["digests"].items()))
         if "morgue-t1" in s and "morgue-t2" in s:
             text += "%s: morgue --threads 2 is %.2fx --threads 1\n" % (
                 name, s["morgue-t1"]["wall_s"] / s["morgue-t2"]["wall_s"])
@@ -492,6 +573,8 @@ def main():
     ap.add_argument("--nice", type=int, default=int(os.environ.get("BENCH_NICE", "0")))
     ap.add_argument("--corpus", default="reuters21578,ag_news")
     ap.add_argument("--tools", default=",".join(ALL_TOOLS))
+    ap.add_argument("--no-verify", dest="verify", action="store_false",
+                    help="index: do not compare the floors' and morgue-t1's indexes")
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--data", default=None,
                     help="scale: keep generated archives in DIR and reuse them (default: "
