@@ -161,7 +161,6 @@ typedef struct rb_term {
     size_t off, len; /* relative to the document's base */
     unsigned wdf;
     size_t pos0, npos; /* positions in readback.pos */
-    int rank;          /* boolean terms: docbuild's order */
 } rb_term;
 
 typedef struct readback {
