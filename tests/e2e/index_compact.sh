@@ -100,6 +100,12 @@ check_eq "it compacts what earlier updates left" "done 0 0 0" \
   "$(jget pc.json compaction) $(jget pc.json added) $(jget pc.json replaced) $(jget pc.json deleted)"
 check_eq "and publishes a new generation" plain.gens/g000002 "$(readlink plain)"
 check_eq "the same size as an update with --compact" "$(bytes comp)" "$(bytes plain)"
+# The next night: a third generation, and the oldest goes.
+"$INDEX" --db plain --compact --json-stats night1.jsonl >p3.json
+check_eq "third generation: exit 0, compacted" "0 done" "$? $(jget p3.json compaction)"
+check_eq "third generation: the live one and the one before it are kept" "g000002 g000003" \
+  "$(gens plain)"
+check_eq "third generation: DIR points to it" plain.gens/g000003 "$(readlink plain)"
 
 # With --rebuild, --compact adds nothing: one new compact generation.
 "$INDEX" --db comp --rebuild --compact --json-stats night1.jsonl >r.json
