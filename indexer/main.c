@@ -33,6 +33,12 @@ static const char usage_text[] =
     "                    it atomically; the old one stays live until then\n"
     "  --delete-missing  delete documents whose id is not in this run's inputs\n"
     "                    (skipped when an input could not be read to its end)\n"
+    "  --compact         after an update, compact the index into a new generation\n"
+    "                    and switch DIR to it atomically, as --rebuild does; only\n"
+    "                    when something was committed since the index was last\n"
+    "                    compacted (a rebuild is compact: with --rebuild it does\n"
+    "                    nothing more). If compacting fails or is interrupted, the\n"
+    "                    update stays committed in the live, uncompacted index\n"
     "  --progress        show the progress line even when stderr is not a terminal\n"
     "  --quiet           no progress line and no summary (errors still shown)\n"
     "  --json-stats      print the summary as one JSON object on stdout\n"
@@ -40,12 +46,15 @@ static const char usage_text[] =
     "  --version         show the version and exit\n"
     "\n"
     "Without --rebuild an existing database is updated in place: new ids are\n"
-    "added, changed ones replaced, unchanged ones skipped (content hash).\n"
+    "added, changed ones replaced, unchanged ones skipped (content hash). Updates\n"
+    "leave partly filled blocks behind (the index can double in size after a\n"
+    "rebuild); --compact writes it out compact again.\n"
     "\n"
     "Exit status:\n"
     "  0  every record indexed\n"
     "  1  fatal error (nothing published; for an update, batches committed\n"
-    "     before the error stay), interrupted, or the database is locked\n"
+    "     before the error stay), interrupted, failed to compact (the update\n"
+    "     stays), or the database is locked\n"
     "  2  usage error (bad option, no input, unknown --lang, ...)\n"
     "  3  finished, but some records were skipped as bad (see stderr)\n";
 
@@ -56,6 +65,7 @@ enum {
     OPT_BATCH,
     OPT_REBUILD,
     OPT_DELETE,
+    OPT_COMPACT,
     OPT_PROGRESS,
     OPT_QUIET,
     OPT_JSON,
@@ -69,6 +79,7 @@ static const struct option long_opts[] = {
     {"batch", required_argument, NULL, OPT_BATCH},
     {"rebuild", no_argument, NULL, OPT_REBUILD},
     {"delete-missing", no_argument, NULL, OPT_DELETE},
+    {"compact", no_argument, NULL, OPT_COMPACT},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"json-stats", no_argument, NULL, OPT_JSON},
@@ -103,6 +114,12 @@ static void on_progress(void *ctx, const mg_index_stats *st)
     ui *u = ctx;
     if (!u->progress)
         return;
+    if (st->compaction == MG_COMPACTION_RUNNING) {
+        fprintf(stderr, "\r\033[K%llu documents  compacting the index (%.1f MB)", st->documents,
+                (double)st->compact_from_bytes / 1e6);
+        u->line_shown = true;
+        return;
+    }
     double mb = (double)st->input_bytes / 1e6;
     double rate = st->elapsed_s > 0 ? (double)st->read / st->elapsed_s : 0;
     char eta[32] = "";
@@ -150,6 +167,48 @@ static int parse_count(const char *opt, const char *s, unsigned long max, unsign
     return 0;
 }
 
+static const char *compaction_name(int c)
+{
+    switch (c) {
+    case MG_COMPACTION_DONE:
+        return "done";
+    case MG_COMPACTION_NOT_NEEDED:
+        return "not needed";
+    case MG_COMPACTION_SKIPPED:
+        return "skipped";
+    case MG_COMPACTION_FAILED:
+        return "failed";
+    case MG_COMPACTION_INTERRUPTED:
+        return "interrupted";
+    default:
+        return "none";
+    }
+}
+
+static void print_compaction(const mg_index_stats *st)
+{
+    double from = (double)st->compact_from_bytes / 1e6;
+    switch (st->compaction) {
+    case MG_COMPACTION_DONE:
+        fprintf(stderr, "  compacted in %.2f s: index %.1f MB -> %.1f MB\n", st->compact_s, from,
+                (double)st->index_bytes / 1e6);
+        break;
+    case MG_COMPACTION_NOT_NEEDED:
+        fprintf(stderr, "  compact already: not compacted again\n");
+        break;
+    case MG_COMPACTION_SKIPPED:
+        fprintf(stderr, "  not compacted: the update did not finish\n");
+        break;
+    case MG_COMPACTION_FAILED:
+    case MG_COMPACTION_INTERRUPTED:
+        fprintf(stderr, "  compaction %s after %.2f s: the index stays as updated (%.1f MB)\n",
+                compaction_name(st->compaction), st->compact_s, (double)st->index_bytes / 1e6);
+        break;
+    default:
+        break;
+    }
+}
+
 static void print_summary(const mg_index_stats *st)
 {
     double mb = (double)st->input_bytes / 1e6;
@@ -157,7 +216,8 @@ static void print_summary(const mg_index_stats *st)
     const char *what = st->mode == MG_INDEX_REBUILD ? "rebuilt" : "updated";
     if (st->mode == MG_INDEX_REBUILD && !st->committed)
         what = "rebuild abandoned, still";
-    else if (st->mode == MG_INDEX_UPDATE && st->interrupted)
+    else if (st->mode == MG_INDEX_UPDATE && st->interrupted &&
+             st->compaction != MG_COMPACTION_INTERRUPTED)
         what = "partly updated";
     fprintf(stderr, "%s: %s %s\n", st->db, what, st->generation);
     if (st->mode == MG_INDEX_UPDATE && !st->added && !st->replaced && !st->deleted)
@@ -170,6 +230,7 @@ static void print_summary(const mg_index_stats *st)
             (double)st->index_bytes / 1e6);
     fprintf(stderr, "  %.2f s, %.0f docs/s, %.2f MB/s (%.1f MB read)\n", st->elapsed_s,
             (double)st->read / t, mb / t, mb);
+    print_compaction(st);
 }
 
 static int print_json(const mg_index_stats *st)
@@ -188,6 +249,13 @@ static int print_json(const mg_index_stats *st)
         "lang", st->lang, "changed", st->committed, "interrupted", st->interrupted);
     if (!o)
         return -1;
+    if (json_object_set_new(o, "compaction", json_string(compaction_name(st->compaction))) ||
+        json_object_set_new(o, "compact_s", json_real(st->compact_s)) ||
+        json_object_set_new(o, "index_bytes_before_compact",
+                            json_integer((json_int_t)st->compact_from_bytes))) {
+        json_decref(o);
+        return -1;
+    }
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (!s)
@@ -228,6 +296,9 @@ int main(int argc, char **argv)
             break;
         case OPT_DELETE:
             o.delete_missing = true;
+            break;
+        case OPT_COMPACT:
+            o.compact = true;
             break;
         case OPT_PROGRESS:
             progress = true;
@@ -287,7 +358,8 @@ int main(int argc, char **argv)
         if (st.usage_error)
             return 2;
     }
-    if (!quiet && (rc == 0 || st.interrupted || st.committed))
+    if (!quiet &&
+        (rc == 0 || st.interrupted || st.committed || st.compaction == MG_COMPACTION_FAILED))
         print_summary(&st);
     if (json && print_json(&st))
         fprintf(stderr, "morgue-index: cannot write the JSON summary\n");

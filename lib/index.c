@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "analyzer.h"
+#include "compact.h"
 #include "docbuild.h"
 #include "reader.h"
 #include "record.h"
@@ -1107,6 +1108,8 @@ static int delete_missing(run *r, mg_err *err)
     return rc < 0 ? rc : 0;
 }
 
+static int compact_live(run *r, mg_err *err);
+
 static int run_update(run *r, mg_err *err)
 {
     if (ring_init(&r->upd, (size_t)RING_PER_THREAD * r->nthreads, RING_BYTES))
@@ -1135,20 +1138,36 @@ static int run_update(run *r, mg_err *err)
     long n = mg_xdb_doccount(r->xdb, err);
     if (n >= 0)
         r->st->documents = (unsigned long long)n;
+    long rev = mg_xdb_revision(r->xdb, err);
     /* Everything is committed: closing without a commit keeps the revision
      * unchanged when nothing changed. */
     mg_xdb_abandon(r->xdb);
     r->xdb = NULL;
+    const char *nocompact = r->o->compact ? "; not compacted" : "";
+    if (g_stop || r->st->input_failed)
+        r->st->compaction = r->o->compact ? MG_COMPACTION_SKIPPED : MG_COMPACTION_NONE;
     if (g_stop) {
         r->st->interrupted = true;
-        return mg_err_set(err, MG_EIO, "interrupted: %s",
+        return mg_err_set(err, MG_EIO, "interrupted: %s%s",
                           r->st->committed ? "the documents read so far are committed"
-                                           : "nothing was changed");
+                                           : "nothing was changed",
+                          nocompact);
     }
     if (r->st->input_failed)
-        return mg_err_set(err, MG_EIO, "an input could not be read: %s",
+        return mg_err_set(err, MG_EIO, "an input could not be read: %s%s",
                           r->st->committed ? "the documents read are committed"
-                                           : "nothing was changed");
+                                           : "nothing was changed",
+                          nocompact);
+    if (r->o->compact) {
+        /* A compacted database is at revision 1 and every commit adds one
+         * (xapian_shim.h): at 1 there is nothing to gain. An unknown
+         * revision (rev < 0) is compacted to be safe. */
+        if (rev == 1) {
+            r->st->compaction = MG_COMPACTION_NOT_NEEDED;
+            return 0;
+        }
+        return compact_live(r, err);
+    }
     return 0;
 fatal:
     mg_xdb_abandon(r->xdb);
@@ -1158,7 +1177,7 @@ fatal:
     return rc;
 }
 
-/* ---- Rebuild (and first index) --------------------------------------------- */
+/* ---- New generations: rebuild (and first index), --compact ----------------- */
 
 static void abandon_shards(run *r)
 {
@@ -1186,16 +1205,99 @@ static int publish(run *r, long g, mg_err *err)
     return 0;
 }
 
-static int run_rebuild(run *r, mg_err *err)
+/* A fresh, empty DIR.gens/tmp-PID to build a generation in; the caller
+ * removes it (prune_gens removes one a killed run left behind). */
+static int make_tmp_dir(run *r, char *tmp, size_t cap, mg_err *err)
 {
-    char tmp[PATH_MAX + 64], path[PATH_MAX + 128];
     int rc = mkdir_p(r->gens, err);
     if (rc)
         return rc;
-    snprintf(tmp, sizeof tmp, "%s/tmp-%ld", r->gens, (long)getpid());
+    snprintf(tmp, cap, "%s/tmp-%ld", r->gens, (long)getpid());
     rm_tree(tmp);
     if (mkdir(tmp, 0777) != 0)
         return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
+    return 0;
+}
+
+/* Move the finished database at path into DIR.gens as the next generation
+ * and publish it. The generation that was live stays (a reader may still
+ * have it open); older ones go. */
+static int install_gen(run *r, const char *path, mg_err *err)
+{
+    long max, below;
+    scan_gens(r, &max, &below);
+    long g = (max > r->cur_gen ? max : r->cur_gen) + 1;
+    char gpath[PATH_MAX + 32];
+    snprintf(gpath, sizeof gpath, "%s/g%06ld", r->gens, g);
+    if (rename(path, gpath) != 0)
+        return mg_err_set(err, MG_EIO, "rename %.200s: %s", gpath, strerror(errno));
+    sync_dir(r->gens);
+    int rc = publish(r, g, err);
+    if (rc) {
+        rm_tree(gpath);
+        return rc;
+    }
+    r->st->committed = true;
+    prune_gens(r, g, r->cur_gen);
+    r->cur_gen = g;
+    return 0;
+}
+
+/* mg_compact_run's poll: keep the progress line going, stop on request. */
+static int compact_poll(void *ctx)
+{
+    run *r = ctx;
+    progress_tick(r, 0);
+    return g_stop != 0;
+}
+
+/* --compact after an update: compact the live generation into a new one and
+ * publish it as a rebuild does (the lock is held all along, so nothing
+ * changes the live one meanwhile). The update is committed already: on
+ * failure the live generation stays as it is and the partial copy goes. */
+static int compact_live(run *r, mg_err *err)
+{
+    mg_index_stats *st = r->st;
+    char live[PATH_MAX], tmp[PATH_MAX + 64], dst[PATH_MAX + 128];
+    if (!realpath(r->db, live))
+        return mg_err_set(err, MG_EIO, "%.200s: %s", r->db, strerror(errno));
+    int rc = make_tmp_dir(r, tmp, sizeof tmp, err);
+    if (rc)
+        return rc;
+    snprintf(dst, sizeof dst, "%s/db", tmp);
+    pthread_mutex_lock(&r->mu);
+    st->compact_from_bytes = dir_bytes(live);
+    st->compaction = MG_COMPACTION_RUNNING;
+    pthread_mutex_unlock(&r->mu);
+    double t = now_s();
+    const char *src = live;
+    rc = mg_compact_run(&src, 1, dst, compact_poll, r, err);
+    if (rc == 0)
+        rc = install_gen(r, dst, err);
+    st->compact_s = now_s() - t;
+    rm_tree(tmp);
+    if (rc == 0) {
+        st->compaction = MG_COMPACTION_DONE;
+        return 0;
+    }
+    const char *stays = st->committed ? "the update is committed and stays live, not compacted"
+                                      : "the live index stays as it was, not compacted";
+    if (rc == 1) {
+        st->compaction = MG_COMPACTION_INTERRUPTED;
+        st->interrupted = true;
+        return mg_err_set(err, MG_EIO, "interrupted while compacting: %s", stays);
+    }
+    st->compaction = MG_COMPACTION_FAILED;
+    mg_err inner = *err;
+    return mg_err_set(err, inner.code, "compacting failed: %.150s; %s", inner.msg, stays);
+}
+
+static int run_rebuild(run *r, mg_err *err)
+{
+    char tmp[PATH_MAX + 64], path[PATH_MAX + 128];
+    int rc = make_tmp_dir(r, tmp, sizeof tmp, err);
+    if (rc)
+        return rc;
     r->rings = calloc(r->nthreads, sizeof *r->rings);
     if (!r->rings) {
         rc = mg_err_set(err, MG_ENOMEM, "out of memory");
@@ -1262,24 +1364,9 @@ static int run_rebuild(run *r, mg_err *err)
     snprintf(path, sizeof path, "%s/db", tmp);
     if ((rc = mg_xdb_compact(srcs, r->nthreads, path, err)))
         goto out_free;
-    long max, below;
-    scan_gens(r, &max, &below);
-    long g = (max > r->cur_gen ? max : r->cur_gen) + 1;
-    char gpath[PATH_MAX + 32];
-    snprintf(gpath, sizeof gpath, "%s/g%06ld", r->gens, g);
-    if (rename(path, gpath) != 0) {
-        rc = mg_err_set(err, MG_EIO, "rename %.200s: %s", gpath, strerror(errno));
+    if ((rc = install_gen(r, path, err)))
         goto out_free;
-    }
-    sync_dir(r->gens);
-    if ((rc = publish(r, g, err))) {
-        rm_tree(gpath);
-        goto out_free;
-    }
-    r->st->committed = true;
     r->st->documents = r->st->added;
-    prune_gens(r, g, r->cur_gen);
-    r->cur_gen = g;
 out_free:
     if (paths)
         for (unsigned k = 0; k < r->nthreads; k++)
@@ -1359,6 +1446,12 @@ static int run_locked(run *r, mg_err *err)
                            "%s is a plain Xapian database, not a morgue-index symlink: --rebuild "
                            "cannot switch it atomically (index into a new --db instead)",
                            r->db);
+    if (o->compact && r->kind == DB_PLAIN)
+        return usage_error(st, err,
+                           "%s is a plain Xapian database, not a morgue-index symlink: --compact "
+                           "cannot switch it atomically (compact it with xapian-compact, or "
+                           "index into a new --db)",
+                           r->db);
     st->mode = o->rebuild || r->kind == DB_NEW ? MG_INDEX_REBUILD : MG_INDEX_UPDATE;
     char stored[64] = "";
     if (r->kind != DB_NEW && (rc = open_existing(r, stored, sizeof stored, err)))
@@ -1383,7 +1476,12 @@ static int run_locked(run *r, mg_err *err)
             return -err->code;
         }
     }
-    return st->mode == MG_INDEX_REBUILD ? run_rebuild(r, err) : run_update(r, err);
+    if (st->mode == MG_INDEX_UPDATE)
+        return run_update(r, err);
+    rc = run_rebuild(r, err);
+    if (!rc && o->compact) /* a rebuild's result is compacted already */
+        st->compaction = MG_COMPACTION_NOT_NEEDED;
+    return rc;
 }
 
 int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)

@@ -11,8 +11,9 @@
  *   DIR.gens/      the generations: the live one, the one before it (a reader
  *                  may still have it open), and "tmp-PID" while building.
  *   DIR.lock       flock()ed for the whole run; holds the writer's pid.
- * A first index and every rebuild write a new generation and switch DIR with
- * rename(2) of a temporary symlink: readers see the old index or the new. */
+ * A first index, every rebuild and every update with --compact (after the
+ * update) write a new generation and switch DIR with rename(2) of a
+ * temporary symlink: readers see the old index or the new. */
 #ifndef MG_INDEX_H
 #define MG_INDEX_H
 
@@ -25,6 +26,18 @@ enum { MG_LOG_INFO = 0, MG_LOG_WARN = 1, MG_LOG_ERROR = 2 };
 
 enum { MG_INDEX_UPDATE = 0, MG_INDEX_REBUILD = 1 };
 
+/* What --compact did (mg_index_stats.compaction). */
+enum {
+    MG_COMPACTION_NONE = 0,    /* not asked for */
+    MG_COMPACTION_DONE,        /* a compacted generation was published */
+    MG_COMPACTION_NOT_NEEDED,  /* the index was compact already: a rebuild, or
+                                * nothing committed since the last compaction */
+    MG_COMPACTION_SKIPPED,     /* the update did not finish: not attempted */
+    MG_COMPACTION_FAILED,      /* attempted and failed: the live index stays */
+    MG_COMPACTION_INTERRUPTED, /* stopped by mg_index_request_stop() */
+    MG_COMPACTION_RUNNING      /* in progress (seen by the progress callback) */
+};
+
 /* A rebuild commits each shard every this many documents. Nothing reads a
  * shard before the merge, but Xapian's in-memory buffer of postings gets
  * slower per document as it grows (bench/RESULTS-index.md). bench-index's
@@ -33,12 +46,15 @@ enum { MG_INDEX_UPDATE = 0, MG_INDEX_REBUILD = 1 };
 
 typedef struct mg_index_stats {
     unsigned long long added, replaced, unchanged, deleted, skipped, warnings;
-    unsigned long long read;        /* records read so far (incl. skipped) */
-    unsigned long long documents;   /* documents in the index at the end */
-    unsigned long long input_bytes; /* input consumed so far */
-    unsigned long long input_total; /* sum of known input sizes (0: unknown) */
-    unsigned long long index_bytes; /* size of the live index at the end */
+    unsigned long long read;               /* records read so far (incl. skipped) */
+    unsigned long long documents;          /* documents in the index at the end */
+    unsigned long long input_bytes;        /* input consumed so far */
+    unsigned long long input_total;        /* sum of known input sizes (0: unknown) */
+    unsigned long long index_bytes;        /* size of the live index at the end */
+    unsigned long long compact_from_bytes; /* size before --compact (when tried) */
     double elapsed_s;
+    double compact_s;      /* time --compact took (included in elapsed_s) */
+    int compaction;        /* MG_COMPACTION_* */
     int mode;              /* MG_INDEX_UPDATE or MG_INDEX_REBUILD */
     char db[4096];         /* the --db path */
     char generation[4096]; /* the directory now live (DIR's target, or DIR) */
@@ -55,6 +71,11 @@ typedef struct mg_index_opts {
     unsigned threads;    /* analysis threads; 0: one per core */
     unsigned long batch; /* documents per commit (update); 0: 10000 */
     bool rebuild, delete_missing;
+    /* After an update (and --delete-missing), when anything was committed
+     * since the index was last compacted (its revision is above 1), compact
+     * the live generation into a new one and publish it as a rebuild does.
+     * Nothing more with a rebuild or a first index: those are compact. */
+    bool compact;
     const char *const *inputs; /* paths, "-" for stdin */
     size_t ninputs;
     /* Messages ("FILE:LINE: reason", warnings, notes), one line each, no
@@ -73,7 +94,9 @@ typedef struct mg_index_opts {
  * or an interruption (st->interrupted). On failure of a rebuild or a first
  * index nothing is published; on failure of an update, batches committed
  * before it stay (and, for an interruption or an unreadable input, what was
- * read is committed: st->committed says whether anything was). */
+ * read is committed: st->committed says whether anything was). When the
+ * compaction of --compact fails or is interrupted, the update stays
+ * committed in the live generation, which stays live, uncompacted. */
 int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err);
 
 /* Ask a running mg_index_run to stop reading and finish as an interruption.

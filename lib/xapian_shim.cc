@@ -333,6 +333,15 @@ long mg_xdb_doccount(mg_xdb *db, mg_err *err) noexcept
     }
 }
 
+long mg_xdb_revision(mg_xdb *db, mg_err *err) noexcept
+{
+    try {
+        return (long)db->db.get_revision();
+    } catch (...) {
+        return mg_xapian_catch(err, "revision");
+    }
+}
+
 int mg_xdb_set_metadata(mg_xdb *db, const char *key, const char *value, mg_err *err) noexcept
 {
     if (!key || !*key)

@@ -100,6 +100,12 @@ int mg_xdb_each_term(mg_xdb *db, const char *prefix, mg_term_fn fn, void *ctx,
 /* Number of documents (committed and pending). */
 long mg_xdb_doccount(mg_xdb *db, mg_err *err) MG_NOEXCEPT;
 
+/* The revision of the last commit (pending changes do not count), or a
+ * negative mg_code. A database written by mg_xdb_compact() has revision 1
+ * and every commit that changes it adds one, so a revision of 1 means
+ * nothing was committed since it was compacted. */
+long mg_xdb_revision(mg_xdb *db, mg_err *err) MG_NOEXCEPT;
+
 /* Database metadata. get: copies at most cap-1 bytes plus NUL, returns the
  * length (0 if unset) or a negative mg_code. */
 int mg_xdb_set_metadata(mg_xdb *db, const char *key, const char *value, mg_err *err) MG_NOEXCEPT;

@@ -30,7 +30,8 @@ they must hold the same documents, terms, positions and values
 
 scale: synthetic archives (corpus/synth/synth_news.py) of each size, written
 to a temporary directory and deleted afterwards: morgue-index --rebuild, then
-the nightly update (--delete-missing) on the next snapshot.
+the nightly update (--delete-missing) on the next snapshot, and the same
+update with --compact on a copy of the rebuilt index.
 
 Results: a table on stdout; JSON and TSV under bench/out/ (--out).
 """
@@ -504,7 +505,7 @@ def cmd_scale(a):
             size, usize = os.path.getsize(base), os.path.getsize(upd)
             log("%d articles: %.0f MB + %.0f MB update generated in %.0f s; df: %s; load %s"
                 % (n, size / 1e6, usize / 1e6, gen_s, disk_free(b.work), loadavg()))
-            rebuilds, updates = [], []
+            rebuilds, updates, compacts = [], [], []
             for r in range(a.runs):
                 db = os.path.join(b.fresh("scale"), "db")
                 m = b.run_morgue(base, a.threads, ["--rebuild"], db=db)
@@ -512,6 +513,11 @@ def cmd_scale(a):
                 rebuilds.append(m)
                 log("%d rebuild run %d: %.1f s, %.0f MB RSS, index %.0f MB, load %s"
                     % (n, r + 1, m["wall_s"], m["rss_kb"] / 1024, m["index_bytes"] / 1e6, m["load"]))
+                # The same update with --compact, on a copy of the rebuilt index.
+                cdb = os.path.join(b.work, "scale", "cdb")
+                shutil.copytree(db + ".gens", cdb + ".gens", symlinks=True)
+                os.symlink(os.readlink(db).replace("db.gens", "cdb.gens", 1), cdb)
+                os.sync()  # the copy's writeback must not slow the timed runs down
                 u = b.run_morgue(upd, a.threads, ["--delete-missing"], db=db)
                 u["load"] = loadavg()
                 updates.append(u)
@@ -519,12 +525,23 @@ def cmd_scale(a):
                     % (n, r + 1, u["wall_s"], u["rss_kb"] / 1024, u["index_bytes"] / 1e6,
                        {k: u["stats"].get(k) for k in ("added", "replaced", "unchanged", "deleted")},
                        u["load"]))
+                os.sync()  # nor the update's
+                c = b.run_morgue(upd, a.threads, ["--delete-missing", "--compact"], db=cdb)
+                c["load"] = loadavg()
+                compacts.append(c)
+                log("%d update+compact run %d: %.1f s (compaction %.1f s), %.0f MB RSS, "
+                    "index %.0f MB (%.0f MB before compacting), load %s"
+                    % (n, r + 1, c["wall_s"], c["stats"].get("compact_s", 0), c["rss_kb"] / 1024,
+                       c["index_bytes"] / 1e6, c["stats"].get("index_bytes_before_compact", 0) / 1e6,
+                       c["load"]))
             results["sizes"][str(n)] = {
                 "articles": n, "input_bytes": size, "update_bytes": usize,
                 "generate_s": gen_s,
                 "rebuild": summarise(rebuilds, size, count_docs(base)),
                 "update": summarise(updates, usize, count_docs(upd)),
-                "update_stats": updates[-1]["stats"], "raw_rebuild": rebuilds, "raw_update": updates}
+                "update+compact": summarise(compacts, usize, count_docs(upd)),
+                "update_stats": updates[-1]["stats"], "raw_rebuild": rebuilds, "raw_update": updates,
+                "raw_update_compact": compacts}
             if not a.data:
                 for f in (base, upd):
                     os.remove(f)
@@ -548,9 +565,12 @@ def report_scale(results, outdir):
              "index MB", "index/input", "added/replaced/deleted/unchanged"]
     rows = []
     for n, s in results["sizes"].items():
-        for kind in ("rebuild", "update"):
+        for kind in ("rebuild", "update", "update+compact"):
+            if kind not in s:
+                continue
             v = s[kind]
-            st = s["update_stats"] if kind == "update" else s["raw_rebuild"][-1]["stats"]
+            st = {"rebuild": s["raw_rebuild"], "update": s["raw_update"],
+                  "update+compact": s.get("raw_update_compact")}[kind][-1]["stats"]
             rows.append([n, kind, "%.0f" % (s["input_bytes" if kind == "rebuild" else "update_bytes"] / 1e6),
                          "%.1f (%.1f-%.1f)" % (v["wall_s"], v["wall_min_s"], v["wall_max_s"]),
                          "%.0f" % v["docs_per_s"], "%.2f" % v["mb_per_s"], "%.0f" % v["rss_mb"],

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Index changes under load: clients query morgued in a loop while
-# morgue-index updates the index and then rebuilds it (a symlink switch);
-# every reply is ok and right, and new articles are served within about a
-# second. Also: an idle daemon picks up a rebuild by itself, and SIGHUP
+# morgue-index updates the index, updates it with --compact (in place, then
+# a symlink switch to the compacted generation) and then rebuilds it (a
+# symlink switch); every reply is ok and right, and new articles are served
+# within about a second. Also: an idle daemon picks up a rebuild by itself, and SIGHUP
 # reopens the index.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
 source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
@@ -15,6 +16,7 @@ article() { # ID WORD FILE
 article new-1 zanzibarian "$TMP/new1.jsonl"
 article new-2 quuxlandia "$TMP/new2.jsonl"
 article new-3 plughville "$TMP/new3.jsonl"
+article new-5 frobozzian "$TMP/new5.jsonl"
 now() { date +%s.%N; }
 # wait_file FILE SECONDS: wait until FILE exists.
 wait_file() {
@@ -33,7 +35,7 @@ ok $? "morgued gets ready"
 
 mkdir -p "$TMP/state"
 $PY "$PYDIR/loader.py" "$IPC" "$TMP/state" "military parade" pd-2025-0001 \
-  zanzibarian=new-1 quuxlandia=new-2 >"$TMP/loader.out" 2>&1 &
+  zanzibarian=new-1 quuxlandia=new-2 frobozzian=new-5 >"$TMP/loader.out" 2>&1 &
 loader=$!
 at_exit "touch $TMP/state/stop; kill $loader 2>/dev/null"
 check "the clients are getting answers" wait_file "$TMP/state/started" 20
@@ -46,7 +48,27 @@ check "update: the new article is served" wait_file "$TMP/state/seen-zanzibarian
 d=$(delay "$t1" "$TMP/state/seen-zanzibarian" 2>/dev/null || echo 99)
 ok "$($PY -c "print(0 if $d < 1.5 else 1)")" "update: served ${d}s after morgue-index returned (limit 1.5 s)"
 
-"$INDEX" --db "$DB" --rebuild --quiet "$MORGUE_ROOT/corpus" "$TMP/new1.jsonl" "$TMP/new2.jsonl" 2>"$TMP/index2.err"
+# --compact: the update commits in place, then the compacted copy becomes
+# a new generation and DIR switches to it; the daemon follows.
+"$INDEX" --db "$DB" --compact --quiet --json-stats "$MORGUE_ROOT/corpus" "$TMP/new1.jsonl" \
+  "$TMP/new5.jsonl" >"$TMP/index15.json" 2>"$TMP/index15.err"
+check_eq "update + --compact under load: morgue-index exit 0" 0 $?
+[ -s "$TMP/index15.err" ] && diag "$(cat "$TMP/index15.err")"
+check_eq "update + --compact: compacted" done \
+  "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["compaction"])' "$TMP/index15.json")"
+check "update + --compact: the new article is served" wait_file "$TMP/state/seen-frobozzian" 10
+gen=$(realpath "$DB")
+for ((i = 0; i < 100; i++)); do
+  grep -qF "reload: index changed; index $gen at revision 1," "$TMP/d.log" && break
+  sleep 0.05
+done
+check_match "update + --compact: the daemon serves the compacted generation" \
+  "reload: index changed; index $gen at revision 1, " "$(cat "$TMP/d.log")"
+out=$("$CLIENT" --endpoint "$IPC" search frobozzian)
+check_match "update + --compact: the compacted index serves the new article" 'id: new-5' "$out"
+
+"$INDEX" --db "$DB" --rebuild --quiet "$MORGUE_ROOT/corpus" "$TMP/new1.jsonl" "$TMP/new2.jsonl" \
+  "$TMP/new5.jsonl" 2>"$TMP/index2.err"
 check_eq "rebuild under load: morgue-index exit 0" 0 $?
 [ -s "$TMP/index2.err" ] && diag "$(cat "$TMP/index2.err")"
 t2=$(now)
@@ -59,7 +81,7 @@ wait $loader
 check_eq "loader exit 0" 0 $?
 summary=$(tail -1 "$TMP/loader.out")
 read -r replies nbad <<<"$($PY -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["replies"], d["nbad"])' <<<"$summary")"
-ok "$((replies > 30 ? 0 : 1))" "clients got $replies replies during the update and the rebuild"
+ok "$((replies > 30 ? 0 : 1))" "clients got $replies replies during the updates and the rebuild"
 check_eq "every reply during the switch was ok and right" 0 "$nbad"
 [ "$nbad" = 0 ] || diag "$summary"
 check_match "log: reload line for the rebuild" 'info: reload: index changed; index .*revision' "$(cat "$TMP/d.log")"

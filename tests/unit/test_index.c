@@ -98,11 +98,12 @@ static void write_input(const char *path, int first, int n, int version, const c
     assert_int_equal(fclose(fp), 0);
 }
 
-static int run(fixture *f, unsigned threads, bool rebuild, bool delete_missing, mg_index_stats *st,
-               mg_err *err)
+static int run_opts(fixture *f, unsigned threads, bool rebuild, bool delete_missing, bool compact,
+                    mg_index_stats *st, mg_err *err)
 {
     const char *inputs[] = {f->in};
     mg_index_opts o = {0};
+    o.compact = compact;
     o.db = f->db;
     o.threads = threads;
     o.batch = 250;
@@ -118,6 +119,12 @@ static int run(fixture *f, unsigned threads, bool rebuild, bool delete_missing, 
         f->lb.text[0] = '\0';
     f->lb.last_read = 0;
     return mg_index_run(&o, st, err);
+}
+
+static int run(fixture *f, unsigned threads, bool rebuild, bool delete_missing, mg_index_stats *st,
+               mg_err *err)
+{
+    return run_opts(f, threads, rebuild, delete_missing, false, st, err);
 }
 
 static void test_first_index_update_delete(void **state)
@@ -162,6 +169,61 @@ static void test_first_index_update_delete(void **state)
     assert_int_equal(st.documents, 500);
     assert_int_equal(f->lb.overlapped, 0);
     assert_int_equal(f->lb.read_went_back, 0);
+}
+
+/* --compact through the library: skipped while the index is compact,
+ * otherwise a new generation holding the same documents, in less space. */
+static void test_compact(void **state)
+{
+    fixture *f = *state;
+    mg_index_stats st;
+    mg_err e;
+    write_input(f->in, 0, 3000, 1, "w");
+    assert_int_equal(run_opts(f, 2, false, false, true, &st, &e), 0);
+    assert_int_equal(st.mode, MG_INDEX_REBUILD);
+    assert_int_equal(st.compaction, MG_COMPACTION_NOT_NEEDED); /* a first index is compact */
+    assert_non_null(strstr(st.generation, "/db.gens/g000001"));
+    unsigned long long compact_size = st.index_bytes;
+
+    /* Nothing committed since: nothing to do. */
+    assert_int_equal(run_opts(f, 2, false, false, true, &st, &e), 0);
+    assert_int_equal(st.compaction, MG_COMPACTION_NOT_NEEDED);
+    assert_false(st.committed);
+    assert_non_null(strstr(st.generation, "/db.gens/g000001"));
+
+    /* An update touching every 3rd document, compacted afterwards. */
+    write_input(f->in, 0, 3000, 1, "w");
+    for (int k = 0; k < 3000; k += 3)
+        write_input(f->in, k, 1, 2, "a");
+    assert_int_equal(run_opts(f, 2, false, true, true, &st, &e), 0);
+    assert_int_equal(st.mode, MG_INDEX_UPDATE);
+    assert_int_equal(st.replaced, 1000);
+    assert_int_equal(st.compaction, MG_COMPACTION_DONE);
+    assert_true(st.committed);
+    assert_int_equal(st.documents, 3000);
+    assert_non_null(strstr(st.generation, "/db.gens/g000002"));
+    assert_true(st.compact_from_bytes > st.index_bytes);
+    assert_true(st.index_bytes < compact_size * 3 / 2);
+    assert_true(st.compact_s >= 0 && st.compact_s <= st.elapsed_s);
+    assert_int_equal(f->lb.overlapped, 0);
+    char gens[160];
+    snprintf(gens, sizeof gens, "%s/db.gens/g000001", f->dir);
+    struct stat sb;
+    assert_int_equal(stat(gens, &sb), 0); /* the previous generation stays */
+
+    /* The compacted generation is an ordinary one: updates go on in it. */
+    write_input(f->in, 0, 3001, 1, "w");
+    assert_int_equal(run_opts(f, 2, false, false, false, &st, &e), 0);
+    assert_int_equal(st.added, 1);
+    assert_int_equal(st.compaction, MG_COMPACTION_NONE);
+    assert_non_null(strstr(st.generation, "/db.gens/g000002"));
+
+    /* With a rebuild it adds nothing. */
+    assert_int_equal(run_opts(f, 2, true, false, true, &st, &e), 0);
+    assert_int_equal(st.mode, MG_INDEX_REBUILD);
+    assert_int_equal(st.compaction, MG_COMPACTION_NOT_NEEDED);
+    assert_non_null(strstr(st.generation, "/db.gens/g000003"));
+    assert_int_equal(stat(gens, &sb), -1); /* two generations at most */
 }
 
 static void test_duplicates_and_threads(void **state)
@@ -252,6 +314,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_first_index_update_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_and_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locked, setup, teardown),

@@ -41,7 +41,7 @@ def worker(n):
     i = 0
     while not os.path.exists(stopfile):
         i += 1
-        probe = list(probes)[i % len(probes)] if probes and i % 3 == 0 else None
+        probe = list(probes)[(i // 3) % len(probes)] if probes and i % 3 == 0 else None
         sent = time.time()
         r = ask(s, probe or check_query)
         now = time.time()
