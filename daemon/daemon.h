@@ -51,6 +51,7 @@ typedef struct mg_daemon_stats {
     int workers;
     long spin_us;                           /* opts->spin_us */
     _Atomic unsigned long long spin_hits;   /* requests taken in linger() (no lock) */
+    _Atomic unsigned long long next_hits;   /* requests found waiting as a reply went out */
 } mg_daemon_stats;
 
 enum { MG_FE_LOCAL, MG_FE_CURVE, MG_FE_COUNT }; /* the client sockets */

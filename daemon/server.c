@@ -439,6 +439,7 @@ int mg_daemon_run(const mg_daemon_opts *o)
     b->d.stats.workers = b->nworkers;
     b->d.stats.spin_us = o->spin_us;
     atomic_init(&b->d.stats.spin_hits, 0);
+    atomic_init(&b->d.stats.next_hits, 0);
     b->workers = calloc((size_t)b->nworkers, sizeof *b->workers);
     int status = 1;
     if (!b->workers) {

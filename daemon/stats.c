@@ -62,6 +62,7 @@ void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix
     int workers = st->workers;
     pthread_mutex_unlock(&st->mu);
     unsigned long long spin_hits = atomic_load(&st->spin_hits);
+    unsigned long long next_hits = atomic_load(&st->next_hits);
 
     mg_jw_key(w, "daemon");
     mg_jw_obj_open(w);
@@ -75,6 +76,7 @@ void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix
     mg_jw_kv_int(w, "workers", workers);
     mg_jw_kv_int(w, "spin_us", st->spin_us);
     mg_jw_kv_uint(w, "spin_hits", spin_hits);
+    mg_jw_kv_uint(w, "next_hits", next_hits);
     /* The index's age, from the time of its last commit. */
     mg_jw_key(w, "index_age_s");
     if (updated_unix >= 0)

@@ -348,6 +348,8 @@ static bool handle(mg_worker *w, job *j, job *next)
     bool got = take_locked(w, next);
     rearm(d);
     pthread_mutex_unlock(&d->sock_mu);
+    if (got)
+        atomic_fetch_add(&d->stats.next_hits, 1);
     if (have)
         zmq_msg_close(&rep);
     mg_daemon_stats_record(&d->stats, mg_daemon_now_ns() - j->t0, !ok, delivered);

@@ -1272,8 +1272,13 @@ static int compact_live(run *r, mg_err *err)
     double t = now_s();
     const char *src = live;
     rc = mg_compact_run(&src, 1, dst, compact_poll, r, err);
-    if (rc == 0)
-        rc = install_gen(r, dst, err);
+    if (rc == 0 && (rc = install_gen(r, dst, err)) == 0)
+        /* The generation compacted from holds the same articles as the new
+         * live one; keeping it would keep twice the index's size on disk
+         * for nothing. A reader that has it open goes on reading its open
+         * files, and morgued switches to the new one at its next look
+         * (within a second). */
+        prune_gens(r, r->cur_gen, -1);
     st->compact_s = now_s() - t;
     rm_tree(tmp);
     if (rc == 0) {
