@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +22,7 @@
 #include "analyzer.h"
 #include "compact.h"
 #include "docbuild.h"
+#include "gens.h"
 #include "reader.h"
 #include "record.h"
 #include "schema.h"
@@ -778,130 +778,21 @@ static void read_all(run *r)
     mg_record_release(&rec);
 }
 
-/* ---- Files and directories ---------------------------------------------- */
+/* ---- Generations (gens.h) on this run's paths ---------------------------- */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+static void warn_unremovable(void *ctx, const char *path, int errnum)
 {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    say(ctx, MG_LOG_WARN, "cannot remove %s: %s", path, strerror(errnum));
 }
 
-static int rm_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return errno == ENOENT ? 0 : -1;
-    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static unsigned long long dir_bytes(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return 0;
-    unsigned long long sum = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
-            sum += (unsigned long long)st.st_size;
-    }
-    closedir(d);
-    return sum;
-}
-
-static void sync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-static int mkdir_p(const char *path, mg_err *err)
-{
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-        return mg_err_set(err, MG_EINVAL, "path too long: %.200s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-            return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-        return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
-    return 0;
-}
-
-/* "gNNNNNN" -> NNNNNN, else 0. */
-static long gen_number(const char *name)
-{
-    if (name[0] != 'g' || strlen(name) != 7)
-        return 0;
-    for (int i = 1; i < 7; i++)
-        if (name[i] < '0' || name[i] > '9')
-            return 0;
-    return strtol(name + 1, NULL, 10);
-}
-
-/* Delete every generation except keep_a and keep_b, and every stale
- * "tmp-*" build directory (only we write there: we hold the lock). */
 static void prune_gens(run *r, long keep_a, long keep_b)
 {
-    DIR *d = opendir(r->gens);
-    if (!d)
-        return;
-    struct dirent *de;
-    char path[PATH_MAX + 300];
-    while ((de = readdir(d))) {
-        long g = gen_number(de->d_name);
-        int stale_tmp = strncmp(de->d_name, "tmp-", 4) == 0;
-        if ((g && g != keep_a && g != keep_b) || stale_tmp) {
-            snprintf(path, sizeof path, "%s/%s", r->gens, de->d_name);
-            if (rm_tree(path) != 0)
-                say(r, MG_LOG_WARN, "cannot remove %s: %s", path, strerror(errno));
-        }
-    }
-    closedir(d);
+    mg_gens_prune(r->gens, keep_a, keep_b, warn_unremovable, r);
 }
 
-/* The generations present: highest number, and highest below cur. */
 static void scan_gens(run *r, long *max, long *below_cur)
 {
-    *max = *below_cur = 0;
-    DIR *d = opendir(r->gens);
-    if (!d)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        long g = gen_number(de->d_name);
-        if (g > *max)
-            *max = g;
-        if (g < r->cur_gen && g > *below_cur)
-            *below_cur = g;
-    }
-    closedir(d);
-}
-
-/* Remove temporary symlinks "NAME.new-*" left by a killed run. */
-static void remove_stale_links(run *r)
-{
-    DIR *d = opendir(r->parent);
-    if (!d)
-        return;
-    char pfx[NAME_MAX + 8];
-    snprintf(pfx, sizeof pfx, "%s.new-", r->base);
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strncmp(de->d_name, pfx, strlen(pfx)) == 0)
-            unlinkat(dirfd(d), de->d_name, 0);
-    closedir(d);
+    mg_gens_scan(r->gens, r->cur_gen, max, below_cur);
 }
 
 static int take_lock(run *r, mg_err *err)
@@ -962,7 +853,7 @@ static int inspect_db(run *r, mg_err *err)
         /* Ours when the target is "NAME.gens/gNNNNNN" (relative, as we write). */
         if (slash && (size_t)(slash - target) == strlen(gdir) &&
             strncmp(target, gdir, strlen(gdir)) == 0)
-            r->cur_gen = gen_number(slash + 1);
+            r->cur_gen = mg_gen_number(slash + 1);
         return 0;
     }
     if (S_ISDIR(st.st_mode)) {
@@ -1190,30 +1081,18 @@ static void abandon_shards(run *r)
 /* Switch DIR to generation g: a new symlink renamed over DIR (atomic). */
 static int publish(run *r, long g, mg_err *err)
 {
-    char target[NAME_MAX + 32], link[PATH_MAX + NAME_MAX + 64];
-    snprintf(target, sizeof target, "%s.gens/g%06ld", r->base, g);
-    snprintf(link, sizeof link, "%s/%s.new-%ld", r->parent, r->base, (long)getpid());
-    unlink(link);
-    if (symlink(target, link) != 0)
-        return mg_err_set(err, MG_EIO, "symlink %.200s: %s", link, strerror(errno));
-    if (rename(link, r->db) != 0) {
-        int en = errno;
-        unlink(link);
-        return mg_err_set(err, MG_EIO, "rename %.200s to %.200s: %s", link, r->db, strerror(en));
-    }
-    sync_dir(r->parent);
-    return 0;
+    return mg_gens_publish(r->parent, r->base, r->db, g, err);
 }
 
 /* A fresh, empty DIR.gens/tmp-PID to build a generation in; the caller
  * removes it (prune_gens removes one a killed run left behind). */
 static int make_tmp_dir(run *r, char *tmp, size_t cap, mg_err *err)
 {
-    int rc = mkdir_p(r->gens, err);
+    int rc = mg_mkdir_p(r->gens, err);
     if (rc)
         return rc;
     snprintf(tmp, cap, "%s/tmp-%ld", r->gens, (long)getpid());
-    rm_tree(tmp);
+    mg_rm_tree(tmp);
     if (mkdir(tmp, 0777) != 0)
         return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
     return 0;
@@ -1231,10 +1110,10 @@ static int install_gen(run *r, const char *path, mg_err *err)
     snprintf(gpath, sizeof gpath, "%s/g%06ld", r->gens, g);
     if (rename(path, gpath) != 0)
         return mg_err_set(err, MG_EIO, "rename %.200s: %s", gpath, strerror(errno));
-    sync_dir(r->gens);
+    mg_sync_dir(r->gens);
     int rc = publish(r, g, err);
     if (rc) {
-        rm_tree(gpath);
+        mg_rm_tree(gpath);
         return rc;
     }
     r->st->committed = true;
@@ -1266,7 +1145,7 @@ static int compact_live(run *r, mg_err *err)
         return rc;
     snprintf(dst, sizeof dst, "%s/db", tmp);
     pthread_mutex_lock(&r->mu);
-    st->compact_from_bytes = dir_bytes(live);
+    st->compact_from_bytes = mg_dir_bytes(live);
     st->compaction = MG_COMPACTION_RUNNING;
     pthread_mutex_unlock(&r->mu);
     double t = now_s();
@@ -1280,7 +1159,7 @@ static int compact_live(run *r, mg_err *err)
          * (within a second). */
         prune_gens(r, r->cur_gen, -1);
     st->compact_s = now_s() - t;
-    rm_tree(tmp);
+    mg_rm_tree(tmp);
     if (rc == 0) {
         st->compaction = MG_COMPACTION_DONE;
         return 0;
@@ -1380,7 +1259,7 @@ out_free:
     free(srcs);
 out:
     abandon_shards(r);
-    rm_tree(tmp);
+    mg_rm_tree(tmp);
     if (!r->st->committed)
         r->st->added = 0; /* nothing was published */
     return rc;
@@ -1440,7 +1319,7 @@ static int run_locked(run *r, mg_err *err)
     int rc = inspect_db(r, err);
     if (rc)
         return rc;
-    remove_stale_links(r);
+    mg_gens_remove_stale_links(r->parent, r->base);
     if (r->kind != DB_PLAIN) {
         long max, below;
         scan_gens(r, &max, &below);
@@ -1534,7 +1413,8 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
         mg_docbuild_free(b);
     }
     snprintf(st->db, sizeof st->db, "%s", r->db);
-    if ((rc = check_inputs(r, err)) || (rc = mkdir_p(r->parent, err)) || (rc = take_lock(r, err)))
+    if ((rc = check_inputs(r, err)) || (rc = mg_mkdir_p(r->parent, err)) ||
+        (rc = take_lock(r, err)))
         goto out;
     r->w = calloc(r->nthreads, sizeof *r->w);
     if (!r->w) {
@@ -1561,7 +1441,7 @@ out:
     if (realpath(r->db, real))
         snprintf(st->generation, sizeof st->generation, "%s", real);
     if (*st->generation)
-        st->index_bytes = dir_bytes(st->generation);
+        st->index_bytes = mg_dir_bytes(st->generation);
     if (r->lockfd >= 0) {
         /* Leave no stale pid behind, then release the lock. */
         if (ftruncate(r->lockfd, 0) != 0) {

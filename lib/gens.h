@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The generations of a morgue-index database, and the file-system helpers
+ * they need. DIR is a symlink to DIR.gens/gNNNNNN (a "generation", NNNNNN
+ * counting up); a new generation is built in DIR.gens/tmp-PID, renamed to
+ * its number, and published by renaming a new symlink DIR.new-PID over DIR
+ * (docs/indexing.md). The caller holds DIR.lock: nothing here locks. */
+#ifndef MG_GENS_H
+#define MG_GENS_H
+
+#include "err.h"
+
+/* Remove path and everything below it (not following symlinks); 0 when it
+ * is gone or was never there, -1 with errno. */
+int mg_rm_tree(const char *path);
+/* The total size of the regular files directly in path (0 if unreadable). */
+unsigned long long mg_dir_bytes(const char *path);
+/* fsync a directory, so that renames and new entries in it are durable. */
+void mg_sync_dir(const char *path);
+/* mkdir -p; MG_EINVAL for a path too long, MG_EIO with the failing part. */
+int mg_mkdir_p(const char *path, mg_err *err);
+
+/* "gNNNNNN" -> NNNNNN, anything else -> 0. */
+long mg_gen_number(const char *name);
+/* In the directory gens: the highest generation number (*max) and the
+ * highest below cur (*below_cur), 0 when there is none. */
+void mg_gens_scan(const char *gens, long cur, long *max, long *below_cur);
+
+/* Told of each entry that could not be removed. */
+typedef void (*mg_gens_warn_fn)(void *ctx, const char *path, int errnum);
+/* Delete every generation in gens except keep_a and keep_b (pass -1 to keep
+ * fewer), and every "tmp-*" build directory. */
+void mg_gens_prune(const char *gens, long keep_a, long keep_b, mg_gens_warn_fn warn, void *ctx);
+/* Remove the temporary symlinks "base.new-*" in parent a killed run left. */
+void mg_gens_remove_stale_links(const char *parent, const char *base);
+/* Point db (= parent/base) at base.gens/gNNNNNN atomically: a new symlink
+ * base.new-PID renamed over db, then parent synced. */
+int mg_gens_publish(const char *parent, const char *base, const char *db, long g, mg_err *err);
+
+#endif
