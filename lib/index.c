@@ -604,6 +604,14 @@ static void *shard_main(void *arg)
             pthread_cond_wait(&q->work, &q->mu);
         if (q->tail == q->head) {
             pthread_mutex_unlock(&q->mu);
+            /* The input is done: commit the last batch here, the shards in
+             * parallel, rather than one after another when the main thread
+             * closes them. */
+            mg_err e;
+            mg_err_clear(&e);
+            if (w->shard_pending && !r->failed && !g_stop && mg_xdb_commit(w->shard, &e) < 0)
+                fail(r, &e);
+            w->shard_pending = 0;
             return NULL;
         }
         item *it = &q->it[q->tail % q->cap];
