@@ -186,7 +186,7 @@ static long names_add(names *nm, const char *name)
 /* ---- Work items and the bounded rings that carry them ------------------- */
 typedef struct item {
     mg_record rec;
-    mg_xdoc *doc; /* made once per slot, reused */
+    mg_xdoc *doc; /* update ring: made once per slot, reused */
     char uid[MG_XDB_MAX_TERM + 1];
     char where[320]; /* "FILE:LINE" for messages */
     uint64_t hash;
@@ -269,6 +269,7 @@ typedef struct worker {
     unsigned k;
     mg_docbuild *b;
     mg_xdb *shard;               /* rebuild: this worker's shard */
+    mg_xdoc *doc;                /* rebuild: the document being built */
     unsigned long shard_pending; /* documents since the shard's last commit */
     pthread_t tid;
     int started;
@@ -413,15 +414,16 @@ static void ring_pop(ring *q, item *it)
     pthread_mutex_unlock(&q->mu);
 }
 
-static void build_item(worker *w, item *it)
+/* Analyse it->rec into *doc, made on first use and reused after. */
+static void build_item(worker *w, item *it, mg_xdoc **doc)
 {
     mg_err e;
     mg_err_clear(&e);
     it->rc = 0;
-    if (!it->doc && !(it->doc = mg_xdoc_new(&e))) {
+    if (!*doc && !(*doc = mg_xdoc_new(&e))) {
         it->rc = -MG_ENOMEM;
     } else {
-        it->rc = mg_docbuild_build(w->b, &it->rec, it->doc, it->uid, sizeof it->uid, &it->hash, &e);
+        it->rc = mg_docbuild_build(w->b, &it->rec, *doc, it->uid, sizeof it->uid, &it->hash, &e);
     }
     if (it->rc)
         snprintf(it->msg, sizeof it->msg, "%s", e.msg);
@@ -551,7 +553,7 @@ static void *builder_main(void *arg)
         item *it = &q->it[q->mid++ % q->cap];
         pthread_mutex_unlock(&q->mu);
         if (!w->r->failed && it->prior != PRIOR_EQUAL)
-            build_item(w, it);
+            build_item(w, it, &it->doc);
         pthread_mutex_lock(&q->mu);
         it->built = 1;
         pthread_cond_broadcast(&q->done);
@@ -592,7 +594,10 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* Rebuild: analyse and write into this worker's private shard. */
+/* Rebuild: analyse and write into this worker's private shard. Each document
+ * is built into the worker's one mg_xdoc and added at once. (A document per
+ * ring slot, reused 512 documents later, made Xapian free and allocate cold
+ * memory: the Reuters rebuild took ~20% more CPU; bench/RESULTS-index.md.) */
 static void *shard_main(void *arg)
 {
     worker *w = arg;
@@ -617,7 +622,7 @@ static void *shard_main(void *arg)
         item *it = &q->it[q->tail % q->cap];
         pthread_mutex_unlock(&q->mu);
         if (!r->failed) {
-            build_item(w, it);
+            build_item(w, it, &w->doc);
             if (it->rc) {
                 build_failed(r, it);
             } else {
@@ -625,8 +630,8 @@ static void *shard_main(void *arg)
                 mg_err_clear(&e);
                 /* A first occurrence cannot be in the fresh shard yet: add it
                  * without the unique-term lookup; a duplicate replaces its twin. */
-                int rc = it->dup ? mg_xdb_replace(w->shard, it->uid, it->doc, &e)
-                                 : mg_xdb_add(w->shard, it->doc, &e);
+                int rc = it->dup ? mg_xdb_replace(w->shard, it->uid, w->doc, &e)
+                                 : mg_xdb_add(w->shard, w->doc, &e);
                 if (!rc && ++w->shard_pending >= MG_SHARD_FLUSH) {
                     w->shard_pending = 0;
                     rc = mg_xdb_commit(w->shard, &e);
@@ -1434,8 +1439,10 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
 out:
     mg_xdb_abandon(r->xdb);
     if (r->w)
-        for (unsigned k = 0; k < r->nthreads; k++)
+        for (unsigned k = 0; k < r->nthreads; k++) {
             mg_docbuild_free(r->w[k].b);
+            mg_xdoc_free(r->w[k].doc);
+        }
     free(r->w);
     ring_release(&r->upd);
     if (r->rings)
