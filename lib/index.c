@@ -597,7 +597,7 @@ static void *writer_main(void *arg)
 /* Rebuild: analyse and write into this worker's private shard. Each document
  * is built into the worker's one mg_xdoc and added at once. (A document per
  * ring slot, reused 512 documents later, made Xapian free and allocate cold
- * memory: the Reuters rebuild took ~20% more CPU; bench/RESULTS-index.md.) */
+ * memory: the Reuters rebuild took ~13% more CPU; bench/RESULTS-index.md.) */
 static void *shard_main(void *arg)
 {
     worker *w = arg;
