@@ -15,11 +15,13 @@
 #include "query.h"
 #include "schema.h"
 #include "snippet.h"
+#include "stopwords.h"
 #include "xapian_search.h"
 
 struct mg_searcher {
     mg_xsearch *xs;
     mg_analyzer *an;
+    mg_stopset *stops; /* empty when off or the language has no list */
     mg_search_limits lim;
 };
 
@@ -82,6 +84,9 @@ static void limits_complete(mg_search_limits *lim)
         lim->proximity = MG_PROXIMITY;
     if (lim->proximity_window == 0)
         lim->proximity_window = MG_PROXIMITY_WINDOW;
+    const char *stop = getenv("MORGUE_STOPWORDS");
+    if (stop && *stop)
+        lim->stopwords = strcmp(stop, "0") == 0 ? -1 : 0;
     const char *prox = getenv("MORGUE_PROXIMITY");
     double factor;
     unsigned window;
@@ -102,6 +107,13 @@ static mg_analyzer *analyzer_for(mg_xsearch *xs, mg_err *err)
     return mg_analyzer_new(n > 0 ? lang : "english", err);
 }
 
+/* The stop words of the searcher's language, or an empty set when they are
+ * turned off. */
+static mg_stopset *stopset_for(mg_searcher *s, mg_err *err)
+{
+    return mg_stopset_new(s->lim.stopwords < 0 ? NULL : s->an, err);
+}
+
 mg_searcher *mg_searcher_open(const char *path, const mg_search_limits *lim, mg_err *err)
 {
     mg_err_clear(err);
@@ -114,7 +126,7 @@ mg_searcher *mg_searcher_open(const char *path, const mg_search_limits *lim, mg_
         s->lim = *lim;
     limits_complete(&s->lim);
     s->xs = mg_xsearch_open(path, err);
-    if (!s->xs || !(s->an = analyzer_for(s->xs, err))) {
+    if (!s->xs || !(s->an = analyzer_for(s->xs, err)) || !(s->stops = stopset_for(s, err))) {
         mg_searcher_free(s);
         return NULL;
     }
@@ -127,6 +139,7 @@ void mg_searcher_free(mg_searcher *s)
         return;
     mg_xsearch_free(s->xs);
     mg_analyzer_free(s->an);
+    mg_stopset_free(s->stops);
     free(s);
 }
 
@@ -138,8 +151,17 @@ int mg_searcher_reopen(mg_searcher *s, mg_err *err)
         mg_err e2;
         mg_analyzer *an = analyzer_for(s->xs, &e2);
         if (an && strcmp(mg_analyzer_lang(an), mg_analyzer_lang(s->an)) != 0) {
-            mg_analyzer_free(s->an);
+            mg_analyzer *old = s->an;
             s->an = an;
+            mg_stopset *stops = stopset_for(s, &e2);
+            if (stops) {
+                mg_analyzer_free(old);
+                mg_stopset_free(s->stops);
+                s->stops = stops;
+            } else { /* out of memory: keep the old language whole */
+                s->an = old;
+                mg_analyzer_free(an);
+            }
         } else
             mg_analyzer_free(an);
     }
@@ -207,6 +229,7 @@ typedef struct compiler {
     size_t near_ors; /* ORs with proximity pairs (mg_xq_or_near) */
     size_t ors;      /* ORs of weighted parts (or_words) */
     size_t posits;   /* phrases and NEARs */
+    bool stops;      /* stop words add no weight (the query has other words) */
     unknown_word unknown[MAX_UNKNOWN];
     size_t nunknown;
     mg_err *err;
@@ -275,6 +298,53 @@ static mg_xq *combine_free(compiler *c, int op, mg_xq **subs, size_t n, unsigned
 }
 
 /* Words and phrases: one term, or a phrase of the tokens. */
+/* Whether term, the stem of a free-text or title: word, is a stop word. */
+static bool is_stop(const compiler *c, mg_qfield field, const char *term)
+{
+    return (field == MG_QF_NONE || field == MG_QF_TITLE) &&
+           mg_stopset_has(c->s->stops, term, strlen(term));
+}
+
+/* Whether the query (outside its NOTs) has something that weighs besides
+ * stop words: a word that is not one, a phrase, a NEAR, a word*, like:. If
+ * not ("the who", "to be or not to be"), its stop words keep their weight,
+ * or every hit would score 0. Filters weigh nothing. */
+static int has_content(compiler *c, const mg_qnode *n)
+{
+    switch (n->kind) {
+    case MG_QN_AND:
+    case MG_QN_OR:
+        for (size_t i = 0; i < n->nkids; i++) {
+            int rc = has_content(c, n->kids[i]);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    case MG_QN_WORD: {
+        if (n->field != MG_QF_NONE && n->field != MG_QF_TITLE)
+            return 0;
+        tokens ts;
+        int rc = analyse(c, n->text, n->text_len, 0, &ts);
+        if (rc < 0)
+            return rc;
+        rc = ts.n > 1 || (ts.n == 1 && !is_stop(c, n->field, ts.t[0]));
+        free(ts.t);
+        return rc;
+    }
+    case MG_QN_PHRASE:
+    case MG_QN_PREFIX:
+    case MG_QN_NEAR:
+    case MG_QN_LIKE:
+        return 1;
+    case MG_QN_NOT:
+    case MG_QN_FILTER:
+    case MG_QN_DATE:
+    case MG_QN_ALL:
+        return 0;
+    }
+    return 0;
+}
+
 static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
 {
     tokens ts;
@@ -302,7 +372,9 @@ static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
             break;
     }
     long long tf = -1;
+    bool stop = false;
     if (k == ts.n && ts.n == 1) {
+        stop = c->stops && n->kind == MG_QN_WORD && is_stop(c, n->field, ts.t[0]);
         mg_err e2;
         tf = mg_xsearch_termfreq(c->s->xs, ts.t[0], strlen(ts.t[0]), &e2);
         if (tf == 0 && n->kind == MG_QN_WORD && c->nunknown < MAX_UNKNOWN) {
@@ -323,8 +395,9 @@ static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
         *out = subs[0];
         /* A word in more than half the documents has no discriminating
          * power (its Robertson-Sparck Jones idf is <= 0; Xapian's BM25 would
-         * floor it at about 1): it must still match, but adds no weight. */
-        if (tf > 0 && (unsigned long long)tf * 2 > mg_xsearch_doccount(c->s->xs)) {
+         * floor it at about 1), and a stop word only ties the others
+         * together: either must still match, but adds no weight. */
+        if (stop || (tf > 0 && (unsigned long long)tf * 2 > mg_xsearch_doccount(c->s->xs))) {
             *out = mg_xq_scale(subs[0], 0.0, c->err);
             mg_xq_free(subs[0]);
         }
@@ -1106,6 +1179,11 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
                       .delta = s->lim.bm25_delta,
                       .check_at_least = req->offset + limit,
                       .want_data = req->snippets};
+    if (mg_stopset_size(s->stops) > 0) {
+        if ((rc = has_content(&c, ast)) < 0)
+            goto out;
+        c.stops = rc > 0;
+    }
     if ((rc = build(&c, ast, since, until, req->source, &q)) < 0)
         goto out;
     o.exhaustive = unprunable(&c);

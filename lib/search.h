@@ -51,13 +51,20 @@ typedef struct mg_search_limits {
      * (mg_xrun_opts.exhaustive). bench/RESULTS-query.md, session 4. */
     double proximity;
     unsigned proximity_window;
+    /* Stop words (lib/stopwords.c: English function words such as "the",
+     * "of", "which"): 0 (default) on, below 0 off. On, a stop word in a
+     * query is still matched but adds no weight, unless the query has no
+     * other word ("the who", "to be or not to be"); a phrase keeps every
+     * word's weight. MORGUE_STOPWORDS=0 turns them off at
+     * mg_searcher_open(). */
+    int stopwords;
 } mg_search_limits;
 
 enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 3 };
 
 #define MG_BM25_K1 1.6
 #define MG_BM25_B 0.75
-#define MG_PROXIMITY 0.0 /* off: bench/RESULTS-query.md, session 4 */
+#define MG_PROXIMITY 0.1 /* bench/RESULTS-query.md, session 8 */
 #define MG_PROXIMITY_WINDOW 8
 
 /* Fill *lim with the defaults above. */

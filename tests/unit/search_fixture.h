@@ -35,6 +35,22 @@ static inline int fx_index(const char *db, const char *threads, const char *inpu
     return system(cmd);
 }
 
+/* Write the n lines to dir/docs.jsonl (its path into path) and index them
+ * into db with one thread: 0, or -1. */
+static inline int fx_index_lines(const char *dir, const char *const *lines, size_t n, char *path,
+                                 size_t cap, const char *db)
+{
+    snprintf(path, cap, "%s/docs.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s\n", lines[i]);
+    if (fclose(f) != 0)
+        return -1;
+    return fx_index(db, "1", path) == 0 ? 0 : -1;
+}
+
 /* A searcher on db; NULL (with the reason on stderr) on failure. */
 static inline mg_searcher *fx_open(const char *db)
 {
@@ -81,6 +97,23 @@ static inline mg_search_result *fx_search(mg_searcher *s, const mg_search_reques
         print_error("query [%s] failed: %s\n", req->query, err.msg);
     assert_int_equal(rc, 0);
     return res;
+}
+
+/* The score of the hit with this id in r; the test fails if there is none. */
+static inline double fx_score_of(const mg_search_result *r, const char *id)
+{
+    for (size_t i = 0; i < r->nhits; i++)
+        if (strcmp(r->hits[i].id, id) == 0)
+            return r->hits[i].score;
+    fail_msg("no hit %s", id);
+    return 0;
+}
+
+/* The first 20 hits of q on s (the AND only when no_relax). */
+static inline mg_search_result *fx_query(mg_searcher *s, const char *q, bool no_relax)
+{
+    mg_search_request req = {.query = q, .limit = 20, .no_relax = no_relax};
+    return fx_search(s, &req);
 }
 
 #endif

@@ -4,7 +4,7 @@
  * the two query words adjacent in one and 13 positions apart in the other,
  * score the same without it and the adjacent one higher with it, in a
  * relaxed AND and in an explicit OR; what matches, and the strict AND, do
- * not change. */
+ * not change. It is on by default. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,15 +54,8 @@ static int setup(void **state)
     if (fx_tmpdir(tmp, sizeof tmp, "proximity") != 0)
         return -1;
     char in[256];
-    snprintf(in, sizeof in, "%s/docs.jsonl", tmp);
     snprintf(db, sizeof db, "%s/db", tmp);
-    FILE *f = fopen(in, "w");
-    if (!f)
-        return -1;
-    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
-        fprintf(f, "%s\n", docs[i]);
-    fclose(f);
-    if (fx_index(db, "1", in) != 0)
+    if (fx_index_lines(tmp, docs, sizeof docs / sizeof docs[0], in, sizeof in, db) != 0)
         return -1;
     on = open_with(0.5);
     off = open_with(-1);
@@ -76,38 +69,23 @@ static int teardown(void **state)
     return fx_close(off, tmp);
 }
 
-static double score_of(const mg_search_result *r, const char *id)
-{
-    for (size_t i = 0; i < r->nhits; i++)
-        if (strcmp(r->hits[i].id, id) == 0)
-            return r->hits[i].score;
-    fail_msg("no hit %s", id);
-    return 0;
-}
-
-static mg_search_result *search(mg_searcher *s, const char *q, bool no_relax)
-{
-    mg_search_request req = {.query = q, .limit = 10, .no_relax = no_relax};
-    return fx_search(s, &req);
-}
-
 /* "omega" is in no document: the AND is empty, the answer is the OR. */
 static void test_adjacent_words_rank_first_when_relaxed(void **state)
 {
     (void)state;
-    mg_search_result *a = search(on, "alpha beta omega", false);
-    mg_search_result *b = search(off, "alpha beta omega", false);
+    mg_search_result *a = fx_query(on, "alpha beta omega", false);
+    mg_search_result *b = fx_query(off, "alpha beta omega", false);
     assert_true(a->relaxed);
     assert_true(b->relaxed);
     assert_int_equal(a->nhits, 2);
     assert_int_equal(b->nhits, 2);
     /* without proximity the two tie (same words, same length), ids break it */
-    assert_true(score_of(b, "near") == score_of(b, "far"));
+    assert_true(fx_score_of(b, "near") == fx_score_of(b, "far"));
     /* with it the adjacent pair adds half its words' weight; the far pair
      * (13 positions apart) nothing */
     assert_string_equal(a->hits[0].id, "near");
-    assert_true(score_of(a, "far") == score_of(b, "far"));
-    double want = score_of(b, "near") * 1.5, got = score_of(a, "near");
+    assert_true(fx_score_of(a, "far") == fx_score_of(b, "far"));
+    double want = fx_score_of(b, "near") * 1.5, got = fx_score_of(a, "near");
     assert_true(got > want * 0.999999 && got < want * 1.000001);
     assert_non_null(strstr(a->parsed, "NEAR 8"));
     assert_null(strstr(b->parsed, "NEAR"));
@@ -120,13 +98,13 @@ static void test_adjacent_words_rank_first_when_relaxed(void **state)
 static void test_explicit_or(void **state)
 {
     (void)state;
-    mg_search_result *a = search(on, "alpha OR beta", false);
-    mg_search_result *b = search(off, "alpha OR beta", false);
-    mg_search_result *r = search(on, "alpha beta omega", false);
+    mg_search_result *a = fx_query(on, "alpha OR beta", false);
+    mg_search_result *b = fx_query(off, "alpha OR beta", false);
+    mg_search_result *r = fx_query(on, "alpha beta omega", false);
     assert_int_equal(a->nhits, 2);
     assert_string_equal(a->hits[0].id, "near");
-    assert_true(score_of(a, "near") > score_of(a, "far"));
-    assert_true(score_of(b, "near") == score_of(b, "far"));
+    assert_true(fx_score_of(a, "near") > fx_score_of(a, "far"));
+    assert_true(fx_score_of(b, "near") == fx_score_of(b, "far"));
     for (size_t i = 0; i < a->nhits; i++) {
         assert_string_equal(a->hits[i].id, r->hits[i].id);
         assert_true(a->hits[i].score == r->hits[i].score);
@@ -140,8 +118,8 @@ static void test_explicit_or(void **state)
 static void test_strict_and_unchanged(void **state)
 {
     (void)state;
-    mg_search_result *a = search(on, "alpha beta", true);
-    mg_search_result *b = search(off, "alpha beta", true);
+    mg_search_result *a = fx_query(on, "alpha beta", true);
+    mg_search_result *b = fx_query(off, "alpha beta", true);
     assert_int_equal(a->nhits, 2);
     assert_int_equal(b->nhits, 2);
     for (size_t i = 0; i < a->nhits; i++) {
@@ -164,14 +142,33 @@ static void test_environment(void **state)
     unsetenv("MORGUE_PROXIMITY");
     assert_non_null(e_off);
     assert_non_null(e_on);
-    mg_search_result *a = search(e_on, "alpha beta omega", false);
-    mg_search_result *b = search(e_off, "alpha beta omega", false);
-    assert_true(score_of(a, "near") > score_of(a, "far"));
-    assert_true(score_of(b, "near") == score_of(b, "far"));
+    mg_search_result *a = fx_query(e_on, "alpha beta omega", false);
+    mg_search_result *b = fx_query(e_off, "alpha beta omega", false);
+    assert_true(fx_score_of(a, "near") > fx_score_of(a, "far"));
+    assert_true(fx_score_of(b, "near") == fx_score_of(b, "far"));
     mg_search_result_free(a);
     mg_search_result_free(b);
     mg_searcher_free(e_on);
     mg_searcher_free(e_off);
+}
+
+/* With no limits given, proximity is on at MG_PROXIMITY (0.1) within
+ * MG_PROXIMITY_WINDOW (8). */
+static void test_default(void **state)
+{
+    (void)state;
+    mg_searcher *d = fx_open(db);
+    assert_non_null(d);
+    mg_search_result *a = fx_query(d, "alpha beta omega", false);
+    mg_search_result *b = fx_query(off, "alpha beta omega", false);
+    assert_string_equal(a->hits[0].id, "near");
+    assert_true(fx_score_of(a, "far") == fx_score_of(b, "far"));
+    double want = fx_score_of(b, "near") * (1 + MG_PROXIMITY), got = fx_score_of(a, "near");
+    assert_true(got > want * 0.999999 && got < want * 1.000001);
+    assert_non_null(strstr(a->parsed, "NEAR 8"));
+    mg_search_result_free(a);
+    mg_search_result_free(b);
+    mg_searcher_free(d);
 }
 
 static int count(const char *s, const char *what)
@@ -220,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_explicit_or),
         cmocka_unit_test(test_strict_and_unchanged),
         cmocka_unit_test(test_environment),
+        cmocka_unit_test(test_default),
         cmocka_unit_test(test_pairs_of_plain_terms),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
