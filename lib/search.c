@@ -230,6 +230,7 @@ typedef struct compiler {
     size_t ors;      /* ORs of weighted parts (or_words) */
     size_t posits;   /* phrases and NEARs */
     bool stops;      /* stop words add no weight (the query has other words) */
+    bool weightless; /* compile_text's last word weighs nothing */
     unknown_word unknown[MAX_UNKNOWN];
     size_t nunknown;
     mg_err *err;
@@ -398,6 +399,7 @@ static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
          * floor it at about 1), and a stop word only ties the others
          * together: either must still match, but adds no weight. */
         if (stop || (tf > 0 && (unsigned long long)tf * 2 > mg_xsearch_doccount(c->s->xs))) {
+            c->weightless = true;
             *out = mg_xq_scale(subs[0], 0.0, c->err);
             mg_xq_free(subs[0]);
         }
@@ -613,9 +615,32 @@ static mg_xq *or_words(compiler *c, mg_xq **subs, size_t n)
     return q;
 }
 
+/* The parts of an OR (explicit, or a relaxed AND's) without its weightless
+ * words (stop words, words in more than half the documents), when another
+ * part weighs: alone such a word would make every document holding *the* a
+ * hit, scored 0, and an OR matched without pruning (unprunable()) would
+ * visit them all. light[i]: pos[i] is a weightless word. Returns the new
+ * count; the dropped parts are freed. */
+static size_t drop_weightless(mg_xq **pos, const bool *light, size_t n)
+{
+    size_t heavy = 0, k = 0;
+    for (size_t i = 0; i < n; i++)
+        heavy += !light[i];
+    if (heavy == 0 || heavy == n)
+        return n;
+    for (size_t i = 0; i < n; i++) {
+        if (light[i])
+            mg_xq_free(pos[i]);
+        else
+            pos[k++] = pos[i];
+    }
+    return k;
+}
+
 /* AND / OR: weighted parts combined, filters restrict, NOT parts exclude. */
 static int compile_bool(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role)
 {
+    bool *light = calloc(n->nkids, sizeof *light);
     mg_xq **pos = calloc(n->nkids, sizeof *pos);
     mg_xq **fil = calloc(n->nkids, sizeof *fil);
     mg_xq **neg = calloc(n->nkids + 1, sizeof *neg);
@@ -623,23 +648,27 @@ static int compile_bool(compiler *c, const mg_qnode *n, mg_xq **out, enum role *
     int rc = 0;
     *out = NULL;
     *role = R_NONE;
-    if (!pos || !fil || !neg)
+    if (!light || !pos || !fil || !neg)
         rc = mg_err_set(c->err, MG_ENOMEM, "out of memory");
     for (size_t i = 0; i < n->nkids && rc == 0; i++) {
         mg_xq *q;
         enum role r;
+        c->weightless = false;
         if ((rc = compile(c, n->kids[i], &q, &r)) < 0)
             break;
         if (!q)
             continue;
-        if (r == R_POS)
+        if (r == R_POS) {
+            light[np] = c->weightless && n->kids[i]->kind == MG_QN_WORD;
             pos[np++] = q;
-        else if (r == R_FILTER)
+        } else if (r == R_FILTER)
             fil[nf++] = q;
         else
             neg[1 + nn++] = q;
     }
     mg_xq *main = NULL;
+    if (rc == 0 && (n->kind == MG_QN_OR || c->relax))
+        np = drop_weightless(pos, light, np);
     if (rc == 0 && n->kind == MG_QN_OR) {
         /* a NOT inside OR means "everything but" */
         for (size_t i = 0; i < nn && rc == 0; i++) {
@@ -710,6 +739,7 @@ static int compile_bool(compiler *c, const mg_qnode *n, mg_xq **out, enum role *
         mg_xq_free(fil[i]);
     for (size_t i = 0; i < nn; i++)
         mg_xq_free(neg[1 + i]);
+    free(light);
     free(pos);
     free(fil);
     free(neg);
