@@ -44,9 +44,18 @@ static void usage(FILE *f)
             "  --log-level LEVEL     debug, info (default), warn or error\n"
             "  --help                this text\n"
             "\n"
+            "Ranking, from the environment at start-up (docs/query-language.md):\n"
+            "  MORGUE_PROXIMITY=F[,W]  bonus for query words within W positions in\n"
+            "                        ORs and relaxed queries (default %g,%u; 0: off,\n"
+            "                        faster relaxed queries on large archives)\n"
+            "  MORGUE_STOPWORDS=0    stop words weigh like other words\n"
+            "  MORGUE_BM25=K1,B      BM25 parameters (default %g,%g)\n"
+            "  MORGUE_RANKING=NAME   bm25 (default), dfr, bm25plus or bm25l\n"
+            "\n"
             "Signals: SIGTERM/SIGINT finish the requests in flight and exit 0;\n"
             "SIGHUP reopens the index.\n",
-            MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG);
+            MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG, MG_PROXIMITY, MG_PROXIMITY_WINDOW,
+            MG_BM25_K1, MG_BM25_B);
 }
 
 static int parse_long(const char *s, long min, long max, long *out)
