@@ -298,7 +298,6 @@ static mg_xq *combine_free(compiler *c, int op, mg_xq **subs, size_t n, unsigned
     return q;
 }
 
-/* Words and phrases: one term, or a phrase of the tokens. */
 /* Whether term, the stem of a free-text or title: word, is a stop word. */
 static bool is_stop(const compiler *c, mg_qfield field, const char *term)
 {
@@ -346,6 +345,7 @@ static int has_content(compiler *c, const mg_qnode *n)
     return 0;
 }
 
+/* Words and phrases: one term, or a phrase of the tokens. */
 static int compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
 {
     tokens ts;
