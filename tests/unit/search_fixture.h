@@ -19,20 +19,29 @@ static inline int fx_tmpdir(char *dir, size_t cap, const char *name)
     return mkdtemp(dir) ? 0 : -1;
 }
 
-/* morgue-index --rebuild --threads THREADS into db, from input (a path of
- * its own when it starts with '/', else one under MORGUE_ROOT). The exit
- * status of the shell, 0 on success. */
-static inline int fx_index(const char *db, const char *threads, const char *input)
+/* morgue-index --rebuild --threads THREADS [OPTS] into db, from input (a path
+ * of its own when it starts with '/', else one under MORGUE_ROOT); opts are
+ * more options for morgue-index, "" for none. The exit status of the shell,
+ * 0 on success. */
+static inline int fx_index_with(const char *db, const char *threads, const char *opts,
+                                const char *input)
 {
     const char *b = getenv("MORGUE_BUILD"), *root = getenv("MORGUE_ROOT");
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s/morgue-index' --rebuild --quiet --threads %s --db '%s' '%s%s%s'",
-             b ? b : "build", threads, db,
+    snprintf(cmd, sizeof cmd,
+             "'%s/morgue-index' --rebuild --quiet --threads %s %s --db '%s' '%s%s%s'",
+             b ? b : "build", threads, opts, db,
              input[0] == '/' ? ""
              : root          ? root
                              : ".",
              input[0] == '/' ? "" : "/", input);
     return system(cmd);
+}
+
+/* fx_index_with() without more options. */
+static inline int fx_index(const char *db, const char *threads, const char *input)
+{
+    return fx_index_with(db, threads, "", input);
 }
 
 /* Write the n lines to dir/docs.jsonl (its path into path) and index them

@@ -56,15 +56,12 @@ static int setup(void **state)
     unsetenv("MORGUE_PROXIMITY");
     if (fx_tmpdir(tmp, sizeof tmp, "stopwords") != 0)
         return -1;
-    char in[256], cmd[1024];
+    char in[256];
     snprintf(db, sizeof db, "%s/db", tmp);
     snprintf(db_fr, sizeof db_fr, "%s/db-fr", tmp);
     if (fx_index_lines(tmp, docs, sizeof docs / sizeof docs[0], in, sizeof in, db) != 0)
         return -1;
-    const char *b = getenv("MORGUE_BUILD");
-    snprintf(cmd, sizeof cmd, "'%s/morgue-index' --rebuild --quiet --lang french --db '%s' '%s'",
-             b ? b : "build", db_fr, in);
-    if (system(cmd) != 0)
+    if (fx_index_with(db_fr, "1", "--lang french", in) != 0)
         return -1;
     on = open_with(db, 0);
     off = open_with(db, -1);
