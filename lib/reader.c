@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <lz4frame.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@ typedef struct source {
     size_t out_pos, out_len;
     unsigned long long out_used; /* plain bytes consumed (lines + newlines) */
     unsigned long line;          /* number of the line last returned */
+    bool unterminated;           /* that line ended at the end of input, without a newline */
     char *buf;                   /* a line spanning chunks, up to MG_MAX_LINE */
     size_t buf_len, buf_cap;
 } source;
@@ -228,6 +230,7 @@ static int source_line(source *s, const char **line, size_t *len, mg_err *err)
     int rc;
 
     s->buf_len = 0;
+    s->unterminated = false;
     for (;;) {
         if (s->out_pos == s->out_len) {
             if ((rc = source_fill(s, err)) < 0)
@@ -235,6 +238,7 @@ static int source_line(source *s, const char **line, size_t *len, mg_err *err)
             if (rc == 0) {
                 if (!skipping && s->buf_len == 0)
                     return LINE_EOF;
+                s->unterminated = true;
                 s->line++;
                 *line = s->buf;
                 *len = skipping ? skipped : s->buf_len;
@@ -643,6 +647,33 @@ static void next_entry(mg_reader *rd)
     rd->cur++;
 }
 
+/* Whether line[0..len) is one whole JSON value (whatever its fields). */
+static bool json_complete(const char *line, size_t len)
+{
+    char *repaired = NULL;
+    if (!mg_utf8_valid(line, len)) {
+        if (mg_utf8_repair(line, len, &repaired, &len) < 0)
+            return false;
+        line = repaired;
+    }
+    json_error_t jerr;
+    json_t *v = json_loadb(line, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+    free(repaired);
+    json_decref(v);
+    return v != NULL;
+}
+
+/* A last line without a newline that is not a whole record is where the
+ * input was cut (a file still being written, a partial copy, head -c): the
+ * input is incomplete, which is fatal, not one bad record. */
+static int cut_short(const source *s, const char *path, mg_err *err)
+{
+    return mg_err_set(err, MG_ECORRUPT,
+                      "%s:%lu: the input ends inside a record (the last line has no newline and "
+                      "is not complete JSON): truncated input",
+                      path, s->line);
+}
+
 int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *err)
 {
     mg_read_info local;
@@ -679,6 +710,8 @@ int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *er
             continue;
         }
         if (rc == LINE_TOO_LONG) {
+            if (rd->src.unterminated)
+                return cut_short(&rd->src, e->path, err);
             mg_err_set(err, MG_ETOOBIG, "%s:%lu: record too long (%zu bytes, cap %zu)", e->path,
                        rd->src.line, len, MG_MAX_LINE);
             return MG_READ_SKIP;
@@ -694,6 +727,10 @@ int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *er
         char where[300];
         snprintf(where, sizeof where, "%s:%lu", e->path, rd->src.line);
         rc = mg_record_from_json(line, len, where, rec, info->warning, sizeof info->warning, err);
+        if (rc == -MG_EFORMAT && rd->src.unterminated && !json_complete(line, len)) {
+            info->warning[0] = '\0';
+            return cut_short(&rd->src, e->path, err);
+        }
         if (rc == -MG_EFORMAT)
             return MG_READ_SKIP;
         return rc < 0 ? rc : MG_READ_RECORD;

@@ -18,8 +18,10 @@
  *   any other file      JSON Lines, plain or an LZ4 frame (by magic, whatever
  *                       the name: .jsonl, .json, .ndjson, .lz4 ...)
  * JSON Lines: one object per line; CRLF, blank lines, a UTF-8 BOM at the
- * start and a last line without a newline are all fine. A line longer than
- * MG_MAX_LINE is skipped without being held in memory.
+ * start and a last line without a newline are all fine, as long as that last
+ * line is whole JSON: one that is not (or is over MG_MAX_LINE) is where the
+ * input was cut, a fatal MG_ECORRUPT, not a skipped record. A line longer
+ * than MG_MAX_LINE is skipped without being held in memory.
  * JSON fields: id, title, body, date, source, url, author, category/topics
  * (string or array), lang; unknown fields are ignored; null is absent.
  *
@@ -73,7 +75,9 @@ void mg_reader_free(mg_reader *rd); /* NULL is a no-op */
  * MG_READ_SKIP (err->msg is "FILE:LINE: reason" for JSON Lines, "FILE: reason"
  * for a text file; *rec is left released) or MG_READ_END, or a negative mg_code on
  * a fatal error: MG_EIO, MG_ENOMEM, or MG_ECORRUPT for a corrupt or truncated
- * LZ4 stream ("FILE: corrupt LZ4 frame near byte N: ..."). After a fatal
+ * LZ4 stream ("FILE: corrupt LZ4 frame near byte N: ...") or a JSON Lines
+ * input cut inside its last record ("FILE:LINE: the input ends inside a
+ * record ..."). After a fatal
  * error the rest of this input cannot be read: only mg_reader_free() it. In a
  * tree, a fatal error in one file ends the whole tree. Invalid UTF-8 is
  * repaired to U+FFFD and reported in info->warning, never a reason to skip.

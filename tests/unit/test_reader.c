@@ -637,21 +637,84 @@ static void test_jsonl_long_lines(void **state)
     outcome o = {0};
     read_path(f, &o);
     const char *w[] = {
-        "R a", NULL, "R c", NULL, "R e", NULL,
+        "R a", NULL, "R c", NULL, "R e",
     };
     char *s2 = fmt("S %s:2: record too long (%zu bytes, cap %zu)", f, MG_MAX_LINE + 1, MG_MAX_LINE);
     char *s4 = fmt("S %s:4: field \"body\" too long (%zu bytes, cap %u)", f,
                    MG_MAX_LINE - strlen(head) - 2, MG_MAX_BODY);
-    char *s6 =
-        fmt("S %s:6: record too long (%zu bytes, cap %zu)", f, MG_MAX_LINE + 10, MG_MAX_LINE);
-    const char *want[] = {w[0], s2, w[2], s4, w[4], s6};
-    expect_items(&o, want, 6);
-    assert_int_equal(o.rc, MG_READ_END);
-    assert_int_equal(o.offset, file_size(f));
+    const char *want[] = {w[0], s2, w[2], s4, w[4]};
+    expect_items(&o, want, 5);
+    /* a last line over the cap and without a newline cannot be known to be
+     * whole: the input is taken as cut short */
+    assert_int_equal(o.rc, -MG_ECORRUPT);
+    char *s6 = fmt("%s:6: the input ends inside a record", f);
+    assert_true(strncmp(o.fatal, s6, strlen(s6)) == 0);
     free(s2);
     free(s4);
     free(s6);
     outcome_free(&o);
+    unlink(f);
+    free(f);
+}
+
+/* The last line without a newline: a whole record is read, a whole but bad
+ * one skipped, a cut one (no newline, not whole JSON) is a fatal error. */
+static void test_jsonl_cut_last_line(void **state)
+{
+    (void)state;
+    char *f = path_in(tmp, "cut.jsonl");
+    const char *head = "{\"id\":\"a\",\"title\":\"A\"}\n"
+                       "{\"id\":\"b\",\"title\":\"B\"}\n";
+    struct {
+        const char *last;
+        int rc;        /* the outcome after records a and b */
+        const char *s; /* the skip message's end, or NULL */
+    } cases[] = {
+        {"{\"id\":\"c\",\"title\":\"C\"}", MG_READ_END, NULL},
+        {"{\"id\":\"c\",\"date\":\"1987-02-30\",\"title\":\"C\"}", MG_READ_END,
+         ":3: bad date \"1987-02-30\""},
+        {"[1, 2]", MG_READ_END, ":3: not a JSON object"},
+        {"{\"id\":\"c\",\"title\":\"C", -MG_ECORRUPT, NULL},
+        {"{\"id\":\"c\",\"title\":\"\xc3", -MG_ECORRUPT, NULL}, /* cut inside a character */
+        {"{", -MG_ECORRUPT, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = fmt("%s%s", head, cases[i].last);
+        write_str(f, text);
+        outcome o = {0};
+        read_path(f, &o);
+        assert_int_equal(o.rc, cases[i].rc);
+        assert_true(o.n >= 2);
+        assert_string_equal(o.items[0], "R a");
+        assert_string_equal(o.items[1], "R b");
+        if (cases[i].rc < 0) {
+            assert_int_equal(o.n, 2);
+            char *want = fmt("%s:3: the input ends inside a record (the last line has no newline "
+                             "and is not complete JSON): truncated input",
+                             f);
+            assert_string_equal(o.fatal, want);
+            free(want);
+        } else if (cases[i].s) {
+            assert_int_equal(o.n, 3);
+            char *want = fmt("S %s%s", f, cases[i].s);
+            assert_string_equal(o.items[2], want);
+            free(want);
+        } else {
+            assert_int_equal(o.n, 3);
+            assert_string_equal(o.items[2], "R c");
+        }
+        /* the same line with its newline is an ordinary (good or bad) record */
+        char *whole = fmt("%s\n", text);
+        write_str(f, whole);
+        outcome o2 = {0};
+        read_path(f, &o2);
+        assert_int_equal(o2.rc, MG_READ_END);
+        assert_int_equal(o2.n, 3);
+        outcome_free(&o2);
+        free(whole);
+        outcome_free(&o);
+        free(text);
+    }
     unlink(f);
     free(f);
 }
@@ -1407,6 +1470,7 @@ int main(void)
         cmocka_unit_test(test_fixture_bad_records),
         cmocka_unit_test(test_jsonl_framing),
         cmocka_unit_test(test_jsonl_long_lines),
+        cmocka_unit_test(test_jsonl_cut_last_line),
         cmocka_unit_test(test_lz4_cli_stream),
         cmocka_unit_test(test_lz4_library_frame),
         cmocka_unit_test(test_lz4_corrupt),
