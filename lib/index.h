@@ -38,6 +38,10 @@ enum {
     MG_COMPACTION_RUNNING      /* in progress (seen by the progress callback) */
 };
 
+/* The default of --max-delete: a run may delete up to this share (in
+ * percent) of the documents in the index. */
+#define MG_INDEX_MAX_DELETE_PCT 10
+
 /* A rebuild commits each shard every this many documents. Nothing reads a
  * shard before the merge, but Xapian's in-memory buffer of postings gets
  * slower per document as it grows (bench/RESULTS-index.md). bench-index's
@@ -63,6 +67,9 @@ typedef struct mg_index_stats {
     bool interrupted;      /* stopped by mg_index_request_stop() */
     bool input_failed;     /* an input could not be read to its end */
     bool usage_error;      /* the failure is a usage error (exit code 2) */
+    bool refused;          /* over --max-delete: nothing deleted or published */
+    bool dry_run;          /* counts are what the run would have done */
+    unsigned long long live_documents; /* documents in the index before the run */
 } mg_index_stats;
 
 typedef struct mg_index_opts {
@@ -71,6 +78,21 @@ typedef struct mg_index_opts {
     unsigned threads;    /* analysis threads; 0: one per core */
     unsigned long batch; /* documents per commit (update); 0: 10000 */
     bool rebuild, delete_missing;
+    /* The most documents one run may remove: --delete-missing's deletions,
+     * or how many fewer documents a rebuild (or first index over a plain
+     * directory) holds than the live index. Unset (max_delete_set false):
+     * MG_INDEX_MAX_DELETE_PCT percent of the documents in the index. Set:
+     * max_delete_docs documents when max_delete_absolute, else
+     * max_delete_pct percent (0..100; 100 allows everything). Over it the
+     * run refuses (MG_EINVAL, st->refused): an update changes nothing, a
+     * rebuild publishes nothing. */
+    bool max_delete_set, max_delete_absolute;
+    double max_delete_pct;
+    unsigned long long max_delete_docs;
+    /* Read and analyse everything and count what would be added, replaced,
+     * left unchanged and deleted, but write nothing: no commit, no
+     * generation, no compaction (only the lock file is taken). */
+    bool dry_run;
     /* After an update (and --delete-missing), when anything was committed
      * since the index was last compacted (its revision is above 1), compact
      * the live generation into a new one and publish it as a rebuild does.
@@ -94,7 +116,11 @@ typedef struct mg_index_opts {
  * or an interruption (st->interrupted). On failure of a rebuild or a first
  * index nothing is published; on failure of an update, batches committed
  * before it stay (and, for an interruption or an unreadable input, what was
- * read is committed: st->committed says whether anything was). When the
+ * read is committed: st->committed says whether anything was), except that
+ * an update with delete_missing commits once, at its end, so that a failed,
+ * refused (st->refused) or interrupted one changes nothing. After a
+ * failure the counts in *st are of what was committed, and st->documents is
+ * what the live index holds. When the
  * compaction of --compact fails or is interrupted, the update stays
  * committed in the live generation, which stays live, uncompacted. */
 int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err);

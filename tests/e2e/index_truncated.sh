@@ -23,7 +23,7 @@ head -c $cut s.jsonl >cut.jsonl
 lines=$(wc -l <cut.jsonl)
 rev=$(revision db)
 
-"$INDEX" --db db --delete-missing --json-stats cut.jsonl >f.json 2>f.err
+"$INDEX" --db db --delete-missing --max-delete 100% --json-stats cut.jsonl >f.json 2>f.err
 check_eq "a cut file with --delete-missing: exit 1" 1 $?
 check_match "the cut line is named as a truncation" \
   "^cut.jsonl:$((lines + 1)): the input ends inside a record .*truncated input$" "$(cat f.err)"
@@ -33,7 +33,7 @@ check_eq "file: still 3000 documents" 3000 "$(count db)"
 check_eq "file: no new revision" "$rev" "$(revision db)"
 check_eq "file: json documents is the index's count" 3000 "$(jget f.json documents)"
 
-head -c $cut s.jsonl | "$INDEX" --db db --delete-missing --json-stats - >p.json 2>p.err
+head -c $cut s.jsonl | "$INDEX" --db db --delete-missing --max-delete 100% --json-stats - >p.json 2>p.err
 check_eq "a cut stdin with --delete-missing: exit 1" 1 $?
 check_match "stdin: the cut line is named" "^<stdin>:$((lines + 1)): the input ends inside a record" "$(cat p.err)"
 check_eq "stdin: nothing deleted" 0 "$(jget p.json deleted)"
@@ -42,7 +42,7 @@ check_eq "stdin: no new revision" "$rev" "$(revision db)"
 
 # A rebuild from a cut input publishes nothing.
 gen=$(readlink db)
-head -c $cut s.jsonl | "$INDEX" --db db --rebuild --json-stats - >r.json 2>r.err
+head -c $cut s.jsonl | "$INDEX" --db db --rebuild --max-delete 100% --json-stats - >r.json 2>r.err
 check_eq "a rebuild from a cut stdin: exit 1" 1 $?
 check_match "rebuild: nothing published" 'nothing published; the old index stays live' "$(cat r.err)"
 check_eq "rebuild: the old generation stays live" "$gen" "$(readlink db)"
@@ -52,7 +52,7 @@ check_eq "rebuild: no temporary build left" "$(basename "$gen")" "$(ls db.gens |
 # The same records whole but without the last newline: an ordinary run.
 head -n "$lines" s.jsonl >whole.jsonl
 printf '%s' "$(sed -n "$((lines + 1))p" s.jsonl)" >>whole.jsonl
-"$INDEX" --db db --delete-missing --json-stats whole.jsonl >w.json 2>w.err
+"$INDEX" --db db --delete-missing --max-delete 100% --json-stats whole.jsonl >w.json 2>w.err
 check_eq "a whole last line without a newline: exit 0" 0 $?
 check_eq "the missing ones are deleted" "$((3000 - lines - 1)) $((lines + 1))" \
   "$(jget w.json deleted) $(count db)"
