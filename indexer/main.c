@@ -105,6 +105,7 @@ static const struct option long_opts[] = {
 typedef struct ui {
     bool progress;   /* draw the progress line */
     bool line_shown; /* a progress line is on screen: clear it first */
+    bool json;       /* --json-stats */
 } ui;
 
 static void clear_line(ui *u)
@@ -327,6 +328,19 @@ static int print_json(const mg_index_stats *st, const mg_err *err)
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
+/* Xapian cannot go on (mg_index_opts.fatal): report as for any fatal error
+ * and exit 1 at once. */
+static void on_fatal(void *ctx, const mg_index_stats *st, const mg_err *err)
+{
+    ui *u = ctx;
+    clear_line(u);
+    fprintf(stderr, "morgue-index: %s\n", err->msg);
+    if (u->json && print_json(st, err))
+        fprintf(stderr, "morgue-index: cannot write the JSON summary\n");
+    fflush(stderr);
+    _exit(1);
+}
+
 int main(int argc, char **argv)
 {
     mg_index_opts o;
@@ -405,9 +419,12 @@ int main(int argc, char **argv)
     o.inputs = (const char *const *)(argv + optind);
     o.ninputs = (size_t)(argc - optind);
 
-    ui u = {.progress = !quiet && (progress || isatty(STDERR_FILENO)), .line_shown = false};
+    ui u = {.progress = !quiet && (progress || isatty(STDERR_FILENO)),
+            .line_shown = false,
+            .json = json};
     o.log = on_log;
     o.progress = on_progress;
+    o.fatal = on_fatal;
     o.ctx = &u;
 
     struct sigaction sa;

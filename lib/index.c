@@ -288,7 +288,8 @@ struct run {
     char db[PATH_MAX], gens[PATH_MAX + 8], lockpath[PATH_MAX + 8], base[NAME_MAX + 1],
         parent[PATH_MAX];
     db_kind kind;
-    long cur_gen; /* generation DIR points at, 0 if none of ours */
+    long cur_gen;                /* generation DIR points at, 0 if none of ours */
+    char tmp_dir[PATH_MAX + 64]; /* DIR.gens/tmp-PID while it exists, else "" */
     int lockfd;
 
     worker *w;
@@ -1040,8 +1041,8 @@ static void limit_text(const run *r, char *buf, size_t cap)
     if (o->max_delete_set && o->max_delete_absolute)
         snprintf(buf, cap, "%llu", o->max_delete_docs);
     else
-        snprintf(buf, cap, "%g%%", o->max_delete_set ? o->max_delete_pct
-                                                     : (double)MG_INDEX_MAX_DELETE_PCT);
+        snprintf(buf, cap, "%g%%",
+                 o->max_delete_set ? o->max_delete_pct : (double)MG_INDEX_MAX_DELETE_PCT);
 }
 
 /* Refuse to take `gone` of the `of` documents of the index away when that is
@@ -1095,6 +1096,35 @@ static int delete_missing(run *r, mg_err *err)
 }
 
 static int compact_live(run *r, mg_err *err);
+
+/* Whether a table of the glass database DIR points at was written after
+ * its last commit. A commit (or a compaction) writes the version file
+ * iamglass after the tables, so a newer table holds blocks an update wrote
+ * and never committed: one that failed (disk full). Those blocks take
+ * space that only a compaction gives back. */
+static int written_since_commit(run *r)
+{
+    char path[PATH_MAX + 16];
+    struct stat v, t;
+    snprintf(path, sizeof path, "%s/iamglass", r->db);
+    DIR *d = opendir(r->db);
+    if (!d || stat(path, &v) != 0) {
+        if (d)
+            closedir(d);
+        return 1; /* unknown: compact to be safe */
+    }
+    int newer = 0;
+    struct dirent *de;
+    while (!newer && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n > 6 && strcmp(de->d_name + n - 6, ".glass") == 0 &&
+            fstatat(dirfd(d), de->d_name, &t, 0) == 0)
+            newer = t.st_mtim.tv_sec > v.st_mtim.tv_sec ||
+                    (t.st_mtim.tv_sec == v.st_mtim.tv_sec && t.st_mtim.tv_nsec > v.st_mtim.tv_nsec);
+    }
+    closedir(d);
+    return newer;
+}
 
 static int run_update(run *r, mg_err *err)
 {
@@ -1155,9 +1185,10 @@ static int run_update(run *r, mg_err *err)
                           nocompact);
     if (r->o->compact) {
         /* A compacted database is at revision 1 and every commit adds one
-         * (xapian_shim.h): at 1 there is nothing to gain. An unknown
-         * revision (rev < 0) is compacted to be safe. */
-        if (rev == 1) {
+         * (xapian_shim.h): at 1 there is nothing to gain, unless a failed
+         * update left uncommitted blocks behind. An unknown revision
+         * (rev < 0) is compacted to be safe. */
+        if (rev == 1 && !written_since_commit(r)) {
             r->st->compaction = MG_COMPACTION_NOT_NEEDED;
             return 0;
         }
@@ -1198,7 +1229,15 @@ static int make_tmp_dir(run *r, char *tmp, size_t cap, mg_err *err)
     mg_rm_tree(tmp);
     if (mkdir(tmp, 0777) != 0)
         return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
+    snprintf(r->tmp_dir, sizeof r->tmp_dir, "%s", tmp);
     return 0;
+}
+
+static void remove_tmp_dir(run *r)
+{
+    if (*r->tmp_dir)
+        mg_rm_tree(r->tmp_dir);
+    r->tmp_dir[0] = '\0';
 }
 
 /* Move the finished database at path into DIR.gens as the next generation
@@ -1262,7 +1301,7 @@ static int compact_live(run *r, mg_err *err)
          * (within a second). */
         prune_gens(r, r->cur_gen, -1);
     st->compact_s = now_s() - t;
-    mg_rm_tree(tmp);
+    remove_tmp_dir(r);
     if (rc == 0) {
         st->compaction = MG_COMPACTION_DONE;
         return 0;
@@ -1281,7 +1320,7 @@ static int compact_live(run *r, mg_err *err)
 
 static int run_rebuild(run *r, mg_err *err)
 {
-    char tmp[PATH_MAX + 64] = "", path[PATH_MAX + 128];
+    char tmp[PATH_MAX + 64], path[PATH_MAX + 128];
     int rc = r->o->dry_run ? 0 : make_tmp_dir(r, tmp, sizeof tmp, err);
     if (rc)
         return rc;
@@ -1300,7 +1339,11 @@ static int run_rebuild(run *r, mg_err *err)
         if (r->o->dry_run)
             continue; /* no shard: the workers only analyse and count */
         snprintf(path, sizeof path, "%s/shard-%u", tmp, k);
-        r->w[k].shard = mg_xdb_open(path, MG_XDB_CREATE | MG_XDB_DANGEROUS | MG_XDB_NOSYNC, err);
+        /* Not DB_DANGEROUS: Xapian can undo a commit that failed (disk
+         * full) only when blocks are not written in place; otherwise it
+         * fails with "cancel() not supported under DB_DANGEROUS" instead
+         * of the cause. On Reuters it costs nothing measurable. */
+        r->w[k].shard = mg_xdb_open(path, MG_XDB_CREATE | MG_XDB_NOSYNC, err);
         if (!r->w[k].shard) {
             rc = -err->code;
             goto out;
@@ -1375,14 +1418,51 @@ out_free:
     free(srcs);
 out:
     abandon_shards(r);
-    if (*tmp)
-        mg_rm_tree(tmp);
+    remove_tmp_dir(r);
     if (!r->st->committed && !r->o->dry_run)
         r->st->added = 0; /* nothing was published */
+    if (rc < 0 && !r->st->committed && !r->st->interrupted && !r->st->input_failed &&
+        !r->st->refused) {
+        mg_err inner = *err;
+        mg_err_set(err, inner.code, "%.190s; nothing published%s", inner.msg,
+                   r->kind == DB_NEW ? "" : "; the old index stays live");
+    }
     return rc;
 }
 
 /* ---- The run -------------------------------------------------------------- */
+
+/* Xapian failed in a way the process cannot survive (xapian_shim.h,
+ * mg_xapian_set_fatal): remove the generation being built, make the
+ * counts say what was committed, and hand over to o->fatal, which ends the
+ * process. The live generation stays: nothing was published, and an
+ * update's last commit is what the database holds. */
+static void on_xapian_fatal(void *ctx, const mg_err *cause)
+{
+    run *r = ctx;
+    mg_index_stats *st = r->st;
+    remove_tmp_dir(r);
+    char real[PATH_MAX];
+    if (realpath(r->db, real))
+        snprintf(st->generation, sizeof st->generation, "%s", real);
+    const char *stays;
+    if (st->mode == MG_INDEX_REBUILD) {
+        st->added = 0;
+        stays =
+            r->kind == DB_NEW ? "nothing published" : "nothing published; the old index stays live";
+    } else {
+        st->added = r->kept_added;
+        st->replaced = r->kept_replaced;
+        st->deleted = r->kept_deleted;
+        st->documents = st->live_documents + r->kept_added - r->kept_deleted;
+        stays = st->committed ? "the batches committed before this error stay in the index"
+                              : "nothing was changed";
+    }
+    mg_err e;
+    mg_err_set(&e, cause->code, "%.200s; %s", cause->msg, stays);
+    if (r->o->fatal)
+        r->o->fatal(r->o->ctx, st, &e);
+}
 
 static int usage_error(mg_index_stats *st, mg_err *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -1551,7 +1631,9 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
         rc = mg_err_set(err, MG_ENOMEM, "out of memory");
         goto out;
     }
+    mg_xapian_set_fatal(on_xapian_fatal, r);
     rc = run_locked(r, err);
+    mg_xapian_set_fatal(NULL, NULL);
     if (rc < 0 && st->mode == MG_INDEX_UPDATE && st->committed)
         count_live(r);
     progress_tick(r, 1);

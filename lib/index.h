@@ -52,6 +52,7 @@ typedef struct mg_index_stats {
     unsigned long long added, replaced, unchanged, deleted, skipped, warnings;
     unsigned long long read;               /* records read so far (incl. skipped) */
     unsigned long long documents;          /* documents in the index at the end */
+    unsigned long long live_documents;     /* documents in the index before the run */
     unsigned long long input_bytes;        /* input consumed so far */
     unsigned long long input_total;        /* sum of known input sizes (0: unknown) */
     unsigned long long index_bytes;        /* size of the live index at the end */
@@ -69,7 +70,6 @@ typedef struct mg_index_stats {
     bool usage_error;      /* the failure is a usage error (exit code 2) */
     bool refused;          /* over --max-delete: nothing deleted or published */
     bool dry_run;          /* counts are what the run would have done */
-    unsigned long long live_documents; /* documents in the index before the run */
 } mg_index_stats;
 
 typedef struct mg_index_opts {
@@ -107,6 +107,13 @@ typedef struct mg_index_opts {
      * never at the same time as log (and never after mg_index_run returns).
      * The stats are borrowed for the call. May be NULL. */
     void (*progress)(void *ctx, const mg_index_stats *st);
+    /* Called when Xapian fails in a way the process cannot survive (an
+     * exception thrown while Xapian unwinds from a failed write: the disk
+     * full inside a commit; xapian_shim.h). The generation being built is
+     * removed first and *st says what was committed; err is the cause.
+     * It must end the process (_exit); if it returns, or is NULL, the
+     * process aborts. Called from any thread. */
+    void (*fatal)(void *ctx, const mg_index_stats *st, const mg_err *err);
     void *ctx;
 } mg_index_opts;
 
