@@ -7,12 +7,8 @@
 # committed; --compact afterwards wins back what the failed update took.
 # Needs root (mount); skipped otherwise.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
+source "$MORGUE_ROOT/tests/e2e/index_helpers.bash"
 
-jget() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
-jerr() { "$PY" -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; print(e and e["code"])' "$1"; }
-count() { xapian-delve "$1" | sed -n 's/^number of documents = //p'; }
-revision() { xapian-delve "$1" | sed -n 's/^revision = //p'; }
-gens() { ls "$1.gens" | tr '\n' ' ' | sed 's/ $//'; }
 cd "$TMP" || exit 1
 mkdir small
 if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=3m tmpfs small 2>/dev/null; then

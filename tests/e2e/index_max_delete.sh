@@ -5,13 +5,8 @@
 # the index (10% by default; N% or a number of documents; 100% allows all);
 # --dry-run reports what a run would do and changes nothing.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
+source "$MORGUE_ROOT/tests/e2e/index_helpers.bash"
 
-jget() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
-jerr() { "$PY" -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; print(e and e["code"])' "$1"; }
-count() { xapian-delve "$1" | sed -n 's/^number of documents = //p'; }
-revision() { xapian-delve "$1" | sed -n 's/^revision = //p'; }
-has_id() { [ "$(xapian-delve -1 -t "Q$2" "$1" | sed -n '2p')" != "" ]; }
-gens() { ls "$1.gens" | tr '\n' ' ' | sed 's/ $//'; }
 cd "$TMP" || exit 1
 head -n 2000 "$REUTERS" >all.jsonl
 "$INDEX" --db db --quiet all.jsonl

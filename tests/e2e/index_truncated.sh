@@ -6,10 +6,8 @@
 # through stdin. A last line without a newline that is a whole record is
 # fine.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
+source "$MORGUE_ROOT/tests/e2e/index_helpers.bash"
 
-jget() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
-count() { xapian-delve "$1" | sed -n 's/^number of documents = //p'; }
-revision() { xapian-delve "$1" | sed -n 's/^revision = //p'; }
 cd "$TMP" || exit 1
 head -n 3000 "$REUTERS" >s.jsonl
 "$INDEX" --db db --quiet s.jsonl
