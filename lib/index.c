@@ -753,6 +753,11 @@ static void read_all(run *r)
             r->st->input_failed = true;
             continue;
         }
+        /* An LZ4 stream not checked up front (a pipe): if it proves damaged,
+         * records already read from it may be garbage, so an update commits
+         * nothing until the end. */
+        if (mg_reader_unverified(rd))
+            r->hold = 1;
         mg_read_info info;
         memset(&info, 0, sizeof info);
         unsigned long long off = 0, total = 0;

@@ -27,6 +27,7 @@ typedef struct source {
     bool own_fd;
     const char *name; /* borrowed from the reader */
     bool lz4, eof;
+    bool unverified; /* an LZ4 stream whose checksums were not checked up front */
     LZ4F_dctx *dctx;
     size_t frame_hint; /* last LZ4F_decompress result: 0 = between frames */
     unsigned char *in; /* compressed bytes (LZ4 only) */
@@ -91,9 +92,45 @@ static void source_close(source *s)
     s->fd = -1;
 }
 
+static int source_open(source *s, const char *name, int fd, bool verify, mg_err *err);
+static int source_fill(source *s, mg_err *err);
+
+/* A frame with a content checksum but no block checksums (the lz4 tool's
+ * default) is found corrupt only at its end, after its records were read.
+ * So an LZ4 regular file is decompressed once before it is read, the output
+ * thrown away, and every checksum checked: a damaged file fails at open,
+ * before any of its records. A pipe cannot be read twice: it stays
+ * unverified. Returns 0, or the error the reading would meet. */
+static int verify_lz4(source *s, mg_err *err)
+{
+    struct stat st;
+    char path[64];
+    if (fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        s->unverified = true;
+        return 0;
+    }
+    /* A second open file description of the same file: its own offset. */
+    snprintf(path, sizeof path, "/proc/self/fd/%d", s->fd);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mg_err_set(err, MG_EIO, "open %s again: %s", s->name, strerror(errno));
+    source v;
+    int rc = source_open(&v, s->name, fd, false, err);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    v.own_fd = true;
+    while ((rc = source_fill(&v, err)) > 0) {
+    }
+    source_close(&v);
+    return rc;
+}
+
 /* Open name (or take fd) and sniff its first bytes for the LZ4 magic. An LZ4
- * frame header is decoded here, so a bad one fails at open. */
-static int source_open(source *s, const char *name, int fd, mg_err *err)
+ * frame header is decoded here, so a bad one fails at open; with verify, so
+ * does a damaged LZ4 regular file (verify_lz4). */
+static int source_open(source *s, const char *name, int fd, bool verify, mg_err *err)
 {
     memset(s, 0, sizeof *s);
     s->name = name;
@@ -143,6 +180,11 @@ static int source_open(source *s, const char *name, int fd, mg_err *err)
         s->in_pos = used;
         s->in_used = used;
         s->frame_hint = r;
+        int rc = verify ? verify_lz4(s, err) : 0;
+        if (rc < 0) {
+            source_close(s);
+            return rc;
+        }
     } else {
         memcpy(s->out, s->in, s->in_len);
         s->out_len = s->in_len;
@@ -413,6 +455,11 @@ static int entry_cmp(const void *a, const void *b)
     return strcmp(((const entry *)a)->id, ((const entry *)b)->id);
 }
 
+bool mg_reader_unverified(const mg_reader *rd)
+{
+    return rd->cur_open && rd->src.unverified;
+}
+
 void mg_reader_free(mg_reader *rd)
 {
     if (!rd)
@@ -447,7 +494,7 @@ mg_reader *mg_reader_open(const char *path, mg_err *err)
         }
         rd->nentries = 1;
         rd->entries[0].kind = ENTRY_JSONL;
-        if (source_open(&rd->src, rd->entries[0].path, STDIN_FILENO, err) < 0)
+        if (source_open(&rd->src, rd->entries[0].path, STDIN_FILENO, true, err) < 0)
             goto fail;
         rd->cur_open = true;
         return rd;
@@ -486,7 +533,7 @@ mg_reader *mg_reader_open(const char *path, mg_err *err)
     rd->total = rd->entries[0].size;
     rd->entries[0].kind = ends_with(path, ".txt") ? ENTRY_TEXT : ENTRY_JSONL;
     if (rd->entries[0].kind == ENTRY_JSONL) {
-        if (source_open(&rd->src, rd->entries[0].path, -1, err) < 0)
+        if (source_open(&rd->src, rd->entries[0].path, -1, true, err) < 0)
             goto fail;
         rd->cur_open = true;
     }
@@ -697,7 +744,7 @@ int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *er
             return rc < 0 ? rc : MG_READ_RECORD;
         }
         if (!rd->cur_open) {
-            if ((rc = source_open(&rd->src, e->path, -1, err)) < 0)
+            if ((rc = source_open(&rd->src, e->path, -1, true, err)) < 0)
                 return rc;
             rd->cur_open = true;
         }

@@ -29,6 +29,7 @@
 #ifndef MG_READER_H
 #define MG_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -69,6 +70,19 @@ typedef struct mg_read_info {
  * magic, and may block. Caller frees with mg_reader_free(). */
 mg_reader *mg_reader_open(const char *path, mg_err *err);
 void mg_reader_free(mg_reader *rd); /* NULL is a no-op */
+
+/* An LZ4 input is checked whole before its first record is returned: an LZ4
+ * regular file (alone, in a tree, or as stdin) is decompressed once at open
+ * and every checksum checked, so a damaged one fails there (MG_ECORRUPT,
+ * the messages of mg_reader_next), before any of its records. An LZ4 stream
+ * that cannot be read twice (a pipe on stdin, a FIFO) cannot be: its
+ * damage shows only where it is met, possibly after records read from
+ * damaged data (a frame with a content checksum and no block checksums,
+ * the lz4 tool's default, is checked only at its end). This tells whether
+ * the input just opened is such a stream: a caller that writes records
+ * should then keep them uncommitted until mg_reader_next returns
+ * MG_READ_END. */
+bool mg_reader_unverified(const mg_reader *rd);
 
 /* Next record into *rec (released first, then filled; owned by the caller,
  * who releases it; rec must be initialised). Returns MG_READ_RECORD,
