@@ -26,6 +26,7 @@
 #include "reader.h"
 #include "record.h"
 #include "schema.h"
+#include "xapian_search.h"
 #include "xapian_shim.h"
 
 #define DEFAULT_BATCH 10000
@@ -1514,16 +1515,16 @@ static int open_existing(run *r, char *stored, size_t cap, mg_err *err)
     return 0;
 }
 
-/* After a failed update that committed batches: the documents the live
- * index holds now. */
+/* After a failure: the documents the live index really holds (through a
+ * reader, which needs no lock: the failure may be that another writer has
+ * it). Left as it is when there is no index to read. */
 static void count_live(run *r)
 {
     mg_err e;
-    mg_xdb *db = mg_xdb_open(r->db, 0, &e);
-    long n = db ? mg_xdb_doccount(db, &e) : -1;
-    mg_xdb_abandon(db);
-    if (n >= 0)
-        r->st->documents = (unsigned long long)n;
+    mg_xsearch *xs = mg_xsearch_open(r->db, &e);
+    if (xs)
+        r->st->documents = mg_xsearch_doccount(xs);
+    mg_xsearch_free(xs);
 }
 
 static int run_locked(run *r, mg_err *err)
@@ -1639,11 +1640,12 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
     mg_xapian_set_fatal(on_xapian_fatal, r);
     rc = run_locked(r, err);
     mg_xapian_set_fatal(NULL, NULL);
-    if (rc < 0 && st->mode == MG_INDEX_UPDATE && st->committed)
-        count_live(r);
     progress_tick(r, 1);
 out:
     mg_xdb_abandon(r->xdb);
+    r->xdb = NULL;
+    if (rc < 0 && !st->usage_error)
+        count_live(r);
     if (r->w)
         for (unsigned k = 0; k < r->nthreads; k++) {
             mg_docbuild_free(r->w[k].b);
