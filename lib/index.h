@@ -124,8 +124,10 @@ typedef struct mg_index_opts {
  * index nothing is published; on failure of an update, batches committed
  * before it stay (and, for an interruption or an unreadable input, what was
  * read is committed: st->committed says whether anything was), except that
- * an update with delete_missing commits once, at its end, so that a failed,
- * refused (st->refused) or interrupted one changes nothing. After a
+ * an update with delete_missing, or one reading an LZ4 stream that could not
+ * be checked before it was read (mg_reader_unverified), commits once, at its
+ * end, so that a failed, refused (st->refused) or interrupted one changes
+ * nothing. After a
  * failure the counts in *st are of what was committed, and st->documents is
  * what the live index holds. When the
  * compaction of --compact fails or is interrupted, the update stays
