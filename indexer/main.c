@@ -32,7 +32,15 @@ static const char usage_text[] =
     "  --rebuild         build a fresh database from the inputs and switch DIR to\n"
     "                    it atomically; the old one stays live until then\n"
     "  --delete-missing  delete documents whose id is not in this run's inputs\n"
-    "                    (skipped when an input could not be read to its end)\n"
+    "                    (skipped when an input could not be read to its end);\n"
+    "                    the run then commits once, at its end\n"
+    "  --max-delete N%|N refuse (exit 1, nothing changed or published) a run that\n"
+    "                    would delete more than N% of the index, or N documents:\n"
+    "                    --delete-missing's deletions, or how much smaller a\n"
+    "                    --rebuild is than the live index (default 10%; 100%\n"
+    "                    allows everything)\n"
+    "  --dry-run         read and analyse everything and report what would be\n"
+    "                    added, replaced and deleted; change nothing\n"
     "  --compact         after an update, compact the index into a new generation\n"
     "                    and switch DIR to it atomically, as --rebuild does; only\n"
     "                    when something was committed since the index was last\n"
@@ -53,10 +61,12 @@ static const char usage_text[] =
     "Exit status:\n"
     "  0  every record indexed\n"
     "  1  fatal error (nothing published; for an update, batches committed\n"
-    "     before the error stay), interrupted, failed to compact (the update\n"
-    "     stays), or the database is locked\n"
+    "     before the error stay), an input cut short or unreadable, over\n"
+    "     --max-delete, interrupted, failed to compact (the update stays), or\n"
+    "     the database is locked\n"
     "  2  usage error (bad option, no input, unknown --lang, ...)\n"
-    "  3  finished, but some records were skipped as bad (see stderr)\n";
+    "  3  finished, but some records were skipped as bad (see stderr): the\n"
+    "     run is complete otherwise\n";
 
 enum {
     OPT_DB = 256,
@@ -69,7 +79,9 @@ enum {
     OPT_PROGRESS,
     OPT_QUIET,
     OPT_JSON,
-    OPT_VERSION
+    OPT_VERSION,
+    OPT_MAX_DELETE,
+    OPT_DRY_RUN
 };
 
 static const struct option long_opts[] = {
@@ -83,6 +95,8 @@ static const struct option long_opts[] = {
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"json-stats", no_argument, NULL, OPT_JSON},
+    {"max-delete", required_argument, NULL, OPT_MAX_DELETE},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -91,6 +105,7 @@ static const struct option long_opts[] = {
 typedef struct ui {
     bool progress;   /* draw the progress line */
     bool line_shown; /* a progress line is on screen: clear it first */
+    bool json;       /* --json-stats */
 } ui;
 
 static void clear_line(ui *u)
@@ -167,6 +182,34 @@ static int parse_count(const char *opt, const char *s, unsigned long max, unsign
     return 0;
 }
 
+/* --max-delete: "N%" (0 to 100, decimals allowed) or a number of documents. */
+static int parse_max_delete(const char *s, mg_index_opts *o)
+{
+    char *end;
+    errno = 0;
+    size_t n = strlen(s);
+    if (n > 1 && s[n - 1] == '%') {
+        double v = strtod(s, &end);
+        if (!errno && end == s + n - 1 && *s != '-' && v >= 0 && v <= 100) {
+            o->max_delete_pct = v;
+            o->max_delete_set = true;
+            return 0;
+        }
+    } else {
+        unsigned long long v = strtoull(s, &end, 10);
+        if (!errno && end != s && !*end && *s != '-') {
+            o->max_delete_docs = v;
+            o->max_delete_absolute = o->max_delete_set = true;
+            return 0;
+        }
+    }
+    fprintf(stderr,
+            "morgue-index: --max-delete must be a percentage from 0%% to 100%% or a number of "
+            "documents, not \"%s\"\n",
+            s);
+    return -1;
+}
+
 static const char *compaction_name(int c)
 {
     switch (c) {
@@ -214,7 +257,10 @@ static void print_summary(const mg_index_stats *st)
     double mb = (double)st->input_bytes / 1e6;
     double t = st->elapsed_s > 0 ? st->elapsed_s : 1e-9;
     const char *what = st->mode == MG_INDEX_REBUILD ? "rebuilt" : "updated";
-    if (st->mode == MG_INDEX_REBUILD && !st->committed)
+    if (st->dry_run)
+        what = st->mode == MG_INDEX_REBUILD ? "dry run of a rebuild, nothing changed in"
+                                            : "dry run of an update, nothing changed in";
+    else if (st->mode == MG_INDEX_REBUILD && !st->committed)
         what = "rebuild abandoned, still";
     else if (st->mode == MG_INDEX_UPDATE && st->interrupted &&
              st->compaction != MG_COMPACTION_INTERRUPTED)
@@ -223,9 +269,10 @@ static void print_summary(const mg_index_stats *st)
     if (st->mode == MG_INDEX_UPDATE && !st->added && !st->replaced && !st->deleted)
         fprintf(stderr, "  no changes\n");
     fprintf(stderr,
-            "  added %llu, replaced %llu, unchanged %llu, deleted %llu, skipped %llu, "
+            "  %sadded %llu, replaced %llu, unchanged %llu, deleted %llu, skipped %llu, "
             "warnings %llu\n",
-            st->added, st->replaced, st->unchanged, st->deleted, st->skipped, st->warnings);
+            st->dry_run ? "would be: " : "", st->added, st->replaced, st->unchanged, st->deleted,
+            st->skipped, st->warnings);
     fprintf(stderr, "  %llu documents, index %.1f MB\n", st->documents,
             (double)st->index_bytes / 1e6);
     fprintf(stderr, "  %.2f s, %.0f docs/s, %.2f MB/s (%.1f MB read)\n", st->elapsed_s,
@@ -233,7 +280,19 @@ static void print_summary(const mg_index_stats *st)
     print_compaction(st);
 }
 
-static int print_json(const mg_index_stats *st)
+/* What went wrong, for --json-stats: a stable word, then the message. */
+static const char *error_code(const mg_index_stats *st, const mg_err *err)
+{
+    if (st->refused)
+        return "max_delete";
+    if (st->interrupted)
+        return "interrupted";
+    if (st->input_failed)
+        return "input";
+    return mg_code_name(err->code);
+}
+
+static int print_json(const mg_index_stats *st, const mg_err *err)
 {
     double t = st->elapsed_s > 0 ? st->elapsed_s : 1e-9;
     json_t *o = json_pack(
@@ -249,7 +308,11 @@ static int print_json(const mg_index_stats *st)
         "lang", st->lang, "changed", st->committed, "interrupted", st->interrupted);
     if (!o)
         return -1;
-    if (json_object_set_new(o, "compaction", json_string(compaction_name(st->compaction))) ||
+    json_t *e = err ? json_pack("{s:s, s:s}", "code", error_code(st, err), "message", err->msg)
+                    : json_null();
+    if (json_object_set_new(o, "dry_run", json_boolean(st->dry_run)) ||
+        json_object_set_new(o, "error", e) ||
+        json_object_set_new(o, "compaction", json_string(compaction_name(st->compaction))) ||
         json_object_set_new(o, "compact_s", json_real(st->compact_s)) ||
         json_object_set_new(o, "index_bytes_before_compact",
                             json_integer((json_int_t)st->compact_from_bytes))) {
@@ -263,6 +326,19 @@ static int print_json(const mg_index_stats *st)
     puts(s);
     free(s);
     return fflush(stdout) == 0 ? 0 : -1;
+}
+
+/* Xapian cannot go on (mg_index_opts.fatal): report as for any fatal error
+ * and exit 1 at once. */
+static void on_fatal(void *ctx, const mg_index_stats *st, const mg_err *err)
+{
+    ui *u = ctx;
+    clear_line(u);
+    fprintf(stderr, "morgue-index: %s\n", err->msg);
+    if (u->json && print_json(st, err))
+        fprintf(stderr, "morgue-index: cannot write the JSON summary\n");
+    fflush(stderr);
+    _exit(1);
 }
 
 int main(int argc, char **argv)
@@ -309,6 +385,13 @@ int main(int argc, char **argv)
         case OPT_JSON:
             json = true;
             break;
+        case OPT_MAX_DELETE:
+            if (parse_max_delete(optarg, &o))
+                return 2;
+            break;
+        case OPT_DRY_RUN:
+            o.dry_run = true;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -336,9 +419,12 @@ int main(int argc, char **argv)
     o.inputs = (const char *const *)(argv + optind);
     o.ninputs = (size_t)(argc - optind);
 
-    ui u = {.progress = !quiet && (progress || isatty(STDERR_FILENO)), .line_shown = false};
+    ui u = {.progress = !quiet && (progress || isatty(STDERR_FILENO)),
+            .line_shown = false,
+            .json = json};
     o.log = on_log;
     o.progress = on_progress;
+    o.fatal = on_fatal;
     o.ctx = &u;
 
     struct sigaction sa;
@@ -361,7 +447,7 @@ int main(int argc, char **argv)
     if (!quiet &&
         (rc == 0 || st.interrupted || st.committed || st.compaction == MG_COMPACTION_FAILED))
         print_summary(&st);
-    if (json && print_json(&st))
+    if (json && print_json(&st, rc < 0 ? &err : NULL))
         fprintf(stderr, "morgue-index: cannot write the JSON summary\n");
     if (rc < 0)
         return 1;

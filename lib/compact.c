@@ -28,20 +28,33 @@ static void default_signal(int sig)
     }
 }
 
+static void send_error(int fd, const mg_err *e)
+{
+    /* One write of less than PIPE_BUF bytes: the parent reads it whole. */
+    ssize_t w = write(fd, e, sizeof *e);
+    (void)w;
+}
+
+/* Xapian ended the compaction from within (xapian_shim.h): the parent's
+ * handler, inherited, is not for the child; tell the parent the cause. */
+static void child_fatal(void *ctx, const mg_err *e)
+{
+    send_error(*(int *)ctx, e);
+    _exit(1);
+}
+
 static void child_main(const char *const *srcs, size_t n, const char *dst, int fd, pid_t parent)
 {
     default_signal(SIGINT);
     default_signal(SIGTERM);
+    mg_xapian_set_fatal(child_fatal, &fd);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
         _exit(1); /* the parent is gone already */
     mg_err e;
     mg_err_clear(&e);
     int rc = mg_xdb_compact(srcs, n, dst, &e);
-    if (rc) {
-        /* One write of less than PIPE_BUF bytes: the parent reads it whole. */
-        ssize_t w = write(fd, &e, sizeof e);
-        (void)w;
-    }
+    if (rc)
+        send_error(fd, &e);
     /* _exit: the parent's atexit handlers and stdio buffers are its own. */
     _exit(rc ? 1 : 0);
 }

@@ -82,6 +82,28 @@ long mg_gen_number(const char *name)
     return strtol(name + 1, NULL, 10);
 }
 
+long mg_gen_of_path(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    size_t b = n;
+    while (b > 0 && path[b - 1] != '/')
+        b--;
+    char name[16];
+    if (n - b != 7 || b < 6 || memcmp(path + b - 6, ".gens/", 6) != 0)
+        return 0;
+    memcpy(name, path + b, 7);
+    name[7] = '\0';
+    return mg_gen_number(name);
+}
+
+unsigned long long mg_gen_revision(long generation, unsigned long long xapian_revision)
+{
+    return (unsigned long long)(generation > 0 ? generation : 0) * MG_GEN_REVISION_SPAN +
+           xapian_revision;
+}
+
 void mg_gens_prune(const char *gens, long keep_a, long keep_b, mg_gens_warn_fn warn, void *ctx)
 {
     DIR *d = opendir(gens);

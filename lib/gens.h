@@ -21,6 +21,19 @@ int mg_mkdir_p(const char *path, mg_err *err);
 
 /* "gNNNNNN" -> NNNNNN, anything else -> 0. */
 long mg_gen_number(const char *name);
+
+/* The generation of the database directory path: NNNNNN when path ends in
+ * "NAME.gens/gNNNNNN", else 0 (a plain database). */
+long mg_gen_of_path(const char *path);
+
+/* A revision of the index that never goes backwards: generation *
+ * MG_GEN_REVISION_SPAN + the Xapian revision of the generation open. A
+ * commit raises the Xapian revision (always below 2^32, under the span);
+ * a rebuild or a compaction publishes a higher generation (its Xapian
+ * revision starts again at 1). Readable in decimal: generation 7 at
+ * Xapian revision 3 is 70000000003. */
+#define MG_GEN_REVISION_SPAN 10000000000ULL
+unsigned long long mg_gen_revision(long generation, unsigned long long xapian_revision);
 /* In the directory gens: the highest generation number (*max) and the
  * highest below cur (*below_cur), 0 when there is none. */
 void mg_gens_scan(const char *gens, long cur, long *max, long *below_cur);

@@ -26,6 +26,7 @@
 #include "reader.h"
 #include "record.h"
 #include "schema.h"
+#include "xapian_search.h"
 #include "xapian_shim.h"
 
 #define DEFAULT_BATCH 10000
@@ -288,7 +289,8 @@ struct run {
     char db[PATH_MAX], gens[PATH_MAX + 8], lockpath[PATH_MAX + 8], base[NAME_MAX + 1],
         parent[PATH_MAX];
     db_kind kind;
-    long cur_gen; /* generation DIR points at, 0 if none of ours */
+    long cur_gen;                /* generation DIR points at, 0 if none of ours */
+    char tmp_dir[PATH_MAX + 64]; /* DIR.gens/tmp-PID while it exists, else "" */
     int lockfd;
 
     worker *w;
@@ -297,6 +299,14 @@ struct run {
     mg_xdb *xdb; /* update mode: the writer's database */
     pthread_t writer;
     unsigned long pending; /* changes since the last commit */
+    /* Update mode: commit once, at the end, rather than every batch (for
+     * --delete-missing, and once an input is an LZ4 stream that cannot be
+     * verified before it is read): a run that fails, is refused or is
+     * interrupted then changes nothing. Set by the reader before the
+     * records it concerns enter the ring. */
+    _Atomic int hold;
+    /* The counters as of the last commit: what a failed update reports. */
+    unsigned long long kept_added, kept_replaced, kept_deleted;
 
     _Atomic int failed; /* a thread hit a fatal error: stop */
     mg_err fail_err;
@@ -473,8 +483,24 @@ static int commit_update(run *r, mg_err *err)
     r->pending = 0;
     pthread_mutex_lock(&r->mu);
     r->st->committed = true;
+    r->kept_added = r->st->added;
+    r->kept_replaced = r->st->replaced;
+    r->kept_deleted = r->st->deleted;
     pthread_mutex_unlock(&r->mu);
     return 0;
+}
+
+/* Update mode: drop what is not committed, and count only what is. */
+static void drop_uncommitted(run *r)
+{
+    mg_xdb_abandon(r->xdb);
+    r->xdb = NULL;
+    r->pending = 0;
+    if (r->o->dry_run)
+        return; /* the counts say what the run would have done */
+    r->st->added = r->kept_added;
+    r->st->replaced = r->kept_replaced;
+    r->st->deleted = r->kept_deleted;
 }
 
 /* Compare the record hash with the one stored for uid: PRIOR_* or -1. */
@@ -526,12 +552,18 @@ static int apply_update(run *r, item *it)
         return 0;
     }
     unsigned long long *field = p == PRIOR_ABSENT ? &r->st->added : &r->st->replaced;
+    if (r->o->dry_run) {
+        /* Nothing is written, so a later copy of an id finds no earlier
+         * one: count it as the replacement it would be. */
+        count(r, it->dup && p == PRIOR_ABSENT ? &r->st->replaced : field);
+        return 0;
+    }
     if (mg_xdb_replace(r->xdb, it->uid, it->doc, &e)) {
         fail(r, &e);
         return -1;
     }
     count(r, field);
-    if (++r->pending >= r->batch && commit_update(r, &e)) {
+    if (++r->pending >= r->batch && !r->hold && commit_update(r, &e)) {
         fail(r, &e);
         return -1;
     }
@@ -614,7 +646,8 @@ static void *shard_main(void *arg)
              * closes them. */
             mg_err e;
             mg_err_clear(&e);
-            if (w->shard_pending && !r->failed && !g_stop && mg_xdb_commit(w->shard, &e) < 0)
+            if (w->shard && w->shard_pending && !r->failed && !g_stop &&
+                mg_xdb_commit(w->shard, &e) < 0)
                 fail(r, &e);
             w->shard_pending = 0;
             return NULL;
@@ -625,6 +658,9 @@ static void *shard_main(void *arg)
             build_item(w, it, &w->doc);
             if (it->rc) {
                 build_failed(r, it);
+            } else if (!w->shard) { /* --dry-run */
+                if (!it->dup)
+                    count(r, &r->st->added);
             } else {
                 mg_err e;
                 mg_err_clear(&e);
@@ -718,6 +754,11 @@ static void read_all(run *r)
             r->st->input_failed = true;
             continue;
         }
+        /* An LZ4 stream not checked up front (a pipe): if it proves damaged,
+         * records already read from it may be garbage, so an update commits
+         * nothing until the end. */
+        if (mg_reader_unverified(rd))
+            r->hold = 1;
         mg_read_info info;
         memset(&info, 0, sizeof info);
         unsigned long long off = 0, total = 0;
@@ -990,20 +1031,68 @@ static int collect_missing(void *ctx, const char *term, size_t len)
     return 0;
 }
 
+/* The most documents this run may remove from an index of n. */
+static unsigned long long max_delete(const run *r, unsigned long long n)
+{
+    const mg_index_opts *o = r->o;
+    if (o->max_delete_set && o->max_delete_absolute)
+        return o->max_delete_docs;
+    double pct = o->max_delete_set ? o->max_delete_pct : MG_INDEX_MAX_DELETE_PCT;
+    return pct >= 100 ? n : (unsigned long long)((double)n * pct / 100.0);
+}
+
+static void limit_text(const run *r, char *buf, size_t cap)
+{
+    const mg_index_opts *o = r->o;
+    if (o->max_delete_set && o->max_delete_absolute)
+        snprintf(buf, cap, "%llu", o->max_delete_docs);
+    else
+        snprintf(buf, cap, "%g%%",
+                 o->max_delete_set ? o->max_delete_pct : (double)MG_INDEX_MAX_DELETE_PCT);
+}
+
+/* Refuse to take `gone` of the `of` documents of the index away when that is
+ * over --max-delete: 0, or MG_EINVAL with a message that says what the run
+ * would do (what), the numbers, and what happened instead (outcome). */
+static int check_max_delete(run *r, const char *what, unsigned long long gone,
+                            unsigned long long of, const char *outcome, mg_err *err)
+{
+    if (gone == 0 || gone <= max_delete(r, of))
+        return 0;
+    char lim[32];
+    limit_text(r, lim, sizeof lim);
+    r->st->refused = true;
+    return mg_err_set(err, MG_EINVAL,
+                      "%s%s (%.1f%% of the %llu documents in the index), over --max-delete %s: "
+                      "%s (give --max-delete 100%% to allow it)",
+                      r->o->dry_run ? "--dry-run: would refuse: " : "refusing: ", what,
+                      of ? 100.0 * (double)gone / (double)of : 100.0, of, lim, outcome);
+}
+
+/* --delete-missing: every id in the index that this run did not read goes,
+ * unless that is more than --max-delete allows. The run holds its commits
+ * (r->hold), so a refusal leaves the index as it was. */
 static int delete_missing(run *r, mg_err *err)
 {
     missing m = {r, NULL, 0, 0, 0};
     int rc = mg_xdb_each_term(r->xdb, MG_PFX_ID, collect_missing, &m, err);
     if (m.oom)
         rc = mg_err_set(err, MG_ENOMEM, "--delete-missing: out of memory");
+    long n = rc < 0 ? 0 : mg_xdb_doccount(r->xdb, err);
+    if (n < 0)
+        rc = (int)n;
+    if (rc >= 0) {
+        char what[96];
+        snprintf(what, sizeof what, "--delete-missing would delete %zu documents", m.n);
+        rc = check_max_delete(r, what, m.n, (unsigned long long)n, "nothing was changed", err);
+    }
     for (size_t i = 0; i < m.n && rc >= 0; i++) {
-        int d = mg_xdb_delete(r->xdb, m.terms[i], err);
+        int d = r->o->dry_run ? 1 : mg_xdb_delete(r->xdb, m.terms[i], err);
         if (d < 0) {
             rc = d;
         } else if (d > 0) {
             count(r, &r->st->deleted);
-            if (++r->pending >= r->batch)
-                rc = commit_update(r, err);
+            r->pending++;
         }
     }
     for (size_t i = 0; i < m.n; i++)
@@ -1014,18 +1103,47 @@ static int delete_missing(run *r, mg_err *err)
 
 static int compact_live(run *r, mg_err *err);
 
+/* Whether a table of the glass database DIR points at was written after
+ * its last commit. A commit (or a compaction) writes the version file
+ * iamglass after the tables, so a newer table holds blocks an update wrote
+ * and never committed: one that failed (disk full). Those blocks take
+ * space that only a compaction gives back. */
+static int written_since_commit(run *r)
+{
+    char path[PATH_MAX + 16];
+    struct stat v, t;
+    snprintf(path, sizeof path, "%s/iamglass", r->db);
+    DIR *d = opendir(r->db);
+    if (!d || stat(path, &v) != 0) {
+        if (d)
+            closedir(d);
+        return 1; /* unknown: compact to be safe */
+    }
+    int newer = 0;
+    struct dirent *de;
+    while (!newer && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n > 6 && strcmp(de->d_name + n - 6, ".glass") == 0 &&
+            fstatat(dirfd(d), de->d_name, &t, 0) == 0)
+            newer = t.st_mtim.tv_sec > v.st_mtim.tv_sec ||
+                    (t.st_mtim.tv_sec == v.st_mtim.tv_sec && t.st_mtim.tv_nsec > v.st_mtim.tv_nsec);
+    }
+    closedir(d);
+    return newer;
+}
+
 static int run_update(run *r, mg_err *err)
 {
     if (ring_init(&r->upd, (size_t)RING_PER_THREAD * r->nthreads, RING_BYTES))
         return mg_err_set(err, MG_ENOMEM, "out of memory");
+    r->hold = r->o->delete_missing;
     int rc = start_threads(r, 0, err);
     if (!rc)
         read_all(r);
     stop_threads(r, 0, rc == 0);
     if (r->failed) {
         *err = r->fail_err;
-        mg_xdb_abandon(r->xdb);
-        r->xdb = NULL;
+        drop_uncommitted(r);
         if (r->st->committed)
             say(r, MG_LOG_ERROR, "the batches committed before this error stay in the index");
         return -r->fail_err.code;
@@ -1037,18 +1155,27 @@ static int run_update(run *r, mg_err *err)
         else if ((rc = delete_missing(r, err)) < 0)
             goto fatal;
     }
-    if (r->pending && (rc = commit_update(r, err)) < 0)
+    /* A dry run, and a held run that did not finish, commit nothing. */
+    int unfinished = g_stop || r->st->input_failed;
+    if (r->o->dry_run || (r->hold && unfinished))
+        drop_uncommitted(r);
+    else if (r->pending && (rc = commit_update(r, err)) < 0)
         goto fatal;
-    long n = mg_xdb_doccount(r->xdb, err);
-    if (n >= 0)
-        r->st->documents = (unsigned long long)n;
-    long rev = mg_xdb_revision(r->xdb, err);
-    /* Everything is committed: closing without a commit keeps the revision
-     * unchanged when nothing changed. */
-    mg_xdb_abandon(r->xdb);
-    r->xdb = NULL;
+    long rev = -1;
+    if (r->xdb) {
+        long n = mg_xdb_doccount(r->xdb, err);
+        if (n >= 0)
+            r->st->documents = (unsigned long long)n;
+        rev = mg_xdb_revision(r->xdb, err);
+        /* Everything is committed: closing without a commit keeps the
+         * revision unchanged when nothing changed. */
+        mg_xdb_abandon(r->xdb);
+        r->xdb = NULL;
+    }
+    if (r->o->dry_run && !unfinished)
+        return 0;
     const char *nocompact = r->o->compact ? "; not compacted" : "";
-    if (g_stop || r->st->input_failed)
+    if (unfinished)
         r->st->compaction = r->o->compact ? MG_COMPACTION_SKIPPED : MG_COMPACTION_NONE;
     if (g_stop) {
         r->st->interrupted = true;
@@ -1064,9 +1191,10 @@ static int run_update(run *r, mg_err *err)
                           nocompact);
     if (r->o->compact) {
         /* A compacted database is at revision 1 and every commit adds one
-         * (xapian_shim.h): at 1 there is nothing to gain. An unknown
-         * revision (rev < 0) is compacted to be safe. */
-        if (rev == 1) {
+         * (xapian_shim.h): at 1 there is nothing to gain, unless a failed
+         * update left uncommitted blocks behind. An unknown revision
+         * (rev < 0) is compacted to be safe. */
+        if (rev == 1 && !written_since_commit(r)) {
             r->st->compaction = MG_COMPACTION_NOT_NEEDED;
             return 0;
         }
@@ -1074,9 +1202,8 @@ static int run_update(run *r, mg_err *err)
     }
     return 0;
 fatal:
-    mg_xdb_abandon(r->xdb);
-    r->xdb = NULL;
-    if (r->st->committed)
+    drop_uncommitted(r);
+    if (r->st->committed && !r->st->refused)
         say(r, MG_LOG_ERROR, "the batches committed before this error stay in the index");
     return rc;
 }
@@ -1108,7 +1235,15 @@ static int make_tmp_dir(run *r, char *tmp, size_t cap, mg_err *err)
     mg_rm_tree(tmp);
     if (mkdir(tmp, 0777) != 0)
         return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
+    snprintf(r->tmp_dir, sizeof r->tmp_dir, "%s", tmp);
     return 0;
+}
+
+static void remove_tmp_dir(run *r)
+{
+    if (*r->tmp_dir)
+        mg_rm_tree(r->tmp_dir);
+    r->tmp_dir[0] = '\0';
 }
 
 /* Move the finished database at path into DIR.gens as the next generation
@@ -1172,7 +1307,7 @@ static int compact_live(run *r, mg_err *err)
          * (within a second). */
         prune_gens(r, r->cur_gen, -1);
     st->compact_s = now_s() - t;
-    mg_rm_tree(tmp);
+    remove_tmp_dir(r);
     if (rc == 0) {
         st->compaction = MG_COMPACTION_DONE;
         return 0;
@@ -1192,7 +1327,7 @@ static int compact_live(run *r, mg_err *err)
 static int run_rebuild(run *r, mg_err *err)
 {
     char tmp[PATH_MAX + 64], path[PATH_MAX + 128];
-    int rc = make_tmp_dir(r, tmp, sizeof tmp, err);
+    int rc = r->o->dry_run ? 0 : make_tmp_dir(r, tmp, sizeof tmp, err);
     if (rc)
         return rc;
     r->rings = calloc(r->nthreads, sizeof *r->rings);
@@ -1207,8 +1342,14 @@ static int run_rebuild(run *r, mg_err *err)
             rc = mg_err_set(err, MG_ENOMEM, "out of memory");
             goto out;
         }
+        if (r->o->dry_run)
+            continue; /* no shard: the workers only analyse and count */
         snprintf(path, sizeof path, "%s/shard-%u", tmp, k);
-        r->w[k].shard = mg_xdb_open(path, MG_XDB_CREATE | MG_XDB_DANGEROUS | MG_XDB_NOSYNC, err);
+        /* Not DB_DANGEROUS: Xapian can undo a commit that failed (disk
+         * full) only when blocks are not written in place; otherwise it
+         * fails with "cancel() not supported under DB_DANGEROUS" instead
+         * of the cause. On Reuters it costs nothing measurable. */
+        r->w[k].shard = mg_xdb_open(path, MG_XDB_CREATE | MG_XDB_NOSYNC, err);
         if (!r->w[k].shard) {
             rc = -err->code;
             goto out;
@@ -1234,6 +1375,17 @@ static int run_rebuild(run *r, mg_err *err)
                         r->kind == DB_NEW ? "" : "; the old index stays live");
         goto out;
     }
+    unsigned long long live = r->st->live_documents, built = r->st->added;
+    if (live > built) {
+        char what[128];
+        snprintf(what, sizeof what, "the rebuilt index would hold %llu documents, %llu fewer",
+                 built, live - built);
+        if ((rc = check_max_delete(r, what, live - built, live,
+                                   "nothing published; the old index stays live", err)))
+            goto out;
+    }
+    if (r->o->dry_run)
+        goto out;
     if ((rc = set_meta(r, r->w[0].shard, err)))
         goto out;
     for (unsigned k = 0; k < r->nthreads; k++) {
@@ -1272,13 +1424,51 @@ out_free:
     free(srcs);
 out:
     abandon_shards(r);
-    mg_rm_tree(tmp);
-    if (!r->st->committed)
+    remove_tmp_dir(r);
+    if (!r->st->committed && !r->o->dry_run)
         r->st->added = 0; /* nothing was published */
+    if (rc < 0 && !r->st->committed && !r->st->interrupted && !r->st->input_failed &&
+        !r->st->refused) {
+        mg_err inner = *err;
+        mg_err_set(err, inner.code, "%.190s; nothing published%s", inner.msg,
+                   r->kind == DB_NEW ? "" : "; the old index stays live");
+    }
     return rc;
 }
 
 /* ---- The run -------------------------------------------------------------- */
+
+/* Xapian failed in a way the process cannot survive (xapian_shim.h,
+ * mg_xapian_set_fatal): remove the generation being built, make the
+ * counts say what was committed, and hand over to o->fatal, which ends the
+ * process. The live generation stays: nothing was published, and an
+ * update's last commit is what the database holds. */
+static void on_xapian_fatal(void *ctx, const mg_err *cause)
+{
+    run *r = ctx;
+    mg_index_stats *st = r->st;
+    remove_tmp_dir(r);
+    char real[PATH_MAX];
+    if (realpath(r->db, real))
+        snprintf(st->generation, sizeof st->generation, "%s", real);
+    const char *stays;
+    if (st->mode == MG_INDEX_REBUILD) {
+        st->added = 0;
+        stays =
+            r->kind == DB_NEW ? "nothing published" : "nothing published; the old index stays live";
+    } else {
+        st->added = r->kept_added;
+        st->replaced = r->kept_replaced;
+        st->deleted = r->kept_deleted;
+        st->documents = st->live_documents + r->kept_added - r->kept_deleted;
+        stays = st->committed ? "the batches committed before this error stay in the index"
+                              : "nothing was changed";
+    }
+    mg_err e;
+    mg_err_set(&e, cause->code, "%.200s; %s", cause->msg, stays);
+    if (r->o->fatal)
+        r->o->fatal(r->o->ctx, st, &e);
+}
 
 static int usage_error(mg_index_stats *st, mg_err *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -1312,7 +1502,7 @@ static int check_inputs(run *r, mg_err *err)
 /* Open the existing database (update) or read its language (rebuild). */
 static int open_existing(run *r, char *stored, size_t cap, mg_err *err)
 {
-    r->xdb = mg_xdb_open(r->db, r->kind == DB_PLAIN ? MG_XDB_CREATE : 0, err);
+    r->xdb = mg_xdb_open(r->db, r->kind == DB_PLAIN && !r->o->dry_run ? MG_XDB_CREATE : 0, err);
     if (!r->xdb)
         return -err->code;
     long n = mg_xdb_get_metadata(r->xdb, MG_META_LANG, stored, cap, err);
@@ -1321,8 +1511,20 @@ static int open_existing(run *r, char *stored, size_t cap, mg_err *err)
     /* What is live now; a run that publishes nothing reports this. */
     n = mg_xdb_doccount(r->xdb, err);
     if (n >= 0)
-        r->st->documents = (unsigned long long)n;
+        r->st->documents = r->st->live_documents = (unsigned long long)n;
     return 0;
+}
+
+/* After a failure: the documents the live index really holds (through a
+ * reader, which needs no lock: the failure may be that another writer has
+ * it). Left as it is when there is no index to read. */
+static void count_live(run *r)
+{
+    mg_err e;
+    mg_xsearch *xs = mg_xsearch_open(r->db, &e);
+    if (xs)
+        r->st->documents = mg_xsearch_doccount(xs);
+    mg_xsearch_free(xs);
 }
 
 static int run_locked(run *r, mg_err *err)
@@ -1384,6 +1586,7 @@ static int run_locked(run *r, mg_err *err)
 int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
 {
     memset(st, 0, sizeof *st);
+    st->dry_run = o->dry_run;
     g_stop = 0;
     if (!o->db || !*o->db)
         return usage_error(st, err, "no database: give --db DIR or set MORGUE_DB");
@@ -1434,10 +1637,15 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
         rc = mg_err_set(err, MG_ENOMEM, "out of memory");
         goto out;
     }
+    mg_xapian_set_fatal(on_xapian_fatal, r);
     rc = run_locked(r, err);
+    mg_xapian_set_fatal(NULL, NULL);
     progress_tick(r, 1);
 out:
     mg_xdb_abandon(r->xdb);
+    r->xdb = NULL;
+    if (rc < 0 && !st->usage_error)
+        count_live(r);
     if (r->w)
         for (unsigned k = 0; k < r->nthreads; k++) {
             mg_docbuild_free(r->w[k].b);

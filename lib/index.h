@@ -38,6 +38,10 @@ enum {
     MG_COMPACTION_RUNNING      /* in progress (seen by the progress callback) */
 };
 
+/* The default of --max-delete: a run may delete up to this share (in
+ * percent) of the documents in the index. */
+#define MG_INDEX_MAX_DELETE_PCT 10
+
 /* A rebuild commits each shard every this many documents. Nothing reads a
  * shard before the merge, but Xapian's in-memory buffer of postings gets
  * slower per document as it grows (bench/RESULTS-index.md). bench-index's
@@ -48,6 +52,7 @@ typedef struct mg_index_stats {
     unsigned long long added, replaced, unchanged, deleted, skipped, warnings;
     unsigned long long read;               /* records read so far (incl. skipped) */
     unsigned long long documents;          /* documents in the index at the end */
+    unsigned long long live_documents;     /* documents in the index before the run */
     unsigned long long input_bytes;        /* input consumed so far */
     unsigned long long input_total;        /* sum of known input sizes (0: unknown) */
     unsigned long long index_bytes;        /* size of the live index at the end */
@@ -63,6 +68,8 @@ typedef struct mg_index_stats {
     bool interrupted;      /* stopped by mg_index_request_stop() */
     bool input_failed;     /* an input could not be read to its end */
     bool usage_error;      /* the failure is a usage error (exit code 2) */
+    bool refused;          /* over --max-delete: nothing deleted or published */
+    bool dry_run;          /* counts are what the run would have done */
 } mg_index_stats;
 
 typedef struct mg_index_opts {
@@ -71,6 +78,21 @@ typedef struct mg_index_opts {
     unsigned threads;    /* analysis threads; 0: one per core */
     unsigned long batch; /* documents per commit (update); 0: 10000 */
     bool rebuild, delete_missing;
+    /* The most documents one run may remove: --delete-missing's deletions,
+     * or how many fewer documents a rebuild (or first index over a plain
+     * directory) holds than the live index. Unset (max_delete_set false):
+     * MG_INDEX_MAX_DELETE_PCT percent of the documents in the index. Set:
+     * max_delete_docs documents when max_delete_absolute, else
+     * max_delete_pct percent (0..100; 100 allows everything). Over it the
+     * run refuses (MG_EINVAL, st->refused): an update changes nothing, a
+     * rebuild publishes nothing. */
+    bool max_delete_set, max_delete_absolute;
+    double max_delete_pct;
+    unsigned long long max_delete_docs;
+    /* Read and analyse everything and count what would be added, replaced,
+     * left unchanged and deleted, but write nothing: no commit, no
+     * generation, no compaction (only the lock file is taken). */
+    bool dry_run;
     /* After an update (and --delete-missing), when anything was committed
      * since the index was last compacted (its revision is above 1), compact
      * the live generation into a new one and publish it as a rebuild does.
@@ -85,6 +107,13 @@ typedef struct mg_index_opts {
      * never at the same time as log (and never after mg_index_run returns).
      * The stats are borrowed for the call. May be NULL. */
     void (*progress)(void *ctx, const mg_index_stats *st);
+    /* Called when Xapian fails in a way the process cannot survive (an
+     * exception thrown while Xapian unwinds from a failed write: the disk
+     * full inside a commit; xapian_shim.h). The generation being built is
+     * removed first and *st says what was committed; err is the cause.
+     * It must end the process (_exit); if it returns, or is NULL, the
+     * process aborts. Called from any thread. */
+    void (*fatal)(void *ctx, const mg_index_stats *st, const mg_err *err);
     void *ctx;
 } mg_index_opts;
 
@@ -94,7 +123,13 @@ typedef struct mg_index_opts {
  * or an interruption (st->interrupted). On failure of a rebuild or a first
  * index nothing is published; on failure of an update, batches committed
  * before it stay (and, for an interruption or an unreadable input, what was
- * read is committed: st->committed says whether anything was). When the
+ * read is committed: st->committed says whether anything was), except that
+ * an update with delete_missing, or one reading an LZ4 stream that could not
+ * be checked before it was read (mg_reader_unverified), commits once, at its
+ * end, so that a failed, refused (st->refused) or interrupted one changes
+ * nothing. After a
+ * failure the counts in *st are of what was committed, and st->documents is
+ * what the live index holds. When the
  * compaction of --compact fails or is interrupted, the update stays
  * committed in the live generation, which stays live, uncompacted. */
 int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err);

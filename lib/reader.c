@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <lz4frame.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@ typedef struct source {
     bool own_fd;
     const char *name; /* borrowed from the reader */
     bool lz4, eof;
+    bool unverified; /* an LZ4 stream whose checksums were not checked up front */
     LZ4F_dctx *dctx;
     size_t frame_hint; /* last LZ4F_decompress result: 0 = between frames */
     unsigned char *in; /* compressed bytes (LZ4 only) */
@@ -35,6 +37,7 @@ typedef struct source {
     size_t out_pos, out_len;
     unsigned long long out_used; /* plain bytes consumed (lines + newlines) */
     unsigned long line;          /* number of the line last returned */
+    bool unterminated;           /* that line ended at the end of input, without a newline */
     char *buf;                   /* a line spanning chunks, up to MG_MAX_LINE */
     size_t buf_len, buf_cap;
 } source;
@@ -89,9 +92,45 @@ static void source_close(source *s)
     s->fd = -1;
 }
 
+static int source_open(source *s, const char *name, int fd, bool verify, mg_err *err);
+static int source_fill(source *s, mg_err *err);
+
+/* A frame with a content checksum but no block checksums (the lz4 tool's
+ * default) is found corrupt only at its end, after its records were read.
+ * So an LZ4 regular file is decompressed once before it is read, the output
+ * thrown away, and every checksum checked: a damaged file fails at open,
+ * before any of its records. A pipe cannot be read twice: it stays
+ * unverified. Returns 0, or the error the reading would meet. */
+static int verify_lz4(source *s, mg_err *err)
+{
+    struct stat st;
+    char path[64];
+    if (fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        s->unverified = true;
+        return 0;
+    }
+    /* A second open file description of the same file: its own offset. */
+    snprintf(path, sizeof path, "/proc/self/fd/%d", s->fd);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mg_err_set(err, MG_EIO, "open %s again: %s", s->name, strerror(errno));
+    source v;
+    int rc = source_open(&v, s->name, fd, false, err);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    v.own_fd = true;
+    while ((rc = source_fill(&v, err)) > 0) {
+    }
+    source_close(&v);
+    return rc;
+}
+
 /* Open name (or take fd) and sniff its first bytes for the LZ4 magic. An LZ4
- * frame header is decoded here, so a bad one fails at open. */
-static int source_open(source *s, const char *name, int fd, mg_err *err)
+ * frame header is decoded here, so a bad one fails at open; with verify, so
+ * does a damaged LZ4 regular file (verify_lz4). */
+static int source_open(source *s, const char *name, int fd, bool verify, mg_err *err)
 {
     memset(s, 0, sizeof *s);
     s->name = name;
@@ -141,6 +180,11 @@ static int source_open(source *s, const char *name, int fd, mg_err *err)
         s->in_pos = used;
         s->in_used = used;
         s->frame_hint = r;
+        int rc = verify ? verify_lz4(s, err) : 0;
+        if (rc < 0) {
+            source_close(s);
+            return rc;
+        }
     } else {
         memcpy(s->out, s->in, s->in_len);
         s->out_len = s->in_len;
@@ -228,6 +272,7 @@ static int source_line(source *s, const char **line, size_t *len, mg_err *err)
     int rc;
 
     s->buf_len = 0;
+    s->unterminated = false;
     for (;;) {
         if (s->out_pos == s->out_len) {
             if ((rc = source_fill(s, err)) < 0)
@@ -235,6 +280,7 @@ static int source_line(source *s, const char **line, size_t *len, mg_err *err)
             if (rc == 0) {
                 if (!skipping && s->buf_len == 0)
                     return LINE_EOF;
+                s->unterminated = true;
                 s->line++;
                 *line = s->buf;
                 *len = skipping ? skipped : s->buf_len;
@@ -409,6 +455,11 @@ static int entry_cmp(const void *a, const void *b)
     return strcmp(((const entry *)a)->id, ((const entry *)b)->id);
 }
 
+bool mg_reader_unverified(const mg_reader *rd)
+{
+    return rd->cur_open && rd->src.unverified;
+}
+
 void mg_reader_free(mg_reader *rd)
 {
     if (!rd)
@@ -443,7 +494,7 @@ mg_reader *mg_reader_open(const char *path, mg_err *err)
         }
         rd->nentries = 1;
         rd->entries[0].kind = ENTRY_JSONL;
-        if (source_open(&rd->src, rd->entries[0].path, STDIN_FILENO, err) < 0)
+        if (source_open(&rd->src, rd->entries[0].path, STDIN_FILENO, true, err) < 0)
             goto fail;
         rd->cur_open = true;
         return rd;
@@ -482,7 +533,7 @@ mg_reader *mg_reader_open(const char *path, mg_err *err)
     rd->total = rd->entries[0].size;
     rd->entries[0].kind = ends_with(path, ".txt") ? ENTRY_TEXT : ENTRY_JSONL;
     if (rd->entries[0].kind == ENTRY_JSONL) {
-        if (source_open(&rd->src, rd->entries[0].path, -1, err) < 0)
+        if (source_open(&rd->src, rd->entries[0].path, -1, true, err) < 0)
             goto fail;
         rd->cur_open = true;
     }
@@ -643,6 +694,33 @@ static void next_entry(mg_reader *rd)
     rd->cur++;
 }
 
+/* Whether line[0..len) is one whole JSON value (whatever its fields). */
+static bool json_complete(const char *line, size_t len)
+{
+    char *repaired = NULL;
+    if (!mg_utf8_valid(line, len)) {
+        if (mg_utf8_repair(line, len, &repaired, &len) < 0)
+            return false;
+        line = repaired;
+    }
+    json_error_t jerr;
+    json_t *v = json_loadb(line, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+    free(repaired);
+    json_decref(v);
+    return v != NULL;
+}
+
+/* A last line without a newline that is not a whole record is where the
+ * input was cut (a file still being written, a partial copy, head -c): the
+ * input is incomplete, which is fatal, not one bad record. */
+static int cut_short(const source *s, const char *path, mg_err *err)
+{
+    return mg_err_set(err, MG_ECORRUPT,
+                      "%s:%lu: the input ends inside a record (the last line has no newline and "
+                      "is not complete JSON): truncated input",
+                      path, s->line);
+}
+
 int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *err)
 {
     mg_read_info local;
@@ -666,7 +744,7 @@ int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *er
             return rc < 0 ? rc : MG_READ_RECORD;
         }
         if (!rd->cur_open) {
-            if ((rc = source_open(&rd->src, e->path, -1, err)) < 0)
+            if ((rc = source_open(&rd->src, e->path, -1, true, err)) < 0)
                 return rc;
             rd->cur_open = true;
         }
@@ -679,6 +757,8 @@ int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *er
             continue;
         }
         if (rc == LINE_TOO_LONG) {
+            if (rd->src.unterminated)
+                return cut_short(&rd->src, e->path, err);
             mg_err_set(err, MG_ETOOBIG, "%s:%lu: record too long (%zu bytes, cap %zu)", e->path,
                        rd->src.line, len, MG_MAX_LINE);
             return MG_READ_SKIP;
@@ -694,6 +774,10 @@ int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *er
         char where[300];
         snprintf(where, sizeof where, "%s:%lu", e->path, rd->src.line);
         rc = mg_record_from_json(line, len, where, rec, info->warning, sizeof info->warning, err);
+        if (rc == -MG_EFORMAT && rd->src.unterminated && !json_complete(line, len)) {
+            info->warning[0] = '\0';
+            return cut_short(&rd->src, e->path, err);
+        }
         if (rc == -MG_EFORMAT)
             return MG_READ_SKIP;
         return rc < 0 ? rc : MG_READ_RECORD;

@@ -18,8 +18,10 @@
  *   any other file      JSON Lines, plain or an LZ4 frame (by magic, whatever
  *                       the name: .jsonl, .json, .ndjson, .lz4 ...)
  * JSON Lines: one object per line; CRLF, blank lines, a UTF-8 BOM at the
- * start and a last line without a newline are all fine. A line longer than
- * MG_MAX_LINE is skipped without being held in memory.
+ * start and a last line without a newline are all fine, as long as that last
+ * line is whole JSON: one that is not (or is over MG_MAX_LINE) is where the
+ * input was cut, a fatal MG_ECORRUPT, not a skipped record. A line longer
+ * than MG_MAX_LINE is skipped without being held in memory.
  * JSON fields: id, title, body, date, source, url, author, category/topics
  * (string or array), lang; unknown fields are ignored; null is absent.
  *
@@ -27,6 +29,7 @@
 #ifndef MG_READER_H
 #define MG_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -68,12 +71,27 @@ typedef struct mg_read_info {
 mg_reader *mg_reader_open(const char *path, mg_err *err);
 void mg_reader_free(mg_reader *rd); /* NULL is a no-op */
 
+/* An LZ4 input is checked whole before its first record is returned: an LZ4
+ * regular file (alone, in a tree, or as stdin) is decompressed once at open
+ * and every checksum checked, so a damaged one fails there (MG_ECORRUPT,
+ * the messages of mg_reader_next), before any of its records. An LZ4 stream
+ * that cannot be read twice (a pipe on stdin, a FIFO) cannot be: its
+ * damage shows only where it is met, possibly after records read from
+ * damaged data (a frame with a content checksum and no block checksums,
+ * the lz4 tool's default, is checked only at its end). This tells whether
+ * the input just opened is such a stream: a caller that writes records
+ * should then keep them uncommitted until mg_reader_next returns
+ * MG_READ_END. */
+bool mg_reader_unverified(const mg_reader *rd);
+
 /* Next record into *rec (released first, then filled; owned by the caller,
  * who releases it; rec must be initialised). Returns MG_READ_RECORD,
  * MG_READ_SKIP (err->msg is "FILE:LINE: reason" for JSON Lines, "FILE: reason"
  * for a text file; *rec is left released) or MG_READ_END, or a negative mg_code on
  * a fatal error: MG_EIO, MG_ENOMEM, or MG_ECORRUPT for a corrupt or truncated
- * LZ4 stream ("FILE: corrupt LZ4 frame near byte N: ..."). After a fatal
+ * LZ4 stream ("FILE: corrupt LZ4 frame near byte N: ...") or a JSON Lines
+ * input cut inside its last record ("FILE:LINE: the input ends inside a
+ * record ..."). After a fatal
  * error the rest of this input cannot be read: only mg_reader_free() it. In a
  * tree, a fatal error in one file ends the whole tree. Invalid UTF-8 is
  * repaired to U+FFFD and reported in info->warning, never a reason to skip.

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "analyzer.h"
+#include "gens.h"
 #include "query.h"
 #include "schema.h"
 #include "snippet.h"
@@ -1392,7 +1393,8 @@ int mg_searcher_stats(mg_searcher *s, mg_searcher_info *st, mg_err *err)
     mg_err_clear(err);
     memset(st, 0, sizeof *st);
     st->documents = mg_xsearch_doccount(s->xs);
-    st->revision = mg_xsearch_revision(s->xs);
+    st->xapian_revision = mg_xsearch_revision(s->xs);
+    st->revision = mg_gen_revision(mg_gen_of_path(mg_xsearch_path(s->xs)), st->xapian_revision);
     char built[64];
     long n = mg_xsearch_metadata(s->xs, MG_META_BUILT, built, sizeof built, err);
     if (n < 0)

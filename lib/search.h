@@ -169,8 +169,11 @@ int mg_searcher_get(mg_searcher *s, const char *id, mg_record *rec, mg_err *err)
 
 typedef struct mg_searcher_info {
     unsigned long long documents;
+    /* Never goes backwards across updates, --compact and --rebuild:
+     * generation * 10^10 + the Xapian revision (gens.h, mg_gen_revision). */
     unsigned long long revision;
-    long long updated_unix; /* time of the last commit (metadata), or -1 */
+    unsigned long long xapian_revision; /* of the generation open; 1 after a rebuild */
+    long long updated_unix;             /* time of the last commit (metadata), or -1 */
     char lang[32];
     char path[4096]; /* the database directory actually open */
 } mg_searcher_info;

@@ -6,11 +6,14 @@
 #include <xapian.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <new>
 #include <string>
 #include <vector>
@@ -71,6 +74,60 @@ int mg_xapian_catch(mg_err *err, const char *what) noexcept
         return mg_err_set(err, MG_EINTERNAL, "%s: unexpected exception: %s", what, e.what());
     } catch (...) {
         return mg_err_set(err, MG_EINTERNAL, "%s: unknown exception", what);
+    }
+}
+
+namespace
+{
+
+std::atomic<mg_xapian_fatal_fn> g_fatal_fn{nullptr};
+std::atomic<void *> g_fatal_ctx{nullptr};
+std::atomic_flag g_dying = ATOMIC_FLAG_INIT;
+std::terminate_handler g_saved_handler = nullptr;
+bool g_installed = false;
+
+[[noreturn]] void on_terminate() noexcept
+{
+    if (g_dying.test_and_set()) {
+        for (;;)
+            pause(); // the first failing thread ends the process
+    }
+    int en = errno; // a write that failed, when Xapian ends the process itself
+    mg_err e;
+    mg_err_clear(&e);
+    std::exception_ptr p = std::current_exception();
+    if (p) {
+        try {
+            std::rethrow_exception(p);
+        } catch (...) {
+            mg_xapian_catch(&e, "Xapian cannot go on");
+        }
+    } else {
+        // Xapian called std::terminate itself (an exception from a
+        // destructor run while unwinding): the exception is out of reach,
+        // but the system error of the failed write is usually still here.
+        mg_err_set(&e, MG_EIO,
+                   "Xapian cannot go on: it failed while recovering from an error%s%s%s",
+                   en ? " (last system error: " : "", en ? strerror(en) : "", en ? ")" : "");
+    }
+    mg_xapian_fatal_fn fn = g_fatal_fn.load();
+    if (fn)
+        fn(g_fatal_ctx.load(), &e);
+    std::abort();
+}
+
+} // namespace
+
+void mg_xapian_set_fatal(mg_xapian_fatal_fn fn, void *ctx) noexcept
+{
+    g_fatal_ctx.store(ctx);
+    g_fatal_fn.store(fn);
+    if (fn && !g_installed) {
+        g_saved_handler = std::set_terminate(on_terminate);
+        g_installed = true;
+    } else if (!fn && g_installed) {
+        std::set_terminate(g_saved_handler);
+        g_installed = false;
     }
 }
 

@@ -121,6 +121,19 @@ long mg_xdb_get_metadata(mg_xdb *db, const char *key, char *buf, size_t cap,
  * metadata keys set in several sources the value of the first source wins. */
 int mg_xdb_compact(const char *const *srcs, size_t n, const char *dst, mg_err *err) MG_NOEXCEPT;
 
+/* Xapian 1.4 can throw from a destructor while it unwinds from a failed
+ * write (the disk full inside a commit does it): C++ then calls
+ * std::terminate, and no catch can stop the process from ending. This
+ * installs a std::terminate handler that turns the exception into an
+ * mg_err ("Xapian cannot go on: DatabaseError: Error writing block 52: No
+ * space left on device") and calls fn(ctx, &err) on the failing thread, so
+ * that the caller can clean up, report the cause and end the process
+ * (_exit). If fn returns, the process aborts; a second thread failing
+ * meanwhile waits for the first to end the process. NULL restores the
+ * handler there was before. Process-wide: install it from one thread. */
+typedef void (*mg_xapian_fatal_fn)(void *ctx, const mg_err *err);
+void mg_xapian_set_fatal(mg_xapian_fatal_fn fn, void *ctx) MG_NOEXCEPT;
+
 /* Documents. Terms are at most MG_XDB_MAX_TERM bytes (Xapian's glass limit)
  * and not empty: a longer or empty term is refused with MG_EINVAL. */
 #define MG_XDB_MAX_TERM 245

@@ -58,12 +58,13 @@ check_eq "update + --compact: compacted" done \
   "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["compaction"])' "$TMP/index15.json")"
 check "update + --compact: the new article is served" wait_file "$TMP/state/seen-frobozzian" 10
 gen=$(realpath "$DB")
+rev1=$((10#${gen##*/g} * 10000000000 + 1)) # generation * 10^10 + Xapian revision 1
 for ((i = 0; i < 100; i++)); do
-  grep -qF "reload: index changed; index $gen at revision 1," "$TMP/d.log" && break
+  grep -qF "reload: index changed; index $gen at revision $rev1," "$TMP/d.log" && break
   sleep 0.05
 done
 check_match "update + --compact: the daemon serves the compacted generation" \
-  "reload: index changed; index $gen at revision 1, " "$(cat "$TMP/d.log")"
+  "reload: index changed; index $gen at revision $rev1, " "$(cat "$TMP/d.log")"
 out=$("$CLIENT" --endpoint "$IPC" search frobozzian)
 check_match "update + --compact: the compacted index serves the new article" 'id: new-5' "$out"
 

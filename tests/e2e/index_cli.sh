@@ -10,7 +10,7 @@ head -n 50 "$REUTERS" >s.jsonl
 
 help=$("$INDEX" --help)
 check_eq "--help exits 0" 0 $?
-for o in --db --lang --threads --batch --rebuild --delete-missing --progress --quiet \
+for o in --db --lang --threads --batch --rebuild --delete-missing --max-delete --dry-run --progress --quiet \
          --json-stats --help --version MORGUE_DB; do
   check_match "--help mentions $o" "$o" "$help"
 done

@@ -67,7 +67,7 @@ check_eq "the earlier one is gone" "" "$(ids_with "$DB" wombatfirst)"
 
 # --delete-missing with a subset: everything else goes.
 head -n 1500 s.jsonl >sub.jsonl
-"$INDEX" --db "$DB" --delete-missing --json-stats sub.jsonl >j3.json 2>e3
+"$INDEX" --db "$DB" --delete-missing --max-delete 100% --json-stats sub.jsonl >j3.json 2>e3
 check_eq "--delete-missing exits 0" 0 $?
 check_eq "--delete-missing: 2004 - 1500 deleted" 504 "$(jget j3.json deleted)"
 check_eq "--delete-missing: the 3 changed ones restored" 3 "$(jget j3.json replaced)"

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "gens.h"
 #include "index.h"
 
 typedef struct logbook {
@@ -59,6 +60,7 @@ typedef struct fixture {
     char db[128];
     char in[128];
     logbook lb;
+    bool default_max_delete; /* run with the default --max-delete */
 } fixture;
 
 static int setup(void **state)
@@ -109,6 +111,10 @@ static int run_opts(fixture *f, unsigned threads, bool rebuild, bool delete_miss
     o.batch = 250;
     o.rebuild = rebuild;
     o.delete_missing = delete_missing;
+    /* Most tests delete large shares: allow it, unless a test checks the
+     * default guard. */
+    o.max_delete_set = !f->default_max_delete;
+    o.max_delete_pct = 100;
     o.inputs = inputs;
     o.ninputs = 1;
     o.log = on_log;
@@ -169,6 +175,49 @@ static void test_first_index_update_delete(void **state)
     assert_int_equal(st.documents, 500);
     assert_int_equal(f->lb.overlapped, 0);
     assert_int_equal(f->lb.read_went_back, 0);
+}
+
+/* The default --max-delete (10%): a --delete-missing run over it is refused
+ * and changes nothing, not even its additions; at the limit it runs. */
+static void test_max_delete_default(void **state)
+{
+    fixture *f = *state;
+    mg_index_stats st;
+    mg_err e;
+    write_input(f->in, 0, 1000, 1, "w");
+    assert_int_equal(run(f, 2, false, false, &st, &e), 0);
+    f->default_max_delete = true;
+    /* 899 kept, 101 missing, 1 new: 101 of 1001 is over 10% */
+    write_input(f->in, 0, 899, 1, "w");
+    write_input(f->in, 5000, 1, 1, "a");
+    assert_int_equal(run(f, 2, false, true, &st, &e), -MG_EINVAL);
+    assert_true(st.refused);
+    assert_false(st.committed);
+    assert_int_equal(st.added + st.deleted, 0);
+    assert_int_equal(st.documents, 1000);
+    assert_non_null(strstr(e.msg, "--delete-missing would delete 101 documents"));
+    /* 100 missing of 1001: at the limit */
+    write_input(f->in, 0, 900, 1, "w");
+    write_input(f->in, 5000, 1, 1, "a");
+    assert_int_equal(run(f, 2, false, true, &st, &e), 0);
+    assert_int_equal(st.deleted, 100);
+    assert_int_equal(st.added, 1);
+    assert_int_equal(st.documents, 901);
+}
+
+/* The revision that never goes backwards (gens.h). */
+static void test_gen_revision(void **state)
+{
+    (void)state;
+    assert_int_equal(mg_gen_of_path("/srv/news.gens/g000007"), 7);
+    assert_int_equal(mg_gen_of_path("news.gens/g000012/"), 12);
+    assert_int_equal(mg_gen_of_path("/srv/news"), 0);
+    assert_int_equal(mg_gen_of_path("/srv/gens/g000007"), 0);
+    assert_int_equal(mg_gen_of_path("/srv/news.gens/tmp-12"), 0);
+    assert_true(mg_gen_revision(7, 3) == 70000000003ULL);
+    assert_true(mg_gen_revision(0, 5) == 5);
+    /* a new generation at revision 1 is above any revision of the last */
+    assert_true(mg_gen_revision(8, 1) > mg_gen_revision(7, 0xffffffffULL));
 }
 
 /* --compact through the library: skipped while the index is compact,
@@ -314,6 +363,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_first_index_update_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_delete_default, setup, teardown),
+        cmocka_unit_test(test_gen_revision),
         cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_and_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),

@@ -637,21 +637,84 @@ static void test_jsonl_long_lines(void **state)
     outcome o = {0};
     read_path(f, &o);
     const char *w[] = {
-        "R a", NULL, "R c", NULL, "R e", NULL,
+        "R a", NULL, "R c", NULL, "R e",
     };
     char *s2 = fmt("S %s:2: record too long (%zu bytes, cap %zu)", f, MG_MAX_LINE + 1, MG_MAX_LINE);
     char *s4 = fmt("S %s:4: field \"body\" too long (%zu bytes, cap %u)", f,
                    MG_MAX_LINE - strlen(head) - 2, MG_MAX_BODY);
-    char *s6 =
-        fmt("S %s:6: record too long (%zu bytes, cap %zu)", f, MG_MAX_LINE + 10, MG_MAX_LINE);
-    const char *want[] = {w[0], s2, w[2], s4, w[4], s6};
-    expect_items(&o, want, 6);
-    assert_int_equal(o.rc, MG_READ_END);
-    assert_int_equal(o.offset, file_size(f));
+    const char *want[] = {w[0], s2, w[2], s4, w[4]};
+    expect_items(&o, want, 5);
+    /* a last line over the cap and without a newline cannot be known to be
+     * whole: the input is taken as cut short */
+    assert_int_equal(o.rc, -MG_ECORRUPT);
+    char *s6 = fmt("%s:6: the input ends inside a record", f);
+    assert_true(strncmp(o.fatal, s6, strlen(s6)) == 0);
     free(s2);
     free(s4);
     free(s6);
     outcome_free(&o);
+    unlink(f);
+    free(f);
+}
+
+/* The last line without a newline: a whole record is read, a whole but bad
+ * one skipped, a cut one (no newline, not whole JSON) is a fatal error. */
+static void test_jsonl_cut_last_line(void **state)
+{
+    (void)state;
+    char *f = path_in(tmp, "cut.jsonl");
+    const char *head = "{\"id\":\"a\",\"title\":\"A\"}\n"
+                       "{\"id\":\"b\",\"title\":\"B\"}\n";
+    struct {
+        const char *last;
+        int rc;        /* the outcome after records a and b */
+        const char *s; /* the skip message's end, or NULL */
+    } cases[] = {
+        {"{\"id\":\"c\",\"title\":\"C\"}", MG_READ_END, NULL},
+        {"{\"id\":\"c\",\"date\":\"1987-02-30\",\"title\":\"C\"}", MG_READ_END,
+         ":3: bad date \"1987-02-30\""},
+        {"[1, 2]", MG_READ_END, ":3: not a JSON object"},
+        {"{\"id\":\"c\",\"title\":\"C", -MG_ECORRUPT, NULL},
+        {"{\"id\":\"c\",\"title\":\"\xc3", -MG_ECORRUPT, NULL}, /* cut inside a character */
+        {"{", -MG_ECORRUPT, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = fmt("%s%s", head, cases[i].last);
+        write_str(f, text);
+        outcome o = {0};
+        read_path(f, &o);
+        assert_int_equal(o.rc, cases[i].rc);
+        assert_true(o.n >= 2);
+        assert_string_equal(o.items[0], "R a");
+        assert_string_equal(o.items[1], "R b");
+        if (cases[i].rc < 0) {
+            assert_int_equal(o.n, 2);
+            char *want = fmt("%s:3: the input ends inside a record (the last line has no newline "
+                             "and is not complete JSON): truncated input",
+                             f);
+            assert_string_equal(o.fatal, want);
+            free(want);
+        } else if (cases[i].s) {
+            assert_int_equal(o.n, 3);
+            char *want = fmt("S %s%s", f, cases[i].s);
+            assert_string_equal(o.items[2], want);
+            free(want);
+        } else {
+            assert_int_equal(o.n, 3);
+            assert_string_equal(o.items[2], "R c");
+        }
+        /* the same line with its newline is an ordinary (good or bad) record */
+        char *whole = fmt("%s\n", text);
+        write_str(f, whole);
+        outcome o2 = {0};
+        read_path(f, &o2);
+        assert_int_equal(o2.rc, MG_READ_END);
+        assert_int_equal(o2.n, 3);
+        outcome_free(&o2);
+        free(whole);
+        outcome_free(&o);
+        free(text);
+    }
     unlink(f);
     free(f);
 }
@@ -735,6 +798,51 @@ static void test_lz4_library_frame(void **state)
     free(f);
 }
 
+static void flip_byte(const char *path, unsigned long long at)
+{
+    FILE *fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, (long)at, SEEK_SET), 0);
+    int ch = fgetc(fp);
+    assert_int_equal(fseek(fp, (long)at, SEEK_SET), 0);
+    fputc(ch ^ 0x55, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* Read the file at path as stdin through a pipe (a child writes it). */
+static void read_piped(const char *path, outcome *o, bool *unverified)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        int fd = open(path, O_RDONLY);
+        char buf[65536];
+        ssize_t n;
+        while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
+            if (write(p[1], buf, (size_t)n) != n)
+                _exit(1);
+        _exit(0);
+    }
+    close(p[1]);
+    int saved = dup(STDIN_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(p[0], STDIN_FILENO) >= 0);
+    close(p[0]);
+    mg_err err;
+    mg_reader *rd = mg_reader_open("-", &err);
+    assert_non_null(rd);
+    *unverified = mg_reader_unverified(rd);
+    drain(rd, o, true);
+    mg_reader_free(rd);
+    assert_true(dup2(saved, STDIN_FILENO) >= 0);
+    close(saved);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
 static void test_lz4_corrupt(void **state)
 {
     (void)state;
@@ -750,42 +858,68 @@ static void test_lz4_corrupt(void **state)
     unsigned long long size = file_size(packed);
     assert_true(size > 4 * 65536);
 
-    /* a flipped byte mid-stream: fatal, with the name and an offset */
-    FILE *fp = fopen(packed, "r+b");
-    assert_non_null(fp);
-    assert_int_equal(fseek(fp, (long)(size / 2), SEEK_SET), 0);
-    int ch = fgetc(fp);
-    assert_int_equal(fseek(fp, (long)(size / 2), SEEK_SET), 0);
-    fputc(ch ^ 0x55, fp);
-    assert_int_equal(fclose(fp), 0);
-    outcome o = {0};
-    read_path(packed, &o);
-    assert_int_equal(o.rc, -MG_ECORRUPT);
+    /* a flipped byte mid-stream: the file fails at open, with the name and
+     * an offset, before any record */
+    flip_byte(packed, size / 2);
+    mg_err err;
+    assert_null(mg_reader_open(packed, &err));
+    assert_int_equal(err.code, MG_ECORRUPT);
     char *prefix = fmt("%s: corrupt LZ4 frame near byte ", packed);
-    if (strncmp(o.fatal, prefix, strlen(prefix)) != 0)
-        print_error("got %s\n", o.fatal);
-    assert_true(strncmp(o.fatal, prefix, strlen(prefix)) == 0);
-    unsigned long long at = strtoull(o.fatal + strlen(prefix), NULL, 10);
+    if (strncmp(err.msg, prefix, strlen(prefix)) != 0)
+        print_error("got %s\n", err.msg);
+    assert_true(strncmp(err.msg, prefix, strlen(prefix)) == 0);
+    unsigned long long at = strtoull(err.msg + strlen(prefix), NULL, 10);
     assert_true(at <= size / 2 && at + 4 * 65536 > size / 2);
+    free(prefix);
+    /* through a pipe it cannot be checked first: records, then the error */
+    outcome o = {0};
+    bool unverified = false;
+    read_piped(packed, &o, &unverified);
+    assert_true(unverified);
+    assert_int_equal(o.rc, -MG_ECORRUPT);
+    prefix = fmt("%s: corrupt LZ4 frame near byte ", "<stdin>");
+    assert_true(strncmp(o.fatal, prefix, strlen(prefix)) == 0);
     assert_true(o.records > 0 && o.records < 6000);
-    assert_int_equal(o.skips, 0); /* no garbage got through as records */
+    assert_int_equal(o.skips, 0); /* block checksums: no garbage got through as records */
     free(prefix);
     outcome_free(&o);
+
+    /* the lz4 tool's defaults: a content checksum, no block checksums, so
+     * the damage shows only at the end of the frame; the file still fails
+     * at open */
+    run((cmd = fmt("lz4 -q -f '%s' '%s'", plain, packed)));
+    free(cmd);
+    flip_byte(packed, file_size(packed) / 2);
+    assert_null(mg_reader_open(packed, &err));
+    /* found at the checksum: past the end mark and the checksum, 8 bytes */
+    char *want = fmt("%s: corrupt LZ4 frame near byte %llu: ERROR_contentChecksum_invalid", packed,
+                     file_size(packed) - 8);
+    assert_string_equal(err.msg, want);
+    free(want);
+    read_piped(packed, &o, &unverified);
+    assert_int_equal(o.rc, -MG_ECORRUPT); /* piped: found at the end */
+    assert_true(o.records > 0);
+    outcome_free(&o);
+    /* an undamaged file opens as usual and is not flagged */
+    run((cmd = fmt("lz4 -q -f '%s' '%s'", plain, packed)));
+    free(cmd);
+    mg_reader *rd = mg_reader_open(packed, &err);
+    assert_non_null(rd);
+    assert_false(mg_reader_unverified(rd));
+    mg_reader_free(rd);
 
     /* cut short: the frame never ends */
     run((cmd = fmt("lz4 -q -f -B4 '%s' '%s' && head -c %llu '%s' > '%s'", plain, packed, size / 3,
                    packed, cut)));
     free(cmd);
-    read_path(cut, &o);
-    assert_int_equal(o.rc, -MG_ECORRUPT);
-    char *want = fmt("%s: truncated LZ4 frame (input ends at byte %llu)", cut, size / 3);
-    assert_string_equal(o.fatal, want);
+    assert_null(mg_reader_open(cut, &err));
+    assert_int_equal(err.code, MG_ECORRUPT);
+    want = fmt("%s: truncated LZ4 frame (input ends at byte %llu)", cut, size / 3);
+    assert_string_equal(err.msg, want);
     free(want);
-    outcome_free(&o);
 
     /* a bad frame header: the open fails */
     write_file(bad, "\x04\x22\x4d\x18\xff\xff\xff\xff\xff\xff\xff", 11);
-    mg_err err;
     assert_null(mg_reader_open(bad, &err));
     assert_int_equal(err.code, MG_EFORMAT);
     want = fmt("%s: bad LZ4 frame header: ", bad);
@@ -1407,6 +1541,7 @@ int main(void)
         cmocka_unit_test(test_fixture_bad_records),
         cmocka_unit_test(test_jsonl_framing),
         cmocka_unit_test(test_jsonl_long_lines),
+        cmocka_unit_test(test_jsonl_cut_last_line),
         cmocka_unit_test(test_lz4_cli_stream),
         cmocka_unit_test(test_lz4_library_frame),
         cmocka_unit_test(test_lz4_corrupt),
