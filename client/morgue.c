@@ -185,9 +185,13 @@ static void print_header(const mg_client_results *r)
         put_total(r->total_estimate, r->total_lower, r->total_upper, r->total_exact);
         printf(" result%s", r->total_upper == 1 ? "" : "s");
     } else {
-        /* the partial matches: the total less the full ones */
-        unsigned long long est = r->total_estimate - r->all_estimate;
-        unsigned long long lo = r->total_lower - r->all_lower, up = r->total_upper - r->all_upper;
+        /* the partial matches: the total less the full ones, each known
+         * within its bounds */
+        unsigned long long lo = r->total_lower > r->all_upper ? r->total_lower - r->all_upper : 0;
+        unsigned long long up = r->total_upper > r->all_lower ? r->total_upper - r->all_lower : 0;
+        unsigned long long est =
+            r->total_estimate > r->all_estimate ? r->total_estimate - r->all_estimate : 0;
+        est = est < lo ? lo : est > up ? up : est;
         if (r->all_upper == 0)
             fputs("No article has every word; ", stdout);
         else {

@@ -1210,17 +1210,25 @@ static int count_matches(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, 
     return rc;
 }
 
-/* Count (and facet) the partial matches of a relaxed query: the plain OR
- * (the same matches as with proximity pairs) without the AND (strict; NULL
- * when the AND matched nothing). */
-static int count_rest(compiler *c, const mg_qnode *ast, const char *since, const char *until,
-                      const char *source, mg_xq *strict, const mg_xrun_opts *o, size_t check,
-                      mg_xresult *out)
+/* Whether a run's own counts are those count_matches() would give: facets
+ * made them exact, or they are exact and under check. (Exact over check,
+ * a count would give an estimate: paging would change the total.) */
+static bool counts_usable(const mg_xrun_opts *o, const mg_xresult *r, size_t check)
+{
+    return o->facets || (r->lower == r->upper && r->upper < check);
+}
+
+/* Count (and facet) the whole ranking of a relaxed query: the plain OR
+ * (the same matches as with proximity pairs), whose matches are the AND's
+ * and the partial ones. Cheaper than counting the partial ones apart (an OR
+ * without the AND). */
+static int count_relaxed(compiler *c, const mg_qnode *ast, const char *since, const char *until,
+                         const char *source, const mg_xrun_opts *o, size_t check, mg_xresult *out)
 {
     mg_xq *or_q, *rest;
-    int rc = build_rest(c, ast, since, until, source, strict, true, &or_q, &rest);
+    int rc = build_rest(c, ast, since, until, source, NULL, true, &or_q, &rest);
     if (rc == 0)
-        rc = count_matches(c->s, rest ? rest : or_q, o, check, out, c->err);
+        rc = count_matches(c->s, or_q, o, check, out, c->err);
     mg_xq_free(or_q);
     mg_xq_free(rest);
     return rc;
@@ -1291,9 +1299,10 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
     o.exhaustive = unprunable(&c);
     if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
         goto out;
-    /* facets count every match: then the page's counts are exact */
+    /* The page's own counts when they are exact and under check (the count
+     * would find the same) or facets made them exact; else a count. */
     mg_xresult *all = &xr;
-    if (!o.facets) {
+    if (!counts_usable(&o, &xr, check)) {
         if ((rc = count_matches(s, q, &o, check, &xa, err)) < 0)
             goto out;
         all = &xa;
@@ -1304,18 +1313,8 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
      * decided from the whole match sets, never from this page. */
     bool relax = !req->no_relax && c.ands > 0 && all->lower < s->lim.max_window;
     mg_xq *strict = all->upper > 0 ? q : NULL;
-    if (relax) {
-        if ((rc = count_rest(&c, ast, since, until, req->source, strict, &o, check, &xc)) < 0)
-            goto out;
-        relax = xc.upper > 0;
-        if (xc.facets) {
-            rc = merge_facets(xr.facets, xr.nfacets, xc.facets, xc.nfacets, err);
-            xc.facets = NULL;
-            xc.nfacets = 0;
-            if (rc < 0)
-                goto out;
-        }
-    }
+    /* the partial matches' counts (from this page), or the whole ranking's */
+    mg_xresult *some = NULL, *whole = NULL;
     if (relax && (rc = build_rest(&c, ast, since, until, req->source, strict, false, &or_q,
                                   &rest)) < 0)
         goto out;
@@ -1327,25 +1326,59 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
         o2.exhaustive = unprunable(&c);
         o2.offset = req->offset > n_and ? req->offset - n_and : 0;
         o2.limit = limit - xr.nhits;
-        o2.facets = 0;
         o2.check_at_least = o2.offset + o2.limit;
         if ((rc = mg_xsearch_run(s->xs, rest ? rest : or_q, &o2, &xr2, err)) < 0)
             goto out;
+        /* usable when the whole ranking's count would be exact too */
+        if (o.facets || (all->lower == all->upper && xr2.lower == xr2.upper &&
+                         all->upper + xr2.upper < check))
+            some = &xr2;
+    }
+    if (relax && !some) {
+        if ((rc = count_relaxed(&c, ast, since, until, req->source, &o, check, &xc)) < 0)
+            goto out;
+        whole = &xc;
+    }
+    if (some) {
+        relax = some->upper > 0;
+        if (some->facets) {
+            rc = merge_facets(xr.facets, xr.nfacets, some->facets, some->nfacets, err);
+            some->facets = NULL;
+            some->nfacets = 0;
+            if (rc < 0)
+                goto out;
+        }
+    } else if (whole) {
+        relax = whole->upper > all->lower;
+        if (whole->facets) { /* the OR's facets are the ranking's */
+            mg_xfacets_free(xr.facets, xr.nfacets);
+            xr.facets = whole->facets;
+            xr.nfacets = whole->nfacets;
+            whole->facets = NULL;
+            whole->nfacets = 0;
+        }
     }
     res->relaxed = relax;
     res->all_estimate = all->estimate;
     res->all_lower = all->lower;
     res->all_upper = all->upper;
     res->all_exact = all->lower == all->upper;
-    res->total_estimate = all->estimate + (relax ? xc.estimate : 0);
-    res->total_lower = all->lower + (relax ? xc.lower : 0);
-    res->total_upper = all->upper + (relax ? xc.upper : 0);
+    if (relax && some) {
+        res->total_estimate = all->estimate + some->estimate;
+        res->total_lower = all->lower + some->lower;
+        res->total_upper = all->upper + some->upper;
+    } else {
+        const mg_xresult *t = relax ? whole : all;
+        res->total_estimate = t->estimate;
+        res->total_lower = t->lower;
+        res->total_upper = t->upper;
+    }
     res->total_exact = res->total_lower == res->total_upper;
     res->facets = xr.facets;
     res->nfacets = xr.nfacets;
     xr.facets = NULL;
     xr.nfacets = 0;
-    res->parsed = mg_xq_describe(or_q ? or_q : q);
+    res->parsed = mg_xq_describe(relax ? or_q : q);
     res->hits = calloc(xr.nhits + xr2.nhits ? xr.nhits + xr2.nhits : 1, sizeof *res->hits);
     if (!res->hits) {
         rc = mg_err_set(err, MG_ENOMEM, "out of memory");
@@ -1364,6 +1397,7 @@ out:
     mg_xresult_release(&xr);
     mg_xfacets_free(xr.facets, xr.nfacets);
     mg_xresult_release(&xr2);
+    mg_xfacets_free(xr2.facets, xr2.nfacets);
     mg_xresult_release(&xa);
     mg_xresult_release(&xc);
     mg_xfacets_free(xc.facets, xc.nfacets);
