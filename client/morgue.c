@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -64,7 +65,8 @@ static void usage(FILE *f)
                "  --sort ORDER        relevance (default), newest or oldest\n"
                "  --since DATE        only articles on or after DATE (YYYY[-MM[-DD]])\n"
                "  --until DATE        only articles on or before DATE\n"
-               "  --source NAME       only articles from this source\n"
+               "  --source NAME       only articles from this source (its name in any case,\n"
+               "                      or the start of it)\n"
                "  --strict            only articles with every word (by default articles\n"
                "                      with some of the words follow them)\n"
                "Output:\n"
@@ -323,6 +325,36 @@ static void print_flat(json_t *o, const char *prefix, bool color)
     }
 }
 
+/* The first word of query, outside quotes, that spells an operator in lower
+ * or mixed case ("not", "Or"): the engine searches for it as a word. NULL
+ * when there is none. Static storage. */
+static const char *operator_word(const char *query)
+{
+    static const char *const ops[] = {"not", "or", "and", "near"};
+    static char word[8];
+    bool quoted = false;
+    for (const char *p = query; *p;) {
+        if (*p == '"') {
+            quoted = !quoted;
+            p++;
+            continue;
+        }
+        size_t n = strcspn(p, " \t\n()\"");
+        for (size_t i = 0; !quoted && n > 0 && i < sizeof ops / sizeof ops[0]; i++) {
+            bool upper = true;
+            for (size_t k = 0; k < n; k++)
+                upper = upper && p[k] >= 'A' && p[k] <= 'Z';
+            if (n == strlen(ops[i]) && strncasecmp(p, ops[i], n) == 0 && !upper) {
+                memcpy(word, p, n);
+                word[n] = '\0';
+                return word;
+            }
+        }
+        p += n ? n : 1;
+    }
+    return NULL;
+}
+
 /* ---- transport: daemon or in-process ---- */
 
 /* Send req and get the reply text, from the daemon or from the index in
@@ -419,6 +451,12 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         if (!o->json) {
             q.hl_start = HL_START;
             q.hl_end = HL_END;
+            const char *w = operator_word(query);
+            if (w)
+                fprintf(stderr,
+                        "morgue: note: '%s' is searched for as a word; operators are upper case "
+                        "(NOT or -word, OR, AND, NEAR)\n",
+                        w);
         }
         req = mg_client_search_request(&q, &len);
     } else if (strcmp(cmd, "get") == 0) {

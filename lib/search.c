@@ -575,6 +575,57 @@ static int compile_near(compiler *c, const mg_qnode *n, mg_xq **out)
     return *out ? 0 : -c->err->code;
 }
 
+typedef struct sources {
+    mg_xq **v;
+    size_t n, max;
+    mg_err *err;
+    bool broad, failed;
+} sources;
+
+static int source_cb(void *ctx, const char *term, size_t len, unsigned long long freq)
+{
+    sources *x = ctx;
+    (void)freq;
+    if (x->n == x->max) {
+        x->broad = true;
+        return 1;
+    }
+    if (!(x->v[x->n] = mg_xq_term(term, len, x->err))) {
+        x->failed = true;
+        return 1;
+    }
+    x->n++;
+    return 0;
+}
+
+/* source:NAME (and the request's source): the source whose folded name is
+ * NAME's, else every source whose folded name starts with it ("bbc" finds
+ * "BBC News"), at most max_wildcard of them. term[0..len) is the exact
+ * term. */
+static mg_xq *compile_source(compiler *c, const mg_qnode *n, const char *term, size_t len)
+{
+    mg_err e2;
+    if (len == strlen(MG_PFX_SOURCE) || mg_xsearch_termfreq(c->s->xs, term, len, &e2) != 0)
+        return mg_xq_term(term, len, c->err);
+    sources x = {.max = c->s->lim.max_wildcard, .err = c->err};
+    if (!(x.v = calloc(x.max, sizeof *x.v))) {
+        mg_err_set(c->err, MG_ENOMEM, "out of memory");
+        return NULL;
+    }
+    int rc = mg_xsearch_each_term(c->s->xs, term, len, source_cb, &x, c->err);
+    mg_xq *q = NULL;
+    if (x.broad)
+        mg_query_err(c->err, MG_QE_WILD_BROAD,
+                     " at column %zu: more than %zu sources start with '%.*s' (make it longer)",
+                     n->col, x.max, (int)(n->text_len > 100 ? 100 : n->text_len), n->text);
+    else if (rc >= 0 && !x.failed)
+        q = x.n == 0 ? mg_xq_term(term, len, c->err) : mg_xq_combine(MG_XQ_OR, x.v, x.n, 0, c->err);
+    for (size_t i = 0; i < x.n; i++)
+        mg_xq_free(x.v[i]);
+    free(x.v);
+    return q;
+}
+
 static mg_xq *compile_filter(compiler *c, const mg_qnode *n)
 {
     char term[MG_XDB_MAX_TERM + 64];
@@ -593,7 +644,8 @@ static mg_xq *compile_filter(compiler *c, const mg_qnode *n)
     }
     if (len < 0 || (size_t)len >= sizeof term)
         len = (int)sizeof term - 1;
-    mg_xq *t = mg_xq_term(term, (size_t)len, c->err);
+    mg_xq *t = n->field == MG_QF_SOURCE ? compile_source(c, n, term, (size_t)len)
+                                        : mg_xq_term(term, (size_t)len, c->err);
     if (!t)
         return NULL;
     mg_xq *q = mg_xq_scale(t, 0.0, c->err);

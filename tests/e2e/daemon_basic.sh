@@ -140,6 +140,19 @@ MORGUE_ENDPOINT=$TCP_EP "$CLIENT" ping >/dev/null; check_eq "MORGUE_ENDPOINT is 
 check_eq "two endpoints, one down: requests go to the live one" 0 $?
 "$CLIENT" --endpoint "http://example.com" ping >/dev/null 2>&1; check_eq "exit 2: bad endpoint" 2 $?
 
+# Lower-case operators are words; the CLI says so on stderr (not with --json,
+# not inside quotes, not for the upper-case operators).
+"$CLIENT" --endpoint "$IPC" search parade not kim >/dev/null 2>"$TMP/err"; rc=$?
+check_eq "lower-case 'not': searched for as a word, a note says so" \
+  "0 morgue: note: 'not' is searched for as a word; operators are upper case (NOT or -word, OR, AND, NEAR)" \
+  "$rc $(cat "$TMP/err")"
+for q in "parade NOT kim" '"not in" parade' ; do
+  "$CLIENT" --endpoint "$IPC" search "$q" >/dev/null 2>"$TMP/err"
+  check_eq "no note for [$q]" "" "$(cat "$TMP/err")"
+done
+"$CLIENT" --endpoint "$IPC" --json search kim Or parade >/dev/null 2>"$TMP/err"
+check_eq "no note with --json" "" "$(cat "$TMP/err")"
+
 # Output that cannot be written (a full disk) fails every command with exit
 # 2 and a message, through the daemon and in-process; "the" with 200 hits
 # is a reply larger than stdio's buffer, written past it at once.

@@ -306,6 +306,13 @@ check_eq "CLI: 'kim jong-un': the divider comes first" '--- articles with only s
 check_eq "CLI --strict: 'kim jong-un' has no hit (exit 1)" "1 0 results" "$rc $(head -1 "$TMP/strict.txt" | cut -d' ' -f1,2)"
 out=$("$CLIENT" --endpoint "$EP" --page 2 search '"bank of england"')
 check_match "CLI: an exact count is shown as is, on page 2 too" '^211 results \(' "$(head -1 <<<"$out")"
+# --source: the whole name in any case, or the start of it
+for src in Reuters REUTERS reut; do
+  n=$("$CLIENT" --endpoint "$EP" --json --source "$src" search cocoa | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["total"]["estimate"])')
+  check_eq "--source $src: every cocoa article (all are Reuters')" \
+    "$("$CLIENT" --endpoint "$EP" --json search cocoa | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["total"]["estimate"])')" "$n"
+done
+"$CLIENT" --endpoint "$EP" --source bbc search cocoa >/dev/null; check_eq "--source bbc: no such source, no hit" 1 $?
 out=$("$CLIENT" --endpoint "$EP" search mln OR pct OR dlrs)
 check_match "CLI: an estimate is shown with its bounds" \
   '^about [0-9,]+ \(between [0-9,]{6} and [0-9,]+\) results \(' "$(head -1 <<<"$out")"

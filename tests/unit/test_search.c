@@ -178,6 +178,66 @@ static void test_fields(void **state)
     expect_ids("id:no-such-id", "");
 }
 
+/* source: (and the request's source) matches the folded name whole, else
+ * every source whose folded name starts with it. */
+static void test_source_by_prefix(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "{\"id\":\"n1\",\"title\":\"Budget vote\",\"source\":\"BBC News\"}",
+        "{\"id\":\"s1\",\"title\":\"Budget for the cup\",\"source\":\"BBC Sport\"}",
+        "{\"id\":\"r1\",\"title\":\"Budget passed\",\"source\":\"Reuters\"}",
+        "{\"id\":\"r2\",\"title\":\"Budget talks\",\"source\":\"Reuters Breakingviews\"}",
+    };
+    char dir[128], db[256], in[256];
+    assert_int_equal(fx_tmpdir(dir, sizeof dir, "source"), 0);
+    snprintf(db, sizeof db, "%s/db", dir);
+    assert_int_equal(fx_index_lines(dir, docs, 4, in, sizeof in, db), 0);
+    mg_searcher *s = fx_open(db);
+    assert_non_null(s);
+    static const struct {
+        const char *source, *ids;
+    } cases[] = {
+        {"bbc", "n1 s1"},      /* a prefix: every source it starts */
+        {"BBC News", "n1"},    /* the whole name, any case */
+        {"bbc n", "n1"},       /* a unique prefix */
+        {"reuters", "r1"},     /* a whole name wins over longer names */
+        {"reuters b", "r2"},
+        {"bbcx", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mg_search_request req = {.query = "budget", .source = cases[i].source, .no_relax = true};
+        mg_search_result *r = fx_search(s, &req);
+        char want[64];
+        snprintf(want, sizeof want, "%s", ids_of(r));
+        mg_search_result_free(r);
+        char q[64];
+        snprintf(q, sizeof q, "budget source:\"%s\"", cases[i].source);
+        req = (mg_search_request){.query = q, .no_relax = true};
+        r = fx_search(s, &req);
+        if (strcmp(want, cases[i].ids) != 0 || strcmp(ids_of(r), cases[i].ids) != 0)
+            print_error("source [%s]: expected %s, got %s / %s\n", cases[i].source,
+                        cases[i].ids, want, ids_of(r));
+        assert_string_equal(want, cases[i].ids);
+        assert_string_equal(ids_of(r), cases[i].ids);
+        mg_search_result_free(r);
+    }
+    /* too short a prefix for the cap: a clear error */
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.max_wildcard = 1;
+    mg_err err;
+    mg_searcher *one = mg_searcher_open(db, &lim, &err);
+    assert_non_null(one);
+    mg_search_request req = {.query = "budget source:bbc"};
+    mg_search_result *r = (mg_search_result *)1;
+    assert_true(mg_search_run(one, &req, &r, &err) < 0);
+    assert_string_equal(mg_search_error_code(&err), "wildcard_too_broad");
+    assert_non_null(strstr(err.msg, "more than 1 sources start with 'bbc'"));
+    mg_searcher_free(one);
+    assert_int_equal(fx_close(s, dir), 0);
+}
+
 static void test_dates(void **state)
 {
     (void)state;
@@ -685,6 +745,7 @@ int main(void)
         cmocka_unit_test(test_analysis_matches_index),
         cmocka_unit_test(test_phrases_and_operators),
         cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_source_by_prefix),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_sort_and_paging),
         cmocka_unit_test(test_facets_and_collapse),
