@@ -111,7 +111,8 @@ typedef struct mg_search_request {
     const char *hl_start; /* highlight markers; NULL means "" */
     const char *hl_end;
     bool html;          /* HTML-escape the snippet text (not the markers) */
-    const char *source; /* NULL or only articles of this source (folded match) */
+    const char *source; /* NULL or only articles of this source: its folded
+                         * name, else the sources it starts (as source:) */
 } mg_search_request;
 
 typedef struct mg_hit {
