@@ -1367,8 +1367,8 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
     mg_xq *strict = all->upper > 0 ? q : NULL;
     /* the partial matches' counts (from this page), or the whole ranking's */
     mg_xresult *some = NULL, *whole = NULL;
-    if (relax && (rc = build_rest(&c, ast, since, until, req->source, strict, false, &or_q,
-                                  &rest)) < 0)
+    if (relax &&
+        (rc = build_rest(&c, ast, since, until, req->source, strict, false, &or_q, &rest)) < 0)
         goto out;
     if (relax && xr.nhits < limit) { /* the AND ends before this page does */
         size_t n_and;
@@ -1382,8 +1382,8 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
         if ((rc = mg_xsearch_run(s->xs, rest ? rest : or_q, &o2, &xr2, err)) < 0)
             goto out;
         /* usable when the whole ranking's count would be exact too */
-        if (o.facets || (all->lower == all->upper && xr2.lower == xr2.upper &&
-                         all->upper + xr2.upper < check))
+        if (o.facets ||
+            (all->lower == all->upper && xr2.lower == xr2.upper && all->upper + xr2.upper < check))
             some = &xr2;
     }
     if (relax && !some) {

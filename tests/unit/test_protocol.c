@@ -371,11 +371,12 @@ static json_t *ref_search(const mg_search_result *res)
     json_t *r = json_object(), *hits = json_array();
     json_object_set_new(r, "v", json_integer(1));
     json_object_set_new(r, "ok", json_true());
-    json_object_set_new(r, "total", ref_count(res->total_estimate, res->total_lower,
-                                              res->total_upper, res->total_exact));
-    json_object_set_new(r, "total_all",
-                        ref_count(res->all_estimate, res->all_lower, res->all_upper,
-                                  res->all_exact));
+    json_object_set_new(
+        r, "total",
+        ref_count(res->total_estimate, res->total_lower, res->total_upper, res->total_exact));
+    json_object_set_new(
+        r, "total_all",
+        ref_count(res->all_estimate, res->all_lower, res->all_upper, res->all_exact));
     json_object_set_new(r, "relaxed", json_boolean(res->relaxed));
     json_object_set_new(r, "suggestion", ref_str(res->suggestion));
     json_object_set_new(r, "parsed", ref_str(res->parsed));

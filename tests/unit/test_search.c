@@ -198,12 +198,11 @@ static void test_source_by_prefix(void **state)
     static const struct {
         const char *source, *ids;
     } cases[] = {
-        {"bbc", "n1 s1"},      /* a prefix: every source it starts */
-        {"BBC News", "n1"},    /* the whole name, any case */
-        {"bbc n", "n1"},       /* a unique prefix */
-        {"reuters", "r1"},     /* a whole name wins over longer names */
-        {"reuters b", "r2"},
-        {"bbcx", ""},
+        {"bbc", "n1 s1"},   /* a prefix: every source it starts */
+        {"BBC News", "n1"}, /* the whole name, any case */
+        {"bbc n", "n1"},    /* a unique prefix */
+        {"reuters", "r1"},  /* a whole name wins over longer names */
+        {"reuters b", "r2"}, {"bbcx", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mg_search_request req = {.query = "budget", .source = cases[i].source, .no_relax = true};
@@ -216,8 +215,8 @@ static void test_source_by_prefix(void **state)
         req = (mg_search_request){.query = q, .no_relax = true};
         r = fx_search(s, &req);
         if (strcmp(want, cases[i].ids) != 0 || strcmp(ids_of(r), cases[i].ids) != 0)
-            print_error("source [%s]: expected %s, got %s / %s\n", cases[i].source,
-                        cases[i].ids, want, ids_of(r));
+            print_error("source [%s]: expected %s, got %s / %s\n", cases[i].source, cases[i].ids,
+                        want, ids_of(r));
         assert_string_equal(want, cases[i].ids);
         assert_string_equal(ids_of(r), cases[i].ids);
         mg_search_result_free(r);
