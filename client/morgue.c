@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -64,14 +65,18 @@ static void usage(FILE *f)
                "  --sort ORDER        relevance (default), newest or oldest\n"
                "  --since DATE        only articles on or after DATE (YYYY[-MM[-DD]])\n"
                "  --until DATE        only articles on or before DATE\n"
-               "  --source NAME       only articles from this source\n"
+               "  --source NAME       only articles from this source (its name in any case,\n"
+               "                      or the start of it)\n"
+               "  --strict            only articles with every word (by default articles\n"
+               "                      with some of the words follow them)\n"
                "Output:\n"
                "  --json              print the daemon's reply as is (one JSON line)\n"
                "  --color WHEN        auto (default: on a terminal unless NO_COLOR is set),\n"
                "                      always or never\n"
                "\n"
                "Exit status: 0 hits (or success), 1 no hits / no such document, 2 usage or\n"
-               "query error, 3 daemon unreachable or timed out.\n"
+               "query error, or output that could not be written; 3 daemon unreachable or\n"
+               "timed out.\n"
                "A query word starting with '-' (NOT) needs '--' before the query.\n");
 }
 
@@ -99,6 +104,18 @@ static int parse_size(const char *s, long min, long max, long *out)
 }
 
 /* ---- output ---- */
+
+/* The errno of a failed write that stdio may not report again: a large
+ * write goes to the file at once, and the final fflush() then has nothing
+ * left to fail on. */
+static int out_errno;
+
+/* A reply as is, on one line (--json). */
+static void put_json(const char *reply)
+{
+    if (fputs(reply, stdout) == EOF || putchar('\n') == EOF)
+        out_errno = errno;
+}
 
 /* Print text with control characters made harmless: line breaks and tabs
  * become spaces, other controls U+FFFD, so an article cannot move the
@@ -143,17 +160,55 @@ static void put_count(unsigned long long n)
     fputs(out, stdout);
 }
 
+/* A count as a person should read it: exact ("211"), or Xapian's estimate
+ * with its bounds ("about 5,000 (between 4,100 and 6,300)"), so that no
+ * number shown is below what the engine knows to be there. */
+static void put_total(unsigned long long estimate, unsigned long long lower,
+                      unsigned long long upper, bool exact)
+{
+    if (exact || lower == upper) {
+        put_count(lower);
+        return;
+    }
+    fputs("about ", stdout);
+    put_count(estimate);
+    fputs(" (between ", stdout);
+    put_count(lower);
+    fputs(" and ", stdout);
+    put_count(upper);
+    fputs(")", stdout);
+}
+
+/* "211 results", or when relaxed "N articles have every word; then M have
+ * some of them" / "No article has every word; M have some of them". */
+static void print_header(const mg_client_results *r)
+{
+    if (!r->relaxed) {
+        put_total(r->total_estimate, r->total_lower, r->total_upper, r->total_exact);
+        printf(" result%s", r->total_upper == 1 ? "" : "s");
+    } else {
+        /* the partial matches: the total less the full ones, each known
+         * within its bounds */
+        unsigned long long lo = r->total_lower > r->all_upper ? r->total_lower - r->all_upper : 0;
+        unsigned long long up = r->total_upper > r->all_lower ? r->total_upper - r->all_lower : 0;
+        unsigned long long est =
+            r->total_estimate > r->all_estimate ? r->total_estimate - r->all_estimate : 0;
+        est = est < lo ? lo : est > up ? up : est;
+        if (r->all_upper == 0)
+            fputs("No article has every word; ", stdout);
+        else {
+            put_total(r->all_estimate, r->all_lower, r->all_upper, r->all_exact);
+            printf(" article%s every word; then ", r->all_upper == 1 ? " has" : "s have");
+        }
+        put_total(est, lo, up, lo == up);
+        printf(" %s some of them", up == 1 ? "has" : "have");
+    }
+    printf(" (%.2f ms)\n", (double)r->took_us / 1000.0);
+}
+
 static void print_results(const mg_client_results *r, bool color)
 {
-    if (r->total_exact)
-        put_count(r->total_estimate);
-    else {
-        fputs("About ", stdout);
-        put_count(r->total_estimate);
-    }
-    printf(" result%s (%.2f ms)\n", r->total_estimate == 1 ? "" : "s", (double)r->took_us / 1000.0);
-    if (r->relaxed)
-        puts("(articles with every word first, then articles with some of them)");
+    print_header(r);
     if (r->suggestion && *r->suggestion) {
         fputs("Did you mean: ", stdout);
         put_text(r->suggestion, color, false);
@@ -162,6 +217,8 @@ static void print_results(const mg_client_results *r, bool color)
     for (size_t i = 0; i < r->nhits; i++) {
         const mg_client_hit *h = &r->hits[i];
         putchar('\n');
+        if (h->partial && (i == 0 || !r->hits[i - 1].partial))
+            puts("--- articles with only some of the words ---\n");
         /* A person reads the day; the time stays in --json. */
         if (*h->date)
             printf("%.10s", h->date);
@@ -268,6 +325,36 @@ static void print_flat(json_t *o, const char *prefix, bool color)
     }
 }
 
+/* The first word of query, outside quotes, that spells an operator in lower
+ * or mixed case ("not", "Or"): the engine searches for it as a word. NULL
+ * when there is none. Static storage. */
+static const char *operator_word(const char *query)
+{
+    static const char *const ops[] = {"not", "or", "and", "near"};
+    static char word[8];
+    bool quoted = false;
+    for (const char *p = query; *p;) {
+        if (*p == '"') {
+            quoted = !quoted;
+            p++;
+            continue;
+        }
+        size_t n = strcspn(p, " \t\n()\"");
+        for (size_t i = 0; !quoted && n > 0 && i < sizeof ops / sizeof ops[0]; i++) {
+            bool upper = true;
+            for (size_t k = 0; k < n; k++)
+                upper = upper && p[k] >= 'A' && p[k] <= 'Z';
+            if (n == strlen(ops[i]) && strncasecmp(p, ops[i], n) == 0 && !upper) {
+                memcpy(word, p, n);
+                word[n] = '\0';
+                return word;
+            }
+        }
+        p += n ? n : 1;
+    }
+    return NULL;
+}
+
 /* ---- transport: daemon or in-process ---- */
 
 /* Send req and get the reply text, from the daemon or from the index in
@@ -364,6 +451,12 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         if (!o->json) {
             q.hl_start = HL_START;
             q.hl_end = HL_END;
+            const char *w = operator_word(query);
+            if (w)
+                fprintf(stderr,
+                        "morgue: note: '%s' is searched for as a word; operators are upper case "
+                        "(NOT or -word, OR, AND, NEAR)\n",
+                        w);
         }
         req = mg_client_search_request(&q, &len);
     } else if (strcmp(cmd, "get") == 0) {
@@ -400,7 +493,7 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         else
             status = r->nhits > 0 ? EXIT_HITS : EXIT_NONE;
         if (o->json)
-            printf("%s\n", reply);
+            put_json(reply);
         else if (status == EXIT_HITS || status == EXIT_NONE)
             print_results(r, o->color);
         if (status == EXIT_HITS || status == EXIT_NONE)
@@ -409,7 +502,7 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         mg_client_doc *d;
         status = mg_client_doc_parse(reply, rlen, &d, &err) != 0 ? server_error(&err) : EXIT_HITS;
         if (o->json)
-            printf("%s\n", reply);
+            put_json(reply);
         else if (status == EXIT_HITS)
             print_doc(d, o->color);
         if (status == EXIT_HITS)
@@ -418,7 +511,7 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         mg_client_stats *st;
         status = mg_client_stats_parse(reply, rlen, &st, &err) != 0 ? server_error(&err) : 0;
         if (o->json)
-            printf("%s\n", reply);
+            put_json(reply);
         else if (status == 0)
             print_flat(st->internal_, "", o->color);
         if (status == 0)
@@ -428,7 +521,7 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         bool ok = json_is_true(json_object_get(r, "ok"));
         json_decref(r);
         if (o->json)
-            printf("%s\n", reply);
+            put_json(reply);
         else if (ok)
             printf("pong\n");
         if (!ok) {
@@ -437,11 +530,23 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         }
     }
     free(reply);
-    if (fflush(stdout) != 0 && errno != EPIPE) {
-        fprintf(stderr, "morgue: write: %s\n", strerror(errno));
-        return EXIT_USAGE;
-    }
     return status;
+}
+
+/* Whatever was printed must have reached stdout (a full disk, a closed
+ * file): otherwise say so and exit 2. A reader that went away (EPIPE, e.g.
+ * `| head`) is not an error. */
+static int output_written(int status)
+{
+    int e = out_errno;
+    if (fflush(stdout) != 0)
+        e = errno;
+    else if (!ferror(stdout))
+        return status;
+    if (e == EPIPE)
+        return status;
+    fprintf(stderr, "morgue: cannot write output: %s\n", strerror(e ? e : EIO));
+    return EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -462,6 +567,7 @@ int main(int argc, char **argv)
         O_SINCE,
         O_UNTIL,
         O_SOURCE,
+        O_STRICT,
         O_HELP
     };
     static const struct option longopts[] = {
@@ -481,6 +587,7 @@ int main(int argc, char **argv)
         {"since", required_argument, NULL, O_SINCE},
         {"until", required_argument, NULL, O_UNTIL},
         {"source", required_argument, NULL, O_SOURCE},
+        {"strict", no_argument, NULL, O_STRICT},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -554,10 +661,13 @@ int main(int argc, char **argv)
         case O_SOURCE:
             o.q.source = optarg;
             break;
+        case O_STRICT:
+            o.q.no_relax = true;
+            break;
         case 'h':
         case O_HELP:
             usage(stdout);
-            return 0;
+            return output_written(0);
         default:
             fputs("(morgue --help for usage)\n", stderr);
             return EXIT_USAGE;
@@ -584,7 +694,7 @@ int main(int argc, char **argv)
         }
         printf("wrote %s.key (secret, mode 0600) and %s.pub (public)\n", argv[optind + 1],
                argv[optind + 1]);
-        return 0;
+        return output_written(0);
     }
-    return run(&o, cmd, argv + optind + 1, argc - optind - 1);
+    return output_written(run(&o, cmd, argv + optind + 1, argc - optind - 1));
 }

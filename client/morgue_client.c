@@ -517,6 +517,16 @@ static void *alloc_with_text(size_t sz, const char *text, size_t len, const char
     return p;
 }
 
+/* {"estimate","lower","upper","exact"} */
+static void count_of(json_t *o, unsigned long long *estimate, unsigned long long *lower,
+                     unsigned long long *upper, bool *exact)
+{
+    *estimate = num(o, "estimate");
+    *lower = num(o, "lower");
+    *upper = num(o, "upper");
+    *exact = json_is_true(json_object_get(o, "exact"));
+}
+
 int mg_client_results_parse(const char *reply, size_t len, mg_client_results **out,
                             mg_client_err *err)
 {
@@ -539,13 +549,19 @@ int mg_client_results_parse(const char *reply, size_t len, mg_client_results **o
 
     json_t *total = json_object_get(root, "total");
     if (json_is_object(total)) {
-        r->total_estimate = num(total, "estimate");
-        r->total_lower = num(total, "lower");
-        r->total_upper = num(total, "upper");
-        r->total_exact = json_is_true(json_object_get(total, "exact"));
+        count_of(total, &r->total_estimate, &r->total_lower, &r->total_upper, &r->total_exact);
     } else {
         r->total_estimate = num(root, "total");
         r->total_lower = r->total_upper = r->total_estimate;
+    }
+    json_t *all = json_object_get(root, "total_all");
+    if (json_is_object(all)) {
+        count_of(all, &r->all_estimate, &r->all_lower, &r->all_upper, &r->all_exact);
+    } else { /* a daemon before total_all */
+        r->all_estimate = r->total_estimate;
+        r->all_lower = r->total_lower;
+        r->all_upper = r->total_upper;
+        r->all_exact = r->total_exact;
     }
     r->relaxed = json_is_true(json_object_get(root, "relaxed"));
     r->suggestion = str(root, "suggestion");
@@ -575,6 +591,7 @@ int mg_client_results_parse(const char *reply, size_t len, mg_client_results **o
         x->url = str0(h, "url");
         x->snippet = str(h, "snippet");
         x->collapsed = (unsigned)num(h, "collapsed");
+        x->partial = strcmp(str0(h, "matched"), "some") == 0;
         r->nhits++;
         if (strings(json_object_get(h, "categories"), &x->categories, &x->ncategories) != 0)
             goto nomem;

@@ -101,7 +101,7 @@ enum { /* facet flags, as in the protocol */
 
 typedef struct mg_client_query {
     const char *query;         /* the morgue query language (docs/query-language.md) */
-    const char *source;        /* NULL, or only hits from this source */
+    const char *source;        /* NULL, or only hits from this source (name or its start) */
     size_t offset, limit;      /* limit 0: the daemon's default (10) */
     const char *sort;          /* NULL/"relevance", "newest" or "oldest" */
     const char *since, *until; /* NULL or YYYY, YYYY-MM, YYYY-MM-DD */
@@ -112,7 +112,7 @@ typedef struct mg_client_query {
     const char *hl_end;
     bool html;        /* HTML-escape snippet text (not the markers) */
     bool no_collapse; /* keep syndicated duplicates apart */
-    bool no_relax;    /* never add OR hits after an AND that cannot fill a page */
+    bool no_relax;    /* only hits with every word (protocol "relax": false) */
 } mg_client_query;
 
 typedef struct mg_client_hit {
@@ -124,6 +124,7 @@ typedef struct mg_client_hit {
     const char **categories;
     size_t ncategories;
     unsigned collapsed; /* near-duplicates folded into this hit */
+    bool partial;       /* "matched":"some": a relaxed hit with only some of the words */
 } mg_client_hit;
 
 typedef struct mg_client_facet_value {
@@ -140,9 +141,14 @@ typedef struct mg_client_facet {
 typedef struct mg_client_results {
     mg_client_hit *hits;
     size_t nhits;
+    /* Every match of the ranking: those with every word, then (relaxed)
+     * those with some; exact when total_exact (lower == upper). */
     unsigned long long total_estimate, total_lower, total_upper;
     bool total_exact;
-    bool relaxed;           /* hits with only some of the words follow the AND hits */
+    /* The matches with every word alone (as total when not relaxed). */
+    unsigned long long all_estimate, all_lower, all_upper;
+    bool all_exact;
+    bool relaxed;           /* matches with only some of the words follow them */
     const char *suggestion; /* "did you mean" query, or NULL */
     const char *parsed;     /* the query as understood, or NULL */
     mg_client_facet *facets;

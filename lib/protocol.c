@@ -214,15 +214,24 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
     return 0;
 }
 
+/* A count: {"estimate","lower","upper","exact"}. */
+static void count_obj(mg_jw *w, const char *key, unsigned long long estimate,
+                      unsigned long long lower, unsigned long long upper, bool exact)
+{
+    mg_jw_key(w, key);
+    mg_jw_obj_open(w);
+    mg_jw_kv_uint(w, "estimate", estimate);
+    mg_jw_kv_uint(w, "lower", lower);
+    mg_jw_kv_uint(w, "upper", upper);
+    mg_jw_kv_bool(w, "exact", exact);
+    mg_jw_obj_close(w);
+}
+
 static void search_reply(mg_jw *w, const mg_search_result *res)
 {
-    mg_jw_key(w, "total");
-    mg_jw_obj_open(w);
-    mg_jw_kv_uint(w, "estimate", res->total_estimate);
-    mg_jw_kv_uint(w, "lower", res->total_lower);
-    mg_jw_kv_uint(w, "upper", res->total_upper);
-    mg_jw_kv_bool(w, "exact", res->total_exact);
-    mg_jw_obj_close(w);
+    count_obj(w, "total", res->total_estimate, res->total_lower, res->total_upper,
+              res->total_exact);
+    count_obj(w, "total_all", res->all_estimate, res->all_lower, res->all_upper, res->all_exact);
     mg_jw_kv_bool(w, "relaxed", res->relaxed);
     mg_jw_kv_str(w, "suggestion", res->suggestion);
     mg_jw_kv_str(w, "parsed", res->parsed);
@@ -244,6 +253,7 @@ static void search_reply(mg_jw *w, const mg_search_result *res)
         mg_jw_strs(w, h->categories, h->ncategories);
         mg_jw_kv_str(w, "snippet", h->snippet);
         mg_jw_kv_uint(w, "collapsed", h->collapsed);
+        mg_jw_kv_str(w, "matched", h->partial ? "some" : "all");
         mg_jw_obj_close(w);
     }
     mg_jw_arr_close(w);

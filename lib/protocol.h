@@ -18,22 +18,27 @@
  *   sort      "relevance" (default) | "newest" | "oldest"
  *   since     string date YYYY[-MM[-DD]] (inclusive: the start of the period)
  *   until     string date YYYY[-MM[-DD]] (inclusive: the end of the period)
- *   source    string: only articles of this source (as source:"...")
+ *   source    string: only articles of this source, by name or its start
+ *             (as source:"...")
  *   facets    array of "source" | "category" | "year" | "month"
  *   collapse  bool, fold near-duplicates (same text hash); default true
- *   relax     bool, retry an AND query that matches nothing as OR; default true
+ *   relax     bool, rank the articles with some of the words after those
+ *             with all of them; default true
  *   snippet   false (no snippets), true (defaults), or an object
  *             {"bytes":20..2000 (default 200), "start":"marker", "end":"marker",
  *              "html":bool (HTML-escape the text, not the markers)};
  *             default: snippets of 200 bytes without markers
  * Reply:
- *   "total":{"estimate":N,"lower":N,"upper":N,"exact":bool},
+ *   "total":{"estimate":N,"lower":N,"upper":N,"exact":bool} (articles in
+ *            the whole ranking, copies included; the same on every page),
+ *   "total_all":{...} (the same for the articles with every word),
  *   "relaxed":bool, "suggestion":string|null ("did you mean" query),
  *   "parsed":string (the query as run, Xapian's description),
  *   "hits":[{"rank":N (1-based, from offset+1),"score":float,"percent":0..100,
  *            "id","title","date" (ISO 8601 or ""),"source","url":strings,
  *            "categories":[strings],"snippet":string|null,
- *            "collapsed":N (near-duplicates folded into this hit)}],
+ *            "collapsed":N (near-duplicates folded into this hit),
+ *            "matched":"all"|"some" (every word, or a relaxed hit)}],
  *   "facets":{"source":[{"value":string,"count":N}],...} (only the facets
  *            asked for; counted over the whole match set, most frequent
  *            first; "year" values "YYYY", "month" values "YYYY-MM")

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The query engine: analyse the parsed query with the index's analyser,
- * build the Xapian query, run it (an AND that cannot fill a page is followed
- * by the rest of the OR), and turn the matches into hits with snippets,
- * facets and a spelling suggestion. */
+ * build the Xapian query, run it (the AND's matches ranked first, then those
+ * of the OR that are not AND matches), and turn the matches into hits with
+ * snippets, facets and a spelling suggestion. */
 #include "search.h"
 
 #include <stdint.h>
@@ -34,6 +34,7 @@ void mg_search_limits_default(mg_search_limits *lim)
                               .min_prefix = 2,
                               .max_limit = 1000,
                               .max_window = 10000,
+                              .count_exact = MG_COUNT_EXACT,
                               .bm25_k1 = MG_BM25_K1,
                               .bm25_b = MG_BM25_B};
 }
@@ -55,6 +56,8 @@ static void limits_complete(mg_search_limits *lim)
         lim->max_limit = d.max_limit;
     if (!lim->max_window)
         lim->max_window = d.max_window;
+    if (!lim->count_exact)
+        lim->count_exact = d.count_exact;
     if (lim->bm25_k1 == 0 && lim->bm25_b == 0) {
         lim->bm25_k1 = d.bm25_k1;
         lim->bm25_b = d.bm25_b;
@@ -226,6 +229,7 @@ typedef struct compiler {
     mg_hlset *hl;
     size_t nterms;
     bool relax;
+    bool plain;      /* ORs without proximity pairs (a count's query) */
     size_t ands;     /* AND nodes with two or more weighted parts (relaxable) */
     size_t near_ors; /* ORs with proximity pairs (mg_xq_or_near) */
     size_t ors;      /* ORs of weighted parts (or_words) */
@@ -572,6 +576,57 @@ static int compile_near(compiler *c, const mg_qnode *n, mg_xq **out)
     return *out ? 0 : -c->err->code;
 }
 
+typedef struct sources {
+    mg_xq **v;
+    size_t n, max;
+    mg_err *err;
+    bool broad, failed;
+} sources;
+
+static int source_cb(void *ctx, const char *term, size_t len, unsigned long long freq)
+{
+    sources *x = ctx;
+    (void)freq;
+    if (x->n == x->max) {
+        x->broad = true;
+        return 1;
+    }
+    if (!(x->v[x->n] = mg_xq_term(term, len, x->err))) {
+        x->failed = true;
+        return 1;
+    }
+    x->n++;
+    return 0;
+}
+
+/* source:NAME (and the request's source): the source whose folded name is
+ * NAME's, else every source whose folded name starts with it ("bbc" finds
+ * "BBC News"), at most max_wildcard of them. term[0..len) is the exact
+ * term. */
+static mg_xq *compile_source(compiler *c, const mg_qnode *n, const char *term, size_t len)
+{
+    mg_err e2;
+    if (len == strlen(MG_PFX_SOURCE) || mg_xsearch_termfreq(c->s->xs, term, len, &e2) != 0)
+        return mg_xq_term(term, len, c->err);
+    sources x = {.max = c->s->lim.max_wildcard, .err = c->err};
+    if (!(x.v = calloc(x.max, sizeof *x.v))) {
+        mg_err_set(c->err, MG_ENOMEM, "out of memory");
+        return NULL;
+    }
+    int rc = mg_xsearch_each_term(c->s->xs, term, len, source_cb, &x, c->err);
+    mg_xq *q = NULL;
+    if (x.broad)
+        mg_query_err(c->err, MG_QE_WILD_BROAD,
+                     " at column %zu: more than %zu sources start with '%.*s' (make it longer)",
+                     n->col, x.max, (int)(n->text_len > 100 ? 100 : n->text_len), n->text);
+    else if (rc >= 0 && !x.failed)
+        q = x.n == 0 ? mg_xq_term(term, len, c->err) : mg_xq_combine(MG_XQ_OR, x.v, x.n, 0, c->err);
+    for (size_t i = 0; i < x.n; i++)
+        mg_xq_free(x.v[i]);
+    free(x.v);
+    return q;
+}
+
 static mg_xq *compile_filter(compiler *c, const mg_qnode *n)
 {
     char term[MG_XDB_MAX_TERM + 64];
@@ -590,7 +645,8 @@ static mg_xq *compile_filter(compiler *c, const mg_qnode *n)
     }
     if (len < 0 || (size_t)len >= sizeof term)
         len = (int)sizeof term - 1;
-    mg_xq *t = mg_xq_term(term, (size_t)len, c->err);
+    mg_xq *t = n->field == MG_QF_SOURCE ? compile_source(c, n, term, (size_t)len)
+                                        : mg_xq_term(term, (size_t)len, c->err);
     if (!t)
         return NULL;
     mg_xq *q = mg_xq_scale(t, 0.0, c->err);
@@ -607,7 +663,7 @@ static mg_xq *or_words(compiler *c, mg_xq **subs, size_t n)
 {
     const mg_search_limits *l = &c->s->lim;
     c->ors++;
-    if (l->proximity <= 0)
+    if (l->proximity <= 0 || c->plain)
         return combine_free(c, MG_XQ_OR, subs, n, 0);
     c->near_ors++;
     mg_xq *q = mg_xq_or_near(subs, n, l->proximity_window, l->proximity, c->err);
@@ -1145,16 +1201,17 @@ static int merge_facets(mg_facet *to, size_t nto, mg_facet *from, size_t nfrom, 
 
 /* The matches of the relaxed query that the strict one did not have: the OR
  * of the words without the documents holding all of them. Rebuilds c (its
- * highlights and unknown words) for the relaxed query; *or_q is the relaxed
- * query itself, *rest the OR without the strict query's n_strict matches
- * (NULL when there are none: run *or_q). */
+ * highlights and unknown words) for the relaxed query, without proximity
+ * pairs when plain (for counting: the same matches). *or_q is the relaxed
+ * query itself, *rest the OR without strict's matches (NULL when strict is
+ * NULL, the AND having matched nothing: run *or_q). */
 static int build_rest(compiler *c, const mg_qnode *ast, const char *since, const char *until,
-                      const char *source, mg_xq *strict, size_t n_strict, mg_xq **or_q,
-                      mg_xq **rest)
+                      const char *source, mg_xq *strict, bool plain, mg_xq **or_q, mg_xq **rest)
 {
     mg_hlset_free(c->hl);
     c->hl = mg_hlset_new();
     c->relax = true;
+    c->plain = plain;
     c->nterms = 0;
     c->nunknown = 0;
     *or_q = *rest = NULL;
@@ -1163,7 +1220,7 @@ static int build_rest(compiler *c, const mg_qnode *ast, const char *since, const
     int rc = build(c, ast, since, until, source, or_q);
     if (rc < 0)
         return rc;
-    if (n_strict == 0) /* nothing to leave out: the OR itself */
+    if (!strict)
         return 0;
     mg_xq *pair[2] = {*or_q, strict};
     *rest = mg_xq_combine(MG_XQ_AND_NOT, pair, 2, 0, c->err);
@@ -1185,6 +1242,79 @@ static bool unprunable(const compiler *c)
     return c->near_ors > 0 || (c->ors > 0 && c->posits > 0);
 }
 
+/* Count the matches of q (and facet them when o asks), the same way on
+ * every page of a query: as a boolean query (no weights, so nothing is
+ * pruned), no hits, copies counted, exact up to check matches. The counts
+ * of a ranked page depend on its offset once collapsing is on. */
+static int count_matches(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, size_t check,
+                         mg_xresult *out, mg_err *err)
+{
+    mg_xq *count = mg_xq_scale(q, 0.0, err);
+    if (!count)
+        return -err->code;
+    mg_xrun_opts oc = *o;
+    oc.offset = oc.limit = 0;
+    oc.collapse = false;
+    oc.want_data = false;
+    oc.exhaustive = false;
+    oc.check_at_least = check;
+    int rc = mg_xsearch_run(s->xs, count, &oc, out, err);
+    mg_xq_free(count);
+    return rc;
+}
+
+/* Whether a run's own counts are those count_matches() would give: facets
+ * made them exact, or they are exact and under check. (Exact over check,
+ * a count would give an estimate: paging would change the total.) */
+static bool counts_usable(const mg_xrun_opts *o, const mg_xresult *r, size_t check)
+{
+    return o->facets || (r->lower == r->upper && r->upper < check);
+}
+
+/* Count (and facet) the whole ranking of a relaxed query: the plain OR
+ * (the same matches as with proximity pairs), whose matches are the AND's
+ * and the partial ones. Cheaper than counting the partial ones apart (an OR
+ * without the AND). */
+static int count_relaxed(compiler *c, const mg_qnode *ast, const char *since, const char *until,
+                         const char *source, const mg_xrun_opts *o, size_t check, mg_xresult *out)
+{
+    mg_xq *or_q, *rest;
+    int rc = build_rest(c, ast, since, until, source, NULL, true, &or_q, &rest);
+    if (rc == 0)
+        rc = count_matches(c->s, or_q, o, check, out, c->err);
+    mg_xq_free(or_q);
+    mg_xq_free(rest);
+    return rc;
+}
+
+/* The number of AND hits (copies folded, as ranked) when they end before
+ * offset + limit; xr is the AND's page at offset. */
+static int count_and(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, const mg_xresult *xr,
+                     size_t *n_and, mg_err *err)
+{
+    if (xr->nhits > 0 || o->offset == 0) { /* the AND ends on this page */
+        *n_and = o->offset + xr->nhits;
+        return 0;
+    }
+    if (!o->collapse && xr->lower == xr->upper) { /* exact, nothing folded */
+        *n_and = (size_t)xr->upper;
+        return 0;
+    }
+    /* a page past the AND's end: its count includes copies that collapsing
+     * folds, so count the ranked hits before this page */
+    mg_xresult first = {0};
+    mg_xrun_opts o1 = *o;
+    o1.limit = o1.offset;
+    o1.offset = 0;
+    o1.facets = 0;
+    o1.want_data = false;
+    o1.count_only = true;
+    int rc = mg_xsearch_run(s->xs, q, &o1, &first, err);
+    *n_and = first.nhits;
+    mg_xresult_release(&first);
+    return rc;
+}
+
 static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode *ast,
                     mg_search_result *res, mg_err *err)
 {
@@ -1198,7 +1328,9 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
     if (!c.hl)
         return mg_err_set(err, MG_ENOMEM, "out of memory");
     mg_xq *q = NULL, *or_q = NULL, *rest = NULL;
-    mg_xresult xr = {0}, xr2 = {0};
+    mg_xresult xr = {0}, xr2 = {0}, xa = {0}, xc = {0};
+    /* the same on every page, so that paging never changes the totals */
+    size_t check = s->lim.count_exact;
     mg_xrun_opts o = {.offset = req->offset,
                       .limit = limit,
                       .sort = req->sort,
@@ -1220,33 +1352,28 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
     o.exhaustive = unprunable(&c);
     if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
         goto out;
-    /* The AND cannot fill one page ("one page" and not "this page", so that
-     * the pages of one query all come from the same match sets): its hits
-     * first, then those of the OR that are not AND hits. n_and: the number
-     * of AND hits (copies folded) when under a page. */
-    size_t n_and = SIZE_MAX;
-    if (!req->no_relax && c.ands > 0 && xr.nhits < limit) {
-        if (xr.nhits > 0 || req->offset == 0)
-            n_and = req->offset + xr.nhits; /* the AND ends on this page */
-        else if (!o.collapse && xr.upper < limit)
-            n_and = (size_t)xr.upper; /* exact: under check_at_least */
-        else {
-            /* a page past the AND's end; its count includes copies that
-             * collapsing folds: count the AND from its first page */
-            mg_xresult first = {0};
-            mg_xrun_opts o1 = o;
-            o1.offset = 0;
-            o1.facets = 0;
-            o1.want_data = false;
-            o1.check_at_least = limit;
-            if ((rc = mg_xsearch_run(s->xs, q, &o1, &first, err)) < 0)
-                goto out;
-            n_and = first.nhits;
-            mg_xresult_release(&first);
-        }
+    /* The page's own counts when they are exact and under check (the count
+     * would find the same) or facets made them exact; else a count. */
+    mg_xresult *all = &xr;
+    if (!counts_usable(&o, &xr, check)) {
+        if ((rc = count_matches(s, q, &o, check, &xa, err)) < 0)
+            goto out;
+        all = &xa;
     }
-    if (n_and < limit) {
-        if ((rc = build_rest(&c, ast, since, until, req->source, q, n_and, &or_q, &rest)) < 0)
+    /* Relaxed: the ranking goes on past the AND's matches with the OR's
+     * that are not AND matches, unless no page can reach them (the AND has
+     * max_window matches or more). Whether it does, and the totals, are
+     * decided from the whole match sets, never from this page. */
+    bool relax = !req->no_relax && c.ands > 0 && all->lower < s->lim.max_window;
+    mg_xq *strict = all->upper > 0 ? q : NULL;
+    /* the partial matches' counts (from this page), or the whole ranking's */
+    mg_xresult *some = NULL, *whole = NULL;
+    if (relax &&
+        (rc = build_rest(&c, ast, since, until, req->source, strict, false, &or_q, &rest)) < 0)
+        goto out;
+    if (relax && xr.nhits < limit) { /* the AND ends before this page does */
+        size_t n_and;
+        if ((rc = count_and(s, q, &o, &xr, &n_and, err)) < 0)
             goto out;
         mg_xrun_opts o2 = o;
         o2.exhaustive = unprunable(&c);
@@ -1255,31 +1382,56 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
         o2.check_at_least = o2.offset + o2.limit;
         if ((rc = mg_xsearch_run(s->xs, rest ? rest : or_q, &o2, &xr2, err)) < 0)
             goto out;
-        if (xr2.facets) {
-            rc = merge_facets(xr2.facets, xr2.nfacets, xr.facets, xr.nfacets, err);
-            xr.facets = NULL;
-            xr.nfacets = 0;
+        /* usable when the whole ranking's count would be exact too */
+        if (o.facets ||
+            (all->lower == all->upper && xr2.lower == xr2.upper && all->upper + xr2.upper < check))
+            some = &xr2;
+    }
+    if (relax && !some) {
+        if ((rc = count_relaxed(&c, ast, since, until, req->source, &o, check, &xc)) < 0)
+            goto out;
+        whole = &xc;
+    }
+    if (some) {
+        relax = some->upper > 0;
+        if (some->facets) {
+            rc = merge_facets(xr.facets, xr.nfacets, some->facets, some->nfacets, err);
+            some->facets = NULL;
+            some->nfacets = 0;
             if (rc < 0)
                 goto out;
-            xr.facets = xr2.facets;
-            xr.nfacets = xr2.nfacets;
-            xr2.facets = NULL;
-            xr2.nfacets = 0;
         }
-        res->relaxed = xr2.upper > 0;
-        xr.estimate = n_and + xr2.estimate;
-        xr.lower = n_and + xr2.lower;
-        xr.upper = n_and + xr2.upper;
+    } else if (whole) {
+        relax = whole->upper > all->lower;
+        if (whole->facets) { /* the OR's facets are the ranking's */
+            mg_xfacets_free(xr.facets, xr.nfacets);
+            xr.facets = whole->facets;
+            xr.nfacets = whole->nfacets;
+            whole->facets = NULL;
+            whole->nfacets = 0;
+        }
     }
-    res->total_estimate = xr.estimate;
-    res->total_lower = xr.lower;
-    res->total_upper = xr.upper;
-    res->total_exact = xr.lower == xr.upper;
+    res->relaxed = relax;
+    res->all_estimate = all->estimate;
+    res->all_lower = all->lower;
+    res->all_upper = all->upper;
+    res->all_exact = all->lower == all->upper;
+    if (relax && some) {
+        res->total_estimate = all->estimate + some->estimate;
+        res->total_lower = all->lower + some->lower;
+        res->total_upper = all->upper + some->upper;
+    } else {
+        const mg_xresult *t = relax ? whole : all;
+        res->total_estimate = t->estimate;
+        res->total_lower = t->lower;
+        res->total_upper = t->upper;
+    }
+    res->total_exact = res->total_lower == res->total_upper;
     res->facets = xr.facets;
     res->nfacets = xr.nfacets;
     xr.facets = NULL;
     xr.nfacets = 0;
-    res->parsed = mg_xq_describe(or_q ? or_q : q);
+    res->parsed = mg_xq_describe(relax ? or_q : q);
     res->hits = calloc(xr.nhits + xr2.nhits ? xr.nhits + xr2.nhits : 1, sizeof *res->hits);
     if (!res->hits) {
         rc = mg_err_set(err, MG_ENOMEM, "out of memory");
@@ -1288,6 +1440,7 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
     for (size_t i = 0; i < xr.nhits + xr2.nhits; i++) {
         mg_hit *h = &res->hits[res->nhits++];
         h->rank = (unsigned)(req->offset + i + 1);
+        h->partial = i >= xr.nhits;
         const mg_xhit *xh = i < xr.nhits ? &xr.hits[i] : &xr2.hits[i - xr.nhits];
         if ((rc = fill_hit(s, req, c.hl, xh, h, err)) < 0)
             goto out;
@@ -1298,6 +1451,9 @@ out:
     mg_xfacets_free(xr.facets, xr.nfacets);
     mg_xresult_release(&xr2);
     mg_xfacets_free(xr2.facets, xr2.nfacets);
+    mg_xresult_release(&xa);
+    mg_xresult_release(&xc);
+    mg_xfacets_free(xc.facets, xc.nfacets);
     mg_xq_free(q);
     mg_xq_free(or_q);
     mg_xq_free(rest);

@@ -24,6 +24,11 @@ typedef struct mg_search_limits {
     size_t min_prefix;      /* shortest word* prefix; default 2 */
     size_t max_limit;       /* default 1000 */
     size_t max_window;      /* offset+limit; default 10000 */
+    /* Totals are counted exactly up to this many matches (Xapian's
+     * check_at_least of a count that is the same on every page of a query,
+     * so paging never changes them); past it they are an estimate with
+     * bounds. Default MG_COUNT_EXACT. */
+    size_t count_exact;
     /* BM25 parameters (Xapian's BM25Weight k1 and b). Defaults chosen on
      * TIME, CISI, MED and NPL together: see docs/query-language.md. When the environment
      * variable MORGUE_BM25="k1,b" or "k1,b,delta" is set, mg_searcher_open()
@@ -66,6 +71,7 @@ enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 
 #define MG_BM25_B 0.75
 #define MG_PROXIMITY 0.1 /* bench/RESULTS-query.md, session 8 */
 #define MG_PROXIMITY_WINDOW 8
+#define MG_COUNT_EXACT 10000 /* docs/query-language.md, "Totals" */
 
 /* Fill *lim with the defaults above. */
 void mg_search_limits_default(mg_search_limits *lim);
@@ -99,13 +105,14 @@ typedef struct mg_search_request {
     const char *until;
     unsigned facets;      /* MG_FACET_* flags */
     bool no_collapse;     /* true: keep syndicated duplicates apart */
-    bool no_relax;        /* true: never follow the AND hits with OR hits */
+    bool no_relax;        /* true: the AND hits only, never those with some words */
     bool snippets;        /* build snippets */
     size_t snippet_bytes; /* about this long; 0 means 200 */
     const char *hl_start; /* highlight markers; NULL means "" */
     const char *hl_end;
     bool html;          /* HTML-escape the snippet text (not the markers) */
-    const char *source; /* NULL or only articles of this source (folded match) */
+    const char *source; /* NULL or only articles of this source: its folded
+                         * name, else the sources it starts (as source:) */
 } mg_search_request;
 
 typedef struct mg_hit {
@@ -117,6 +124,7 @@ typedef struct mg_hit {
     size_t ncategories;
     char *snippet;      /* NULL when not asked for */
     unsigned collapsed; /* near-duplicates folded into this hit */
+    bool partial;       /* a relaxed hit: only some of the words ("matched":"some") */
 } mg_hit;
 
 typedef struct mg_facet_value {
@@ -130,13 +138,23 @@ typedef struct mg_facet {
     size_t nvalues;
 } mg_facet;
 
+/* A query's ranking, when relaxed: every document with all the words (the
+ * AND) in its own order, then the documents with only some of them (the OR
+ * without the AND) in theirs. A page at offset/limit is a window into that
+ * one ranking, so the hits never depend on the page size. */
 typedef struct mg_search_result {
     mg_hit *hits;
     size_t nhits;
+    /* Matching articles in the whole ranking (copies included): the full
+     * matches plus, when relaxed, the partial ones. Exact when
+     * total_lower == total_upper (total_exact). */
     unsigned long long total_estimate, total_lower, total_upper;
     bool total_exact;
-    bool relaxed;     /* the AND could not fill a page: its hits come first,
-                       * then documents with only some of the words */
+    /* The full matches alone (the same as total when not relaxed). */
+    unsigned long long all_estimate, all_lower, all_upper;
+    bool all_exact;
+    bool relaxed;     /* documents with only some of the words follow the
+                       * full matches in the ranking (hits with partial set) */
     char *suggestion; /* "did you mean" query, or NULL */
     mg_facet *facets;
     size_t nfacets;

@@ -648,7 +648,7 @@ void mg_xresult_release(mg_xresult *res) noexcept
 {
     if (!res)
         return;
-    for (size_t i = 0; i < res->nhits; i++)
+    for (size_t i = 0; res->hits && i < res->nhits; i++)
         free(res->hits[i].data);
     free(res->hits);
     res->hits = nullptr;
@@ -669,7 +669,7 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
             std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));
         if (o->exhaustive) // the matcher raises no weight floor before this
             check = xs->db.get_doccount();
-        if (o->sort == MG_SORT_RELEVANCE && !o->facets && o->limit > 0) {
+        if (o->sort == MG_SORT_RELEVANCE && !o->facets && o->limit > 0 && !o->count_only) {
             if (o->collapse)
                 count_dups(xs);
             if (fast_page(xs, enq, o, check, res))
@@ -717,9 +717,13 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
         res->upper = mset.get_uncollapsed_matches_upper_bound();
         if (!spies.empty())
             res->estimate = res->lower = res->upper = spies.front()->seen();
-        alloc_hits(res, mset.size());
-        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
-            take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
+        if (o->count_only) {
+            res->nhits = mset.size();
+        } else {
+            alloc_hits(res, mset.size());
+            for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+                take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
+        }
         if (!spies.empty()) {
             res->facets = static_cast<mg_facet *>(calloc(spies.size(), sizeof(mg_facet)));
             if (!res->facets)

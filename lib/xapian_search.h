@@ -115,6 +115,7 @@ typedef struct mg_xrun_opts {
     double delta;          /* MG_RANK_BM25PLUS, MG_RANK_BM25L */
     size_t check_at_least; /* count at least this many matches */
     bool want_data;        /* hits carry the whole record (else the card, if any) */
+    bool count_only;       /* fetch no hit: nhits is how many the page would hold */
     /* look at every match (no pruning by weight): for ORs holding a phrase,
      * a NEAR or proximity pairs (mg_xq_or_near), which Xapian 1.4's pruned
      * matcher can mis-weight or drop documents of */

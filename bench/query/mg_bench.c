@@ -19,7 +19,7 @@
  * For analysis, in `rel`: BQ_NO_COLLAPSE=1 turns collapsing off; in `lat`:
  * lat, proto and load run the words ANDed, as every peer does (the same
  * query, the same hits); BQ_RELAX=1 runs the engine's default instead (AND
- * hits, then OR hits when the AND cannot fill the page) and names the rows
+ * hits, then the OR's other matches) and names the rows
  * "...-relaxed", to show what that costs. */
 #include <stdio.h>
 #include <stdlib.h>

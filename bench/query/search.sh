@@ -4,8 +4,8 @@
 # generated query set (genqueries.py, fixed seed): morgue with and without
 # snippets, raw libxapian on the same index (the floor), libxapian on its own
 # TermGenerator index, SQLite FTS5. Every engine ANDs the words; the
-# "-relaxed" rows are morgue's default (OR hits after an AND that cannot fill
-# the page), for what that costs. The engines take turns: in each of 5
+# "-relaxed" rows are morgue's default (the OR's other matches ranked after
+# the AND's), for what that costs. The engines take turns: in each of 5
 # rounds every engine runs one warm-up pass and one timed pass over every
 # query, so a change in the machine's speed during the run (common on a
 # shared host) touches all of them alike. The report gives, per engine, the

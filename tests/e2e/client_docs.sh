@@ -72,7 +72,7 @@ fence python "$DOCS/protocol.md" >"$TMP/client.py"
 check_match "protocol.md has a Python client" 'import zmq' "$(cat "$TMP/client.py")"
 out=$(MORGUE_ENDPOINT=$TCP_EP $PY "$TMP/client.py" 2>&1); rc=$?
 check_eq "protocol.md's Python client: exit 0" 0 "$rc"
-check_match "protocol.md's Python client: total" '^about [0-9]+ results$' "$out"
+check_match "protocol.md's Python client: total" '^(about )?[0-9]+ results$' "$out"
 check_match "protocol.md's Python client: hits" '^2025-09-03T02:00:00 \| Pacific Dispatch \| Kim Jong-un attends Beijing military parade \| pd-2025-0001$' "$out"
 check_match "protocol.md's Python client: get" ' - [0-9]+ characters$' "$out"
 out=$(MORGUE_ENDPOINT=ipc://$TMP/nobody.sock timeout 30 $PY - <<<"$(sed 's/timeout_ms=2000/timeout_ms=100/' "$TMP/client.py")" 2>&1)

@@ -74,7 +74,7 @@ set --
 
 # The hits really are there, and piped output is plain text.
 out=$("$CLIENT" --endpoint "$IPC" search military parade)
-check_match "human output: header" '^[0-9]+ results? \([0-9.]+ ms\)$|^About [0-9,]+ results' "$(head -1 <<<"$out")"
+check_match "human output: header" '^[0-9,]+ articles? ha(s|ve) every word; then [0-9,]+ ha(s|ve) some of them \([0-9.]+ ms\)$' "$(head -1 <<<"$out")"
 check_match "human output: a hit line with the day, source and title" \
   '^2025-09-03  Pacific Dispatch  Kim Jong-un attends Beijing military parade$' "$out"
 check_match "human output: the id line" '^    id: pd-2025-0001$' "$out"
@@ -139,6 +139,39 @@ MORGUE_ENDPOINT=$TCP_EP "$CLIENT" ping >/dev/null; check_eq "MORGUE_ENDPOINT is 
 "$CLIENT" --endpoint "ipc://$TMP/nobody.sock" --endpoint "$IPC" --timeout 1000 search military parade >/dev/null
 check_eq "two endpoints, one down: requests go to the live one" 0 $?
 "$CLIENT" --endpoint "http://example.com" ping >/dev/null 2>&1; check_eq "exit 2: bad endpoint" 2 $?
+
+# Lower-case operators are words; the CLI says so on stderr (not with --json,
+# not inside quotes, not for the upper-case operators).
+"$CLIENT" --endpoint "$IPC" search parade not kim >/dev/null 2>"$TMP/err"; rc=$?
+check_eq "lower-case 'not': searched for as a word, a note says so" \
+  "0 morgue: note: 'not' is searched for as a word; operators are upper case (NOT or -word, OR, AND, NEAR)" \
+  "$rc $(cat "$TMP/err")"
+for q in "parade NOT kim" '"not in" parade' ; do
+  "$CLIENT" --endpoint "$IPC" search "$q" >/dev/null 2>"$TMP/err"
+  check_eq "no note for [$q]" "" "$(cat "$TMP/err")"
+done
+"$CLIENT" --endpoint "$IPC" --json search kim Or parade >/dev/null 2>"$TMP/err"
+check_eq "no note with --json" "" "$(cat "$TMP/err")"
+
+# Output that cannot be written (a full disk) fails every command with exit
+# 2 and a message, through the daemon and in-process; "the" with 200 hits
+# is a reply larger than stdio's buffer, written past it at once.
+for args in "search military parade" "--json search military parade" "--json --limit 200 search the" \
+            "search zzyzxqwv" "get pd-2025-0001" "--json get pd-2025-0001" "stats" "--json stats" \
+            "ping" "--json ping"; do
+  for via in "--endpoint $IPC" "--db $DB"; do
+    # shellcheck disable=SC2086
+    "$CLIENT" $via $args >/dev/full 2>"$TMP/err"; rc=$?
+    check_eq "full disk: [$args] ${via%% *}: exit 2, says so" \
+      "2 morgue: cannot write output: No space left on device" "$rc $(cat "$TMP/err")"
+  done
+done
+"$CLIENT" --help >/dev/full 2>"$TMP/err"; rc=$?
+check_eq "full disk: --help: exit 2, says so" "2 morgue: cannot write output: No space left on device" "$rc $(cat "$TMP/err")"
+"$CLIENT" keygen "$TMP/full" >/dev/full 2>"$TMP/err"; rc=$?
+check_eq "full disk: keygen: exit 2, says so" "2 morgue: cannot write output: No space left on device" "$rc $(cat "$TMP/err")"
+"$CLIENT" --endpoint "$IPC" search the | head -1 >/dev/null; rc=${PIPESTATUS[0]}
+ok "$((rc == 2))" "a reader that stops early (| head) is not a write error (exit $rc)"
 
 # Safety of binds.
 timeout 20 "$DAEMON" --db "$DB" --bind "$IPC" 2>"$TMP/second.log"; rc=$?

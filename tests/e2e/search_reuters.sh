@@ -233,6 +233,46 @@ ok(all(p["relaxed"] for p in pages) and ids == whole[:len(ids)] and len(set(ids)
    f"relaxed pages of {lim} join up: no gap, no repeat", (len(ids), len(whole)))
 ok([h["rank"] for p in pages for h in p["hits"]] == list(range(1, len(ids) + 1)),
    "relaxed pages: ranks count on across the boundary")
+
+# One ranking per query, whatever the page size: page 2 of 10 is hits 11-20
+# of a page of 100, for a query whose AND fills some pages and not others
+# (23 articles have every word), one whose AND is empty, and a strict one.
+# Each hit says whether it has every word; the totals are the same on
+# every page.
+for q, kw in [("opec output quota saudi", {}), ("kim jong-un", {}),
+              ("opec output quota saudi", {"relax": False})]:
+    big = search(q, limit=100, **kw)
+    pages = [search(q, offset=off, limit=10, **kw) for off in range(0, 100, 10)]
+    ids = [h["id"] for p in pages for h in p["hits"]]
+    ok(ids == [h["id"] for h in big["hits"]] and len(ids) > 10,
+       f"'{q}' {kw}: pages of 10 are the hits of a page of 100", (len(ids), len(big["hits"])))
+    ok(all(p["total"] == big["total"] and p.get("total_all") == big.get("total_all") and
+           p["relaxed"] == big["relaxed"] for p in pages),
+       f"'{q}' {kw}: the totals do not change while paging", [p["total"] for p in pages][:3])
+    ok([h.get("matched") for p in pages for h in p["hits"]] == [h.get("matched") for h in big["hits"]],
+       f"'{q}' {kw}: each hit says the same 'matched' on either page size")
+    strict = search(q, limit=1000, relax=False)
+    sids = {h["id"] for h in strict["hits"]}
+    ok(all((h.get("matched") == "all") == (h["id"] in sids) for h in big["hits"]) and
+       big.get("total_all") == strict["total"],
+       f"'{q}' {kw}: matched is 'all' exactly for the hits of the AND ({len(sids)})")
+    ok(all(not any(h.get("matched") == "all" for h in big["hits"][i:]) for i, h in enumerate(big["hits"])
+           if h.get("matched") == "some"), f"'{q}' {kw}: no hit with every word after one with some")
+
+# Counts: exact when there are fewer than 10,000 matches, whatever the page
+q = '"bank of england"'
+want = count(lambda d: re.search(r"\bbank\W+of\W+england\b", text(d)))
+totals = [search(q, offset=off, limit=10)["total"] for off in (0, 10, 190)]
+ok(all(t == {"estimate": want, "lower": want, "upper": want, "exact": True} for t in totals),
+   f"{q}: {want} articles, exactly, on pages 1, 2 and 20", totals)
+q = "mln OR pct OR dlrs"  # past the exact count; facets count every match
+want = exact_total(search(q, limit=1, facets=["source"]))
+totals = [search(q, offset=off, limit=10)["total"] for off in (0, 500)]
+t = totals[0]
+ok(totals[0] == totals[1] and not t["exact"] and t["lower"] >= 10000 and
+   t["lower"] <= want <= t["upper"] and t["lower"] <= t["estimate"] <= t["upper"],
+   f"'{q}': bounds {t['lower']}..{t['upper']} hold the {want} articles, on pages 1 and 51", totals)
+
 r = search("cofee")
 ok(r["suggestion"] == "coffee", "did you mean: cofee -> coffee", r["suggestion"])
 r = search("like:reuters-1", limit=10)
@@ -243,4 +283,37 @@ r = search("cocoa (bahia")
 ok(not r["ok"] and r["error"]["code"] == "unbalanced_paren", "errors reach the client with their code")
 PYEOF
 ok $? "the checks ran to the end"
+
+# The CLI tells full matches from partial ones: an accurate header, a divider
+# before the first hit with only some of the words, and --strict.
+q="opec output quota saudi"
+json=$("$CLIENT" --endpoint "$EP" --json --limit 30 search "$q")
+n_all=$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["total_all"]["estimate"])' <<<"$json")
+n_all_hits=$("$PY" -c 'import json,sys; print(sum(h["matched"] == "all" for h in json.load(sys.stdin)["hits"]))' <<<"$json")
+out=$("$CLIENT" --endpoint "$EP" --limit 30 search "$q")
+check_match "CLI: '$q': $n_all articles have every word, then those with some" \
+  "^$n_all articles have every word; then [0-9,]+ have some of them \([0-9.]+ ms\)$" "$(head -1 <<<"$out")"
+check_eq "CLI: one divider, after the $n_all_hits hits with every word" "1 $n_all_hits" \
+  "$(grep -c '^--- articles with only some of the words ---$' <<<"$out") $(sed '/^--- articles with only some/q' <<<"$out" | grep -c '^    id: ')"
+out=$("$CLIENT" --endpoint "$EP" --limit 30 --strict search "$q"); rc=$?
+check_match "CLI --strict: only the $n_all articles with every word" "^$n_all results \(" "$(head -1 <<<"$out")"
+check_eq "CLI --strict: no divider, exit 0" "0 0" "$(grep -c '^--- articles with only' <<<"$out") $rc"
+out=$("$CLIENT" --endpoint "$EP" search kim jong-un)
+check_match "CLI: 'kim jong-un': no article has every word" \
+  '^No article has every word; [0-9,]+ have some of them \(' "$(head -1 <<<"$out")"
+check_eq "CLI: 'kim jong-un': the divider comes first" '--- articles with only some of the words ---' "$(sed -n 3p <<<"$out")"
+"$CLIENT" --endpoint "$EP" --strict search kim jong-un >"$TMP/strict.txt"; rc=$?
+check_eq "CLI --strict: 'kim jong-un' has no hit (exit 1)" "1 0 results" "$rc $(head -1 "$TMP/strict.txt" | cut -d' ' -f1,2)"
+out=$("$CLIENT" --endpoint "$EP" --page 2 search '"bank of england"')
+check_match "CLI: an exact count is shown as is, on page 2 too" '^211 results \(' "$(head -1 <<<"$out")"
+# --source: the whole name in any case, or the start of it
+for src in Reuters REUTERS reut; do
+  n=$("$CLIENT" --endpoint "$EP" --json --source "$src" search cocoa | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["total"]["estimate"])')
+  check_eq "--source $src: every cocoa article (all are Reuters')" \
+    "$("$CLIENT" --endpoint "$EP" --json search cocoa | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["total"]["estimate"])')" "$n"
+done
+"$CLIENT" --endpoint "$EP" --source bbc search cocoa >/dev/null; check_eq "--source bbc: no such source, no hit" 1 $?
+out=$("$CLIENT" --endpoint "$EP" search mln OR pct OR dlrs)
+check_match "CLI: an estimate is shown with its bounds" \
+  '^about [0-9,]+ \(between [0-9,]{6} and [0-9,]+\) results \(' "$(head -1 <<<"$out")"
 stop_daemon "$DPID" d

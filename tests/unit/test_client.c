@@ -85,12 +85,14 @@ static void test_search_request(void **state)
 
 static const char *const REPLY =
     "{\"v\":1,\"ok\":true,\"took_us\":42,\"total\":{\"estimate\":120,\"lower\":100,\"upper\":150,"
-    "\"exact\":false},\"relaxed\":true,\"suggestion\":\"military parade\",\"parsed\":\"Query(x)\","
+    "\"exact\":false},\"total_all\":{\"estimate\":1,\"lower\":1,\"upper\":1,\"exact\":true},"
+    "\"relaxed\":true,\"suggestion\":\"military parade\",\"parsed\":\"Query(x)\","
     "\"hits\":[{\"rank\":1,\"score\":8.5,\"percent\":100,\"id\":\"a1\",\"title\":\"T\\u00fcrkiye\","
     "\"date\":\"2025-09-03\",\"source\":\"S\",\"url\":\"u\",\"categories\":[\"world\",\"asia\"],"
-    "\"snippet\":\"a <b>x</b>\",\"collapsed\":2},"
+    "\"snippet\":\"a <b>x</b>\",\"collapsed\":2,\"matched\":\"all\"},"
     "{\"rank\":2,\"score\":1,\"percent\":12,\"id\":\"a2\",\"title\":\"\",\"date\":\"\","
-    "\"source\":\"\",\"url\":\"\",\"categories\":[],\"snippet\":null,\"collapsed\":0}],"
+    "\"source\":\"\",\"url\":\"\",\"categories\":[],\"snippet\":null,\"collapsed\":0,"
+    "\"matched\":\"some\"}],"
     "\"facets\":{\"source\":[{\"value\":\"S\",\"count\":80},{\"value\":\"R\",\"count\":40}]}}";
 
 static void test_results_parse(void **state)
@@ -104,7 +106,11 @@ static void test_results_parse(void **state)
     assert_int_equal(r->total_lower, 100);
     assert_int_equal(r->total_upper, 150);
     assert_false(r->total_exact);
+    assert_int_equal(r->all_estimate, 1);
+    assert_true(r->all_exact);
     assert_true(r->relaxed);
+    assert_false(r->hits[0].partial);
+    assert_true(r->hits[1].partial);
     assert_string_equal(r->suggestion, "military parade");
     assert_int_equal(r->took_us, 42);
     assert_int_equal(r->hits[0].rank, 1);

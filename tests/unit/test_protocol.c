@@ -146,6 +146,8 @@ static void test_search_reply(void **state)
     assert_true(json_is_array(json_object_get(h, "categories")));
     assert_non_null(strstr(json_string_value(json_object_get(h, "snippet")), "[Müller]"));
     assert_int_equal(json_integer_value(json_object_get(h, "collapsed")), 0);
+    assert_string_equal(json_string_value(json_object_get(h, "matched")), "all");
+    assert_true(json_equal(json_object_get(r, "total_all"), total));
     json_t *facets = json_object_get(r, "facets");
     json_t *src = json_object_get(facets, "source");
     assert_string_equal(json_string_value(json_object_get(json_array_get(src, 0), "value")),
@@ -170,9 +172,17 @@ static void test_search_reply(void **state)
                         "pd-2025-0001");
     json_decref(r);
 
+    /* no document has both words: every hit has only some of them */
     r = handle(s, "{\"v\":1,\"op\":\"search\",\"query\":\"kim xyzzy\"}");
     assert_true(json_is_true(json_object_get(r, "relaxed")));
-    assert_true(json_array_size(json_object_get(r, "hits")) > 0);
+    hits = json_object_get(r, "hits");
+    assert_true(json_array_size(hits) > 0);
+    for (size_t i = 0; i < json_array_size(hits); i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(hits, i), "matched")),
+                            "some");
+    json_t *all = json_object_get(r, "total_all");
+    assert_int_equal(json_integer_value(json_object_get(all, "upper")), 0);
+    assert_true(json_is_true(json_object_get(all, "exact")));
     json_decref(r);
 }
 
@@ -345,16 +355,28 @@ static json_t *ref_strs(char **v, size_t n)
     return a;
 }
 
+static json_t *ref_count(unsigned long long estimate, unsigned long long lower,
+                         unsigned long long upper, bool exact)
+{
+    json_t *c = json_object();
+    json_object_set_new(c, "estimate", json_integer((json_int_t)estimate));
+    json_object_set_new(c, "lower", json_integer((json_int_t)lower));
+    json_object_set_new(c, "upper", json_integer((json_int_t)upper));
+    json_object_set_new(c, "exact", json_boolean(exact));
+    return c;
+}
+
 static json_t *ref_search(const mg_search_result *res)
 {
-    json_t *r = json_object(), *total = json_object(), *hits = json_array();
+    json_t *r = json_object(), *hits = json_array();
     json_object_set_new(r, "v", json_integer(1));
     json_object_set_new(r, "ok", json_true());
-    json_object_set_new(total, "estimate", json_integer((json_int_t)res->total_estimate));
-    json_object_set_new(total, "lower", json_integer((json_int_t)res->total_lower));
-    json_object_set_new(total, "upper", json_integer((json_int_t)res->total_upper));
-    json_object_set_new(total, "exact", json_boolean(res->total_exact));
-    json_object_set_new(r, "total", total);
+    json_object_set_new(
+        r, "total",
+        ref_count(res->total_estimate, res->total_lower, res->total_upper, res->total_exact));
+    json_object_set_new(
+        r, "total_all",
+        ref_count(res->all_estimate, res->all_lower, res->all_upper, res->all_exact));
     json_object_set_new(r, "relaxed", json_boolean(res->relaxed));
     json_object_set_new(r, "suggestion", ref_str(res->suggestion));
     json_object_set_new(r, "parsed", ref_str(res->parsed));
@@ -372,6 +394,7 @@ static json_t *ref_search(const mg_search_result *res)
         json_object_set_new(o, "categories", ref_strs(h->categories, h->ncategories));
         json_object_set_new(o, "snippet", ref_str(h->snippet));
         json_object_set_new(o, "collapsed", json_integer(h->collapsed));
+        json_object_set_new(o, "matched", json_string(h->partial ? "some" : "all"));
         json_array_append_new(hits, o);
     }
     json_object_set_new(r, "hits", hits);

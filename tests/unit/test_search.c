@@ -178,6 +178,65 @@ static void test_fields(void **state)
     expect_ids("id:no-such-id", "");
 }
 
+/* source: (and the request's source) matches the folded name whole, else
+ * every source whose folded name starts with it. */
+static void test_source_by_prefix(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "{\"id\":\"n1\",\"title\":\"Budget vote\",\"source\":\"BBC News\"}",
+        "{\"id\":\"s1\",\"title\":\"Budget for the cup\",\"source\":\"BBC Sport\"}",
+        "{\"id\":\"r1\",\"title\":\"Budget passed\",\"source\":\"Reuters\"}",
+        "{\"id\":\"r2\",\"title\":\"Budget talks\",\"source\":\"Reuters Breakingviews\"}",
+    };
+    char dir[128], db[256], in[256];
+    assert_int_equal(fx_tmpdir(dir, sizeof dir, "source"), 0);
+    snprintf(db, sizeof db, "%s/db", dir);
+    assert_int_equal(fx_index_lines(dir, docs, 4, in, sizeof in, db), 0);
+    mg_searcher *s = fx_open(db);
+    assert_non_null(s);
+    static const struct {
+        const char *source, *ids;
+    } cases[] = {
+        {"bbc", "n1 s1"},   /* a prefix: every source it starts */
+        {"BBC News", "n1"}, /* the whole name, any case */
+        {"bbc n", "n1"},    /* a unique prefix */
+        {"reuters", "r1"},  /* a whole name wins over longer names */
+        {"reuters b", "r2"}, {"bbcx", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mg_search_request req = {.query = "budget", .source = cases[i].source, .no_relax = true};
+        mg_search_result *r = fx_search(s, &req);
+        char want[64];
+        snprintf(want, sizeof want, "%s", ids_of(r));
+        mg_search_result_free(r);
+        char q[64];
+        snprintf(q, sizeof q, "budget source:\"%s\"", cases[i].source);
+        req = (mg_search_request){.query = q, .no_relax = true};
+        r = fx_search(s, &req);
+        if (strcmp(want, cases[i].ids) != 0 || strcmp(ids_of(r), cases[i].ids) != 0)
+            print_error("source [%s]: expected %s, got %s / %s\n", cases[i].source, cases[i].ids,
+                        want, ids_of(r));
+        assert_string_equal(want, cases[i].ids);
+        assert_string_equal(ids_of(r), cases[i].ids);
+        mg_search_result_free(r);
+    }
+    /* too short a prefix for the cap: a clear error */
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.max_wildcard = 1;
+    mg_err err;
+    mg_searcher *one = mg_searcher_open(db, &lim, &err);
+    assert_non_null(one);
+    mg_search_request req = {.query = "budget source:bbc"};
+    mg_search_result *r = (mg_search_result *)1;
+    assert_true(mg_search_run(one, &req, &r, &err) < 0);
+    assert_string_equal(mg_search_error_code(&err), "wildcard_too_broad");
+    assert_non_null(strstr(err.msg, "more than 1 sources start with 'bbc'"));
+    mg_searcher_free(one);
+    assert_int_equal(fx_close(s, dir), 0);
+}
+
 static void test_dates(void **state)
 {
     (void)state;
@@ -277,7 +336,8 @@ static void test_relax_and_suggest(void **state)
     assert_false(r->relaxed);
     assert_int_equal(r->nhits, 0);
     mg_search_result_free(r);
-    /* a short query whose AND fills the page is not relaxed */
+    /* a page the AND fills holds the AND hits, every word in each; the
+     * ranking goes on with the partial matches all the same */
     mg_search_request zq = {.query = "zurich cafe", .limit = 100, .no_relax = true};
     mg_search_result *strict = fx_search(s1, &zq);
     size_t n_and = strict->nhits;
@@ -285,18 +345,23 @@ static void test_relax_and_suggest(void **state)
     zq.no_relax = false;
     zq.limit = n_and;
     r = fx_search(s1, &zq);
-    assert_false(r->relaxed);
+    assert_true(r->relaxed);
     assert_null(r->suggestion);
     assert_string_equal(ids_of(r), ids_of(strict));
+    for (size_t i = 0; i < r->nhits; i++)
+        assert_false(r->hits[i].partial);
+    assert_true(r->all_exact && r->all_estimate == strict->total_estimate);
     mg_search_result_free(r);
-    /* nor on any page of that size: the rule is about one page, not this one */
+    /* the next page of that size: the documents with only some of the words */
     zq.offset = n_and;
     r = fx_search(s1, &zq);
-    assert_false(r->relaxed);
-    assert_int_equal(r->nhits, 0);
+    assert_true(r->relaxed);
+    assert_true(r->nhits > 0);
+    for (size_t i = 0; i < r->nhits; i++)
+        assert_true(r->hits[i].partial && !has_id(strict, r->hits[i].id));
     mg_search_result_free(r);
-    /* when it cannot fill the page: the AND hits first, in their order, then
-     * the documents with only one of the words; totals add up */
+    /* the whole ranking: the AND hits first, in their order, then the
+     * documents with only one of the words; totals add up */
     zq.offset = 0;
     zq.limit = 100;
     zq.facets = MG_FACET_YEAR;
@@ -313,6 +378,7 @@ static void test_relax_and_suggest(void **state)
     for (size_t i = 0; i < r->nhits; i++) {
         assert_true(has_id(any, r->hits[i].id));
         assert_true((i < n_and) == has_id(strict, r->hits[i].id));
+        assert_true((i >= n_and) == r->hits[i].partial);
         assert_int_equal(r->hits[i].rank, i + 1);
     }
     /* facets over the whole OR match set, as the OR query counts them */
@@ -323,20 +389,23 @@ static void test_relax_and_suggest(void **state)
         assert_int_equal(r->facets[0].values[i].count, any->facets[0].values[i].count);
     }
     mg_search_result_free(any);
-    /* pages of one size join up across the AND / OR boundary */
-    for (size_t size = n_and + 1; size <= n_and + 3; size++) {
+    /* pages of every size are windows into that one ranking, with the same
+     * totals: the hits never depend on the page size */
+    for (size_t size = 1; size <= n_and + 3; size++) {
         zq.limit = size;
         zq.facets = 0;
         for (size_t off = 0; off < r->nhits; off += size) {
             zq.offset = off;
             mg_search_result *p = fx_search(s1, &zq);
             assert_true(p->relaxed);
-            assert_true(p->total_lower <= r->total_estimate);
-            assert_true(r->total_estimate <= p->total_upper);
+            assert_true(p->total_exact);
+            assert_int_equal(p->total_estimate, r->total_estimate);
+            assert_int_equal(p->all_estimate, n_and);
             assert_int_equal(p->nhits, off + size <= r->nhits ? size : r->nhits - off);
             for (size_t i = 0; i < p->nhits; i++) {
                 assert_string_equal(p->hits[i].id, r->hits[off + i].id);
                 assert_int_equal(p->hits[i].rank, off + i + 1);
+                assert_true(p->hits[i].partial == r->hits[off + i].partial);
             }
             mg_search_result_free(p);
         }
@@ -370,10 +439,13 @@ static void test_relax_and_suggest(void **state)
     mg_search_result_free(p2);
     mg_search_result_free(r);
     lq.offset = 0;
-    lq.limit = 2; /* the AND fills this page: no relaxation */
+    lq.limit = 2; /* the AND fills this page: its two hits, every word in each */
     r = fx_search(s1, &lq);
-    assert_false(r->relaxed);
+    assert_true(r->relaxed);
     assert_int_equal(r->nhits, 2);
+    assert_false(r->hits[0].partial || r->hits[1].partial);
+    assert_int_equal(r->all_estimate, 2);
+    assert_true(r->total_estimate > 2);
     mg_search_result_free(r);
     /* a word in most documents must match but adds no weight */
     mg_search_request common = {.query = "the", .limit = 3, .no_collapse = true};
@@ -390,6 +462,47 @@ static void test_relax_and_suggest(void **state)
     assert_string_equal(r->suggestion, "beijing parade");
     assert_true(r->relaxed);
     mg_search_result_free(r);
+}
+
+/* Totals are counted apart from the page: the same on every page of a
+ * query; exact under count_exact matches, past it an estimate whose bounds
+ * hold the true count (which facets give, counting every match). */
+static void test_totals_the_same_on_every_page(void **state)
+{
+    (void)state;
+    const char *q = "said OR new OR year";
+    mg_search_request fq = {.query = q, .limit = 1, .facets = MG_FACET_SOURCE};
+    mg_search_result *f = fx_search(s1, &fq);
+    unsigned long long want = f->total_estimate;
+    assert_true(f->total_exact && want > 15);
+    mg_search_result_free(f);
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.count_exact = 5;
+    mg_err err;
+    mg_searcher *few = mg_searcher_open(db1, &lim, &err);
+    assert_non_null(few);
+    mg_searcher *both[2] = {s1, few};
+    for (int k = 0; k < 2; k++) {
+        mg_search_request req = {.query = q, .limit = 3};
+        mg_search_result *first = fx_search(both[k], &req);
+        if (k == 0)
+            assert_true(first->total_exact && first->total_estimate == want);
+        else
+            assert_true(!first->total_exact && first->total_lower >= 5 &&
+                        first->total_lower <= want && want <= first->total_upper &&
+                        first->total_lower <= first->total_estimate &&
+                        first->total_estimate <= first->total_upper);
+        for (req.offset = 3; req.offset < want; req.offset += 3) {
+            mg_search_result *r = fx_search(both[k], &req);
+            assert_int_equal(r->total_estimate, first->total_estimate);
+            assert_int_equal(r->total_lower, first->total_lower);
+            assert_int_equal(r->total_upper, first->total_upper);
+            mg_search_result_free(r);
+        }
+        mg_search_result_free(first);
+    }
+    mg_searcher_free(few);
 }
 
 static void test_like(void **state)
@@ -631,10 +744,12 @@ int main(void)
         cmocka_unit_test(test_analysis_matches_index),
         cmocka_unit_test(test_phrases_and_operators),
         cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_source_by_prefix),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_sort_and_paging),
         cmocka_unit_test(test_facets_and_collapse),
         cmocka_unit_test(test_relax_and_suggest),
+        cmocka_unit_test(test_totals_the_same_on_every_page),
         cmocka_unit_test(test_like),
         cmocka_unit_test(test_snippets_in_hits),
         cmocka_unit_test(test_thread_count_does_not_change_results),
