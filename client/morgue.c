@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "morgue_client.h"
+#include "period.h"
 #include "protocol.h"
+#include "query.h"
 #include "utf8.h"
 
 /* Exit statuses, as grep's. */
@@ -39,11 +42,17 @@ typedef struct opts {
     mg_client_query q;
     long page;
     bool offset_set;
+    int by;   /* timeline: an mg_period */
+    bool csv; /* timeline: the series as CSV */
 } opts;
+
+/* The most periods a timeline draws (10,000 days are 27 years). */
+#define MAX_PERIODS 10000
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: morgue [options] search QUERY...\n"
+               "       morgue [options] timeline QUERY...\n"
                "       morgue [options] get ID\n"
                "       morgue [options] stats\n"
                "       morgue [options] ping\n"
@@ -59,7 +68,7 @@ static void usage(FILE *f)
                "  --curve-server-key KEY_OR_FILE   the daemon's CURVE public key\n"
                "  --curve-key FILE    this client's CURVE secret key (from morgue keygen)\n"
                "Search:\n"
-               "  --limit N           hits per page (default 10)\n"
+               "  --limit N           hits per page (default 10; 0: the counts alone)\n"
                "  --page N            page N (1-based) of --limit hits\n"
                "  --offset N          skip the first N hits\n"
                "  --sort ORDER        relevance (default), newest or oldest\n"
@@ -69,6 +78,11 @@ static void usage(FILE *f)
                "                      or the start of it)\n"
                "  --strict            only articles with every word (by default articles\n"
                "                      with some of the words follow them)\n"
+               "  --facets LIST       after the hits, counts by source, category, year,\n"
+               "                      month, week, day (comma-separated)\n"
+               "Timeline (articles per period as bars; --since/--until bound it):\n"
+               "  --by PERIOD         year, month (default), week (ISO 8601) or day\n"
+               "  --csv               the series as CSV (--json: as JSON)\n"
                "Output:\n"
                "  --json              print the daemon's reply as is (one JSON line)\n"
                "  --color WHEN        auto (default: on a terminal unless NO_COLOR is set),\n"
@@ -101,6 +115,27 @@ static int parse_size(const char *s, long min, long max, long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* "source,year" -> MG_CLIENT_FACET_SOURCE | MG_CLIENT_FACET_YEAR. */
+static int parse_facets(const char *list, unsigned *flags)
+{
+    static const char *const names[] = {"source", "category", "year", "month", "week", "day"};
+    *flags = 0;
+    while (*list) {
+        size_t n = strcspn(list, ",");
+        unsigned flag = 0;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (n == strlen(names[i]) && strncmp(list, names[i], n) == 0)
+                flag = 1u << i;
+        if (!flag)
+            return -1;
+        *flags |= flag;
+        list += n;
+        if (*list)
+            list++;
+    }
+    return *flags ? 0 : -1;
 }
 
 /* ---- output ---- */
@@ -146,10 +181,10 @@ static void put_text(const char *s, bool color, bool markers)
     }
 }
 
-/* 1234567 -> "1,234,567" */
-static void put_count(unsigned long long n)
+/* 1234567 -> "1,234,567" into out; returns its length. */
+static int format_count(unsigned long long n, char out[32])
 {
-    char buf[32], out[48];
+    char buf[24];
     int len = snprintf(buf, sizeof buf, "%llu", n), o = 0;
     for (int i = 0; i < len; i++) {
         if (i > 0 && (len - i) % 3 == 0)
@@ -157,7 +192,24 @@ static void put_count(unsigned long long n)
         out[o++] = buf[i];
     }
     out[o] = '\0';
+    return o;
+}
+
+static void put_count(unsigned long long n)
+{
+    char out[32];
+    format_count(n, out);
     fputs(out, stdout);
+}
+
+/* Characters (code points) of UTF-8 text: its width on a terminal for the
+ * scripts news archives are written in. */
+static size_t text_width(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xc0) != 0x80;
+    return n;
 }
 
 /* A count as a person should read it: exact ("211"), or Xapian's estimate
@@ -251,6 +303,234 @@ static void print_results(const mg_client_results *r, bool color)
             fputs(ANSI_OFF, stdout);
         putchar('\n');
     }
+}
+
+/* Each facet as a table: the values, then their counts right-aligned. */
+static void print_facets(const mg_client_results *r, bool color)
+{
+    for (size_t i = 0; i < r->nfacets; i++) {
+        const mg_client_facet *f = &r->facets[i];
+        size_t vw = 0;
+        int cw = 0;
+        char num[32];
+        for (size_t k = 0; k < f->nvalues; k++) {
+            size_t w = text_width(f->values[k].value);
+            int n = format_count(f->values[k].count, num);
+            vw = w > vw ? w : vw;
+            cw = n > cw ? n : cw;
+        }
+        printf("\n%s%s%s\n", color ? ANSI_BOLD : "", f->name, color ? ANSI_OFF : "");
+        if (f->nvalues == 0)
+            puts("  (none)");
+        for (size_t k = 0; k < f->nvalues; k++) {
+            fputs("  ", stdout);
+            put_text(f->values[k].value, color, false);
+            format_count(f->values[k].count, num);
+            printf("%*s  %*s\n", (int)(vw - text_width(f->values[k].value)), "", cw, num);
+        }
+    }
+}
+
+/* ---- timeline ---- */
+
+typedef struct period_count {
+    char key[MG_PERIOD_KEY_MAX];
+    unsigned long count;
+} period_count;
+
+/* The period of a --since/--until date (YYYY[-MM[-DD]]: its first or last
+ * day), into key. 0, or -1 after saying why. */
+static int bound_period(const char *date, bool end, int by, char key[MG_PERIOD_KEY_MAX])
+{
+    char slot[15];
+    const char *why;
+    if (mg_query_date_bound(date, strlen(date), end, slot, &why) < 0 ||
+        mg_period_key(by, slot, strlen(slot), key) < 0) {
+        fprintf(stderr, "morgue: bad date '%s'\n", date);
+        return -1;
+    }
+    return 0;
+}
+
+/* The facet's buckets as a series from the first period to the last (or
+ * from --since to --until), empty periods as zero; the undated count apart.
+ * Returns the number of periods, or -1 after printing why (*out is then
+ * NULL). Caller frees *out. */
+static long make_series(const opts *o, const mg_client_facet *f, period_count **out,
+                        unsigned long *undated)
+{
+    char first[MG_PERIOD_KEY_MAX] = "", last[MG_PERIOD_KEY_MAX] = "";
+    size_t dated = 0;
+    *out = NULL;
+    *undated = 0;
+    for (size_t k = 0; f && k < f->nvalues; k++) {
+        if (strcmp(f->values[k].value, "undated") == 0) {
+            *undated += f->values[k].count;
+            continue;
+        }
+        if (!dated++)
+            snprintf(first, sizeof first, "%s", f->values[k].value);
+        snprintf(last, sizeof last, "%s", f->values[k].value);
+    }
+    if (o->q.since && bound_period(o->q.since, false, o->by, first) < 0)
+        return -1;
+    if (o->q.until && bound_period(o->q.until, true, o->by, last) < 0)
+        return -1;
+    if (!first[0] || !last[0] || strcmp(first, last) > 0)
+        return 0; /* no dated match and no range given */
+    period_count *s = NULL;
+    long n = 0;
+    size_t k = 0;
+    char key[MG_PERIOD_KEY_MAX];
+    snprintf(key, sizeof key, "%s", first);
+    for (;;) {
+        if (n == MAX_PERIODS) {
+            free(s);
+            fprintf(stderr,
+                    "morgue: the timeline would have more than %d periods: use a longer --by, "
+                    "or --since and --until\n",
+                    MAX_PERIODS);
+            return -1;
+        }
+        if (n % 256 == 0) {
+            period_count *g = realloc(s, (size_t)(n + 256) * sizeof *s);
+            if (!g) {
+                free(s);
+                fprintf(stderr, "morgue: out of memory\n");
+                return -1;
+            }
+            s = g;
+        }
+        memcpy(s[n].key, key, sizeof key);
+        s[n].count = 0;
+        while (f && k < f->nvalues && strcmp(f->values[k].value, key) <= 0) {
+            if (strcmp(f->values[k].value, key) == 0)
+                s[n].count = f->values[k].count;
+            k++;
+        }
+        n++;
+        if (strcmp(key, last) >= 0 || mg_period_next(o->by, s[n - 1].key, key) < 0)
+            break;
+    }
+    *out = s;
+    return n;
+}
+
+/* Whether bars may use Unicode blocks: a terminal in a UTF-8 locale. */
+static bool utf8_terminal(void)
+{
+    if (!isatty(STDOUT_FILENO))
+        return false;
+    const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return strcasestr(v, "UTF-8") || strcasestr(v, "utf8");
+    }
+    return false;
+}
+
+/* Columns of the terminal, else $COLUMNS, else 80. */
+static int terminal_columns(void)
+{
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    long v;
+    if (c && parse_size(c, 1, 10000, &v) == 0)
+        return (int)v;
+    return 80;
+}
+
+/* A bar of count/max of width columns: eighths of a block in UTF-8, else
+ * whole '#' characters. */
+static void put_bar(unsigned long count, unsigned long max, int width, bool utf8)
+{
+    static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+    unsigned long long units = max ? (unsigned long long)count * (unsigned)width * 8 / max : 0;
+    if (!utf8) {
+        units /= 8;
+        for (unsigned long long i = 0; i < units; i++)
+            putchar('#');
+        for (unsigned long long i = units; i < (unsigned long long)width; i++)
+            putchar(' ');
+        return;
+    }
+    for (unsigned long long i = 0; i < units / 8; i++)
+        fputs("█", stdout);
+    fputs(eighths[units % 8], stdout);
+    for (unsigned long long i = units / 8 + (units % 8 != 0); i < (unsigned long long)width; i++)
+        putchar(' ');
+}
+
+static void print_timeline(const mg_client_results *r, const period_count *s, long n,
+                           unsigned long undated, const char *by)
+{
+    unsigned long max = undated;
+    int kw = undated ? 7 : 4, cw = 1;
+    char num[32];
+    for (long i = 0; i < n; i++) {
+        max = s[i].count > max ? s[i].count : max;
+        int w = (int)strlen(s[i].key);
+        kw = w > kw ? w : kw;
+    }
+    cw = format_count(max, num);
+    int width = terminal_columns() - kw - cw - 4;
+    if (width < 10)
+        width = 10;
+    bool utf8 = utf8_terminal();
+    put_total(r->total_estimate, r->total_lower, r->total_upper, r->total_exact);
+    printf(" result%s by %s (%.2f ms)\n", r->total_upper == 1 ? "" : "s", by,
+           (double)r->took_us / 1000.0);
+    for (long i = 0; i <= n; i++) {
+        if (i == n && !undated)
+            break;
+        unsigned long c = i < n ? s[i].count : undated;
+        format_count(c, num);
+        printf("%-*s  ", kw, i < n ? s[i].key : "undated");
+        put_bar(c, max, width, utf8);
+        printf("  %*s\n", cw, num);
+    }
+}
+
+/* The series as CSV (period,count) or JSON; the undated count last. */
+static void put_series(const mg_client_results *r, const period_count *s, long n,
+                       unsigned long undated, const char *by, bool csv)
+{
+    if (csv) {
+        puts("period,count");
+        for (long i = 0; i < n; i++)
+            printf("%s,%lu\n", s[i].key, s[i].count);
+        if (undated)
+            printf("undated,%lu\n", undated);
+        return;
+    }
+    printf("{\"interval\":\"%s\",\"total\":%llu,\"total_exact\":%s,\"undated\":%lu,\"series\":[",
+           by, r->total_lower, r->total_exact ? "true" : "false", undated);
+    for (long i = 0; i < n; i++)
+        printf("%s{\"period\":\"%s\",\"count\":%lu}", i ? "," : "", s[i].key, s[i].count);
+    puts("]}");
+}
+
+static int timeline(const opts *o, const mg_client_results *r)
+{
+    const mg_client_facet *f = NULL;
+    const char *by = mg_period_name(o->by);
+    for (size_t i = 0; i < r->nfacets; i++)
+        if (strcmp(r->facets[i].name, by) == 0)
+            f = &r->facets[i];
+    period_count *s;
+    unsigned long undated;
+    long n = make_series(o, f, &s, &undated);
+    if (n < 0)
+        return EXIT_USAGE;
+    if (o->json || o->csv)
+        put_series(r, s, n, undated, by, o->csv);
+    else
+        print_timeline(r, s, n, undated, by);
+    free(s);
+    return r->total_upper > 0 ? EXIT_HITS : EXIT_NONE;
 }
 
 static void print_doc(const mg_client_doc *d, bool color)
@@ -431,9 +711,10 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
     mg_client_query q = o->q;
     char *query = NULL;
 
-    if (strcmp(cmd, "search") == 0) {
+    bool is_timeline = strcmp(cmd, "timeline") == 0;
+    if (strcmp(cmd, "search") == 0 || is_timeline) {
         if (nargs == 0)
-            return usage_error("search needs a query");
+            return usage_error("%s needs a query", cmd);
         size_t total = 1;
         for (int i = 0; i < nargs; i++)
             total += strlen(args[i]) + 1;
@@ -446,9 +727,13 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
             strcat(query, args[i]);
         }
         q.query = query;
+        if (is_timeline) {
+            q.no_hits = true;
+            q.facets = MG_CLIENT_FACET_YEAR << o->by;
+        }
         if (o->page > 1)
             q.offset = (size_t)(o->page - 1) * (q.limit ? q.limit : 10);
-        if (!o->json) {
+        if (!o->json && !is_timeline) {
             q.hl_start = HL_START;
             q.hl_end = HL_END;
             const char *w = operator_word(query);
@@ -486,17 +771,24 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         return status;
 
     mg_client_err err;
-    if (strcmp(cmd, "search") == 0) {
+    if (strcmp(cmd, "search") == 0 || is_timeline) {
         mg_client_results *r;
-        if (mg_client_results_parse(reply, rlen, &r, &err) != 0)
+        bool parsed = mg_client_results_parse(reply, rlen, &r, &err) == 0;
+        if (!parsed)
             status = server_error(&err);
+        else if (q.no_hits)
+            status = r->total_upper > 0 ? EXIT_HITS : EXIT_NONE;
         else
             status = r->nhits > 0 ? EXIT_HITS : EXIT_NONE;
-        if (o->json)
+        if (parsed && is_timeline)
+            status = timeline(o, r);
+        else if (o->json)
             put_json(reply);
-        else if (status == EXIT_HITS || status == EXIT_NONE)
+        else if (parsed) {
             print_results(r, o->color);
-        if (status == EXIT_HITS || status == EXIT_NONE)
+            print_facets(r, o->color);
+        }
+        if (parsed)
             mg_client_results_free(r);
     } else if (strcmp(cmd, "get") == 0) {
         mg_client_doc *d;
@@ -568,6 +860,9 @@ int main(int argc, char **argv)
         O_UNTIL,
         O_SOURCE,
         O_STRICT,
+        O_FACETS,
+        O_BY,
+        O_CSV,
         O_HELP
     };
     static const struct option longopts[] = {
@@ -588,11 +883,15 @@ int main(int argc, char **argv)
         {"until", required_argument, NULL, O_UNTIL},
         {"source", required_argument, NULL, O_SOURCE},
         {"strict", no_argument, NULL, O_STRICT},
+        {"facets", required_argument, NULL, O_FACETS},
+        {"by", required_argument, NULL, O_BY},
+        {"csv", no_argument, NULL, O_CSV},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
     opts o;
     memset(&o, 0, sizeof o);
+    o.by = MG_PERIOD_MONTH;
     mg_client_opts_default(&o.copts);
     const char *color = "auto";
     long v;
@@ -632,9 +931,10 @@ int main(int argc, char **argv)
                 return usage_error("--color wants auto, always or never, not '%s'", optarg);
             break;
         case O_LIMIT:
-            if (parse_size(optarg, 1, 1000000, &v) != 0)
-                return usage_error("--limit wants a positive number, not '%s'", optarg);
+            if (parse_size(optarg, 0, 1000000, &v) != 0)
+                return usage_error("--limit wants a number, not '%s'", optarg);
             o.q.limit = (size_t)v;
+            o.q.no_hits = v == 0;
             break;
         case O_PAGE:
             if (parse_size(optarg, 1, 1000000, &v) != 0)
@@ -664,6 +964,19 @@ int main(int argc, char **argv)
         case O_STRICT:
             o.q.no_relax = true;
             break;
+        case O_FACETS:
+            if (parse_facets(optarg, &o.q.facets) != 0)
+                return usage_error("--facets wants a list of source, category, year, month, "
+                                   "week, day (comma-separated), not '%s'",
+                                   optarg);
+            break;
+        case O_BY:
+            if ((o.by = mg_period_parse(optarg)) < 0)
+                return usage_error("--by wants year, month, week or day, not '%s'", optarg);
+            break;
+        case O_CSV:
+            o.csv = true;
+            break;
         case 'h':
         case O_HELP:
             usage(stdout);
@@ -676,7 +989,7 @@ int main(int argc, char **argv)
     if (o.page && o.offset_set)
         return usage_error("--page and --offset do not go together");
     if (optind >= argc)
-        return usage_error("which command? search, get, stats, ping or keygen");
+        return usage_error("which command? search, timeline, get, stats, ping or keygen");
     const char *cmd = argv[optind];
     if (strcmp(color, "always") == 0)
         o.color = true;

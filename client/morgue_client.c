@@ -347,15 +347,15 @@ char *mg_client_search_request(const mg_client_query *q, size_t *len)
     set_str(r, "source", q->source);
     if (q->offset)
         json_object_set_new(r, "offset", json_integer((json_int_t)q->offset));
-    if (q->limit)
-        json_object_set_new(r, "limit", json_integer((json_int_t)q->limit));
+    if (q->limit || q->no_hits)
+        json_object_set_new(r, "limit", json_integer(q->no_hits ? 0 : (json_int_t)q->limit));
     set_str(r, "sort", q->sort);
     set_str(r, "since", q->since);
     set_str(r, "until", q->until);
     if (q->facets) {
-        static const char *const names[] = {"source", "category", "year", "month"};
+        static const char *const names[] = {"source", "category", "year", "month", "week", "day"};
         json_t *f = json_array();
-        for (int i = 0; i < 4; i++)
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
             if (q->facets & (1u << i))
                 json_array_append_new(f, json_string(names[i]));
         json_object_set_new(r, "facets", f);

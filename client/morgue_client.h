@@ -96,7 +96,9 @@ enum { /* facet flags, as in the protocol */
        MG_CLIENT_FACET_SOURCE = 1,
        MG_CLIENT_FACET_CATEGORY = 2,
        MG_CLIENT_FACET_YEAR = 4,
-       MG_CLIENT_FACET_MONTH = 8
+       MG_CLIENT_FACET_MONTH = 8,
+       MG_CLIENT_FACET_WEEK = 16, /* ISO 8601 weeks, "YYYY-Www" */
+       MG_CLIENT_FACET_DAY = 32
 };
 
 typedef struct mg_client_query {
@@ -113,6 +115,7 @@ typedef struct mg_client_query {
     bool html;        /* HTML-escape snippet text (not the markers) */
     bool no_collapse; /* keep syndicated duplicates apart */
     bool no_relax;    /* only hits with every word (protocol "relax": false) */
+    bool no_hits;     /* counts and facets only ("limit":0; limit is ignored) */
 } mg_client_query;
 
 typedef struct mg_client_hit {
@@ -133,7 +136,7 @@ typedef struct mg_client_facet_value {
 } mg_client_facet_value;
 
 typedef struct mg_client_facet {
-    const char *name; /* "source", "category", "year", "month" */
+    const char *name; /* "source", "category", "year", "month", "week", "day" */
     mg_client_facet_value *values;
     size_t nvalues;
 } mg_client_facet;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "period.h"
 #include "reader.h"
 
 /* A broken-down date being parsed. has_time is false for date-only input,
@@ -265,17 +266,6 @@ static bool parse_year_rest(cursor *c, date_parts *d)
     return at_end(c);
 }
 
-static bool is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : dim[m - 1];
-}
-
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back (the
  * well-known era-based algorithm; exact for every year we accept). */
 static long days_from_civil(int y, int m, int d)
@@ -343,7 +333,7 @@ int mg_date_normalise(const char *s, char out[20], mg_err *err)
         return mg_err_set(err, MG_EFORMAT, "year %d out of range 1000..9999", d.year);
     if (d.month < 1 || d.month > 12)
         return mg_err_set(err, MG_EFORMAT, "month %d out of range", d.month);
-    if (d.day < 1 || d.day > days_in_month(d.year, d.month))
+    if (d.day < 1 || d.day > mg_days_in_month(d.year, d.month))
         return mg_err_set(err, MG_EFORMAT, "day %d out of range for %04d-%02d", d.day, d.year,
                           d.month);
     if (d.has_time) {

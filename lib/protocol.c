@@ -150,7 +150,7 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
                                          "collapse", "relax", "snippet", NULL};
     if (only_fields(o, "search", fields, b) < 0 || get_string(o, "query", true, &r->query, b) < 0 ||
         get_uint(o, "offset", 0, 1000000000, &r->offset, b) < 0 ||
-        get_uint(o, "limit", 1, 1000000000, &r->limit, b) < 0 ||
+        get_uint(o, "limit", 0, 1000000000, &r->limit, b) < 0 ||
         get_string(o, "since", false, &r->since, b) < 0 ||
         get_string(o, "until", false, &r->until, b) < 0 ||
         get_string(o, "source", false, &r->source, b) < 0)
@@ -175,18 +175,19 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
         json_t *v;
         json_array_foreach(f, i, v)
         {
-            static const char *const names[] = {"source", "category", "year", "month"};
+            static const char *const names[] = {"source", "category", "year",
+                                                "month",  "week",     "day"};
             static const unsigned flags[] = {MG_FACET_SOURCE, MG_FACET_CATEGORY, MG_FACET_YEAR,
-                                             MG_FACET_MONTH};
+                                             MG_FACET_MONTH,  MG_FACET_WEEK,     MG_FACET_DAY};
             const char *name = json_string_value(v);
             unsigned flag = 0;
-            for (int k = 0; name && k < 4; k++)
+            for (size_t k = 0; name && k < sizeof names / sizeof names[0]; k++)
                 if (strcmp(name, names[k]) == 0)
                     flag = flags[k];
             if (!flag)
                 return fail(b, "bad_request",
-                            "field 'facets' item %zu must be \"source\", \"category\", \"year\" "
-                            "or \"month\"",
+                            "field 'facets' item %zu must be \"source\", \"category\", \"year\", "
+                            "\"month\", \"week\" or \"day\"",
                             i);
             r->facets |= flag;
         }
@@ -197,6 +198,7 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
     r->no_collapse = !collapse;
     r->no_relax = !relax;
     r->snippets = true;
+
     json_t *sn = json_object_get(o, "snippet");
     if (sn && json_is_boolean(sn))
         r->snippets = json_is_true(sn);
@@ -227,7 +229,7 @@ static void count_obj(mg_jw *w, const char *key, unsigned long long estimate,
     mg_jw_obj_close(w);
 }
 
-static void search_reply(mg_jw *w, const mg_search_result *res)
+static void search_reply(mg_jw *w, const mg_search_result *res, bool no_hits)
 {
     count_obj(w, "total", res->total_estimate, res->total_lower, res->total_upper,
               res->total_exact);
@@ -237,7 +239,7 @@ static void search_reply(mg_jw *w, const mg_search_result *res)
     mg_jw_kv_str(w, "parsed", res->parsed);
     mg_jw_key(w, "hits");
     mg_jw_arr_open(w);
-    for (size_t i = 0; i < res->nhits; i++) {
+    for (size_t i = 0; i < (no_hits ? 0 : res->nhits); i++) {
         const mg_hit *h = &res->hits[i];
         mg_jw_obj_open(w);
         mg_jw_kv_uint(w, "rank", h->rank);
@@ -293,13 +295,21 @@ static int do_search(mg_searcher *s, json_t *o, mg_jw *w, bad *b)
     mg_search_request r = {0};
     if (parse_search(o, &r, b) < 0)
         return -1;
+    /* "limit":0 asks for the counts and facets alone: the engine runs a
+     * page of one, which the reply leaves out */
+    json_t *lim = json_object_get(o, "limit");
+    bool no_hits = lim && json_integer_value(lim) == 0;
+    if (no_hits) {
+        r.limit = 1;
+        r.snippets = false;
+    }
     mg_search_result *res;
     mg_err err;
     if (!s)
         return no_index(b);
     if (mg_search_run(s, &r, &res, &err) < 0)
         return error_from(&err, b);
-    search_reply(w, res);
+    search_reply(w, res, no_hits);
     mg_search_result_free(res);
     return 0;
 }

@@ -14,13 +14,15 @@
  * op "search" — fields (only "query" is required):
  *   query     string, the query language (docs/query-language.md)
  *   offset    integer >= 0 (default 0)
- *   limit     integer 1..1000 (default 10); offset+limit <= 10000
+ *   limit     integer 0..1000 (default 10; 0: no hits, the totals and
+ *             facets alone); offset+limit <= 10000
  *   sort      "relevance" (default) | "newest" | "oldest"
  *   since     string date YYYY[-MM[-DD]] (inclusive: the start of the period)
  *   until     string date YYYY[-MM[-DD]] (inclusive: the end of the period)
  *   source    string: only articles of this source, by name or its start
  *             (as source:"...")
- *   facets    array of "source" | "category" | "year" | "month"
+ *   facets    array of "source" | "category" | "year" | "month" | "week" |
+ *             "day"
  *   collapse  bool, fold near-duplicates (same text hash); default true
  *   relax     bool, rank the articles with some of the words after those
  *             with all of them; default true
@@ -40,8 +42,11 @@
  *            "collapsed":N (near-duplicates folded into this hit),
  *            "matched":"all"|"some" (every word, or a relaxed hit)}],
  *   "facets":{"source":[{"value":string,"count":N}],...} (only the facets
- *            asked for; counted over the whole match set, most frequent
- *            first; "year" values "YYYY", "month" values "YYYY-MM")
+ *            asked for; counted over every article total counts, partial
+ *            matches included; source and category most frequent first;
+ *            the date facets in date order, "year" values "YYYY", "month"
+ *            "YYYY-MM", "week" "YYYY-Www" (ISO 8601), "day" "YYYY-MM-DD",
+ *            then "undated" (articles without a date), adding up to total)
  *
  * op "get" — {"id":string}. Reply: "doc":{"id","title","date","source","url",
  *   "author","lang","body":strings,"categories":[strings]}.

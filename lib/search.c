@@ -1155,14 +1155,28 @@ static int build(compiler *c, const mg_qnode *ast, const char *since, const char
 }
 
 /* Add the counts of from[] into to[] (the same facets, asked for by the same
- * flags, over two disjoint match sets), keeping "most frequent first, ties by
- * value". Takes over and frees from. */
+ * flags, over two disjoint match sets), keeping the engine's order: most
+ * frequent first, ties by value; date facets in date order. Takes over and
+ * frees from. */
 static int cmp_facet_value(const void *a, const void *b)
 {
     const mg_facet_value *x = a, *y = b;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
     return strcmp(x->value, y->value);
+}
+
+/* Date facets keep date order (MG_FACET_UNDATED sorts last as a string). */
+static int cmp_period_value(const void *a, const void *b)
+{
+    const mg_facet_value *x = a, *y = b;
+    return strcmp(x->value, y->value);
+}
+
+static bool facet_by_date(const char *name)
+{
+    return strcmp(name, "year") == 0 || strcmp(name, "month") == 0 || strcmp(name, "week") == 0 ||
+           strcmp(name, "day") == 0;
 }
 
 static int merge_facets(mg_facet *to, size_t nto, mg_facet *from, size_t nfrom, mg_err *err)
@@ -1193,7 +1207,8 @@ static int merge_facets(mg_facet *to, size_t nto, mg_facet *from, size_t nfrom, 
                 fv->value = NULL; /* moved */
             }
         }
-        qsort(t->values, t->nvalues, sizeof *t->values, cmp_facet_value);
+        qsort(t->values, t->nvalues, sizeof *t->values,
+              facet_by_date(t->name) ? cmp_period_value : cmp_facet_value);
     }
     mg_xfacets_free(from, nfrom);
     return rc;

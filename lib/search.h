@@ -94,8 +94,15 @@ enum { /* facet flags */
        MG_FACET_SOURCE = 1,
        MG_FACET_CATEGORY = 2,
        MG_FACET_YEAR = 4,
-       MG_FACET_MONTH = 8
+       MG_FACET_MONTH = 8,
+       MG_FACET_WEEK = 16, /* ISO 8601 weeks, "YYYY-Www" (period.h) */
+       MG_FACET_DAY = 32
 };
+
+/* The bucket of a date facet (year, month, week, day) that counts the
+ * matches without a date, so that its buckets add up to the total. It
+ * sorts after every period. */
+#define MG_FACET_UNDATED "undated"
 
 typedef struct mg_search_request {
     const char *query;    /* the morgue query language (docs/query-language.md) */
@@ -133,8 +140,9 @@ typedef struct mg_facet_value {
 } mg_facet_value;
 
 typedef struct mg_facet {
-    const char *name;       /* "source", "category", "year", "month" (static) */
-    mg_facet_value *values; /* most frequent first, ties by value */
+    const char *name;       /* "source", "category", "year", "month", "week", "day" (static) */
+    mg_facet_value *values; /* date facets: in date order, MG_FACET_UNDATED last;
+                             * others: most frequent first, ties by value */
     size_t nvalues;
 } mg_facet;
 

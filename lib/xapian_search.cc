@@ -5,6 +5,7 @@
 #include "xapian_internal.hh"
 #include "xapian_weight.hh"
 
+#include "period.h"
 #include "schema.h"
 
 #include <xapian.h>
@@ -67,45 +68,42 @@ char *dup_string(const std::string &s)
 }
 
 // Counts values of one slot over the whole match set: whole values, values
-// split on MG_CAT_SEP (categories), or the year / month of the date slot.
+// split on MG_CAT_SEP (categories), or the period (mg_period) of the date
+// slot, documents without a date in MG_FACET_UNDATED.
 class FacetSpy : public Xapian::MatchSpy
 {
   public:
-    enum Mode { WHOLE, SPLIT, YEAR, MONTH };
-    FacetSpy(const char *name, Xapian::valueno slot, Mode mode)
-        : name_(name), slot_(slot), mode_(mode)
+    enum Mode { WHOLE, SPLIT, DATE };
+    FacetSpy(const char *name, Xapian::valueno slot, Mode mode, int period = 0)
+        : name_(name), slot_(slot), mode_(mode), period_(period)
     {
     }
     void operator()(const Xapian::Document &doc, double) override
     {
         seen_++;
         std::string v = doc.get_value(slot_);
+        if (mode_ == DATE) {
+            char key[MG_PERIOD_KEY_MAX];
+            if (mg_period_key(period_, v.data(), v.size(), key) == 0)
+                counts_[key]++;
+            else
+                counts_[MG_FACET_UNDATED]++;
+            return;
+        }
         if (v.empty())
             return;
-        switch (mode_) {
-        case WHOLE:
+        if (mode_ == WHOLE) {
             counts_[v]++;
-            break;
-        case SPLIT: {
-            size_t s = 0;
-            while (s <= v.size()) {
-                size_t e = v.find(MG_CAT_SEP, s);
-                if (e == std::string::npos)
-                    e = v.size();
-                if (e > s)
-                    counts_[v.substr(s, e - s)]++;
-                s = e + 1;
-            }
-            break;
+            return;
         }
-        case YEAR:
-            if (v.size() >= 4)
-                counts_[v.substr(0, 4)]++;
-            break;
-        case MONTH:
-            if (v.size() >= 6)
-                counts_[v.substr(0, 4) + "-" + v.substr(4, 2)]++;
-            break;
+        size_t s = 0;
+        while (s <= v.size()) {
+            size_t e = v.find(MG_CAT_SEP, s);
+            if (e == std::string::npos)
+                e = v.size();
+            if (e > s)
+                counts_[v.substr(s, e - s)]++;
+            s = e + 1;
         }
     }
     std::string name() const override
@@ -115,6 +113,10 @@ class FacetSpy : public Xapian::MatchSpy
     const char *facet_name() const
     {
         return name_;
+    }
+    bool by_date() const
+    {
+        return mode_ == DATE;
     }
     const std::unordered_map<std::string, Xapian::doccount> &counts() const
     {
@@ -131,6 +133,7 @@ class FacetSpy : public Xapian::MatchSpy
     const char *name_;
     Xapian::valueno slot_;
     Mode mode_;
+    int period_;
     std::unordered_map<std::string, Xapian::doccount> counts_;
     Xapian::doccount seen_ = 0;
 };
@@ -696,13 +699,16 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
             const char *name;
             Xapian::valueno slot;
             FacetSpy::Mode mode;
-        } kinds[] = {{MG_FACET_SOURCE, "source", MG_SLOT_SOURCE, FacetSpy::WHOLE},
-                     {MG_FACET_CATEGORY, "category", MG_SLOT_CATS, FacetSpy::SPLIT},
-                     {MG_FACET_YEAR, "year", MG_SLOT_DATE, FacetSpy::YEAR},
-                     {MG_FACET_MONTH, "month", MG_SLOT_DATE, FacetSpy::MONTH}};
+            int period;
+        } kinds[] = {{MG_FACET_SOURCE, "source", MG_SLOT_SOURCE, FacetSpy::WHOLE, 0},
+                     {MG_FACET_CATEGORY, "category", MG_SLOT_CATS, FacetSpy::SPLIT, 0},
+                     {MG_FACET_YEAR, "year", MG_SLOT_DATE, FacetSpy::DATE, MG_PERIOD_YEAR},
+                     {MG_FACET_MONTH, "month", MG_SLOT_DATE, FacetSpy::DATE, MG_PERIOD_MONTH},
+                     {MG_FACET_WEEK, "week", MG_SLOT_DATE, FacetSpy::DATE, MG_PERIOD_WEEK},
+                     {MG_FACET_DAY, "day", MG_SLOT_DATE, FacetSpy::DATE, MG_PERIOD_DAY}};
         for (const auto &k : kinds)
             if (o->facets & k.flag) {
-                spies.push_back(new FacetSpy(k.name, k.slot, k.mode));
+                spies.push_back(new FacetSpy(k.name, k.slot, k.mode, k.period));
                 enq.add_matchspy(spies.back());
             }
         if (!spies.empty())
@@ -733,8 +739,13 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
                 f->name = spy->facet_name();
                 std::vector<std::pair<std::string, Xapian::doccount>> v(spy->counts().begin(),
                                                                         spy->counts().end());
-                std::sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
-                    return a.second != b.second ? a.second > b.second : a.first < b.first;
+                // periods in date order (MG_FACET_UNDATED sorts last), others
+                // most frequent first
+                bool by_date = spy->by_date();
+                std::sort(v.begin(), v.end(), [by_date](const auto &a, const auto &b) {
+                    if (by_date || a.second == b.second)
+                        return a.first < b.first;
+                    return a.second > b.second;
                 });
                 f->values = static_cast<mg_facet_value *>(
                     calloc(v.empty() ? 1 : v.size(), sizeof(mg_facet_value)));

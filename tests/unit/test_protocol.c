@@ -157,6 +157,19 @@ static void test_search_reply(void **state)
     assert_null(json_object_get(facets, "category"));
     json_decref(r);
 
+    /* limit 0: the counts and facets alone; week and day facets */
+    r = handle(s, "{\"v\":1,\"op\":\"search\",\"query\":\"muller\",\"limit\":0,"
+                  "\"facets\":[\"week\",\"day\"]}");
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    assert_int_equal(json_array_size(json_object_get(r, "hits")), 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "total"), "lower")), 3);
+    facets = json_object_get(r, "facets");
+    json_t *week = json_object_get(facets, "week"), *day = json_object_get(facets, "day");
+    assert_true(json_array_size(week) > 0 && json_array_size(day) > 0);
+    const char *w0 = json_string_value(json_object_get(json_array_get(week, 0), "value"));
+    assert_true(strlen(w0) == 8 && w0[5] == 'W');
+    json_decref(r);
+
     /* snippet:false, sort, paging, since/until, source, collapse, relax */
     r = handle(s, "{\"v\":1,\"op\":\"search\",\"query\":\"kim\",\"snippet\":false,"
                   "\"sort\":\"oldest\",\"offset\":1,\"limit\":2,\"since\":\"2011\","
@@ -247,7 +260,7 @@ static void test_protocol_errors(void **state)
     /* an invalid request gets its own error even without an index */
     const char *bad_no_index = "{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"limit\":-1}";
     expect_error_n(NULL, bad_no_index, strlen(bad_no_index), "bad_request",
-                   "field 'limit' must be in 1..1000000000 (got -1)");
+                   "field 'limit' must be in 0..1000000000 (got -1)");
 }
 
 static void test_search_request_errors(void **state)
@@ -261,8 +274,9 @@ static void test_search_request_errors(void **state)
                  "'\"x\\u0000y\"' at line 1 column 39");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"limt\":5}", "bad_request",
                  "unknown field 'limt' in a search request");
-    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"limit\":0}", "bad_request",
-                 "field 'limit' must be in 1..1000000000 (got 0)");
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"facets\":[\"hour\"]}", "bad_request",
+                 "field 'facets' item 0 must be \"source\", \"category\", \"year\", \"month\", "
+                 "\"week\" or \"day\"");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"limit\":2.5}", "bad_request",
                  "field 'limit' must be an integer");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"offset\":-1}", "bad_request",
@@ -277,7 +291,8 @@ static void test_search_request_errors(void **state)
                  "field 'facets' must be an array of names");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"facets\":[\"source\",\"colour\"]}",
                  "bad_request",
-                 "field 'facets' item 1 must be \"source\", \"category\", \"year\" or \"month\"");
+                 "field 'facets' item 1 must be \"source\", \"category\", \"year\", \"month\", "
+                 "\"week\" or \"day\"");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"collapse\":1}", "bad_request",
                  "field 'collapse' must be true or false");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"snippet\":\"yes\"}", "bad_request",

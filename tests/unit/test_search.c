@@ -305,10 +305,41 @@ static void test_facets_and_collapse(void **state)
     assert_string_equal(r->facets[1].values[0].value, "north korea");
     assert_int_equal(r->facets[1].values[0].count, 4);
     assert_string_equal(r->facets[2].name, "year");
-    assert_int_equal(r->facets[2].nvalues, 4); /* the seed has no date */
+    /* four years in date order, then the seed's article without a date */
+    assert_int_equal(r->facets[2].nvalues, 5);
+    assert_string_equal(r->facets[2].values[4].value, MG_FACET_UNDATED);
+    assert_int_equal(r->facets[2].values[4].count, 1);
     assert_string_equal(r->facets[3].name, "month");
     assert_string_equal(r->facets[3].values[0].value, "2011-12");
     assert_true(r->total_exact);
+    for (size_t f = 2; f < 4; f++) {
+        unsigned long sum = 0;
+        for (size_t k = 0; k < r->facets[f].nvalues; k++) {
+            sum += r->facets[f].values[k].count;
+            if (k > 0)
+                assert_true(strcmp(r->facets[f].values[k - 1].value, r->facets[f].values[k].value) <
+                            0);
+        }
+        assert_int_equal(sum, r->total_lower);
+    }
+    mg_search_result_free(r);
+
+    /* ISO weeks and days; a relaxed query's facets count its partial matches too */
+    mg_search_request wd = {.query = "kim parade", .facets = MG_FACET_WEEK | MG_FACET_DAY};
+    r = fx_search(s1, &wd);
+    assert_true(r->relaxed);
+    assert_int_equal(r->nfacets, 2);
+    assert_string_equal(r->facets[0].name, "week");
+    assert_string_equal(r->facets[1].name, "day");
+    for (size_t f = 0; f < 2; f++) {
+        unsigned long sum = 0;
+        for (size_t k = 0; k < r->facets[f].nvalues; k++)
+            sum += r->facets[f].values[k].count;
+        assert_int_equal(sum, r->total_lower);
+        assert_true(r->total_lower > r->all_lower);
+    }
+    assert_string_equal(r->facets[0].values[0].value, "1988-W06");
+    assert_string_equal(r->facets[1].values[0].value, "1988-02-14");
     mg_search_result_free(r);
 
     /* syndicated copies fold into one hit */
