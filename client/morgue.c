@@ -42,8 +42,10 @@ typedef struct opts {
     mg_client_query q;
     long page;
     bool offset_set;
-    int by;   /* timeline: an mg_period */
-    bool csv; /* timeline: the series as CSV */
+    int by;        /* timeline: an mg_period */
+    bool csv;      /* timeline: the series as CSV */
+    int format;    /* search: FMT_* (export every hit) */
+    bool snippets; /* export: with the snippet */
 } opts;
 
 /* The most periods a timeline draws (10,000 days are 27 years). */
@@ -80,6 +82,10 @@ static void usage(FILE *f)
                "                      with some of the words follow them)\n"
                "  --facets LIST       after the hits, counts by source, category, year,\n"
                "                      month, week, day (comma-separated)\n"
+               "  --no-collapse       keep syndicated copies apart\n"
+               "Export (every hit, not one page):\n"
+               "  --format FMT        csv, tsv or jsonl; --limit N: the first N hits\n"
+               "  --snippets          with the snippet\n"
                "Timeline (articles per period as bars; --since/--until bound it):\n"
                "  --by PERIOD         year, month (default), week (ISO 8601) or day\n"
                "  --csv               the series as CSV (--json: as JSON)\n"
@@ -704,8 +710,123 @@ static int server_error(const mg_client_err *err)
     return EXIT_USAGE;
 }
 
+/* ---- export (--format) ---- */
+
+enum { FMT_NONE, FMT_CSV, FMT_TSV, FMT_JSONL };
+
+/* A CSV field (RFC 4180): quoted, quotes doubled, when it holds a comma, a
+ * quote or a line break. A TSV field: tabs and line breaks become spaces. */
+static void put_field(const char *s, int fmt, bool first)
+{
+    if (!first)
+        putchar(fmt == FMT_CSV ? ',' : '\t');
+    if (fmt == FMT_TSV) {
+        for (; *s; s++)
+            putchar(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+        return;
+    }
+    if (!s[strcspn(s, ",\"\r\n")]) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+static void put_row(const json_t *hit, const mg_client_hit *h, int fmt, bool snippets)
+{
+    if (fmt == FMT_JSONL) {
+        if (json_dumpf(hit, stdout, JSON_COMPACT) != 0)
+            out_errno = errno ? errno : EIO;
+        putchar('\n');
+        return;
+    }
+    char rank[16], score[32];
+    snprintf(rank, sizeof rank, "%u", h->rank);
+    snprintf(score, sizeof score, "%.6f", h->score);
+    const char *fields[] = {rank,
+                            h->id,
+                            h->date,
+                            h->source,
+                            h->title,
+                            h->url,
+                            score,
+                            h->partial ? "some" : "all",
+                            h->snippet ? h->snippet : ""};
+    size_t n = sizeof fields / sizeof fields[0] - (snippets ? 0 : 1);
+    for (size_t i = 0; i < n; i++)
+        put_field(fields[i], fmt, i == 0);
+    putchar('\n');
+}
+
+/* Every hit of the query (or the first --limit), in rank order, page after
+ * page with the daemon's cursor: nothing is held between pages. */
+static int export_hits(const opts *o, const char *query)
+{
+    mg_client_query q = o->q;
+    q.query = query;
+    q.offset = 0;
+    q.cursor = true;
+    q.no_snippets = !o->snippets;
+    q.no_hits = false;
+    size_t want = o->q.limit ? o->q.limit : (size_t)-1, done = 0;
+    char *after = NULL;
+    int status = EXIT_NONE;
+    if (o->format != FMT_JSONL) {
+        const char *head[] = {"rank", "id",    "date",    "source", "title",
+                              "url",  "score", "matched", "snippet"};
+        for (size_t i = 0; i < sizeof head / sizeof head[0] - (o->snippets ? 0 : 1); i++)
+            put_field(head[i], o->format, i == 0);
+        putchar('\n');
+    }
+    for (;;) {
+        size_t len, rlen;
+        char *reply;
+        q.limit = want - done < 1000 ? want - done : 1000;
+        q.after = after;
+        char *req = mg_client_search_request(&q, &len);
+        if (!req) {
+            status = EXIT_USAGE;
+            break;
+        }
+        int rc = exchange(o, req, len, &reply, &rlen);
+        free(req);
+        if (rc != 0) {
+            status = rc;
+            break;
+        }
+        mg_client_results *r;
+        mg_client_err err;
+        if (mg_client_results_parse(reply, rlen, &r, &err) != 0) {
+            free(reply);
+            status = server_error(&err);
+            break;
+        }
+        json_t *hits = json_object_get((json_t *)r->internal_, "hits");
+        for (size_t i = 0; i < r->nhits; i++)
+            put_row(json_array_get(hits, i), &r->hits[i], o->format, o->snippets);
+        done += r->nhits;
+        if (done)
+            status = EXIT_HITS;
+        free(after);
+        after = r->next && done < want ? strdup(r->next) : NULL;
+        mg_client_results_free(r);
+        free(reply);
+        if (!after || ferror(stdout))
+            break;
+    }
+    free(after);
+    return status;
+}
+
 static int run(const opts *o, const char *cmd, char **args, int nargs)
 {
+    int status;
     char *req = NULL, *reply = NULL;
     size_t len = 0, rlen = 0;
     mg_client_query q = o->q;
@@ -727,6 +848,11 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
             strcat(query, args[i]);
         }
         q.query = query;
+        if (o->format && !is_timeline) {
+            status = export_hits(o, query);
+            free(query);
+            return status;
+        }
         if (is_timeline) {
             q.no_hits = true;
             q.facets = MG_CLIENT_FACET_YEAR << o->by;
@@ -764,7 +890,7 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         return EXIT_USAGE;
     }
 
-    int status = exchange(o, req, len, &reply, &rlen);
+    status = exchange(o, req, len, &reply, &rlen);
     free(req);
     free(query);
     if (status != 0)
@@ -863,6 +989,9 @@ int main(int argc, char **argv)
         O_FACETS,
         O_BY,
         O_CSV,
+        O_FORMAT,
+        O_SNIPPETS,
+        O_NO_COLLAPSE,
         O_HELP
     };
     static const struct option longopts[] = {
@@ -886,6 +1015,9 @@ int main(int argc, char **argv)
         {"facets", required_argument, NULL, O_FACETS},
         {"by", required_argument, NULL, O_BY},
         {"csv", no_argument, NULL, O_CSV},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"snippets", no_argument, NULL, O_SNIPPETS},
+        {"no-collapse", no_argument, NULL, O_NO_COLLAPSE},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -977,6 +1109,22 @@ int main(int argc, char **argv)
         case O_CSV:
             o.csv = true;
             break;
+        case O_FORMAT:
+            if (strcmp(optarg, "csv") == 0)
+                o.format = FMT_CSV;
+            else if (strcmp(optarg, "tsv") == 0)
+                o.format = FMT_TSV;
+            else if (strcmp(optarg, "jsonl") == 0)
+                o.format = FMT_JSONL;
+            else
+                return usage_error("--format wants csv, tsv or jsonl, not '%s'", optarg);
+            break;
+        case O_SNIPPETS:
+            o.snippets = true;
+            break;
+        case O_NO_COLLAPSE:
+            o.q.no_collapse = true;
+            break;
         case 'h':
         case O_HELP:
             usage(stdout);
@@ -988,6 +1136,8 @@ int main(int argc, char **argv)
     }
     if (o.page && o.offset_set)
         return usage_error("--page and --offset do not go together");
+    if (o.format && (o.page || o.offset_set || o.json))
+        return usage_error("--format exports every hit: not with --page, --offset or --json");
     if (optind >= argc)
         return usage_error("which command? search, timeline, get, stats, ping or keygen");
     const char *cmd = argv[optind];

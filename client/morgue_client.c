@@ -377,6 +377,9 @@ char *mg_client_search_request(const mg_client_query *q, size_t *len)
         json_object_set_new(r, "collapse", json_false());
     if (q->no_relax)
         json_object_set_new(r, "relax", json_false());
+    if (q->cursor)
+        json_object_set_new(r, "cursor", json_true());
+    set_str(r, "after", q->after);
     return dump(r, len);
 }
 
@@ -565,6 +568,7 @@ int mg_client_results_parse(const char *reply, size_t len, mg_client_results **o
     }
     r->relaxed = json_is_true(json_object_get(root, "relaxed"));
     r->suggestion = str(root, "suggestion");
+    r->next = str(root, "next");
     r->parsed = str(root, "parsed");
 
     json_t *hits = json_object_get(root, "hits");

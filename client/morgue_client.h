@@ -112,10 +112,12 @@ typedef struct mg_client_query {
     size_t snippet_bytes;      /* 0: the daemon's default */
     const char *hl_start;      /* highlight markers around matches; NULL: none */
     const char *hl_end;
-    bool html;        /* HTML-escape snippet text (not the markers) */
-    bool no_collapse; /* keep syndicated duplicates apart */
-    bool no_relax;    /* only hits with every word (protocol "relax": false) */
-    bool no_hits;     /* counts and facets only ("limit":0; limit is ignored) */
+    bool html;         /* HTML-escape snippet text (not the markers) */
+    bool no_collapse;  /* keep syndicated duplicates apart */
+    bool no_relax;     /* only hits with every word (protocol "relax": false) */
+    bool no_hits;      /* counts and facets only ("limit":0; limit is ignored) */
+    bool cursor;       /* ask for results->next, to page past 10,000 hits */
+    const char *after; /* NULL, or the next of the previous page (offset 0) */
 } mg_client_query;
 
 typedef struct mg_client_hit {
@@ -154,6 +156,8 @@ typedef struct mg_client_results {
     bool relaxed;           /* matches with only some of the words follow them */
     const char *suggestion; /* "did you mean" query, or NULL */
     const char *parsed;     /* the query as understood, or NULL */
+    const char *next;       /* with cursor or after: the next page's after;
+                             * NULL when the ranking ended */
     mg_client_facet *facets;
     size_t nfacets;
     long long took_us; /* time the daemon spent */

@@ -145,15 +145,16 @@ static int get_bool(json_t *o, const char *key, bool *out, bad *b)
 
 static int parse_search(json_t *o, mg_search_request *r, bad *b)
 {
-    static const char *const fields[] = {"v",        "op",    "query",   "offset", "limit",
-                                         "sort",     "since", "until",   "source", "facets",
-                                         "collapse", "relax", "snippet", NULL};
+    static const char *const fields[] = {
+        "v",      "op",     "query",    "offset", "limit",   "sort",   "since", "until",
+        "source", "facets", "collapse", "relax",  "snippet", "cursor", "after", NULL};
     if (only_fields(o, "search", fields, b) < 0 || get_string(o, "query", true, &r->query, b) < 0 ||
         get_uint(o, "offset", 0, 1000000000, &r->offset, b) < 0 ||
         get_uint(o, "limit", 0, 1000000000, &r->limit, b) < 0 ||
         get_string(o, "since", false, &r->since, b) < 0 ||
         get_string(o, "until", false, &r->until, b) < 0 ||
-        get_string(o, "source", false, &r->source, b) < 0)
+        get_string(o, "source", false, &r->source, b) < 0 ||
+        get_bool(o, "cursor", &r->cursor, b) < 0 || get_string(o, "after", false, &r->after, b) < 0)
         return -1;
     const char *sort;
     if (get_string(o, "sort", false, &sort, b) < 0)
@@ -229,7 +230,7 @@ static void count_obj(mg_jw *w, const char *key, unsigned long long estimate,
     mg_jw_obj_close(w);
 }
 
-static void search_reply(mg_jw *w, const mg_search_result *res, bool no_hits)
+static void search_reply(mg_jw *w, const mg_search_result *res, bool no_hits, bool cursor)
 {
     count_obj(w, "total", res->total_estimate, res->total_lower, res->total_upper,
               res->total_exact);
@@ -276,6 +277,8 @@ static void search_reply(mg_jw *w, const mg_search_result *res, bool no_hits)
         }
         mg_jw_obj_close(w);
     }
+    if (cursor)
+        mg_jw_kv_str(w, "next", res->next);
 }
 
 static int error_from(const mg_err *err, bad *b)
@@ -309,7 +312,7 @@ static int do_search(mg_searcher *s, json_t *o, mg_jw *w, bad *b)
         return no_index(b);
     if (mg_search_run(s, &r, &res, &err) < 0)
         return error_from(&err, b);
-    search_reply(w, res, no_hits);
+    search_reply(w, res, no_hits, r.cursor || r.after);
     mg_search_result_free(res);
     return 0;
 }

@@ -26,6 +26,9 @@
  *   collapse  bool, fold near-duplicates (same text hash); default true
  *   relax     bool, rank the articles with some of the words after those
  *             with all of them; default true
+ *   cursor    bool: add "next" to the reply (default false)
+ *   after     string: the "next" of the previous page; this page is the
+ *             limit hits after it, past the 10000 window (offset must be 0)
  *   snippet   false (no snippets), true (defaults), or an object
  *             {"bytes":20..2000 (default 200), "start":"marker", "end":"marker",
  *              "html":bool (HTML-escape the text, not the markers)};
@@ -41,6 +44,8 @@
  *            "categories":[strings],"snippet":string|null,
  *            "collapsed":N (near-duplicates folded into this hit),
  *            "matched":"all"|"some" (every word, or a relaxed hit)}],
+ *   "next":string|null (with cursor or after: the after of the next page,
+ *            null after the last one),
  *   "facets":{"source":[{"value":string,"count":N}],...} (only the facets
  *            asked for; counted over every article total counts, partial
  *            matches included; source and category most frequent first;
@@ -66,7 +71,9 @@
  *              unbalanced_paren, unknown_field, missing_value, bad_date,
  *              wildcard_too_short, wildcard_too_broad, missing_operand,
  *              bad_near, query_too_deep, like_not_found, no_words
- *   request:   bad_date (since/until), bad_paging (limit/offset over the caps)
+ *   request:   bad_date (since/until), bad_paging (limit/offset over the caps),
+ *              bad_cursor (after is not a next), stale_cursor (the index
+ *              changed since the cursor, or its hit moved)
  *   Messages point at the offending part, e.g. "unbalanced quote at column 7:
  *   no closing \"", "unknown field 'titel:' at column 1 (fields: ...)". */
 #ifndef MG_PROTOCOL_H

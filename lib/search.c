@@ -177,9 +177,8 @@ int mg_searcher_reopen(mg_searcher *s, mg_err *err)
 static const struct {
     const char *code, *text;
 } request_errors[] = {
-    {"bad_date", "bad date"},
-    {"bad_paging", "bad paging"},
-    {"bad_sort", "bad sort"},
+    {"bad_date", "bad date"},     {"bad_paging", "bad paging"},     {"bad_sort", "bad sort"},
+    {"bad_cursor", "bad cursor"}, {"stale_cursor", "stale cursor"},
 };
 
 const char *mg_search_error_code(const mg_err *err)
@@ -1043,6 +1042,7 @@ void mg_search_result_free(mg_search_result *r)
         hit_release(&r->hits[i]);
     free(r->hits);
     free(r->suggestion);
+    free(r->next);
     mg_xfacets_free(r->facets, r->nfacets);
     free(r->parsed);
     free(r);
@@ -1088,10 +1088,13 @@ static int check_request(const mg_searcher *s, const mg_search_request *req, siz
                          char since[15], char until[15], mg_err *err)
 {
     *limit = req->limit ? req->limit : 10;
-    if (*limit > s->lim.max_limit)
+    /* a cursor's page also fetches the hit before it (run_after) */
+    size_t max_limit = s->lim.max_limit + (req->after ? 1 : 0);
+    if (*limit > max_limit)
         return mg_err_set(err, MG_EINVAL, "bad paging: limit %zu is over %zu", *limit,
                           s->lim.max_limit);
-    if (req->offset > s->lim.max_window || req->offset + *limit > s->lim.max_window)
+    if (!req->after &&
+        (req->offset > s->lim.max_window || req->offset + *limit > s->lim.max_window))
         return mg_err_set(err, MG_EINVAL, "bad paging: offset+limit %zu is over %zu",
                           req->offset + *limit, s->lim.max_window);
     if (req->sort < MG_SORT_RELEVANCE || req->sort > MG_SORT_OLDEST)
@@ -1476,6 +1479,85 @@ out:
     return rc;
 }
 
+/* ---- export cursors ---- */
+
+static unsigned long long current_revision(mg_searcher *s)
+{
+    return mg_gen_revision(mg_gen_of_path(mg_xsearch_path(s->xs)), mg_xsearch_revision(s->xs));
+}
+
+/* "REVISION.RANK.ID" (search.h, "after") into its parts; *id points into t. */
+static int parse_cursor(const char *t, unsigned long long *rev, size_t *rank, const char **id,
+                        mg_err *err)
+{
+    char *end = (char *)(uintptr_t)t;
+    unsigned long long r = 0;
+    *rev = 0;
+    if (*t >= '0' && *t <= '9') {
+        *rev = strtoull(t, &end, 10);
+        if (*end == '.' && end[1] >= '0' && end[1] <= '9')
+            r = strtoull(end + 1, &end, 10);
+    }
+    if (r == 0 || r > SIZE_MAX / 2 || *end != '.' || !end[1])
+        return mg_err_set(err, MG_EINVAL, "bad cursor: '%.60s' is not a \"next\" of a reply", t);
+    *rank = (size_t)r;
+    *id = end + 1;
+    return 0;
+}
+
+/* The page after a cursor: the ranking from the cursor's hit on (fetched
+ * again, to check that it still stands at its rank), that hit left out. */
+static int run_after(mg_searcher *s, const mg_search_request *req, const mg_qnode *ast,
+                     mg_search_result *res, mg_err *err)
+{
+    unsigned long long rev = 0;
+    size_t rank = 0;
+    const char *id = NULL;
+    if (parse_cursor(req->after, &rev, &rank, &id, err) < 0)
+        return -err->code;
+    if (req->offset)
+        return mg_err_set(err, MG_EINVAL, "bad cursor: after does not go with an offset");
+    size_t limit = req->limit ? req->limit : 10;
+    if (limit > s->lim.max_limit)
+        return mg_err_set(err, MG_EINVAL, "bad paging: limit %zu is over %zu", limit,
+                          s->lim.max_limit);
+    if (rev != current_revision(s))
+        return mg_err_set(err, MG_EINVAL,
+                          "stale cursor: the index changed since (revision %llu, now %llu); "
+                          "start again",
+                          rev, current_revision(s));
+    mg_search_request r = *req;
+    r.offset = rank - 1;
+    r.limit = limit + 1;
+    int rc = run_once(s, &r, ast, res, err);
+    if (rc < 0)
+        return rc;
+    if (res->nhits == 0 || strcmp(res->hits[0].id, id) != 0)
+        return mg_err_set(err, MG_EINVAL,
+                          "stale cursor: '%.60s' is no longer hit %zu of this query; start again",
+                          id, rank);
+    hit_release(&res->hits[0]);
+    memmove(res->hits, res->hits + 1, (res->nhits - 1) * sizeof *res->hits);
+    res->nhits--;
+    return 0;
+}
+
+/* The cursor of a full page's last hit; NULL (no error) after a short page:
+ * the ranking ends there. */
+static int set_next(mg_searcher *s, const mg_search_request *req, mg_search_result *res,
+                    mg_err *err)
+{
+    size_t limit = req->limit ? req->limit : 10;
+    if (res->nhits < limit || res->nhits == 0)
+        return 0;
+    const mg_hit *h = &res->hits[res->nhits - 1];
+    size_t n = strlen(h->id) + 48;
+    if (!(res->next = malloc(n)))
+        return mg_err_set(err, MG_ENOMEM, "out of memory");
+    snprintf(res->next, n, "%llu.%u.%s", current_revision(s), h->rank, h->id);
+    return 0;
+}
+
 int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result **out, mg_err *err)
 {
     mg_err local;
@@ -1501,7 +1583,9 @@ int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result
             rc = mg_err_set(err, MG_ENOMEM, "out of memory");
             break;
         }
-        rc = run_once(s, &r, ast, res, err);
+        rc = r.after ? run_after(s, &r, ast, res, err) : run_once(s, &r, ast, res, err);
+        if (rc == 0 && (r.cursor || r.after))
+            rc = set_next(s, &r, res, err);
         if (rc == 0) {
             *out = res;
             break;

@@ -120,6 +120,15 @@ typedef struct mg_search_request {
     bool html;          /* HTML-escape the snippet text (not the markers) */
     const char *source; /* NULL or only articles of this source: its folded
                          * name, else the sources it starts (as source:) */
+    /* Export cursors. cursor: set the result's next. after: NULL, or a
+     * result's next: this page is the limit hits that follow that hit in the
+     * ranking, past max_window too (offset must be 0). Each page runs the
+     * query up to its position (Xapian's match of offset+limit documents);
+     * nothing is kept between pages. Error "stale_cursor" when the index
+     * has another revision, or the cursor's hit is not at its rank any
+     * more; "bad_cursor" when after is not a cursor. */
+    bool cursor;
+    const char *after;
 } mg_search_request;
 
 typedef struct mg_hit {
@@ -167,6 +176,9 @@ typedef struct mg_search_result {
     mg_facet *facets;
     size_t nfacets;
     char *parsed; /* the query as understood (for debugging), or NULL */
+    /* with cursor or after: "REVISION.RANK.ID" of the last hit of a full
+     * page (the after of the next page), NULL when the ranking ended */
+    char *next;
 } mg_search_result;
 
 /* Run a request. On success *out is a new result (caller frees with
@@ -184,7 +196,8 @@ void mg_search_result_free(mg_search_result *r); /* NULL is a no-op */
  * "missing_value", "bad_date", "wildcard_too_short", "wildcard_too_broad",
  * "missing_operand", "bad_near", "query_too_deep", "like_not_found",
  * "no_words" (see query.h). Request errors: "bad_date" (since/until),
- * "bad_paging" (limit/offset over the caps), "bad_sort", otherwise
+ * "bad_paging" (limit/offset over the caps), "bad_sort", "bad_cursor",
+ * "stale_cursor" (after), otherwise
  * "bad_request". Others: "not_found", "unavailable" (database errors),
  * "internal". Never NULL; static storage. */
 const char *mg_search_error_code(const mg_err *err);

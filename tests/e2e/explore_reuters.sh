@@ -51,25 +51,83 @@ PYEOF
     "$(printf '129 results\n\nsource\n  Reuters  129\n\nyear\n  1987  129')" \
     "$(without_ms <"$TMP/f.txt")"
 
-  # the timeline's months are what counting the hits gives, empty months as 0
-  "${M[@]}" --json search --limit 1000 cocoa >"$TMP/hits.json"
-  "${M[@]}" timeline --csv cocoa >"$TMP/t.csv"
+  # export: every hit once, in rank order, the pages' concatenation
+  "${M[@]}" search --format csv oil >"$TMP/oil.csv"
+  check_eq "$via: --format csv exits 0" 0 "$?"
+  "${M[@]}" search --format jsonl oil >"$TMP/oil.jsonl"
+  "${M[@]}" search --format tsv --snippets oil >"$TMP/oil.tsv"
+  for p in 1 2; do "${M[@]}" --json search --limit 1000 --page $p oil >"$TMP/oil.$p.json"; done
+  out=$("$PY" - "$TMP" <<'PYEOF'
+import csv, json, sys
+t = sys.argv[1]
+rows = list(csv.DictReader(open(t + "/oil.csv", newline="")))
+lines = [json.loads(l) for l in open(t + "/oil.jsonl")]
+tsv = open(t + "/oil.tsv").read().split("\n")[:-1]
+pages = sum((json.load(open("%s/oil.%d.json" % (t, p)))["hits"] for p in (1, 2)), [])
+ids = [r["id"] for r in rows]
+bad = []
+if len(ids) < 1000 or len(set(ids)) != len(ids):
+    bad.append("not each once")
+if ids != [h["id"] for h in pages]:
+    bad.append("not the pages")
+if [int(r["rank"]) for r in rows] != list(range(1, len(rows) + 1)):
+    bad.append("ranks")
+if [h["id"] for h in lines] != ids or [h["title"] for h in lines] != [r["title"] for r in rows]:
+    bad.append("jsonl")
+if not any("," in r["title"] for r in rows):
+    bad.append("no title with a comma")
+if len(tsv) != len(rows) + 1 or any(l.count("\t") != 8 for l in tsv):
+    bad.append("tsv")
+print(" ".join(bad) or "ok")
+PYEOF
+)
+  check_eq "$via: oil exported by csv, tsv and jsonl: each hit once, in rank order, as the pages" ok "$out"
+
+  # past the 10,000 window: the cursor pages on
+  "${M[@]}" search --format csv --no-collapse 'mln OR dlrs OR pct' >"$TMP/big.csv"
+  for p in $(seq 1 10); do
+    "${M[@]}" --json search --no-collapse --limit 1000 --page "$p" 'mln OR dlrs OR pct'
+  done >"$TMP/big.json"
+  out=$("$PY" - "$TMP" <<'PYEOF'
+import csv, json, sys
+t = sys.argv[1]
+rows = list(csv.DictReader(open(t + "/big.csv", newline="")))
+pages = [h["id"] for l in open(t + "/big.json") for h in json.loads(l)["hits"]]
+ids = [r["id"] for r in rows]
+bad = []
+if len(ids) <= 10000 or len(set(ids)) != len(ids):
+    bad.append("%d hits, %d ids" % (len(ids), len(set(ids))))
+if ids[:10000] != pages:
+    bad.append("not the pages")
+s = [float(r["score"]) for r in rows]
+if any(s[i] < s[i + 1] for i in range(len(s) - 1)):
+    bad.append("not by score")
+print(" ".join(bad) or "ok")
+PYEOF
+)
+  check_eq "$via: an export past 10,000 hits: each once, by score, its start as the pages" ok "$out"
+  "${M[@]}" search --format csv oil >/dev/full 2>"$TMP/err"
+  check_eq "$via: an export that cannot be written: exit 2" 2 "$?"
+
+  # the timeline's months are what counting the exported hits gives
+  "${M[@]}" search --format jsonl --no-collapse oil >"$TMP/all.jsonl"
+  "${M[@]}" timeline --csv oil >"$TMP/t.csv"
   check_eq "$via: timeline --csv exits 0" 0 "$?"
-  out=$("$PY" - "$TMP/hits.json" "$TMP/t.csv" <<'PYEOF'
+  out=$("$PY" - "$TMP/all.jsonl" "$TMP/t.csv" <<'PYEOF'
 import json, sys, collections
-r = json.load(open(sys.argv[1]))
-c = collections.Counter(h["date"][:7] if h["date"] else "undated" for h in r["hits"])
-assert r["total"]["exact"] and len(r["hits"]) + sum(h["collapsed"] for h in r["hits"]) == r["total"]["lower"], "hits"
+c = collections.Counter()
+for l in open(sys.argv[1]):
+    h = json.loads(l)
+    c[h["date"][:7] if h["date"] else "undated"] += 1
 rows = [l.split(",") for l in open(sys.argv[2]).read().split("\n")[1:] if l]
 series = {k: int(v) for k, v in rows}
 months = [k for k, _ in rows]
-c.update({h["date"][:7]: h["collapsed"] for h in r["hits"] if h["collapsed"]})
 print("ok" if months == sorted(months) else "order",
       "ok" if {k: v for k, v in series.items() if v} == dict(c) else "counts %s %s" % (series, c),
-      "ok" if series.get("1987-05") == 0 else "no empty month")
+      "ok" if 0 in series.values() else "no empty month")
 PYEOF
 )
-  check_eq "$via: timeline series in order, adding up, with the empty month" "ok ok ok" "$out"
+  check_eq "$via: timeline series in order, as counting the hits, with empty months" "ok ok ok" "$out"
 
   "${M[@]}" timeline --by day --since 1987-03-01 --until 1987-03-07 cocoa >"$TMP/t.txt"
   check_eq "$via: timeline --by day over a week: 7 rows after the header" 8 "$(wc -l <"$TMP/t.txt")"

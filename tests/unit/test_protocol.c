@@ -155,7 +155,26 @@ static void test_search_reply(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_array_get(src, 0), "count")), 3);
     assert_true(json_is_array(json_object_get(facets, "year")));
     assert_null(json_object_get(facets, "category"));
+    /* a cursor: "next" only when asked for, the next page after it */
+    assert_null(json_object_get(r, "next"));
     json_decref(r);
+    r = handle(s, "{\"v\":1,\"op\":\"search\",\"query\":\"muller\",\"limit\":2,"
+                  "\"cursor\":true}");
+    const char *next = json_string_value(json_object_get(r, "next"));
+    assert_non_null(next);
+    char req[512];
+    snprintf(req, sizeof req,
+             "{\"v\":1,\"op\":\"search\",\"query\":\"muller\",\"limit\":2,\"after\":\"%s\"}", next);
+    json_t *r2 = handle(s, req);
+    assert_int_equal(json_array_size(json_object_get(r2, "hits")), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(json_object_get(r2, "hits"), 0), "rank")),
+        3);
+    assert_true(json_is_null(json_object_get(r2, "next")));
+    json_decref(r2);
+    json_decref(r);
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"after\":\"1.x\"}", "bad_cursor",
+                 "bad cursor: '1.x' is not a \"next\" of a reply");
 
     /* limit 0: the counts and facets alone; week and day facets */
     r = handle(s, "{\"v\":1,\"op\":\"search\",\"query\":\"muller\",\"limit\":0,"

@@ -355,6 +355,73 @@ static void test_facets_and_collapse(void **state)
     mg_search_result_free(r);
 }
 
+/* The request fails with this error code. */
+static void expect_code(const mg_search_request *req, const char *code)
+{
+    mg_search_result *r = NULL;
+    mg_err err;
+    assert_true(mg_search_run(s1, req, &r, &err) < 0);
+    assert_null(r);
+    assert_string_equal(mg_search_error_code(&err), code);
+}
+
+/* Pages after a cursor are the ranking's, in order, each hit once; the
+ * relaxed ranking's partial matches included. */
+static void test_export_cursor(void **state)
+{
+    (void)state;
+    mg_search_request all = {.query = "kim parade", .limit = 100};
+    mg_search_result *whole = fx_search(s1, &all);
+    char want[8192];
+    snprintf(want, sizeof want, "%s", ids_of(whole));
+    assert_true(whole->relaxed && whole->nhits > 4);
+    assert_null(whole->next); /* not asked for */
+
+    mg_search_request page = {.query = "kim parade", .limit = 2, .cursor = true};
+    char got[8192] = "", *after = NULL;
+    size_t pages = 0;
+    for (;;) {
+        page.after = after;
+        mg_search_result *p = fx_search(s1, &page);
+        for (size_t i = 0; i < p->nhits; i++) {
+            assert_int_equal(p->hits[i].rank, pages * 2 + i + 1);
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", got[0] ? " " : "",
+                     p->hits[i].id);
+        }
+        free(after);
+        after = p->next ? strdup(p->next) : NULL;
+        assert_true(p->nhits == 2 || !p->next);
+        mg_search_result_free(p);
+        pages++;
+        if (!after)
+            break;
+    }
+    assert_string_equal(got, want);
+    assert_int_equal(pages, (whole->nhits + 2) / 2);
+
+    /* a cursor from another revision, or whose hit moved, is stale */
+    mg_search_request first = {.query = "kim parade", .limit = 2, .cursor = true};
+    mg_search_result *p = fx_search(s1, &first);
+    char token[512];
+    const char *dot = strchr(p->next, '.');
+    snprintf(token, sizeof token, "9%s", p->next);
+    page.after = token;
+    expect_code(&page, "stale_cursor");
+    snprintf(token, sizeof token, "%.*s.1.%s", (int)(dot - p->next), p->next, p->hits[1].id);
+    expect_code(&page, "stale_cursor");
+    snprintf(token, sizeof token, "%.*s.2.%s", (int)(dot - p->next), p->next, p->hits[1].id);
+    mg_search_result *again = fx_search(s1, &page);
+    assert_string_equal(again->hits[0].id, whole->hits[2].id);
+    mg_search_result_free(again);
+    page.after = "not a cursor";
+    expect_code(&page, "bad_cursor");
+    page.after = p->next;
+    page.offset = 3;
+    expect_code(&page, "bad_cursor");
+    mg_search_result_free(p);
+    mg_search_result_free(whole);
+}
+
 static void test_relax_and_suggest(void **state)
 {
     (void)state;
@@ -779,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_sort_and_paging),
         cmocka_unit_test(test_facets_and_collapse),
+        cmocka_unit_test(test_export_cursor),
         cmocka_unit_test(test_relax_and_suggest),
         cmocka_unit_test(test_totals_the_same_on_every_page),
         cmocka_unit_test(test_like),
