@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -264,6 +269,24 @@ static void print_header(const mg_client_results *r)
     printf(" (%.2f ms)\n", (double)r->took_us / 1000.0);
 }
 
+/* After a page: "results 11-20 of 211", and how to get the next page when
+ * the page was full. */
+static void print_footer(const mg_client_results *r, const opts *o, size_t limit)
+{
+    if (r->nhits == 0)
+        return;
+    unsigned first = r->hits[0].rank, last = r->hits[r->nhits - 1].rank;
+    printf("\nresults %u-%u of ", first, last);
+    put_total(r->total_estimate, r->total_lower, r->total_upper, r->total_exact);
+    if (r->nhits == limit && last < r->total_upper) {
+        if (o->offset_set)
+            printf("; next: --offset %u", last);
+        else
+            printf("; next: --page %lu", (unsigned long)(last / limit + 1));
+    }
+    putchar('\n');
+}
+
 static void print_results(const mg_client_results *r, bool color)
 {
     print_header(r);
@@ -272,11 +295,15 @@ static void print_results(const mg_client_results *r, bool color)
         put_text(r->suggestion, color, false);
         putchar('\n');
     }
+    char widest[16];
+    int rank_width =
+        r->nhits ? snprintf(widest, sizeof widest, "%u", r->hits[r->nhits - 1].rank) : 0;
     for (size_t i = 0; i < r->nhits; i++) {
         const mg_client_hit *h = &r->hits[i];
         putchar('\n');
         if (h->partial && (i == 0 || !r->hits[i - 1].partial))
             puts("--- articles with only some of the words ---\n");
+        printf("%*u. ", rank_width, h->rank);
         /* A person reads the day; the time stays in --json. */
         if (*h->date)
             printf("%.10s", h->date);
@@ -643,6 +670,68 @@ static const char *operator_word(const char *query)
 
 /* ---- transport: daemon or in-process ---- */
 
+/* Whether the ipc:// endpoint ep (len bytes) has no socket file. */
+static bool ipc_missing(const char *ep, size_t len)
+{
+    char path[sizeof((struct sockaddr_un *)0)->sun_path];
+    if (len < 6 || strncmp(ep, "ipc://", 6) != 0 || len - 6 >= sizeof path)
+        return false;
+    memcpy(path, ep + 6, len - 6);
+    path[len - 6] = '\0';
+    struct stat st;
+    return stat(path, &st) != 0;
+}
+
+/* Whether a tcp:// endpoint of this machine (127.0.0.1 or localhost)
+ * refuses a connection: no daemon listens there. */
+static bool loopback_refused(const char *ep, size_t len)
+{
+    const char *const hosts[] = {"tcp://127.0.0.1:", "tcp://localhost:"};
+    char port[8];
+    for (size_t i = 0; i < 2; i++) {
+        size_t h = strlen(hosts[i]);
+        long p;
+        if (len <= h || len - h >= sizeof port || strncmp(ep, hosts[i], h) != 0)
+            continue;
+        memcpy(port, ep + h, len - h);
+        port[len - h] = '\0';
+        if (parse_size(port, 1, 65535, &p) != 0)
+            return false;
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return false;
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bool refused = connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno == ECONNREFUSED;
+        close(fd);
+        return refused;
+    }
+    return false;
+}
+
+/* Whether no daemon can be at any of the endpoints (space-separated): each
+ * is an ipc:// socket file that does not exist or, once every ipc one is
+ * known missing, a loopback port that refuses. For the default endpoints,
+ * morgue then says so at once rather than after its timeouts. Remote
+ * endpoints are never judged. */
+static bool no_daemon(const char *eps)
+{
+    bool any = false;
+    for (int pass = 0; pass < 2; pass++) {
+        for (const char *p = eps; *p;) {
+            size_t n = strcspn(p, " ");
+            bool ipc = n >= 6 && strncmp(p, "ipc://", 6) == 0;
+            if (n && pass == 0 && ipc && !ipc_missing(p, n))
+                return false;
+            if (n && pass == 1 && !ipc && !loopback_refused(p, n))
+                return false;
+            any = any || n;
+            p += n + (p[n] == ' ');
+        }
+    }
+    return any;
+}
+
 /* Send req and get the reply text, from the daemon or from the index in
  * process. Returns 0, or an exit status after printing the problem. */
 static int exchange(const opts *o, const char *req, size_t len, char **reply, size_t *rlen)
@@ -688,6 +777,15 @@ static int exchange(const opts *o, const char *req, size_t len, char **reply, si
     if (!c) {
         fprintf(stderr, "morgue: %s\n", err.msg);
         return EXIT_USAGE;
+    }
+    const char *env = getenv("MORGUE_ENDPOINT");
+    if (o->nendpoints == 0 && !(env && *env) && no_daemon(mg_client_endpoints(c))) {
+        fprintf(stderr,
+                "morgue: no daemon at %s (no socket file, or nothing listens): start "
+                "morgued, or search an index with --db DIR\n",
+                mg_client_endpoints(c));
+        mg_client_free(c);
+        return EXIT_UNREACHABLE;
     }
     int rc = mg_client_request(c, req, len, reply, rlen, &err);
     mg_client_free(c);
@@ -912,6 +1010,7 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
             put_json(reply);
         else if (parsed) {
             print_results(r, o->color);
+            print_footer(r, o, q.limit ? q.limit : 10);
             print_facets(r, o->color);
         }
         if (parsed)

@@ -76,7 +76,7 @@ set --
 out=$("$CLIENT" --endpoint "$IPC" search military parade)
 check_match "human output: header" '^[0-9,]+ articles? ha(s|ve) every word; then [0-9,]+ ha(s|ve) some of them \([0-9.]+ ms\)$' "$(head -1 <<<"$out")"
 check_match "human output: a hit line with the day, source and title" \
-  '^2025-09-03  Pacific Dispatch  Kim Jong-un attends Beijing military parade$' "$out"
+  '^ *[0-9]+\. 2025-09-03  Pacific Dispatch  Kim Jong-un attends Beijing military parade$' "$out"
 check_match "human output: the id line" '^    id: pd-2025-0001$' "$out"
 ok "$(grep -q $'\x1b' <<<"$out"; echo $((1 - $?)))" "no ANSI escapes when piped"
 ok "$(grep -q $'[\x02\x03]' <<<"$out"; echo $((1 - $?)))" "no highlight markers when piped"
@@ -92,7 +92,7 @@ for c in never always; do
   check_eq "escapes in an article are neutralised (--color $c)" 0 "$(grep -c $'\x07\|\x1b\\[2J\|\x1b\\[31mred' "$TMP/evil.txt")"
   check "output is valid UTF-8 (--color $c)" $PY -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$TMP/evil.txt"
 done
-check_match "title shown on one line, controls as U+FFFD" $'^2024-01-01  Évian Post  Evil \uFFFD\\[2J\uFFFD\\[31mred\uFFFD title second line$' "$(sed 's/\x1b\[[0-9;]*m//g' "$TMP/evil.txt")"
+check_match "title shown on one line, controls as U+FFFD" $'^ *[0-9]+\\. 2024-01-01  Évian Post  Evil \uFFFD\\[2J\uFFFD\\[31mred\uFFFD title second line$' "$(sed 's/\x1b\[[0-9;]*m//g' "$TMP/evil.txt")"
 check_match "snippet keeps the two-byte text" 'Ωμέγα λόγος' "$(cat "$TMP/evil.txt")"
 "$CLIENT" --endpoint "$IPC" get evil-1 >"$TMP/evil-get.txt"
 check "get output is valid UTF-8 and has no escapes" $PY -c 'import sys; t = open(sys.argv[1], "rb").read().decode("utf-8"); sys.exit("\x1b" in t or "\x07" in t)' "$TMP/evil-get.txt"

@@ -140,7 +140,28 @@ PYEOF
   check_eq "$via: timeline --json" \
     '{"interval":"year","total":129,"total_exact":true,"undated":0,"series":[{"period":"1987","count":129}]}' \
     "$(cat "$TMP/t.json")"
+
+  # paging for people: rank numbers, "results 11-20 of N" and the next page
+  out=$("${M[@]}" search --page 2 cocoa)
+  check_match "$via: hits numbered by rank" '^11\. 1987-[0-9-]+  Reuters  ' "$out"
+  check_eq "$via: ranks 11 to 20 on page 2" "$(seq 11 20 | tr '\n' ' ')" \
+    "$(grep -oE '^[0-9]+\.' <<<"$out" | tr -d . | tr '\n' ' ')"
+  check_eq "$via: the footer says which results and the next page" \
+    "results 11-20 of 129; next: --page 3" "$(tail -1 <<<"$out")"
+  out=$("${M[@]}" search --offset 125 cocoa)
+  check_match "$via: the last page has no next" '^results 126-[0-9]+ of 129$' "$(tail -1 <<<"$out")"
 done
+
+# no daemon at the default endpoints: said at once, not after the timeouts
+# (unless another daemon happens to listen on the default tcp port)
+if "$PY" -c 'import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(("127.0.0.1",5555)) != 0)'; then
+  echo "ok $((_tap_n += 1)) - # skip port 5555 is in use on this machine"
+else
+  env -u MORGUE_ENDPOINT XDG_RUNTIME_DIR="$TMP" "$CLIENT" --timeout 3000 --retries 0 search cocoa 2>"$TMP/err"
+  check_eq "no daemon at the default endpoints: exit 3" 3 "$?"
+  check_match "no daemon: says so, naming the endpoints" \
+    "^morgue: no daemon at ipc://$TMP/morgued.sock tcp://127.0.0.1:5555 " "$(cat "$TMP/err")"
+fi
 
 stop_daemon "$DPID" d
 echo "1..$_tap_n"
