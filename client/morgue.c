@@ -60,6 +60,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: morgue [options] search QUERY...\n"
                "       morgue [options] timeline QUERY...\n"
+               "       morgue [options] sources|categories\n"
                "       morgue [options] get ID\n"
                "       morgue [options] stats\n"
                "       morgue [options] ping\n"
@@ -338,30 +339,69 @@ static void print_results(const mg_client_results *r, bool color)
     }
 }
 
-/* Each facet as a table: the values, then their counts right-aligned. */
+/* A table of values, then their counts right-aligned, under a title. */
+static void print_table(const char *title, const mg_client_facet_value *v, size_t n, bool color)
+{
+    size_t vw = 0;
+    int cw = 0;
+    char num[32];
+    for (size_t k = 0; k < n; k++) {
+        size_t w = text_width(v[k].value);
+        int c = format_count(v[k].count, num);
+        vw = w > vw ? w : vw;
+        cw = c > cw ? c : cw;
+    }
+    if (title)
+        printf("\n%s%s%s\n", color ? ANSI_BOLD : "", title, color ? ANSI_OFF : "");
+    if (n == 0)
+        puts("  (none)");
+    for (size_t k = 0; k < n; k++) {
+        fputs("  ", stdout);
+        put_text(v[k].value, color, false);
+        format_count(v[k].count, num);
+        printf("%*s  %*s\n", (int)(vw - text_width(v[k].value)), "", cw, num);
+    }
+}
+
+/* Each facet as a table, after the hits. */
 static void print_facets(const mg_client_results *r, bool color)
 {
-    for (size_t i = 0; i < r->nfacets; i++) {
-        const mg_client_facet *f = &r->facets[i];
-        size_t vw = 0;
-        int cw = 0;
-        char num[32];
-        for (size_t k = 0; k < f->nvalues; k++) {
-            size_t w = text_width(f->values[k].value);
-            int n = format_count(f->values[k].count, num);
-            vw = w > vw ? w : vw;
-            cw = n > cw ? n : cw;
-        }
-        printf("\n%s%s%s\n", color ? ANSI_BOLD : "", f->name, color ? ANSI_OFF : "");
-        if (f->nvalues == 0)
-            puts("  (none)");
-        for (size_t k = 0; k < f->nvalues; k++) {
-            fputs("  ", stdout);
-            put_text(f->values[k].value, color, false);
-            format_count(f->values[k].count, num);
-            printf("%*s  %*s\n", (int)(vw - text_width(f->values[k].value)), "", cw, num);
-        }
+    for (size_t i = 0; i < r->nfacets; i++)
+        print_table(r->facets[i].name, r->facets[i].values, r->facets[i].nvalues, color);
+}
+
+/* The reply of a "values" request: how many, then the table. 0, or -1 when
+ * the reply is not one. */
+static int print_values(const char *reply, size_t len, const char *what, bool color)
+{
+    json_t *root = json_loadb(reply, len, 0, NULL);
+    json_t *vals = json_object_get(root, "values");
+    size_t n = json_array_size(vals), i;
+    mg_client_facet_value *v = calloc(n ? n : 1, sizeof *v);
+    if (!json_is_array(vals) || !v) {
+        json_decref(root);
+        free(v);
+        return -1;
     }
+    json_t *x;
+    json_array_foreach(vals, i, x)
+    {
+        v[i].value = json_string_value(json_object_get(x, "value"));
+        v[i].count = (unsigned long)json_integer_value(json_object_get(x, "count"));
+        if (!v[i].value)
+            v[i].value = "";
+    }
+    unsigned long long total =
+        (unsigned long long)json_integer_value(json_object_get(root, "total"));
+    put_count(total);
+    printf(" %s", total == 1 ? what : strcmp(what, "source") == 0 ? "sources" : "categories");
+    if (n < total)
+        printf(", the %zu with the most articles (--limit for more)", n);
+    putchar('\n');
+    print_table(NULL, v, n, color);
+    free(v);
+    json_decref(root);
+    return 0;
 }
 
 /* ---- timeline ---- */
@@ -972,6 +1012,15 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         if (nargs != 1)
             return usage_error("get needs exactly one id");
         req = mg_client_get_request(args[0], &len);
+    } else if (strcmp(cmd, "sources") == 0 || strcmp(cmd, "categories") == 0) {
+        if (nargs != 0)
+            return usage_error("%s takes no argument", cmd);
+        json_t *r = json_pack("{s:i,s:s,s:s,s:I}", "v", 1, "op", "values", "field",
+                              cmd[0] == 's' ? "source" : "category", "limit",
+                              (json_int_t)(q.limit ? q.limit : 100));
+        req = r ? json_dumps(r, JSON_COMPACT) : NULL;
+        len = req ? strlen(req) : 0;
+        json_decref(r);
     } else if (strcmp(cmd, "stats") == 0 || strcmp(cmd, "ping") == 0) {
         if (nargs != 0)
             return usage_error("%s takes no argument", cmd);
@@ -1024,6 +1073,20 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
             print_doc(d, o->color);
         if (status == EXIT_HITS)
             mg_client_doc_free(d);
+    } else if (strcmp(cmd, "sources") == 0 || strcmp(cmd, "categories") == 0) {
+        json_t *r = json_loadb(reply, rlen, 0, NULL);
+        bool ok = json_is_true(json_object_get(r, "ok"));
+        json_t *e = json_object_get(r, "error");
+        if (!ok)
+            fprintf(stderr, "morgue: %s: %s\n", json_string_value(json_object_get(e, "code")),
+                    json_string_value(json_object_get(e, "message")));
+        json_decref(r);
+        status = ok ? EXIT_HITS : EXIT_USAGE;
+        if (o->json)
+            put_json(reply);
+        else if (ok &&
+                 print_values(reply, rlen, cmd[0] == 's' ? "source" : "category", o->color) != 0)
+            status = EXIT_USAGE;
     } else if (strcmp(cmd, "stats") == 0) {
         mg_client_stats *st;
         status = mg_client_stats_parse(reply, rlen, &st, &err) != 0 ? server_error(&err) : 0;
@@ -1238,7 +1301,8 @@ int main(int argc, char **argv)
     if (o.format && (o.page || o.offset_set || o.json))
         return usage_error("--format exports every hit: not with --page, --offset or --json");
     if (optind >= argc)
-        return usage_error("which command? search, timeline, get, stats, ping or keygen");
+        return usage_error(
+            "which command? search, timeline, sources, categories, get, stats, ping or keygen");
     const char *cmd = argv[optind];
     if (strcmp(color, "always") == 0)
         o.color = true;

@@ -380,6 +380,37 @@ static int do_stats(mg_searcher *s, json_t *o, const mg_proto_hooks *hooks, mg_j
     return 0;
 }
 
+static int do_values(mg_searcher *s, json_t *o, mg_jw *w, bad *b)
+{
+    static const char *const fields[] = {"v", "op", "field", "limit", NULL};
+    const char *field;
+    size_t limit = 100;
+    if (only_fields(o, "values", fields, b) < 0 || get_string(o, "field", true, &field, b) < 0 ||
+        get_uint(o, "limit", 1, 100000, &limit, b) < 0)
+        return -1;
+    if (strcmp(field, "source") != 0 && strcmp(field, "category") != 0)
+        return fail(b, "bad_request", "field 'field' must be \"source\" or \"category\"");
+    if (!s)
+        return no_index(b);
+    mg_values v;
+    mg_err err;
+    if (mg_search_values(s, field, limit, &v, &err) < 0)
+        return error_from(&err, b);
+    mg_jw_kv_str(w, "field", field);
+    mg_jw_kv_uint(w, "total", v.total);
+    mg_jw_key(w, "values");
+    mg_jw_arr_open(w);
+    for (size_t i = 0; i < v.n; i++) {
+        mg_jw_obj_open(w);
+        mg_jw_kv_str(w, "value", v.values[i].value);
+        mg_jw_kv_uint(w, "count", v.values[i].count);
+        mg_jw_obj_close(w);
+    }
+    mg_jw_arr_close(w);
+    mg_values_release(&v);
+    return 0;
+}
+
 /* Validate and run the request; on success the reply's members after the
  * envelope are in w, on failure b holds the error. */
 static int dispatch(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
@@ -416,8 +447,10 @@ static int dispatch(mg_searcher *s, const char *req, size_t len, const mg_proto_
         rc = do_get(s, o, w, b);
     else if (strcmp(op, "stats") == 0)
         rc = do_stats(s, o, hooks, w, b);
+    else if (strcmp(op, "values") == 0)
+        rc = do_values(s, o, w, b);
     else
-        fail(b, "unknown_op", "unknown op '%.40s' (ops: search, get, stats, ping)", op);
+        fail(b, "unknown_op", "unknown op '%.40s' (ops: search, get, stats, values, ping)", op);
     json_decref(o);
     return rc;
 }

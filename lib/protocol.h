@@ -3,7 +3,7 @@
  * version "v":1. The daemon wraps this in ZeroMQ; the offline CLI calls it
  * in-process, so both print identical results.
  *
- * Request:  {"v":1,"op":"search"|"get"|"stats"|"ping", ...}
+ * Request:  {"v":1,"op":"search"|"get"|"stats"|"values"|"ping", ...}
  * Reply:    {"v":1,"ok":true,"took_us":N, ...}
  * Failure:  {"v":1,"ok":false,"took_us":N,"error":{"code":"...","message":"..."}}
  *
@@ -58,6 +58,9 @@
  * op "stats" — no fields. Reply: "stats":{"documents":N,"revision":N,
  *   "updated":ISO string|null,"lang":string,"path":string} (the daemon adds
  *   its own fields).
+ * op "values" — {"field":"source"|"category","limit":1..100000 (default
+ *   100)}. Reply: "field":string,"total":N (distinct values),
+ *   "values":[{"value":string,"count":N}] (most frequent first).
  * op "ping" — no fields. Reply: "pong":true (works without an index).
  *
  * Error codes ("error":{"code":...}), stable:

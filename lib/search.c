@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "analyzer.h"
+#include "docbuild.h"
 #include "gens.h"
 #include "query.h"
 #include "schema.h"
@@ -1658,4 +1659,113 @@ int mg_searcher_stats(mg_searcher *s, mg_searcher_info *st, mg_err *err)
     snprintf(st->lang, sizeof st->lang, "%s", mg_analyzer_lang(s->an));
     snprintf(st->path, sizeof st->path, "%s", mg_xsearch_path(s->xs));
     return 0;
+}
+
+/* ---- listing values ---- */
+
+typedef struct value_list {
+    mg_facet_value *v;
+    size_t n, cap;
+    size_t skip; /* the prefix's length */
+    bool oom;
+} value_list;
+
+static int value_cb(void *ctx, const char *term, size_t len, unsigned long long freq)
+{
+    value_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        mg_facet_value *g = realloc(l->v, cap * sizeof *g);
+        if (!g) {
+            l->oom = true;
+            return 1;
+        }
+        l->v = g;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n].value = strndup(term, len))) {
+        l->oom = true;
+        return 1;
+    }
+    l->v[l->n++].count = (unsigned long)freq;
+    return 0;
+}
+
+/* The name as an article gives it, for the folded term of one value: the
+ * source of the first article with the term, or the category of it that
+ * folds to the term. NULL (no error) when there is none. */
+static char *display_name(mg_searcher *s, bool source, const char *term, mg_err *err)
+{
+    void *data;
+    size_t len;
+    if (mg_xsearch_term_data(s->xs, term, strlen(term), &data, &len, err) < 0)
+        return NULL;
+    mg_record rec;
+    mg_record_init(&rec);
+    char *name = NULL;
+    if (mg_record_decode(data, len, &rec, err) == 0) {
+        if (source && rec.source)
+            name = strdup(rec.source);
+        for (size_t i = 0; !source && !name && i < rec.ncategories; i++) {
+            char t[MG_XDB_MAX_TERM + 1];
+            long n = mg_field_term(MG_PFX_CATEGORY, rec.categories[i], t, sizeof t, err);
+            if (n > 0 && strcmp(t, term) == 0)
+                name = strdup(rec.categories[i]);
+        }
+    }
+    mg_record_release(&rec);
+    free(data);
+    return name;
+}
+
+int mg_search_values(mg_searcher *s, const char *field, size_t limit, mg_values *out, mg_err *err)
+{
+    mg_err_clear(err);
+    memset(out, 0, sizeof *out);
+    bool source = field && strcmp(field, "source") == 0;
+    if (!source && !(field && strcmp(field, "category") == 0))
+        return mg_err_set(err, MG_EINVAL, "bad field: '%.40s' (fields: source, category)",
+                          field ? field : "");
+    const char *pfx = source ? MG_PFX_SOURCE : MG_PFX_CATEGORY;
+    value_list l = {.skip = strlen(pfx)};
+    int rc = mg_xsearch_each_term(s->xs, pfx, strlen(pfx), value_cb, &l, err);
+    if (l.oom)
+        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+    if (rc == 0) {
+        qsort(l.v, l.n, sizeof *l.v, cmp_facet_value);
+        out->total = l.n;
+        out->n = l.n < limit ? l.n : limit;
+    }
+    for (size_t i = 0; rc == 0 && i < out->n; i++) {
+        char *name = display_name(s, source, l.v[i].value, err);
+        if (!name && err->code)
+            rc = -err->code;
+        else if (!name) /* no article gives it any more: the folded name */
+            name = strdup(l.v[i].value + l.skip);
+        if (rc == 0 && !name)
+            rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+        free(l.v[i].value);
+        l.v[i].value = name;
+    }
+    for (size_t i = out->n; i < l.n; i++)
+        free(l.v[i].value);
+    if (rc < 0) {
+        for (size_t i = 0; i < out->n; i++)
+            free(l.v[i].value);
+        free(l.v);
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    out->values = l.v;
+    return 0;
+}
+
+void mg_values_release(mg_values *v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n; i++)
+        free(v->values[i].value);
+    free(v->values);
+    memset(v, 0, sizeof *v);
 }

@@ -219,4 +219,22 @@ typedef struct mg_searcher_info {
 
 int mg_searcher_stats(mg_searcher *s, mg_searcher_info *st, mg_err *err);
 
+/* The values of a field over the whole index, for finding a name to search
+ * for. */
+typedef struct mg_values {
+    mg_facet_value *values; /* the most frequent first, ties by folded name */
+    size_t n;
+    size_t total; /* distinct values in the index (n is at most limit) */
+} mg_values;
+
+/* The sources (field "source") or categories ("category") of the index,
+ * with the number of articles of each: one value per folded name (the
+ * names source: and category: match, in any case and without accents),
+ * shown as the first article holding it spells it. Costs one walk of the
+ * field's terms and one stored record per value returned. On success
+ * *out is filled (release with mg_values_release()); MG_EINVAL for another
+ * field ("bad_request"). */
+int mg_search_values(mg_searcher *s, const char *field, size_t limit, mg_values *out, mg_err *err);
+void mg_values_release(mg_values *v); /* NULL is a no-op */
+
 #endif

@@ -141,6 +141,28 @@ PYEOF
     '{"interval":"year","total":129,"total_exact":true,"undated":0,"series":[{"period":"1987","count":129}]}' \
     "$(cat "$TMP/t.json")"
 
+  # the sources and categories, with their counts
+  check_eq "$via: morgue sources" "$(printf '1 source\n  Reuters  21,577')" "$("${M[@]}" sources)"
+  "${M[@]}" --json categories --limit 1000 >"$TMP/cats.json"
+  out=$("$PY" - "$REUTERS" "$TMP/cats.json" <<'PYEOF'
+import collections, json, sys
+c = collections.Counter()
+for line in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(line)
+    if d.get("title") or d.get("body"):
+        c.update(set(x.lower() for x in d.get("topics", [])))
+r = json.load(open(sys.argv[2]))
+got = {v["value"].lower(): v["count"] for v in r["values"]}
+counts = [v["count"] for v in r["values"]]
+print("ok" if got == dict(c) and r["total"] == len(c) and counts == sorted(counts, reverse=True)
+      else "%s %s" % (sorted(got.items())[:5], sorted(c.items())[:5]))
+PYEOF
+)
+  check_eq "$via: morgue categories: every topic with its article count, most frequent first" ok "$out"
+  check_eq "$via: morgue categories --limit 3" \
+    "$(printf '120 categories, the 3 with the most articles (--limit for more)\n  earn      3,987\n  acq       2,448\n  money-fx    801')" \
+    "$("${M[@]}" categories --limit 3)"
+
   # paging for people: rank numbers, "results 11-20 of N" and the next page
   out=$("${M[@]}" search --page 2 cocoa)
   check_match "$via: hits numbered by rank" '^11\. 1987-[0-9-]+  Reuters  ' "$out"

@@ -176,6 +176,18 @@ static void test_search_reply(void **state)
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"after\":\"1.x\"}", "bad_cursor",
                  "bad cursor: '1.x' is not a \"next\" of a reply");
 
+    /* values: the sources with their counts */
+    r = handle(s, "{\"v\":1,\"op\":\"values\",\"field\":\"source\",\"limit\":1}");
+    assert_string_equal(json_string_value(json_object_get(r, "field")), "source");
+    assert_true(json_integer_value(json_object_get(r, "total")) > 1);
+    json_t *vals = json_object_get(r, "values");
+    assert_int_equal(json_array_size(vals), 1);
+    assert_true(json_integer_value(json_object_get(json_array_get(vals, 0), "count")) > 0);
+    json_decref(r);
+    expect_error("{\"v\":1,\"op\":\"values\",\"field\":\"title\"}", "bad_request",
+                 "field 'field' must be \"source\" or \"category\"");
+    expect_error("{\"v\":1,\"op\":\"values\"}", "bad_request", "missing field 'field'");
+
     /* limit 0: the counts and facets alone; week and day facets */
     r = handle(s, "{\"v\":1,\"op\":\"search\",\"query\":\"muller\",\"limit\":0,"
                   "\"facets\":[\"week\",\"day\"]}");
@@ -261,7 +273,7 @@ static void test_protocol_errors(void **state)
     expect_error("{\"v\":1}", "bad_request", "missing field 'op'");
     expect_error("{\"v\":1,\"op\":7}", "bad_request", "field 'op' must be a string");
     expect_error("{\"v\":1,\"op\":\"delete\"}", "unknown_op",
-                 "unknown op 'delete' (ops: search, get, stats, ping)");
+                 "unknown op 'delete' (ops: search, get, stats, values, ping)");
     expect_error("{\"v\":1,\"op\":\"ping\",\"v\":1}", "bad_json",
                  "the request is not JSON: duplicate object key near '\"v\"' at line 1 column 22");
     expect_error("{\"v\":1,\"op\":\"ping\",\"x\":1}", "bad_request",

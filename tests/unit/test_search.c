@@ -422,6 +422,40 @@ static void test_export_cursor(void **state)
     mg_search_result_free(whole);
 }
 
+/* The sources and categories of the index, by folded name, as articles
+ * spell them, the most frequent first. */
+static void test_values(void **state)
+{
+    (void)state;
+    mg_values v;
+    mg_err err;
+    assert_int_equal(mg_search_values(s1, "source", 2, &v, &err), 0);
+    assert_int_equal(v.n, 2);
+    assert_true(v.total > 2);
+    assert_true(v.values[0].count >= v.values[1].count);
+    /* each count is what source: finds */
+    for (size_t i = 0; i < v.n; i++) {
+        char q[256];
+        snprintf(q, sizeof q, "source:\"%s\"", v.values[i].value);
+        mg_search_request req = {.query = q, .limit = 1, .no_collapse = true};
+        mg_search_result *r = fx_search(s1, &req);
+        assert_int_equal(r->total_lower, v.values[i].count);
+        /* "Pacific Dispatch", not the folded "pacific dispatch" */
+        assert_true(v.values[i].value[0] >= 'A' && v.values[i].value[0] <= 'Z');
+        mg_search_result_free(r);
+    }
+    mg_values_release(&v);
+    assert_int_equal(mg_search_values(s1, "category", 1000, &v, &err), 0);
+    assert_int_equal(v.n, v.total);
+    bool korea = false;
+    for (size_t i = 0; i < v.n; i++)
+        korea = korea || strcmp(v.values[i].value, "north korea") == 0;
+    assert_true(korea);
+    mg_values_release(&v);
+    assert_int_equal(mg_search_values(s1, "author", 10, &v, &err), -MG_EINVAL);
+    assert_string_equal(mg_search_error_code(&err), "bad_request");
+}
+
 static void test_relax_and_suggest(void **state)
 {
     (void)state;
@@ -847,6 +881,7 @@ int main(void)
         cmocka_unit_test(test_sort_and_paging),
         cmocka_unit_test(test_facets_and_collapse),
         cmocka_unit_test(test_export_cursor),
+        cmocka_unit_test(test_values),
         cmocka_unit_test(test_relax_and_suggest),
         cmocka_unit_test(test_totals_the_same_on_every_page),
         cmocka_unit_test(test_like),
