@@ -992,6 +992,9 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
             return status;
         }
         if (is_timeline) {
+            /* the articles with every word: a timeline of those with some
+             * would chart the commonest word */
+            q.no_relax = true;
             q.no_hits = true;
             q.facets = MG_CLIENT_FACET_YEAR << o->by;
         }

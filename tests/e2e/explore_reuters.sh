@@ -136,6 +136,10 @@ PYEOF
   "${M[@]}" timeline --by day --since 1900 --until 1999 cocoa >/dev/null 2>"$TMP/err"
   check_eq "$via: too many periods: exit 2" 2 "$?"
   check_match "$via: too many periods: says so" 'more than 10000 periods' "$(cat "$TMP/err")"
+  "${M[@]}" timeline --csv cocoa brazil >"$TMP/t2.csv"
+  check_eq "$via: a timeline counts the articles with every word" \
+    "$("${M[@]}" search --strict --limit 0 cocoa brazil | without_ms)" \
+    "$(tail -n +2 "$TMP/t2.csv" | awk -F, '{n += $2} END {print n " results"}')"
   "${M[@]}" timeline --json --by year cocoa >"$TMP/t.json"
   check_eq "$via: timeline --json" \
     '{"interval":"year","total":129,"total_exact":true,"undated":0,"series":[{"period":"1987","count":129}]}' \
