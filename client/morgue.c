@@ -517,11 +517,13 @@ static int terminal_columns(void)
 }
 
 /* A bar of count/max of width columns: eighths of a block in UTF-8, else
- * whole '#' characters. */
+ * whole '#' characters; at least the smallest mark when count > 0. */
 static void put_bar(unsigned long count, unsigned long max, int width, bool utf8)
 {
     static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
     unsigned long long units = max ? (unsigned long long)count * (unsigned)width * 8 / max : 0;
+    if (count > 0 && units < (utf8 ? 1u : 8u)) /* a period with articles is never blank */
+        units = utf8 ? 1 : 8;
     if (!utf8) {
         units /= 8;
         for (unsigned long long i = 0; i < units; i++)
