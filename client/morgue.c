@@ -47,10 +47,11 @@ typedef struct opts {
     mg_client_query q;
     long page;
     bool offset_set;
-    int by;        /* timeline: an mg_period */
-    bool csv;      /* timeline: the series as CSV */
-    int format;    /* search: FMT_* (export every hit) */
-    bool snippets; /* export: with the snippet */
+    int by;          /* timeline: an mg_period */
+    bool csv;        /* timeline: the series as CSV */
+    const char *svg; /* timeline: also draw it into this SVG file */
+    int format;      /* search: FMT_* (export every hit) */
+    bool snippets;   /* export: with the snippet */
 } opts;
 
 /* The most periods a timeline draws (10,000 days are 27 years). */
@@ -95,6 +96,7 @@ static void usage(FILE *f)
                "Timeline (articles per period as bars; --since/--until bound it):\n"
                "  --by PERIOD         year, month (default), week (ISO 8601) or day\n"
                "  --csv               the series as CSV (--json: as JSON)\n"
+               "  --svg FILE          also draw the chart into FILE (SVG)\n"
                "Output:\n"
                "  --json              print the daemon's reply as is (one JSON line)\n"
                "  --color WHEN        auto (default: on a terminal unless NO_COLOR is set),\n"
@@ -588,7 +590,54 @@ static void put_series(const mg_client_results *r, const period_count *s, long n
     puts("]}");
 }
 
-static int timeline(const opts *o, const mg_client_results *r)
+/* Text for SVG: &, < and > as entities (keys and counts hold no others). */
+static void svg_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputs(*s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : (char[]){*s, 0}, f);
+}
+
+/* The chart as an SVG file: one row per period (the undated last), a bar
+ * and the count, a title with the query. 0, or -1 after saying why. */
+static int write_svg(const char *path, const char *query, const period_count *s, long n,
+                     unsigned long undated, const char *by)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "morgue: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    const int row = 18, top = 30, left = 90, barw = 560;
+    long rows = n + (undated ? 1 : 0);
+    unsigned long max = undated;
+    for (long i = 0; i < n; i++)
+        max = s[i].count > max ? s[i].count : max;
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%ld\" "
+            "font-family=\"sans-serif\" font-size=\"12\">\n"
+            "<text x=\"0\" y=\"16\" font-weight=\"bold\">",
+            left + barw + 70, top + rows * row + 10);
+    svg_text(f, query);
+    fprintf(f, " (articles by %s)</text>\n", by);
+    for (long i = 0; i < rows; i++) {
+        unsigned long c = i < n ? s[i].count : undated;
+        long y = top + i * row;
+        double w = max ? (double)c * barw / (double)max : 0;
+        fprintf(f,
+                "<text x=\"0\" y=\"%ld\">%s</text><rect x=\"%d\" y=\"%ld\" width=\"%.1f\" "
+                "height=\"%d\" fill=\"#4a6fa5\"/><text x=\"%.1f\" y=\"%ld\">%lu</text>\n",
+                y + 13, i < n ? s[i].key : "undated", left, y + 2, w, row - 4, left + w + 4, y + 13,
+                c);
+    }
+    fputs("</svg>\n", f);
+    if (ferror(f) | (fclose(f) != 0)) {
+        fprintf(stderr, "morgue: cannot write %s: %s\n", path, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    return 0;
+}
+
+static int timeline(const opts *o, const mg_client_results *r, const char *query)
 {
     const mg_client_facet *f = NULL;
     const char *by = mg_period_name(o->by);
@@ -600,6 +649,10 @@ static int timeline(const opts *o, const mg_client_results *r)
     long n = make_series(o, f, &s, &undated);
     if (n < 0)
         return EXIT_USAGE;
+    if (o->svg && write_svg(o->svg, query, s, n, undated, by) != 0) {
+        free(s);
+        return EXIT_USAGE;
+    }
     if (o->json || o->csv)
         put_series(r, s, n, undated, by, o->csv);
     else
@@ -1044,9 +1097,10 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
 
     status = exchange(o, req, len, &reply, &rlen);
     free(req);
-    free(query);
-    if (status != 0)
+    if (status != 0) {
+        free(query);
         return status;
+    }
 
     mg_client_err err;
     if (strcmp(cmd, "search") == 0 || is_timeline) {
@@ -1059,7 +1113,7 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         else
             status = r->nhits > 0 ? EXIT_HITS : EXIT_NONE;
         if (parsed && is_timeline)
-            status = timeline(o, r);
+            status = timeline(o, r, query);
         else if (o->json)
             put_json(reply);
         else if (parsed) {
@@ -1115,6 +1169,7 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         }
     }
     free(reply);
+    free(query);
     return status;
 }
 
@@ -1157,6 +1212,7 @@ int main(int argc, char **argv)
         O_BY,
         O_CSV,
         O_FORMAT,
+        O_SVG,
         O_SNIPPETS,
         O_NO_COLLAPSE,
         O_HELP
@@ -1183,6 +1239,7 @@ int main(int argc, char **argv)
         {"by", required_argument, NULL, O_BY},
         {"csv", no_argument, NULL, O_CSV},
         {"format", required_argument, NULL, O_FORMAT},
+        {"svg", required_argument, NULL, O_SVG},
         {"snippets", no_argument, NULL, O_SNIPPETS},
         {"no-collapse", no_argument, NULL, O_NO_COLLAPSE},
         {"help", no_argument, NULL, O_HELP},
@@ -1288,6 +1345,9 @@ int main(int argc, char **argv)
             break;
         case O_SNIPPETS:
             o.snippets = true;
+            break;
+        case O_SVG:
+            o.svg = optarg;
             break;
         case O_NO_COLLAPSE:
             o.q.no_collapse = true;

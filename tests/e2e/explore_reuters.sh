@@ -140,6 +140,22 @@ PYEOF
   check_eq "$via: a timeline counts the articles with every word" \
     "$("${M[@]}" search --strict --limit 0 cocoa brazil | without_ms)" \
     "$(tail -n +2 "$TMP/t2.csv" | awk -F, '{n += $2} END {print n " results"}')"
+  "${M[@]}" timeline --svg "$TMP/t.svg" --csv 'cocoa & <sugar>' >"$TMP/t3.csv"
+  out=$("$PY" - "$TMP/t.svg" "$TMP/t3.csv" <<'PYEOF'
+import sys, xml.etree.ElementTree as ET
+svg = ET.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+rows = [l.split(",") for l in open(sys.argv[2]).read().split("\n")[1:] if l]
+rects = svg.findall(ns + "rect")
+texts = [t.text for t in svg.findall(ns + "text")]
+widths = [float(r.get("width")) for r in rects]
+big = max(range(len(rows)), key=lambda i: int(rows[i][1]))
+print("ok" if len(rects) == len(rows) and texts[0].startswith("cocoa & <sugar>")
+      and widths[big] == max(widths) and [t for t in texts[1::2]] == [r[0] for r in rows]
+      else "%d rects %d rows %s" % (len(rects), len(rows), texts[:3]))
+PYEOF
+)
+  check_eq "$via: timeline --svg draws a bar per period, the title escaped" ok "$out"
   "${M[@]}" timeline --json --by year cocoa >"$TMP/t.json"
   check_eq "$via: timeline --json" \
     '{"interval":"year","total":129,"total_exact":true,"undated":0,"series":[{"period":"1987","count":129}]}' \
@@ -188,6 +204,27 @@ else
   check_match "no daemon: says so, naming the endpoints" \
     "^morgue: no daemon at ipc://$TMP/morgued.sock tcp://127.0.0.1:5555 " "$(cat "$TMP/err")"
 fi
+
+# a cursor of the daemon goes stale when the index changes under it
+ask() { "$PY" -c '
+import json, sys, zmq
+s = zmq.Context().socket(zmq.REQ); s.setsockopt(zmq.LINGER, 0); s.setsockopt(zmq.RCVTIMEO, 60000)
+s.connect(sys.argv[1]); s.send(sys.argv[2].encode()); print(s.recv().decode())' "$EP" "$1"; }
+next=$(ask '{"v":1,"op":"search","query":"oil","limit":5,"cursor":true,"snippet":false}' |
+  "$PY" -c 'import json,sys; print(json.load(sys.stdin)["next"])')
+req='{"v":1,"op":"search","query":"oil","limit":5,"snippet":false,"after":"'$next'"}'
+check_match "daemon: the page after a cursor" '"rank":6,' "$(ask "$req")"
+rev=$(ask '{"v":1,"op":"stats"}' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["stats"]["revision"])')
+echo '{"id":"explore-1","title":"Oil news","body":"oil and more oil"}' >"$TMP/more.jsonl"
+"$INDEX" --db "$DB" --quiet "$TMP/more.jsonl"
+check_eq "an update of the index" 0 "$?"
+for ((i = 0; i < 200; i++)); do
+  kill -HUP "$DPID"
+  now=$(ask '{"v":1,"op":"stats"}' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["stats"]["revision"])')
+  [ "$now" != "$rev" ] && break
+  sleep 0.05
+done
+check_match "daemon: after the update, the cursor is stale" '"code":"stale_cursor"' "$(ask "$req")"
 
 stop_daemon "$DPID" d
 echo "1..$_tap_n"
