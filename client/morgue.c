@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "analyzer.h"
 #include "morgue_client.h"
 #include "period.h"
 #include "protocol.h"
@@ -1017,6 +1018,49 @@ static int export_hits(const opts *o, const char *query)
     return status;
 }
 
+/* When --source NAME matched no source at all: say so on stderr, offering
+ * the sources whose folded names hold NAME's ("gazette" for "Harbor
+ * Gazette"), at most 5. */
+static void suggest_sources(const opts *o)
+{
+    char want[256], name[256];
+    mg_err e;
+    if (mg_fold_phrase(o->q.source, strlen(o->q.source), want, sizeof want, &e) <= 0)
+        return;
+    json_t *r =
+        json_pack("{s:i,s:s,s:s,s:i}", "v", 1, "op", "values", "field", "source", "limit", 100000);
+    char *req = r ? json_dumps(r, JSON_COMPACT) : NULL, *reply = NULL;
+    size_t rlen;
+    json_decref(r);
+    fflush(stdout); /* the note follows what was printed */
+    if (!req || exchange(o, req, strlen(req), &reply, &rlen) != 0) {
+        free(req);
+        return;
+    }
+    free(req);
+    json_t *root = json_loadb(reply, rlen, 0, NULL);
+    json_t *vals = json_object_get(root, "values"), *v;
+    size_t i, shown = 0;
+    char offer[1024] = "";
+    bool starts = false;
+    json_array_foreach(vals, i, v)
+    {
+        const char *s = json_string_value(json_object_get(v, "value"));
+        if (!s || mg_fold_phrase(s, strlen(s), name, sizeof name, &e) <= 0)
+            continue;
+        starts = starts || strncmp(name, want, strlen(want)) == 0;
+        if (strstr(name, want) && shown++ < 5)
+            snprintf(offer + strlen(offer), sizeof offer - strlen(offer), "%s\"%s\"",
+                     shown > 1 ? ", " : "", s);
+    }
+    if (json_is_array(vals) && !starts)
+        fprintf(stderr, "morgue: note: no source is called '%s' or starts with it%s%s\n",
+                o->q.source, offer[0] ? "; did you mean --source " : " (morgue sources lists them)",
+                offer);
+    json_decref(root);
+    free(reply);
+}
+
 static int run(const opts *o, const char *cmd, char **args, int nargs)
 {
     int status;
@@ -1121,6 +1165,8 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
             print_footer(r, o, q.limit ? q.limit : 10);
             print_facets(r, o->color);
         }
+        if (parsed && q.source && !o->json && r->total_upper == 0)
+            suggest_sources(o);
         if (parsed)
             mg_client_results_free(r);
     } else if (strcmp(cmd, "get") == 0) {

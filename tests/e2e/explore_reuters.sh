@@ -161,6 +161,14 @@ PYEOF
     '{"interval":"year","total":129,"total_exact":true,"undated":0,"series":[{"period":"1987","count":129}]}' \
     "$(cat "$TMP/t.json")"
 
+  # a --source that no source starts with: the sources holding it offered
+  "${M[@]}" search --source euters oil >/dev/null 2>"$TMP/err"
+  check_eq "$via: --source euters: a note offers Reuters" \
+    "morgue: note: no source is called 'euters' or starts with it; did you mean --source \"Reuters\"" \
+    "$(cat "$TMP/err")"
+  "${M[@]}" search --source REU --limit 1 oil >/dev/null 2>"$TMP/err"
+  check_eq "$via: --source REU: the start of the name in any case, no note" "" "$(cat "$TMP/err")"
+
   # the sources and categories, with their counts
   check_eq "$via: morgue sources" "$(printf '1 source\n  Reuters  21,577')" "$("${M[@]}" sources)"
   "${M[@]}" --json categories --limit 1000 >"$TMP/cats.json"
