@@ -4,6 +4,7 @@
  * the one holding d->lead_mu waits for a request, takes it, passes the turn
  * on and answers it through mg_proto_handle()). */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #define TICK_MS 500  /* an idle worker looks for a new index this often */
 #define REOPEN_MS 50 /* a busy one, at most this often */
+#define KEEP_BYTES (1u << 20) /* a reply buffer larger than this is freed after use */
 
 /* Announce a new index (revision or rebuild) once, whichever worker sees it
  * first. */
@@ -355,6 +357,12 @@ static bool handle(mg_worker *w, job *j, job *next)
     mg_daemon_stats_record(&d->stats, mg_daemon_now_ns() - j->t0, !ok, delivered);
     zmq_msg_close(&j->id);
     zmq_msg_close(&j->body);
+    if (w->out.cap > KEEP_BYTES) {
+        /* A large reply: give its memory back (the buffer, and what the
+         * search freed) rather than keep the peak for the daemon's life. */
+        mg_jw_release(&w->out);
+        malloc_trim(0);
+    }
     if (atomic_fetch_sub(&d->in_flight, 1) == 1 && atomic_load(&d->stopping)) {
         uint64_t one = 1;
         if (write(d->idle_fd, &one, sizeof one) < 0)
@@ -396,7 +404,7 @@ static bool linger(mg_worker *w, job *j)
 void *mg_worker_main(void *arg)
 {
     mg_worker *w = arg;
-    mg_jw_init(&w->out, 0);
+    mg_jw_init(&w->out, MG_PROTO_MAX_REPLY);
     w->fresh = atomic_load(&w->d->fresh_gen);
     job jobs[2];
     int cur = 0;

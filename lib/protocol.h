@@ -23,7 +23,8 @@
  *   collapse  bool, fold near-duplicates (same text hash); default true
  *   relax     bool, retry an AND query that matches nothing as OR; default true
  *   snippet   false (no snippets), true (defaults), or an object
- *             {"bytes":20..2000 (default 200), "start":"marker", "end":"marker",
+ *             {"bytes":20..2000 (default 200), "start":"marker", "end":"marker"
+ *              (each at most MG_PROTO_MAX_MARKER bytes),
  *              "html":bool (HTML-escape the text, not the markers)};
  *             default: snippets of 200 bytes without markers
  * Reply:
@@ -56,7 +57,9 @@
  *              unbalanced_paren, unknown_field, missing_value, bad_date,
  *              wildcard_too_short, wildcard_too_broad, missing_operand,
  *              bad_near, query_too_deep, like_not_found, no_words
- *   request:   bad_date (since/until), bad_paging (limit/offset over the caps)
+ *   request:   bad_date (since/until), bad_paging (limit/offset over the caps),
+ *              too_costly (a NEAR repeating common words), too_big (a reply
+ *              over MG_PROTO_MAX_REPLY bytes)
  *   Messages point at the offending part, e.g. "unbalanced quote at column 7:
  *   no closing \"", "unknown field 'titel:' at column 1 (fields: ...)". */
 #ifndef MG_PROTOCOL_H
@@ -70,6 +73,8 @@
 
 #define MG_PROTO_VERSION 1
 #define MG_PROTO_MAX_DEPTH 16 /* deeper JSON is refused */
+#define MG_PROTO_MAX_MARKER 64 /* bytes of a snippet "start"/"end" marker */
+#define MG_PROTO_MAX_REPLY (16u << 20) /* bytes of a reply; past it: error too_big */
 
 /* What a caller may add to replies. */
 typedef struct mg_proto_hooks {
@@ -89,7 +94,8 @@ typedef struct mg_proto_hooks {
  * Returns 1 for an "ok":true reply, 0 for an error reply (*code, when code
  * is not NULL, is then its static error code), -1 when not even an error
  * reply could be written (out of memory: out is empty). took_us is
- * filled in. */
+ * filled in. A reply that would pass MG_PROTO_MAX_REPLY bytes (or out's
+ * own max, when smaller) is replaced by the error "too_big". */
 int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
                     mg_jw *out, const char **code);
 

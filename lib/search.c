@@ -54,6 +54,8 @@ static void limits_complete(mg_search_limits *lim)
         lim->max_limit = d.max_limit;
     if (!lim->max_window)
         lim->max_window = d.max_window;
+    if (!lim->max_cost)
+        lim->max_cost = MG_MAX_COST;
     if (lim->bm25_k1 == 0 && lim->bm25_b == 0) {
         lim->bm25_k1 = d.bm25_k1;
         lim->bm25_b = d.bm25_b;
@@ -176,6 +178,7 @@ static const struct {
     {"bad_date", "bad date"},
     {"bad_paging", "bad paging"},
     {"bad_sort", "bad sort"},
+    {"too_costly", "too costly"},
 };
 
 const char *mg_search_error_code(const mg_err *err)
@@ -1208,7 +1211,8 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
                       .ranking = s->lim.ranking,
                       .delta = s->lim.bm25_delta,
                       .check_at_least = req->offset + limit,
-                      .want_data = req->snippets};
+                      .want_data = req->snippets,
+                      .max_cost = s->lim.max_cost};
     if (mg_stopset_size(s->stops) > 0) {
         if ((rc = has_content(&c, ast)) < 0)
             goto out;

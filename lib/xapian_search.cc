@@ -301,6 +301,38 @@ bool fast_page(mg_xsearch *xs, Xapian::Enquire &enq, const mg_xrun_opts *o, Xapi
     return true;
 }
 
+// The positional work a query asks for, before matching. Checking the
+// positions of a NEAR costs little for distinct words, but grows steeply
+// with a word repeated in it ("the NEAR the NEAR the ..."): each NEAR
+// costs, for each word repeated in it, the documents holding the word times
+// the square of its repeats. (A phrase checks positions in order: its cost
+// stays linear, and the time budget bounds it.)
+unsigned long long positional_cost(const Xapian::Database &db, const Xapian::Query &q,
+                                   unsigned *widest)
+{
+    size_t n = q.get_num_subqueries();
+    int op = q.get_type();
+    if (op == Xapian::Query::OP_NEAR && n >= 3) {
+        std::unordered_map<std::string, unsigned long long> repeats;
+        for (size_t i = 0; i < n; i++) { // each part (get_terms_begin() folds repeats)
+            Xapian::Query part = q.get_subquery(i);
+            for (Xapian::TermIterator t = part.get_terms_begin(); t != part.get_terms_end(); ++t)
+                repeats[*t]++;
+        }
+        unsigned long long cost = 0;
+        for (const auto &r : repeats)
+            if (r.second > 1)
+                cost += db.get_termfreq(r.first) * r.second * r.second;
+        if (n > *widest)
+            *widest = static_cast<unsigned>(n);
+        return cost;
+    }
+    unsigned long long cost = 0;
+    for (size_t i = 0; i < n; i++)
+        cost += positional_cost(db, q.get_subquery(i), widest);
+    return cost;
+}
+
 } // namespace
 
 extern "C" {
@@ -662,6 +694,15 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
     memset(res, 0, sizeof *res);
     std::vector<FacetSpy *> spies;
     try {
+        if (o->max_cost) {
+            unsigned widest = 0;
+            unsigned long long cost = positional_cost(xs->db, q->q, &widest);
+            if (cost > o->max_cost)
+                return mg_err_set(err, MG_EINVAL,
+                                  "too costly: a NEAR of %u words repeating common words (cost "
+                                  "%llu, cap %llu): repeat fewer or rarer words",
+                                  widest, cost, o->max_cost);
+        }
         Xapian::Enquire enq(xs->db);
         enq.set_query(q->q);
         set_weighting(enq, o);

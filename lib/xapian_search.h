@@ -119,6 +119,10 @@ typedef struct mg_xrun_opts {
      * a NEAR or proximity pairs (mg_xq_or_near), which Xapian 1.4's pruned
      * matcher can mis-weight or drop documents of */
     bool exhaustive;
+    /* refuse (MG_EINVAL "too costly: ...") a query whose NEARs of three or
+     * more parts cost more than this: for each term repeated in one, the
+     * documents holding it times the square of its repeats; 0: no cap */
+    unsigned long long max_cost;
 } mg_xrun_opts;
 
 typedef struct mg_xhit {

