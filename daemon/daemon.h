@@ -13,11 +13,13 @@
 #include <stdint.h>
 
 #include "jsonw.h"
+#include "outq.h"
 #include "search.h"
 
 #define MG_DAEMON_MAX_BINDS 32
 #define MG_DAEMON_DEFAULT_TCP "tcp://127.0.0.1:5555"
 #define MG_DAEMON_DEFAULT_MAX_MSG 65536
+#define MG_DAEMON_DEFAULT_MAX_QUEUED (8L << 20) /* reply bytes queued per client */
 #define MG_DAEMON_MAX_WORKERS 256
 #define MG_DAEMON_DEFAULT_SPIN_US 200
 #define MG_DAEMON_MAX_SPIN_US 100000
@@ -34,6 +36,8 @@ typedef struct mg_daemon_opts {
     bool insecure;            /* allow non-loopback tcp:// without CURVE */
     bool log_queries;
     long max_msg; /* ZMQ_MAXMSGSIZE of the client sockets */
+    long max_queued; /* reply bytes queued for one client past which its
+                        further replies are dropped (mg_outq) */
     long spin_us; /* how long a worker that found no request waiting after a
                      reply keeps looking before it sleeps; 0: never */
 } mg_daemon_opts;
@@ -46,6 +50,7 @@ typedef struct mg_daemon_stats {
     unsigned long long served;             /* replies sent (errors included) */
     unsigned long long errors;             /* replies with "ok":false */
     unsigned long long dropped;            /* replies that could not be delivered */
+    _Atomic unsigned long long queue_full; /* of those, dropped for max_queued */
     uint32_t ring[MG_DAEMON_LATENCY_RING]; /* microseconds, request received -> reply sent */
     size_t ring_next, ring_len;
     int workers;
@@ -68,6 +73,7 @@ typedef struct mg_daemon {
     void *zctx;
     mg_search_limits limits;
     mg_daemon_stats stats;
+    mg_outq *outq; /* reply bytes queued per client */
     /* The index last announced in the log (a rebuild starts a new
      * database, whose revision may be lower: the path tells them apart). */
     pthread_mutex_t seen_mu;
@@ -129,8 +135,9 @@ void mg_daemon_stats_record(mg_daemon_stats *st, uint64_t latency_ns, bool error
 
 /* Write the daemon's counters as the member "daemon":{...} of a stats reply
  * (w is inside the reply object). updated_unix: the index's last commit
- * (seconds since the epoch), or -1 when unknown. */
-void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix);
+ * (seconds since the epoch), or -1 when unknown; queued: reply bytes
+ * waiting for clients now. */
+void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix, size_t queued);
 
 /* CURVE and ZAP (curve.c). */
 typedef struct mg_curve {

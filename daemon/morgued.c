@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "  --insecure            allow a non-loopback tcp:// endpoint without CURVE\n"
             "  --max-msg BYTES       largest request accepted (default %d); a larger one\n"
             "                        closes the client's connection\n"
+            "  --max-queued BYTES    reply bytes one client may leave unread (default\n"
+            "                        %ld); its further replies are dropped\n"
             "  --log-queries         log every request with its time and outcome\n"
             "  --log-level LEVEL     debug, info (default), warn or error\n"
             "  --help                this text\n"
@@ -54,7 +56,8 @@ static void usage(FILE *f)
             "\n"
             "Signals: SIGTERM/SIGINT finish the requests in flight and exit 0;\n"
             "SIGHUP reopens the index.\n",
-            MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG, MG_PROXIMITY, MG_PROXIMITY_WINDOW,
+            MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG, MG_DAEMON_DEFAULT_MAX_QUEUED,
+            MG_PROXIMITY, MG_PROXIMITY_WINDOW,
             MG_BM25_K1, MG_BM25_B);
 }
 
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
         O_ALLOW,
         O_INSECURE,
         O_MAXMSG,
+        O_MAXQ,
         O_LOGQ,
         O_LOGLEVEL,
         O_HELP
@@ -95,6 +99,7 @@ int main(int argc, char **argv)
         {"curve-allow", required_argument, NULL, O_ALLOW},
         {"insecure", no_argument, NULL, O_INSECURE},
         {"max-msg", required_argument, NULL, O_MAXMSG},
+        {"max-queued", required_argument, NULL, O_MAXQ},
         {"log-queries", no_argument, NULL, O_LOGQ},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
         {"help", no_argument, NULL, O_HELP},
@@ -102,7 +107,8 @@ int main(int argc, char **argv)
     };
     mg_daemon_opts o = {.db = getenv("MORGUE_DB"),
                         .max_msg = MG_DAEMON_DEFAULT_MAX_MSG,
-                        .spin_us = MG_DAEMON_DEFAULT_SPIN_US};
+                        .spin_us = MG_DAEMON_DEFAULT_SPIN_US,
+                        .max_queued = MG_DAEMON_DEFAULT_MAX_QUEUED};
     long v;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -149,6 +155,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             o.max_msg = v;
+            break;
+        case O_MAXQ:
+            if (parse_long(optarg, 65536, 1L << 30, &v) != 0) {
+                fprintf(stderr, "morgued: --max-queued wants 65536..%ld bytes\n", 1L << 30);
+                return 2;
+            }
+            o.max_queued = v;
             break;
         case O_LOGQ:
             o.log_queries = true;

@@ -300,6 +300,7 @@ static void shutdown_all(server *b)
         zmq_close(b->zap);
     if (b->d.zctx)
         zmq_ctx_term(b->d.zctx);
+    mg_outq_free(b->d.outq); /* libzmq has released every reply */
     if (b->have_curve)
         mg_curve_release(&b->curve);
     if (b->sigfd >= 0)
@@ -335,6 +336,10 @@ static int setup(server *b, const mg_daemon_opts *o)
     b->d.idle_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (b->sigfd < 0 || b->d.kick_fd < 0 || b->d.idle_fd < 0) {
         mg_dlog(MG_LOG_ERROR, "signalfd/eventfd: %s", strerror(errno));
+        return -1;
+    }
+    if (!(b->d.outq = mg_outq_new((size_t)o->max_queued))) {
+        mg_dlog(MG_LOG_ERROR, "out of memory");
         return -1;
     }
     if (!(b->d.zctx = zmq_ctx_new())) {
@@ -440,6 +445,7 @@ int mg_daemon_run(const mg_daemon_opts *o)
     b->d.stats.spin_us = o->spin_us;
     atomic_init(&b->d.stats.spin_hits, 0);
     atomic_init(&b->d.stats.next_hits, 0);
+    atomic_init(&b->d.stats.queue_full, 0);
     b->workers = calloc((size_t)b->nworkers, sizeof *b->workers);
     int status = 1;
     if (!b->workers) {

@@ -84,7 +84,7 @@ static void reopen_fresh(mg_worker *w)
 static void stats_extra(void *arg, mg_jw *w, const mg_searcher_info *info)
 {
     mg_daemon *d = arg;
-    mg_daemon_stats_write(&d->stats, w, info->updated_unix);
+    mg_daemon_stats_write(&d->stats, w, info->updated_unix, mg_outq_bytes(d->outq));
 }
 
 /* A printable excerpt of a request for the query log: control bytes and
@@ -144,13 +144,21 @@ static bool send_to_client(void *fe, zmq_msg_t *id, bool delim, zmq_msg_t *body)
     return ok;
 }
 
-/* w->out as a message (false when empty, or out of memory). */
-static bool reply_msg(mg_worker *w, zmq_msg_t *rep)
+/* w->out as a message to the client of j, its bytes counted against that
+ * client's queue (false when empty, over the client's queue cap: counted,
+ * or out of memory). */
+static bool reply_msg(mg_worker *w, job *j, zmq_msg_t *rep)
 {
-    if (w->out.len == 0 || zmq_msg_init_size(rep, w->out.len) != 0)
+    if (w->out.len == 0)
         return false;
-    memcpy(zmq_msg_data(rep), w->out.buf, w->out.len);
-    return true;
+    int rc = mg_outq_msg(w->d->outq, j->fe, zmq_msg_data(&j->id),
+                         zmq_msg_size(&j->id), w->out.buf, w->out.len, rep);
+    if (rc == 0) {
+        atomic_fetch_add(&w->d->stats.queue_full, 1);
+        mg_dlog(MG_LOG_DEBUG, "reply dropped: the client has %ld bytes of replies unread",
+                w->d->opts->max_queued);
+    }
+    return rc > 0;
 }
 
 /* Send w->out (when empty: nothing) to the client of j under sock_mu, held
@@ -159,7 +167,7 @@ static void reply_locked(mg_worker *w, job *j, bool error)
 {
     zmq_msg_t rep;
     bool delivered = false;
-    if (reply_msg(w, &rep)) {
+    if (reply_msg(w, j, &rep)) {
         delivered = send_to_client(w->d->fe[j->fe], &j->id, j->delim, &rep);
         zmq_msg_close(&rep);
     }
@@ -343,7 +351,7 @@ static bool handle(mg_worker *w, job *j, job *next)
         mg_jw_reset(&w->out);
 
     zmq_msg_t rep;
-    bool have = reply_msg(w, &rep), delivered = false;
+    bool have = reply_msg(w, j, &rep), delivered = false;
     pthread_mutex_lock(&d->sock_mu);
     if (have)
         delivered = send_to_client(d->fe[j->fe], &j->id, j->delim, &rep);

@@ -15,7 +15,7 @@ import json, sys
 with open(sys.argv[1], "w") as f:
     for i in range(400):
         f.write(json.dumps({"id": "the-%d" % i, "title": "The item %d" % i,
-                            "body": " ".join("the word%d of the text" % k for k in range(40)),
+                            "body": " ".join("the word%d of the text" % k for k in range(100)),
                             "date": "2001-01-01", "source": "Generator"}) + "\n")
 PYEOF
 DB=$TMP/db
@@ -62,6 +62,16 @@ out=$(ask '{"v":1,"op":"search","query":"the NEAR/5 word1 NEAR/5 text"}')
 check_match "a NEAR of distinct words still runs" '^ok [1-9]' "$out"
 out=$("$CLIENT" --db "$DB" search "$qod" 2>&1)
 check_match "offline, the same query gets the same error" 'too_costly' "$out"
+
+# Ten clients that send 60 searches each (replies of about 800 KB) and never
+# read: without a cap on the bytes queued per client they pinned 450 MB.
+out=$($PY "$PYDIR/hoarders.py" "$IPC" "$DPID" 10 60 \
+  '{"v":1,"op":"search","query":"the","limit":400,"snippet":{"bytes":2000}}')
+echo "$out" | sed -n 1,2p | sed 's/^/# /'
+rss=$(echo "$out" | sed -n 's/^rss_mb //p')
+ok $(( ${rss:-9999} < 300 ? 0 : 1 )) "10 clients that never read: the daemon stays under 300 MB (${rss:-?} MB)"
+check_match "a fresh client is still answered" '^fresh ok$' "$out"
+check_match "the dropped replies are counted in stats" '"queue_full": [1-9]' "$out"
 
 out=$("$CLIENT" --endpoint "$IPC" --json search "military parade")
 check_match "the daemon still answers a normal query" '"ok":true' "$out"
