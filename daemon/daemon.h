@@ -23,6 +23,8 @@
 #define MG_DAEMON_MAX_WORKERS 256
 #define MG_DAEMON_DEFAULT_SPIN_US 200
 #define MG_DAEMON_MAX_SPIN_US 100000
+#define MG_DAEMON_DEFAULT_BUDGET_MS 200
+#define MG_DAEMON_MAX_BUDGET_MS 600000
 #define MG_DAEMON_LATENCY_RING 4096 /* p50/p99 are over the last this many replies */
 
 typedef struct mg_daemon_opts {
@@ -36,6 +38,7 @@ typedef struct mg_daemon_opts {
     bool insecure;            /* allow non-loopback tcp:// without CURVE */
     bool log_queries;
     long max_msg; /* ZMQ_MAXMSGSIZE of the client sockets */
+    long budget_ms; /* a search's matching time; 0: unbounded */
     long max_queued; /* reply bytes queued for one client past which its
                         further replies are dropped (mg_outq) */
     long spin_us; /* how long a worker that found no request waiting after a

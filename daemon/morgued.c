@@ -40,6 +40,9 @@ static void usage(FILE *f)
             "  --insecure            allow a non-loopback tcp:// endpoint without CURVE\n"
             "  --max-msg BYTES       largest request accepted (default %d); a larger one\n"
             "                        closes the client's connection\n"
+            "  --query-budget-ms N   a search stops matching after about N ms and\n"
+            "                        returns the hits found so far, marked \"partial\"\n"
+            "                        (default %d; 0: no budget)\n"
             "  --max-queued BYTES    reply bytes one client may leave unread (default\n"
             "                        %ld); its further replies are dropped\n"
             "  --log-queries         log every request with its time and outcome\n"
@@ -56,7 +59,8 @@ static void usage(FILE *f)
             "\n"
             "Signals: SIGTERM/SIGINT finish the requests in flight and exit 0;\n"
             "SIGHUP reopens the index.\n",
-            MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG, MG_DAEMON_DEFAULT_MAX_QUEUED,
+            MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG, MG_DAEMON_DEFAULT_BUDGET_MS,
+            MG_DAEMON_DEFAULT_MAX_QUEUED,
             MG_PROXIMITY, MG_PROXIMITY_WINDOW,
             MG_BM25_K1, MG_BM25_B);
 }
@@ -85,6 +89,7 @@ int main(int argc, char **argv)
         O_INSECURE,
         O_MAXMSG,
         O_MAXQ,
+        O_BUDGET,
         O_LOGQ,
         O_LOGLEVEL,
         O_HELP
@@ -100,6 +105,7 @@ int main(int argc, char **argv)
         {"insecure", no_argument, NULL, O_INSECURE},
         {"max-msg", required_argument, NULL, O_MAXMSG},
         {"max-queued", required_argument, NULL, O_MAXQ},
+        {"query-budget-ms", required_argument, NULL, O_BUDGET},
         {"log-queries", no_argument, NULL, O_LOGQ},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
         {"help", no_argument, NULL, O_HELP},
@@ -108,7 +114,8 @@ int main(int argc, char **argv)
     mg_daemon_opts o = {.db = getenv("MORGUE_DB"),
                         .max_msg = MG_DAEMON_DEFAULT_MAX_MSG,
                         .spin_us = MG_DAEMON_DEFAULT_SPIN_US,
-                        .max_queued = MG_DAEMON_DEFAULT_MAX_QUEUED};
+                        .max_queued = MG_DAEMON_DEFAULT_MAX_QUEUED,
+                        .budget_ms = MG_DAEMON_DEFAULT_BUDGET_MS};
     long v;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -162,6 +169,14 @@ int main(int argc, char **argv)
                 return 2;
             }
             o.max_queued = v;
+            break;
+        case O_BUDGET:
+            if (parse_long(optarg, 0, MG_DAEMON_MAX_BUDGET_MS, &v) != 0) {
+                fprintf(stderr, "morgued: --query-budget-ms wants 0..%d\n",
+                        MG_DAEMON_MAX_BUDGET_MS);
+                return 2;
+            }
+            o.budget_ms = v;
             break;
         case O_LOGQ:
             o.log_queries = true;

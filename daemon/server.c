@@ -429,6 +429,7 @@ int mg_daemon_run(const mg_daemon_opts *o)
     b->d.kick_fd = b->d.idle_fd = -1;
     b->d.opts = o;
     mg_search_limits_default(&b->d.limits);
+    b->d.limits.budget_ms = (unsigned)o->budget_ms;
     pthread_mutex_init(&b->d.stats.mu, NULL);
     pthread_mutex_init(&b->d.seen_mu, NULL);
     pthread_mutex_init(&b->d.lead_mu, NULL);

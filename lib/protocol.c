@@ -228,6 +228,8 @@ static void search_reply(mg_jw *w, const mg_search_result *res)
     mg_jw_kv_uint(w, "upper", res->total_upper);
     mg_jw_kv_bool(w, "exact", res->total_exact);
     mg_jw_obj_close(w);
+    if (res->partial)
+        mg_jw_kv_bool(w, "partial", true);
     mg_jw_kv_bool(w, "relaxed", res->relaxed);
     mg_jw_kv_str(w, "suggestion", res->suggestion);
     mg_jw_kv_str(w, "parsed", res->parsed);

@@ -29,6 +29,7 @@
  *             default: snippets of 200 bytes without markers
  * Reply:
  *   "total":{"estimate":N,"lower":N,"upper":N,"exact":bool},
+ *   "partial":true (only when the searcher's budget_ms ended the match),
  *   "relaxed":bool, "suggestion":string|null ("did you mean" query),
  *   "parsed":string (the query as run, Xapian's description),
  *   "hits":[{"rank":N (1-based, from offset+1),"score":float,"percent":0..100,

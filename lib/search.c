@@ -1213,6 +1213,13 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
                       .check_at_least = req->offset + limit,
                       .want_data = req->snippets,
                       .max_cost = s->lim.max_cost};
+    if (s->lim.budget_ms) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        o.deadline_ns = (unsigned long long)ts.tv_sec * 1000000000u +
+                        (unsigned long long)ts.tv_nsec +
+                        (unsigned long long)s->lim.budget_ms * 1000000u;
+    }
     if (mg_stopset_size(s->stops) > 0) {
         if ((rc = has_content(&c, ast)) < 0)
             goto out;
@@ -1245,6 +1252,7 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
             if ((rc = mg_xsearch_run(s->xs, q, &o1, &first, err)) < 0)
                 goto out;
             n_and = first.nhits;
+            xr.cut |= first.cut;
             mg_xresult_release(&first);
         }
     }
@@ -1278,6 +1286,7 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
     res->total_lower = xr.lower;
     res->total_upper = xr.upper;
     res->total_exact = xr.lower == xr.upper;
+    res->partial = xr.cut || xr2.cut;
     res->facets = xr.facets;
     res->nfacets = xr.nfacets;
     xr.facets = NULL;

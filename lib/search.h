@@ -58,13 +58,16 @@ typedef struct mg_search_limits {
      * word's weight. MORGUE_STOPWORDS=0 turns them off at
      * mg_searcher_open(). */
     int stopwords;
-    /* A cap against queries that would hold a thread for seconds:
-     * max_cost: a query whose NEARs of three or more
+    /* Caps against queries that would hold a thread for seconds.
+     * budget_ms: a search's matching stops after about this many
+     * milliseconds and returns what it found, marked partial (0, the
+     * default: no budget). max_cost: a query whose NEARs of three or more
      * words cost more than this (for each word repeated in one, the
      * documents holding it times the square of its repeats: the positional
      * check's work grows that way) is refused with "too_costly" before
      * matching; 0: MG_MAX_COST. */
     unsigned long long max_cost;
+    unsigned budget_ms;
 } mg_search_limits;
 
 enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 3 };
@@ -149,6 +152,8 @@ typedef struct mg_search_result {
     mg_facet *facets;
     size_t nfacets;
     char *parsed; /* the query as understood (for debugging), or NULL */
+    bool partial; /* the time budget (budget_ms) ended the match: the hits,
+                   * counts and facets are those found until then */
 } mg_search_result;
 
 /* Run a request. On success *out is a new result (caller frees with

@@ -10,6 +10,7 @@
 #include <xapian.h>
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include <algorithm>
 #include <climits>
@@ -300,6 +301,69 @@ bool fast_page(mg_xsearch *xs, Xapian::Enquire &enq, const mg_xrun_opts *o, Xapi
     res->upper = m.get_matches_upper_bound();
     return true;
 }
+
+uint64_t monotonic_ns()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Every document, weighing nothing, until a deadline (CLOCK_MONOTONIC ns),
+// then none. ANDed with a query it ends the match at the deadline: the
+// matcher asks it about each candidate, and in an AND a phrase's or NEAR's
+// positional check runs over the AND of its terms and this. *cut records
+// that it ended the match. It claims every document and adds no weight, so
+// the weights, percentages, estimates and bounds do not change. (Under an
+// OP_FILTER instead, Xapian 1.4 would count it as a query term that never
+// matches, and lower every percentage.)
+class Deadline : public Xapian::PostingSource
+{
+    uint64_t deadline_;
+    bool *cut_;
+    Xapian::docid did_ = 0, last_ = 0;
+    Xapian::doccount n_ = 0;
+    bool over_ = false;
+    unsigned calls_ = 0;
+
+    void look()
+    {
+        if (calls_++ % 16 == 0 && monotonic_ns() >= deadline_) {
+            over_ = true;
+            *cut_ = true;
+        }
+    }
+
+  public:
+    Deadline(uint64_t deadline, bool *cut) : deadline_(deadline), cut_(cut) {}
+    Xapian::doccount get_termfreq_min() const override { return n_; }
+    Xapian::doccount get_termfreq_est() const override { return n_; }
+    Xapian::doccount get_termfreq_max() const override { return n_; }
+    void init(const Xapian::Database &db) override
+    {
+        did_ = 0;
+        last_ = db.get_lastdocid();
+        n_ = db.get_doccount();
+        over_ = false;
+        calls_ = 0;
+        set_maxweight(0);
+    }
+    void next(double) override
+    {
+        ++did_;
+        look();
+    }
+    void skip_to(Xapian::docid to, double) override
+    {
+        did_ = to > did_ ? to : did_ + (did_ == 0);
+        look();
+    }
+    bool at_end() const override { return over_ || did_ > last_; }
+    Xapian::docid get_docid() const override { return did_; }
+    double get_weight() const override { return 0; }
+    Deadline *clone() const override { return new Deadline(deadline_, cut_); }
+    std::string get_description() const override { return "Deadline()"; }
+};
 
 // The positional work a query asks for, before matching. Checking the
 // positions of a NEAR costs little for distinct words, but grows steeply
@@ -704,7 +768,13 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
                                   widest, cost, o->max_cost);
         }
         Xapian::Enquire enq(xs->db);
-        enq.set_query(q->q);
+        // Always under the deadline (one that never comes without a
+        // budget): its presence changes Xapian's percentages of some
+        // hits, which must not depend on whether a budget is set.
+        enq.set_query(Xapian::Query(
+            Xapian::Query::OP_AND, q->q,
+            Xapian::Query((new Deadline(o->deadline_ns ? o->deadline_ns : UINT64_MAX, &res->cut))
+                              ->release())));
         set_weighting(enq, o);
         Xapian::doccount check = static_cast<Xapian::doccount>(
             std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));

@@ -23,6 +23,7 @@ check "index the corpus and 400 generated articles" build_index "$DB" "$MORGUE_R
 IPC=ipc://$TMP/morgued.sock
 start_daemon d --db "$DB" --bind "$IPC" --workers 2
 ok $? "morgued gets ready"
+main_pid=$DPID
 
 # ask.py ENDPOINT REQUEST_JSON: one request on a REQ socket; prints
 # "CODE MESSAGE" for an error reply, "ok HITS" for a success, "timeout".
@@ -72,6 +73,23 @@ rss=$(echo "$out" | sed -n 's/^rss_mb //p')
 ok $(( ${rss:-9999} < 300 ? 0 : 1 )) "10 clients that never read: the daemon stays under 300 MB (${rss:-?} MB)"
 check_match "a fresh client is still answered" '^fresh ok$' "$out"
 check_match "the dropped replies are counted in stats" '"queue_full": [1-9]' "$out"
+
+# The time budget: a query that takes tens of milliseconds here is cut
+# after 1 ms and marked partial; without a budget it is whole.
+ask_raw() { $PY -c 'import json, sys, zmq
+s = zmq.Context().socket(zmq.REQ); s.setsockopt(zmq.LINGER, 0); s.connect(sys.argv[1])
+s.send(sys.argv[2].encode()); print(s.recv().decode() if s.poll(20000) else "timeout")' "$@"; }
+slow=$($PY -c 'print(" OR ".join(["(the NEAR/100 of)"] * 30))')
+slow_req="{\"v\":1,\"op\":\"search\",\"query\":\"$slow\"}"
+for b in 1 0; do
+  start_daemon "b$b" --db "$DB" --bind "ipc://$TMP/b$b.sock" --workers 1 --query-budget-ms $b
+  ok $? "morgued --query-budget-ms $b gets ready"
+  eval "out_$b=\$(ask_raw ipc://\$TMP/b\$b.sock \"\$slow_req\")"
+  stop_daemon "$DPID" "b$b"
+done
+check_match "--query-budget-ms 1: the reply is ok and marked partial" '^\{"v":1,"ok":true,.*"partial":true' "$out_1"
+check_match "--query-budget-ms 0: the reply is whole (not partial)" '^\{"v":1,"ok":true,"took_us":[0-9]+,"total":[^}]*\},"relaxed"' "$out_0"
+DPID=$main_pid
 
 out=$("$CLIENT" --endpoint "$IPC" --json search "military parade")
 check_match "the daemon still answers a normal query" '"ok":true' "$out"
