@@ -118,6 +118,7 @@ int main(int argc, char **argv)
                         .budget_ms = MG_DAEMON_DEFAULT_BUDGET_MS};
     long v;
     int c;
+    mg_client_err cerr;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case O_DB:
@@ -126,6 +127,10 @@ int main(int argc, char **argv)
         case O_BIND:
             if (o.nbinds == MG_DAEMON_MAX_BINDS) {
                 fprintf(stderr, "morgued: at most %d --bind endpoints\n", MG_DAEMON_MAX_BINDS);
+                return 2;
+            }
+            if (mg_client_check_endpoint(optarg, strlen(optarg), MG_CLIENT_EP_BIND, &cerr) != 0) {
+                fprintf(stderr, "morgued: --bind: %s\n", cerr.msg);
                 return 2;
             }
             o.binds[o.nbinds++] = optarg;
