@@ -77,6 +77,8 @@ typedef struct mg_daemon {
     mg_search_limits limits;
     mg_daemon_stats stats;
     mg_outq *outq; /* reply bytes queued per client */
+    long fd_limit; /* RLIMIT_NOFILE (raised to the hard limit); -1: unknown or unlimited */
+    _Atomic uint64_t fds_warned_ns; /* last "too many open files" warning */
     /* The index last announced in the log (a rebuild starts a new
      * database, whose revision may be lower: the path tells them apart). */
     pthread_mutex_t seen_mu;
@@ -105,6 +107,11 @@ typedef struct mg_daemon {
     _Atomic bool stopping; /* SIGTERM: receive no more requests */
     _Atomic bool quit;     /* workers exit */
 } mg_daemon;
+
+/* Log that the descriptor limit is reached, what it stops and the remedy:
+ * at most one such line every 10 minutes, whichever thread sees it first
+ * (a refused connection, a failed reopen). */
+void mg_daemon_warn_fds(mg_daemon *d);
 
 /* Wake the leader (see kick_fd). */
 void mg_daemon_kick(mg_daemon *d);

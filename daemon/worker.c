@@ -55,6 +55,8 @@ static void reopen(mg_worker *w)
     if (rc > 0) {
         w->gen = atomic_fetch_add(&w->d->index_gen, 1) + 1;
         note_revision(w, "index changed");
+    } else if (rc < 0 && strstr(err.msg, strerror(EMFILE))) {
+        mg_daemon_warn_fds(w->d);
     } else if (rc < 0 && (w->warned_ns == 0 || mg_daemon_now_ns() - w->warned_ns > 10000000000u)) {
         w->warned_ns = mg_daemon_now_ns();
         mg_dlog(MG_LOG_WARN, "worker %d: reopen failed (serving the previous view): %s", w->index,
@@ -68,6 +70,10 @@ static void reopen_fresh(mg_worker *w)
     mg_err err;
     mg_err_clear(&err);
     mg_searcher *s = mg_searcher_open(w->d->opts->db, &w->d->limits, &err);
+    if (!s && strstr(err.msg, strerror(EMFILE))) {
+        mg_daemon_warn_fds(w->d);
+        return;
+    }
     if (!s) {
         mg_dlog(MG_LOG_ERROR,
                 "worker %d: reopen after SIGHUP failed (serving the previous view): %s", w->index,
