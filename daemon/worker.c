@@ -161,7 +161,7 @@ static bool reply_msg(mg_worker *w, job *j, zmq_msg_t *rep)
                          zmq_msg_size(&j->id), w->out.buf, w->out.len, rep);
     if (rc == 0) {
         atomic_fetch_add(&w->d->stats.queue_full, 1);
-        mg_dlog(MG_LOG_DEBUG, "reply dropped: the client has %ld bytes of replies unread",
+        mg_dlog(MG_LOG_DEBUG, "reply dropped: the client would have over %ld bytes of replies unread",
                 w->d->opts->max_queued);
     }
     return rc > 0;

@@ -361,7 +361,6 @@ class Deadline : public Xapian::PostingSource
     bool at_end() const override { return over_ || did_ > last_; }
     Xapian::docid get_docid() const override { return did_; }
     double get_weight() const override { return 0; }
-    Deadline *clone() const override { return new Deadline(deadline_, cut_); }
     std::string get_description() const override { return "Deadline()"; }
 };
 

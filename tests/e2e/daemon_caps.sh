@@ -70,7 +70,11 @@ out=$($PY "$PYDIR/hoarders.py" "$IPC" "$DPID" 10 60 \
   '{"v":1,"op":"search","query":"the","limit":400,"snippet":{"bytes":2000}}')
 echo "$out" | sed -n 1,2p | sed 's/^/# /'
 rss=$(echo "$out" | sed -n 's/^rss_mb //p')
-ok $(( ${rss:-9999} < 300 ? 0 : 1 )) "10 clients that never read: the daemon stays under 300 MB (${rss:-?} MB)"
+if ldd "$MORGUE_BUILD/morgued" | grep -q libasan; then
+  ok 0 "10 clients that never read: under 300 MB (${rss:-?} MB) # SKIP AddressSanitizer's own memory"
+else
+  ok $(( ${rss:-9999} < 300 ? 0 : 1 )) "10 clients that never read: the daemon stays under 300 MB (${rss:-?} MB)"
+fi
 check_match "a fresh client is still answered" '^fresh ok$' "$out"
 check_match "the dropped replies are counted in stats" '"queue_full": [1-9]' "$out"
 

@@ -16,7 +16,7 @@ ulimit -n 128
 exec "$DAEMON" "\$@"
 SH
 chmod +x "$TMP/limited"
-DAEMON=$TMP/limited start_daemon d --db "$DB" --bind 'tcp://127.0.0.1:*' --workers 2
+DAEMON=$TMP/limited start_daemon d --db "$DB" --bind 'tcp://127.0.0.1:*' --workers 1
 ok $? "morgued gets ready under ulimit -n 128"
 check_match "start-up warns that the limit leaves little room" \
   'warn: file descriptor limit 128 leaves room for about [0-9]+ client connections .*LimitNOFILE=' "$(cat "$TMP/d.log")"
