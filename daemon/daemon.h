@@ -39,6 +39,7 @@ typedef struct mg_daemon_opts {
     bool log_queries;
     long max_msg; /* ZMQ_MAXMSGSIZE of the client sockets */
     long budget_ms; /* a search's matching time; 0: unbounded */
+    long slow_ms;   /* a client whose last search took this long is a slow one */
     long max_queued; /* reply bytes queued for one client past which its
                         further replies are dropped (mg_outq) */
     long spin_us; /* how long a worker that found no request waiting after a
@@ -60,9 +61,25 @@ typedef struct mg_daemon_stats {
     long spin_us;                           /* opts->spin_us */
     _Atomic unsigned long long spin_hits;   /* requests taken in linger() (no lock) */
     _Atomic unsigned long long next_hits;   /* requests found waiting as a reply went out */
+    _Atomic unsigned long long parked;      /* searches parked behind long ones (mg_daemon) */
 } mg_daemon_stats;
 
 enum { MG_FE_LOCAL, MG_FE_CURVE, MG_FE_COUNT }; /* the client sockets */
+
+/* A request taken from a client socket (worker.c). */
+typedef struct mg_job {
+    int fe;       /* which client socket */
+    bool delim;   /* REQ-style client: reply with an empty delimiter frame */
+    bool started; /* a parked search, taken up again: it runs now */
+    uint64_t t0;  /* when it was received (CLOCK_MONOTONIC ns) */
+    zmq_msg_t id; /* the client's routing id */
+    zmq_msg_t body;
+} mg_job;
+
+#define MG_DAEMON_DEFAULT_SLOW_MS 20 /* a search that took this long makes its client a slow one */
+#define MG_DAEMON_MAX_PARKED 256 /* searches waiting for a worker; past it they run at once */
+#define MG_DAEMON_PARK_MAX_MS 1000 /* a parked search waits at most about this long */
+#define MG_DAEMON_SLOW_CLIENTS 64  /* slow clients remembered */
 
 /* Everything the threads share; read-only after start-up except where said.
  *
@@ -91,6 +108,25 @@ typedef struct mg_daemon {
     /* Bumped on SIGHUP: each worker opens the index afresh before its next
      * request (the leader at once). */
     _Atomic unsigned long fresh_gen;
+
+    /* Slow clients (whose last search took opts->slow_ms or more) may
+     * hold at most workers-1 workers: a search of a slow client taken while
+     * workers-1 searches run is parked here, and the worker that took it
+     * goes back to taking requests, so one worker stays for the others
+     * (pings, gets, short searches). A worker that ends a request with none
+     * waiting takes a parked search up when fewer than workers-1 searches
+     * run, or when it has waited MG_DAEMON_PARK_MAX_MS. Guarded by
+     * park_mu. */
+    pthread_mutex_t park_mu;
+    uint64_t search_since[MG_DAEMON_MAX_WORKERS]; /* by worker: when its search started; 0: none */
+    mg_job parked[MG_DAEMON_MAX_PARKED];          /* a ring */
+    size_t park_head, nparked;
+    struct {
+        int fe;
+        unsigned char len; /* 0: free */
+        unsigned char id[16];
+    } slow[MG_DAEMON_SLOW_CLIENTS]; /* routing ids of slow clients */
+    size_t slow_next;
 
     pthread_mutex_t lead_mu; /* held by the worker waiting for a request */
     pthread_mutex_t sock_mu; /* guards every call on fe[] */

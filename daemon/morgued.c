@@ -43,6 +43,9 @@ static void usage(FILE *f)
             "  --query-budget-ms N   a search stops matching after about N ms and\n"
             "                        returns the hits found so far, marked \"partial\"\n"
             "                        (default %d; 0: no budget)\n"
+            "  --slow-ms N           a client whose last search took N ms or more is a\n"
+            "                        slow one: its searches may hold all workers but one\n"
+            "                        (default %d)\n"
             "  --max-queued BYTES    reply bytes one client may leave unread (default\n"
             "                        %ld); its further replies are dropped\n"
             "  --log-queries         log every request with its time and outcome\n"
@@ -60,7 +63,7 @@ static void usage(FILE *f)
             "Signals: SIGTERM/SIGINT finish the requests in flight and exit 0;\n"
             "SIGHUP reopens the index.\n",
             MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG, MG_DAEMON_DEFAULT_BUDGET_MS,
-            MG_DAEMON_DEFAULT_MAX_QUEUED,
+            MG_DAEMON_DEFAULT_SLOW_MS, MG_DAEMON_DEFAULT_MAX_QUEUED,
             MG_PROXIMITY, MG_PROXIMITY_WINDOW,
             MG_BM25_K1, MG_BM25_B);
 }
@@ -90,6 +93,7 @@ int main(int argc, char **argv)
         O_MAXMSG,
         O_MAXQ,
         O_BUDGET,
+        O_SLOW,
         O_LOGQ,
         O_LOGLEVEL,
         O_HELP
@@ -106,6 +110,7 @@ int main(int argc, char **argv)
         {"max-msg", required_argument, NULL, O_MAXMSG},
         {"max-queued", required_argument, NULL, O_MAXQ},
         {"query-budget-ms", required_argument, NULL, O_BUDGET},
+        {"slow-ms", required_argument, NULL, O_SLOW},
         {"log-queries", no_argument, NULL, O_LOGQ},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
         {"help", no_argument, NULL, O_HELP},
@@ -115,7 +120,8 @@ int main(int argc, char **argv)
                         .max_msg = MG_DAEMON_DEFAULT_MAX_MSG,
                         .spin_us = MG_DAEMON_DEFAULT_SPIN_US,
                         .max_queued = MG_DAEMON_DEFAULT_MAX_QUEUED,
-                        .budget_ms = MG_DAEMON_DEFAULT_BUDGET_MS};
+                        .budget_ms = MG_DAEMON_DEFAULT_BUDGET_MS,
+                        .slow_ms = MG_DAEMON_DEFAULT_SLOW_MS};
     long v;
     int c;
     mg_client_err cerr;
@@ -182,6 +188,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             o.budget_ms = v;
+            break;
+        case O_SLOW:
+            if (parse_long(optarg, 0, MG_DAEMON_MAX_BUDGET_MS, &v) != 0) {
+                fprintf(stderr, "morgued: --slow-ms wants 0..%d\n", MG_DAEMON_MAX_BUDGET_MS);
+                return 2;
+            }
+            o.slow_ms = v;
             break;
         case O_LOGQ:
             o.log_queries = true;

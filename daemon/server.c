@@ -406,6 +406,12 @@ static void shutdown_all(server *b)
     pthread_mutex_destroy(&b->d.stats.mu);
     pthread_mutex_destroy(&b->d.seen_mu);
     pthread_mutex_destroy(&b->d.lead_mu);
+    for (size_t i = 0; i < b->d.nparked; i++) { /* searches parked at the end */
+        mg_job *j = &b->d.parked[(b->d.park_head + i) % MG_DAEMON_MAX_PARKED];
+        zmq_msg_close(&j->id);
+        zmq_msg_close(&j->body);
+    }
+    pthread_mutex_destroy(&b->d.park_mu);
     pthread_mutex_destroy(&b->d.sock_mu);
 }
 
@@ -535,6 +541,8 @@ int mg_daemon_run(const mg_daemon_opts *o)
     pthread_mutex_init(&b->d.stats.mu, NULL);
     pthread_mutex_init(&b->d.seen_mu, NULL);
     pthread_mutex_init(&b->d.lead_mu, NULL);
+    pthread_mutex_init(&b->d.park_mu, NULL);
+    atomic_init(&b->d.stats.parked, 0);
     pthread_mutex_init(&b->d.sock_mu, NULL);
     atomic_init(&b->d.index_gen, 0);
     atomic_init(&b->d.fresh_gen, 0);

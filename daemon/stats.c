@@ -79,6 +79,7 @@ void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix
     mg_jw_kv_int(w, "spin_us", st->spin_us);
     mg_jw_kv_uint(w, "spin_hits", spin_hits);
     mg_jw_kv_uint(w, "next_hits", next_hits);
+    mg_jw_kv_uint(w, "parked", atomic_load(&st->parked));
     /* The index's age, from the time of its last commit. */
     mg_jw_key(w, "index_age_s");
     if (updated_unix >= 0)

@@ -95,6 +95,20 @@ check_match "--query-budget-ms 1: the reply is ok and marked partial" '^\{"v":1,
 check_match "--query-budget-ms 0: the reply is whole (not partial)" '^\{"v":1,"ok":true,"took_us":[0-9]+,"total":[^}]*\},"relaxed"' "$out_0"
 DPID=$main_pid
 
+# Slow clients hold all workers but one: with --slow-ms 0 every client that
+# searched is a slow one, so two clients looping searches on two workers
+# park one another's searches; every search is still answered, and so is
+# every ping.
+start_daemon s --db "$DB" --bind "ipc://$TMP/s.sock" --workers 2 --slow-ms 0
+ok $? "morgued --slow-ms 0 gets ready"
+out=$($PY "$PYDIR/loopers.py" "ipc://$TMP/s.sock" 2 200 "the word1 text")
+echo "$out" | sed -n 1,2p | sed 's/^/# /'
+check_match "two clients looping searches: all 400 answered" '^searches 400/400 ok$' "$out"
+check_match "meanwhile every ping is answered" '^pings ([0-9]+)/\1 ok$' "$out"
+check_match "searches were parked behind the other slow client's" '"parked": [1-9]' "$out"
+stop_daemon "$DPID" s
+DPID=$main_pid
+
 out=$("$CLIENT" --endpoint "$IPC" --json search "military parade")
 check_match "the daemon still answers a normal query" '"ok":true' "$out"
 stop_daemon "$DPID" d
