@@ -861,7 +861,8 @@ static int exchange(const opts *o, const char *req, size_t len, char **reply, si
             return EXIT_USAGE;
         }
         if (mg_client_read_key(o->server_key, server, &err) != 0 ||
-            mg_client_read_key(o->client_key, secret, &err) != 0) {
+            mg_client_read_key(o->client_key, secret, &err) != 0 ||
+            mg_client_check_secret_key(o->client_key, secret, &err) != 0) {
             fprintf(stderr, "morgue: %s\n", err.msg);
             return EXIT_USAGE;
         }

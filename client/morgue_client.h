@@ -74,6 +74,18 @@ void mg_client_default_ipc(char *out, size_t outsz);
  * noticed by the first request. Returns NULL on error (see *err). Caller
  * frees with mg_client_free(). */
 typedef struct mg_client mg_client;
+
+/* Whether ep[0..len) is an endpoint morgue can use: "ipc://PATH" (a path
+ * that fits a unix socket address) or "tcp://HOST:PORT", HOST a name, an
+ * IPv4 address or a bracketed IPv6 address, PORT a number 1..65535; no
+ * control characters or spaces. With MG_CLIENT_EP_BIND (morgued's --bind),
+ * HOST may also be "*" (every interface) and PORT "*" (any free port). A
+ * tcp source address ("tcp://SOURCE;HOST:PORT", libzmq's form) is checked
+ * like HOST, its ":PORT" optional. 0, or -MG_CLIENT_EINVAL with a message
+ * that says what is wrong. */
+#define MG_CLIENT_EP_BIND 1
+int mg_client_check_endpoint(const char *ep, size_t len, int flags, mg_client_err *err);
+
 mg_client *mg_client_new(const char *const *endpoints, size_t n, const mg_client_opts *opts,
                          mg_client_err *err);
 void mg_client_free(mg_client *c); /* NULL is a no-op */
@@ -231,6 +243,14 @@ int mg_client_keygen(const char *prefix, mg_client_err *err);
  * mg_client_keygen() (first non-comment line), or take `file_or_key` itself
  * when it is a 40-character Z85 key. out gets 41 bytes with the NUL. */
 int mg_client_read_key(const char *file_or_key, char out[41], mg_client_err *err);
+
+/* Refuse a public key where a secret key is wanted: file_or_key, from which
+ * mg_client_read_key() read secret, is a file named *.pub without the
+ * "# morgue CURVE secret key" line mg_client_keygen() writes, or that line
+ * names a public key that secret does not give (a damaged or mixed-up key
+ * file). 0, or -MG_CLIENT_EINVAL with a message saying which. A key given
+ * inline, or a file written by hand, cannot be told apart and passes. */
+int mg_client_check_secret_key(const char *file_or_key, const char *secret, mg_client_err *err);
 
 /* The public key of a Z85 secret key (both 40 characters). */
 int mg_client_public_key(const char *secret, char out[41], mg_client_err *err);

@@ -12,6 +12,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "morgue_client.h"
 
 /* Read the first key of a key file: the first line that is not blank and
  * not a '#' comment, which must be 40 Z85 characters. 0 or -1. */
@@ -35,7 +36,8 @@ static int read_z85(const char *path, char out[41], char *msg, size_t msgsz)
         p[n] = '\0';
         uint8_t bin[32];
         if (n != 40 || !zmq_z85_decode(bin, p)) {
-            snprintf(msg, msgsz, "%s: not a 40-character Z85 CURVE key", path);
+            snprintf(msg, msgsz, "%s: not a 40-character Z85 CURVE key (Z85: 0-9 a-z A-Z "
+                     ".-:+=^!/*?&<>()[]{}@%%$#)", path);
             break;
         }
         memcpy(out, p, 41);
@@ -104,7 +106,8 @@ static int load_allow(mg_curve *c, const char *path, char *msg, size_t msgsz)
         p[n] = '\0';
         uint8_t bin[32];
         if (n != 40 || !zmq_z85_decode(bin, p)) {
-            snprintf(msg, msgsz, "%s:%d: not a 40-character Z85 CURVE public key", path, lineno);
+            snprintf(msg, msgsz, "%s:%d: not a 40-character Z85 CURVE public key (Z85: "
+                     "0-9 a-z A-Z .-:+=^!/*?&<>()[]{}@%%$#)", path, lineno);
             rc = -1;
         } else if (allow_key(c, p) != 0) {
             snprintf(msg, msgsz, "out of memory");
@@ -122,8 +125,13 @@ int mg_curve_load(mg_curve *c, const char *secret_file, const char *allow, char 
         snprintf(msg, msgsz, "this libzmq was built without CURVE support");
         return -1;
     }
+    mg_client_err err;
     if (read_z85(secret_file, c->secret_z85, msg, msgsz) != 0)
         return -1;
+    if (mg_client_check_secret_key(secret_file, c->secret_z85, &err) != 0) {
+        snprintf(msg, msgsz, "--curve-secret: %s", err.msg);
+        return -1;
+    }
     if (zmq_curve_public(c->public_z85, c->secret_z85) != 0) {
         snprintf(msg, msgsz, "%s: bad secret key", secret_file);
         return -1;

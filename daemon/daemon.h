@@ -13,14 +13,18 @@
 #include <stdint.h>
 
 #include "jsonw.h"
+#include "outq.h"
 #include "search.h"
 
 #define MG_DAEMON_MAX_BINDS 32
 #define MG_DAEMON_DEFAULT_TCP "tcp://127.0.0.1:5555"
 #define MG_DAEMON_DEFAULT_MAX_MSG 65536
+#define MG_DAEMON_DEFAULT_MAX_QUEUED (8L << 20) /* reply bytes queued per client */
 #define MG_DAEMON_MAX_WORKERS 256
 #define MG_DAEMON_DEFAULT_SPIN_US 200
 #define MG_DAEMON_MAX_SPIN_US 100000
+#define MG_DAEMON_DEFAULT_BUDGET_MS 200
+#define MG_DAEMON_MAX_BUDGET_MS 600000
 #define MG_DAEMON_LATENCY_RING 4096 /* p50/p99 are over the last this many replies */
 
 typedef struct mg_daemon_opts {
@@ -34,6 +38,10 @@ typedef struct mg_daemon_opts {
     bool insecure;            /* allow non-loopback tcp:// without CURVE */
     bool log_queries;
     long max_msg; /* ZMQ_MAXMSGSIZE of the client sockets */
+    long budget_ms; /* a search's matching time; 0: unbounded */
+    long slow_ms;   /* a client whose last search took this long is a slow one */
+    long max_queued; /* reply bytes queued for one client past which its
+                        further replies are dropped (mg_outq) */
     long spin_us; /* how long a worker that found no request waiting after a
                      reply keeps looking before it sleeps; 0: never */
 } mg_daemon_opts;
@@ -46,15 +54,32 @@ typedef struct mg_daemon_stats {
     unsigned long long served;             /* replies sent (errors included) */
     unsigned long long errors;             /* replies with "ok":false */
     unsigned long long dropped;            /* replies that could not be delivered */
+    _Atomic unsigned long long queue_full; /* of those, dropped for max_queued */
     uint32_t ring[MG_DAEMON_LATENCY_RING]; /* microseconds, request received -> reply sent */
     size_t ring_next, ring_len;
     int workers;
     long spin_us;                           /* opts->spin_us */
     _Atomic unsigned long long spin_hits;   /* requests taken in linger() (no lock) */
     _Atomic unsigned long long next_hits;   /* requests found waiting as a reply went out */
+    _Atomic unsigned long long parked;      /* searches parked behind long ones (mg_daemon) */
 } mg_daemon_stats;
 
 enum { MG_FE_LOCAL, MG_FE_CURVE, MG_FE_COUNT }; /* the client sockets */
+
+/* A request taken from a client socket (worker.c). */
+typedef struct mg_job {
+    int fe;       /* which client socket */
+    bool delim;   /* REQ-style client: reply with an empty delimiter frame */
+    bool started; /* a parked search, taken up again: it runs now */
+    uint64_t t0;  /* when it was received (CLOCK_MONOTONIC ns) */
+    zmq_msg_t id; /* the client's routing id */
+    zmq_msg_t body;
+} mg_job;
+
+#define MG_DAEMON_DEFAULT_SLOW_MS 20 /* a search that took this long makes its client a slow one */
+#define MG_DAEMON_MAX_PARKED 256 /* searches waiting for a worker; past it they run at once */
+#define MG_DAEMON_PARK_MAX_MS 1000 /* a parked search waits at most about this long */
+#define MG_DAEMON_SLOW_CLIENTS 64  /* slow clients remembered */
 
 /* Everything the threads share; read-only after start-up except where said.
  *
@@ -68,6 +93,9 @@ typedef struct mg_daemon {
     void *zctx;
     mg_search_limits limits;
     mg_daemon_stats stats;
+    mg_outq *outq; /* reply bytes queued per client */
+    long fd_limit; /* RLIMIT_NOFILE (raised to the hard limit); -1: unknown or unlimited */
+    _Atomic uint64_t fds_warned_ns; /* last "too many open files" warning */
     /* The index last announced in the log (a rebuild starts a new
      * database, whose revision may be lower: the path tells them apart). */
     pthread_mutex_t seen_mu;
@@ -80,6 +108,25 @@ typedef struct mg_daemon {
     /* Bumped on SIGHUP: each worker opens the index afresh before its next
      * request (the leader at once). */
     _Atomic unsigned long fresh_gen;
+
+    /* Slow clients (whose last search took opts->slow_ms or more) may
+     * hold at most workers-1 workers: a search of a slow client taken while
+     * workers-1 searches run is parked here, and the worker that took it
+     * goes back to taking requests, so one worker stays for the others
+     * (pings, gets, short searches). A worker that ends a request with none
+     * waiting takes a parked search up when fewer than workers-1 searches
+     * run, or when it has waited MG_DAEMON_PARK_MAX_MS. Guarded by
+     * park_mu. */
+    pthread_mutex_t park_mu;
+    uint64_t search_since[MG_DAEMON_MAX_WORKERS]; /* by worker: when its search started; 0: none */
+    mg_job parked[MG_DAEMON_MAX_PARKED];          /* a ring */
+    size_t park_head, nparked;
+    struct {
+        int fe;
+        unsigned char len; /* 0: free */
+        unsigned char id[16];
+    } slow[MG_DAEMON_SLOW_CLIENTS]; /* routing ids of slow clients */
+    size_t slow_next;
 
     pthread_mutex_t lead_mu; /* held by the worker waiting for a request */
     pthread_mutex_t sock_mu; /* guards every call on fe[] */
@@ -96,6 +143,11 @@ typedef struct mg_daemon {
     _Atomic bool stopping; /* SIGTERM: receive no more requests */
     _Atomic bool quit;     /* workers exit */
 } mg_daemon;
+
+/* Log that the descriptor limit is reached, what it stops and the remedy:
+ * at most one such line every 10 minutes, whichever thread sees it first
+ * (a refused connection, a failed reopen). */
+void mg_daemon_warn_fds(mg_daemon *d);
 
 /* Wake the leader (see kick_fd). */
 void mg_daemon_kick(mg_daemon *d);
@@ -129,8 +181,9 @@ void mg_daemon_stats_record(mg_daemon_stats *st, uint64_t latency_ns, bool error
 
 /* Write the daemon's counters as the member "daemon":{...} of a stats reply
  * (w is inside the reply object). updated_unix: the index's last commit
- * (seconds since the epoch), or -1 when unknown. */
-void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix);
+ * (seconds since the epoch), or -1 when unknown; queued: reply bytes
+ * waiting for clients now. */
+void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix, size_t queued);
 
 /* CURVE and ZAP (curve.c). */
 typedef struct mg_curve {

@@ -40,6 +40,14 @@ static void usage(FILE *f)
             "  --insecure            allow a non-loopback tcp:// endpoint without CURVE\n"
             "  --max-msg BYTES       largest request accepted (default %d); a larger one\n"
             "                        closes the client's connection\n"
+            "  --query-budget-ms N   a search stops matching after about N ms and\n"
+            "                        returns the hits found so far, marked \"partial\"\n"
+            "                        (default %d; 0: no budget)\n"
+            "  --slow-ms N           a client whose last search took N ms or more is a\n"
+            "                        slow one: its searches may hold all workers but one\n"
+            "                        (default %d)\n"
+            "  --max-queued BYTES    reply bytes one client may leave unread (default\n"
+            "                        %ld); its further replies are dropped\n"
             "  --log-queries         log every request with its time and outcome\n"
             "  --log-level LEVEL     debug, info (default), warn or error\n"
             "  --help                this text\n"
@@ -54,7 +62,9 @@ static void usage(FILE *f)
             "\n"
             "Signals: SIGTERM/SIGINT finish the requests in flight and exit 0;\n"
             "SIGHUP reopens the index.\n",
-            MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG, MG_PROXIMITY, MG_PROXIMITY_WINDOW,
+            MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG, MG_DAEMON_DEFAULT_BUDGET_MS,
+            MG_DAEMON_DEFAULT_SLOW_MS, MG_DAEMON_DEFAULT_MAX_QUEUED,
+            MG_PROXIMITY, MG_PROXIMITY_WINDOW,
             MG_BM25_K1, MG_BM25_B);
 }
 
@@ -81,6 +91,9 @@ int main(int argc, char **argv)
         O_ALLOW,
         O_INSECURE,
         O_MAXMSG,
+        O_MAXQ,
+        O_BUDGET,
+        O_SLOW,
         O_LOGQ,
         O_LOGLEVEL,
         O_HELP
@@ -95,6 +108,9 @@ int main(int argc, char **argv)
         {"curve-allow", required_argument, NULL, O_ALLOW},
         {"insecure", no_argument, NULL, O_INSECURE},
         {"max-msg", required_argument, NULL, O_MAXMSG},
+        {"max-queued", required_argument, NULL, O_MAXQ},
+        {"query-budget-ms", required_argument, NULL, O_BUDGET},
+        {"slow-ms", required_argument, NULL, O_SLOW},
         {"log-queries", no_argument, NULL, O_LOGQ},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
         {"help", no_argument, NULL, O_HELP},
@@ -102,9 +118,13 @@ int main(int argc, char **argv)
     };
     mg_daemon_opts o = {.db = getenv("MORGUE_DB"),
                         .max_msg = MG_DAEMON_DEFAULT_MAX_MSG,
-                        .spin_us = MG_DAEMON_DEFAULT_SPIN_US};
+                        .spin_us = MG_DAEMON_DEFAULT_SPIN_US,
+                        .max_queued = MG_DAEMON_DEFAULT_MAX_QUEUED,
+                        .budget_ms = MG_DAEMON_DEFAULT_BUDGET_MS,
+                        .slow_ms = MG_DAEMON_DEFAULT_SLOW_MS};
     long v;
     int c;
+    mg_client_err cerr;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case O_DB:
@@ -113,6 +133,10 @@ int main(int argc, char **argv)
         case O_BIND:
             if (o.nbinds == MG_DAEMON_MAX_BINDS) {
                 fprintf(stderr, "morgued: at most %d --bind endpoints\n", MG_DAEMON_MAX_BINDS);
+                return 2;
+            }
+            if (mg_client_check_endpoint(optarg, strlen(optarg), MG_CLIENT_EP_BIND, &cerr) != 0) {
+                fprintf(stderr, "morgued: --bind: %s\n", cerr.msg);
                 return 2;
             }
             o.binds[o.nbinds++] = optarg;
@@ -149,6 +173,28 @@ int main(int argc, char **argv)
                 return 2;
             }
             o.max_msg = v;
+            break;
+        case O_MAXQ:
+            if (parse_long(optarg, 65536, 1L << 30, &v) != 0) {
+                fprintf(stderr, "morgued: --max-queued wants 65536..%ld bytes\n", 1L << 30);
+                return 2;
+            }
+            o.max_queued = v;
+            break;
+        case O_BUDGET:
+            if (parse_long(optarg, 0, MG_DAEMON_MAX_BUDGET_MS, &v) != 0) {
+                fprintf(stderr, "morgued: --query-budget-ms wants 0..%d\n",
+                        MG_DAEMON_MAX_BUDGET_MS);
+                return 2;
+            }
+            o.budget_ms = v;
+            break;
+        case O_SLOW:
+            if (parse_long(optarg, 0, MG_DAEMON_MAX_BUDGET_MS, &v) != 0) {
+                fprintf(stderr, "morgued: --slow-ms wants 0..%d\n", MG_DAEMON_MAX_BUDGET_MS);
+                return 2;
+            }
+            o.slow_ms = v;
             break;
         case O_LOGQ:
             o.log_queries = true;

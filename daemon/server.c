@@ -21,11 +21,13 @@
 #include <zmq.h>
 
 #include "daemon.h"
+#include "fds.h"
 #include "log.h"
 #include "protocol.h"
 
 #define DRAIN_MS 1000   /* on SIGTERM, wait this long for requests in flight */
 #define CLIENT_HWM 1000 /* messages queued per client connection, each way */
+#define FDS_WARN_S 600  /* at most one warning about the descriptor limit this often */
 
 enum { FE_LOCAL = MG_FE_LOCAL, FE_CURVE = MG_FE_CURVE, FE_COUNT = MG_FE_COUNT };
 
@@ -47,6 +49,7 @@ typedef struct server {
     uint64_t deadline_ns;
     mg_searcher_info first; /* the index as opened at start-up */
     bool have_first;
+    void *mon[FE_COUNT]; /* PAIR sockets reading the client sockets' monitor events */
 } server;
 
 /* ---- endpoints ---- */
@@ -179,6 +182,76 @@ void mg_daemon_kick(mg_daemon *d)
         ;
 }
 
+/* ---- file descriptors ---- */
+
+/* Watch the client sockets for connections they fail to accept (before the
+ * workers start: a call on a client socket). */
+static int monitor_all(server *b)
+{
+    for (int f = 0; f < FE_COUNT; f++) {
+        if (!b->fe[f].sock)
+            continue;
+        char ep[64];
+        snprintf(ep, sizeof ep, "inproc://morgued-monitor-%d", f);
+        int zero = 0;
+        if (zmq_socket_monitor(b->fe[f].sock, ep,
+                               ZMQ_EVENT_ACCEPT_FAILED) != 0 ||
+            !(b->mon[f] = zmq_socket(b->d.zctx, ZMQ_PAIR)) ||
+            zmq_setsockopt(b->mon[f], ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+            zmq_connect(b->mon[f], ep) != 0) {
+            mg_dlog(MG_LOG_ERROR, "monitor: %s", zmq_strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Read every monitor event waiting (two frames each: the event number and
+ * its value, then the endpoint); a connection refused for want of
+ * descriptors is reported. */
+static void drain_monitors(server *b)
+{
+    for (int f = 0; f < FE_COUNT; f++) {
+        zmq_msg_t m;
+        while (b->mon[f]) {
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, b->mon[f], ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&m);
+                break;
+            }
+            uint16_t event = 0;
+            uint32_t value = 0;
+            if (zmq_msg_size(&m) >= 6) {
+                memcpy(&event, zmq_msg_data(&m), 2);
+                memcpy(&value, (char *)zmq_msg_data(&m) + 2, 4);
+            }
+            bool more = zmq_msg_more(&m);
+            zmq_msg_close(&m);
+            if (more) {
+                zmq_msg_init(&m);
+                zmq_msg_recv(&m, b->mon[f], ZMQ_DONTWAIT);
+                zmq_msg_close(&m);
+            }
+            if (event == ZMQ_EVENT_ACCEPT_FAILED && (value == EMFILE || value == ENFILE))
+                mg_daemon_warn_fds(&b->d);
+        }
+    }
+}
+
+void mg_daemon_warn_fds(mg_daemon *d)
+{
+    uint64_t now = mg_daemon_now_ns(), last = atomic_load(&d->fds_warned_ns);
+    if ((last != 0 && now - last < FDS_WARN_S * 1000000000ull) ||
+        !atomic_compare_exchange_strong(&d->fds_warned_ns, &last, now))
+        return;
+    long open_now = mg_fds_open();
+    mg_dlog(MG_LOG_WARN,
+            "too many open files (%ld open, limit %ld): new client connections are refused and "
+            "the index cannot be reopened until some close; raise the limit (LimitNOFILE= in "
+            "the systemd unit, docs/operations.md; ulimit -n)",
+            open_now, d->fd_limit);
+}
+
 /* ---- signals ---- */
 
 static void on_signal(server *b)
@@ -246,6 +319,7 @@ static int socket_fd(void *sock)
 static int start_workers(server *b)
 {
     mg_err err;
+    long before = mg_fds_open();
     for (int i = 0; i < b->nworkers; i++) {
         mg_worker *w = &b->workers[i];
         w->d = &b->d;
@@ -256,6 +330,22 @@ static int start_workers(server *b)
             mg_dlog(MG_LOG_ERROR, "cannot open the index %s: %s", b->d.opts->db, err.msg);
             return -1;
         }
+    }
+    long per_index = (mg_fds_open() - before + b->nworkers - 1) / b->nworkers;
+    if (per_index < 16) /* Xapian opens some tables at the first query that needs them */
+        per_index = 16;
+    long reserve = per_index * (b->nworkers + 1) + 16, open_now = mg_fds_open();
+    if (b->d.fd_limit > 0 && open_now >= 0) {
+        long room = b->d.fd_limit - open_now - reserve;
+        if (room < 64)
+            mg_dlog(MG_LOG_WARN,
+                    "file descriptor limit %ld leaves room for about %ld client connections "
+                    "(%ld open, %ld wanted for the index): raise it (LimitNOFILE= in the systemd "
+                    "unit, ulimit -n)",
+                    b->d.fd_limit, room < 0 ? 0 : room, open_now, reserve);
+        else
+            mg_dlog(MG_LOG_DEBUG, "file descriptors: limit %ld, %ld open, %ld for the index",
+                    b->d.fd_limit, open_now, reserve);
     }
     b->have_first = mg_searcher_stats(b->workers[0].searcher, &b->first, &err) == 0;
     if (b->have_first) {
@@ -298,8 +388,12 @@ static void shutdown_all(server *b)
     }
     if (b->zap)
         zmq_close(b->zap);
+    for (int f = 0; f < FE_COUNT; f++)
+        if (b->mon[f])
+            zmq_close(b->mon[f]);
     if (b->d.zctx)
         zmq_ctx_term(b->d.zctx);
+    mg_outq_free(b->d.outq); /* libzmq has released every reply */
     if (b->have_curve)
         mg_curve_release(&b->curve);
     if (b->sigfd >= 0)
@@ -312,6 +406,12 @@ static void shutdown_all(server *b)
     pthread_mutex_destroy(&b->d.stats.mu);
     pthread_mutex_destroy(&b->d.seen_mu);
     pthread_mutex_destroy(&b->d.lead_mu);
+    for (size_t i = 0; i < b->d.nparked; i++) { /* searches parked at the end */
+        mg_job *j = &b->d.parked[(b->d.park_head + i) % MG_DAEMON_MAX_PARKED];
+        zmq_msg_close(&j->id);
+        zmq_msg_close(&j->body);
+    }
+    pthread_mutex_destroy(&b->d.park_mu);
     pthread_mutex_destroy(&b->d.sock_mu);
 }
 
@@ -337,6 +437,10 @@ static int setup(server *b, const mg_daemon_opts *o)
         mg_dlog(MG_LOG_ERROR, "signalfd/eventfd: %s", strerror(errno));
         return -1;
     }
+    if (!(b->d.outq = mg_outq_new((size_t)o->max_queued))) {
+        mg_dlog(MG_LOG_ERROR, "out of memory");
+        return -1;
+    }
     if (!(b->d.zctx = zmq_ctx_new())) {
         mg_dlog(MG_LOG_ERROR, "zmq_ctx_new: %s", zmq_strerror(errno));
         return -1;
@@ -352,6 +456,8 @@ static int setup(server *b, const mg_daemon_opts *o)
         }
     }
     if (bind_all(b) != 0)
+        return -1;
+    if (monitor_all(b) != 0)
         return -1;
     if (start_workers(b) != 0)
         return -1;
@@ -378,15 +484,20 @@ static void loop(server *b)
     if (b->zap)
         serve_zap(b);
     for (;;) {
+        drain_monitors(b); /* also re-arms their edge-triggered ZMQ_FD */
         bool stopping = atomic_load(&b->d.stopping);
         if (stopping && (atomic_load(&b->d.in_flight) == 0 || mg_daemon_now_ns() >= b->deadline_ns))
             break;
-        struct pollfd pf[3];
+        struct pollfd pf[3 + FE_COUNT];
         int n = 0;
         pf[n++] = (struct pollfd){.fd = b->sigfd, .events = POLLIN};
         pf[n++] = (struct pollfd){.fd = b->d.idle_fd, .events = POLLIN};
+        int zap_at = n;
         if (zap_fd >= 0)
             pf[n++] = (struct pollfd){.fd = zap_fd, .events = POLLIN};
+        for (int f = 0; f < FE_COUNT; f++)
+            if (b->mon[f])
+                pf[n++] = (struct pollfd){.fd = socket_fd(b->mon[f]), .events = POLLIN};
         int timeout = -1;
         if (stopping) {
             uint64_t now = mg_daemon_now_ns();
@@ -405,7 +516,7 @@ static void loop(server *b)
             if (read(b->d.idle_fd, &v, sizeof v) < 0 && errno != EAGAIN)
                 mg_dlog(MG_LOG_ERROR, "read: %s", strerror(errno));
         }
-        if (zap_fd >= 0 && pf[2].revents)
+        if (zap_fd >= 0 && pf[zap_at].revents)
             serve_zap(b);
     }
     int left = atomic_load(&b->d.in_flight);
@@ -423,10 +534,15 @@ int mg_daemon_run(const mg_daemon_opts *o)
     b->sigfd = -1;
     b->d.kick_fd = b->d.idle_fd = -1;
     b->d.opts = o;
+    b->d.fd_limit = mg_fds_raise_limit();
+    atomic_init(&b->d.fds_warned_ns, 0);
     mg_search_limits_default(&b->d.limits);
+    b->d.limits.budget_ms = (unsigned)o->budget_ms;
     pthread_mutex_init(&b->d.stats.mu, NULL);
     pthread_mutex_init(&b->d.seen_mu, NULL);
     pthread_mutex_init(&b->d.lead_mu, NULL);
+    pthread_mutex_init(&b->d.park_mu, NULL);
+    atomic_init(&b->d.stats.parked, 0);
     pthread_mutex_init(&b->d.sock_mu, NULL);
     atomic_init(&b->d.index_gen, 0);
     atomic_init(&b->d.fresh_gen, 0);
@@ -440,6 +556,7 @@ int mg_daemon_run(const mg_daemon_opts *o)
     b->d.stats.spin_us = o->spin_us;
     atomic_init(&b->d.stats.spin_hits, 0);
     atomic_init(&b->d.stats.next_hits, 0);
+    atomic_init(&b->d.stats.queue_full, 0);
     b->workers = calloc((size_t)b->nworkers, sizeof *b->workers);
     int status = 1;
     if (!b->workers) {

@@ -47,7 +47,7 @@ static uint32_t quantile(const uint32_t *v, size_t n, double q)
     return v[(k > n ? n : k) - 1];
 }
 
-void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix)
+void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix, size_t queued)
 {
     static uint32_t sorted[MG_DAEMON_LATENCY_RING]; /* not reentrant: guarded by mu */
     pthread_mutex_lock(&st->mu);
@@ -70,6 +70,8 @@ void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix
     mg_jw_kv_uint(w, "queries", served);
     mg_jw_kv_uint(w, "errors", errors);
     mg_jw_kv_uint(w, "undelivered", dropped);
+    mg_jw_kv_uint(w, "queue_full", atomic_load(&st->queue_full));
+    mg_jw_kv_uint(w, "queued_bytes", queued);
     mg_jw_kv_uint(w, "latency_p50_us", p50);
     mg_jw_kv_uint(w, "latency_p99_us", p99);
     mg_jw_kv_uint(w, "latency_window", n);
@@ -77,6 +79,7 @@ void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix
     mg_jw_kv_int(w, "spin_us", st->spin_us);
     mg_jw_kv_uint(w, "spin_hits", spin_hits);
     mg_jw_kv_uint(w, "next_hits", next_hits);
+    mg_jw_kv_uint(w, "parked", atomic_load(&st->parked));
     /* The index's age, from the time of its last commit. */
     mg_jw_key(w, "index_age_s");
     if (updated_unix >= 0)

@@ -4,6 +4,7 @@
  * the one holding d->lead_mu waits for a request, takes it, passes the turn
  * on and answers it through mg_proto_handle()). */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #define TICK_MS 500  /* an idle worker looks for a new index this often */
 #define REOPEN_MS 50 /* a busy one, at most this often */
+#define KEEP_BYTES (1u << 20) /* a reply buffer larger than this is freed after use */
 
 /* Announce a new index (revision or rebuild) once, whichever worker sees it
  * first. */
@@ -53,6 +55,8 @@ static void reopen(mg_worker *w)
     if (rc > 0) {
         w->gen = atomic_fetch_add(&w->d->index_gen, 1) + 1;
         note_revision(w, "index changed");
+    } else if (rc < 0 && strstr(err.msg, strerror(EMFILE))) {
+        mg_daemon_warn_fds(w->d);
     } else if (rc < 0 && (w->warned_ns == 0 || mg_daemon_now_ns() - w->warned_ns > 10000000000u)) {
         w->warned_ns = mg_daemon_now_ns();
         mg_dlog(MG_LOG_WARN, "worker %d: reopen failed (serving the previous view): %s", w->index,
@@ -66,6 +70,10 @@ static void reopen_fresh(mg_worker *w)
     mg_err err;
     mg_err_clear(&err);
     mg_searcher *s = mg_searcher_open(w->d->opts->db, &w->d->limits, &err);
+    if (!s && strstr(err.msg, strerror(EMFILE))) {
+        mg_daemon_warn_fds(w->d);
+        return;
+    }
     if (!s) {
         mg_dlog(MG_LOG_ERROR,
                 "worker %d: reopen after SIGHUP failed (serving the previous view): %s", w->index,
@@ -82,7 +90,7 @@ static void reopen_fresh(mg_worker *w)
 static void stats_extra(void *arg, mg_jw *w, const mg_searcher_info *info)
 {
     mg_daemon *d = arg;
-    mg_daemon_stats_write(&d->stats, w, info->updated_unix);
+    mg_daemon_stats_write(&d->stats, w, info->updated_unix, mg_outq_bytes(d->outq));
 }
 
 /* A printable excerpt of a request for the query log: control bytes and
@@ -102,14 +110,7 @@ static void excerpt(const char *body, size_t len, char *out, size_t outsz)
     out[o] = '\0';
 }
 
-/* A request taken from a client socket. */
-typedef struct job {
-    int fe;       /* which client socket */
-    bool delim;   /* REQ-style client: reply with an empty delimiter frame */
-    uint64_t t0;  /* when it was received (CLOCK_MONOTONIC ns) */
-    zmq_msg_t id; /* the client's routing id */
-    zmq_msg_t body;
-} job;
+typedef mg_job job;
 
 /* Kick the leader if a client socket has input: this thread's calls on it
  * may have eaten the edge of its ZMQ_FD. Under sock_mu. */
@@ -142,13 +143,21 @@ static bool send_to_client(void *fe, zmq_msg_t *id, bool delim, zmq_msg_t *body)
     return ok;
 }
 
-/* w->out as a message (false when empty, or out of memory). */
-static bool reply_msg(mg_worker *w, zmq_msg_t *rep)
+/* w->out as a message to the client of j, its bytes counted against that
+ * client's queue (false when empty, over the client's queue cap: counted,
+ * or out of memory). */
+static bool reply_msg(mg_worker *w, job *j, zmq_msg_t *rep)
 {
-    if (w->out.len == 0 || zmq_msg_init_size(rep, w->out.len) != 0)
+    if (w->out.len == 0)
         return false;
-    memcpy(zmq_msg_data(rep), w->out.buf, w->out.len);
-    return true;
+    int rc = mg_outq_msg(w->d->outq, j->fe, zmq_msg_data(&j->id),
+                         zmq_msg_size(&j->id), w->out.buf, w->out.len, rep);
+    if (rc == 0) {
+        atomic_fetch_add(&w->d->stats.queue_full, 1);
+        mg_dlog(MG_LOG_DEBUG, "reply dropped: the client would have over %ld bytes of replies unread",
+                w->d->opts->max_queued);
+    }
+    return rc > 0;
 }
 
 /* Send w->out (when empty: nothing) to the client of j under sock_mu, held
@@ -157,7 +166,7 @@ static void reply_locked(mg_worker *w, job *j, bool error)
 {
     zmq_msg_t rep;
     bool delivered = false;
-    if (reply_msg(w, &rep)) {
+    if (reply_msg(w, j, &rep)) {
         delivered = send_to_client(w->d->fe[j->fe], &j->id, j->delim, &rep);
         zmq_msg_close(&rep);
     }
@@ -196,6 +205,7 @@ static int take_one(mg_worker *w, int f, job *j)
     }
     j->t0 = mg_daemon_now_ns();
     j->fe = f;
+    j->started = false;
     int n = 0;
     bool more = zmq_msg_more(&j->id);
     while (more && n < 2) {
@@ -303,6 +313,109 @@ static bool lead(mg_worker *w, job *j)
     return got;
 }
 
+/* Whether a request may be a search: cheap, and erring towards yes (a
+ * request that only mentions "search" is at worst parked like one). */
+static bool maybe_search(const char *req, size_t len)
+{
+    static const char op[] = "\"search\"";
+    return len >= sizeof op - 1 && memmem(req, len, op, sizeof op - 1) != NULL;
+}
+
+/* Under park_mu: searches running. */
+static int searches(const mg_daemon *d)
+{
+    int running = 0;
+    for (int i = 0; i < d->opts->workers; i++)
+        running += d->search_since[i] != 0;
+    return running;
+}
+
+/* Under park_mu: the slot of j's client among the slow ones, or -1. */
+static int slow_slot(const mg_daemon *d, job *j)
+{
+    size_t n = zmq_msg_size(&j->id);
+    const void *id = zmq_msg_data(&j->id);
+    for (int i = 0; i < MG_DAEMON_SLOW_CLIENTS; i++)
+        if (d->slow[i].len == n && d->slow[i].fe == j->fe && memcmp(d->slow[i].id, id, n) == 0)
+            return i;
+    return -1;
+}
+
+/* Move the job in from to to (its messages with zmq_msg_move()); to is
+ * marked started. */
+static void move_job(job *to, job *from)
+{
+    to->fe = from->fe;
+    to->delim = from->delim;
+    to->started = true;
+    to->t0 = from->t0;
+    zmq_msg_init(&to->id);
+    zmq_msg_init(&to->body);
+    zmq_msg_move(&to->id, &from->id);
+    zmq_msg_move(&to->body, &from->body);
+}
+
+/* Start the search in j on this worker (false), or park it (true: j's
+ * messages now belong to the ring). */
+static bool park_or_start(mg_worker *w, job *j)
+{
+    mg_daemon *d = w->d;
+    uint64_t now = mg_daemon_now_ns();
+    pthread_mutex_lock(&d->park_mu);
+    bool park = d->opts->workers > 1 && d->nparked < MG_DAEMON_MAX_PARKED &&
+                searches(d) >= d->opts->workers - 1 && slow_slot(d, j) >= 0;
+    if (park) {
+        move_job(&d->parked[(d->park_head + d->nparked++) % MG_DAEMON_MAX_PARKED], j);
+        atomic_fetch_add(&d->stats.parked, 1);
+    } else {
+        d->search_since[w->index] = now;
+    }
+    pthread_mutex_unlock(&d->park_mu);
+    return park;
+}
+
+/* The search of this worker, for the client of j, ended: the client is
+ * slow or not by how long it took. */
+static void search_done(mg_worker *w, job *j)
+{
+    mg_daemon *d = w->d;
+    pthread_mutex_lock(&d->park_mu);
+    bool slow = mg_daemon_now_ns() - d->search_since[w->index] >=
+                (uint64_t)d->opts->slow_ms * 1000000u;
+    d->search_since[w->index] = 0;
+    int at = slow_slot(d, j);
+    size_t n = zmq_msg_size(&j->id);
+    if (slow && at < 0 && n > 0 && n <= sizeof d->slow[0].id) {
+        at = (int)(d->slow_next++ % MG_DAEMON_SLOW_CLIENTS);
+        d->slow[at].fe = j->fe;
+        d->slow[at].len = (unsigned char)n;
+        memcpy(d->slow[at].id, zmq_msg_data(&j->id), n);
+    } else if (!slow && at >= 0) {
+        d->slow[at].len = 0;
+    }
+    pthread_mutex_unlock(&d->park_mu);
+}
+
+/* Take a parked search up when the long ones leave room (true, in j). */
+static bool unpark(mg_worker *w, job *j)
+{
+    mg_daemon *d = w->d;
+    uint64_t now = mg_daemon_now_ns();
+    bool got = false;
+    pthread_mutex_lock(&d->park_mu);
+    if (d->nparked > 0 &&
+        (searches(d) < d->opts->workers - 1 ||
+         now - d->parked[d->park_head].t0 >= MG_DAEMON_PARK_MAX_MS * 1000000ull)) {
+        move_job(j, &d->parked[d->park_head]);
+        d->park_head = (d->park_head + 1) % MG_DAEMON_MAX_PARKED;
+        d->nparked--;
+        d->search_since[w->index] = now;
+        got = true;
+    }
+    pthread_mutex_unlock(&d->park_mu);
+    return got;
+}
+
 /* Answer the request in j; then, in the same hold of sock_mu that sends the
  * reply, take the next request if one is waiting (true, in next): a busy
  * worker goes from one request to the next without waiting for its turn. */
@@ -311,6 +424,9 @@ static bool handle(mg_worker *w, job *j, job *next)
     mg_daemon *d = w->d;
     const char *req = zmq_msg_data(&j->body);
     size_t len = zmq_msg_size(&j->body);
+    bool search = j->started || maybe_search(req, len);
+    if (search && !j->started && park_or_start(w, j))
+        return false;
     uint64_t t0 = mg_daemon_now_ns();
 
     if (atomic_load(&d->fresh_gen) != w->fresh) {
@@ -327,6 +443,8 @@ static bool handle(mg_worker *w, job *j, job *next)
     const mg_proto_hooks hooks = {stats_extra, d};
     const char *code = NULL;
     int rc = mg_proto_handle(w->searcher, req, len, &hooks, &w->out, &code);
+    if (search)
+        search_done(w, j);
     bool ok = rc > 0;
     if (d->opts->log_queries) {
         char ex[512];
@@ -341,7 +459,7 @@ static bool handle(mg_worker *w, job *j, job *next)
         mg_jw_reset(&w->out);
 
     zmq_msg_t rep;
-    bool have = reply_msg(w, &rep), delivered = false;
+    bool have = reply_msg(w, j, &rep), delivered = false;
     pthread_mutex_lock(&d->sock_mu);
     if (have)
         delivered = send_to_client(d->fe[j->fe], &j->id, j->delim, &rep);
@@ -355,6 +473,12 @@ static bool handle(mg_worker *w, job *j, job *next)
     mg_daemon_stats_record(&d->stats, mg_daemon_now_ns() - j->t0, !ok, delivered);
     zmq_msg_close(&j->id);
     zmq_msg_close(&j->body);
+    if (w->out.cap > KEEP_BYTES) {
+        /* A large reply: give its memory back (the buffer, and what the
+         * search freed) rather than keep the peak for the daemon's life. */
+        mg_jw_release(&w->out);
+        malloc_trim(0);
+    }
     if (atomic_fetch_sub(&d->in_flight, 1) == 1 && atomic_load(&d->stopping)) {
         uint64_t one = 1;
         if (write(d->idle_fd, &one, sizeof one) < 0)
@@ -396,7 +520,7 @@ static bool linger(mg_worker *w, job *j)
 void *mg_worker_main(void *arg)
 {
     mg_worker *w = arg;
-    mg_jw_init(&w->out, 0);
+    mg_jw_init(&w->out, MG_PROTO_MAX_REPLY);
     w->fresh = atomic_load(&w->d->fresh_gen);
     job jobs[2];
     int cur = 0;
@@ -404,6 +528,8 @@ void *mg_worker_main(void *arg)
     while (have) {
         have = handle(w, &jobs[cur], &jobs[cur ^ 1]);
         cur ^= 1;
+        if (!have)
+            have = unpark(w, &jobs[cur]);
         if (!have)
             have = linger(w, &jobs[cur]);
         if (!have)

@@ -35,6 +35,7 @@ void mg_jw_truncate(mg_jw *w, size_t len)
     w->depth = 0;
     w->after_key = false;
     w->failed = false;
+    w->over = false;
     w->some = 0;
 }
 
@@ -53,6 +54,7 @@ static inline bool reserve(mg_jw *w, size_t n)
         return true;
     if (n > w->max || !mg_grow(&w->buf, &w->cap, w->len + n + 1, 4096, w->max + 1)) {
         w->failed = true;
+        w->over = n > w->max || w->len + n > w->max;
         return false;
     }
     return true;

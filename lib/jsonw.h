@@ -31,6 +31,7 @@ typedef struct mg_jw {
     int depth;      /* open objects and arrays */
     bool after_key; /* a key was written; its value comes next */
     bool failed;
+    bool over;     /* failed because the text would pass max (not out of memory) */
     uint32_t some; /* bit d: the container at depth d already has a member */
 } mg_jw;
 
@@ -47,6 +48,12 @@ void mg_jw_truncate(mg_jw *w, size_t len);
 static inline bool mg_jw_failed(const mg_jw *w)
 {
     return w->failed;
+}
+
+/* The writer failed because the text would have passed its max bytes. */
+static inline bool mg_jw_over_max(const mg_jw *w)
+{
+    return w->failed && w->over;
 }
 
 void mg_jw_obj_open(mg_jw *w);

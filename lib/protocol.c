@@ -212,6 +212,11 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
             get_string(sn, "end", false, &r->hl_end, b) < 0 || get_bool(sn, "html", &html, b) < 0)
             return -1;
         r->html = html;
+        if ((r->hl_start && strlen(r->hl_start) > MG_PROTO_MAX_MARKER) ||
+            (r->hl_end && strlen(r->hl_end) > MG_PROTO_MAX_MARKER))
+            return fail(b, "bad_request", "field 'snippet.%s' is over %d bytes",
+                        r->hl_start && strlen(r->hl_start) > MG_PROTO_MAX_MARKER ? "start" : "end",
+                        MG_PROTO_MAX_MARKER);
     } else if (sn)
         return fail(b, "bad_request", "field 'snippet' must be false, true or an object");
     return 0;
@@ -235,6 +240,8 @@ static void search_reply(mg_jw *w, const mg_search_result *res, bool no_hits, bo
     count_obj(w, "total", res->total_estimate, res->total_lower, res->total_upper,
               res->total_exact);
     count_obj(w, "total_all", res->all_estimate, res->all_lower, res->all_upper, res->all_exact);
+    if (res->partial)
+        mg_jw_kv_bool(w, "partial", true);
     mg_jw_kv_bool(w, "relaxed", res->relaxed);
     mg_jw_kv_str(w, "suggestion", res->suggestion);
     mg_jw_kv_str(w, "parsed", res->parsed);
@@ -460,6 +467,9 @@ int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_
 {
     uint64_t t0 = now_us();
     bad b = {0};
+    size_t max = out->max;
+    if (out->max > MG_PROTO_MAX_REPLY)
+        out->max = MG_PROTO_MAX_REPLY;
     mg_jw_reset(out);
     mg_jw_obj_open(out);
     mg_jw_kv_int(out, "v", MG_PROTO_VERSION);
@@ -469,6 +479,8 @@ int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_
     size_t took_at = out->len;
     out->after_key = false;
     int rc = dispatch(s, req, len, hooks, out, &b);
+    size_t cap = out->max;
+    out->max = max;
     if (rc == 0) {
         mg_jw_obj_close(out);
         if (!mg_jw_failed(out)) {
@@ -479,7 +491,13 @@ int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_
                 return 1;
             }
         }
-        fail(&b, "internal", "out of memory (the reply is too large)");
+        if (mg_jw_over_max(out))
+            fail(&b, "too_big",
+                 "the reply would be over %zu bytes: ask for fewer hits (limit) or shorter "
+                 "snippets",
+                 cap);
+        else
+            fail(&b, "internal", "out of memory (the reply is too large)");
     } else if (!b.code)
         fail(&b, "internal", "out of memory");
     mg_proto_error(out, b.code, b.msg, now_us() - t0);

@@ -30,13 +30,15 @@
  *   after     string: the "next" of the previous page; this page is the
  *             limit hits after it, past the 10000 window (offset must be 0)
  *   snippet   false (no snippets), true (defaults), or an object
- *             {"bytes":20..2000 (default 200), "start":"marker", "end":"marker",
+ *             {"bytes":20..2000 (default 200), "start":"marker", "end":"marker"
+ *              (each at most MG_PROTO_MAX_MARKER bytes),
  *              "html":bool (HTML-escape the text, not the markers)};
  *             default: snippets of 200 bytes without markers
  * Reply:
  *   "total":{"estimate":N,"lower":N,"upper":N,"exact":bool} (articles in
  *            the whole ranking, copies included; the same on every page),
  *   "total_all":{...} (the same for the articles with every word),
+ *   "partial":true (only when the searcher's budget_ms ended the match),
  *   "relaxed":bool, "suggestion":string|null ("did you mean" query),
  *   "parsed":string (the query as run, Xapian's description),
  *   "hits":[{"rank":N (1-based, from offset+1),"score":float,"percent":0..100,
@@ -77,6 +79,8 @@
  *   request:   bad_date (since/until), bad_paging (limit/offset over the caps),
  *              bad_cursor (after is not a next), stale_cursor (the index
  *              changed since the cursor, or its hit moved)
+ *              too_costly (a NEAR repeating common words), too_big (a reply
+ *              over MG_PROTO_MAX_REPLY bytes)
  *   Messages point at the offending part, e.g. "unbalanced quote at column 7:
  *   no closing \"", "unknown field 'titel:' at column 1 (fields: ...)". */
 #ifndef MG_PROTOCOL_H
@@ -90,6 +94,8 @@
 
 #define MG_PROTO_VERSION 1
 #define MG_PROTO_MAX_DEPTH 16 /* deeper JSON is refused */
+#define MG_PROTO_MAX_MARKER 64 /* bytes of a snippet "start"/"end" marker */
+#define MG_PROTO_MAX_REPLY (16u << 20) /* bytes of a reply; past it: error too_big */
 
 /* What a caller may add to replies. */
 typedef struct mg_proto_hooks {
@@ -109,7 +115,8 @@ typedef struct mg_proto_hooks {
  * Returns 1 for an "ok":true reply, 0 for an error reply (*code, when code
  * is not NULL, is then its static error code), -1 when not even an error
  * reply could be written (out of memory: out is empty). took_us is
- * filled in. */
+ * filled in. A reply that would pass MG_PROTO_MAX_REPLY bytes (or out's
+ * own max, when smaller) is replaced by the error "too_big". */
 int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
                     mg_jw *out, const char **code);
 

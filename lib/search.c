@@ -59,6 +59,8 @@ static void limits_complete(mg_search_limits *lim)
         lim->max_window = d.max_window;
     if (!lim->count_exact)
         lim->count_exact = d.count_exact;
+    if (!lim->max_cost)
+        lim->max_cost = MG_MAX_COST;
     if (lim->bm25_k1 == 0 && lim->bm25_b == 0) {
         lim->bm25_k1 = d.bm25_k1;
         lim->bm25_b = d.bm25_b;
@@ -180,6 +182,7 @@ static const struct {
 } request_errors[] = {
     {"bad_date", "bad date"},     {"bad_paging", "bad paging"},     {"bad_sort", "bad sort"},
     {"bad_cursor", "bad cursor"}, {"stale_cursor", "stale cursor"},
+    {"too_costly", "too costly"},
 };
 
 const char *mg_search_error_code(const mg_err *err)
@@ -1307,9 +1310,10 @@ static int count_relaxed(compiler *c, const mg_qnode *ast, const char *since, co
 }
 
 /* The number of AND hits (copies folded, as ranked) when they end before
- * offset + limit; xr is the AND's page at offset. */
+ * offset + limit; xr is the AND's page at offset. *cut is set when the time
+ * budget ended the count. */
 static int count_and(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, const mg_xresult *xr,
-                     size_t *n_and, mg_err *err)
+                     size_t *n_and, bool *cut, mg_err *err)
 {
     if (xr->nhits > 0 || o->offset == 0) { /* the AND ends on this page */
         *n_and = o->offset + xr->nhits;
@@ -1330,6 +1334,7 @@ static int count_and(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, cons
     o1.count_only = true;
     int rc = mg_xsearch_run(s->xs, q, &o1, &first, err);
     *n_and = first.nhits;
+    *cut |= first.cut;
     mg_xresult_release(&first);
     return rc;
 }
@@ -1360,7 +1365,15 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
                       .ranking = s->lim.ranking,
                       .delta = s->lim.bm25_delta,
                       .check_at_least = req->offset + limit,
-                      .want_data = req->snippets};
+                      .want_data = req->snippets,
+                      .max_cost = s->lim.max_cost};
+    if (s->lim.budget_ms) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        o.deadline_ns = (unsigned long long)ts.tv_sec * 1000000000u +
+                        (unsigned long long)ts.tv_nsec +
+                        (unsigned long long)s->lim.budget_ms * 1000000u;
+    }
     if (mg_stopset_size(s->stops) > 0) {
         if ((rc = has_content(&c, ast)) < 0)
             goto out;
@@ -1392,7 +1405,7 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
         goto out;
     if (relax && xr.nhits < limit) { /* the AND ends before this page does */
         size_t n_and;
-        if ((rc = count_and(s, q, &o, &xr, &n_and, err)) < 0)
+        if ((rc = count_and(s, q, &o, &xr, &n_and, &xr.cut, err)) < 0)
             goto out;
         mg_xrun_opts o2 = o;
         o2.exhaustive = unprunable(&c);
@@ -1446,6 +1459,8 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
         res->total_upper = t->upper;
     }
     res->total_exact = res->total_lower == res->total_upper;
+    /* the time budget ended one of the runs: hits or counts may be short */
+    res->partial = xr.cut || xr2.cut || xa.cut || xc.cut;
     res->facets = xr.facets;
     res->nfacets = xr.nfacets;
     xr.facets = NULL;
@@ -1585,6 +1600,13 @@ int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result
             break;
         }
         rc = r.after ? run_after(s, &r, ast, res, err) : run_once(s, &r, ast, res, err);
+        /* An export must not skip hits: a page the time budget cut short
+         * is an error, never a silent gap in the ranking. */
+        if (rc == 0 && (r.cursor || r.after) && res->partial)
+            rc = mg_err_set(err, MG_EINVAL,
+                            "too costly: this page of the export (hits %zu-%zu) could not be "
+                            "matched within the time budget of %u ms",
+                            r.offset + 1, r.offset + (r.limit ? r.limit : 10), s->lim.budget_ms);
         if (rc == 0 && (r.cursor || r.after))
             rc = set_next(s, &r, res, err);
         if (rc == 0) {

@@ -63,6 +63,16 @@ typedef struct mg_search_limits {
      * word's weight. MORGUE_STOPWORDS=0 turns them off at
      * mg_searcher_open(). */
     int stopwords;
+    /* Caps against queries that would hold a thread for seconds.
+     * budget_ms: a search's matching stops after about this many
+     * milliseconds and returns what it found, marked partial (0, the
+     * default: no budget). max_cost: a query whose NEARs of three or more
+     * words cost more than this (for each word repeated in one, the
+     * documents holding it times the square of its repeats: the positional
+     * check's work grows that way) is refused with "too_costly" before
+     * matching; 0: MG_MAX_COST. */
+    unsigned long long max_cost;
+    unsigned budget_ms;
 } mg_search_limits;
 
 enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 3 };
@@ -72,6 +82,7 @@ enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 
 #define MG_PROXIMITY 0.1 /* bench/RESULTS-query.md, session 8 */
 #define MG_PROXIMITY_WINDOW 8
 #define MG_COUNT_EXACT 10000 /* docs/query-language.md, "Totals" */
+#define MG_MAX_COST 300000ULL
 
 /* Fill *lim with the defaults above. */
 void mg_search_limits_default(mg_search_limits *lim);
@@ -179,6 +190,8 @@ typedef struct mg_search_result {
     /* with cursor or after: "REVISION.RANK.ID" of the last hit of a full
      * page (the after of the next page), NULL when the ranking ended */
     char *next;
+    bool partial; /* the time budget (budget_ms) ended the match: the hits,
+                   * counts and facets are those found until then */
 } mg_search_result;
 
 /* Run a request. On success *out is a new result (caller frees with
@@ -197,7 +210,8 @@ void mg_search_result_free(mg_search_result *r); /* NULL is a no-op */
  * "missing_operand", "bad_near", "query_too_deep", "like_not_found",
  * "no_words" (see query.h). Request errors: "bad_date" (since/until),
  * "bad_paging" (limit/offset over the caps), "bad_sort", "bad_cursor",
- * "stale_cursor" (after), otherwise
+ * "stale_cursor" (after), "too_costly" (a NEAR over the limits' max_cost),
+ * otherwise
  * "bad_request". Others: "not_found", "unavailable" (database errors),
  * "internal". Never NULL; static storage. */
 const char *mg_search_error_code(const mg_err *err);

@@ -13,7 +13,9 @@
 // Call only inside a catch block: rethrows the current exception, classifies
 // it and writes "what: Type: message" into err (which may be NULL), then
 // returns -code. Never throws.
-//   Xapian::DatabaseLockError                   -> MG_ELOCKED ("... locked ...")
+//   Xapian::DatabaseLockError                   -> MG_ELOCKED ("... locked ..."), or
+//                                                  MG_EIO ("... permission denied ...")
+//                                                  when the lock file may not be opened
 //   DatabaseNotFoundError, DatabaseOpeningError,
 //   DocNotFoundError                            -> MG_ENOTFOUND
 //   DatabaseVersionError (incompatible format)  -> MG_EDB

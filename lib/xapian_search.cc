@@ -11,6 +11,7 @@
 #include <xapian.h>
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include <algorithm>
 #include <climits>
@@ -302,6 +303,100 @@ bool fast_page(mg_xsearch *xs, Xapian::Enquire &enq, const mg_xrun_opts *o, Xapi
     res->lower = m.get_matches_lower_bound();
     res->upper = m.get_matches_upper_bound();
     return true;
+}
+
+uint64_t monotonic_ns()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Every document, weighing nothing, until a deadline (CLOCK_MONOTONIC ns),
+// then none. ANDed with a query it ends the match at the deadline: the
+// matcher asks it about each candidate, and in an AND a phrase's or NEAR's
+// positional check runs over the AND of its terms and this. *cut records
+// that it ended the match. It claims every document and adds no weight, so
+// the weights, percentages, estimates and bounds do not change. (Under an
+// OP_FILTER instead, Xapian 1.4 would count it as a query term that never
+// matches, and lower every percentage.)
+class Deadline : public Xapian::PostingSource
+{
+    uint64_t deadline_;
+    bool *cut_;
+    Xapian::docid did_ = 0, last_ = 0;
+    Xapian::doccount n_ = 0;
+    bool over_ = false;
+    unsigned calls_ = 0;
+
+    void look()
+    {
+        if (calls_++ % 16 == 0 && monotonic_ns() >= deadline_) {
+            over_ = true;
+            *cut_ = true;
+        }
+    }
+
+  public:
+    Deadline(uint64_t deadline, bool *cut) : deadline_(deadline), cut_(cut) {}
+    Xapian::doccount get_termfreq_min() const override { return n_; }
+    Xapian::doccount get_termfreq_est() const override { return n_; }
+    Xapian::doccount get_termfreq_max() const override { return n_; }
+    void init(const Xapian::Database &db) override
+    {
+        did_ = 0;
+        last_ = db.get_lastdocid();
+        n_ = db.get_doccount();
+        over_ = false;
+        calls_ = 0;
+        set_maxweight(0);
+    }
+    void next(double) override
+    {
+        ++did_;
+        look();
+    }
+    void skip_to(Xapian::docid to, double) override
+    {
+        did_ = to > did_ ? to : did_ + (did_ == 0);
+        look();
+    }
+    bool at_end() const override { return over_ || did_ > last_; }
+    Xapian::docid get_docid() const override { return did_; }
+    double get_weight() const override { return 0; }
+    std::string get_description() const override { return "Deadline()"; }
+};
+
+// The positional work a query asks for, before matching. Checking the
+// positions of a NEAR costs little for distinct words, but grows steeply
+// with a word repeated in it ("the NEAR the NEAR the ..."): each NEAR
+// costs, for each word repeated in it, the documents holding the word times
+// the square of its repeats. (A phrase checks positions in order: its cost
+// stays linear, and the time budget bounds it.)
+unsigned long long positional_cost(const Xapian::Database &db, const Xapian::Query &q,
+                                   unsigned *widest)
+{
+    size_t n = q.get_num_subqueries();
+    int op = q.get_type();
+    if (op == Xapian::Query::OP_NEAR && n >= 3) {
+        std::unordered_map<std::string, unsigned long long> repeats;
+        for (size_t i = 0; i < n; i++) { // each part (get_terms_begin() folds repeats)
+            Xapian::Query part = q.get_subquery(i);
+            for (Xapian::TermIterator t = part.get_terms_begin(); t != part.get_terms_end(); ++t)
+                repeats[*t]++;
+        }
+        unsigned long long cost = 0;
+        for (const auto &r : repeats)
+            if (r.second > 1)
+                cost += db.get_termfreq(r.first) * r.second * r.second;
+        if (n > *widest)
+            *widest = static_cast<unsigned>(n);
+        return cost;
+    }
+    unsigned long long cost = 0;
+    for (size_t i = 0; i < n; i++)
+        cost += positional_cost(db, q.get_subquery(i), widest);
+    return cost;
 }
 
 } // namespace
@@ -665,8 +760,23 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
     memset(res, 0, sizeof *res);
     std::vector<FacetSpy *> spies;
     try {
+        if (o->max_cost) {
+            unsigned widest = 0;
+            unsigned long long cost = positional_cost(xs->db, q->q, &widest);
+            if (cost > o->max_cost)
+                return mg_err_set(err, MG_EINVAL,
+                                  "too costly: a NEAR of %u words repeating common words (cost "
+                                  "%llu, cap %llu): repeat fewer or rarer words",
+                                  widest, cost, o->max_cost);
+        }
         Xapian::Enquire enq(xs->db);
-        enq.set_query(q->q);
+        // Always under the deadline (one that never comes without a
+        // budget): its presence changes Xapian's percentages of some
+        // hits, which must not depend on whether a budget is set.
+        enq.set_query(Xapian::Query(
+            Xapian::Query::OP_AND, q->q,
+            Xapian::Query((new Deadline(o->deadline_ns ? o->deadline_ns : UINT64_MAX, &res->cut))
+                              ->release())));
         set_weighting(enq, o);
         Xapian::doccount check = static_cast<Xapian::doccount>(
             std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));

@@ -120,6 +120,16 @@ typedef struct mg_xrun_opts {
      * a NEAR or proximity pairs (mg_xq_or_near), which Xapian 1.4's pruned
      * matcher can mis-weight or drop documents of */
     bool exhaustive;
+    /* refuse (MG_EINVAL "too costly: ...") a query whose NEARs of three or
+     * more parts cost more than this: for each term repeated in one, the
+     * documents holding it times the square of its repeats; 0: no cap */
+    unsigned long long max_cost;
+    /* CLOCK_MONOTONIC ns after which the matcher looks at no more documents
+     * (the result is then partial: mg_xresult.cut); 0: none. The query
+     * is ANDed with a posting source that ends at the deadline either way
+     * (Xapian's percentages of some hits differ with it: they must not
+     * depend on the budget). */
+    unsigned long long deadline_ns;
 } mg_xrun_opts;
 
 typedef struct mg_xhit {
@@ -136,6 +146,7 @@ typedef struct mg_xresult {
     unsigned long long estimate, lower, upper;
     mg_facet *facets; /* malloc'd, values and strings too (mg_search_result_free frees) */
     size_t nfacets;
+    bool cut; /* the deadline ended the match: hits, counts and facets are partial */
 } mg_xresult;
 
 /* Run q. On success *res is filled (release with mg_xresult_release()).

@@ -21,6 +21,17 @@
 namespace
 {
 
+// Xapian reports a lock file it may not open or create as a DatabaseLockError
+// too; its message ends with the system's reason.
+bool lock_refused(const char *detail) noexcept
+{
+    static const int refusals[] = {EACCES, EPERM, EROFS};
+    for (int e : refusals)
+        if (strstr(detail, strerror(e)))
+            return true;
+    return false;
+}
+
 // Set err from a Xapian exception as "what: Type: message (context): errno
 // text". Builds no std::string, so reporting cannot itself throw.
 int set_from_xapian(mg_err *err, int code, const char *what, const Xapian::Error &e) noexcept
@@ -34,6 +45,9 @@ int set_from_xapian(mg_err *err, int code, const char *what, const Xapian::Error
     char detail[200];
     snprintf(detail, sizeof detail, "%s%s%s%s%s%s", e.get_msg().c_str(), *ctx ? " (" : "", ctx,
              *ctx ? ")" : "", sys && *sys ? ": " : "", sys && *sys ? sys : "");
+    if (code == MG_ELOCKED && lock_refused(detail))
+        return mg_err_set(err, MG_EIO, "%s: permission denied: cannot take the write lock (%s)",
+                          what, detail);
     if (code == MG_ELOCKED)
         return mg_err_set(err, code, "%s: database is locked by another writer (%s)", what, detail);
     return mg_err_set(err, code, "%s: %s: %s", what, e.get_type(), detail);

@@ -46,7 +46,8 @@ enum {
 /* Open a writable glass database at path. Without MG_XDB_CREATE or
  * MG_XDB_OVERWRITE the database must exist (else MG_ENOTFOUND). Fails at once
  * with MG_ELOCKED ("... locked ...") when another writer, in this process or
- * another, holds it. Changes are invisible to readers and survive a crash
+ * another, holds it, and with MG_EIO ("... permission denied ...") when the
+ * lock file may not be opened or created. Changes are invisible to readers and survive a crash
  * only once mg_xdb_commit() (or mg_xdb_close()) returns: the handle keeps a
  * transaction open, so Xapian never commits half a batch on its own. Caller
  * frees with mg_xdb_close() or mg_xdb_abandon(). Returns NULL on failure. */

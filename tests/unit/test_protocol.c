@@ -640,6 +640,49 @@ static void test_hostile_text_in_replies(void **state)
     mg_jw_release(&out);
 }
 
+/* Snippet markers are capped; a reply past the cap (MG_PROTO_MAX_REPLY, or
+ * the writer's own smaller max) is the error too_big, not "internal". */
+static void test_reply_caps(void **state)
+{
+    (void)state;
+    char req[2048], marker[MG_PROTO_MAX_MARKER + 2];
+    memset(marker, '<', sizeof marker - 1);
+    marker[sizeof marker - 1] = '\0';
+    snprintf(req, sizeof req,
+             "{\"v\":1,\"op\":\"search\",\"query\":\"parade\",\"snippet\":{\"start\":\"%s\"}}",
+             marker);
+    expect_error(req, "bad_request", "field 'snippet.start' is over 64 bytes");
+    snprintf(req, sizeof req,
+             "{\"v\":1,\"op\":\"search\",\"query\":\"parade\",\"snippet\":{\"end\":\"%s\"}}",
+             marker);
+    expect_error(req, "bad_request", "field 'snippet.end' is over 64 bytes");
+    /* exactly the cap is fine */
+    marker[MG_PROTO_MAX_MARKER] = '\0';
+    snprintf(req, sizeof req,
+             "{\"v\":1,\"op\":\"search\",\"query\":\"parade\",\"snippet\":{\"start\":\"%s\","
+             "\"end\":\"%s\"}}",
+             marker, marker);
+    json_t *r = handle(s, req);
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    json_decref(r);
+
+    const char *big = "{\"v\":1,\"op\":\"search\",\"query\":\"military parade\",\"limit\":50}";
+    mg_jw out;
+    mg_jw_init(&out, 512);
+    const char *code = NULL;
+    assert_int_equal(mg_proto_handle(s, big, strlen(big), NULL, &out, &code), 0);
+    assert_string_equal(code, "too_big");
+    assert_non_null(strstr(out.buf, "the reply would be over 512 bytes"));
+    assert_int_equal(out.max, 512); /* the writer's own max is kept */
+    mg_jw_release(&out);
+    /* a writer with a larger max is held to MG_PROTO_MAX_REPLY, then given
+     * its max back */
+    mg_jw_init(&out, 1u << 30);
+    assert_int_equal(mg_proto_handle(s, big, strlen(big), NULL, &out, &code), 1);
+    assert_int_equal(out.max, 1u << 30);
+    mg_jw_release(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_get_and_stats_match_reference),
         cmocka_unit_test(test_stats_hook),
         cmocka_unit_test(test_hostile_text_in_replies),
+        cmocka_unit_test(test_reply_caps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

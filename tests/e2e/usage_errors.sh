@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Mistakes in endpoints, keys and permissions get a message that names them
+# (and, for endpoints and the client's keys, the usage exit status 2)
+# instead of a silent wrong port, a timeout or a misleading cause.
+source "$MORGUE_ROOT/tests/e2e/lib.sh"
+source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+
+DB=$TMP/db
+check "index the corpus" build_index "$DB" "$MORGUE_ROOT/corpus"
+
+# refused EXIT NAME EXPECTED_MESSAGE CMD...: CMD exits EXIT and says why.
+refused() {
+  local want=$1 name=$2 msg=$3; shift 3
+  timeout 20 "$@" >/dev/null 2>"$TMP/err.log" </dev/null
+  check_eq "$name: exit $want" "$want" $?
+  check_match "$name: says why" "$msg" "$(cat "$TMP/err.log")"
+}
+
+# morgued --bind: each refused before anything starts, exit 2.
+bad_bind() { refused 2 "morgued --bind '$1'" "$2" "$DAEMON" --db "$DB" --bind "$1"; }
+bad_bind 'tcp://127.0.0.1:0' "port 0 \\(for any free port, use tcp://HOST:\\*\\)"
+bad_bind 'tcp://127.0.0.1:99999' "port '99999' is not a number in 1..65535"
+bad_bind 'tcp://127.0.0.1:55x5' "port '55x5' is not a number"
+bad_bind "tcp://127.0.0.1:5555$(printf '\001')" "holds a space, NUL or control character"
+bad_bind 'tcp://127.0.0.1' "no port"
+bad_bind 'ipc://' "no path"
+bad_bind 'udp://127.0.0.1:5555' "want tcp://HOST:PORT or ipc://PATH"
+
+# morgue --endpoint: the same checks, exit 2 (not a timeout, exit 3).
+bad_ep() { refused 2 "morgue --endpoint '$1'" "$2" "$CLIENT" --endpoint "$1" --timeout 200 --retries 0 ping; }
+bad_ep 'tcp://127.0.0.1:0' "port 0 cannot be connected to"
+bad_ep 'tcp://127.0.0.1:99999' "port '99999' is not a number in 1..65535"
+bad_ep 'tcp://127.0.0.1:5555junk' "port '5555junk' is not a number"
+bad_ep 'tcp://:5555' "bad host ''"
+MORGUE_ENDPOINT='tcp://127.0.0.1:70000' "$CLIENT" --timeout 200 --retries 0 ping >/dev/null 2>"$TMP/ep.log"
+check_eq "MORGUE_ENDPOINT with a bad port: exit 2" 2 $?
+
+# Keys.
+K=$TMP/keys
+mkdir -p "$K"
+for who in server alice bob; do "$CLIENT" keygen "$K/$who" >/dev/null; done
+curve=("$CLIENT" --endpoint tcp://127.0.0.1:9 --curve-server-key "$K/server.pub" --curve-key)
+refused 2 "--curve-key given a public key file" 'alice.pub is a public key file: a secret key is needed here' \
+  "${curve[@]}" "$K/alice.pub" ping
+{ head -1 "$K/alice.key"; tail -1 "$K/bob.key"; } >"$K/mixed.key"
+refused 2 "--curve-key whose key is not the pair's it names" "mixed.key: its key does not give the public key the file names" \
+  "${curve[@]}" "$K/mixed.key" ping
+refused 2 "--curve-key of 40 non-Z85 characters (not 'Invalid argument')" "is neither a key file nor a 40-character Z85 key" \
+  "${curve[@]}" "$(printf '~%.0s' $(seq 40))" ping
+refused 1 "morgued --curve-secret given a public key file: does not start" 'server.pub is a public key file' \
+  "$DAEMON" --db "$DB" --bind 'tcp://127.0.0.1:*' --curve-secret "$K/server.pub" --curve-allow "$K/alice.pub"
+
+# An index whose lock file this user may not open: "permission denied", not
+# "locked by another writer". Needs another user than root to try it.
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+  chmod 755 "$TMP"
+  mkdir "$TMP/shared" && chmod 777 "$TMP/shared"
+  build_index "$TMP/shared/db" "$MORGUE_ROOT/corpus"
+  chmod 666 "$TMP/shared/db.lock"
+  out=$(runuser -u nobody -- "$INDEX" --db "$TMP/shared/db" --quiet "$MORGUE_ROOT/corpus" 2>&1)
+  check_match "index not writable by this user: permission denied" 'permission denied: cannot take the write lock' "$out"
+  ok "$(echo "$out" | grep -q 'locked by another writer'; echo $((1 - $?)))" "index not writable by this user: not called locked"
+else
+  ok 0 "index not writable by this user # SKIP needs root and runuser to act as nobody"
+fi
