@@ -23,6 +23,7 @@
 #include "compact.h"
 #include "docbuild.h"
 #include "gens.h"
+#include "hash.h"
 #include "reader.h"
 #include "record.h"
 #include "schema.h"
@@ -39,7 +40,6 @@
  * 1.6 of 2 cores busy, with 512 1.8 (peak RSS 75 -> 91 MB). */
 #define RING_PER_THREAD 512
 #define RING_BYTES (64u << 20)
-#define SCHEMA_VERSION "2"
 
 static volatile sig_atomic_t g_stop;
 
@@ -63,19 +63,10 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* An id's key in the set of ids seen (never 0: that marks an empty slot). */
 static uint64_t id_hash(const char *s, size_t n)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    /* FNV's low bits are weak for table indexing: finish with a mixer. */
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
+    uint64_t h = mg_hash_mix64(mg_fnv1a64(MG_FNV64_OFFSET, s, n));
     return h ? h : 1;
 }
 
@@ -467,7 +458,7 @@ static int set_meta(run *r, mg_xdb *db, mg_err *err)
     iso_now(when);
     int rc;
     if ((rc = mg_xdb_set_metadata(db, MG_META_LANG, r->lang, err)) ||
-        (rc = mg_xdb_set_metadata(db, MG_META_VERSION, SCHEMA_VERSION, err)) ||
+        (rc = mg_xdb_set_metadata(db, MG_META_VERSION, MG_SCHEMA_VERSION, err)) ||
         (rc = mg_xdb_set_metadata(db, MG_META_BUILT, when, err)))
         return rc;
     return 0;
