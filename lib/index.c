@@ -898,7 +898,7 @@ static int inspect_db(run *r, mg_err *err)
         /* Ours when the target is "NAME.gens/gNNNNNN" (relative, as we write). */
         if (slash && (size_t)(slash - target) == strlen(gdir) &&
             strncmp(target, gdir, strlen(gdir)) == 0)
-            r->cur_gen = mg_gen_number(slash + 1);
+            r->cur_gen = mg_gens_number(slash + 1);
         return 0;
     }
     if (S_ISDIR(st.st_mode)) {
@@ -1219,11 +1219,11 @@ static int publish(run *r, long g, mg_err *err)
  * removes it (prune_gens removes one a killed run left behind). */
 static int make_tmp_dir(run *r, char *tmp, size_t cap, mg_err *err)
 {
-    int rc = mg_mkdir_p(r->gens, err);
+    int rc = mg_gens_mkdir_p(r->gens, err);
     if (rc)
         return rc;
     snprintf(tmp, cap, "%s/tmp-%ld", r->gens, (long)getpid());
-    mg_rm_tree(tmp);
+    mg_gens_rm_tree(tmp);
     if (mkdir(tmp, 0777) != 0)
         return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
     snprintf(r->tmp_dir, sizeof r->tmp_dir, "%s", tmp);
@@ -1233,7 +1233,7 @@ static int make_tmp_dir(run *r, char *tmp, size_t cap, mg_err *err)
 static void remove_tmp_dir(run *r)
 {
     if (*r->tmp_dir)
-        mg_rm_tree(r->tmp_dir);
+        mg_gens_rm_tree(r->tmp_dir);
     r->tmp_dir[0] = '\0';
 }
 
@@ -1249,10 +1249,10 @@ static int install_gen(run *r, const char *path, mg_err *err)
     snprintf(gpath, sizeof gpath, "%s/g%06ld", r->gens, g);
     if (rename(path, gpath) != 0)
         return mg_err_set(err, MG_EIO, "rename %.200s: %s", gpath, strerror(errno));
-    mg_sync_dir(r->gens);
+    mg_gens_sync_dir(r->gens);
     int rc = publish(r, g, err);
     if (rc) {
-        mg_rm_tree(gpath);
+        mg_gens_rm_tree(gpath);
         return rc;
     }
     r->st->committed = true;
@@ -1284,7 +1284,7 @@ static int compact_live(run *r, mg_err *err)
         return rc;
     snprintf(dst, sizeof dst, "%s/db", tmp);
     pthread_mutex_lock(&r->mu);
-    st->compact_from_bytes = mg_dir_bytes(live);
+    st->compact_from_bytes = mg_gens_dir_bytes(live);
     st->compaction = MG_COMPACTION_RUNNING;
     pthread_mutex_unlock(&r->mu);
     double t = now_s();
@@ -1620,7 +1620,7 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
         mg_docbuild_free(b);
     }
     snprintf(st->db, sizeof st->db, "%s", r->db);
-    if ((rc = check_inputs(r, err)) || (rc = mg_mkdir_p(r->parent, err)) ||
+    if ((rc = check_inputs(r, err)) || (rc = mg_gens_mkdir_p(r->parent, err)) ||
         (rc = take_lock(r, err)))
         goto out;
     r->w = calloc(r->nthreads, sizeof *r->w);
@@ -1655,7 +1655,7 @@ out:
     if (realpath(r->db, real))
         snprintf(st->generation, sizeof st->generation, "%s", real);
     if (*st->generation)
-        st->index_bytes = mg_dir_bytes(st->generation);
+        st->index_bytes = mg_gens_dir_bytes(st->generation);
     if (r->lockfd >= 0) {
         /* Leave no stale pid behind, then release the lock. */
         if (ftruncate(r->lockfd, 0) != 0) {
