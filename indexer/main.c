@@ -154,18 +154,18 @@ static void on_progress(void *ctx, const mg_index_stats *st)
 /* The first SIGINT/SIGTERM asks for a clean stop (the run stops reading at
  * the next record; a reader blocked on an idle pipe notices when it returns).
  * A second one exits at once: committed batches are safe on disk anyway. */
+static volatile sig_atomic_t stop_asked; /* mg_index_opts.stop */
+
 static void on_signal(int sig)
 {
-    static volatile sig_atomic_t seen;
     (void)sig;
-    if (seen) {
+    if (stop_asked) {
         static const char msg[] = "morgue-index: stopped at once; committed batches are kept\n";
         ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)n;
         _exit(1);
     }
-    seen = 1;
-    mg_index_request_stop();
+    stop_asked = 1;
 }
 
 static int parse_count(const char *opt, const char *s, unsigned long max, unsigned long *out)
@@ -426,6 +426,7 @@ int main(int argc, char **argv)
     o.progress = on_progress;
     o.fatal = on_fatal;
     o.ctx = &u;
+    o.stop = &stop_asked;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

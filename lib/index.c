@@ -41,13 +41,6 @@
 #define RING_PER_THREAD 512
 #define RING_BYTES (64u << 20)
 
-static volatile sig_atomic_t g_stop;
-
-void mg_index_request_stop(void)
-{
-    g_stop = 1;
-}
-
 unsigned mg_index_default_threads(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -306,6 +299,12 @@ struct run {
     names files;
     unsigned long long bytes_done; /* of finished inputs */
 };
+
+/* Whether the caller asked the run to stop (mg_index_opts.stop). */
+static int stop_requested(const run *r)
+{
+    return r->o->stop && *r->o->stop;
+}
 
 static void say(run *r, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say(run *r, int level, const char *fmt, ...)
@@ -637,7 +636,7 @@ static void *shard_main(void *arg)
              * closes them. */
             mg_err e;
             mg_err_clear(&e);
-            if (w->shard && w->shard_pending && !r->failed && !g_stop &&
+            if (w->shard && w->shard_pending && !r->failed && !stop_requested(r) &&
                 mg_xdb_commit(w->shard, &e) < 0)
                 fail(r, &e);
             w->shard_pending = 0;
@@ -736,7 +735,7 @@ static void read_all(run *r)
     const mg_index_opts *o = r->o;
     mg_record rec;
     mg_record_init(&rec);
-    for (size_t i = 0; i < o->ninputs && !g_stop && !r->failed; i++) {
+    for (size_t i = 0; i < o->ninputs && !stop_requested(r) && !r->failed; i++) {
         mg_err e;
         mg_err_clear(&e);
         mg_reader *rd = mg_reader_open(o->inputs[i], &e);
@@ -758,7 +757,7 @@ static void read_all(run *r)
          * its files) is known once the reader has listed it. */
         struct stat sb;
         int sized = stat(o->inputs[i], &sb) == 0 && S_ISREG(sb.st_mode);
-        while (!g_stop && !r->failed) {
+        while (!stop_requested(r) && !r->failed) {
             int rc = mg_reader_next(rd, &rec, &info, &e);
             if (info.offset > off)
                 off = info.offset;
@@ -775,7 +774,7 @@ static void read_all(run *r)
                 break;
             }
             if (rc < 0) {
-                if (!g_stop) {
+                if (!stop_requested(r)) {
                     say(r, MG_LOG_ERROR, "%s", e.msg);
                     r->st->input_failed = true;
                 }
@@ -1140,14 +1139,15 @@ static int run_update(run *r, mg_err *err)
         return -r->fail_err.code;
     }
     if (r->o->delete_missing) {
-        if (r->st->input_failed || g_stop)
+        if (r->st->input_failed || stop_requested(r))
             say(r, MG_LOG_WARN, "not deleting missing documents: %s",
-                g_stop ? "the run was interrupted" : "an input could not be read to its end");
+                stop_requested(r) ? "the run was interrupted"
+                                  : "an input could not be read to its end");
         else if ((rc = delete_missing(r, err)) < 0)
             goto fatal;
     }
     /* A dry run, and a held run that did not finish, commit nothing. */
-    int unfinished = g_stop || r->st->input_failed;
+    int unfinished = stop_requested(r) || r->st->input_failed;
     if (r->o->dry_run || (r->hold && unfinished))
         drop_uncommitted(r);
     else if (r->pending && (rc = commit_update(r, err)) < 0)
@@ -1168,7 +1168,7 @@ static int run_update(run *r, mg_err *err)
     const char *nocompact = r->o->compact ? "; not compacted" : "";
     if (unfinished)
         r->st->compaction = r->o->compact ? MG_COMPACTION_SKIPPED : MG_COMPACTION_NONE;
-    if (g_stop) {
+    if (stop_requested(r)) {
         r->st->interrupted = true;
         return mg_err_set(err, MG_EIO, "interrupted: %s%s",
                           r->st->committed ? "the documents read so far are committed"
@@ -1266,7 +1266,7 @@ static int compact_poll(void *ctx)
 {
     run *r = ctx;
     progress_tick(r, 0);
-    return g_stop != 0;
+    return stop_requested(r);
 }
 
 /* --compact after an update: compact the live generation into a new one and
@@ -1355,7 +1355,7 @@ static int run_rebuild(run *r, mg_err *err)
         rc = -err->code;
         goto out;
     }
-    if (g_stop) {
+    if (stop_requested(r)) {
         r->st->interrupted = true;
         rc = mg_err_set(err, MG_EIO, "interrupted: nothing published%s",
                         r->kind == DB_NEW ? "" : "; the old index stays live");
@@ -1578,7 +1578,6 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
 {
     memset(st, 0, sizeof *st);
     st->dry_run = o->dry_run;
-    g_stop = 0;
     if (!o->db || !*o->db)
         return usage_error(st, err, "no database: give --db DIR or set MORGUE_DB");
     if (o->ninputs == 0)
