@@ -23,7 +23,7 @@
 #include "compact.h"
 #include "docbuild.h"
 #include "gens.h"
-#include "hash.h"
+#include "idset.h"
 #include "reader.h"
 #include "record.h"
 #include "schema.h"
@@ -57,117 +57,6 @@ static double now_s(void)
 }
 
 /* An id's key in the set of ids seen (never 0: that marks an empty slot). */
-static uint64_t id_hash(const char *s, size_t n)
-{
-    uint64_t h = mg_hash_mix64(mg_fnv1a64(MG_FNV64_OFFSET, s, n));
-    return h ? h : 1;
-}
-
-/* ---- The ids seen in this run -------------------------------------------
- * 16 bytes per id: its 64-bit hash and where it was first seen (an index into
- * the file-name table, and the line). Two ids sharing a 64-bit hash (odds
- * around 1 in 10^7 for 10^6 ids) would be reported as a duplicate and spare
- * one missing id from --delete-missing: never a wrong deletion. */
-typedef struct idslot {
-    uint64_t h; /* 0: empty */
-    uint32_t file;
-    uint32_t line;
-} idslot;
-
-typedef struct idset {
-    idslot *s;
-    size_t cap, n; /* cap is a power of two */
-} idset;
-
-static int idset_grow(idset *set)
-{
-    size_t ncap = set->cap ? set->cap * 2 : 1024;
-    idslot *ns = calloc(ncap, sizeof *ns);
-    if (!ns)
-        return -1;
-    for (size_t i = 0; i < set->cap; i++) {
-        if (!set->s[i].h)
-            continue;
-        size_t j = set->s[i].h & (ncap - 1);
-        while (ns[j].h)
-            j = (j + 1) & (ncap - 1);
-        ns[j] = set->s[i];
-    }
-    free(set->s);
-    set->s = ns;
-    set->cap = ncap;
-    return 0;
-}
-
-/* Insert h; returns 1 and the existing slot in *old when already present, 0
- * when inserted, -1 when out of memory. */
-static int idset_put(idset *set, uint64_t h, uint32_t file, uint32_t line, idslot *old)
-{
-    if ((set->n + 1) * 4 > set->cap * 3 && idset_grow(set))
-        return -1;
-    size_t j = h & (set->cap - 1);
-    while (set->s[j].h) {
-        if (set->s[j].h == h) {
-            *old = set->s[j];
-            return 1;
-        }
-        j = (j + 1) & (set->cap - 1);
-    }
-    set->s[j] = (idslot){h, file, line};
-    set->n++;
-    return 0;
-}
-
-static int idset_has(const idset *set, uint64_t h)
-{
-    if (!set->cap)
-        return 0;
-    size_t j = h & (set->cap - 1);
-    while (set->s[j].h) {
-        if (set->s[j].h == h)
-            return 1;
-        j = (j + 1) & (set->cap - 1);
-    }
-    return 0;
-}
-
-/* File names for "first seen at FILE:LINE", interned in one arena. */
-typedef struct names {
-    char *buf;
-    size_t len, cap;
-    size_t *off;
-    size_t n, ncap;
-} names;
-
-static long names_add(names *nm, const char *name)
-{
-    if (nm->n && strcmp(nm->buf + nm->off[nm->n - 1], name) == 0)
-        return (long)nm->n - 1;
-    size_t l = strlen(name) + 1;
-    if (nm->len + l > nm->cap) {
-        size_t c = nm->cap ? nm->cap : 4096;
-        while (c < nm->len + l)
-            c *= 2;
-        char *p = realloc(nm->buf, c);
-        if (!p)
-            return -1;
-        nm->buf = p;
-        nm->cap = c;
-    }
-    if (nm->n == nm->ncap) {
-        size_t c = nm->ncap ? nm->ncap * 2 : 64;
-        size_t *p = realloc(nm->off, c * sizeof *p);
-        if (!p)
-            return -1;
-        nm->off = p;
-        nm->ncap = c;
-    }
-    memcpy(nm->buf + nm->len, name, l);
-    nm->off[nm->n] = nm->len;
-    nm->len += l;
-    return (long)nm->n++;
-}
-
 /* ---- Work items and the bounded rings that carry them ------------------- */
 typedef struct item {
     mg_record rec;
@@ -295,8 +184,8 @@ struct run {
     _Atomic int failed; /* a thread hit a fatal error: stop */
     mg_err fail_err;
 
-    idset seen;
-    names files;
+    mg_idset seen;
+    mg_names files;
     unsigned long long bytes_done; /* of finished inputs */
 };
 
@@ -685,16 +574,16 @@ static int admit(run *r, const mg_record *rec, const mg_read_info *info, const c
         count(r, &r->st->skipped);
         return 1;
     }
-    long f = names_add(&r->files, info->file);
+    long f = mg_names_add(&r->files, info->file);
     if (f < 0) {
         mg_err_set(&e, MG_ENOMEM, "out of memory (file names)");
         fail(r, &e);
         return -1;
     }
-    idslot old;
-    uint64_t h = id_hash(rec->id, strlen(rec->id));
-    int rc = idset_put(&r->seen, h, (uint32_t)f,
-                       info->line > UINT32_MAX ? UINT32_MAX : (uint32_t)info->line, &old);
+    mg_idslot old;
+    uint64_t h = mg_idset_hash(rec->id, strlen(rec->id));
+    int rc = mg_idset_put(&r->seen, h, (uint32_t)f,
+                          info->line > UINT32_MAX ? UINT32_MAX : (uint32_t)info->line, &old);
     if (rc < 0) {
         mg_err_set(&e, MG_ENOMEM, "out of memory (ids seen)");
         fail(r, &e);
@@ -703,7 +592,7 @@ static int admit(run *r, const mg_record *rec, const mg_read_info *info, const c
     *dup = rc;
     *hash = h;
     if (rc) {
-        const char *first = r->files.buf + r->files.off[old.file];
+        const char *first = mg_names_get(&r->files, old.file);
         if (old.line)
             say(r, MG_LOG_WARN,
                 "%s: duplicate id \"%s\" (first seen at %s:%u); the later record wins", where,
@@ -1005,7 +894,7 @@ typedef struct missing {
 static int collect_missing(void *ctx, const char *term, size_t len)
 {
     missing *m = ctx;
-    if (len < 2 || idset_has(&m->r->seen, id_hash(term + 1, len - 1)))
+    if (len < 2 || mg_idset_has(&m->r->seen, mg_idset_hash(term + 1, len - 1)))
         return 0;
     if (m->n == m->cap) {
         size_t c = m->cap ? m->cap * 2 : 256;
@@ -1647,9 +1536,8 @@ out:
         for (unsigned k = 0; k < r->nthreads; k++)
             ring_release(&r->rings[k]);
     free(r->rings);
-    free(r->seen.s);
-    free(r->files.buf);
-    free(r->files.off);
+    mg_idset_release(&r->seen);
+    mg_names_release(&r->files);
     char real[PATH_MAX];
     if (realpath(r->db, real))
         snprintf(st->generation, sizeof st->generation, "%s", real);
