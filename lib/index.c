@@ -26,6 +26,7 @@
 #include "idset.h"
 #include "reader.h"
 #include "record.h"
+#include "ring.h"
 #include "schema.h"
 #include "xapian_search.h"
 #include "xapian_shim.h"
@@ -54,83 +55,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* An id's key in the set of ids seen (never 0: that marks an empty slot). */
-/* ---- Work items and the bounded rings that carry them ------------------- */
-typedef struct item {
-    mg_record rec;
-    mg_xdoc *doc; /* update ring: made once per slot, reused */
-    char uid[MG_XDB_MAX_TERM + 1];
-    char where[320]; /* "FILE:LINE" for messages */
-    uint64_t hash;
-    size_t bytes;
-    int dup;   /* the id was seen earlier in this run */
-    int built; /* update ring: analysis done */
-    int prior; /* update ring: what the index holds for the id (PRIOR_*) */
-    int rc;    /* analysis result */
-    char msg[256];
-} item;
-
-/* What the writer found in the index before analysis. A record whose stored
- * hash is equal is not analysed at all; duplicates within the run are looked
- * up only when applied (an earlier copy may change the answer). */
-enum { PRIOR_UNKNOWN = 0, PRIOR_ABSENT, PRIOR_EQUAL, PRIOR_DIFFERENT };
-
-/* Slots [tail, head) are in flight. Update ring: the writer looks items up in
- * [checked, head), builders take [mid, checked), the writer applies the tail
- * once built (tail <= mid <= checked <= head). Shard ring: the worker takes
- * the tail. */
-typedef struct ring {
-    item *it;
-    size_t cap;
-    unsigned long long head, checked, mid, tail;
-    size_t bytes, max_bytes;
-    int eof;
-    int full_wait; /* the reader waits for the ring to drain to half */
-    pthread_mutex_t mu;
-    pthread_cond_t space, work, done;
-} ring;
-
-static int ring_init(ring *q, size_t cap, size_t max_bytes)
-{
-    memset(q, 0, sizeof *q);
-    q->it = calloc(cap, sizeof *q->it);
-    if (!q->it)
-        return -1;
-    q->cap = cap;
-    q->max_bytes = max_bytes;
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->space, NULL);
-    pthread_cond_init(&q->work, NULL);
-    pthread_cond_init(&q->done, NULL);
-    return 0;
-}
-
-static void ring_release(ring *q)
-{
-    if (!q->it)
-        return;
-    for (size_t i = 0; i < q->cap; i++) {
-        mg_record_release(&q->it[i].rec);
-        mg_xdoc_free(q->it[i].doc);
-    }
-    free(q->it);
-    q->it = NULL;
-    pthread_mutex_destroy(&q->mu);
-    pthread_cond_destroy(&q->space);
-    pthread_cond_destroy(&q->work);
-    pthread_cond_destroy(&q->done);
-}
-
-static void ring_close(ring *q)
-{
-    pthread_mutex_lock(&q->mu);
-    q->eof = 1;
-    pthread_cond_broadcast(&q->work);
-    pthread_cond_broadcast(&q->done);
-    pthread_cond_broadcast(&q->space);
-    pthread_mutex_unlock(&q->mu);
 }
 
 /* ---- One run ------------------------------------------------------------ */
@@ -167,9 +91,9 @@ struct run {
     int lockfd;
 
     worker *w;
-    ring upd;    /* update mode */
-    ring *rings; /* rebuild: one per worker */
-    mg_xdb *xdb; /* update mode: the writer's database */
+    mg_ring upd;    /* update mode */
+    mg_ring *rings; /* rebuild: one per worker */
+    mg_xdb *xdb;    /* update mode: the writer's database */
     pthread_t writer;
     unsigned long pending; /* changes since the last commit */
     /* Update mode: commit once, at the end, rather than every batch (for
@@ -244,67 +168,14 @@ static void progress_tick(run *r, int force)
     pthread_mutex_unlock(&r->mu);
 }
 
-/* At most half full, in slots and bytes (an empty ring always is). */
-static int ring_low(const ring *q)
+/* mg_ring_reserve's wait: keep the progress line going. */
+static void progress_wait(void *ctx)
 {
-    return q->head - q->tail <= q->cap / 2 && q->bytes <= q->max_bytes / 2;
-}
-
-/* Wait for a free slot at the head of q; NULL when the run failed. A full
- * ring is left to drain to half before the reader goes on, so that reader
- * and consumer hand over slots in batches rather than wake each other for
- * every record. */
-static item *ring_reserve(run *r, ring *q)
-{
-    pthread_mutex_lock(&q->mu);
-    if (q->head - q->tail >= q->cap || q->bytes >= q->max_bytes) {
-        q->full_wait = 1;
-        while (!r->failed && !ring_low(q)) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 200 * 1000 * 1000;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            if (pthread_cond_timedwait(&q->space, &q->mu, &ts) == ETIMEDOUT) {
-                pthread_mutex_unlock(&q->mu);
-                progress_tick(r, 0);
-                pthread_mutex_lock(&q->mu);
-            }
-        }
-        q->full_wait = 0;
-    }
-    item *it = r->failed ? NULL : &q->it[q->head % q->cap];
-    pthread_mutex_unlock(&q->mu);
-    return it;
-}
-
-static void ring_push(ring *q, item *it)
-{
-    pthread_mutex_lock(&q->mu);
-    it->bytes = strlen(it->rec.body) + strlen(it->rec.title) + 256;
-    q->bytes += it->bytes;
-    it->built = 0;
-    it->prior = PRIOR_UNKNOWN;
-    q->head++;
-    pthread_cond_broadcast(&q->work);
-    pthread_cond_broadcast(&q->done); /* the update writer checks new items */
-    pthread_mutex_unlock(&q->mu);
-}
-
-static void ring_pop(ring *q, item *it)
-{
-    pthread_mutex_lock(&q->mu);
-    q->bytes -= it->bytes;
-    q->tail++;
-    if (q->full_wait && ring_low(q))
-        pthread_cond_broadcast(&q->space);
-    pthread_mutex_unlock(&q->mu);
+    progress_tick(ctx, 0);
 }
 
 /* Analyse it->rec into *doc, made on first use and reused after. */
-static void build_item(worker *w, item *it, mg_xdoc **doc)
+static void build_item(worker *w, mg_ring_item *it, mg_xdoc **doc)
 {
     mg_err e;
     mg_err_clear(&e);
@@ -319,7 +190,7 @@ static void build_item(worker *w, item *it, mg_xdoc **doc)
 }
 
 /* A record the builder refused is a bad record; anything else is fatal. */
-static int build_failed(run *r, item *it)
+static int build_failed(run *r, mg_ring_item *it)
 {
     if (it->rc == -MG_ETOOBIG || it->rc == -MG_EFORMAT || it->rc == -MG_EINVAL) {
         say(r, MG_LOG_ERROR, "%s: %s", it->where, it->msg);
@@ -382,7 +253,7 @@ static void drop_uncommitted(run *r)
     r->st->deleted = r->kept_deleted;
 }
 
-/* Compare the record hash with the one stored for uid: PRIOR_* or -1. */
+/* Compare the record hash with the one stored for uid: MG_PRIOR_* or -1. */
 static int lookup(run *r, const char *uid, uint64_t hash)
 {
     mg_err e;
@@ -390,17 +261,17 @@ static int lookup(run *r, const char *uid, uint64_t hash)
     unsigned char old[8], h8[8];
     long n = mg_xdb_get_value(r->xdb, uid, MG_SLOT_HASH, old, sizeof old, &e);
     if (n == -MG_ENOTFOUND)
-        return PRIOR_ABSENT;
+        return MG_PRIOR_ABSENT;
     if (n < 0) {
         fail(r, &e);
         return -1;
     }
     mg_u64_to_bytes(hash, h8);
-    return n == 8 && memcmp(old, h8, 8) == 0 ? PRIOR_EQUAL : PRIOR_DIFFERENT;
+    return n == 8 && memcmp(old, h8, 8) == 0 ? MG_PRIOR_EQUAL : MG_PRIOR_DIFFERENT;
 }
 
 /* Update mode, before analysis: is the record new, changed or the same? */
-static void precheck(run *r, item *it)
+static void precheck(run *r, mg_ring_item *it)
 {
     if (it->dup || r->failed)
         return;
@@ -413,9 +284,9 @@ static void precheck(run *r, item *it)
 }
 
 /* Update mode: apply one built document through the single writer. */
-static int apply_update(run *r, item *it)
+static int apply_update(run *r, mg_ring_item *it)
 {
-    if (it->prior == PRIOR_EQUAL) {
+    if (it->prior == MG_PRIOR_EQUAL) {
         count(r, &r->st->unchanged);
         return 0;
     }
@@ -423,18 +294,18 @@ static int apply_update(run *r, item *it)
         return build_failed(r, it);
     mg_err e;
     mg_err_clear(&e);
-    int p = it->prior != PRIOR_UNKNOWN ? it->prior : lookup(r, it->uid, it->hash);
+    int p = it->prior != MG_PRIOR_UNKNOWN ? it->prior : lookup(r, it->uid, it->hash);
     if (p < 0)
         return -1;
-    if (p == PRIOR_EQUAL) {
+    if (p == MG_PRIOR_EQUAL) {
         count(r, &r->st->unchanged);
         return 0;
     }
-    unsigned long long *field = p == PRIOR_ABSENT ? &r->st->added : &r->st->replaced;
+    unsigned long long *field = p == MG_PRIOR_ABSENT ? &r->st->added : &r->st->replaced;
     if (r->o->dry_run) {
         /* Nothing is written, so a later copy of an id finds no earlier
          * one: count it as the replacement it would be. */
-        count(r, it->dup && p == PRIOR_ABSENT ? &r->st->replaced : field);
+        count(r, it->dup && p == MG_PRIOR_ABSENT ? &r->st->replaced : field);
         return 0;
     }
     if (mg_xdb_replace(r->xdb, it->uid, it->doc, &e)) {
@@ -452,7 +323,7 @@ static int apply_update(run *r, item *it)
 static void *builder_main(void *arg)
 {
     worker *w = arg;
-    ring *q = &w->r->upd;
+    mg_ring *q = &w->r->upd;
     for (;;) {
         pthread_mutex_lock(&q->mu);
         while (q->mid == q->checked && !(q->eof && q->checked == q->head))
@@ -461,9 +332,9 @@ static void *builder_main(void *arg)
             pthread_mutex_unlock(&q->mu);
             return NULL;
         }
-        item *it = &q->it[q->mid++ % q->cap];
+        mg_ring_item *it = &q->it[q->mid++ % q->cap];
         pthread_mutex_unlock(&q->mu);
-        if (!w->r->failed && it->prior != PRIOR_EQUAL)
+        if (!w->r->failed && it->prior != MG_PRIOR_EQUAL)
             build_item(w, it, &it->doc);
         pthread_mutex_lock(&q->mu);
         it->built = 1;
@@ -478,18 +349,18 @@ static void *builder_main(void *arg)
 static void *writer_main(void *arg)
 {
     run *r = arg;
-    ring *q = &r->upd;
+    mg_ring *q = &r->upd;
     pthread_mutex_lock(&q->mu);
     for (;;) {
         if (q->tail < q->head && q->it[q->tail % q->cap].built) {
-            item *it = &q->it[q->tail % q->cap];
+            mg_ring_item *it = &q->it[q->tail % q->cap];
             pthread_mutex_unlock(&q->mu);
             if (!r->failed)
                 apply_update(r, it);
-            ring_pop(q, it);
+            mg_ring_pop(q, it);
             pthread_mutex_lock(&q->mu);
         } else if (q->checked < q->head) {
-            item *it = &q->it[q->checked % q->cap];
+            mg_ring_item *it = &q->it[q->checked % q->cap];
             pthread_mutex_unlock(&q->mu);
             precheck(r, it);
             pthread_mutex_lock(&q->mu);
@@ -513,7 +384,7 @@ static void *shard_main(void *arg)
 {
     worker *w = arg;
     run *r = w->r;
-    ring *q = &r->rings[w->k];
+    mg_ring *q = &r->rings[w->k];
     for (;;) {
         pthread_mutex_lock(&q->mu);
         while (q->tail == q->head && !q->eof)
@@ -531,7 +402,7 @@ static void *shard_main(void *arg)
             w->shard_pending = 0;
             return NULL;
         }
-        item *it = &q->it[q->tail % q->cap];
+        mg_ring_item *it = &q->it[q->tail % q->cap];
         pthread_mutex_unlock(&q->mu);
         if (!r->failed) {
             build_item(w, it, &w->doc);
@@ -557,7 +428,7 @@ static void *shard_main(void *arg)
                     count(r, &r->st->added);
             }
         }
-        ring_pop(q, it);
+        mg_ring_pop(q, it);
     }
 }
 
@@ -605,7 +476,7 @@ static int admit(run *r, const mg_record *rec, const mg_read_info *info, const c
     return 0;
 }
 
-static ring *route(run *r, uint64_t h)
+static mg_ring *route(run *r, uint64_t h)
 {
     return r->rings ? &r->rings[h % r->nthreads] : &r->upd;
 }
@@ -692,8 +563,8 @@ static void read_all(run *r)
                 break;
             if (a > 0)
                 continue;
-            ring *q = route(r, h);
-            item *it = ring_reserve(r, q);
+            mg_ring *q = route(r, h);
+            mg_ring_item *it = mg_ring_reserve(q, &r->failed, progress_wait, r);
             if (!it)
                 break;
             mg_record t = it->rec;
@@ -701,7 +572,7 @@ static void read_all(run *r)
             rec = t;
             memcpy(it->where, where, sizeof where);
             it->dup = dup;
-            ring_push(q, it);
+            mg_ring_push(q, it);
             progress_tick(r, 0);
         }
         r->bytes_done += ended && total > off ? total : off;
@@ -871,9 +742,9 @@ static void stop_threads(run *r, int rebuild, int writer_started)
 {
     if (rebuild) {
         for (unsigned k = 0; k < r->nthreads; k++)
-            ring_close(&r->rings[k]);
+            mg_ring_close(&r->rings[k]);
     } else {
-        ring_close(&r->upd);
+        mg_ring_close(&r->upd);
     }
     for (unsigned k = 0; k < r->nthreads; k++)
         if (r->w[k].started)
@@ -1013,7 +884,7 @@ static int written_since_commit(run *r)
 
 static int run_update(run *r, mg_err *err)
 {
-    if (ring_init(&r->upd, (size_t)RING_PER_THREAD * r->nthreads, RING_BYTES))
+    if (mg_ring_init(&r->upd, (size_t)RING_PER_THREAD * r->nthreads, RING_BYTES))
         return mg_err_set(err, MG_ENOMEM, "out of memory");
     r->hold = r->o->delete_missing;
     int rc = start_threads(r, 0, err);
@@ -1218,7 +1089,7 @@ static int run_rebuild(run *r, mg_err *err)
     const char **srcs = NULL;
     char **paths = NULL;
     for (unsigned k = 0; k < r->nthreads; k++) {
-        if (ring_init(&r->rings[k], RING_PER_THREAD, RING_BYTES / r->nthreads)) {
+        if (mg_ring_init(&r->rings[k], RING_PER_THREAD, RING_BYTES / r->nthreads)) {
             rc = mg_err_set(err, MG_ENOMEM, "out of memory");
             goto out;
         }
@@ -1531,10 +1402,10 @@ out:
             mg_xdoc_free(r->w[k].doc);
         }
     free(r->w);
-    ring_release(&r->upd);
+    mg_ring_release(&r->upd);
     if (r->rings)
         for (unsigned k = 0; k < r->nthreads; k++)
-            ring_release(&r->rings[k]);
+            mg_ring_release(&r->rings[k]);
     free(r->rings);
     mg_idset_release(&r->seen);
     mg_names_release(&r->files);
