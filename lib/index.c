@@ -313,19 +313,11 @@ static int run_locked(run *r, mg_err *err)
     return rc;
 }
 
-int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
+static run *run_new(const mg_index_opts *o, mg_index_stats *st)
 {
-    memset(st, 0, sizeof *st);
-    st->dry_run = o->dry_run;
-    if (!o->db || !*o->db)
-        return usage_error(st, err, "no database: give --db DIR or set MORGUE_DB");
-    if (o->ninputs == 0)
-        return usage_error(st, err, "no input: give one or more files, directories or -");
-    if (o->threads > MAX_THREADS)
-        return usage_error(st, err, "--threads must be between 1 and %d", MAX_THREADS);
     run *r = calloc(1, sizeof *r);
     if (!r)
-        return mg_err_set(err, MG_ENOMEM, "out of memory");
+        return NULL;
     r->o = o;
     r->st = st;
     r->lockfd = -1;
@@ -334,44 +326,37 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
     r->nthreads = o->threads ? o->threads : mg_index_default_threads();
     r->batch = o->batch ? o->batch : DEFAULT_BATCH;
     pthread_mutex_init(&r->mu, NULL);
-    int rc = mg_run_set_paths(r, o->db, err);
-    if (rc) {
-        st->usage_error = true;
-        goto out;
-    }
-    if (o->lang) { /* an unknown language is a usage error: say so first */
-        mg_docbuild *b = mg_docbuild_new(o->lang, err);
-        if (!b) {
-            if (err->code == MG_EINVAL) {
-                char list[1024] = "";
-                size_t n = 0;
-                for (const char *const *l = mg_analyzer_languages(); *l && n < sizeof list; l++)
-                    n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "", *l);
-                mg_run_say(r, MG_LOG_ERROR,
-                           "unknown language \"%s\" for --lang; valid languages: %s", o->lang,
-                           list);
-                rc = usage_error(st, err, "--lang %s: not a stemming language", o->lang);
-            } else {
-                rc = -err->code;
-            }
-            goto out;
-        }
+    return r;
+}
+
+/* An unknown --lang is a usage error, told before anything is touched,
+ * with the list of the languages there are. */
+static int check_lang(run *r, mg_err *err)
+{
+    const char *lang = r->o->lang;
+    if (!lang)
+        return 0;
+    mg_docbuild *b = mg_docbuild_new(lang, err);
+    if (b) {
         mg_docbuild_free(b);
+        return 0;
     }
-    snprintf(st->db, sizeof st->db, "%s", r->db);
-    if ((rc = check_inputs(r, err)) || (rc = mg_gens_mkdir_p(r->parent, err)) ||
-        (rc = mg_run_lock(r, err)))
-        goto out;
-    r->w = calloc(r->nthreads, sizeof *r->w);
-    if (!r->w) {
-        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
-        goto out;
-    }
-    mg_xapian_set_fatal(on_xapian_fatal, r);
-    rc = run_locked(r, err);
-    mg_xapian_set_fatal(NULL, NULL);
-    mg_run_progress(r, 1);
-out:
+    if (err->code != MG_EINVAL)
+        return -err->code;
+    char list[1024] = "";
+    size_t n = 0;
+    for (const char *const *l = mg_analyzer_languages(); *l && n < sizeof list; l++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "", *l);
+    mg_run_say(r, MG_LOG_ERROR, "unknown language \"%s\" for --lang; valid languages: %s", lang,
+               list);
+    return usage_error(r->st, err, "--lang %s: not a stemming language", lang);
+}
+
+/* The end of every run that got a run struct: the last stats (what is live
+ * now, and its size), then free everything and release the lock. */
+static void run_free(run *r, int rc)
+{
+    mg_index_stats *st = r->st;
     mg_xdb_abandon(r->xdb);
     r->xdb = NULL;
     if (rc < 0 && !st->usage_error)
@@ -398,5 +383,42 @@ out:
     st->elapsed_s = mg_run_now() - r->t0;
     pthread_mutex_destroy(&r->mu);
     free(r);
+}
+
+int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
+{
+    memset(st, 0, sizeof *st);
+    st->dry_run = o->dry_run;
+    if (!o->db || !*o->db)
+        return usage_error(st, err, "no database: give --db DIR or set MORGUE_DB");
+    if (o->ninputs == 0)
+        return usage_error(st, err, "no input: give one or more files, directories or -");
+    if (o->threads > MAX_THREADS)
+        return usage_error(st, err, "--threads must be between 1 and %d", MAX_THREADS);
+    run *r = run_new(o, st);
+    if (!r)
+        return mg_err_set(err, MG_ENOMEM, "out of memory");
+    int rc = mg_run_set_paths(r, o->db, err);
+    if (rc) {
+        st->usage_error = true;
+        goto out;
+    }
+    if ((rc = check_lang(r, err)))
+        goto out;
+    snprintf(st->db, sizeof st->db, "%s", r->db);
+    if ((rc = check_inputs(r, err)) || (rc = mg_gens_mkdir_p(r->parent, err)) ||
+        (rc = mg_run_lock(r, err)))
+        goto out;
+    r->w = calloc(r->nthreads, sizeof *r->w);
+    if (!r->w) {
+        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+        goto out;
+    }
+    mg_xapian_set_fatal(on_xapian_fatal, r);
+    rc = run_locked(r, err);
+    mg_xapian_set_fatal(NULL, NULL);
+    mg_run_progress(r, 1);
+out:
+    run_free(r, rc);
     return rc;
 }

@@ -131,24 +131,16 @@ int mg_run_compact_live(run *r, mg_err *err)
     return mg_err_set(err, inner.code, "compacting failed: %.150s; %s", inner.msg, stays);
 }
 
-int mg_run_rebuild(run *r, mg_err *err)
+/* A ring and, unless --dry-run, an empty shard in tmp for each worker. */
+static int open_shards(run *r, const char *tmp, mg_err *err)
 {
-    char tmp[PATH_MAX + 64], path[PATH_MAX + 128];
-    int rc = r->o->dry_run ? 0 : mg_run_make_tmp_dir(r, tmp, sizeof tmp, err);
-    if (rc)
-        return rc;
+    char path[PATH_MAX + 128];
     r->rings = calloc(r->nthreads, sizeof *r->rings);
-    if (!r->rings) {
-        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
-        goto out;
-    }
-    const char **srcs = NULL;
-    char **paths = NULL;
+    if (!r->rings)
+        return mg_err_set(err, MG_ENOMEM, "out of memory");
     for (unsigned k = 0; k < r->nthreads; k++) {
-        if (mg_ring_init(&r->rings[k], RING_PER_THREAD, RING_BYTES / r->nthreads)) {
-            rc = mg_err_set(err, MG_ENOMEM, "out of memory");
-            goto out;
-        }
+        if (mg_ring_init(&r->rings[k], RING_PER_THREAD, RING_BYTES / r->nthreads))
+            return mg_err_set(err, MG_ENOMEM, "out of memory");
         if (r->o->dry_run)
             continue; /* no shard: the workers only analyse and count */
         snprintf(path, sizeof path, "%s/shard-%u", tmp, k);
@@ -157,79 +149,95 @@ int mg_run_rebuild(run *r, mg_err *err)
          * fails with "cancel() not supported under DB_DANGEROUS" instead
          * of the cause. On Reuters it costs nothing measurable. */
         r->w[k].shard = mg_xdb_open(path, MG_XDB_CREATE | MG_XDB_NOSYNC, err);
-        if (!r->w[k].shard) {
-            rc = -err->code;
-            goto out;
-        }
+        if (!r->w[k].shard)
+            return -err->code;
     }
-    rc = mg_run_start_threads(r, shard_main, NULL, err);
-    if (!rc)
-        mg_run_read_all(r);
-    mg_run_stop_threads(r, 0);
+    return 0;
+}
+
+/* Once every input is read: may what was built be published? Not after a
+ * failure, a stop request or an unreadable input, nor when it would drop
+ * more of the live index than --max-delete allows. */
+static int check_built(run *r, mg_err *err)
+{
     if (r->failed) {
         *err = r->fail_err;
-        rc = -err->code;
-        goto out;
+        return -err->code;
     }
     if (mg_run_stopped(r)) {
         r->st->interrupted = true;
-        rc = mg_err_set(err, MG_EIO, "interrupted: nothing published%s",
-                        r->kind == DB_NEW ? "" : "; the old index stays live");
-        goto out;
+        return mg_err_set(err, MG_EIO, "interrupted: nothing published%s",
+                          r->kind == DB_NEW ? "" : "; the old index stays live");
     }
-    if (r->st->input_failed) {
-        rc = mg_err_set(err, MG_EIO, "an input could not be read: nothing published%s",
-                        r->kind == DB_NEW ? "" : "; the old index stays live");
-        goto out;
-    }
+    if (r->st->input_failed)
+        return mg_err_set(err, MG_EIO, "an input could not be read: nothing published%s",
+                          r->kind == DB_NEW ? "" : "; the old index stays live");
     unsigned long long live = r->st->live_documents, built = r->st->added;
     if (live > built) {
         char what[128];
         snprintf(what, sizeof what, "the rebuilt index would hold %llu documents, %llu fewer",
                  built, live - built);
-        if ((rc = mg_run_check_max_delete(r, what, live - built, live,
-                                          "nothing published; the old index stays live", err)))
-            goto out;
+        return mg_run_check_max_delete(r, what, live - built, live,
+                                       "nothing published; the old index stays live", err);
     }
-    if (r->o->dry_run)
-        goto out;
-    if ((rc = mg_run_set_meta(r, r->w[0].shard, err)))
-        goto out;
+    return 0;
+}
+
+/* Close the shards, merge them into tmp/db (compact) and publish it. */
+static int merge_shards(run *r, const char *tmp, mg_err *err)
+{
+    char path[PATH_MAX + 128];
+    int rc = mg_run_set_meta(r, r->w[0].shard, err);
+    if (rc)
+        return rc;
     for (unsigned k = 0; k < r->nthreads; k++) {
         int c = mg_xdb_close(r->w[k].shard, err);
         r->w[k].shard = NULL;
-        if (c) {
-            rc = c;
-            goto out;
-        }
+        if (c)
+            return c;
     }
-    srcs = calloc(r->nthreads, sizeof *srcs);
-    paths = calloc(r->nthreads, sizeof *paths);
+    const char **srcs = calloc(r->nthreads, sizeof *srcs);
+    char **paths = calloc(r->nthreads, sizeof *paths);
     if (!srcs || !paths) {
         rc = mg_err_set(err, MG_ENOMEM, "out of memory");
-        goto out_free;
+        goto out;
     }
     for (unsigned k = 0; k < r->nthreads; k++) {
         if (asprintf(&paths[k], "%s/shard-%u", tmp, k) < 0) {
             paths[k] = NULL;
             rc = mg_err_set(err, MG_ENOMEM, "out of memory");
-            goto out_free;
+            goto out;
         }
         srcs[k] = paths[k];
     }
     snprintf(path, sizeof path, "%s/db", tmp);
-    if ((rc = mg_xdb_compact(srcs, r->nthreads, path, err)))
-        goto out_free;
-    if ((rc = mg_run_install_gen(r, path, err)))
-        goto out_free;
+    if ((rc = mg_xdb_compact(srcs, r->nthreads, path, err)) ||
+        (rc = mg_run_install_gen(r, path, err)))
+        goto out;
     r->st->documents = r->st->added;
-out_free:
+out:
     if (paths)
         for (unsigned k = 0; k < r->nthreads; k++)
             free(paths[k]);
     free(paths);
     free(srcs);
-out:
+    return rc;
+}
+
+int mg_run_rebuild(run *r, mg_err *err)
+{
+    char tmp[PATH_MAX + 64] = "";
+    int rc = r->o->dry_run ? 0 : mg_run_make_tmp_dir(r, tmp, sizeof tmp, err);
+    if (rc)
+        return rc;
+    if (!(rc = open_shards(r, tmp, err))) {
+        if (!mg_run_start_threads(r, shard_main, NULL, err))
+            mg_run_read_all(r);
+        mg_run_stop_threads(r, 0);
+        rc = check_built(r, err); /* a thread that did not start failed the run */
+        if (!rc && !r->o->dry_run)
+            rc = merge_shards(r, tmp, err);
+    }
     abandon_shards(r);
     mg_run_remove_tmp_dir(r);
     if (!r->st->committed && !r->o->dry_run)

@@ -292,6 +292,60 @@ static int written_since_commit(run *r)
     return newer;
 }
 
+/* The update is committed (or dropped): count the documents, note the
+ * revision (-1 if unknown) and close the database. */
+static long close_update(run *r, mg_err *err)
+{
+    long rev = -1;
+    if (r->xdb) {
+        long n = mg_xdb_doccount(r->xdb, err);
+        if (n >= 0)
+            r->st->documents = (unsigned long long)n;
+        rev = mg_xdb_revision(r->xdb, err);
+        /* Everything is committed: closing without a commit keeps the
+         * revision unchanged when nothing changed. */
+        mg_xdb_abandon(r->xdb);
+        r->xdb = NULL;
+    }
+    return rev;
+}
+
+/* How an update that did not fail ends: as an interruption, with an input
+ * that could not be read, or done, then compacted if --compact and needed
+ * (rev: the revision committed). */
+static int end_update(run *r, int unfinished, long rev, mg_err *err)
+{
+    if (r->o->dry_run && !unfinished)
+        return 0;
+    const char *nocompact = r->o->compact ? "; not compacted" : "";
+    if (unfinished)
+        r->st->compaction = r->o->compact ? MG_COMPACTION_SKIPPED : MG_COMPACTION_NONE;
+    if (mg_run_stopped(r)) {
+        r->st->interrupted = true;
+        return mg_err_set(err, MG_EIO, "interrupted: %s%s",
+                          r->st->committed ? "the documents read so far are committed"
+                                           : "nothing was changed",
+                          nocompact);
+    }
+    if (r->st->input_failed)
+        return mg_err_set(err, MG_EIO, "an input could not be read: %s%s",
+                          r->st->committed ? "the documents read are committed"
+                                           : "nothing was changed",
+                          nocompact);
+    if (r->o->compact) {
+        /* A compacted database is at revision 1 and every commit adds one
+         * (xapian_shim.h): at 1 there is nothing to gain, unless a failed
+         * update left uncommitted blocks behind. An unknown revision
+         * (rev < 0) is compacted to be safe. */
+        if (rev == 1 && !written_since_commit(r)) {
+            r->st->compaction = MG_COMPACTION_NOT_NEEDED;
+            return 0;
+        }
+        return mg_run_compact_live(r, err);
+    }
+    return 0;
+}
+
 int mg_run_update(run *r, mg_err *err)
 {
     if (mg_ring_init(&r->upd, (size_t)RING_PER_THREAD * r->nthreads, RING_BYTES))
@@ -323,46 +377,7 @@ int mg_run_update(run *r, mg_err *err)
         drop_uncommitted(r);
     else if (r->pending && (rc = commit_update(r, err)) < 0)
         goto fatal;
-    long rev = -1;
-    if (r->xdb) {
-        long n = mg_xdb_doccount(r->xdb, err);
-        if (n >= 0)
-            r->st->documents = (unsigned long long)n;
-        rev = mg_xdb_revision(r->xdb, err);
-        /* Everything is committed: closing without a commit keeps the
-         * revision unchanged when nothing changed. */
-        mg_xdb_abandon(r->xdb);
-        r->xdb = NULL;
-    }
-    if (r->o->dry_run && !unfinished)
-        return 0;
-    const char *nocompact = r->o->compact ? "; not compacted" : "";
-    if (unfinished)
-        r->st->compaction = r->o->compact ? MG_COMPACTION_SKIPPED : MG_COMPACTION_NONE;
-    if (mg_run_stopped(r)) {
-        r->st->interrupted = true;
-        return mg_err_set(err, MG_EIO, "interrupted: %s%s",
-                          r->st->committed ? "the documents read so far are committed"
-                                           : "nothing was changed",
-                          nocompact);
-    }
-    if (r->st->input_failed)
-        return mg_err_set(err, MG_EIO, "an input could not be read: %s%s",
-                          r->st->committed ? "the documents read are committed"
-                                           : "nothing was changed",
-                          nocompact);
-    if (r->o->compact) {
-        /* A compacted database is at revision 1 and every commit adds one
-         * (xapian_shim.h): at 1 there is nothing to gain, unless a failed
-         * update left uncommitted blocks behind. An unknown revision
-         * (rev < 0) is compacted to be safe. */
-        if (rev == 1 && !written_since_commit(r)) {
-            r->st->compaction = MG_COMPACTION_NOT_NEEDED;
-            return 0;
-        }
-        return mg_run_compact_live(r, err);
-    }
-    return 0;
+    return end_update(r, unfinished, close_update(r, err), err);
 fatal:
     drop_uncommitted(r);
     if (r->st->committed && !r->st->refused)
