@@ -15,7 +15,6 @@
 
 #include <cmocka.h>
 
-#include "gens.h"
 #include "index.h"
 
 typedef struct logbook {
@@ -243,21 +242,6 @@ static void test_stop_per_run(void **state)
     assert_int_equal(st.replaced, 300);
 }
 
-/* The revision that never goes backwards (gens.h). */
-static void test_gen_revision(void **state)
-{
-    (void)state;
-    assert_int_equal(mg_gen_of_path("/srv/news.gens/g000007"), 7);
-    assert_int_equal(mg_gen_of_path("news.gens/g000012/"), 12);
-    assert_int_equal(mg_gen_of_path("/srv/news"), 0);
-    assert_int_equal(mg_gen_of_path("/srv/gens/g000007"), 0);
-    assert_int_equal(mg_gen_of_path("/srv/news.gens/tmp-12"), 0);
-    assert_true(mg_gen_revision(7, 3) == 70000000003ULL);
-    assert_true(mg_gen_revision(0, 5) == 5);
-    /* a new generation at revision 1 is above any revision of the last */
-    assert_true(mg_gen_revision(8, 1) > mg_gen_revision(7, 0xffffffffULL));
-}
-
 /* --compact through the library: skipped while the index is compact,
  * otherwise a new generation holding the same documents, in less space. */
 static void test_compact(void **state)
@@ -403,7 +387,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_index_update_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_delete_default, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_per_run, setup, teardown),
-        cmocka_unit_test(test_gen_revision),
         cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_and_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
