@@ -18,11 +18,11 @@
 #include <cmocka.h>
 
 #include "compact.h"
-#include "gens.h"
+#include "tmpdir_fixture.h"
 #include "xapian_shim.h"
 
 typedef struct fixture {
-    char dir[64];
+    char dir[64]; /* tmpdir_fixture.h */
     char a[128], b[128], dst[128];
 } fixture;
 
@@ -48,25 +48,13 @@ static void make_db(const char *path, const char *pfx, int n)
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
+    if (tmpdir_setup(state, sizeof(fixture), "compact"))
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/mg-compact-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
+    fixture *f = *state;
     snprintf(f->a, sizeof f->a, "%s/a", f->dir);
     snprintf(f->b, sizeof f->b, "%s/b", f->dir);
     snprintf(f->dst, sizeof f->dst, "%s/dst", f->dir);
-    *state = f;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int rc = mg_gens_rm_tree(f->dir);
-    free(f);
-    return rc;
 }
 
 static int count_terms(void *ctx, const char *term, size_t len)
@@ -198,9 +186,9 @@ static void test_compact_stopped_by_poll(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_compact_two, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_compact_failures, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_compact_stopped_by_poll, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compact_two, setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_compact_failures, setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_compact_stopped_by_poll, setup, tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

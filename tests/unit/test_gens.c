@@ -15,29 +15,15 @@
 #include <cmocka.h>
 
 #include "gens.h"
+#include "tmpdir_fixture.h"
 
 typedef struct fixture {
-    char dir[64];
+    char dir[64]; /* tmpdir_fixture.h */
 } fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/mg-gens-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int rc = mg_gens_rm_tree(f->dir);
-    free(f);
-    return rc;
+    return tmpdir_setup(state, sizeof(fixture), "gens");
 }
 
 /* dir/name, as a path in a static buffer of its own (up to 4 at once). */
@@ -223,11 +209,11 @@ static void test_publish(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rm_tree_and_sizes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mkdir_p, setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_rm_tree_and_sizes, setup, tmpdir_teardown),
         cmocka_unit_test(test_numbers),
-        cmocka_unit_test_setup_teardown(test_scan_prune, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scan_prune, setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_publish, setup, tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
