@@ -22,8 +22,8 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "loglevel.h"
 
-enum { MG_LOG_INFO = 0, MG_LOG_WARN = 1, MG_LOG_ERROR = 2 };
 
 enum { MG_INDEX_UPDATE = 0, MG_INDEX_REBUILD = 1 };
 
@@ -107,7 +107,8 @@ typedef struct mg_index_opts {
     const char *const *inputs; /* paths, "-" for stdin */
     size_t ninputs;
     /* Messages ("FILE:LINE: reason", warnings, notes), one line each, no
-     * newline. Called from any thread, never two at once. May be NULL. */
+     * newline, with their level (MG_LOG_*, loglevel.h). Called from any
+     * thread, never two at once. May be NULL. */
     void (*log)(void *ctx, int level, const char *msg);
     /* Called from the calling thread a few times a second during the run,
      * never at the same time as log (and never after mg_index_run returns).
