@@ -24,7 +24,6 @@
 #include "err.h"
 #include "loglevel.h"
 
-
 enum { MG_INDEX_UPDATE = 0, MG_INDEX_REBUILD = 1 };
 
 /* What --compact did (mg_index_stats.compaction). */
