@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* FNV-1a 64 over bytes, and a mixer that finishes it for table indexing.
- * These values live only in memory (the indexer's id set): the hashes that
- * are stored in an index are record.h's, which must never change. */
+ * FNV-1a is the same on every machine and in every run; a value that is
+ * stored (in an index, a record) must keep its function for good, so add a
+ * new function here rather than change one. */
 #ifndef MG_HASH_H
 #define MG_HASH_H
 
