@@ -154,18 +154,18 @@ static void on_progress(void *ctx, const mg_index_stats *st)
 /* The first SIGINT/SIGTERM asks for a clean stop (the run stops reading at
  * the next record; a reader blocked on an idle pipe notices when it returns).
  * A second one exits at once: committed batches are safe on disk anyway. */
+static volatile sig_atomic_t stop_asked; /* mg_index_opts.stop */
+
 static void on_signal(int sig)
 {
-    static volatile sig_atomic_t seen;
     (void)sig;
-    if (seen) {
+    if (stop_asked) {
         static const char msg[] = "morgue-index: stopped at once; committed batches are kept\n";
         ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)n;
         _exit(1);
     }
-    seen = 1;
-    mg_index_request_stop();
+    stop_asked = 1;
 }
 
 static int parse_count(const char *opt, const char *s, unsigned long max, unsigned long *out)
@@ -341,56 +341,62 @@ static void on_fatal(void *ctx, const mg_index_stats *st, const mg_err *err)
     _exit(1);
 }
 
-int main(int argc, char **argv)
+/* What the command line asks of the tool itself (the run's are in opts). */
+typedef struct cli {
+    bool progress, quiet, json;
+} cli;
+
+/* Parse argv into o and c. Returns -1 to go on, or the exit status (0 after
+ * --help or --version, 2 for a usage error, told on stderr). */
+static int parse_options(int argc, char **argv, mg_index_opts *o, cli *c)
 {
-    mg_index_opts o;
-    memset(&o, 0, sizeof o);
-    o.db = getenv("MORGUE_DB");
-    bool progress = false, quiet = false, json = false;
+    memset(o, 0, sizeof *o);
+    memset(c, 0, sizeof *c);
+    o->db = getenv("MORGUE_DB");
     unsigned long v;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-        switch (c) {
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        switch (opt) {
         case OPT_DB:
-            o.db = optarg;
+            o->db = optarg;
             break;
         case OPT_LANG:
-            o.lang = optarg;
+            o->lang = optarg;
             break;
         case OPT_THREADS:
             if (parse_count("--threads", optarg, 256, &v))
                 return 2;
-            o.threads = (unsigned)v;
+            o->threads = (unsigned)v;
             break;
         case OPT_BATCH:
             if (parse_count("--batch", optarg, 100000000, &v))
                 return 2;
-            o.batch = v;
+            o->batch = v;
             break;
         case OPT_REBUILD:
-            o.rebuild = true;
+            o->rebuild = true;
             break;
         case OPT_DELETE:
-            o.delete_missing = true;
+            o->delete_missing = true;
             break;
         case OPT_COMPACT:
-            o.compact = true;
+            o->compact = true;
             break;
         case OPT_PROGRESS:
-            progress = true;
+            c->progress = true;
             break;
         case OPT_QUIET:
-            quiet = true;
+            c->quiet = true;
             break;
         case OPT_JSON:
-            json = true;
+            c->json = true;
             break;
         case OPT_MAX_DELETE:
-            if (parse_max_delete(optarg, &o))
+            if (parse_max_delete(optarg, o))
                 return 2;
             break;
         case OPT_DRY_RUN:
-            o.dry_run = true;
+            o->dry_run = true;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -403,11 +409,11 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (progress && quiet) {
+    if (c->progress && c->quiet) {
         fprintf(stderr, "morgue-index: --progress and --quiet exclude each other\n");
         return 2;
     }
-    if (!o.db || !*o.db) {
+    if (!o->db || !*o->db) {
         fprintf(stderr, "morgue-index: no database: give --db DIR or set MORGUE_DB\n");
         return 2;
     }
@@ -416,40 +422,62 @@ int main(int argc, char **argv)
                         "Try 'morgue-index --help'.\n");
         return 2;
     }
-    o.inputs = (const char *const *)(argv + optind);
-    o.ninputs = (size_t)(argc - optind);
+    o->inputs = (const char *const *)(argv + optind);
+    o->ninputs = (size_t)(argc - optind);
+    return -1;
+}
 
-    ui u = {.progress = !quiet && (progress || isatty(STDERR_FILENO)),
-            .line_shown = false,
-            .json = json};
-    o.log = on_log;
-    o.progress = on_progress;
-    o.fatal = on_fatal;
-    o.ctx = &u;
-
+/* SIGINT and SIGTERM ask the run to stop (on_signal). */
+static void catch_signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Tell how the run went (rc, st, err: mg_index_run's) and return the exit
+ * status. */
+static int report(const cli *c, int rc, const mg_index_stats *st, const mg_err *err)
+{
+    if (rc < 0) {
+        fprintf(stderr, "morgue-index: %s\n", err->msg);
+        if (st->usage_error)
+            return 2;
+    }
+    if (!c->quiet &&
+        (rc == 0 || st->interrupted || st->committed || st->compaction == MG_COMPACTION_FAILED))
+        print_summary(st);
+    if (c->json && print_json(st, rc < 0 ? err : NULL))
+        fprintf(stderr, "morgue-index: cannot write the JSON summary\n");
+    if (rc < 0)
+        return 1;
+    return st->skipped ? 3 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    mg_index_opts o;
+    cli c;
+    int status = parse_options(argc, argv, &o, &c);
+    if (status >= 0)
+        return status;
+    ui u = {.progress = !c.quiet && (c.progress || isatty(STDERR_FILENO)),
+            .line_shown = false,
+            .json = c.json};
+    o.log = on_log;
+    o.progress = on_progress;
+    o.fatal = on_fatal;
+    o.ctx = &u;
+    o.stop = &stop_asked;
+    catch_signals();
 
     mg_index_stats st;
     mg_err err;
     mg_err_clear(&err);
     int rc = mg_index_run(&o, &st, &err);
     clear_line(&u);
-    if (rc < 0) {
-        fprintf(stderr, "morgue-index: %s\n", err.msg);
-        if (st.usage_error)
-            return 2;
-    }
-    if (!quiet &&
-        (rc == 0 || st.interrupted || st.committed || st.compaction == MG_COMPACTION_FAILED))
-        print_summary(&st);
-    if (json && print_json(&st, rc < 0 ? &err : NULL))
-        fprintf(stderr, "morgue-index: cannot write the JSON summary\n");
-    if (rc < 0)
-        return 1;
-    return st.skipped ? 3 : 0;
+    return report(&c, rc, &st, &err);
 }

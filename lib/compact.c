@@ -59,6 +59,35 @@ static void child_main(const char *const *srcs, size_t n, const char *dst, int f
     _exit(rc ? 1 : 0);
 }
 
+/* Wait for the child's end, reading its error report from fd into *child_err
+ * (*got bytes of it) and calling poll_fn between waits. Returns 1 when
+ * poll_fn asked to stop (the child is killed), else 0. */
+static int wait_child(int fd, pid_t pid, mg_compact_poll_fn poll_fn, void *ctx, mg_err *child_err,
+                      size_t *got)
+{
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+        int k = poll(&p, 1, 200);
+        if (k > 0) {
+            ssize_t r = *got < sizeof *child_err
+                            ? read(fd, (char *)child_err + *got, sizeof *child_err - *got)
+                            : read(fd, &(char){0}, 1);
+            if (r == 0)
+                return 0; /* the child has exited: its end of the pipe closed */
+            if (r > 0 && *got < sizeof *child_err)
+                *got += (size_t)r;
+            else if (r < 0 && errno != EINTR && errno != EAGAIN)
+                return 0;
+        } else if (k < 0 && errno != EINTR) {
+            return 0;
+        }
+        if (poll_fn && poll_fn(ctx)) {
+            kill(pid, SIGKILL);
+            return 1;
+        }
+    }
+}
+
 int mg_compact_run(const char *const *srcs, size_t n, const char *dst, mg_compact_poll_fn poll_fn,
                    void *ctx, mg_err *err)
 {
@@ -83,29 +112,7 @@ int mg_compact_run(const char *const *srcs, size_t n, const char *dst, mg_compac
     mg_err child_err;
     mg_err_clear(&child_err);
     size_t got = 0;
-    int stopped = 0;
-    for (;;) {
-        struct pollfd p = {.fd = fds[0], .events = POLLIN, .revents = 0};
-        int k = poll(&p, 1, 200);
-        if (k > 0) {
-            ssize_t r = got < sizeof child_err
-                            ? read(fds[0], (char *)&child_err + got, sizeof child_err - got)
-                            : read(fds[0], &(char){0}, 1);
-            if (r == 0)
-                break; /* the child has exited: its end of the pipe closed */
-            if (r > 0 && got < sizeof child_err)
-                got += (size_t)r;
-            else if (r < 0 && errno != EINTR && errno != EAGAIN)
-                break;
-        } else if (k < 0 && errno != EINTR) {
-            break;
-        }
-        if (poll_fn && poll_fn(ctx)) {
-            kill(pid, SIGKILL);
-            stopped = 1;
-            break;
-        }
-    }
+    int stopped = wait_child(fds[0], pid, poll_fn, ctx, &child_err, &got);
     close(fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {

@@ -21,7 +21,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
-int mg_rm_tree(const char *path)
+int mg_gens_rm_tree(const char *path)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
@@ -29,7 +29,7 @@ int mg_rm_tree(const char *path)
     return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-unsigned long long mg_dir_bytes(const char *path)
+unsigned long long mg_gens_dir_bytes(const char *path)
 {
     DIR *d = opendir(path);
     if (!d)
@@ -45,7 +45,7 @@ unsigned long long mg_dir_bytes(const char *path)
     return sum;
 }
 
-void mg_sync_dir(const char *path)
+void mg_gens_sync_dir(const char *path)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
@@ -54,7 +54,7 @@ void mg_sync_dir(const char *path)
     }
 }
 
-int mg_mkdir_p(const char *path, mg_err *err)
+int mg_gens_mkdir_p(const char *path, mg_err *err)
 {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
@@ -72,7 +72,7 @@ int mg_mkdir_p(const char *path, mg_err *err)
     return 0;
 }
 
-long mg_gen_number(const char *name)
+long mg_gens_number(const char *name)
 {
     if (name[0] != 'g' || strlen(name) != 7)
         return 0;
@@ -95,7 +95,7 @@ long mg_gen_of_path(const char *path)
         return 0;
     memcpy(name, path + b, 7);
     name[7] = '\0';
-    return mg_gen_number(name);
+    return mg_gens_number(name);
 }
 
 unsigned long long mg_gen_revision(long generation, unsigned long long xapian_revision)
@@ -112,11 +112,11 @@ void mg_gens_prune(const char *gens, long keep_a, long keep_b, mg_gens_warn_fn w
     struct dirent *de;
     char path[PATH_MAX + 300];
     while ((de = readdir(d))) {
-        long g = mg_gen_number(de->d_name);
+        long g = mg_gens_number(de->d_name);
         int stale_tmp = strncmp(de->d_name, "tmp-", 4) == 0;
         if ((g && g != keep_a && g != keep_b) || stale_tmp) {
             snprintf(path, sizeof path, "%s/%s", gens, de->d_name);
-            if (mg_rm_tree(path) != 0 && warn)
+            if (mg_gens_rm_tree(path) != 0 && warn)
                 warn(ctx, path, errno);
         }
     }
@@ -131,7 +131,7 @@ void mg_gens_scan(const char *gens, long cur, long *max, long *below_cur)
         return;
     struct dirent *de;
     while ((de = readdir(d))) {
-        long g = mg_gen_number(de->d_name);
+        long g = mg_gens_number(de->d_name);
         if (g > *max)
             *max = g;
         if (g < cur && g > *below_cur)
@@ -167,6 +167,6 @@ int mg_gens_publish(const char *parent, const char *base, const char *db, long g
         unlink(link);
         return mg_err_set(err, MG_EIO, "rename %.200s to %.200s: %s", link, db, strerror(en));
     }
-    mg_sync_dir(parent);
+    mg_gens_sync_dir(parent);
     return 0;
 }

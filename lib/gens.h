@@ -11,16 +11,19 @@
 
 /* Remove path and everything below it (not following symlinks); 0 when it
  * is gone or was never there, -1 with errno. */
-int mg_rm_tree(const char *path);
+int mg_gens_rm_tree(const char *path);
 /* The total size of the regular files directly in path (0 if unreadable). */
-unsigned long long mg_dir_bytes(const char *path);
+unsigned long long mg_gens_dir_bytes(const char *path);
 /* fsync a directory, so that renames and new entries in it are durable. */
-void mg_sync_dir(const char *path);
+void mg_gens_sync_dir(const char *path);
 /* mkdir -p; MG_EINVAL for a path too long, MG_EIO with the failing part. */
-int mg_mkdir_p(const char *path, mg_err *err);
+int mg_gens_mkdir_p(const char *path, mg_err *err);
 
 /* "gNNNNNN" -> NNNNNN, anything else -> 0. */
-long mg_gen_number(const char *name);
+long mg_gens_number(const char *name);
+
+/* mg_gen_of_path and mg_gen_revision keep their older names: the searcher
+ * (lib/search.c) calls them. */
 
 /* The generation of the database directory path: NNNNNN when path ends in
  * "NAME.gens/gNNNNNN", else 0 (a plain database). */

@@ -17,12 +17,12 @@
 #ifndef MG_INDEX_H
 #define MG_INDEX_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
-
-enum { MG_LOG_INFO = 0, MG_LOG_WARN = 1, MG_LOG_ERROR = 2 };
+#include "loglevel.h"
 
 enum { MG_INDEX_UPDATE = 0, MG_INDEX_REBUILD = 1 };
 
@@ -34,7 +34,7 @@ enum {
                                 * nothing committed since the last compaction */
     MG_COMPACTION_SKIPPED,     /* the update did not finish: not attempted */
     MG_COMPACTION_FAILED,      /* attempted and failed: the live index stays */
-    MG_COMPACTION_INTERRUPTED, /* stopped by mg_index_request_stop() */
+    MG_COMPACTION_INTERRUPTED, /* stopped through mg_index_opts.stop */
     MG_COMPACTION_RUNNING      /* in progress (seen by the progress callback) */
 };
 
@@ -65,7 +65,7 @@ typedef struct mg_index_stats {
     char generation[4096]; /* the directory now live (DIR's target, or DIR) */
     char lang[64];         /* the index's stemming language */
     bool committed;        /* a new revision or generation was published */
-    bool interrupted;      /* stopped by mg_index_request_stop() */
+    bool interrupted;      /* stopped through mg_index_opts.stop */
     bool input_failed;     /* an input could not be read to its end */
     bool usage_error;      /* the failure is a usage error (exit code 2) */
     bool refused;          /* over --max-delete: nothing deleted or published */
@@ -98,10 +98,16 @@ typedef struct mg_index_opts {
      * the live generation into a new one and publish it as a rebuild does.
      * Nothing more with a rebuild or a first index: those are compact. */
     bool compact;
+    /* The run stops reading and finishes as an interruption once *stop is
+     * nonzero (st->interrupted): a SIGINT/SIGTERM handler sets it (storing
+     * to a volatile sig_atomic_t is async-signal-safe). Nonzero already at
+     * the call: the run reads nothing. NULL: the run is never stopped. */
+    volatile sig_atomic_t *stop;
     const char *const *inputs; /* paths, "-" for stdin */
     size_t ninputs;
     /* Messages ("FILE:LINE: reason", warnings, notes), one line each, no
-     * newline. Called from any thread, never two at once. May be NULL. */
+     * newline, with their level (MG_LOG_*, loglevel.h). Called from any
+     * thread, never two at once. May be NULL. */
     void (*log)(void *ctx, int level, const char *msg);
     /* Called from the calling thread a few times a second during the run,
      * never at the same time as log (and never after mg_index_run returns).
@@ -133,10 +139,6 @@ typedef struct mg_index_opts {
  * compaction of --compact fails or is interrupted, the update stays
  * committed in the live generation, which stays live, uncompacted. */
 int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err);
-
-/* Ask a running mg_index_run to stop reading and finish as an interruption.
- * Async-signal-safe: call it from a SIGINT/SIGTERM handler. */
-void mg_index_request_stop(void);
 
 /* Number of online processors (at least 1). */
 unsigned mg_index_default_threads(void);

@@ -46,9 +46,13 @@
  * phrase never spans title and body. */
 #define MG_BODY_POS_GAP 100
 
+/* The schema this tree writes, stored under MG_META_VERSION at every
+ * commit. Schema 1 had no MG_SLOT_RECORD (see above). */
+#define MG_SCHEMA_VERSION "2"
+
 /* Database metadata keys. */
 #define MG_META_LANG "morgue.lang"      /* stemming language of the index */
-#define MG_META_VERSION "morgue.schema" /* schema version, "2" */
+#define MG_META_VERSION "morgue.schema" /* schema version: MG_SCHEMA_VERSION */
 #define MG_META_BUILT "morgue.updated"  /* ISO 8601 time of the last commit */
 
 #endif

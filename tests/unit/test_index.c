@@ -2,6 +2,7 @@
 /* Unit tests for lib/index: the pipeline through its C API (the end-to-end
  * tests drive the morgue-index binary). */
 #include <fcntl.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,6 @@
 
 #include <cmocka.h>
 
-#include "gens.h"
 #include "index.h"
 
 typedef struct logbook {
@@ -60,7 +60,8 @@ typedef struct fixture {
     char db[128];
     char in[128];
     logbook lb;
-    bool default_max_delete; /* run with the default --max-delete */
+    bool default_max_delete;     /* run with the default --max-delete */
+    volatile sig_atomic_t *stop; /* mg_index_opts.stop */
 } fixture;
 
 static int setup(void **state)
@@ -120,6 +121,7 @@ static int run_opts(fixture *f, unsigned threads, bool rebuild, bool delete_miss
     o.log = on_log;
     o.progress = on_progress;
     o.ctx = &f->lb;
+    o.stop = f->stop;
     f->lb.len = 0;
     if (f->lb.text)
         f->lb.text[0] = '\0';
@@ -205,19 +207,39 @@ static void test_max_delete_default(void **state)
     assert_int_equal(st.documents, 901);
 }
 
-/* The revision that never goes backwards (gens.h). */
-static void test_gen_revision(void **state)
+/* The stop request belongs to the run it is passed to: a run whose flag is
+ * set stops as an interruption and publishes nothing, and the next run, with
+ * its own flag clear, is not stopped by it. */
+static void test_stop_per_run(void **state)
 {
-    (void)state;
-    assert_int_equal(mg_gen_of_path("/srv/news.gens/g000007"), 7);
-    assert_int_equal(mg_gen_of_path("news.gens/g000012/"), 12);
-    assert_int_equal(mg_gen_of_path("/srv/news"), 0);
-    assert_int_equal(mg_gen_of_path("/srv/gens/g000007"), 0);
-    assert_int_equal(mg_gen_of_path("/srv/news.gens/tmp-12"), 0);
-    assert_true(mg_gen_revision(7, 3) == 70000000003ULL);
-    assert_true(mg_gen_revision(0, 5) == 5);
-    /* a new generation at revision 1 is above any revision of the last */
-    assert_true(mg_gen_revision(8, 1) > mg_gen_revision(7, 0xffffffffULL));
+    fixture *f = *state;
+    mg_index_stats st;
+    mg_err e;
+    volatile sig_atomic_t stopped = 1, going = 0;
+    write_input(f->in, 0, 300, 1, "w");
+    f->stop = &stopped;
+    assert_int_equal(run(f, 2, false, false, &st, &e), -MG_EIO);
+    assert_true(st.interrupted);
+    assert_false(st.committed);
+    assert_int_equal(st.read, 0);
+    assert_non_null(strstr(e.msg, "interrupted"));
+    struct stat sb;
+    assert_int_equal(lstat(f->db, &sb), -1);
+    f->stop = &going;
+    assert_int_equal(run(f, 2, false, false, &st, &e), 0);
+    assert_false(st.interrupted);
+    assert_int_equal(st.added, 300);
+    /* An update stopped before reading changes nothing. */
+    write_input(f->in, 0, 300, 2, "w");
+    f->stop = &stopped;
+    assert_int_equal(run(f, 2, false, false, &st, &e), -MG_EIO);
+    assert_true(st.interrupted);
+    assert_false(st.committed);
+    assert_int_equal(st.replaced, 0);
+    assert_int_equal(st.documents, 300);
+    f->stop = NULL;
+    assert_int_equal(run(f, 2, false, false, &st, &e), 0);
+    assert_int_equal(st.replaced, 300);
 }
 
 /* --compact through the library: skipped while the index is compact,
@@ -364,7 +386,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_first_index_update_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_delete_default, setup, teardown),
-        cmocka_unit_test(test_gen_revision),
+        cmocka_unit_test_setup_teardown(test_stop_per_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_and_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),

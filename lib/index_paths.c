@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Where an indexing run writes: the paths --db names, the lock, what --db is
+ * now (nothing, our symlink, a plain database), and the generations in
+ * DIR.gens (building in tmp-PID, installing, publishing, pruning; gens.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gens.h"
+#include "index_run.h"
+
+int mg_run_set_paths(run *r, const char *db, mg_err *err)
+{
+    size_t n = strlen(db);
+    while (n > 1 && db[n - 1] == '/')
+        n--;
+    if (n == 0 || n >= sizeof r->db - 16)
+        return mg_err_set(err, MG_EINVAL, "bad --db path");
+    memcpy(r->db, db, n);
+    r->db[n] = '\0';
+    const char *slash = strrchr(r->db, '/');
+    const char *b = slash ? slash + 1 : r->db;
+    if (!*b || strcmp(b, ".") == 0 || strcmp(b, "..") == 0 || strlen(b) > NAME_MAX - 16)
+        return mg_err_set(err, MG_EINVAL, "--db %.200s: give the database a name", r->db);
+    snprintf(r->base, sizeof r->base, "%s", b);
+    if (!slash)
+        snprintf(r->parent, sizeof r->parent, ".");
+    else if (slash == r->db)
+        snprintf(r->parent, sizeof r->parent, "/");
+    else
+        snprintf(r->parent, sizeof r->parent, "%.*s", (int)(slash - r->db), r->db);
+    snprintf(r->gens, sizeof r->gens, "%s.gens", r->db);
+    snprintf(r->lockpath, sizeof r->lockpath, "%s.lock", r->db);
+    return 0;
+}
+
+int mg_run_lock(run *r, mg_err *err)
+{
+    r->lockfd = open(r->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (r->lockfd < 0)
+        return mg_err_set(err, MG_EIO, "cannot open lock file %.200s: %s", r->lockpath,
+                          strerror(errno));
+    if (flock(r->lockfd, LOCK_EX | LOCK_NB) != 0) {
+        int en = errno;
+        char pid[32] = "";
+        ssize_t n = pread(r->lockfd, pid, sizeof pid - 1, 0);
+        if (n > 0) {
+            pid[n] = '\0';
+            pid[strcspn(pid, "\n")] = '\0';
+        }
+        close(r->lockfd);
+        r->lockfd = -1;
+        if (en == EWOULDBLOCK)
+            return mg_err_set(err, MG_ELOCKED,
+                              "%.200s is locked by another indexer (pid %s, lock file %.200s)",
+                              r->db, *pid ? pid : "unknown", r->lockpath);
+        return mg_err_set(err, MG_EIO, "cannot lock %.200s: %s", r->lockpath, strerror(en));
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(r->lockfd, 0) != 0 || pwrite(r->lockfd, pid, (size_t)n, 0) != n) {
+        /* The lock holds without the pid; the pid only helps the operator. */
+    }
+    return 0;
+}
+
+void mg_run_unlock(run *r)
+{
+    if (r->lockfd < 0)
+        return;
+    /* Leave no stale pid behind, then release the lock. */
+    if (ftruncate(r->lockfd, 0) != 0) {
+    }
+    close(r->lockfd);
+    r->lockfd = -1;
+}
+
+/* Work out what --db names: nothing yet, our symlink, or a plain database. */
+int mg_run_inspect_db(run *r, mg_err *err)
+{
+    struct stat st;
+    r->cur_gen = 0;
+    if (lstat(r->db, &st) != 0) {
+        if (errno != ENOENT)
+            return mg_err_set(err, MG_EIO, "%.200s: %s", r->db, strerror(errno));
+        r->kind = DB_NEW;
+        return 0;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        char target[PATH_MAX];
+        ssize_t n = readlink(r->db, target, sizeof target - 1);
+        if (n < 0)
+            return mg_err_set(err, MG_EIO, "readlink %.200s: %s", r->db, strerror(errno));
+        target[n] = '\0';
+        if (stat(r->db, &st) != 0 || !S_ISDIR(st.st_mode))
+            return mg_err_set(err, MG_ENOTFOUND,
+                              "%.200s is a symlink to %.200s, which is not a directory", r->db,
+                              target);
+        r->kind = DB_LINKED;
+        const char *slash = strrchr(target, '/');
+        char gdir[NAME_MAX + 8];
+        snprintf(gdir, sizeof gdir, "%s.gens", r->base);
+        /* Ours when the target is "NAME.gens/gNNNNNN" (relative, as we write). */
+        if (slash && (size_t)(slash - target) == strlen(gdir) &&
+            strncmp(target, gdir, strlen(gdir)) == 0)
+            r->cur_gen = mg_gens_number(slash + 1);
+        return 0;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        r->kind = DB_PLAIN;
+        /* Never scatter a database over a directory that holds something
+         * else (a mistyped --db): it must be a glass database or empty. */
+        char probe[PATH_MAX + 16];
+        snprintf(probe, sizeof probe, "%s/iamglass", r->db);
+        if (access(probe, F_OK) == 0)
+            return 0;
+        DIR *d = opendir(r->db);
+        if (!d)
+            return mg_err_set(err, MG_EIO, "%.200s: %s", r->db, strerror(errno));
+        struct dirent *de;
+        int empty = 1;
+        while (empty && (de = readdir(d)))
+            empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+        closedir(d);
+        if (!empty)
+            return mg_err_set(err, MG_EINVAL,
+                              "%.200s is a directory but not a Xapian glass database: "
+                              "refusing to write into it",
+                              r->db);
+        return 0;
+    }
+    return mg_err_set(err, MG_EINVAL, "%.200s exists and is not a database directory", r->db);
+}
+
+static void warn_unremovable(void *ctx, const char *path, int errnum)
+{
+    mg_run_say(ctx, MG_LOG_WARN, "cannot remove %s: %s", path, strerror(errnum));
+}
+
+void mg_run_prune_gens(run *r, long keep_a, long keep_b)
+{
+    mg_gens_prune(r->gens, keep_a, keep_b, warn_unremovable, r);
+}
+
+void mg_run_scan_gens(run *r, long *max, long *below_cur)
+{
+    mg_gens_scan(r->gens, r->cur_gen, max, below_cur);
+}
+
+/* A fresh, empty DIR.gens/tmp-PID to build a generation in; the caller
+ * removes it (prune_gens removes one a killed run left behind). */
+int mg_run_make_tmp_dir(run *r, char *tmp, size_t cap, mg_err *err)
+{
+    int rc = mg_gens_mkdir_p(r->gens, err);
+    if (rc)
+        return rc;
+    snprintf(tmp, cap, "%s/tmp-%ld", r->gens, (long)getpid());
+    mg_gens_rm_tree(tmp);
+    if (mkdir(tmp, 0777) != 0)
+        return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", tmp, strerror(errno));
+    snprintf(r->tmp_dir, sizeof r->tmp_dir, "%s", tmp);
+    return 0;
+}
+
+void mg_run_remove_tmp_dir(run *r)
+{
+    if (*r->tmp_dir)
+        mg_gens_rm_tree(r->tmp_dir);
+    r->tmp_dir[0] = '\0';
+}
+
+/* Switch DIR to generation g: a new symlink renamed over DIR (atomic). */
+static int publish(run *r, long g, mg_err *err)
+{
+    return mg_gens_publish(r->parent, r->base, r->db, g, err);
+}
+
+/* Move the finished database at path into DIR.gens as the next generation
+ * and publish it. The generation that was live stays (a reader may still
+ * have it open); older ones go. */
+int mg_run_install_gen(run *r, const char *path, mg_err *err)
+{
+    long max, below;
+    mg_run_scan_gens(r, &max, &below);
+    long g = (max > r->cur_gen ? max : r->cur_gen) + 1;
+    char gpath[PATH_MAX + 32];
+    snprintf(gpath, sizeof gpath, "%s/g%06ld", r->gens, g);
+    if (rename(path, gpath) != 0)
+        return mg_err_set(err, MG_EIO, "rename %.200s: %s", gpath, strerror(errno));
+    mg_gens_sync_dir(r->gens);
+    int rc = publish(r, g, err);
+    if (rc) {
+        mg_gens_rm_tree(gpath);
+        return rc;
+    }
+    r->st->committed = true;
+    mg_run_prune_gens(r, g, r->cur_gen);
+    r->cur_gen = g;
+    return 0;
+}
