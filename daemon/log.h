@@ -5,7 +5,7 @@
 #ifndef MG_DAEMON_LOG_H
 #define MG_DAEMON_LOG_H
 
-enum mg_dlog_level { MG_LOG_DEBUG = 0, MG_LOG_INFO = 1, MG_LOG_WARN = 2, MG_LOG_ERROR = 3 };
+#include "loglevel.h" /* MG_LOG_DEBUG .. MG_LOG_ERROR */
 
 /* Lines below level are dropped (default MG_LOG_INFO). */
 void mg_dlog_set_level(int level);
