@@ -16,6 +16,7 @@
 #include "morgue_client.h"
 #include "daemon.h"
 #include "log.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -42,7 +43,8 @@ static void usage(FILE *f)
             "                        closes the client's connection\n"
             "  --log-queries         log every request with its time and outcome\n"
             "  --log-level LEVEL     debug, info (default), warn or error\n"
-            "  --help                this text\n"
+            "  -h, --help            this text\n"
+            "  --version             the version\n"
             "\n"
             "Ranking, from the environment at start-up (docs/query-language.md):\n"
             "  MORGUE_PROXIMITY=F[,W]  bonus for query words within W positions in\n"
@@ -83,7 +85,8 @@ int main(int argc, char **argv)
         O_MAXMSG,
         O_LOGQ,
         O_LOGLEVEL,
-        O_HELP
+        O_HELP,
+        O_VERSION
     };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, O_DB},
@@ -98,6 +101,7 @@ int main(int argc, char **argv)
         {"log-queries", no_argument, NULL, O_LOGQ},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
         {"help", no_argument, NULL, O_HELP},
+        {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
     };
     mg_daemon_opts o = {.db = getenv("MORGUE_DB"),
@@ -105,7 +109,7 @@ int main(int argc, char **argv)
                         .spin_us = MG_DAEMON_DEFAULT_SPIN_US};
     long v;
     int c;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case O_DB:
             o.db = optarg;
@@ -160,8 +164,12 @@ int main(int argc, char **argv)
             }
             mg_dlog_set_level(mg_dlog_parse_level(optarg));
             break;
+        case 'h':
         case O_HELP:
             usage(stdout);
+            return 0;
+        case O_VERSION:
+            printf("morgued %s\n", MORGUE_VERSION);
             return 0;
         default:
             usage(stderr);

@@ -11,8 +11,7 @@
 #include <unistd.h>
 
 #include "index.h"
-
-#define MORGUE_INDEX_VERSION "0.1"
+#include "version.h"
 
 static const char usage_text[] =
     "Usage: morgue-index [OPTIONS] INPUT...\n"
@@ -396,7 +395,7 @@ int main(int argc, char **argv)
             fputs(usage_text, stdout);
             return 0;
         case OPT_VERSION:
-            printf("morgue-index %s\n", MORGUE_INDEX_VERSION);
+            printf("morgue-index %s\n", MORGUE_VERSION);
             return 0;
         default:
             fprintf(stderr, "Try 'morgue-index --help'.\n");
