@@ -5,7 +5,7 @@
 #   make test                    build and run every test
 #   make test SANITIZE=address,undefined
 #                                the same, built into build-san/ under ASan+UBSan
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR= [LIBDIR=PREFIX/lib]
 #   make bench-index | bench-scale | bench-relevance | bench-search | bench-daemon
 #
 # New sources are picked up by wildcard: lib/*.c lib/*.cc go into libmorgue.a,
@@ -13,6 +13,7 @@
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+LIBDIR    ?= $(PREFIX)/lib
 SANITIZE  ?=
 CC        ?= cc
 CXX       ?= c++
@@ -26,6 +27,9 @@ else
 B         := build-san
 SANFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
+
+# The release, from its one place (lib/version.h).
+VERSION   := $(shell awk -F'"' '/define MORGUE_VERSION "/ { print $$2 }' lib/version.h)
 
 PKGS      := libzmq liblz4 libutf8proc jansson
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wcast-qual -Wvla
@@ -46,6 +50,14 @@ LIB_SRC   := $(wildcard lib/*.c) $(wildcard lib/*.cc)
 LIB_OBJ   := $(patsubst %,$(B)/%.o,$(basename $(LIB_SRC)))
 CLI_LIB_SRC := client/morgue_client.c
 CLI_LIB_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard $(CLI_LIB_SRC)))
+# libmorgue-client.so.1: position-independent objects of their own, and only
+# the API of morgue_client.h exported (client/morgue_client.map).
+CLI_SOMAJOR := 1
+CLI_SONAME  := libmorgue-client.so.$(CLI_SOMAJOR)
+CLI_SO      := $(B)/$(CLI_SONAME).0.0
+CLI_PIC_OBJ := $(patsubst %.c,$(B)/pic/%.o,$(wildcard $(CLI_LIB_SRC)))
+comma       := ,
+CLI_SO_LIBS := $(shell pkg-config --libs libzmq jansson 2>/dev/null)
 IDX_OBJ   := $(patsubst %.c,$(B)/%.o,$(wildcard indexer/*.c))
 DMN_OBJ   := $(patsubst %.c,$(B)/%.o,$(wildcard daemon/*.c))
 CLI_OBJ   := $(patsubst %.c,$(B)/%.o,$(filter-out $(CLI_LIB_SRC),$(wildcard client/*.c)))
@@ -58,7 +70,7 @@ BINS      := $(if $(IDX_OBJ),$(B)/morgue-index) $(if $(DMN_OBJ),$(B)/morgued) \
 EXTRA_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all deps test install uninstall clean format format-check
-all: deps-check $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue-client.a) $(BINS)
+all: deps-check $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue-client.a $(CLI_SO)) $(BINS)
 
 # Fail early, with the apt-get line, when a dependency is missing.
 deps-check:
@@ -80,6 +92,15 @@ $(B)/libmorgue.a: $(LIB_OBJ)
 $(B)/libmorgue-client.a: $(CLI_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+$(CLI_SO): $(CLI_PIC_OBJ) client/morgue_client.map
+	$(CC) $(SANFLAGS) -shared -Wl,-soname,$(CLI_SONAME) -Wl,--version-script=client/morgue_client.map \
+	  $(if $(SANFLAGS),,-Wl$(comma)--no-undefined) \
+	  -o $@ $(CLI_PIC_OBJ) $(CLI_SO_LIBS)
+	ln -sf $(notdir $@) $(B)/$(CLI_SONAME)
+	ln -sf $(CLI_SONAME) $(B)/libmorgue-client.so
 
 # Executables link with the C++ driver: libmorgue holds the Xapian shim.
 $(B)/morgue-index: $(IDX_OBJ) $(B)/libmorgue.a
@@ -108,23 +129,31 @@ test: all $(TEST_BINS)
 -include bench/bench.mk
 
 HEADERS := $(wildcard lib/*.h)
+# install_pc NAME: NAME.pc.in, for this PREFIX, LIBDIR and release.
+install_pc = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+               $(1).pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/$(1).pc
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig \
 	           $(DESTDIR)$(PREFIX)/include/morgue
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(B)/libmorgue.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(B)/libmorgue.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/morgue/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' morgue.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/morgue.pc
+	$(call install_pc,morgue)
 	if [ -f $(B)/libmorgue-client.a ]; then \
-	  install -m 644 $(B)/libmorgue-client.a $(DESTDIR)$(PREFIX)/lib/ && \
+	  install -m 644 $(B)/libmorgue-client.a $(DESTDIR)$(LIBDIR)/ && \
+	  install -m 644 $(CLI_SO) $(DESTDIR)$(LIBDIR)/ && \
+	  ln -sf $(notdir $(CLI_SO)) $(DESTDIR)$(LIBDIR)/$(CLI_SONAME) && \
+	  ln -sf $(CLI_SONAME) $(DESTDIR)$(LIBDIR)/libmorgue-client.so && \
 	  install -m 644 client/morgue_client.h $(DESTDIR)$(PREFIX)/include/ && \
-	  sed -e 's|@PREFIX@|$(PREFIX)|g' morgue-client.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/morgue-client.pc; \
+	  $(call install_pc,morgue-client) && $(call install_pc,morgue-client-static); \
 	fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,morgue-index morgued morgue)
-	rm -f $(DESTDIR)$(PREFIX)/lib/libmorgue.a $(DESTDIR)$(PREFIX)/lib/libmorgue-client.a
-	rm -f $(DESTDIR)$(PREFIX)/lib/pkgconfig/morgue.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/morgue-client.pc
+	rm -f $(DESTDIR)$(LIBDIR)/libmorgue.a $(DESTDIR)$(LIBDIR)/libmorgue-client.a \
+	      $(DESTDIR)$(LIBDIR)/libmorgue-client.so $(DESTDIR)$(LIBDIR)/$(CLI_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/$(notdir $(CLI_SO))
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/pkgconfig/,morgue.pc morgue-client.pc morgue-client-static.pc)
 	rm -f $(DESTDIR)$(PREFIX)/include/morgue_client.h
 	rm -rf $(DESTDIR)$(PREFIX)/include/morgue
 
