@@ -67,10 +67,13 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC)) \
              $(patsubst tests/fuzz/%.c,$(B)/tests/%,$(FUZZ_SRC))
 BINS      := $(if $(IDX_OBJ),$(B)/morgue-index) $(if $(DMN_OBJ),$(B)/morgued) \
              $(if $(CLI_OBJ),$(B)/morgue)
+MAN_SRC   := $(wildcard man/*.scd)
+MAN_OUT   := $(patsubst man/%.scd,$(B)/man/%,$(MAN_SRC))
 EXTRA_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all deps test install uninstall clean format format-check
-all: deps-check $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue-client.a $(CLI_SO)) $(BINS)
+all: deps-check $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue-client.a $(CLI_SO)) $(BINS) \
+     $(MAN_OUT)
 
 # Fail early, with the apt-get line, when a dependency is missing.
 deps-check:
@@ -101,6 +104,11 @@ $(CLI_SO): $(CLI_PIC_OBJ) client/morgue_client.map
 	  -o $@ $(CLI_PIC_OBJ) $(CLI_SO_LIBS)
 	ln -sf $(notdir $@) $(B)/$(CLI_SONAME)
 	ln -sf $(CLI_SONAME) $(B)/libmorgue-client.so
+
+# Man pages: scdoc sources in man/, NAME.SECTION.scd.
+$(B)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc <$< >$@
 
 # Executables link with the C++ driver: libmorgue holds the Xapian shim.
 $(B)/morgue-index: $(IDX_OBJ) $(B)/libmorgue.a
@@ -139,6 +147,10 @@ install: all
 	install -m 644 $(B)/libmorgue.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/morgue/
 	$(call install_pc,morgue)
+	for m in $(MAN_OUT); do \
+	  d=$(DESTDIR)$(PREFIX)/share/man/man$${m##*.}; \
+	  install -d $$d && install -m 644 $$m $$d/ || exit 1; \
+	done
 	if [ -f $(B)/libmorgue-client.a ]; then \
 	  install -m 644 $(B)/libmorgue-client.a $(DESTDIR)$(LIBDIR)/ && \
 	  install -m 644 $(CLI_SO) $(DESTDIR)$(LIBDIR)/ && \
@@ -156,6 +168,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/pkgconfig/,morgue.pc morgue-client.pc morgue-client-static.pc)
 	rm -f $(DESTDIR)$(PREFIX)/include/morgue_client.h
 	rm -rf $(DESTDIR)$(PREFIX)/include/morgue
+	for m in $(notdir $(MAN_OUT)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$$m; done
 
 FORMAT_SRC = $(wildcard lib/*.[ch] lib/*.cc indexer/*.c daemon/*.c client/*.[ch] tests/unit/*.c tests/fuzz/*.c bench/*.c)
 format:

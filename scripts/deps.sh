@@ -28,6 +28,9 @@ want=(
   "jq:cmd:jq"
   "python3-xapian:py:xapian"
   "valgrind:cmd:valgrind"
+  "scdoc:cmd:scdoc"
+  "man-db:cmd:man"
+  "groff-base:cmd:groff"
 )
 if [ "${1:-}" = "--bench" ]; then
   want+=(

@@ -14,7 +14,8 @@ for f in bin/morgue-index bin/morgued bin/morgue lib/libmorgue.a lib/libmorgue-c
          lib/libmorgue-client.so.1.0.0 lib/libmorgue-client.so.1 lib/libmorgue-client.so \
          include/morgue/analyzer.h include/morgue/search.h include/morgue/version.h \
          include/morgue_client.h lib/pkgconfig/morgue.pc lib/pkgconfig/morgue-client.pc \
-         lib/pkgconfig/morgue-client-static.pc; do
+         lib/pkgconfig/morgue-client-static.pc share/man/man1/morgue.1 share/man/man1/morgue-index.1 \
+         share/man/man8/morgued.8 share/man/man7/morgue-protocol.7; do
   check "installed $f" test -e "$prefix/$f"
 done
 check "installed morgue-index runs" "$prefix/bin/morgue-index" --version
