@@ -6,6 +6,7 @@
 #   make test SANITIZE=address,undefined
 #                                the same, built into build-san/ under ASan+UBSan
 #   make install PREFIX=/usr/local DESTDIR= [LIBDIR=PREFIX/lib]
+#                [SYSTEMDUNITDIR=PREFIX/lib/systemd/system]
 #   make bench-index | bench-scale | bench-relevance | bench-search | bench-daemon
 #
 # New sources are picked up by wildcard: lib/*.c lib/*.cc go into libmorgue.a,
@@ -14,6 +15,7 @@
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 LIBDIR    ?= $(PREFIX)/lib
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SANITIZE  ?=
 CC        ?= cc
 CXX       ?= c++
@@ -147,6 +149,10 @@ install: all
 	install -m 644 $(B)/libmorgue.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/morgue/
 	$(call install_pc,morgue)
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in systemd/*; do \
+	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) || exit 1; \
+	done
 	for m in $(MAN_OUT); do \
 	  d=$(DESTDIR)$(PREFIX)/share/man/man$${m##*.}; \
 	  install -d $$d && install -m 644 $$m $$d/ || exit 1; \
@@ -168,6 +174,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/pkgconfig/,morgue.pc morgue-client.pc morgue-client-static.pc)
 	rm -f $(DESTDIR)$(PREFIX)/include/morgue_client.h
 	rm -rf $(DESTDIR)$(PREFIX)/include/morgue
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,morgued.service morgue-reindex.service morgue-reindex.timer)
 	for m in $(notdir $(MAN_OUT)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$$m; done
 
 FORMAT_SRC = $(wildcard lib/*.[ch] lib/*.cc indexer/*.c daemon/*.c client/*.[ch] tests/unit/*.c tests/fuzz/*.c bench/*.c)

@@ -22,6 +22,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "protocol.h"
 #include "version.h"
 
@@ -461,7 +462,9 @@ int mg_daemon_run(const mg_daemon_opts *o)
         if (o->pidfile && write_pidfile(o->pidfile) != 0) {
             mg_dlog(MG_LOG_ERROR, "pidfile %s: %s", o->pidfile, strerror(errno));
         } else {
+            mg_notify("READY=1");
             loop(b);
+            mg_notify("STOPPING=1");
             status = 0;
         }
     }

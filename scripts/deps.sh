@@ -31,6 +31,7 @@ want=(
   "scdoc:cmd:scdoc"
   "man-db:cmd:man"
   "groff-base:cmd:groff"
+  "systemd:cmd:systemd-analyze"
 )
 if [ "${1:-}" = "--bench" ]; then
   want+=(

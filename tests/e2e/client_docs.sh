@@ -29,6 +29,14 @@ check_match "operations.md: a reindex unit with --delete-missing" 'morgue-index 
 check_match "operations.md: a timer" '^OnCalendar=' "$ini"
 check_eq "operations.md: cron line runs as the morgue user" morgue "$cron_user"
 check_eq "operations.md: the cron line and the timer run the same command" "$reindex_cmd" "$cron_cmd"
+# The units it shows are the shipped ones (systemd/), as make install writes them.
+# nth_ini N: the body of the Nth ```ini block of operations.md.
+nth_ini() { awk -v n="$1" '/^```/ { if (on) { on = 0; next } if ($0 == "```ini" && ++k == n) { on = 1; next } } on' "$DOCS/operations.md"; }
+n=0
+for u in morgued.service.in morgue-reindex.service.in morgue-reindex.timer; do
+  n=$((n + 1))
+  check_eq "operations.md shows systemd/$u" "$(sed 's|@BINDIR@|/usr/local/bin|g' "$MORGUE_ROOT/systemd/$u")" "$(nth_ini $n)"
+done
 
 mkdir -p "$TMP/var" "$TMP/run" "$TMP/archive"
 cp "$MORGUE_ROOT"/corpus/samples.jsonl "$TMP/archive/"

@@ -15,10 +15,14 @@ for f in bin/morgue-index bin/morgued bin/morgue lib/libmorgue.a lib/libmorgue-c
          include/morgue/analyzer.h include/morgue/search.h include/morgue/version.h \
          include/morgue_client.h lib/pkgconfig/morgue.pc lib/pkgconfig/morgue-client.pc \
          lib/pkgconfig/morgue-client-static.pc share/man/man1/morgue.1 share/man/man1/morgue-index.1 \
-         share/man/man8/morgued.8 share/man/man7/morgue-protocol.7; do
+         share/man/man8/morgued.8 share/man/man7/morgue-protocol.7 \
+         lib/systemd/system/morgued.service lib/systemd/system/morgue-reindex.service \
+         lib/systemd/system/morgue-reindex.timer; do
   check "installed $f" test -e "$prefix/$f"
 done
 check "installed morgue-index runs" "$prefix/bin/morgue-index" --version
+check_match "the installed unit runs the installed morgued" "^ExecStart=$prefix/bin/morgued " \
+  "$(cat "$prefix/lib/systemd/system/morgued.service")"
 check_eq "libmorgue-client.so links to its soname" libmorgue-client.so.1 "$(readlink "$prefix/lib/libmorgue-client.so")"
 check_eq "pkg-config files name the release" "$(sed -n 's/^#define MORGUE_VERSION "\(.*\)"/\1/p' "$MORGUE_ROOT/lib/version.h")" \
   "$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --modversion morgue-client)"
