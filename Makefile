@@ -149,6 +149,10 @@ install: all
 	install -m 644 $(B)/libmorgue.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/morgue/
 	$(call install_pc,morgue)
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	for c in morgue morgue-index morgued; do \
+	  install -m 644 completions/morgue.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$c || exit 1; \
+	done
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	for u in systemd/*; do \
 	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) || exit 1; \
@@ -174,6 +178,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/pkgconfig/,morgue.pc morgue-client.pc morgue-client-static.pc)
 	rm -f $(DESTDIR)$(PREFIX)/include/morgue_client.h
 	rm -rf $(DESTDIR)$(PREFIX)/include/morgue
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,morgue morgue-index morgued)
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,morgued.service morgue-reindex.service morgue-reindex.timer)
 	for m in $(notdir $(MAN_OUT)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$$m; done
 

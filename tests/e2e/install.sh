@@ -17,7 +17,8 @@ for f in bin/morgue-index bin/morgued bin/morgue lib/libmorgue.a lib/libmorgue-c
          lib/pkgconfig/morgue-client-static.pc share/man/man1/morgue.1 share/man/man1/morgue-index.1 \
          share/man/man8/morgued.8 share/man/man7/morgue-protocol.7 \
          lib/systemd/system/morgued.service lib/systemd/system/morgue-reindex.service \
-         lib/systemd/system/morgue-reindex.timer; do
+         lib/systemd/system/morgue-reindex.timer share/bash-completion/completions/morgue \
+         share/bash-completion/completions/morgue-index share/bash-completion/completions/morgued; do
   check "installed $f" test -e "$prefix/$f"
 done
 check "installed morgue-index runs" "$prefix/bin/morgue-index" --version
