@@ -5,6 +5,7 @@
 #   make test                    build and run every test
 #   make test SANITIZE=address,undefined
 #                                the same, built into build-san/ under ASan+UBSan
+#   make deb                     the Debian packages (debian/), into build/deb/
 #   make install PREFIX=/usr/local DESTDIR= [LIBDIR=PREFIX/lib]
 #                [SYSTEMDUNITDIR=PREFIX/lib/systemd/system]
 #   make bench-index | bench-scale | bench-relevance | bench-search | bench-daemon
@@ -21,6 +22,8 @@ CC        ?= cc
 CXX       ?= c++
 CFLAGS    ?= -O2 -g
 CXXFLAGS  ?= -O2 -g
+CPPFLAGS  ?=
+LDFLAGS   ?=
 
 ifeq ($(SANITIZE),)
 B         := build
@@ -43,9 +46,9 @@ XAP_LIBS   := $(shell xapian-config --libs 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 ALL_CFLAGS   = -std=c11 -D_GNU_SOURCE -pthread -MMD -MP $(CWARN) $(SANFLAGS) \
-               $(PKG_CFLAGS) -Ilib -Iclient $(CFLAGS)
+               $(PKG_CFLAGS) -Ilib -Iclient $(CPPFLAGS) $(CFLAGS)
 ALL_CXXFLAGS = -std=c++17 -pthread -MMD -MP $(WARN) $(SANFLAGS) \
-               $(XAP_CFLAGS) -Ilib $(CXXFLAGS)
+               $(XAP_CFLAGS) -Ilib $(CPPFLAGS) $(CXXFLAGS)
 LDLIBS_ALL   = $(PKG_LIBS) -lstemmer $(XAP_LIBS) -pthread -lm
 
 LIB_SRC   := $(wildcard lib/*.c) $(wildcard lib/*.cc)
@@ -73,13 +76,14 @@ MAN_SRC   := $(wildcard man/*.scd)
 MAN_OUT   := $(patsubst man/%.scd,$(B)/man/%,$(MAN_SRC))
 EXTRA_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all deps test install uninstall clean format format-check
+.PHONY: all deps test install uninstall clean format format-check deb
 all: deps-check $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue-client.a $(CLI_SO)) $(BINS) \
      $(MAN_OUT)
 
-# Fail early, with the apt-get line, when a dependency is missing.
+# Fail early, with the apt-get line, when a dependency is missing
+# (NO_DEPS_CHECK=1: the package build, whose Build-Depends did that).
 deps-check:
-	@bash scripts/deps.sh
+	@$(if $(filter 1,$(NO_DEPS_CHECK)),true,bash scripts/deps.sh)
 deps:
 	@bash scripts/deps.sh --bench
 .PHONY: deps-check
@@ -101,7 +105,7 @@ $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
 $(CLI_SO): $(CLI_PIC_OBJ) client/morgue_client.map
-	$(CC) $(SANFLAGS) -shared -Wl,-soname,$(CLI_SONAME) -Wl,--version-script=client/morgue_client.map \
+	$(CC) $(SANFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(CLI_SONAME) -Wl,--version-script=client/morgue_client.map \
 	  $(if $(SANFLAGS),,-Wl$(comma)--no-undefined) \
 	  -o $@ $(CLI_PIC_OBJ) $(CLI_SO_LIBS)
 	ln -sf $(notdir $@) $(B)/$(CLI_SONAME)
@@ -114,12 +118,12 @@ $(B)/man/%: man/%.scd
 
 # Executables link with the C++ driver: libmorgue holds the Xapian shim.
 $(B)/morgue-index: $(IDX_OBJ) $(B)/libmorgue.a
-	$(CXX) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CXX) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 # morgued shares the default ipc endpoint with the client library.
 $(B)/morgued: $(DMN_OBJ) $(B)/libmorgue-client.a $(B)/libmorgue.a
-	$(CXX) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CXX) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(B)/morgue: $(CLI_OBJ) $(B)/libmorgue-client.a $(B)/libmorgue.a
-	$(CXX) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CXX) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue-client.a)
 	@mkdir -p $(dir $@)
@@ -181,6 +185,21 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,morgue morgue-index morgued)
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,morgued.service morgue-reindex.service morgue-reindex.timer)
 	for m in $(notdir $(MAN_OUT)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$$m; done
+
+# dpkg-buildpackage writes its results beside the source tree: build in a
+# copy of the tree (the files git knows, committed or not) in a temporary
+# directory, and keep the packages in build/deb/.
+deb:
+	rm -rf build/deb && mkdir -p build/deb
+	t=$$(mktemp -d) && s=$$t/morgue-$(VERSION) && mkdir $$s && \
+	git ls-files -z --cached --others --exclude-standard | \
+	  xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+	  tar -cf - --null -T - | tar -xf - -C $$s && \
+	(cd $$s && env -u SANITIZE -u MAKEFLAGS -u MFLAGS DEB_BUILD_OPTIONS="parallel=2 $$DEB_BUILD_OPTIONS" \
+	   dpkg-buildpackage -b -us -uc) >build/deb/build.log 2>&1; \
+	rc=$$?; mv $$t/*.deb $$t/*.changes $$t/*.buildinfo build/deb/ 2>/dev/null; rm -rf $$t; \
+	if [ $$rc -ne 0 ]; then tail -30 build/deb/build.log; exit $$rc; fi
+	@ls build/deb/*.deb
 
 FORMAT_SRC = $(wildcard lib/*.[ch] lib/*.cc indexer/*.c daemon/*.c client/*.[ch] tests/unit/*.c tests/fuzz/*.c bench/*.c)
 format:

@@ -32,6 +32,9 @@ want=(
   "man-db:cmd:man"
   "groff-base:cmd:groff"
   "systemd:cmd:systemd-analyze"
+  "dpkg-dev:cmd:dpkg-buildpackage"
+  "debhelper:cmd:dh"
+  "lintian:cmd:lintian"
 )
 if [ "${1:-}" = "--bench" ]; then
   want+=(
