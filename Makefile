@@ -187,14 +187,16 @@ uninstall:
 	for m in $(notdir $(MAN_OUT)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$$m; done
 
 # dpkg-buildpackage writes its results beside the source tree: build in a
-# copy of the tree (the files git knows, committed or not) in a temporary
-# directory, and keep the packages in build/deb/.
+# copy of the tree (the files git knows, committed or not; outside git, all
+# but build/) in a temporary directory, and keep the packages in build/deb/.
 deb:
 	rm -rf build/deb && mkdir -p build/deb
 	t=$$(mktemp -d) && s=$$t/morgue-$(VERSION) && mkdir $$s && \
-	git ls-files -z --cached --others --exclude-standard | \
-	  xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
-	  tar -cf - --null -T - | tar -xf - -C $$s && \
+	{ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    git ls-files -z --cached --others --exclude-standard | \
+	      xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+	      tar -cf - --null -T -; \
+	  else tar -cf - --exclude=./build --exclude=./build-san .; fi; } | tar -xf - -C $$s && \
 	(cd $$s && env -u SANITIZE -u MAKEFLAGS -u MFLAGS DEB_BUILD_OPTIONS="parallel=2 $$DEB_BUILD_OPTIONS" \
 	   dpkg-buildpackage -b -us -uc) >build/deb/build.log 2>&1; \
 	rc=$$?; mv $$t/*.deb $$t/*.changes $$t/*.buildinfo build/deb/ 2>/dev/null; rm -rf $$t; \
