@@ -5,7 +5,9 @@
 #   make test                    build and run every test
 #   make test SANITIZE=address,undefined
 #                                the same, built into build-san/ under ASan+UBSan
-#   make install PREFIX=/usr/local DESTDIR=
+#   make deb                     the Debian packages (debian/), into build/deb/
+#   make install PREFIX=/usr/local DESTDIR= [LIBDIR=PREFIX/lib]
+#                [SYSTEMDUNITDIR=PREFIX/lib/systemd/system]
 #   make bench-index | bench-scale | bench-relevance | bench-search | bench-daemon
 #
 # New sources are picked up by wildcard: lib/*.c lib/*.cc go into libmorgue.a,
@@ -13,11 +15,15 @@
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+LIBDIR    ?= $(PREFIX)/lib
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SANITIZE  ?=
 CC        ?= cc
 CXX       ?= c++
 CFLAGS    ?= -O2 -g
 CXXFLAGS  ?= -O2 -g
+CPPFLAGS  ?=
+LDFLAGS   ?=
 
 ifeq ($(SANITIZE),)
 B         := build
@@ -26,6 +32,9 @@ else
 B         := build-san
 SANFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
+
+# The release, from its one place (lib/version.h).
+VERSION   := $(shell awk -F'"' '/define MORGUE_VERSION "/ { print $$2 }' lib/version.h)
 
 PKGS      := libzmq liblz4 libutf8proc jansson
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wcast-qual -Wvla
@@ -37,15 +46,23 @@ XAP_LIBS   := $(shell xapian-config --libs 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 ALL_CFLAGS   = -std=c11 -D_GNU_SOURCE -pthread -MMD -MP $(CWARN) $(SANFLAGS) \
-               $(PKG_CFLAGS) -Ilib -Iclient $(CFLAGS)
+               $(PKG_CFLAGS) -Ilib -Iclient $(CPPFLAGS) $(CFLAGS)
 ALL_CXXFLAGS = -std=c++17 -pthread -MMD -MP $(WARN) $(SANFLAGS) \
-               $(XAP_CFLAGS) -Ilib $(CXXFLAGS)
+               $(XAP_CFLAGS) -Ilib $(CPPFLAGS) $(CXXFLAGS)
 LDLIBS_ALL   = $(PKG_LIBS) -lstemmer $(XAP_LIBS) -pthread -lm
 
 LIB_SRC   := $(wildcard lib/*.c) $(wildcard lib/*.cc)
 LIB_OBJ   := $(patsubst %,$(B)/%.o,$(basename $(LIB_SRC)))
 CLI_LIB_SRC := client/morgue_client.c
 CLI_LIB_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard $(CLI_LIB_SRC)))
+# libmorgue-client.so.1: position-independent objects of their own, and only
+# the API of morgue_client.h exported (client/morgue_client.map).
+CLI_SOMAJOR := 1
+CLI_SONAME  := libmorgue-client.so.$(CLI_SOMAJOR)
+CLI_SO      := $(B)/$(CLI_SONAME).0.0
+CLI_PIC_OBJ := $(patsubst %.c,$(B)/pic/%.o,$(wildcard $(CLI_LIB_SRC)))
+comma       := ,
+CLI_SO_LIBS := $(shell pkg-config --libs libzmq jansson 2>/dev/null)
 IDX_OBJ   := $(patsubst %.c,$(B)/%.o,$(wildcard indexer/*.c))
 DMN_OBJ   := $(patsubst %.c,$(B)/%.o,$(wildcard daemon/*.c))
 CLI_OBJ   := $(patsubst %.c,$(B)/%.o,$(filter-out $(CLI_LIB_SRC),$(wildcard client/*.c)))
@@ -55,14 +72,18 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC)) \
              $(patsubst tests/fuzz/%.c,$(B)/tests/%,$(FUZZ_SRC))
 BINS      := $(if $(IDX_OBJ),$(B)/morgue-index) $(if $(DMN_OBJ),$(B)/morgued) \
              $(if $(CLI_OBJ),$(B)/morgue)
+MAN_SRC   := $(wildcard man/*.scd)
+MAN_OUT   := $(patsubst man/%.scd,$(B)/man/%,$(MAN_SRC))
 EXTRA_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all deps test install uninstall clean format format-check
-all: deps-check $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue-client.a) $(BINS)
+.PHONY: all deps test install uninstall clean format format-check deb
+all: deps-check $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue-client.a $(CLI_SO)) $(BINS) \
+     $(MAN_OUT)
 
-# Fail early, with the apt-get line, when a dependency is missing.
+# Fail early, with the apt-get line, when a dependency is missing
+# (NO_DEPS_CHECK=1: the package build, whose Build-Depends did that).
 deps-check:
-	@bash scripts/deps.sh
+	@$(if $(filter 1,$(NO_DEPS_CHECK)),true,bash scripts/deps.sh)
 deps:
 	@bash scripts/deps.sh --bench
 .PHONY: deps-check
@@ -80,15 +101,29 @@ $(B)/libmorgue.a: $(LIB_OBJ)
 $(B)/libmorgue-client.a: $(CLI_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+$(CLI_SO): $(CLI_PIC_OBJ) client/morgue_client.map
+	$(CC) $(SANFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(CLI_SONAME) -Wl,--version-script=client/morgue_client.map \
+	  $(if $(SANFLAGS),,-Wl$(comma)--no-undefined) \
+	  -o $@ $(CLI_PIC_OBJ) $(CLI_SO_LIBS)
+	ln -sf $(notdir $@) $(B)/$(CLI_SONAME)
+	ln -sf $(CLI_SONAME) $(B)/libmorgue-client.so
+
+# Man pages: scdoc sources in man/, NAME.SECTION.scd.
+$(B)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc <$< >$@
 
 # Executables link with the C++ driver: libmorgue holds the Xapian shim.
 $(B)/morgue-index: $(IDX_OBJ) $(B)/libmorgue.a
-	$(CXX) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CXX) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 # morgued shares the default ipc endpoint with the client library.
 $(B)/morgued: $(DMN_OBJ) $(B)/libmorgue-client.a $(B)/libmorgue.a
-	$(CXX) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CXX) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(B)/morgue: $(CLI_OBJ) $(B)/libmorgue-client.a $(B)/libmorgue.a
-	$(CXX) $(SANFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CXX) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue-client.a)
 	@mkdir -p $(dir $@)
@@ -108,25 +143,65 @@ test: all $(TEST_BINS)
 -include bench/bench.mk
 
 HEADERS := $(wildcard lib/*.h)
+# install_pc NAME: NAME.pc.in, for this PREFIX, LIBDIR and release.
+install_pc = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+               $(1).pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/$(1).pc
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig \
 	           $(DESTDIR)$(PREFIX)/include/morgue
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(B)/libmorgue.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(B)/libmorgue.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/morgue/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' morgue.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/morgue.pc
+	$(call install_pc,morgue)
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	for c in morgue morgue-index morgued; do \
+	  install -m 644 completions/morgue.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$c || exit 1; \
+	done
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in systemd/*; do \
+	  sed -e 's|@BINDIR@|$(PREFIX)/bin|g' $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) || exit 1; \
+	done
+	for m in $(MAN_OUT); do \
+	  d=$(DESTDIR)$(PREFIX)/share/man/man$${m##*.}; \
+	  install -d $$d && install -m 644 $$m $$d/ || exit 1; \
+	done
 	if [ -f $(B)/libmorgue-client.a ]; then \
-	  install -m 644 $(B)/libmorgue-client.a $(DESTDIR)$(PREFIX)/lib/ && \
+	  install -m 644 $(B)/libmorgue-client.a $(DESTDIR)$(LIBDIR)/ && \
+	  install -m 644 $(CLI_SO) $(DESTDIR)$(LIBDIR)/ && \
+	  ln -sf $(notdir $(CLI_SO)) $(DESTDIR)$(LIBDIR)/$(CLI_SONAME) && \
+	  ln -sf $(CLI_SONAME) $(DESTDIR)$(LIBDIR)/libmorgue-client.so && \
 	  install -m 644 client/morgue_client.h $(DESTDIR)$(PREFIX)/include/ && \
-	  sed -e 's|@PREFIX@|$(PREFIX)|g' morgue-client.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/morgue-client.pc; \
+	  $(call install_pc,morgue-client) && $(call install_pc,morgue-client-static); \
 	fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,morgue-index morgued morgue)
-	rm -f $(DESTDIR)$(PREFIX)/lib/libmorgue.a $(DESTDIR)$(PREFIX)/lib/libmorgue-client.a
-	rm -f $(DESTDIR)$(PREFIX)/lib/pkgconfig/morgue.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/morgue-client.pc
+	rm -f $(DESTDIR)$(LIBDIR)/libmorgue.a $(DESTDIR)$(LIBDIR)/libmorgue-client.a \
+	      $(DESTDIR)$(LIBDIR)/libmorgue-client.so $(DESTDIR)$(LIBDIR)/$(CLI_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/$(notdir $(CLI_SO))
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/pkgconfig/,morgue.pc morgue-client.pc morgue-client-static.pc)
 	rm -f $(DESTDIR)$(PREFIX)/include/morgue_client.h
 	rm -rf $(DESTDIR)$(PREFIX)/include/morgue
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,morgue morgue-index morgued)
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,morgued.service morgue-reindex.service morgue-reindex.timer)
+	for m in $(notdir $(MAN_OUT)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$$m; done
+
+# dpkg-buildpackage writes its results beside the source tree: build in a
+# copy of the tree (the files git knows, committed or not; outside git, all
+# but build/) in a temporary directory, and keep the packages in build/deb/.
+deb:
+	rm -rf build/deb && mkdir -p build/deb
+	t=$$(mktemp -d) && s=$$t/morgue-$(VERSION) && mkdir $$s && \
+	{ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    git ls-files -z --cached --others --exclude-standard | \
+	      xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+	      tar -cf - --null -T -; \
+	  else tar -cf - --exclude=./build --exclude=./build-san .; fi; } | tar -xf - -C $$s && \
+	(cd $$s && env -u SANITIZE -u MAKEFLAGS -u MFLAGS DEB_BUILD_OPTIONS="parallel=2 $$DEB_BUILD_OPTIONS" \
+	   dpkg-buildpackage -b -us -uc) >build/deb/build.log 2>&1; \
+	rc=$$?; mv $$t/*.deb $$t/*.changes $$t/*.buildinfo build/deb/ 2>/dev/null; rm -rf $$t; \
+	if [ $$rc -ne 0 ]; then tail -30 build/deb/build.log; exit $$rc; fi
+	@ls build/deb/*.deb
 
 FORMAT_SRC = $(wildcard lib/*.[ch] lib/*.cc indexer/*.c daemon/*.c client/*.[ch] tests/unit/*.c tests/fuzz/*.c bench/*.c)
 format:

@@ -24,6 +24,7 @@
 #include "protocol.h"
 #include "query.h"
 #include "utf8.h"
+#include "version.h"
 
 /* Exit statuses, as grep's. */
 enum { EXIT_HITS = 0, EXIT_NONE = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
@@ -102,6 +103,8 @@ static void usage(FILE *f)
                "  --json              print the daemon's reply as is (one JSON line)\n"
                "  --color WHEN        auto (default: on a terminal unless NO_COLOR is set),\n"
                "                      always or never\n"
+               "  -h, --help          this text\n"
+               "  --version           the version\n"
                "\n"
                "Exit status: 0 hits (or success), 1 no hits / no such document, 2 usage or\n"
                "query error, or output that could not be written; 3 daemon unreachable or\n"
@@ -1262,7 +1265,8 @@ int main(int argc, char **argv)
         O_SVG,
         O_SNIPPETS,
         O_NO_COLLAPSE,
-        O_HELP
+        O_HELP,
+        O_VERSION
     };
     static const struct option longopts[] = {
         {"endpoint", required_argument, NULL, O_ENDPOINT},
@@ -1290,6 +1294,7 @@ int main(int argc, char **argv)
         {"snippets", no_argument, NULL, O_SNIPPETS},
         {"no-collapse", no_argument, NULL, O_NO_COLLAPSE},
         {"help", no_argument, NULL, O_HELP},
+        {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
     };
     opts o;
@@ -1402,6 +1407,9 @@ int main(int argc, char **argv)
         case 'h':
         case O_HELP:
             usage(stdout);
+            return output_written(0);
+        case O_VERSION:
+            printf("morgue %s\n", MORGUE_VERSION);
             return output_written(0);
         default:
             fputs("(morgue --help for usage)\n", stderr);

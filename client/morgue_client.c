@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libmorgue-client: requests to morgued over ZeroMQ with timeouts and Lazy
  * Pirate retries, request building and typed reply parsing. Only libzmq and
  * jansson: no part of the engine library. */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libmorgue-client: talk to morgued from C (docs/client.md).
  *
  * Depends only on libzmq and jansson (pkg-config morgue-client). A client
@@ -21,9 +21,16 @@
  *     }
  *     mg_client_free(c);
  *
- * Strings in results are owned by the result and valid until its _free. */
+ * Strings in results are owned by the result and valid until its _free.
+ *
+ * This library (client/morgue_client.[ch]) is under the GNU Lesser General
+ * Public License 2.1 or later (COPYING.LGPL-2.1): programs of any licence may
+ * link it. */
 #ifndef MORGUE_CLIENT_H
 #define MORGUE_CLIENT_H
+
+/* The morgue release this header came with (lib/version.h's MORGUE_VERSION). */
+#define MORGUE_CLIENT_VERSION "0.1.0"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -16,6 +16,7 @@
 #include "morgue_client.h"
 #include "daemon.h"
 #include "log.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -50,7 +51,8 @@ static void usage(FILE *f)
             "                        %ld); its further replies are dropped\n"
             "  --log-queries         log every request with its time and outcome\n"
             "  --log-level LEVEL     debug, info (default), warn or error\n"
-            "  --help                this text\n"
+            "  -h, --help            this text\n"
+            "  --version             the version\n"
             "\n"
             "Ranking, from the environment at start-up (docs/query-language.md):\n"
             "  MORGUE_PROXIMITY=F[,W]  bonus for query words within W positions in\n"
@@ -96,7 +98,8 @@ int main(int argc, char **argv)
         O_SLOW,
         O_LOGQ,
         O_LOGLEVEL,
-        O_HELP
+        O_HELP,
+        O_VERSION
     };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, O_DB},
@@ -114,6 +117,7 @@ int main(int argc, char **argv)
         {"log-queries", no_argument, NULL, O_LOGQ},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
         {"help", no_argument, NULL, O_HELP},
+        {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
     };
     mg_daemon_opts o = {.db = getenv("MORGUE_DB"),
@@ -125,7 +129,7 @@ int main(int argc, char **argv)
     long v;
     int c;
     mg_client_err cerr;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case O_DB:
             o.db = optarg;
@@ -206,8 +210,12 @@ int main(int argc, char **argv)
             }
             mg_dlog_set_level(mg_dlog_parse_level(optarg));
             break;
+        case 'h':
         case O_HELP:
             usage(stdout);
+            return 0;
+        case O_VERSION:
+            printf("morgued %s\n", MORGUE_VERSION);
             return 0;
         default:
             usage(stderr);

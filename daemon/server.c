@@ -23,7 +23,9 @@
 #include "daemon.h"
 #include "fds.h"
 #include "log.h"
+#include "notify.h"
 #include "protocol.h"
+#include "version.h"
 
 #define DRAIN_MS 1000   /* on SIGTERM, wait this long for requests in flight */
 #define CLIENT_HWM 1000 /* messages queued per client connection, each way */
@@ -566,16 +568,20 @@ int mg_daemon_run(const mg_daemon_opts *o)
         describe_endpoints(b, eps, sizeof eps);
         if (b->have_first) {
             mg_dlog(MG_LOG_INFO,
-                    "ready: index %s (revision %llu, %llu documents), %d workers, listening on %s",
+                    "ready: morgued " MORGUE_VERSION
+                    ", index %s (revision %llu, %llu documents), %d workers, listening on %s",
                     b->first.path, b->first.revision, b->first.documents, b->nworkers, eps);
         } else {
-            mg_dlog(MG_LOG_INFO, "ready: index %s, %d workers, listening on %s", o->db, b->nworkers,
-                    eps);
+            mg_dlog(MG_LOG_INFO,
+                    "ready: morgued " MORGUE_VERSION ", index %s, %d workers, listening on %s",
+                    o->db, b->nworkers, eps);
         }
         if (o->pidfile && write_pidfile(o->pidfile) != 0) {
             mg_dlog(MG_LOG_ERROR, "pidfile %s: %s", o->pidfile, strerror(errno));
         } else {
+            mg_notify("READY=1");
             loop(b);
+            mg_notify("STOPPING=1");
             status = 0;
         }
     }

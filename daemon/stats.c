@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "version.h"
 
 uint64_t mg_daemon_now_ns(void)
 {
@@ -66,6 +67,7 @@ void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix
 
     mg_jw_key(w, "daemon");
     mg_jw_obj_open(w);
+    mg_jw_kv_str(w, "version", MORGUE_VERSION);
     mg_jw_kv_int(w, "uptime_s", uptime);
     mg_jw_kv_uint(w, "queries", served);
     mg_jw_kv_uint(w, "errors", errors);

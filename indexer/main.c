@@ -11,8 +11,7 @@
 #include <unistd.h>
 
 #include "index.h"
-
-#define MORGUE_INDEX_VERSION "0.1"
+#include "version.h"
 
 static const char usage_text[] =
     "Usage: morgue-index [OPTIONS] INPUT...\n"
@@ -402,7 +401,7 @@ static int parse_options(int argc, char **argv, mg_index_opts *o, cli *c)
             fputs(usage_text, stdout);
             return 0;
         case OPT_VERSION:
-            printf("morgue-index %s\n", MORGUE_INDEX_VERSION);
+            printf("morgue-index %s\n", MORGUE_VERSION);
             return 0;
         default:
             fprintf(stderr, "Try 'morgue-index --help'.\n");

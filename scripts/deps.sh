@@ -28,6 +28,13 @@ want=(
   "jq:cmd:jq"
   "python3-xapian:py:xapian"
   "valgrind:cmd:valgrind"
+  "scdoc:cmd:scdoc"
+  "man-db:cmd:man"
+  "groff-base:cmd:groff"
+  "systemd:cmd:systemd-analyze"
+  "dpkg-dev:cmd:dpkg-buildpackage"
+  "debhelper:cmd:dh"
+  "lintian:cmd:lintian"
 )
 if [ "${1:-}" = "--bench" ]; then
   want+=(

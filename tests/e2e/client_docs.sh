@@ -29,6 +29,14 @@ check_match "operations.md: a reindex unit with --delete-missing" 'morgue-index 
 check_match "operations.md: a timer" '^OnCalendar=' "$ini"
 check_eq "operations.md: cron line runs as the morgue user" morgue "$cron_user"
 check_eq "operations.md: the cron line and the timer run the same command" "$reindex_cmd" "$cron_cmd"
+# The units it shows are the shipped ones (systemd/), as make install writes them.
+# nth_ini N: the body of the Nth ```ini block of operations.md.
+nth_ini() { awk -v n="$1" '/^```/ { if (on) { on = 0; next } if ($0 == "```ini" && ++k == n) { on = 1; next } } on' "$DOCS/operations.md"; }
+n=0
+for u in morgued.service.in morgue-reindex.service.in morgue-reindex.timer; do
+  n=$((n + 1))
+  check_eq "operations.md shows systemd/$u" "$(sed 's|@BINDIR@|/usr/local/bin|g' "$MORGUE_ROOT/systemd/$u")" "$(nth_ini $n)"
+done
 
 mkdir -p "$TMP/var" "$TMP/run" "$TMP/archive"
 cp "$MORGUE_ROOT"/corpus/samples.jsonl "$TMP/archive/"
@@ -90,31 +98,53 @@ done
 check_eq "every error code is in docs/protocol.md" "" "$missing"
 
 # --- docs/examples/search.c against the build tree ----------------------
-sed -e "s|^prefix=.*|prefix=$MORGUE_ROOT|" -e "s|^libdir=.*|libdir=$MORGUE_BUILD|" \
-    -e "s|^includedir=.*|includedir=$MORGUE_ROOT/client|" \
-    "$MORGUE_ROOT/morgue-client.pc.in" >"$TMP/morgue-client.pc"
-# libmorgue-client is a static library: its dependencies are named too
-# (docs/client.md gives the same line).
-flags=$(PKG_CONFIG_PATH=$TMP pkg-config --cflags --libs morgue-client libzmq jansson)
-check_match "pkg-config morgue-client: flags" '-lmorgue-client' "$flags"
+# pcfile NAME: NAME.pc.in pointing at the build tree, into $TMP.
+pcfile() {
+  sed -e "s|^prefix=.*|prefix=$MORGUE_ROOT|" -e "s|^libdir=.*|libdir=$MORGUE_BUILD|" \
+      -e "s|^includedir=.*|includedir=$MORGUE_ROOT/client|" -e "s|@VERSION@|0|" \
+      "$MORGUE_ROOT/$1.pc.in" >"$TMP/$1.pc"
+}
+pcfile morgue-client
+pcfile morgue-client-static
 san=""
 nm "$MORGUE_BUILD/libmorgue-client.a" 2>/dev/null | grep -q __asan && san="-fsanitize=address,undefined"
-# shellcheck disable=SC2086
-cc -std=c11 -Wall -Wextra -Werror $san -o "$TMP/search" "$DOCS/examples/search.c" $flags 2>"$TMP/cc.log"
-check_eq "docs/examples/search.c compiles with pkg-config flags" 0 $?
-[ -s "$TMP/cc.log" ] && diag "$(cat "$TMP/cc.log")"
 check "the example needs no engine symbols (libmorgue-client alone)" \
   bash -c "! nm -u '$MORGUE_BUILD/libmorgue-client.a' | grep -qE ' (mg_searcher|mg_proto|mg_err_set|mg_utf8)'"
-out=$("$TMP/search" "military parade" "$TCP_EP"); rc=$?
-check_eq "example: exit 0 (hits)" 0 "$rc"
-check_match "example: ranked hits with markers" '^2\. Kim Jong-un attends Beijing military parade \(Pacific Dispatch, 2025-09-03T02:00:00\) id=pd-2025-0001' "$out"
-check_match "example: highlighted snippet" '\[military\] \[parade\]' "$out"
-check_match "example: facets" '^facet source: ' "$out"
-check_match "example: get of the best hit" '^best hit: .*, [0-9]+ bytes of text$' "$out"
-"$TMP/search" "zzqqxxyy" "$IPC" >/dev/null; check_eq "example: exit 1 without hits" 1 $?
-"$TMP/search" '"open' "$IPC" >/dev/null 2>"$TMP/err"; check_eq "example: exit 2 on a bad query" 2 $?
-check_match "example: the daemon's error" 'unbalanced_quote' "$(cat "$TMP/err")"
-"$TMP/search" x "ipc://$TMP/nobody.sock" >/dev/null 2>&1; check_eq "example: exit 3 without a daemon" 3 $?
+check_eq "libmorgue-client.so has its soname" "libmorgue-client.so.1" \
+  "$(objdump -p "$MORGUE_BUILD/libmorgue-client.so" | awk '$1 == "SONAME" { print $2 }')"
+check_eq "libmorgue-client.so exports only mg_client_*" "" \
+  "$(nm -D --defined-only "$MORGUE_BUILD/libmorgue-client.so" | awk '$2 != "A" { print $3 }' | grep -v '^mg_client_')"
+
+# example KIND PC: build docs/examples/search.c with pkg-config PC's flags (the
+# lines of docs/client.md) and run it as documented.
+example() {
+  local kind=$1 pc=$2 flags out rc
+  flags=$(PKG_CONFIG_PATH=$TMP pkg-config --cflags --libs "$pc")
+  check_match "$kind: pkg-config $pc: flags" 'morgue-client' "$flags"
+  # shellcheck disable=SC2086
+  cc -std=c11 -Wall -Wextra -Werror $san -o "$TMP/search" "$DOCS/examples/search.c" $flags 2>"$TMP/cc.log"
+  check_eq "$kind: docs/examples/search.c compiles with pkg-config flags" 0 $?
+  [ -s "$TMP/cc.log" ] && diag "$(cat "$TMP/cc.log")"
+  out=$("$TMP/search" "military parade" "$TCP_EP"); rc=$?
+  check_eq "$kind example: exit 0 (hits)" 0 "$rc"
+  check_match "$kind example: ranked hits with markers" '^2\. Kim Jong-un attends Beijing military parade \(Pacific Dispatch, 2025-09-03T02:00:00\) id=pd-2025-0001' "$out"
+  check_match "$kind example: highlighted snippet" '\[military\] \[parade\]' "$out"
+  check_match "$kind example: facets" '^facet source: ' "$out"
+  check_match "$kind example: get of the best hit" '^best hit: .*, [0-9]+ bytes of text$' "$out"
+  "$TMP/search" "zzqqxxyy" "$IPC" >/dev/null; check_eq "$kind example: exit 1 without hits" 1 $?
+  "$TMP/search" '"open' "$IPC" >/dev/null 2>"$TMP/err"; check_eq "$kind example: exit 2 on a bad query" 2 $?
+  check_match "$kind example: the daemon's error" 'unbalanced_quote' "$(cat "$TMP/err")"
+  "$TMP/search" x "ipc://$TMP/nobody.sock" >/dev/null 2>&1; check_eq "$kind example: exit 3 without a daemon" 3 $?
+}
+example static morgue-client-static
+check "static: the example does not need libmorgue-client.so" \
+  bash -c "! objdump -p '$TMP/search' | grep -q 'NEEDED.*libmorgue-client'"
+export LD_LIBRARY_PATH=$MORGUE_BUILD
+example shared morgue-client
+check_match "shared: the example needs libmorgue-client.so.1" 'NEEDED +libmorgue-client\.so\.1$' \
+  "$(objdump -p "$TMP/search")"
+check_match "shared: and loads it from the build tree" "libmorgue-client\.so\.1 => $MORGUE_BUILD/" "$(ldd "$TMP/search")"
+unset LD_LIBRARY_PATH
 
 # SIGTERM as systemd sends it.
 kill -TERM $DPID; wait $DPID

@@ -11,11 +11,25 @@ prefix=$TMP/prefix
 make -s -C "$MORGUE_ROOT" install SANITIZE="$san" PREFIX="$prefix" >"$TMP/install.log" 2>&1
 ok $? "make install PREFIX=..."
 for f in bin/morgue-index bin/morgued bin/morgue lib/libmorgue.a lib/libmorgue-client.a \
-         include/morgue/analyzer.h include/morgue/search.h include/morgue_client.h \
-         lib/pkgconfig/morgue.pc lib/pkgconfig/morgue-client.pc; do
+         lib/libmorgue-client.so.1.0.0 lib/libmorgue-client.so.1 lib/libmorgue-client.so \
+         include/morgue/analyzer.h include/morgue/search.h include/morgue/version.h \
+         include/morgue_client.h lib/pkgconfig/morgue.pc lib/pkgconfig/morgue-client.pc \
+         lib/pkgconfig/morgue-client-static.pc share/man/man1/morgue.1 share/man/man1/morgue-index.1 \
+         share/man/man8/morgued.8 share/man/man7/morgue-protocol.7 \
+         lib/systemd/system/morgued.service lib/systemd/system/morgue-reindex.service \
+         lib/systemd/system/morgue-reindex.timer share/bash-completion/completions/morgue \
+         share/bash-completion/completions/morgue-index share/bash-completion/completions/morgued; do
   check "installed $f" test -e "$prefix/$f"
 done
 check "installed morgue-index runs" "$prefix/bin/morgue-index" --version
+check_match "the installed unit runs the installed morgued" "^ExecStart=$prefix/bin/morgued " \
+  "$(cat "$prefix/lib/systemd/system/morgued.service")"
+check_eq "libmorgue-client.so links to its soname" libmorgue-client.so.1 "$(readlink "$prefix/lib/libmorgue-client.so")"
+check_eq "pkg-config files name the release" "$(sed -n 's/^#define MORGUE_VERSION "\(.*\)"/\1/p' "$MORGUE_ROOT/lib/version.h")" \
+  "$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --modversion morgue-client)"
+check_match "pkg-config morgue-client-static names the archive and its dependencies" \
+  "$prefix/lib/libmorgue-client.a .*-lzmq.*-ljansson" \
+  "$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --libs morgue-client-static)"
 
 cat >"$TMP/use.c" <<'C'
 #include <stdio.h>

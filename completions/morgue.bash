@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bash completion for morgue, morgue-index and morgued. Installed once per
+# command name (bash-completion loads the file named after the command);
+# each copy completes all three. Needs bash alone, not bash-completion.
+
+_morgue_files() { mapfile -t COMPREPLY < <(compgen -f -- "$1"); compopt -o filenames 2>/dev/null; }
+_morgue_dirs() { mapfile -t COMPREPLY < <(compgen -d -- "$1"); compopt -o filenames 2>/dev/null; }
+_morgue_words() { mapfile -t COMPREPLY < <(compgen -W "$1" -- "$2"); }
+
+_morgue() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+  local opts="--endpoint --db --timeout --retries --curve-server-key --curve-key --limit --page
+    --offset --sort --since --until --source --strict --facets --no-collapse --format --snippets
+    --by --csv --svg --json --color --help --version"
+  local cmds="search timeline sources categories get stats ping keygen"
+  local fields="title: source: author: category: id: like: date:"
+  case $prev in
+    --db) _morgue_dirs "$cur"; return ;;
+    --svg | --curve-key | --curve-server-key) _morgue_files "$cur"; return ;;
+    --sort) _morgue_words "relevance newest oldest" "$cur"; return ;;
+    --by) _morgue_words "year month week day" "$cur"; return ;;
+    --format) _morgue_words "csv tsv jsonl" "$cur"; return ;;
+    --color | --colour) _morgue_words "auto always never" "$cur"; return ;;
+    --facets)
+      # a comma-separated list: complete its last item
+      local done=${cur%"${cur##*,}"}
+      mapfile -t COMPREPLY < <(compgen -P "$done" -W "source category year month week day" -- "${cur##*,}")
+      compopt -o nospace 2>/dev/null
+      return ;;
+    --endpoint) _morgue_words "ipc:// tcp://127.0.0.1:5555" "$cur"; compopt -o nospace 2>/dev/null; return ;;
+    --timeout | --retries | --limit | --page | --offset | --since | --until | --source) return ;;
+  esac
+  local i cmd=""
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case ${COMP_WORDS[i]} in
+      --endpoint | --db | --timeout | --retries | --curve-server-key | --curve-key | --limit | \
+        --page | --offset | --sort | --since | --until | --source | --facets | --by | --format | \
+        --svg | --color | --colour) ((i++)) ;;
+      -*) ;;
+      *) cmd=${COMP_WORDS[i]}; break ;;
+    esac
+  done
+  if [[ $cur == -* ]]; then
+    _morgue_words "$opts" "$cur"
+  elif [ -z "$cmd" ]; then
+    _morgue_words "$cmds" "$cur"
+  elif [ "$cmd" = search ] || [ "$cmd" = timeline ]; then
+    # query words: the field names and the operators
+    _morgue_words "$fields AND OR NOT NEAR/" "$cur"
+    [[ ${COMPREPLY[0]-} == *[:/] ]] && compopt -o nospace 2>/dev/null
+  elif [ "$cmd" = keygen ]; then
+    _morgue_files "$cur"
+  fi
+  return 0
+}
+
+_morgue_index() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+  local opts="--db --lang --threads --batch --rebuild --delete-missing --max-delete --dry-run
+    --compact --progress --quiet --json-stats --help --version"
+  case $prev in
+    --db) _morgue_dirs "$cur"; return ;;
+    --lang | --threads | --batch | --max-delete) return ;;
+  esac
+  if [[ $cur == -* ]]; then
+    _morgue_words "$opts" "$cur"
+  else
+    _morgue_files "$cur"
+  fi
+  return 0
+}
+
+_morgued() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+  local opts="--db --bind --workers --spin-us --pidfile --curve-secret --curve-allow --insecure
+    --max-msg --log-queries --log-level --help --version"
+  case $prev in
+    --db) _morgue_dirs "$cur"; return ;;
+    --pidfile | --curve-secret | --curve-allow) _morgue_files "$cur"; return ;;
+    --log-level) _morgue_words "debug info warn error" "$cur"; return ;;
+    --bind) _morgue_words "ipc:// tcp://127.0.0.1:" "$cur"; compopt -o nospace 2>/dev/null; return ;;
+    --workers | --spin-us | --max-msg) return ;;
+  esac
+  _morgue_words "$opts" "$cur"
+  return 0
+}
+
+complete -F _morgue morgue
+complete -F _morgue_index morgue-index
+complete -F _morgued morgued
