@@ -35,6 +35,7 @@ check "index the bundled corpus" build_index "$TMP/db" "$MORGUE_ROOT/corpus"
 # listen NAME OUT: receive two datagrams on the unix socket NAME (a path, or
 # @name: abstract) and write each to OUT, with whether the pidfile existed.
 listen() {
+  rm -f "$2" # the last listener's "bound" must not pass for this one's
   $PY - "$1" "$TMP/d.pid" >"$2" 2>&1 <<'PYEOF' &
 import os, socket, sys
 name, pidfile = sys.argv[1], sys.argv[2]
