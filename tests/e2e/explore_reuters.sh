@@ -11,7 +11,10 @@ DB=$TMP/reuters
 build_index "$DB" "$REUTERS" 2>/dev/null
 check_eq "index Reuters-21578" 3 "$?"
 EP=ipc://$TMP/explore.sock
-start_daemon d --db "$DB" --bind "$EP" --workers 1
+# Exports of 1,000-hit pages: under ASan on a busy machine a page can take
+# longer than the default 200 ms budget, and a cut page is an error
+# (too_costly) by design; this test is about the pages' content.
+start_daemon d --db "$DB" --bind "$EP" --workers 1 --query-budget-ms 20000
 ok $? "morgued serves the index"
 
 for via in daemon db; do
