@@ -217,7 +217,7 @@ log=$(cat "$TMP/d.log")
 check_match "log: start line" 'morgued\[[0-9]+\] info: starting: ' "$log"
 check_match "log: stop lines" 'info: stopping on SIGTERM.*' "$log"
 check_match "log: final line" 'info: stopped: [0-9]+ repl(y|ies)' "$log"
-check_match "log: --log-queries logs each query" 'info: query: ok [0-9]+us \{"v":1,"op":"search"' "$log"
+check_match "log: --log-queries logs each query" 'info: query: ok [0-9]+us .*\{"v":1,"op":"search"' "$log"
 check_match "log: errors are logged with their code" 'info: query: error unbalanced_quote' "$log"
 
 # --spin-us: after a reply a worker keeps looking for the next request
