@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -271,7 +274,17 @@ static void test_timeout(void **state)
     mg_client_opts_default(&o);
     o.timeout_ms = 50;
     o.retries = 1;
-    const char *ep[] = {"ipc:///tmp/morgue-client-test-nobody.sock"};
+    /* a port nobody listens on: the kernel picks it, then it is closed */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t alen = sizeof a;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    close(fd);
+    char tcp[64];
+    snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%u", ntohs(a.sin_port));
+    const char *ep[] = {tcp};
     mg_client_err err;
     mg_client *c = mg_client_new(ep, 1, &o, &err);
     assert_non_null(c);
@@ -279,7 +292,38 @@ static void test_timeout(void **state)
     assert_int_equal(mg_client_ping(c, &rtt, &err), -MG_CLIENT_ETIMEOUT);
     assert_non_null(strstr(err.msg, ep[0]));
     assert_non_null(strstr(err.msg, "2 attempts of 50 ms"));
+    /* a call's own timeout and attempts */
+    mg_client_call call = {.timeout_ms = 30, .attempts = 3};
+    assert_int_equal(mg_client_ping_with(c, &call, &rtt, &err), -MG_CLIENT_ETIMEOUT);
+    assert_non_null(strstr(err.msg, "3 attempts of 30 ms"));
     mg_client_free(c);
+}
+
+/* A missing ipc socket file fails every call at once, with its own code,
+ * rather than after the timeouts (an hour here). Another endpoint that may
+ * be up keeps the client waiting for it. */
+static void test_missing_socket(void **state)
+{
+    (void)state;
+    mg_client_opts o;
+    mg_client_opts_default(&o);
+    o.timeout_ms = 3600 * 1000;
+    const char *ep[] = {"ipc:///tmp/morgue-client-test-nobody.sock",
+                        "ipc:///tmp/morgue-client-test-nobody2.sock"};
+    mg_client_err err;
+    mg_client *c = mg_client_new(ep, 2, &o, &err);
+    assert_non_null(c);
+    long long rtt;
+    assert_int_equal(mg_client_ping(c, &rtt, &err), -MG_CLIENT_ENOSOCK);
+    assert_non_null(strstr(err.msg, "no daemon at ipc:///tmp/morgue-client-test-nobody.sock"));
+    mg_client_query q = {.query = "x"};
+    mg_client_results *r;
+    assert_int_equal(mg_client_search(c, &q, &r, &err), -MG_CLIENT_ENOSOCK);
+    assert_int_equal(mg_client_send(c, "{}", 2, "t", &err), -MG_CLIENT_ENOSOCK);
+    mg_client_free(c);
+    assert_true(mg_client_ipc_missing(ep[0], strlen(ep[0])));
+    assert_false(mg_client_ipc_missing("ipc:///tmp", 10));
+    assert_false(mg_client_ipc_missing("tcp://127.0.0.1:1", 17));
 }
 
 /* ---- live: against a running morgued ---- */
@@ -535,7 +579,7 @@ int main(void)
         cmocka_unit_test(test_search_request), cmocka_unit_test(test_results_parse),
         cmocka_unit_test(test_error_replies),  cmocka_unit_test(test_doc_and_stats_parse),
         cmocka_unit_test(test_keys),           cmocka_unit_test(test_endpoints),
-        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_timeout),        cmocka_unit_test(test_missing_socket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
