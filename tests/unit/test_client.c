@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -560,6 +561,75 @@ static void test_live_spread(void **state)
     assert_true(queries[1] >= 5);
 }
 
+/* Tags, event-loop calls and a shared context against the daemon. */
+static void test_live_event_loop(void **state)
+{
+    (void)state;
+    const char *ep[] = {live_ep()};
+    mg_client_err err;
+    void *ctx = zmq_ctx_new();
+    mg_client *a = mg_client_new_with_context(ctx, ep, 1, NULL, &err);
+    mg_client *b = mg_client_new_with_context(ctx, ep, 1, NULL, &err);
+    assert_non_null(a);
+    assert_non_null(b);
+
+    /* a synchronous call with a tag and its own timeout */
+    mg_client_call call = {.timeout_ms = 5000, .attempts = 1, .tag = "sync-1"};
+    mg_client_query q = {.query = getenv("MORGUE_TEST_QUERY"), .limit = 1};
+    mg_client_results *r;
+    assert_int_equal(mg_client_search_with(a, &call, &q, &r, &err), 0);
+    assert_non_null(strstr(r->json, "\"tag\":\"sync-1\""));
+    mg_client_results_free(r);
+    mg_client_doc *d;
+    assert_int_equal(mg_client_get_with(b, &call, "no-such-id", &d, &err), -MG_CLIENT_ESERVER);
+    assert_string_equal(err.server_code, "not_found");
+
+    /* three requests in flight on one client, replies taken as the fd says */
+    int fd;
+    assert_int_equal(mg_client_fd(a, &fd, &err), 0);
+    char *req = mg_client_search_request(&q, NULL);
+    const char *tags[] = {"t1", "t2", "t3"};
+    for (int i = 0; i < 3; i++) {
+        int rc;
+        for (int tries = 0; (rc = mg_client_send(a, req, strlen(req), tags[i], &err)) ==
+                            -MG_CLIENT_EAGAIN && tries < 500; tries++)
+            usleep(10000); /* not connected yet */
+        assert_int_equal(rc, 0);
+    }
+    free(req);
+    int seen[3] = {0};
+    int got = 0;
+    for (int rounds = 0; got < 3 && rounds < 100; rounds++) {
+        char *reply, tag[MG_CLIENT_MAX_TAG + 1];
+        size_t len;
+        int rc;
+        while ((rc = mg_client_recv(a, &reply, &len, tag, sizeof tag, &err)) == 0) {
+            mg_client_results *res;
+            assert_int_equal(mg_client_results_parse(reply, len, &res, &err), 0);
+            mg_client_results_free(res);
+            free(reply);
+            for (int i = 0; i < 3; i++)
+                if (strcmp(tag, tags[i]) == 0)
+                    seen[i]++;
+            got++;
+        }
+        assert_int_equal(rc, -MG_CLIENT_EAGAIN);
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        if (got < 3)
+            poll(&pf, 1, 100);
+    }
+    assert_int_equal(got, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(seen[i], 1);
+    char *text;
+    assert_int_equal(mg_client_metrics(b, &text, &err), 0);
+    assert_non_null(strstr(text, "morgued_requests_total "));
+    free(text);
+    mg_client_free(a);
+    mg_client_free(b);
+    assert_int_equal(zmq_ctx_term(ctx), 0);
+}
+
 int main(void)
 {
     /* The live tests only run against a daemon (a cmocka skip would read as
@@ -569,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_live_hostile_frames),
         cmocka_unit_test(test_live_oversize_and_gone),
         cmocka_unit_test(test_live_concurrent),
+        cmocka_unit_test(test_live_event_loop),
     };
     const struct CMUnitTest spread[] = {cmocka_unit_test(test_live_spread)};
     if (live_ep() && getenv("MORGUE_TEST_ENDPOINT2"))
