@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "index.h"
+#include "promfile.h"
 
 #define MORGUE_INDEX_VERSION "0.1"
 
@@ -50,6 +51,9 @@ static const char usage_text[] =
     "  --progress        show the progress line even when stderr is not a terminal\n"
     "  --quiet           no progress line and no summary (errors still shown)\n"
     "  --json-stats      print the summary as one JSON object on stdout\n"
+    "  --prom-file PATH  write the run's outcome (time, exit status, counts, index\n"
+    "                    size) to PATH for node_exporter's textfile collector,\n"
+    "                    atomically (a temporary file renamed over PATH)\n"
     "  -h, --help        show this help and exit\n"
     "  --version         show the version and exit\n"
     "\n"
@@ -81,7 +85,8 @@ enum {
     OPT_JSON,
     OPT_VERSION,
     OPT_MAX_DELETE,
-    OPT_DRY_RUN
+    OPT_DRY_RUN,
+    OPT_PROM_FILE
 };
 
 static const struct option long_opts[] = {
@@ -97,6 +102,7 @@ static const struct option long_opts[] = {
     {"json-stats", no_argument, NULL, OPT_JSON},
     {"max-delete", required_argument, NULL, OPT_MAX_DELETE},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"prom-file", required_argument, NULL, OPT_PROM_FILE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -106,6 +112,7 @@ typedef struct ui {
     bool progress;   /* draw the progress line */
     bool line_shown; /* a progress line is on screen: clear it first */
     bool json;       /* --json-stats */
+    const char *prom_file; /* --prom-file, or NULL */
 } ui;
 
 static void clear_line(ui *u)
@@ -328,6 +335,14 @@ static int print_json(const mg_index_stats *st, const mg_err *err)
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
+/* --prom-file: the run's outcome for monitoring; status is returned. */
+static int finish(const char *prom_file, const mg_index_stats *st, int status)
+{
+    if (prom_file && write_prom_file(prom_file, st, status) != 0)
+        fprintf(stderr, "morgue-index: cannot write %s: %s\n", prom_file, strerror(errno));
+    return status;
+}
+
 /* Xapian cannot go on (mg_index_opts.fatal): report as for any fatal error
  * and exit 1 at once. */
 static void on_fatal(void *ctx, const mg_index_stats *st, const mg_err *err)
@@ -337,6 +352,7 @@ static void on_fatal(void *ctx, const mg_index_stats *st, const mg_err *err)
     fprintf(stderr, "morgue-index: %s\n", err->msg);
     if (u->json && print_json(st, err))
         fprintf(stderr, "morgue-index: cannot write the JSON summary\n");
+    finish(u->prom_file, st, 1);
     fflush(stderr);
     _exit(1);
 }
@@ -347,6 +363,7 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.db = getenv("MORGUE_DB");
     bool progress = false, quiet = false, json = false;
+    const char *prom_file = NULL;
     unsigned long v;
     int c;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
@@ -392,6 +409,9 @@ int main(int argc, char **argv)
         case OPT_DRY_RUN:
             o.dry_run = true;
             break;
+        case OPT_PROM_FILE:
+            prom_file = optarg;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -421,7 +441,8 @@ int main(int argc, char **argv)
 
     ui u = {.progress = !quiet && (progress || isatty(STDERR_FILENO)),
             .line_shown = false,
-            .json = json};
+            .json = json,
+            .prom_file = prom_file};
     o.log = on_log;
     o.progress = on_progress;
     o.fatal = on_fatal;
@@ -442,14 +463,12 @@ int main(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "morgue-index: %s\n", err.msg);
         if (st.usage_error)
-            return 2;
+            return finish(prom_file, &st, 2);
     }
     if (!quiet &&
         (rc == 0 || st.interrupted || st.committed || st.compaction == MG_COMPACTION_FAILED))
         print_summary(&st);
     if (json && print_json(&st, rc < 0 ? &err : NULL))
         fprintf(stderr, "morgue-index: cannot write the JSON summary\n");
-    if (rc < 0)
-        return 1;
-    return st.skipped ? 3 : 0;
+    return finish(prom_file, &st, rc < 0 ? 1 : st.skipped ? 3 : 0);
 }
