@@ -217,8 +217,10 @@ static int add_endpoint(mg_client *c, const char *ep, size_t len, mg_client_err 
 }
 
 /* A socket of type (ZMQ_REQ or ZMQ_DEALER) connected to every endpoint, in
- * *out. ZMQ_IMMEDIATE keeps requests off endpoints that are not up, so one
- * live daemon is enough. */
+ * *out. For REQ, ZMQ_IMMEDIATE keeps requests off endpoints that are not
+ * up, so one live daemon is enough. A DEALER queues its requests until its
+ * connections are up, so the first send after mg_client_new() does not
+ * fail (the caller's loop times out what is never answered). */
 static int open_socket(mg_client *c, int type, void **out, mg_client_err *err)
 {
     void *s = zmq_socket(c->ctx, type);
@@ -227,7 +229,8 @@ static int open_socket(mg_client *c, int type, void **out, mg_client_err *err)
     int zero = 0, one = 1;
     int64_t maxmsg = c->o.max_reply;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (type == ZMQ_REQ)
+        zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one);
     zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(s, ZMQ_IPV6, &one, sizeof one);
     if (c->curve && (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, c->server_key, 40) != 0 ||
@@ -564,8 +567,7 @@ int mg_client_send(mg_client *c, const char *req, size_t len, const char *tag, m
     int e = errno;
     free(tagged);
     if (!sent && e == EAGAIN)
-        return fail(err, MG_CLIENT_EAGAIN, "no daemon of %s is connected, or its queue is full",
-                    c->eps_str);
+        return fail(err, MG_CLIENT_EAGAIN, "the queue of requests to %s is full", c->eps_str);
     if (!sent)
         return fail(err, MG_CLIENT_EZMQ, "send: %s", zmq_strerror(e));
     return 0;

@@ -43,8 +43,8 @@ typedef enum mg_client_code {
     MG_CLIENT_EZMQ = 6,     /* a ZeroMQ call failed */
     MG_CLIENT_EIO = 7,      /* reading or writing a key file failed */
     MG_CLIENT_ENOSOCK = 8,  /* every endpoint is an ipc:// socket file that does not exist */
-    MG_CLIENT_EAGAIN = 9    /* mg_client_recv: no reply yet; mg_client_send: no daemon
-                             * connected (or its queue is full), try again later */
+    MG_CLIENT_EAGAIN = 9    /* mg_client_recv: no reply yet; mg_client_send: its queue
+                             * is full, try again later */
 } mg_client_code;
 
 typedef struct mg_client_err {
@@ -151,8 +151,9 @@ int mg_client_request_with(mg_client *c, const mg_client_call *call, const char 
 int mg_client_fd(mg_client *c, int *fd, mg_client_err *err);
 
 /* Queue req (any JSON object) with "tag":tag added (tag NULL: as is; at
- * most MG_CLIENT_MAX_TAG bytes). Never blocks: -MG_CLIENT_EAGAIN when no
- * daemon is connected yet or the queue is full. */
+ * most MG_CLIENT_MAX_TAG bytes). Never blocks: requests wait in the queue
+ * while no daemon is connected yet; -MG_CLIENT_EAGAIN when it is full
+ * (1000 requests). */
 int mg_client_send(mg_client *c, const char *req, size_t len, const char *tag, mg_client_err *err);
 
 /* Take one reply: 0 with *reply (malloc'd, NUL-terminated, caller frees;

@@ -161,9 +161,11 @@ class Client:
     # ---- sockets ----
 
     def _open(self, kind):
+        # REQ: ZMQ_IMMEDIATE keeps requests off endpoints that are down. The
+        # DEALER queues them until its connections are up instead.
         s = self._ctx.socket(kind)
         s.setsockopt(zmq.LINGER, 0)
-        s.setsockopt(zmq.IMMEDIATE, 1)
+        s.setsockopt(zmq.IMMEDIATE, 1 if kind == zmq.REQ else 0)
         s.setsockopt(zmq.MAXMSGSIZE, self.max_reply)
         s.setsockopt(zmq.IPV6, 1)
         if self._curve:
@@ -272,8 +274,9 @@ class Client:
         return self._dealer().getsockopt(zmq.FD)
 
     def send(self, req, tag=None):
-        """Queue a request without waiting. False when no daemon is
-        connected yet or the queue is full (try again later)."""
+        """Queue a request without waiting (it waits in the queue while no
+        daemon is connected yet). False when the queue is full (1000
+        requests): try again later."""
         _check_tag(tag)
         body = _encode(req, tag)
         self._check_sockets()

@@ -110,4 +110,12 @@ with mc.Client("tcp://127.0.0.1:%s" % port, timeout_ms=100, retries=1) as c:
     ok(e is not None and "3 attempts of 50 ms" in str(e), "per-call timeout and attempts")
 ok(raises(mc.MorgueError, lambda: mc.Client("http://x")) is not None, "bad endpoint refused")
 PYEOF
+
+# docs/client.md's Python example, verbatim
+fence() { awk -v lang="$1" '/^```/ { if (on) { on = 0; next } if ($0 == "```" lang) { on = 1; next } } on' "$2"; }
+fence python "$MORGUE_ROOT/docs/client.md" >"$TMP/example.py"
+out=$(MORGUE_ENDPOINT=$IPC PYTHONPATH=$MORGUE_ROOT/client/python timeout 60 $PY "$TMP/example.py" 2>&1); rc=$?
+check_eq "docs/client.md Python example: exit 0" 0 "$rc"
+check_match "docs/client.md Python example: hits, not_found, three tagged replies" \
+  "pd-2025-0001.*get: not_found.*\('q0', [0-9]+\), \('q1', [0-9]+\), \('q2', [0-9]+\)" "$(tr '\n' ' ' <<<"$out")"
 stop_daemon "$DPID" d
