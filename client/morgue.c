@@ -1197,7 +1197,7 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         if (!text) {
             mg_client_stats *none = NULL;
             status = mg_client_stats_parse(reply, rlen, &none, &err) != 0 ? server_error(&err)
-                                                                         : EXIT_USAGE;
+                                                                          : EXIT_USAGE;
             mg_client_stats_free(none);
         }
         json_decref(r);

@@ -30,13 +30,13 @@ void mg_dlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
  * (event "slow_query"). Strings are borrowed for the call. */
 typedef struct mg_dlog_req {
     const char *event;
-    const char *client;  /* who sent it, e.g. "tcp:127.0.0.1:5321" or "ipc:00a1b2c3d4" */
-    const char *op;      /* NULL: not known (the request was refused before) */
+    const char *client; /* who sent it, e.g. "tcp:127.0.0.1:5321" or "ipc:00a1b2c3d4" */
+    const char *op;     /* NULL: not known (the request was refused before) */
     unsigned long long took_us;
     unsigned long long wait_us; /* received -> handling started (queued, parked) */
-    long long hits;      /* search hits in the reply, -1: none */
-    const char *code;    /* error code, NULL when ok */
-    const char *request; /* the request's bytes (at most about 400 logged) */
+    long long hits;             /* search hits in the reply, -1: none */
+    const char *code;           /* error code, NULL when ok */
+    const char *request;        /* the request's bytes (at most about 400 logged) */
     size_t request_len;
 } mg_dlog_req;
 

@@ -164,8 +164,7 @@ int mg_daemon_stats_prometheus(mg_daemon_stats *st, mg_jw *w, const mg_searcher_
         metric(f, "index_revision", "gauge", "The index's revision.", info->revision);
         if (info->updated_unix >= 0)
             metric(f, "index_updated_timestamp_seconds", "gauge",
-                   "Unix time of the index's last commit.",
-                   (unsigned long long)info->updated_unix);
+                   "Unix time of the index's last commit.", (unsigned long long)info->updated_unix);
     }
     bool failed = ferror(f) != 0;
     if (fclose(f) != 0 || failed) {

@@ -112,7 +112,8 @@ typedef struct ui {
     bool progress;   /* draw the progress line */
     bool line_shown; /* a progress line is on screen: clear it first */
     bool json;       /* --json-stats */
-    const char *prom_file; /* --prom-file, or NULL */
+    /* --prom-file, or NULL */
+    const char *prom_file;
 } ui;
 
 static void clear_line(ui *u)

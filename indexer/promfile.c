@@ -67,11 +67,10 @@ int write_prom_file(const char *path, const mg_index_stats *st, int exit_status)
     gauge(f, "last_run_skipped", "Bad records the last run skipped.", (double)st->skipped);
     gauge(f, "last_run_read_bytes", "Input bytes the last run read.", (double)st->input_bytes);
     gauge(f, "documents", "Documents in the index after the last run.", (double)st->documents);
-    gauge(f, "bytes", "Size of the live index after the last run, bytes.",
-          (double)st->index_bytes);
+    gauge(f, "bytes", "Size of the live index after the last run, bytes.", (double)st->index_bytes);
     if (last_success >= 0)
-        gauge(f, "last_success_timestamp_seconds",
-              "Unix time of the last run that exited 0 or 3.", (double)last_success);
+        gauge(f, "last_success_timestamp_seconds", "Unix time of the last run that exited 0 or 3.",
+              (double)last_success);
     bool ok = fflush(f) == 0 && !ferror(f) && fsync(fd) == 0;
     int e = errno;
     ok = fclose(f) == 0 && ok;

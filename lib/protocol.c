@@ -81,8 +81,8 @@ static int depth_over(const char *s, size_t len, int max)
 typedef struct bad {
     const char *code;
     char msg[256];
-    const char *op;              /* static, or NULL before the op is known */
-    long long hits;              /* hits in a search reply, or -1 */
+    const char *op; /* static, or NULL before the op is known */
+    long long hits; /* hits in a search reply, or -1 */
     bool has_tag;
     char tag[MG_PROTO_MAX_TAG + 1];
 } bad;

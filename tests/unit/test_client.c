@@ -591,8 +591,10 @@ static void test_live_event_loop(void **state)
     const char *tags[] = {"t1", "t2", "t3"};
     for (int i = 0; i < 3; i++) {
         int rc;
-        for (int tries = 0; (rc = mg_client_send(a, req, strlen(req), tags[i], &err)) ==
-                            -MG_CLIENT_EAGAIN && tries < 500; tries++)
+        for (int tries = 0;
+             (rc = mg_client_send(a, req, strlen(req), tags[i], &err)) == -MG_CLIENT_EAGAIN &&
+             tries < 500;
+             tries++)
             usleep(10000); /* not connected yet */
         assert_int_equal(rc, 0);
     }
@@ -635,10 +637,8 @@ int main(void)
     /* The live tests only run against a daemon (a cmocka skip would read as
      * a failure in TAP). */
     const struct CMUnitTest live[] = {
-        cmocka_unit_test(test_live_library),
-        cmocka_unit_test(test_live_hostile_frames),
-        cmocka_unit_test(test_live_oversize_and_gone),
-        cmocka_unit_test(test_live_concurrent),
+        cmocka_unit_test(test_live_library),           cmocka_unit_test(test_live_hostile_frames),
+        cmocka_unit_test(test_live_oversize_and_gone), cmocka_unit_test(test_live_concurrent),
         cmocka_unit_test(test_live_event_loop),
     };
     const struct CMUnitTest spread[] = {cmocka_unit_test(test_live_spread)};

@@ -642,15 +642,18 @@ static void test_tags(void **state)
     json_decref(r);
     /* the cap, and other types */
     char big[400];
-    int n = snprintf(big, sizeof big, "{\"v\":1,\"op\":\"ping\",\"tag\":\"%0*d\"}", MG_PROTO_MAX_TAG, 0);
+    int n = snprintf(big, sizeof big, "{\"v\":1,\"op\":\"ping\",\"tag\":\"%0*d\"}",
+                     MG_PROTO_MAX_TAG, 0);
     r = handle(s, big);
     assert_true(json_is_true(json_object_get(r, "ok")));
     assert_int_equal(json_string_length(json_object_get(r, "tag")), MG_PROTO_MAX_TAG);
     json_decref(r);
-    snprintf(big, sizeof big, "{\"v\":1,\"op\":\"ping\",\"tag\":\"%0*d\"}", MG_PROTO_MAX_TAG + 1, 0);
+    snprintf(big, sizeof big, "{\"v\":1,\"op\":\"ping\",\"tag\":\"%0*d\"}", MG_PROTO_MAX_TAG + 1,
+             0);
     (void)n;
     expect_error(big, "bad_request", "field 'tag' is over 256 bytes");
-    expect_error("{\"v\":1,\"op\":\"ping\",\"tag\":7}", "bad_request", "field 'tag' must be a string");
+    expect_error("{\"v\":1,\"op\":\"ping\",\"tag\":7}", "bad_request",
+                 "field 'tag' must be a string");
     expect_error("{\"v\":1,\"op\":\"ping\",\"tag\":null}", "bad_request",
                  "field 'tag' must be a string");
 }
@@ -668,7 +671,8 @@ static int metrics_hook(void *arg, mg_jw *w, const mg_searcher_info *info)
 static void test_metrics_op(void **state)
 {
     (void)state;
-    expect_error("{\"v\":1,\"op\":\"metrics\"}", "unavailable", "metrics are served by morgued only");
+    expect_error("{\"v\":1,\"op\":\"metrics\"}", "unavailable",
+                 "metrics are served by morgued only");
     int calls = 0;
     mg_proto_hooks hooks = {.arg = &calls, .metrics = metrics_hook};
     json_t *r = run_n(s, &hooks, "{\"v\":1,\"op\":\"metrics\"}", 22);
