@@ -6,9 +6,6 @@
 #ifndef MG_DAEMON_LOG_H
 #define MG_DAEMON_LOG_H
 
-#include <stdbool.h>
-#include <stddef.h>
-
 enum mg_dlog_level { MG_LOG_DEBUG = 0, MG_LOG_INFO = 1, MG_LOG_WARN = 2, MG_LOG_ERROR = 3 };
 
 /* Lines below level are dropped (default MG_LOG_INFO). */
@@ -16,6 +13,9 @@ void mg_dlog_set_level(int level);
 
 /* Parse "debug", "info", "warn" or "error"; -1 when unknown. */
 int mg_dlog_parse_level(const char *name);
+
+#include <stdbool.h>
+#include <stddef.h>
 
 /* true: each line is a JSON object {"time","level","pid","event":"message",
  * "message"} (mg_dlog) or a request's fields (mg_dlog_request); false (the

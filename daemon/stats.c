@@ -8,6 +8,9 @@
 #include <time.h>
 
 #include "daemon.h"
+#if __has_include("version.h")
+#include "version.h" /* MORGUE_VERSION, for morgued_build_info */
+#endif
 
 uint64_t mg_daemon_now_ns(void)
 {
@@ -146,6 +149,12 @@ int mg_daemon_stats_prometheus(mg_daemon_stats *st, mg_jw *w, const mg_searcher_
     metric(f, "queued_bytes", "gauge", "Reply bytes queued for clients.", queued);
     metric(f, "workers", "gauge", "Worker threads.", (unsigned long long)workers);
     metric(f, "uptime_seconds", "gauge", "Seconds since the daemon started.", uptime);
+#ifdef MORGUE_VERSION
+    fprintf(f,
+            "# HELP morgued_build_info The morgue release of this daemon.\n"
+            "# TYPE morgued_build_info gauge\nmorgued_build_info{version=\"%s\"} 1\n",
+            MORGUE_VERSION);
+#endif
     metric(f, "request_duration_seconds", "histogram",
            "Time from a request's arrival to its reply.", 0);
     unsigned long long cum = 0;

@@ -39,6 +39,12 @@ check_eq "metrics: the index's documents" 53 "$(val morgued_index_documents)"
 check_match "metrics: the index's revision" '^[0-9]+$' "$(val morgued_index_revision)"
 check_match "metrics: undelivered, queue_full and parked are exposed" \
   'morgued_undelivered_total 0.*morgued_queue_full_total 0.*morgued_parked_total 0' "$(tr '\n' ' ' <"$TMP/prom.out")"
+if [ -f "$MORGUE_ROOT/lib/version.h" ]; then
+  version=$(sed -n 's/^#define MORGUE_VERSION "\(.*\)"$/\1/p' "$MORGUE_ROOT/lib/version.h")
+  check_match "metrics: build info with the release" "^morgued_build_info\\{version=\"$version\"\\} 1$" "$(cat "$TMP/metrics.txt")"
+else
+  ok 0 "metrics: build info with the release # SKIP no lib/version.h in this tree"
+fi
 "$CLIENT" --endpoint "$IPC" --json stats --prometheus >"$TMP/metrics.json"
 check_eq "--json stats --prometheus: the reply, its text in \"metrics\"" ok \
   "$($PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("ok" if r["ok"] and r["metrics"].startswith("# HELP") else r)' "$TMP/metrics.json")"
