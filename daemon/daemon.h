@@ -25,7 +25,7 @@
 #define MG_DAEMON_MAX_SPIN_US 100000
 #define MG_DAEMON_DEFAULT_BUDGET_MS 200
 #define MG_DAEMON_MAX_BUDGET_MS 600000
-#define MG_DAEMON_LATENCY_BUCKETS 14 /* finite buckets of the latency histogram */
+#define MG_DAEMON_LATENCY_BUCKETS 16 /* finite buckets of the latency histogram */
 #define MG_DAEMON_LATENCY_RING 4096 /* p50/p99 are over the last this many replies */
 
 typedef struct mg_daemon_opts {

@@ -20,7 +20,8 @@ uint64_t mg_daemon_now_ns(void)
 }
 
 const unsigned long mg_daemon_latency_bounds_us[MG_DAEMON_LATENCY_BUCKETS] = {
-    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000};
+    25,    50,    100,   250,    500,    1000,   2500,    5000,
+    10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000};
 
 void mg_daemon_stats_record(mg_daemon_stats *st, uint64_t latency_ns, bool error, bool delivered)
 {
