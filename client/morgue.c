@@ -46,6 +46,7 @@ typedef struct opts {
     mg_client_opts copts;
     const char *server_key, *client_key;
     bool json, color;
+    bool prometheus; /* stats: the daemon's metrics as Prometheus text */
     mg_client_query q;
     long page;
     bool offset_set;
@@ -101,6 +102,8 @@ static void usage(FILE *f)
                "  --svg FILE          also draw the chart into FILE (SVG)\n"
                "Output:\n"
                "  --json              print the daemon's reply as is (one JSON line)\n"
+               "  --prometheus        stats: the daemon's counters and latency histogram in\n"
+               "                      the Prometheus text format (op \"metrics\")\n"
                "  --color WHEN        auto (default: on a terminal unless NO_COLOR is set),\n"
                "                      always or never\n"
                "  -h, --help          this text\n"
@@ -769,18 +772,6 @@ static const char *operator_word(const char *query)
 
 /* ---- transport: daemon or in-process ---- */
 
-/* Whether the ipc:// endpoint ep (len bytes) has no socket file. */
-static bool ipc_missing(const char *ep, size_t len)
-{
-    char path[sizeof((struct sockaddr_un *)0)->sun_path];
-    if (len < 6 || strncmp(ep, "ipc://", 6) != 0 || len - 6 >= sizeof path)
-        return false;
-    memcpy(path, ep + 6, len - 6);
-    path[len - 6] = '\0';
-    struct stat st;
-    return stat(path, &st) != 0;
-}
-
 /* Whether a tcp:// endpoint of this machine (127.0.0.1 or localhost)
  * refuses a connection: no daemon listens there. */
 static bool loopback_refused(const char *ep, size_t len)
@@ -820,7 +811,7 @@ static bool no_daemon(const char *eps)
         for (const char *p = eps; *p;) {
             size_t n = strcspn(p, " ");
             bool ipc = n >= 6 && strncmp(p, "ipc://", 6) == 0;
-            if (n && pass == 0 && ipc && !ipc_missing(p, n))
+            if (n && pass == 0 && ipc && !mg_client_ipc_missing(p, n))
                 return false;
             if (n && pass == 1 && !ipc && !loopback_refused(p, n))
                 return false;
@@ -891,8 +882,9 @@ static int exchange(const opts *o, const char *req, size_t len, char **reply, si
     mg_client_free(c);
     if (rc != 0) {
         fprintf(stderr, "morgue: %s\n", err.msg);
-        return err.code == MG_CLIENT_ETIMEOUT || err.code == MG_CLIENT_EZMQ ? EXIT_UNREACHABLE
-                                                                            : EXIT_USAGE;
+        bool unreachable = err.code == MG_CLIENT_ETIMEOUT || err.code == MG_CLIENT_EZMQ ||
+                           err.code == MG_CLIENT_ENOSOCK;
+        return unreachable ? EXIT_UNREACHABLE : EXIT_USAGE;
     }
     return 0;
 }
@@ -1130,7 +1122,9 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
     } else if (strcmp(cmd, "stats") == 0 || strcmp(cmd, "ping") == 0) {
         if (nargs != 0)
             return usage_error("%s takes no argument", cmd);
-        json_t *r = json_pack("{s:i,s:s}", "v", 1, "op", cmd);
+        if (o->prometheus && cmd[1] != 't')
+            return usage_error("--prometheus is for stats");
+        json_t *r = json_pack("{s:i,s:s}", "v", 1, "op", o->prometheus ? "metrics" : cmd);
         req = r ? json_dumps(r, JSON_COMPACT) : NULL;
         len = req ? strlen(req) : 0;
         json_decref(r);
@@ -1196,6 +1190,20 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         else if (ok &&
                  print_values(reply, rlen, cmd[0] == 's' ? "source" : "category", o->color) != 0)
             status = EXIT_USAGE;
+    } else if (strcmp(cmd, "stats") == 0 && o->prometheus) {
+        json_t *r = json_loadb(reply, rlen, 0, NULL);
+        const char *text = json_string_value(json_object_get(r, "metrics"));
+        if (o->json)
+            put_json(reply);
+        else if (text)
+            fputs(text, stdout);
+        if (!text) {
+            mg_client_stats *none = NULL;
+            status = mg_client_stats_parse(reply, rlen, &none, &err) != 0 ? server_error(&err)
+                                                                          : EXIT_USAGE;
+            mg_client_stats_free(none);
+        }
+        json_decref(r);
     } else if (strcmp(cmd, "stats") == 0) {
         mg_client_stats *st;
         status = mg_client_stats_parse(reply, rlen, &st, &err) != 0 ? server_error(&err) : 0;
@@ -1249,6 +1257,7 @@ int main(int argc, char **argv)
         O_SERVERKEY,
         O_KEY,
         O_JSON,
+        O_PROMETHEUS,
         O_COLOR,
         O_LIMIT,
         O_PAGE,
@@ -1276,6 +1285,7 @@ int main(int argc, char **argv)
         {"curve-server-key", required_argument, NULL, O_SERVERKEY},
         {"curve-key", required_argument, NULL, O_KEY},
         {"json", no_argument, NULL, O_JSON},
+        {"prometheus", no_argument, NULL, O_PROMETHEUS},
         {"color", required_argument, NULL, O_COLOR},
         {"colour", required_argument, NULL, O_COLOR},
         {"limit", required_argument, NULL, O_LIMIT},
@@ -1332,6 +1342,9 @@ int main(int argc, char **argv)
             break;
         case O_JSON:
             o.json = true;
+            break;
+        case O_PROMETHEUS:
+            o.prometheus = true;
             break;
         case O_COLOR:
             color = optarg;

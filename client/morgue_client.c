@@ -23,7 +23,9 @@
 
 struct mg_client {
     void *ctx;
-    void *sock; /* NULL between a timeout and the next attempt */
+    bool own_ctx; /* false: the caller's context (mg_client_new_with_context) */
+    void *sock;   /* NULL between a timeout and the next attempt */
+    void *async;  /* the DEALER of mg_client_send/recv, opened on first use */
     char **eps;
     size_t neps;
     char *eps_str;
@@ -214,17 +216,21 @@ static int add_endpoint(mg_client *c, const char *ep, size_t len, mg_client_err 
     return 0;
 }
 
-/* A REQ socket connected to every endpoint. ZMQ_IMMEDIATE keeps requests
- * off endpoints that are not up, so one live daemon is enough. */
-static int open_socket(mg_client *c, mg_client_err *err)
+/* A socket of type (ZMQ_REQ or ZMQ_DEALER) connected to every endpoint, in
+ * *out. For REQ, ZMQ_IMMEDIATE keeps requests off endpoints that are not
+ * up, so one live daemon is enough. A DEALER queues its requests until its
+ * connections are up, so the first send after mg_client_new() does not
+ * fail (the caller's loop times out what is never answered). */
+static int open_socket(mg_client *c, int type, void **out, mg_client_err *err)
 {
-    void *s = zmq_socket(c->ctx, ZMQ_REQ);
+    void *s = zmq_socket(c->ctx, type);
     if (!s)
         return fail(err, MG_CLIENT_EZMQ, "zmq_socket: %s", zmq_strerror(errno));
     int zero = 0, one = 1;
     int64_t maxmsg = c->o.max_reply;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (type == ZMQ_REQ)
+        zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one);
     zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(s, ZMQ_IPV6, &one, sizeof one);
     if (c->curve && (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, c->server_key, 40) != 0 ||
@@ -240,12 +246,18 @@ static int open_socket(mg_client *c, mg_client_err *err)
             zmq_close(s);
             return fail(err, MG_CLIENT_EINVAL, "connect %s: %s", c->eps[i], zmq_strerror(e));
         }
-    c->sock = s;
+    *out = s;
     return 0;
 }
 
 mg_client *mg_client_new(const char *const *endpoints, size_t n, const mg_client_opts *opts,
                          mg_client_err *err)
+{
+    return mg_client_new_with_context(NULL, endpoints, n, opts, err);
+}
+
+mg_client *mg_client_new_with_context(void *zmq_ctx, const char *const *endpoints, size_t n,
+                                      const mg_client_opts *opts, mg_client_err *err)
 {
     clear(err);
     mg_client *c = calloc(1, sizeof *c);
@@ -323,10 +335,12 @@ mg_client *mg_client_new(const char *const *endpoints, size_t n, const mg_client
             }
         }
     }
-    if (rc == 0 && !(c->ctx = zmq_ctx_new()))
+    c->ctx = zmq_ctx;
+    c->own_ctx = !zmq_ctx;
+    if (rc == 0 && c->own_ctx && !(c->ctx = zmq_ctx_new()))
         rc = fail(err, MG_CLIENT_EZMQ, "zmq_ctx_new: %s", zmq_strerror(errno));
     if (rc == 0)
-        rc = open_socket(c, err);
+        rc = open_socket(c, ZMQ_REQ, &c->sock, err);
     if (rc != 0) {
         mg_client_free(c);
         return NULL;
@@ -340,7 +354,9 @@ void mg_client_free(mg_client *c)
         return;
     if (c->sock)
         zmq_close(c->sock);
-    if (c->ctx)
+    if (c->async)
+        zmq_close(c->async);
+    if (c->ctx && c->own_ctx)
         zmq_ctx_term(c->ctx);
     for (size_t i = 0; i < c->neps; i++)
         free(c->eps[i]);
@@ -372,18 +388,101 @@ static int wait_for(void *sock, short ev, int64_t deadline)
     }
 }
 
+bool mg_client_ipc_missing(const char *ep, size_t len)
+{
+    char path[sizeof((struct sockaddr_un *)0)->sun_path];
+    if (len < 6 || strncmp(ep, "ipc://", 6) != 0 || len - 6 >= sizeof path)
+        return false;
+    memcpy(path, ep + 6, len - 6);
+    path[len - 6] = '\0';
+    struct stat st;
+    return stat(path, &st) != 0;
+}
+
+/* MG_CLIENT_ENOSOCK when every endpoint is an ipc:// socket file that does
+ * not exist: no daemon can answer, so do not wait for the timeouts. */
+static int check_sockets(const mg_client *c, mg_client_err *err)
+{
+    for (size_t i = 0; i < c->neps; i++)
+        if (!mg_client_ipc_missing(c->eps[i], strlen(c->eps[i])))
+            return 0;
+    return fail(err, MG_CLIENT_ENOSOCK, "no daemon at %s (no such socket file)", c->eps_str);
+}
+
+/* req with "tag":tag added (malloc'd, *len set), or NULL when req is not a
+ * JSON object or out of memory. */
+static char *add_tag(const char *req, size_t *len, const char *tag)
+{
+    json_t *o = json_loadb(req, *len, 0, NULL);
+    char *s = NULL;
+    if (json_is_object(o) && json_object_set_new(o, "tag", json_string(tag)) == 0)
+        s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (s)
+        *len = strlen(s);
+    return s;
+}
+
+/* The "tag" of a reply into tag[tagsz] ("" when none); false when the reply
+ * is not a JSON object. */
+static bool reply_tag(const char *reply, size_t len, char *tag, size_t tagsz)
+{
+    json_t *o = json_loadb(reply, len, 0, NULL);
+    const char *t = json_string_value(json_object_get(o, "tag"));
+    if (tag && tagsz)
+        snprintf(tag, tagsz, "%s", t ? t : "");
+    bool ok = json_is_object(o);
+    json_decref(o);
+    return ok;
+}
+
 int mg_client_request(mg_client *c, const char *req, size_t len, char **reply, size_t *reply_len,
                       mg_client_err *err)
+{
+    return mg_client_request_with(c, NULL, req, len, reply, reply_len, err);
+}
+
+static int request_attempts(mg_client *c, const mg_client_call *call, const char *req, size_t len,
+                            char **reply, size_t *reply_len, mg_client_err *err);
+
+int mg_client_request_with(mg_client *c, const mg_client_call *call, const char *req, size_t len,
+                           char **reply, size_t *reply_len, mg_client_err *err)
 {
     clear(err);
     *reply = NULL;
     if (!c || !req)
         return fail(err, MG_CLIENT_EINVAL, "no client or no request");
-    int attempts = c->o.retries + 1;
+    if (!call || !call->tag)
+        return request_attempts(c, call, req, len, reply, reply_len, err);
+    if (strlen(call->tag) > MG_CLIENT_MAX_TAG)
+        return fail(err, MG_CLIENT_EINVAL, "a tag is at most %d bytes", MG_CLIENT_MAX_TAG);
+    char *tagged = add_tag(req, &len, call->tag);
+    if (!tagged)
+        return fail(err, MG_CLIENT_EINVAL, "a tagged request must be a JSON object");
+    int rc = request_attempts(c, call, tagged, len, reply, reply_len, err);
+    free(tagged);
+    char tag[MG_CLIENT_MAX_TAG + 1];
+    if (rc == 0 && (!reply_tag(*reply, reply_len ? *reply_len : strlen(*reply), tag, sizeof tag) ||
+                    strcmp(tag, call->tag) != 0)) {
+        free(*reply);
+        *reply = NULL;
+        return fail(err, MG_CLIENT_EREPLY, "the reply from %s does not carry the tag '%s'",
+                    c->eps_str, call->tag);
+    }
+    return rc;
+}
+
+static int request_attempts(mg_client *c, const mg_client_call *call, const char *req, size_t len,
+                            char **reply, size_t *reply_len, mg_client_err *err)
+{
+    int timeout_ms = call && call->timeout_ms > 0 ? call->timeout_ms : c->o.timeout_ms;
+    int attempts = call && call->attempts > 0 ? call->attempts : c->o.retries + 1;
+    if (check_sockets(c, err) != 0)
+        return -MG_CLIENT_ENOSOCK;
     for (int a = 0; a < attempts; a++) {
-        if (!c->sock && open_socket(c, err) != 0)
+        if (!c->sock && open_socket(c, ZMQ_REQ, &c->sock, err) != 0)
             return -err->code;
-        int64_t deadline = now_ms() + c->o.timeout_ms;
+        int64_t deadline = now_ms() + timeout_ms;
         int rc = wait_for(c->sock, ZMQ_POLLOUT, deadline);
         if (rc > 0 && zmq_send(c->sock, req, len, ZMQ_DONTWAIT) == (int)len)
             rc = wait_for(c->sock, ZMQ_POLLIN, deadline);
@@ -425,7 +524,105 @@ int mg_client_request(mg_client *c, const char *req, size_t len, char **reply, s
         c->sock = NULL;
     }
     return fail(err, MG_CLIENT_ETIMEOUT, "no reply from %s (%d attempt%s of %d ms)", c->eps_str,
-                attempts, attempts == 1 ? "" : "s", c->o.timeout_ms);
+                attempts, attempts == 1 ? "" : "s", timeout_ms);
+}
+
+/* ---- event loops: a DEALER socket, replies matched by tag ---- */
+
+static int async_socket(mg_client *c, mg_client_err *err)
+{
+    return c->async ? 0 : open_socket(c, ZMQ_DEALER, &c->async, err);
+}
+
+int mg_client_fd(mg_client *c, int *fd, mg_client_err *err)
+{
+    clear(err);
+    if (!c || !fd)
+        return fail(err, MG_CLIENT_EINVAL, "no client");
+    int rc = async_socket(c, err);
+    size_t sz = sizeof *fd;
+    if (rc == 0 && zmq_getsockopt(c->async, ZMQ_FD, fd, &sz) != 0)
+        rc = fail(err, MG_CLIENT_EZMQ, "ZMQ_FD: %s", zmq_strerror(errno));
+    return rc;
+}
+
+int mg_client_send(mg_client *c, const char *req, size_t len, const char *tag, mg_client_err *err)
+{
+    clear(err);
+    if (!c || !req)
+        return fail(err, MG_CLIENT_EINVAL, "no client or no request");
+    if (tag && strlen(tag) > MG_CLIENT_MAX_TAG)
+        return fail(err, MG_CLIENT_EINVAL, "a tag is at most %d bytes", MG_CLIENT_MAX_TAG);
+    int rc = check_sockets(c, err);
+    if (rc == 0)
+        rc = async_socket(c, err);
+    if (rc != 0)
+        return rc;
+    char *tagged = tag ? add_tag(req, &len, tag) : NULL;
+    if (tag && !tagged)
+        return fail(err, MG_CLIENT_EINVAL, "a tagged request must be a JSON object");
+    /* an empty delimiter first, as a REQ socket sends */
+    bool sent = zmq_send(c->async, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 0 &&
+                zmq_send(c->async, tagged ? tagged : req, len, ZMQ_DONTWAIT) == (int)len;
+    int e = errno;
+    free(tagged);
+    if (!sent && e == EAGAIN)
+        return fail(err, MG_CLIENT_EAGAIN, "the queue of requests to %s is full", c->eps_str);
+    if (!sent)
+        return fail(err, MG_CLIENT_EZMQ, "send: %s", zmq_strerror(e));
+    return 0;
+}
+
+int mg_client_recv(mg_client *c, char **reply, size_t *reply_len, char *tag, size_t tagsz,
+                   mg_client_err *err)
+{
+    clear(err);
+    *reply = NULL;
+    if (tag && tagsz)
+        tag[0] = '\0';
+    if (!c)
+        return fail(err, MG_CLIENT_EINVAL, "no client");
+    int rc = async_socket(c, err);
+    if (rc != 0)
+        return rc;
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, c->async, ZMQ_DONTWAIT) < 0) {
+            int e = errno;
+            zmq_msg_close(&m);
+            if (e == EAGAIN)
+                return fail(err, MG_CLIENT_EAGAIN, "no reply waiting");
+            return fail(err, MG_CLIENT_EZMQ, "receive: %s", zmq_strerror(e));
+        }
+        size_t n = zmq_msg_size(&m);
+        if (n == 0 && zmq_msg_more(&m)) { /* the delimiter */
+            zmq_msg_close(&m);
+            continue;
+        }
+        char *out = zmq_msg_more(&m) ? NULL : malloc(n + 1);
+        if (out) {
+            memcpy(out, zmq_msg_data(&m), n);
+            out[n] = '\0';
+        }
+        bool more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+        if (more) {
+            while (more) { /* not a morgued reply: drop the rest */
+                zmq_msg_init(&m);
+                more = zmq_msg_recv(&m, c->async, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&m);
+                zmq_msg_close(&m);
+            }
+            return fail(err, MG_CLIENT_EREPLY, "reply from %s has several frames", c->eps_str);
+        }
+        if (!out)
+            return fail(err, MG_CLIENT_ENOMEM, "out of memory");
+        reply_tag(out, n, tag, tagsz);
+        *reply = out;
+        if (reply_len)
+            *reply_len = n;
+        return 0;
+    }
 }
 
 /* ---- requests ---- */
@@ -745,15 +942,15 @@ nomem:
 /* Send req (freed here; NULL means it could not be built) and parse the
  * reply with parse into *out. */
 typedef int (*parse_fn)(const char *reply, size_t len, void **out, mg_client_err *err);
-static int roundtrip(mg_client *c, char *req, size_t len, parse_fn parse, void **out,
-                     mg_client_err *err)
+static int roundtrip(mg_client *c, const mg_client_call *call, char *req, size_t len,
+                     parse_fn parse, void **out, mg_client_err *err)
 {
     *out = NULL;
     if (!req)
         return fail(err, MG_CLIENT_ENOMEM, "out of memory");
     char *reply;
     size_t rlen;
-    int rc = mg_client_request(c, req, len, &reply, &rlen, err);
+    int rc = mg_client_request_with(c, call, req, len, &reply, &rlen, err);
     free(req);
     if (rc != 0)
         return rc;
@@ -780,12 +977,18 @@ static int parse_stats(const char *reply, size_t len, void **out, mg_client_err 
 int mg_client_search(mg_client *c, const mg_client_query *q, mg_client_results **out,
                      mg_client_err *err)
 {
+    return mg_client_search_with(c, NULL, q, out, err);
+}
+
+int mg_client_search_with(mg_client *c, const mg_client_call *call, const mg_client_query *q,
+                          mg_client_results **out, mg_client_err *err)
+{
     *out = NULL;
     if (!q || !q->query)
         return fail(err, MG_CLIENT_EINVAL, "no query");
     size_t len = 0;
     char *req = mg_client_search_request(q, &len);
-    return roundtrip(c, req, len, parse_results, (void **)out, err);
+    return roundtrip(c, call, req, len, parse_results, (void **)out, err);
 }
 
 void mg_client_doc_free(mg_client_doc *d)
@@ -841,12 +1044,18 @@ int mg_client_doc_parse(const char *reply, size_t len, mg_client_doc **out, mg_c
 
 int mg_client_get(mg_client *c, const char *id, mg_client_doc **out, mg_client_err *err)
 {
+    return mg_client_get_with(c, NULL, id, out, err);
+}
+
+int mg_client_get_with(mg_client *c, const mg_client_call *call, const char *id,
+                       mg_client_doc **out, mg_client_err *err)
+{
     *out = NULL;
     if (!id)
         return fail(err, MG_CLIENT_EINVAL, "no id");
     size_t len = 0;
     char *req = mg_client_get_request(id, &len);
-    return roundtrip(c, req, len, parse_doc, (void **)out, err);
+    return roundtrip(c, call, req, len, parse_doc, (void **)out, err);
 }
 
 void mg_client_stats_free(mg_client_stats *s)
@@ -895,9 +1104,38 @@ int mg_client_stats_parse(const char *reply, size_t len, mg_client_stats **out, 
 
 int mg_client_stats_get(mg_client *c, mg_client_stats **out, mg_client_err *err)
 {
+    return mg_client_stats_with(c, NULL, out, err);
+}
+
+int mg_client_stats_with(mg_client *c, const mg_client_call *call, mg_client_stats **out,
+                         mg_client_err *err)
+{
     size_t len = 0;
     char *req = dump(request("stats"), &len);
-    return roundtrip(c, req, len, parse_stats, (void **)out, err);
+    return roundtrip(c, call, req, len, parse_stats, (void **)out, err);
+}
+
+static int parse_metrics(const char *reply, size_t len, void **out, mg_client_err *err)
+{
+    json_t *root;
+    *out = NULL;
+    int rc = envelope(reply, len, &root, NULL, err);
+    if (rc != 0)
+        return rc;
+    const char *text = str(root, "metrics");
+    if (!text)
+        rc = fail(err, MG_CLIENT_EREPLY, "the reply has no \"metrics\" text");
+    else if (!(*out = strdup(text)))
+        rc = fail(err, MG_CLIENT_ENOMEM, "out of memory");
+    json_decref(root);
+    return rc;
+}
+
+int mg_client_metrics(mg_client *c, char **text, mg_client_err *err)
+{
+    size_t len = 0;
+    char *req = dump(request("metrics"), &len);
+    return roundtrip(c, NULL, req, len, parse_metrics, (void **)text, err);
 }
 
 static int parse_pong(const char *reply, size_t len, void **out, mg_client_err *err)
@@ -911,12 +1149,18 @@ static int parse_pong(const char *reply, size_t len, void **out, mg_client_err *
 
 int mg_client_ping(mg_client *c, long long *rtt_us, mg_client_err *err)
 {
+    return mg_client_ping_with(c, NULL, rtt_us, err);
+}
+
+int mg_client_ping_with(mg_client *c, const mg_client_call *call, long long *rtt_us,
+                        mg_client_err *err)
+{
     size_t len = 0;
     char *req = dump(request("ping"), &len);
     void *none;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = roundtrip(c, req, len, parse_pong, &none, err);
+    int rc = roundtrip(c, call, req, len, parse_pong, &none, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc == 0 && rtt_us)
         *rtt_us = (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;

@@ -48,7 +48,10 @@ typedef enum mg_client_code {
     MG_CLIENT_EREPLY = 4,   /* the reply was not a valid protocol reply */
     MG_CLIENT_ESERVER = 5,  /* the daemon answered with an error: see server_code */
     MG_CLIENT_EZMQ = 6,     /* a ZeroMQ call failed */
-    MG_CLIENT_EIO = 7       /* reading or writing a key file failed */
+    MG_CLIENT_EIO = 7,      /* reading or writing a key file failed */
+    MG_CLIENT_ENOSOCK = 8,  /* every endpoint is an ipc:// socket file that does not exist */
+    MG_CLIENT_EAGAIN = 9    /* mg_client_recv: no reply yet; mg_client_send: its queue
+                             * is full, try again later */
 } mg_client_code;
 
 typedef struct mg_client_err {
@@ -95,7 +98,18 @@ int mg_client_check_endpoint(const char *ep, size_t len, int flags, mg_client_er
 
 mg_client *mg_client_new(const char *const *endpoints, size_t n, const mg_client_opts *opts,
                          mg_client_err *err);
+
+/* mg_client_new() on the caller's ZeroMQ context (zmq_ctx_new()), so that
+ * many clients share its I/O thread; NULL: a context of the client's own.
+ * The context is borrowed: free every client on it before zmq_ctx_term(). */
+mg_client *mg_client_new_with_context(void *zmq_ctx, const char *const *endpoints, size_t n,
+                                      const mg_client_opts *opts, mg_client_err *err);
 void mg_client_free(mg_client *c); /* NULL is a no-op */
+
+/* Whether ep[0..len) is an ipc:// endpoint whose socket file does not
+ * exist. Every call fails at once with MG_CLIENT_ENOSOCK, without waiting
+ * for its timeout, when this holds for each of a client's endpoints. */
+bool mg_client_ipc_missing(const char *ep, size_t len);
 
 /* The endpoints as one string ("ipc://... tcp://..."), for messages. Valid
  * until mg_client_free(). */
@@ -108,6 +122,54 @@ const char *mg_client_endpoints(const mg_client *c);
  * error reply. Fails with MG_CLIENT_ETIMEOUT, MG_CLIENT_EZMQ, ... */
 int mg_client_request(mg_client *c, const char *req, size_t len, char **reply, size_t *reply_len,
                       mg_client_err *err);
+
+/* ---- per-call settings ---- */
+
+#define MG_CLIENT_MAX_TAG 256 /* bytes of a tag, as the protocol caps it */
+
+/* What one call may set for itself; zero fields keep the client's. */
+typedef struct mg_client_call {
+    int timeout_ms;  /* per attempt; 0: the client's opts.timeout_ms */
+    int attempts;    /* 0: the client's opts.retries + 1 */
+    const char *tag; /* NULL, or sent as the request's "tag": a reply that
+                      * does not carry it back is MG_CLIENT_EREPLY */
+} mg_client_call;
+
+/* mg_client_request() (and below, _search, _get, _stats_get, _ping) with
+ * the settings of call (NULL: the client's). A tagged raw request must be
+ * a JSON object. */
+int mg_client_request_with(mg_client *c, const mg_client_call *call, const char *req, size_t len,
+                           char **reply, size_t *reply_len, mg_client_err *err);
+
+/* ---- event loops (libuv, epoll, ...) ----
+ *
+ * A client also has a DEALER socket for requests in flight together:
+ * mg_client_send() queues one without waiting, mg_client_recv() takes a
+ * reply that has arrived, with the tag of its request, so the caller
+ * matches replies to requests (they may come back in any order). Nothing
+ * here retries or times out: the caller's loop does, by tag.
+ *
+ * The descriptor of mg_client_fd() is ZeroMQ's ZMQ_FD: readable means
+ * "look", edge-triggered. When it is readable, and after every
+ * mg_client_send(), call mg_client_recv() until it returns
+ * -MG_CLIENT_EAGAIN. Never read or write the descriptor itself. */
+
+/* The descriptor to poll for POLLIN into *fd. 0, or a negative code. */
+int mg_client_fd(mg_client *c, int *fd, mg_client_err *err);
+
+/* Queue req (any JSON object) with "tag":tag added (tag NULL: as is; at
+ * most MG_CLIENT_MAX_TAG bytes). Never blocks: requests wait in the queue
+ * while no daemon is connected yet; -MG_CLIENT_EAGAIN when it is full
+ * (1000 requests). */
+int mg_client_send(mg_client *c, const char *req, size_t len, const char *tag, mg_client_err *err);
+
+/* Take one reply: 0 with *reply (malloc'd, NUL-terminated, caller frees;
+ * an error reply too), *reply_len (may be NULL) and its tag in
+ * tag[0..tagsz) ("" when it has none; tag may be NULL). -MG_CLIENT_EAGAIN
+ * when none has arrived. Parse it with mg_client_results_parse() and
+ * friends. */
+int mg_client_recv(mg_client *c, char **reply, size_t *reply_len, char *tag, size_t tagsz,
+                   mg_client_err *err);
 
 /* ---- search ---- */
 
@@ -190,6 +252,8 @@ typedef struct mg_client_results {
  * MG_CLIENT_ESERVER with err->server_code and the daemon's message. */
 int mg_client_search(mg_client *c, const mg_client_query *q, mg_client_results **out,
                      mg_client_err *err);
+int mg_client_search_with(mg_client *c, const mg_client_call *call, const mg_client_query *q,
+                          mg_client_results **out, mg_client_err *err);
 void mg_client_results_free(mg_client_results *r); /* NULL is a no-op */
 
 /* The request mg_client_search() sends, as JSON text (malloc'd, caller
@@ -217,6 +281,8 @@ typedef struct mg_client_doc {
 /* Fetch one stored article by id. A missing id is MG_CLIENT_ESERVER with
  * server_code "not_found". Caller frees *out with mg_client_doc_free(). */
 int mg_client_get(mg_client *c, const char *id, mg_client_doc **out, mg_client_err *err);
+int mg_client_get_with(mg_client *c, const mg_client_call *call, const char *id,
+                       mg_client_doc **out, mg_client_err *err);
 void mg_client_doc_free(mg_client_doc *d); /* NULL is a no-op */
 char *mg_client_get_request(const char *id, size_t *len);
 int mg_client_doc_parse(const char *reply, size_t len, mg_client_doc **out, mg_client_err *err);
@@ -234,11 +300,19 @@ typedef struct mg_client_stats {
 } mg_client_stats;
 
 int mg_client_stats_get(mg_client *c, mg_client_stats **out, mg_client_err *err);
+int mg_client_stats_with(mg_client *c, const mg_client_call *call, mg_client_stats **out,
+                         mg_client_err *err);
 void mg_client_stats_free(mg_client_stats *s); /* NULL is a no-op */
 int mg_client_stats_parse(const char *reply, size_t len, mg_client_stats **out, mg_client_err *err);
 
+/* The daemon's counters in the Prometheus text exposition format (the
+ * "metrics" op): 0 and *text (malloc'd, caller frees). */
+int mg_client_metrics(mg_client *c, char **text, mg_client_err *err);
+
 /* Round trip to a daemon: 0 and *rtt_us (may be NULL) on a pong. */
 int mg_client_ping(mg_client *c, long long *rtt_us, mg_client_err *err);
+int mg_client_ping_with(mg_client *c, const mg_client_call *call, long long *rtt_us,
+                        mg_client_err *err);
 
 /* ---- CURVE keys ---- */
 

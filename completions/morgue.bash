@@ -11,7 +11,7 @@ _morgue() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local opts="--endpoint --db --timeout --retries --curve-server-key --curve-key --limit --page
     --offset --sort --since --until --source --strict --facets --no-collapse --format --snippets
-    --by --csv --svg --json --color --help --version"
+    --by --csv --svg --json --prometheus --color --help --version"
   local cmds="search timeline sources categories get stats ping keygen"
   local fields="title: source: author: category: id: like: date:"
   case $prev in
@@ -57,9 +57,10 @@ _morgue() {
 _morgue_index() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local opts="--db --lang --threads --batch --rebuild --delete-missing --max-delete --dry-run
-    --compact --progress --quiet --json-stats --help --version"
+    --compact --progress --quiet --json-stats --prom-file --help --version"
   case $prev in
     --db) _morgue_dirs "$cur"; return ;;
+    --prom-file) _morgue_files "$cur"; return ;;
     --lang | --threads | --batch | --max-delete) return ;;
   esac
   if [[ $cur == -* ]]; then
@@ -73,13 +74,15 @@ _morgue_index() {
 _morgued() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local opts="--db --bind --workers --spin-us --pidfile --curve-secret --curve-allow --insecure
-    --max-msg --log-queries --log-level --help --version"
+    --max-msg --query-budget-ms --slow-ms --max-queued --log-queries --log-slow-ms --log-format
+    --log-level --help --version"
   case $prev in
     --db) _morgue_dirs "$cur"; return ;;
     --pidfile | --curve-secret | --curve-allow) _morgue_files "$cur"; return ;;
     --log-level) _morgue_words "debug info warn error" "$cur"; return ;;
+    --log-format) _morgue_words "text json" "$cur"; return ;;
     --bind) _morgue_words "ipc:// tcp://127.0.0.1:" "$cur"; compopt -o nospace 2>/dev/null; return ;;
-    --workers | --spin-us | --max-msg) return ;;
+    --workers | --spin-us | --max-msg | --query-budget-ms | --slow-ms | --max-queued | --log-slow-ms) return ;;
   esac
   _morgue_words "$opts" "$cur"
   return 0

@@ -25,6 +25,7 @@
 #define MG_DAEMON_MAX_SPIN_US 100000
 #define MG_DAEMON_DEFAULT_BUDGET_MS 200
 #define MG_DAEMON_MAX_BUDGET_MS 600000
+#define MG_DAEMON_LATENCY_BUCKETS 16 /* finite buckets of the latency histogram */
 #define MG_DAEMON_LATENCY_RING 4096 /* p50/p99 are over the last this many replies */
 
 typedef struct mg_daemon_opts {
@@ -37,6 +38,7 @@ typedef struct mg_daemon_opts {
     const char *curve_allow;  /* file of Z85 public keys, or a directory of *.pub */
     bool insecure;            /* allow non-loopback tcp:// without CURVE */
     bool log_queries;
+    long log_slow_ms; /* requests that took this long are logged; -1: none */
     long max_msg; /* ZMQ_MAXMSGSIZE of the client sockets */
     long budget_ms; /* a search's matching time; 0: unbounded */
     long slow_ms;   /* a client whose last search took this long is a slow one */
@@ -62,7 +64,15 @@ typedef struct mg_daemon_stats {
     _Atomic unsigned long long spin_hits;   /* requests taken in linger() (no lock) */
     _Atomic unsigned long long next_hits;   /* requests found waiting as a reply went out */
     _Atomic unsigned long long parked;      /* searches parked behind long ones (mg_daemon) */
+    _Atomic unsigned long long not_found;   /* get of an id not in the index (not errors) */
+    /* The latency histogram: buckets[i] counts replies that took at most
+     * mg_daemon_latency_bounds_us[i] (the last: any time), not cumulative. */
+    unsigned long long buckets[MG_DAEMON_LATENCY_BUCKETS + 1];
+    unsigned long long latency_sum_us;
 } mg_daemon_stats;
+
+/* The histogram's upper bounds, microseconds, increasing. */
+extern const unsigned long mg_daemon_latency_bounds_us[MG_DAEMON_LATENCY_BUCKETS];
 
 enum { MG_FE_LOCAL, MG_FE_CURVE, MG_FE_COUNT }; /* the client sockets */
 
@@ -184,6 +194,12 @@ void mg_daemon_stats_record(mg_daemon_stats *st, uint64_t latency_ns, bool error
  * (seconds since the epoch), or -1 when unknown; queued: reply bytes
  * waiting for clients now. */
 void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix, size_t queued);
+
+/* Write the member "metrics": the counters, the latency histogram and the
+ * index (info; NULL: none open) as Prometheus text exposition format 0.0.4.
+ * -1 when out of memory. */
+int mg_daemon_stats_prometheus(mg_daemon_stats *st, mg_jw *w, const mg_searcher_info *info,
+                               size_t queued);
 
 /* CURVE and ZAP (curve.c). */
 typedef struct mg_curve {

@@ -50,6 +50,9 @@ static void usage(FILE *f)
             "  --max-queued BYTES    reply bytes one client may leave unread (default\n"
             "                        %ld); its further replies are dropped\n"
             "  --log-queries         log every request with its time and outcome\n"
+            "  --log-slow-ms N       log, at warn, every request that took N ms or more\n"
+            "                        (event slow_query; 0: every request)\n"
+            "  --log-format FORMAT   text (default) or json (one object per line)\n"
             "  --log-level LEVEL     debug, info (default), warn or error\n"
             "  -h, --help            this text\n"
             "  --version             the version\n"
@@ -97,6 +100,8 @@ int main(int argc, char **argv)
         O_BUDGET,
         O_SLOW,
         O_LOGQ,
+        O_LOGSLOW,
+        O_LOGFORMAT,
         O_LOGLEVEL,
         O_HELP,
         O_VERSION
@@ -115,6 +120,8 @@ int main(int argc, char **argv)
         {"query-budget-ms", required_argument, NULL, O_BUDGET},
         {"slow-ms", required_argument, NULL, O_SLOW},
         {"log-queries", no_argument, NULL, O_LOGQ},
+        {"log-slow-ms", required_argument, NULL, O_LOGSLOW},
+        {"log-format", required_argument, NULL, O_LOGFORMAT},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
@@ -125,7 +132,8 @@ int main(int argc, char **argv)
                         .spin_us = MG_DAEMON_DEFAULT_SPIN_US,
                         .max_queued = MG_DAEMON_DEFAULT_MAX_QUEUED,
                         .budget_ms = MG_DAEMON_DEFAULT_BUDGET_MS,
-                        .slow_ms = MG_DAEMON_DEFAULT_SLOW_MS};
+                        .slow_ms = MG_DAEMON_DEFAULT_SLOW_MS,
+                        .log_slow_ms = -1};
     long v;
     int c;
     mg_client_err cerr;
@@ -202,6 +210,20 @@ int main(int argc, char **argv)
             break;
         case O_LOGQ:
             o.log_queries = true;
+            break;
+        case O_LOGSLOW:
+            if (parse_long(optarg, 0, MG_DAEMON_MAX_BUDGET_MS, &v) != 0) {
+                fprintf(stderr, "morgued: --log-slow-ms wants 0..%d\n", MG_DAEMON_MAX_BUDGET_MS);
+                return 2;
+            }
+            o.log_slow_ms = v;
+            break;
+        case O_LOGFORMAT:
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
+                fprintf(stderr, "morgued: --log-format wants text or json\n");
+                return 2;
+            }
+            mg_dlog_set_json(strcmp(optarg, "json") == 0);
             break;
         case O_LOGLEVEL:
             if (mg_dlog_parse_level(optarg) < 0) {

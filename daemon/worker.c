@@ -93,21 +93,54 @@ static void stats_extra(void *arg, mg_jw *w, const mg_searcher_info *info)
     mg_daemon_stats_write(&d->stats, w, info->updated_unix, mg_outq_bytes(d->outq));
 }
 
-/* A printable excerpt of a request for the query log: control bytes and
- * backslashes escaped, at most about 400 bytes. */
-static void excerpt(const char *body, size_t len, char *out, size_t outsz)
+/* The daemon's counters in the Prometheus text format, for "metrics". */
+static int metrics_hook(void *arg, mg_jw *w, const mg_searcher_info *info)
 {
-    size_t o = 0, i = 0;
-    for (; i < len && o + 8 < outsz; i++) {
-        unsigned char c = (unsigned char)body[i];
-        if (c < 0x20 || c == 0x7f || c == '\\')
-            o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", c);
-        else
-            out[o++] = (char)c;
+    mg_daemon *d = arg;
+    return mg_daemon_stats_prometheus(&d->stats, w, info, mg_outq_bytes(d->outq));
+}
+
+/* Who sent the request in j, for the log: the peer's address when the
+ * transport has one (tcp), else the socket and the routing id in hex. */
+static void client_name(mg_job *j, char *out, size_t outsz)
+{
+    static const char *const fe[] = {"local", "curve"};
+    const char *peer = zmq_msg_gets(&j->body, "Peer-Address");
+    int n = snprintf(out, outsz, "%s:%s", fe[j->fe], peer && *peer ? peer : "");
+    if (peer && *peer)
+        return;
+    const unsigned char *id = zmq_msg_data(&j->id);
+    size_t len = zmq_msg_size(&j->id);
+    for (size_t i = 0; i < len && n > 0 && (size_t)n + 3 < outsz; i++)
+        n += snprintf(out + n, outsz - (size_t)n, "%02x", id[i]);
+}
+
+/* The query log (--log-queries) and the slow-query log (--log-slow-ms). */
+static void log_request(mg_worker *w, mg_job *j, const mg_proto_info *info, uint64_t t0,
+                        uint64_t t1)
+{
+    const mg_daemon_opts *o = w->d->opts;
+    unsigned long long took_us = (t1 - t0) / 1000;
+    bool slow = o->log_slow_ms >= 0 && took_us >= (unsigned long long)o->log_slow_ms * 1000u;
+    if (!o->log_queries && !slow)
+        return;
+    char client[160];
+    client_name(j, client, sizeof client);
+    mg_dlog_req r = {.event = "query",
+                     .client = client,
+                     .op = info->op,
+                     .took_us = took_us,
+                     .wait_us = (t0 - j->t0) / 1000,
+                     .hits = info->hits,
+                     .code = info->code,
+                     .request = zmq_msg_data(&j->body),
+                     .request_len = zmq_msg_size(&j->body)};
+    if (o->log_queries)
+        mg_dlog_request(MG_LOG_INFO, &r);
+    if (slow) {
+        r.event = "slow_query";
+        mg_dlog_request(MG_LOG_WARN, &r);
     }
-    if (i < len)
-        o += (size_t)snprintf(out + o, outsz - o, "...");
-    out[o] = '\0';
 }
 
 typedef mg_job job;
@@ -440,20 +473,19 @@ static bool handle(mg_worker *w, job *j, job *next)
     if (t0 - w->reopened_ns >= (uint64_t)REOPEN_MS * 1000000u ||
         atomic_load(&d->index_gen) != w->gen)
         reopen(w);
-    const mg_proto_hooks hooks = {stats_extra, d};
-    const char *code = NULL;
-    int rc = mg_proto_handle(w->searcher, req, len, &hooks, &w->out, &code);
+    const mg_proto_hooks hooks = {.stats_extra = stats_extra, .arg = d, .metrics = metrics_hook};
+    mg_proto_info info;
+    int rc = mg_proto_run(w->searcher, req, len, &hooks, &w->out, &info);
     if (search)
         search_done(w, j);
-    bool ok = rc > 0;
-    if (d->opts->log_queries) {
-        char ex[512];
-        excerpt(req, len, ex, sizeof ex);
-        if (!code)
-            code = ok ? "" : "internal";
-        mg_dlog(MG_LOG_INFO, "query: %s%s %lluus %s", ok ? "ok" : "error ", code,
-                (unsigned long long)((mg_daemon_now_ns() - t0) / 1000), ex);
-    }
+    /* A get of an id that is not there is an answer, not a failure. */
+    bool not_found = info.code && strcmp(info.code, "not_found") == 0;
+    bool ok = rc > 0 || not_found;
+    if (rc < 0 && !info.code)
+        info.code = "internal";
+    log_request(w, j, &info, t0, mg_daemon_now_ns());
+    if (not_found)
+        atomic_fetch_add(&d->stats.not_found, 1);
     /* Out of memory even for the error: no reply (the client times out). */
     if (rc < 0)
         mg_jw_reset(&w->out);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "index.h"
+#include "promfile.h"
 #include "version.h"
 
 static const char usage_text[] =
@@ -49,6 +50,9 @@ static const char usage_text[] =
     "  --progress        show the progress line even when stderr is not a terminal\n"
     "  --quiet           no progress line and no summary (errors still shown)\n"
     "  --json-stats      print the summary as one JSON object on stdout\n"
+    "  --prom-file PATH  write the run's outcome (time, exit status, counts, index\n"
+    "                    size) to PATH for node_exporter's textfile collector,\n"
+    "                    atomically (a temporary file renamed over PATH)\n"
     "  -h, --help        show this help and exit\n"
     "  --version         show the version and exit\n"
     "\n"
@@ -80,7 +84,8 @@ enum {
     OPT_JSON,
     OPT_VERSION,
     OPT_MAX_DELETE,
-    OPT_DRY_RUN
+    OPT_DRY_RUN,
+    OPT_PROM_FILE
 };
 
 static const struct option long_opts[] = {
@@ -96,6 +101,7 @@ static const struct option long_opts[] = {
     {"json-stats", no_argument, NULL, OPT_JSON},
     {"max-delete", required_argument, NULL, OPT_MAX_DELETE},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"prom-file", required_argument, NULL, OPT_PROM_FILE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -105,6 +111,7 @@ typedef struct ui {
     bool progress;   /* draw the progress line */
     bool line_shown; /* a progress line is on screen: clear it first */
     bool json;       /* --json-stats */
+    const char *prom_file; /* --prom-file, or NULL */
 } ui;
 
 static void clear_line(ui *u)
@@ -327,6 +334,14 @@ static int print_json(const mg_index_stats *st, const mg_err *err)
     return fflush(stdout) == 0 ? 0 : -1;
 }
 
+/* --prom-file: the run's outcome for monitoring; status is returned. */
+static int finish(const char *prom_file, const mg_index_stats *st, int status)
+{
+    if (prom_file && write_prom_file(prom_file, st, status) != 0)
+        fprintf(stderr, "morgue-index: cannot write %s: %s\n", prom_file, strerror(errno));
+    return status;
+}
+
 /* Xapian cannot go on (mg_index_opts.fatal): report as for any fatal error
  * and exit 1 at once. */
 static void on_fatal(void *ctx, const mg_index_stats *st, const mg_err *err)
@@ -336,6 +351,7 @@ static void on_fatal(void *ctx, const mg_index_stats *st, const mg_err *err)
     fprintf(stderr, "morgue-index: %s\n", err->msg);
     if (u->json && print_json(st, err))
         fprintf(stderr, "morgue-index: cannot write the JSON summary\n");
+    finish(u->prom_file, st, 1);
     fflush(stderr);
     _exit(1);
 }
@@ -343,6 +359,7 @@ static void on_fatal(void *ctx, const mg_index_stats *st, const mg_err *err)
 /* What the command line asks of the tool itself (the run's are in opts). */
 typedef struct cli {
     bool progress, quiet, json;
+    const char *prom_file; /* --prom-file, or NULL */
 } cli;
 
 /* Parse argv into o and c. Returns -1 to go on, or the exit status (0 after
@@ -397,6 +414,9 @@ static int parse_options(int argc, char **argv, mg_index_opts *o, cli *c)
         case OPT_DRY_RUN:
             o->dry_run = true;
             break;
+        case OPT_PROM_FILE:
+            c->prom_file = optarg;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -444,16 +464,14 @@ static int report(const cli *c, int rc, const mg_index_stats *st, const mg_err *
     if (rc < 0) {
         fprintf(stderr, "morgue-index: %s\n", err->msg);
         if (st->usage_error)
-            return 2;
+            return finish(c->prom_file, st, 2);
     }
     if (!c->quiet &&
         (rc == 0 || st->interrupted || st->committed || st->compaction == MG_COMPACTION_FAILED))
         print_summary(st);
     if (c->json && print_json(st, rc < 0 ? err : NULL))
         fprintf(stderr, "morgue-index: cannot write the JSON summary\n");
-    if (rc < 0)
-        return 1;
-    return st->skipped ? 3 : 0;
+    return finish(c->prom_file, st, rc < 0 ? 1 : st->skipped ? 3 : 0);
 }
 
 int main(int argc, char **argv)
@@ -465,7 +483,8 @@ int main(int argc, char **argv)
         return status;
     ui u = {.progress = !c.quiet && (c.progress || isatty(STDERR_FILENO)),
             .line_shown = false,
-            .json = c.json};
+            .json = c.json,
+            .prom_file = c.prom_file};
     o.log = on_log;
     o.progress = on_progress;
     o.fatal = on_fatal;

@@ -29,19 +29,28 @@ static void put_took(mg_jw *w, size_t at, unsigned long long took_us)
     mg_jw_insert(w, at, d, (size_t)n);
 }
 
-void mg_proto_error(mg_jw *out, const char *code, const char *message, unsigned long long took_us)
+/* An error reply, with the request's tag when it has one. */
+static void error_reply(mg_jw *out, const char *code, const char *message,
+                        unsigned long long took_us, const char *tag)
 {
     mg_jw_reset(out);
     mg_jw_obj_open(out);
     mg_jw_kv_int(out, "v", MG_PROTO_VERSION);
     mg_jw_kv_bool(out, "ok", false);
     mg_jw_kv_uint(out, "took_us", took_us);
+    if (tag)
+        mg_jw_kv_str(out, "tag", tag);
     mg_jw_key(out, "error");
     mg_jw_obj_open(out);
     mg_jw_kv_str(out, "code", code ? code : "internal");
     mg_jw_kv_str(out, "message", message ? message : "");
     mg_jw_obj_close(out);
     mg_jw_obj_close(out);
+}
+
+void mg_proto_error(mg_jw *out, const char *code, const char *message, unsigned long long took_us)
+{
+    error_reply(out, code, message, took_us, NULL);
 }
 
 /* Nesting depth of raw JSON (outside strings), stopping past max. */
@@ -67,9 +76,15 @@ static int depth_over(const char *s, size_t len, int max)
     return 0;
 }
 
+/* A request's outcome: the error (code NULL: none yet), and what the
+ * caller's log wants to know. */
 typedef struct bad {
     const char *code;
     char msg[256];
+    const char *op; /* static, or NULL before the op is known */
+    long long hits; /* hits in a search reply, or -1 */
+    bool has_tag;
+    char tag[MG_PROTO_MAX_TAG + 1];
 } bad;
 
 static int fail(bad *b, const char *code, const char *fmt, ...)
@@ -320,6 +335,7 @@ static int do_search(mg_searcher *s, json_t *o, mg_jw *w, bad *b)
     if (mg_search_run(s, &r, &res, &err) < 0)
         return error_from(&err, b);
     search_reply(w, res, no_hits, r.cursor || r.after);
+    b->hits = no_hits ? 0 : (long long)res->nhits;
     mg_search_result_free(res);
     return 0;
 }
@@ -418,6 +434,51 @@ static int do_values(mg_searcher *s, json_t *o, mg_jw *w, bad *b)
     return 0;
 }
 
+static int do_metrics(mg_searcher *s, json_t *o, const mg_proto_hooks *hooks, mg_jw *w, bad *b)
+{
+    static const char *const fields[] = {"v", "op", NULL};
+    if (only_fields(o, "metrics", fields, b) < 0)
+        return -1;
+    if (!hooks || !hooks->metrics)
+        return fail(b, "unavailable", "metrics are served by morgued only");
+    mg_searcher_info st;
+    mg_err err;
+    bool have = s && mg_searcher_stats(s, &st, &err) == 0;
+    return hooks->metrics(hooks->arg, w, have ? &st : NULL) < 0
+               ? fail(b, "internal", "out of memory")
+               : 0;
+}
+
+/* Take the optional "tag" out of o into b (echoed in the reply, ok or
+ * not), writing it as the reply's first member. */
+static int take_tag(json_t *o, mg_jw *w, bad *b)
+{
+    json_t *t = json_object_get(o, "tag");
+    if (!t)
+        return 0;
+    if (!json_is_string(t))
+        return fail(b, "bad_request", "field 'tag' must be a string");
+    if (json_string_length(t) > MG_PROTO_MAX_TAG)
+        return fail(b, "bad_request", "field 'tag' is over %d bytes", MG_PROTO_MAX_TAG);
+    if (strlen(json_string_value(t)) != json_string_length(t))
+        return fail(b, "bad_request", "field 'tag' holds a NUL character");
+    memcpy(b->tag, json_string_value(t), json_string_length(t) + 1);
+    b->has_tag = true;
+    mg_jw_kv_str(w, "tag", b->tag);
+    json_object_del(o, "tag");
+    return 0;
+}
+
+/* The static name of a known op, or NULL. */
+static const char *known_op(const char *op)
+{
+    static const char *const ops[] = {"search", "get", "stats", "values", "metrics", "ping"};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(op, ops[i]) == 0)
+            return ops[i];
+    return NULL;
+}
+
 /* Validate and run the request; on success the reply's members after the
  * envelope are in w, on failure b holds the error. */
 static int dispatch(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
@@ -437,12 +498,17 @@ static int dispatch(mg_searcher *s, const char *req, size_t len, const mg_proto_
     json_t *v = json_object_get(o, "v");
     if (!json_is_object(o))
         fail(b, "bad_request", "the request must be a JSON object");
+    else if (take_tag(o, w, b) < 0)
+        ;
     else if (!v)
         fail(b, "bad_request", "missing field 'v' (the protocol version, 1)");
     else if (!json_is_integer(v) || json_integer_value(v) != MG_PROTO_VERSION)
         fail(b, "unsupported_version", "protocol version must be %d", MG_PROTO_VERSION);
     else if (get_string(o, "op", true, &op, b) < 0)
         ;
+    else if ((b->op = known_op(op)) == NULL)
+        fail(b, "unknown_op", "unknown op '%.40s' (ops: search, get, stats, values, metrics, ping)",
+             op);
     else if (strcmp(op, "ping") == 0) {
         static const char *const fields[] = {"v", "op", NULL};
         if ((rc = only_fields(o, "ping", fields, b)) == 0) {
@@ -456,17 +522,34 @@ static int dispatch(mg_searcher *s, const char *req, size_t len, const mg_proto_
         rc = do_stats(s, o, hooks, w, b);
     else if (strcmp(op, "values") == 0)
         rc = do_values(s, o, w, b);
-    else
-        fail(b, "unknown_op", "unknown op '%.40s' (ops: search, get, stats, values, ping)", op);
+    else if (strcmp(op, "metrics") == 0)
+        rc = do_metrics(s, o, hooks, w, b);
     json_decref(o);
     return rc;
+}
+
+static void set_info(mg_proto_info *info, const bad *b, const char *code)
+{
+    info->code = code;
+    info->op = b->op;
+    info->hits = code ? -1 : b->hits;
 }
 
 int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
                     mg_jw *out, const char **code)
 {
+    mg_proto_info info;
+    int rc = mg_proto_run(s, req, len, hooks, out, &info);
+    if (code)
+        *code = info.code;
+    return rc;
+}
+
+int mg_proto_run(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
+                 mg_jw *out, mg_proto_info *info)
+{
     uint64_t t0 = now_us();
-    bad b = {0};
+    bad b = {.hits = -1};
     size_t max = out->max;
     if (out->max > MG_PROTO_MAX_REPLY)
         out->max = MG_PROTO_MAX_REPLY;
@@ -486,8 +569,7 @@ int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_
         if (!mg_jw_failed(out)) {
             put_took(out, took_at, now_us() - t0);
             if (!mg_jw_failed(out)) {
-                if (code)
-                    *code = NULL;
+                set_info(info, &b, NULL);
                 return 1;
             }
         }
@@ -500,9 +582,8 @@ int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_
             fail(&b, "internal", "out of memory (the reply is too large)");
     } else if (!b.code)
         fail(&b, "internal", "out of memory");
-    mg_proto_error(out, b.code, b.msg, now_us() - t0);
-    if (code)
-        *code = b.code;
+    error_reply(out, b.code, b.msg, now_us() - t0, b.has_tag ? b.tag : NULL);
+    set_info(info, &b, b.code);
     if (mg_jw_failed(out)) {
         mg_jw_reset(out);
         return -1;

@@ -64,6 +64,13 @@
  *   100)}. Reply: "field":string,"total":N (distinct values),
  *   "values":[{"value":string,"count":N}] (most frequent first).
  * op "ping" — no fields. Reply: "pong":true (works without an index).
+ * op "metrics" — no fields. Reply: "metrics":string, the daemon's counters
+ *   in the Prometheus text exposition format (morgued only: elsewhere
+ *   "unavailable"; works without an index).
+ *
+ * Any request may carry "tag": a string of at most MG_PROTO_MAX_TAG bytes,
+ * echoed as the reply's "tag" (ok or error), so that a client with several
+ * requests in flight can match the replies.
  *
  * Error codes ("error":{"code":...}), stable:
  *   protocol:  bad_json (not JSON, or not valid UTF-8), too_deep (nested past
@@ -96,6 +103,7 @@
 #define MG_PROTO_MAX_DEPTH 16 /* deeper JSON is refused */
 #define MG_PROTO_MAX_MARKER 64 /* bytes of a snippet "start"/"end" marker */
 #define MG_PROTO_MAX_REPLY (16u << 20) /* bytes of a reply; past it: error too_big */
+#define MG_PROTO_MAX_TAG 256           /* bytes of a request's "tag" */
 
 /* What a caller may add to replies. */
 typedef struct mg_proto_hooks {
@@ -104,6 +112,10 @@ typedef struct mg_proto_hooks {
      * value each). info is the engine's. NULL: nothing added. */
     void (*stats_extra)(void *arg, mg_jw *w, const mg_searcher_info *info);
     void *arg;
+    /* Called for a valid "metrics" request: writes the member "metrics" (a
+     * key and a string value). info is NULL when no index is open. -1: out
+     * of memory. NULL: "metrics" fails with "unavailable". */
+    int (*metrics)(void *arg, mg_jw *w, const mg_searcher_info *info);
 } mg_proto_hooks;
 
 /* Handle one request given as raw bytes (any bytes at all: invalid UTF-8,
@@ -119,6 +131,17 @@ typedef struct mg_proto_hooks {
  * own max, when smaller) is replaced by the error "too_big". */
 int mg_proto_handle(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
                     mg_jw *out, const char **code);
+
+/* What mg_proto_run() tells about a request besides the reply. */
+typedef struct mg_proto_info {
+    const char *code; /* static error code; NULL for an ok reply */
+    const char *op;   /* static op name; NULL when the request has no known op */
+    long long hits;   /* hits in an ok search reply; -1 otherwise */
+} mg_proto_info;
+
+/* mg_proto_handle(), filling *info (not NULL) instead of *code. */
+int mg_proto_run(mg_searcher *s, const char *req, size_t len, const mg_proto_hooks *hooks,
+                 mg_jw *out, mg_proto_info *info);
 
 /* Write a whole error reply {"v":1,"ok":false,"took_us":N,"error":{...}}
  * into out (emptied first). code is a stable string (docs/protocol.md lists

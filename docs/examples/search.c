@@ -42,7 +42,7 @@ int main(int argc, char **argv)
         else
             fprintf(stderr, "search: %s\n", err.msg);
         mg_client_free(c);
-        return err.code == MG_CLIENT_ETIMEOUT ? 3 : 2;
+        return err.code == MG_CLIENT_ETIMEOUT || err.code == MG_CLIENT_ENOSOCK ? 3 : 2;
     }
 
     printf("%llu result(s) in %lld us\n", r->total_estimate, r->took_us);

@@ -9,10 +9,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -271,7 +275,17 @@ static void test_timeout(void **state)
     mg_client_opts_default(&o);
     o.timeout_ms = 50;
     o.retries = 1;
-    const char *ep[] = {"ipc:///tmp/morgue-client-test-nobody.sock"};
+    /* a port nobody listens on: the kernel picks it, then it is closed */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t alen = sizeof a;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    close(fd);
+    char tcp[64];
+    snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%u", ntohs(a.sin_port));
+    const char *ep[] = {tcp};
     mg_client_err err;
     mg_client *c = mg_client_new(ep, 1, &o, &err);
     assert_non_null(c);
@@ -279,7 +293,38 @@ static void test_timeout(void **state)
     assert_int_equal(mg_client_ping(c, &rtt, &err), -MG_CLIENT_ETIMEOUT);
     assert_non_null(strstr(err.msg, ep[0]));
     assert_non_null(strstr(err.msg, "2 attempts of 50 ms"));
+    /* a call's own timeout and attempts */
+    mg_client_call call = {.timeout_ms = 30, .attempts = 3};
+    assert_int_equal(mg_client_ping_with(c, &call, &rtt, &err), -MG_CLIENT_ETIMEOUT);
+    assert_non_null(strstr(err.msg, "3 attempts of 30 ms"));
     mg_client_free(c);
+}
+
+/* When every endpoint is a missing ipc socket file, every call fails at
+ * once with its own code (not MG_CLIENT_ETIMEOUT after its timeout). */
+static void test_missing_socket(void **state)
+{
+    (void)state;
+    mg_client_opts o;
+    mg_client_opts_default(&o);
+    o.timeout_ms = 2000;
+    o.retries = 0;
+    const char *ep[] = {"ipc:///tmp/morgue-client-test-nobody.sock",
+                        "ipc:///tmp/morgue-client-test-nobody2.sock"};
+    mg_client_err err;
+    mg_client *c = mg_client_new(ep, 2, &o, &err);
+    assert_non_null(c);
+    long long rtt;
+    assert_int_equal(mg_client_ping(c, &rtt, &err), -MG_CLIENT_ENOSOCK);
+    assert_non_null(strstr(err.msg, "no daemon at ipc:///tmp/morgue-client-test-nobody.sock"));
+    mg_client_query q = {.query = "x"};
+    mg_client_results *r;
+    assert_int_equal(mg_client_search(c, &q, &r, &err), -MG_CLIENT_ENOSOCK);
+    assert_int_equal(mg_client_send(c, "{}", 2, "t", &err), -MG_CLIENT_ENOSOCK);
+    mg_client_free(c);
+    assert_true(mg_client_ipc_missing(ep[0], strlen(ep[0])));
+    assert_false(mg_client_ipc_missing("ipc:///tmp", 10));
+    assert_false(mg_client_ipc_missing("tcp://127.0.0.1:1", 17));
 }
 
 /* ---- live: against a running morgued ---- */
@@ -516,15 +561,85 @@ static void test_live_spread(void **state)
     assert_true(queries[1] >= 5);
 }
 
+/* Tags, event-loop calls and a shared context against the daemon. */
+static void test_live_event_loop(void **state)
+{
+    (void)state;
+    const char *ep[] = {live_ep()};
+    mg_client_err err;
+    void *ctx = zmq_ctx_new();
+    mg_client *a = mg_client_new_with_context(ctx, ep, 1, NULL, &err);
+    mg_client *b = mg_client_new_with_context(ctx, ep, 1, NULL, &err);
+    assert_non_null(a);
+    assert_non_null(b);
+
+    /* a synchronous call with a tag and its own timeout */
+    mg_client_call call = {.timeout_ms = 5000, .attempts = 1, .tag = "sync-1"};
+    mg_client_query q = {.query = getenv("MORGUE_TEST_QUERY"), .limit = 1};
+    mg_client_results *r;
+    assert_int_equal(mg_client_search_with(a, &call, &q, &r, &err), 0);
+    assert_non_null(strstr(r->json, "\"tag\":\"sync-1\""));
+    mg_client_results_free(r);
+    mg_client_doc *d;
+    assert_int_equal(mg_client_get_with(b, &call, "no-such-id", &d, &err), -MG_CLIENT_ESERVER);
+    assert_string_equal(err.server_code, "not_found");
+
+    /* three requests in flight on one client, replies taken as the fd says */
+    int fd;
+    assert_int_equal(mg_client_fd(a, &fd, &err), 0);
+    char *req = mg_client_search_request(&q, NULL);
+    const char *tags[] = {"t1", "t2", "t3"};
+    for (int i = 0; i < 3; i++) {
+        int rc;
+        for (int tries = 0;
+             (rc = mg_client_send(a, req, strlen(req), tags[i], &err)) == -MG_CLIENT_EAGAIN &&
+             tries < 500;
+             tries++)
+            usleep(10000); /* not connected yet */
+        assert_int_equal(rc, 0);
+    }
+    free(req);
+    int seen[3] = {0};
+    int got = 0;
+    for (int rounds = 0; got < 3 && rounds < 100; rounds++) {
+        char *reply, tag[MG_CLIENT_MAX_TAG + 1];
+        size_t len;
+        int rc;
+        while ((rc = mg_client_recv(a, &reply, &len, tag, sizeof tag, &err)) == 0) {
+            mg_client_results *res;
+            assert_int_equal(mg_client_results_parse(reply, len, &res, &err), 0);
+            mg_client_results_free(res);
+            free(reply);
+            for (int i = 0; i < 3; i++)
+                if (strcmp(tag, tags[i]) == 0)
+                    seen[i]++;
+            got++;
+        }
+        assert_int_equal(rc, -MG_CLIENT_EAGAIN);
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        if (got < 3)
+            poll(&pf, 1, 100);
+    }
+    assert_int_equal(got, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(seen[i], 1);
+    char *text;
+    assert_int_equal(mg_client_metrics(b, &text, &err), 0);
+    assert_non_null(strstr(text, "morgued_requests_total "));
+    free(text);
+    mg_client_free(a);
+    mg_client_free(b);
+    assert_int_equal(zmq_ctx_term(ctx), 0);
+}
+
 int main(void)
 {
     /* The live tests only run against a daemon (a cmocka skip would read as
      * a failure in TAP). */
     const struct CMUnitTest live[] = {
-        cmocka_unit_test(test_live_library),
-        cmocka_unit_test(test_live_hostile_frames),
-        cmocka_unit_test(test_live_oversize_and_gone),
-        cmocka_unit_test(test_live_concurrent),
+        cmocka_unit_test(test_live_library),           cmocka_unit_test(test_live_hostile_frames),
+        cmocka_unit_test(test_live_oversize_and_gone), cmocka_unit_test(test_live_concurrent),
+        cmocka_unit_test(test_live_event_loop),
     };
     const struct CMUnitTest spread[] = {cmocka_unit_test(test_live_spread)};
     if (live_ep() && getenv("MORGUE_TEST_ENDPOINT2"))
@@ -535,7 +650,7 @@ int main(void)
         cmocka_unit_test(test_search_request), cmocka_unit_test(test_results_parse),
         cmocka_unit_test(test_error_replies),  cmocka_unit_test(test_doc_and_stats_parse),
         cmocka_unit_test(test_keys),           cmocka_unit_test(test_endpoints),
-        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_timeout),        cmocka_unit_test(test_missing_socket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

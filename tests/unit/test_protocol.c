@@ -273,7 +273,7 @@ static void test_protocol_errors(void **state)
     expect_error("{\"v\":1}", "bad_request", "missing field 'op'");
     expect_error("{\"v\":1,\"op\":7}", "bad_request", "field 'op' must be a string");
     expect_error("{\"v\":1,\"op\":\"delete\"}", "unknown_op",
-                 "unknown op 'delete' (ops: search, get, stats, values, ping)");
+                 "unknown op 'delete' (ops: search, get, stats, values, metrics, ping)");
     expect_error("{\"v\":1,\"op\":\"ping\",\"v\":1}", "bad_json",
                  "the request is not JSON: duplicate object key near '\"v\"' at line 1 column 22");
     expect_error("{\"v\":1,\"op\":\"ping\",\"x\":1}", "bad_request",
@@ -595,7 +595,7 @@ static void test_stats_hook(void **state)
 {
     (void)state;
     int calls = 0;
-    mg_proto_hooks hooks = {stats_hook, &calls};
+    mg_proto_hooks hooks = {.stats_extra = stats_hook, .arg = &calls};
     const char *req = "{\"v\":1,\"op\":\"stats\"}";
     json_t *r = run_n(s, &hooks, req, strlen(req));
     assert_int_equal(calls, 1);
@@ -608,6 +608,82 @@ static void test_stats_hook(void **state)
     json_decref(run_n(s, &hooks, "{\"v\":1,\"op\":\"ping\"}", 19));
     json_decref(run_n(NULL, &hooks, req, strlen(req)));
     assert_int_equal(calls, 1);
+}
+
+/* "tag": any string up to MG_PROTO_MAX_TAG bytes, echoed by every reply
+ * of a parsed request, ok or not; anything else is refused. */
+static void test_tags(void **state)
+{
+    (void)state;
+    json_t *r = handle(s, "{\"v\":1,\"op\":\"ping\",\"tag\":\"a\\\"b\\u00e9\"}");
+    assert_true(json_is_true(json_object_get(r, "pong")));
+    assert_string_equal(json_string_value(json_object_get(r, "tag")), "a\"b\xc3\xa9");
+    json_decref(r);
+    r = handle(s, "{\"tag\":\"q1\",\"v\":1,\"op\":\"search\",\"query\":\"parade\",\"limit\":2}");
+    assert_string_equal(json_string_value(json_object_get(r, "tag")), "q1");
+    assert_true(json_is_array(json_object_get(r, "hits")));
+    json_decref(r);
+    /* error replies carry it too: bad query, unknown op, unknown field, no index */
+    const char *errs[] = {
+        "{\"v\":1,\"op\":\"search\",\"query\":\"\\\"open\",\"tag\":\"e1\"}",
+        "{\"v\":1,\"op\":\"fly\",\"tag\":\"e1\"}",
+        "{\"v\":1,\"op\":\"get\",\"id\":\"no-such-id\",\"tag\":\"e1\"}",
+        "{\"v\":1,\"op\":\"ping\",\"limt\":1,\"tag\":\"e1\"}",
+        "{\"v\":2,\"op\":\"ping\",\"tag\":\"e1\"}",
+    };
+    for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+        r = handle(s, errs[i]);
+        assert_true(json_is_false(json_object_get(r, "ok")));
+        assert_string_equal(json_string_value(json_object_get(r, "tag")), "e1");
+        json_decref(r);
+    }
+    r = handle(NULL, "{\"v\":1,\"op\":\"stats\",\"tag\":\"e2\"}");
+    assert_string_equal(json_string_value(json_object_get(r, "tag")), "e2");
+    json_decref(r);
+    /* the cap, and other types */
+    char big[400];
+    int n = snprintf(big, sizeof big, "{\"v\":1,\"op\":\"ping\",\"tag\":\"%0*d\"}",
+                     MG_PROTO_MAX_TAG, 0);
+    r = handle(s, big);
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    assert_int_equal(json_string_length(json_object_get(r, "tag")), MG_PROTO_MAX_TAG);
+    json_decref(r);
+    snprintf(big, sizeof big, "{\"v\":1,\"op\":\"ping\",\"tag\":\"%0*d\"}", MG_PROTO_MAX_TAG + 1,
+             0);
+    (void)n;
+    expect_error(big, "bad_request", "field 'tag' is over 256 bytes");
+    expect_error("{\"v\":1,\"op\":\"ping\",\"tag\":7}", "bad_request",
+                 "field 'tag' must be a string");
+    expect_error("{\"v\":1,\"op\":\"ping\",\"tag\":null}", "bad_request",
+                 "field 'tag' must be a string");
+}
+
+static int metrics_hook(void *arg, mg_jw *w, const mg_searcher_info *info)
+{
+    *(int *)arg += 1;
+    mg_jw_key(w, "metrics");
+    mg_jw_str(w, info ? "x 1\n" : "y 1\n");
+    return 0;
+}
+
+/* "metrics" is the caller's (morgued's): without the hook it is
+ * unavailable; with it, served with or without an index. */
+static void test_metrics_op(void **state)
+{
+    (void)state;
+    expect_error("{\"v\":1,\"op\":\"metrics\"}", "unavailable",
+                 "metrics are served by morgued only");
+    int calls = 0;
+    mg_proto_hooks hooks = {.arg = &calls, .metrics = metrics_hook};
+    json_t *r = run_n(s, &hooks, "{\"v\":1,\"op\":\"metrics\"}", 22);
+    assert_string_equal(json_string_value(json_object_get(r, "metrics")), "x 1\n");
+    json_decref(r);
+    r = run_n(NULL, &hooks, "{\"v\":1,\"op\":\"metrics\"}", 22);
+    assert_string_equal(json_string_value(json_object_get(r, "metrics")), "y 1\n");
+    json_decref(r);
+    assert_int_equal(calls, 2);
+    expect_error("{\"v\":1,\"op\":\"metrics\",\"x\":1}", "bad_request",
+                 "unknown field 'x' in a metrics request");
 }
 
 /* Hostile text that reaches a reply (echoed field names and op names) comes
@@ -697,6 +773,8 @@ int main(void)
         cmocka_unit_test(test_stats_hook),
         cmocka_unit_test(test_hostile_text_in_replies),
         cmocka_unit_test(test_reply_caps),
+        cmocka_unit_test(test_tags),
+        cmocka_unit_test(test_metrics_op),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
