@@ -232,13 +232,16 @@ timeout 20 "$DAEMON" --db "$DB" --spin-us 100001 2>/dev/null; check_eq "bad --sp
 timeout 20 "$DAEMON" --db "$DB" --spin-us 5x 2>/dev/null; check_eq "bad --spin-us (not a number): exit 2" 2 $?
 spin_run() { # ENDPOINT: 20 searches one after the other, then "spin_us spin_hits next_hits queries"
   $PY - "$1" <<'PYEOF'
-import json, sys, zmq
+import json, sys, time, zmq
 ctx = zmq.Context()
 s = ctx.socket(zmq.REQ); s.setsockopt(zmq.LINGER, 0); s.connect(sys.argv[1])
 for i in range(20):
     s.send(json.dumps({"v": 1, "op": "search", "query": "military parade"}).encode())
     if not s.poll(5000) or not json.loads(s.recv())["ok"]:
         sys.exit("no ok reply")
+    # a pause well inside --spin-us 100000: the next request arrives while
+    # the worker looks, not before (then it would count in next_hits)
+    time.sleep(0.002)
 s.send(b'{"v":1,"op":"stats"}')
 d = json.loads(s.recv())["daemon"]
 print(d["spin_us"], d["spin_hits"], d["next_hits"], d["queries"])
