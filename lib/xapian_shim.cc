@@ -334,23 +334,65 @@ Xapian::docid find_doc(Xapian::Database &db, const char *uid_term)
 
 extern "C" {
 
-long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
-                      mg_err *err) noexcept
+} // extern "C"
+
+namespace
+{
+
+long get_value(Xapian::Database &db, const char *uid_term, unsigned slot, void *buf, size_t cap,
+               mg_err *err) noexcept
 {
     int rc = check_uid(uid_term, err);
     if (rc)
         return rc;
     try {
-        Xapian::docid did = find_doc(db->db, uid_term);
+        Xapian::docid did = find_doc(db, uid_term);
         if (!did)
             return mg_err_set(err, MG_ENOTFOUND, "no document %.200s", uid_term);
-        std::string v = db->db.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(slot);
+        std::string v = db.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(slot);
         if (cap)
             memcpy(buf, v.data(), v.size() < cap ? v.size() : cap);
         return (long)v.size();
     } catch (...) {
         return mg_xapian_catch(err, "get value");
     }
+}
+
+} // namespace
+
+struct mg_xlook {
+    Xapian::Database db;
+};
+
+extern "C" {
+
+long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
+                      mg_err *err) noexcept
+{
+    return get_value(db->db, uid_term, slot, buf, cap, err);
+}
+
+mg_xlook *mg_xlook_open(const char *path, mg_err *err) noexcept
+{
+    try {
+        return new mg_xlook{Xapian::Database(path)};
+    } catch (...) {
+        char what[200];
+        snprintf(what, sizeof what, "open %.180s", path);
+        mg_xapian_catch(err, what);
+        return nullptr;
+    }
+}
+
+void mg_xlook_free(mg_xlook *l) noexcept
+{
+    delete l;
+}
+
+long mg_xlook_get_value(mg_xlook *l, const char *uid_term, unsigned slot, void *buf, size_t cap,
+                        mg_err *err) noexcept
+{
+    return get_value(l->db, uid_term, slot, buf, cap, err);
 }
 
 int mg_xdb_get_record(mg_xdb *db, const char *uid_term, void **out, size_t *out_len,
