@@ -153,9 +153,8 @@ static void set_run_stamp(run *r, const char *prev)
     time_t t = time(NULL);
     struct tm tm;
     memset(&tm, 0, sizeof tm);
-    if (strlen(prev) == 14 &&
-        sscanf(prev, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec) == 6) {
+    if (strlen(prev) == 14 && sscanf(prev, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon,
+                                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
         tm.tm_year -= 1900;
         tm.tm_mon -= 1;
         time_t p = timegm(&tm);
