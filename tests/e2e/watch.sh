@@ -5,6 +5,7 @@
 # watch last ran, exits 0 with new hits and 1 without; "new" survives a
 # --rebuild; a run whose output could not be written does not advance.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
+source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
 
 DB=$TMP/db
 export XDG_STATE_HOME=$TMP/state
@@ -96,6 +97,22 @@ check_match "--source is kept with the watch" '^crude	never	crude	source=reuters
 m watch run >run7.out
 check_eq "a new watch has news, the old one none (0)" 0 $?
 check_eq "one header: only the watch with news" "== crude: crude" "$(grep '^==' run7.out)"
+
+# Through morgued: the same articles as in-process.
+IPC=ipc://$TMP/morgued.sock
+start_daemon d --db "$DB" --bind "$IPC" --workers 1
+ok $? "morgued gets ready"
+m watch add viadb crude
+m watch run viadb >db.out
+"$CLIENT" --endpoint "$IPC" watch add viad crude
+"$CLIENT" --endpoint "$IPC" watch run viad >daemon.out
+check_eq "through the daemon: new hits (0)" 0 $?
+check "the daemon's run prints articles" test -n "$(printed daemon.out)"
+check_eq "the same articles as through --db" "$(printed db.out)" "$(printed daemon.out)"
+"$CLIENT" --endpoint "$IPC" watch run viad >/dev/null
+check_eq "through the daemon, again: nothing new (1)" 1 $?
+m watch rm viad
+m watch rm viadb
 
 m watch run nosuch 2>/dev/null
 check_eq "an unknown watch is a usage error (2)" 2 $?
