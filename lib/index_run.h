@@ -136,9 +136,9 @@ int mg_run_build_failed(run *r, mg_ring_item *it);
 /* Write the language, the schema version and the time into db's metadata;
  * when final (the run's last commit), also r->added as MG_META_ADDED. */
 int mg_run_set_meta(run *r, mg_xdb *db, int final, mg_err *err);
-/* Set MG_SLOT_ADDED of doc: the live document's own when its record is
- * unchanged (stored in live under uid with the same hash), else r->added.
- * live may be NULL (a first index). */
+/* Set MG_SLOT_ADDED of doc: the live document's own (none if it has none)
+ * when its record is unchanged (stored in live under uid with the same
+ * hash), else r->added. live may be NULL (a first index). */
 int mg_run_set_added(run *r, mg_xlook *live, mg_xdoc *doc, const char *uid, uint64_t hash,
                      mg_err *err);
 /* Start the nthreads workers (worker_fn, each given its worker) and, when
