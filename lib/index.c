@@ -132,15 +132,15 @@ int mg_run_set_added(run *r, mg_xlook *live, mg_xdoc *doc, const char *uid, uint
                      mg_err *err)
 {
     char old[16];
-    unsigned char h8[8], stored[8];
+    unsigned char h8[8];
     mg_u64_to_bytes(hash, h8);
-    if (live && mg_xlook_get_value(live, uid, MG_SLOT_HASH, stored, sizeof stored, err) == 8 &&
-        memcmp(stored, h8, 8) == 0) {
+    long n = live ? mg_xlook_value_if(live, uid, MG_SLOT_HASH, h8, 8, MG_SLOT_ADDED, old,
+                                      sizeof old, err)
+                  : -MG_ENOTFOUND;
+    if (n >= 0)
         /* Unchanged: its time, or none when it was indexed before
          * MG_SLOT_ADDED existed (it stays "there before any watch"). */
-        long n = mg_xlook_get_value(live, uid, MG_SLOT_ADDED, old, sizeof old, err);
         return n == 14 ? mg_xdoc_set_value(doc, MG_SLOT_ADDED, old, 14, err) : 0;
-    }
     /* Not found or changed (a lookup that failed for another reason is no
      * reason to stop: the article counts as new). */
     return mg_xdoc_set_value(doc, MG_SLOT_ADDED, r->added, 14, err);

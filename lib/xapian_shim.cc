@@ -334,22 +334,17 @@ Xapian::docid find_doc(Xapian::Database &db, const char *uid_term)
 
 extern "C" {
 
-} // extern "C"
-
-namespace
-{
-
-long get_value(Xapian::Database &db, const char *uid_term, unsigned slot, void *buf, size_t cap,
-               mg_err *err) noexcept
+long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
+                      mg_err *err) noexcept
 {
     int rc = check_uid(uid_term, err);
     if (rc)
         return rc;
     try {
-        Xapian::docid did = find_doc(db, uid_term);
+        Xapian::docid did = find_doc(db->db, uid_term);
         if (!did)
             return mg_err_set(err, MG_ENOTFOUND, "no document %.200s", uid_term);
-        std::string v = db.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(slot);
+        std::string v = db->db.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(slot);
         if (cap)
             memcpy(buf, v.data(), v.size() < cap ? v.size() : cap);
         return (long)v.size();
@@ -358,19 +353,13 @@ long get_value(Xapian::Database &db, const char *uid_term, unsigned slot, void *
     }
 }
 
-} // namespace
+} // extern "C"
 
 struct mg_xlook {
     Xapian::Database db;
 };
 
 extern "C" {
-
-long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
-                      mg_err *err) noexcept
-{
-    return get_value(db->db, uid_term, slot, buf, cap, err);
-}
 
 mg_xlook *mg_xlook_open(const char *path, mg_err *err) noexcept
 {
@@ -389,10 +378,28 @@ void mg_xlook_free(mg_xlook *l) noexcept
     delete l;
 }
 
-long mg_xlook_get_value(mg_xlook *l, const char *uid_term, unsigned slot, void *buf, size_t cap,
-                        mg_err *err) noexcept
+long mg_xlook_value_if(mg_xlook *l, const char *uid_term, unsigned check_slot, const void *want,
+                       size_t want_len, unsigned slot, void *buf, size_t cap, mg_err *err) noexcept
 {
-    return get_value(l->db, uid_term, slot, buf, cap, err);
+    int rc = check_uid(uid_term, err);
+    if (rc)
+        return rc;
+    try {
+        Xapian::docid did = find_doc(l->db, uid_term);
+        if (!did)
+            return mg_err_set(err, MG_ENOTFOUND, "no document %.200s", uid_term);
+        Xapian::Document doc = l->db.get_document(did, Xapian::DOC_ASSUME_VALID);
+        std::string c = doc.get_value(check_slot);
+        if (c.size() != want_len || memcmp(c.data(), want, want_len) != 0)
+            return mg_err_set(err, MG_ENOTFOUND, "%.200s: value %u differs", uid_term,
+                              check_slot);
+        std::string v = doc.get_value(slot);
+        if (cap)
+            memcpy(buf, v.data(), v.size() < cap ? v.size() : cap);
+        return (long)v.size();
+    } catch (...) {
+        return mg_xapian_catch(err, "get value");
+    }
 }
 
 int mg_xdb_get_record(mg_xdb *db, const char *uid_term, void **out, size_t *out_len,
