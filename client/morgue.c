@@ -25,6 +25,7 @@
 #include "query.h"
 #include "utf8.h"
 #include "version.h"
+#include "watch.h"
 
 /* Exit statuses, as grep's. */
 enum { EXIT_HITS = 0, EXIT_NONE = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
@@ -68,6 +69,8 @@ static void usage(FILE *f)
                "       morgue [options] get ID\n"
                "       morgue [options] stats\n"
                "       morgue [options] ping\n"
+               "       morgue [options] watch add NAME QUERY...\n"
+               "       morgue [options] watch list | watch rm NAME | watch run [NAME]\n"
                "       morgue keygen PREFIX\n"
                "\n"
                "Where:\n"
@@ -100,6 +103,10 @@ static void usage(FILE *f)
                "  --by PERIOD         year, month (default), week (ISO 8601) or day\n"
                "  --csv               the series as CSV (--json: as JSON)\n"
                "  --svg FILE          also draw the chart into FILE (SVG)\n"
+               "Watches (saved searches, in $XDG_STATE_HOME/morgue/watches.json):\n"
+               "  watch add NAME QUERY...  save QUERY (with --source, --strict) as NAME\n"
+               "  watch run [NAME]    print the articles that entered the index or changed\n"
+               "                      since the watch last ran (all watches without NAME)\n"
                "Output:\n"
                "  --json              print the daemon's reply as is (one JSON line)\n"
                "  --prometheus        stats: the daemon's counters and latency histogram in\n"
@@ -1057,8 +1064,17 @@ static void suggest_sources(const opts *o)
     free(reply);
 }
 
+static int watch_exchange(const void *ctx, const char *req, size_t len, char **reply, size_t *rlen)
+{
+    return exchange(ctx, req, len, reply, rlen);
+}
+
 static int run(const opts *o, const char *cmd, char **args, int nargs)
 {
+    if (strcmp(cmd, "watch") == 0) {
+        mg_watch_env env = {watch_exchange, o, o->q.source, o->q.no_relax};
+        return mg_watch_command(&env, args, nargs);
+    }
     int status;
     char *req = NULL, *reply = NULL;
     size_t len = 0, rlen = 0;
@@ -1435,7 +1451,8 @@ int main(int argc, char **argv)
         return usage_error("--format exports every hit: not with --page, --offset or --json");
     if (optind >= argc)
         return usage_error(
-            "which command? search, timeline, sources, categories, get, stats, ping or keygen");
+            "which command? search, timeline, sources, categories, get, stats, ping, watch or "
+            "keygen");
     const char *cmd = argv[optind];
     if (strcmp(color, "always") == 0)
         o.color = true;

@@ -12,7 +12,7 @@ _morgue() {
   local opts="--endpoint --db --timeout --retries --curve-server-key --curve-key --limit --page
     --offset --sort --since --until --source --strict --facets --no-collapse --format --snippets
     --by --csv --svg --json --prometheus --color --help --version"
-  local cmds="search timeline sources categories get stats ping keygen"
+  local cmds="search timeline sources categories watch get stats ping keygen"
   local fields="title: source: author: category: id: like: date:"
   case $prev in
     --db) _morgue_dirs "$cur"; return ;;
@@ -50,6 +50,8 @@ _morgue() {
     [[ ${COMPREPLY[0]-} == *[:/] ]] && compopt -o nospace 2>/dev/null
   elif [ "$cmd" = keygen ]; then
     _morgue_files "$cur"
+  elif [ "$cmd" = watch ] && [ "$prev" = watch ]; then
+    _morgue_words "add list rm run" "$cur"
   fi
   return 0
 }

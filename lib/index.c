@@ -115,16 +115,54 @@ static void iso_now(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int mg_run_set_meta(run *r, mg_xdb *db, mg_err *err)
+int mg_run_set_meta(run *r, mg_xdb *db, int final, mg_err *err)
 {
     char when[32];
     iso_now(when);
     int rc;
     if ((rc = mg_xdb_set_metadata(db, MG_META_LANG, r->lang, err)) ||
         (rc = mg_xdb_set_metadata(db, MG_META_VERSION, MG_SCHEMA_VERSION, err)) ||
-        (rc = mg_xdb_set_metadata(db, MG_META_BUILT, when, err)))
+        (rc = mg_xdb_set_metadata(db, MG_META_BUILT, when, err)) ||
+        (final && (rc = mg_xdb_set_metadata(db, MG_META_ADDED, r->added, err))))
         return rc;
     return 0;
+}
+
+int mg_run_set_added(run *r, mg_xlook *live, mg_xdoc *doc, const char *uid, uint64_t hash,
+                     mg_err *err)
+{
+    char old[16];
+    unsigned char h8[8];
+    mg_u64_to_bytes(hash, h8);
+    long n = live ? mg_xlook_value_if(live, uid, MG_SLOT_HASH, h8, 8, MG_SLOT_ADDED, old,
+                                      sizeof old, err)
+                  : -MG_ENOTFOUND;
+    if (n >= 0)
+        /* Unchanged: its time, or none when it was indexed before
+         * MG_SLOT_ADDED existed (it stays "there before any watch"). */
+        return n == 14 ? mg_xdoc_set_value(doc, MG_SLOT_ADDED, old, 14, err) : 0;
+    /* Not found or changed (a lookup that failed for another reason is no
+     * reason to stop: the article counts as new). */
+    return mg_xdoc_set_value(doc, MG_SLOT_ADDED, r->added, 14, err);
+}
+
+/* r->added: now, or a second after prev (MG_META_ADDED of the index, "" if
+ * none) when the clock is not past it. */
+static void set_run_stamp(run *r, const char *prev)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (strlen(prev) == 14 && sscanf(prev, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon,
+                                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        time_t p = timegm(&tm);
+        if (p != (time_t)-1 && t <= p)
+            t = p + 1;
+    }
+    gmtime_r(&t, &tm);
+    strftime(r->added, sizeof r->added, "%Y%m%d%H%M%S", &tm);
 }
 
 int mg_run_start_threads(run *r, void *(*worker_fn)(void *), void *(*writer_fn)(void *),
@@ -285,6 +323,10 @@ static int run_locked(run *r, mg_err *err)
     char stored[64] = "";
     if (r->kind != DB_NEW && (rc = open_existing(r, stored, sizeof stored, err)))
         return rc;
+    char prev[16] = "";
+    if (r->xdb && mg_xdb_get_metadata(r->xdb, MG_META_ADDED, prev, sizeof prev, err) < 0)
+        prev[0] = '\0';
+    set_run_stamp(r, prev);
     if (st->mode == MG_INDEX_REBUILD) {
         mg_xdb_abandon(r->xdb);
         r->xdb = NULL;

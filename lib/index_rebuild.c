@@ -53,7 +53,9 @@ static void *shard_main(void *arg)
                 mg_err_clear(&e);
                 /* A first occurrence cannot be in the fresh shard yet: add it
                  * without the unique-term lookup; a duplicate replaces its twin. */
-                int rc = it->dup ? mg_xdb_replace(w->shard, it->uid, w->doc, &e)
+                int rc = mg_run_set_added(r, w->live, w->doc, it->uid, it->hash, &e);
+                if (!rc)
+                    rc = it->dup ? mg_xdb_replace(w->shard, it->uid, w->doc, &e)
                                  : mg_xdb_add(w->shard, w->doc, &e);
                 if (!rc && ++w->shard_pending >= MG_SHARD_FLUSH) {
                     w->shard_pending = 0;
@@ -74,6 +76,8 @@ static void abandon_shards(run *r)
     for (unsigned k = 0; k < r->nthreads; k++) {
         mg_xdb_abandon(r->w[k].shard);
         r->w[k].shard = NULL;
+        mg_xlook_free(r->w[k].live);
+        r->w[k].live = NULL;
     }
 }
 
@@ -143,6 +147,11 @@ static int open_shards(run *r, const char *tmp, mg_err *err)
             return mg_err_set(err, MG_ENOMEM, "out of memory");
         if (r->o->dry_run)
             continue; /* no shard: the workers only analyse and count */
+        /* The live generation, to carry over when each unchanged article
+         * entered the index (MG_SLOT_ADDED); one handle per worker, as
+         * the workers run in parallel. */
+        if (r->kind != DB_NEW && !(r->w[k].live = mg_xlook_open(r->db, err)))
+            return -err->code;
         snprintf(path, sizeof path, "%s/shard-%u", tmp, k);
         /* Not DB_DANGEROUS: Xapian can undo a commit that failed (disk
          * full) only when blocks are not written in place; otherwise it
@@ -187,7 +196,7 @@ static int check_built(run *r, mg_err *err)
 static int merge_shards(run *r, const char *tmp, mg_err *err)
 {
     char path[PATH_MAX + 128];
-    int rc = mg_run_set_meta(r, r->w[0].shard, err);
+    int rc = mg_run_set_meta(r, r->w[0].shard, 1, err);
     if (rc)
         return rc;
     for (unsigned k = 0; k < r->nthreads; k++) {

@@ -52,6 +52,7 @@ typedef struct worker {
     mg_docbuild *b;
     mg_xdb *shard;               /* rebuild: this worker's shard */
     mg_xdoc *doc;                /* rebuild: the document being built */
+    mg_xlook *live;              /* rebuild: the live generation, read-only (or NULL) */
     unsigned long shard_pending; /* documents since the shard's last commit */
     pthread_t tid;
     int started;
@@ -66,6 +67,10 @@ struct run {
     unsigned long batch;
     char lang[64];
     double t0, last_progress;
+    /* MG_SLOT_ADDED of the documents this run adds or changes: its start,
+     * and always later than the last run's (MG_META_ADDED), so two runs in
+     * the same second still tell apart. */
+    char added[15];
 
     /* paths */
     char db[PATH_MAX], gens[PATH_MAX + 8], lockpath[PATH_MAX + 8], base[NAME_MAX + 1],
@@ -128,8 +133,14 @@ void mg_run_build_item(worker *w, mg_ring_item *it, mg_xdoc **doc);
 /* After a failed mg_run_build_item: a record the builder refused is a bad
  * record (counted as skipped, 0); anything else is fatal (-1). */
 int mg_run_build_failed(run *r, mg_ring_item *it);
-/* Write the language, the schema version and the time into db's metadata. */
-int mg_run_set_meta(run *r, mg_xdb *db, mg_err *err);
+/* Write the language, the schema version and the time into db's metadata;
+ * when final (the run's last commit), also r->added as MG_META_ADDED. */
+int mg_run_set_meta(run *r, mg_xdb *db, int final, mg_err *err);
+/* Set MG_SLOT_ADDED of doc: the live document's own (none if it has none)
+ * when its record is unchanged (stored in live under uid with the same
+ * hash), else r->added. live may be NULL (a first index). */
+int mg_run_set_added(run *r, mg_xlook *live, mg_xdoc *doc, const char *uid, uint64_t hash,
+                     mg_err *err);
 /* Start the nthreads workers (worker_fn, each given its worker) and, when
  * writer_fn is not NULL, the writer (given r), with SIGINT and SIGTERM
  * blocked in them. On failure the run is failed and -MG_ENOMEM returned;

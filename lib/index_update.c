@@ -13,9 +13,11 @@
 #include "index_run.h"
 #include "schema.h"
 
-static int commit_update(run *r, mg_err *err)
+/* Commit what is pending; final: the run's last commit, which records the
+ * run as finished (MG_META_ADDED). */
+static int commit_update(run *r, int final, mg_err *err)
 {
-    int rc = mg_run_set_meta(r, r->xdb, err);
+    int rc = mg_run_set_meta(r, r->xdb, final, err);
     if (!rc)
         rc = mg_xdb_commit(r->xdb, err);
     if (rc)
@@ -98,12 +100,13 @@ static int apply_update(run *r, mg_ring_item *it)
         mg_run_count(r, it->dup && p == MG_PRIOR_ABSENT ? &r->st->replaced : field);
         return 0;
     }
-    if (mg_xdb_replace(r->xdb, it->uid, it->doc, &e)) {
+    if (mg_xdoc_set_value(it->doc, MG_SLOT_ADDED, r->added, 14, &e) ||
+        mg_xdb_replace(r->xdb, it->uid, it->doc, &e)) {
         mg_run_fail(r, &e);
         return -1;
     }
     mg_run_count(r, field);
-    if (++r->pending >= r->batch && !r->hold && commit_update(r, &e)) {
+    if (++r->pending >= r->batch && !r->hold && commit_update(r, 0, &e)) {
         mg_run_fail(r, &e);
         return -1;
     }
@@ -375,7 +378,7 @@ int mg_run_update(run *r, mg_err *err)
     int unfinished = mg_run_stopped(r) || r->st->input_failed;
     if (r->o->dry_run || (r->hold && unfinished))
         drop_uncommitted(r);
-    else if (r->pending && (rc = commit_update(r, err)) < 0)
+    else if ((r->pending || r->st->committed) && (rc = commit_update(r, 1, err)) < 0)
         goto fatal;
     return end_update(r, unfinished, close_update(r, err), err);
 fatal:

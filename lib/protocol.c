@@ -162,14 +162,18 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
 {
     static const char *const fields[] = {
         "v",      "op",     "query",    "offset", "limit",   "sort",   "since", "until",
-        "source", "facets", "collapse", "relax",  "snippet", "cursor", "after", NULL};
+        "source", "facets", "collapse", "relax",  "snippet", "cursor", "after",
+        "added_since", "added_until", NULL};
     if (only_fields(o, "search", fields, b) < 0 || get_string(o, "query", true, &r->query, b) < 0 ||
         get_uint(o, "offset", 0, 1000000000, &r->offset, b) < 0 ||
         get_uint(o, "limit", 0, 1000000000, &r->limit, b) < 0 ||
         get_string(o, "since", false, &r->since, b) < 0 ||
         get_string(o, "until", false, &r->until, b) < 0 ||
         get_string(o, "source", false, &r->source, b) < 0 ||
-        get_bool(o, "cursor", &r->cursor, b) < 0 || get_string(o, "after", false, &r->after, b) < 0)
+        get_bool(o, "cursor", &r->cursor, b) < 0 ||
+        get_string(o, "after", false, &r->after, b) < 0 ||
+        get_string(o, "added_since", false, &r->added_since, b) < 0 ||
+        get_string(o, "added_until", false, &r->added_until, b) < 0)
         return -1;
     const char *sort;
     if (get_string(o, "sort", false, &sort, b) < 0)
@@ -394,6 +398,11 @@ static int do_stats(mg_searcher *s, json_t *o, const mg_proto_hooks *hooks, mg_j
         strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
         mg_jw_str(w, iso);
     } else
+        mg_jw_null(w);
+    mg_jw_key(w, "added");
+    if (st.added[0])
+        mg_jw_str(w, st.added);
+    else
         mg_jw_null(w);
     mg_jw_kv_str(w, "lang", st.lang);
     mg_jw_kv_str(w, "path", st.path);

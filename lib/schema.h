@@ -35,6 +35,7 @@
        * streams (it tries on every document data item), so the record                             \
        * lives here and the document data stays empty. Documents written                           \
        * by schema 1 have no slot 7: their record is the document data. */
+#define MG_SLOT_ADDED 9 /* "YYYYMMDDhhmmss" UTC: the run that added or last changed it */
 
 #define MG_CAT_SEP '\x1f'
 
@@ -54,5 +55,6 @@
 #define MG_META_LANG "morgue.lang"      /* stemming language of the index */
 #define MG_META_VERSION "morgue.schema" /* schema version: MG_SCHEMA_VERSION */
 #define MG_META_BUILT "morgue.updated"  /* ISO 8601 time of the last commit */
+#define MG_META_ADDED "morgue.added"    /* MG_SLOT_ADDED of the last finished run */
 
 #endif

@@ -242,6 +242,8 @@ typedef struct compiler {
     unknown_word unknown[MAX_UNKNOWN];
     size_t nunknown;
     mg_err *err;
+    /* the request's MG_SLOT_ADDED range (check_added), "" = open */
+    char added_lo[15], added_hi[15];
 } compiler;
 
 typedef struct tokens {
@@ -1117,6 +1119,52 @@ static int check_request(const mg_searcher *s, const mg_search_request *req, siz
     return 0;
 }
 
+/* An added_since or added_until bound into out (YYYYMMDDhhmmss): the
+ * digits given, padded with pad; MG_EINVAL ("bad date") otherwise. */
+static int added_bound(const char *what, const char *v, char pad, char out[15], mg_err *err)
+{
+    size_t n = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p >= '0' && *p <= '9' && n < 14)
+            out[n++] = *p;
+        else if (!strchr("-:TZ ", *p))
+            return mg_err_set(err, MG_EINVAL,
+                              "bad date in %s: '%.40s' (want YYYYMMDDhhmmss or a leading part)",
+                              what, v);
+    }
+    if (n < 4 || n % 2)
+        return mg_err_set(err, MG_EINVAL,
+                          "bad date in %s: '%.40s' (want YYYYMMDDhhmmss or a leading part)", what,
+                          v);
+    memset(out + n, pad, 14 - n);
+    out[14] = '\0';
+    return 0;
+}
+
+static int check_added(const mg_search_request *req, compiler *c, mg_err *err)
+{
+    int rc;
+    c->added_lo[0] = c->added_hi[0] = '\0';
+    if (req->added_since && req->added_since[0] &&
+        (rc = added_bound("added_since", req->added_since, '0', c->added_lo, err)) < 0)
+        return rc;
+    if (req->added_until && req->added_until[0] &&
+        (rc = added_bound("added_until", req->added_until, '9', c->added_hi, err)) < 0)
+        return rc;
+    return 0;
+}
+
+/* q filtered by f (which may be NULL after a failure); both are consumed. */
+static int filter_by(compiler *c, mg_xq **q, mg_xq *f)
+{
+    mg_xq *pair[2] = {*q, f};
+    mg_xq *g = f ? mg_xq_combine(MG_XQ_FILTER, pair, 2, 0, c->err) : NULL;
+    mg_xq_free(f);
+    mg_xq_free(*q);
+    *q = g;
+    return g ? 0 : -c->err->code;
+}
+
 /* Compile the tree (relaxed or not) with since/until applied. */
 static int build(compiler *c, const mg_qnode *ast, const char *since, const char *until,
                  const char *source, mg_xq **out)
@@ -1145,6 +1193,9 @@ static int build(compiler *c, const mg_qnode *ast, const char *since, const char
         if (!(q = f))
             return -c->err->code;
     }
+    if ((c->added_lo[0] || c->added_hi[0]) &&
+        (rc = filter_by(c, &q, mg_xq_value_range(MG_SLOT_ADDED, c->added_lo, c->added_hi, c->err))))
+        return rc;
     if (source && source[0]) {
         mg_qnode sn = {.kind = MG_QN_FILTER, .field = MG_QF_SOURCE};
         sn.text = (char *)(uintptr_t)source; /* read only */
@@ -1348,6 +1399,8 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
     if (rc < 0)
         return rc;
     compiler c = {.s = s, .query = req->query, .err = err};
+    if ((rc = check_added(req, &c, err)) < 0)
+        return rc;
     c.hl = mg_hlset_new();
     if (!c.hl)
         return mg_err_set(err, MG_ENOMEM, "out of memory");
@@ -1678,6 +1731,8 @@ int mg_searcher_stats(mg_searcher *s, mg_searcher_info *st, mg_err *err)
     if (n < 0)
         return (int)n;
     st->updated_unix = n > 0 ? parse_iso(built) : -1;
+    if ((n = mg_xsearch_metadata(s->xs, MG_META_ADDED, st->added, sizeof st->added, err)) < 0)
+        return (int)n;
     snprintf(st->lang, sizeof st->lang, "%s", mg_analyzer_lang(s->an));
     snprintf(st->path, sizeof st->path, "%s", mg_xsearch_path(s->xs));
     return 0;

@@ -140,6 +140,12 @@ typedef struct mg_search_request {
      * more; "bad_cursor" when after is not a cursor. */
     bool cursor;
     const char *after;
+    /* NULL or only articles that entered the index (or last changed) in
+     * this range of MG_SLOT_ADDED, both ends included: YYYYMMDDhhmmss UTC
+     * or a leading part of it (YYYY, YYYYMM, ...), '-', ':', 'T', 'Z' and
+     * spaces ignored ("2026-12-06T03:00Z"). Error "bad_date". */
+    const char *added_since;
+    const char *added_until;
 } mg_search_request;
 
 typedef struct mg_hit {
@@ -227,6 +233,7 @@ typedef struct mg_searcher_info {
     unsigned long long revision;
     unsigned long long xapian_revision; /* of the generation open; 1 after a rebuild */
     long long updated_unix;             /* time of the last commit (metadata), or -1 */
+    char added[15]; /* MG_META_ADDED: the last finished indexing run, or "" */
     char lang[32];
     char path[4096]; /* the database directory actually open */
 } mg_searcher_info;

@@ -654,14 +654,19 @@ mg_xq *mg_xq_all(mg_err *err) noexcept
 
 mg_xq *mg_xq_date_range(const char *lo, const char *hi, mg_err *err) noexcept
 {
+    return mg_xq_value_range(MG_SLOT_DATE, lo, hi, err);
+}
+
+mg_xq *mg_xq_value_range(unsigned slot, const char *lo, const char *hi, mg_err *err) noexcept
+{
     try {
         bool l = lo && *lo, h = hi && *hi;
         if (l && h)
-            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_RANGE, MG_SLOT_DATE, lo, hi));
+            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, lo, hi));
         if (l)
-            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_GE, MG_SLOT_DATE, lo));
+            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, lo));
         if (h)
-            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_LE, MG_SLOT_DATE, hi));
+            return wrap(Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, hi));
         return wrap(Xapian::Query::MatchAll);
     } catch (...) {
         mg_xapian_catch(err, "query");

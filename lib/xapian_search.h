@@ -90,6 +90,8 @@ mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double facto
 mg_xq *mg_xq_all(mg_err *err) MG_NOEXCEPT;
 /* Documents whose date slot lies in [lo, hi] ("" = open end). */
 mg_xq *mg_xq_date_range(const char *lo, const char *hi, mg_err *err) MG_NOEXCEPT;
+/* The same for any value slot (compared as strings). */
+mg_xq *mg_xq_value_range(unsigned slot, const char *lo, const char *hi, mg_err *err) MG_NOEXCEPT;
 /* q with its weight multiplied by factor (0: a pure filter). */
 mg_xq *mg_xq_scale(const mg_xq *q, double factor, mg_err *err) MG_NOEXCEPT;
 /* More like the document indexed by uid_term: an OR of the nterms best

@@ -330,27 +330,69 @@ Xapian::docid find_doc(Xapian::Database &db, const char *uid_term)
     return it == db.postlist_end(uid_term) ? 0 : *it;
 }
 
-} // namespace
-
-extern "C" {
-
-long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
-                      mg_err *err) noexcept
+// Value slot of the document indexed by uid_term into buf, when want is
+// NULL or the document holds want (want_len bytes) in check_slot.
+long doc_value(Xapian::Database &db, const char *uid_term, unsigned check_slot, const void *want,
+               size_t want_len, unsigned slot, void *buf, size_t cap, mg_err *err) noexcept
 {
     int rc = check_uid(uid_term, err);
     if (rc)
         return rc;
     try {
-        Xapian::docid did = find_doc(db->db, uid_term);
+        Xapian::docid did = find_doc(db, uid_term);
         if (!did)
             return mg_err_set(err, MG_ENOTFOUND, "no document %.200s", uid_term);
-        std::string v = db->db.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(slot);
+        Xapian::Document doc = db.get_document(did, Xapian::DOC_ASSUME_VALID);
+        if (want) {
+            std::string c = doc.get_value(check_slot);
+            if (c.size() != want_len || memcmp(c.data(), want, want_len) != 0)
+                return mg_err_set(err, MG_ENOTFOUND, "%.200s: value %u differs", uid_term,
+                                  check_slot);
+        }
+        std::string v = doc.get_value(slot);
         if (cap)
             memcpy(buf, v.data(), v.size() < cap ? v.size() : cap);
         return (long)v.size();
     } catch (...) {
         return mg_xapian_catch(err, "get value");
     }
+}
+
+} // namespace
+
+struct mg_xlook {
+    Xapian::Database db;
+};
+
+extern "C" {
+
+long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
+                      mg_err *err) noexcept
+{
+    return doc_value(db->db, uid_term, 0, nullptr, 0, slot, buf, cap, err);
+}
+
+mg_xlook *mg_xlook_open(const char *path, mg_err *err) noexcept
+{
+    try {
+        return new mg_xlook{Xapian::Database(path)};
+    } catch (...) {
+        char what[200];
+        snprintf(what, sizeof what, "open %.180s", path);
+        mg_xapian_catch(err, what);
+        return nullptr;
+    }
+}
+
+void mg_xlook_free(mg_xlook *l) noexcept
+{
+    delete l;
+}
+
+long mg_xlook_value_if(mg_xlook *l, const char *uid_term, unsigned check_slot, const void *want,
+                       size_t want_len, unsigned slot, void *buf, size_t cap, mg_err *err) noexcept
+{
+    return doc_value(l->db, uid_term, check_slot, want, want_len, slot, buf, cap, err);
 }
 
 int mg_xdb_get_record(mg_xdb *db, const char *uid_term, void **out, size_t *out_len,

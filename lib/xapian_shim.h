@@ -84,6 +84,20 @@ int mg_xdb_delete(mg_xdb *db, const char *uid_term, mg_err *err) MG_NOEXCEPT;
 long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
                       mg_err *err) MG_NOEXCEPT;
 
+/* A read-only handle on a committed database, for looking documents up
+ * by id while another handle writes elsewhere (a rebuild's shard worker
+ * reads the live generation through its own). */
+typedef struct mg_xlook mg_xlook;
+mg_xlook *mg_xlook_open(const char *path, mg_err *err) MG_NOEXCEPT; /* NULL on failure */
+void mg_xlook_free(mg_xlook *l) MG_NOEXCEPT;                        /* NULL is a no-op */
+/* When the document indexed by uid_term holds want (want_len bytes) in
+ * value check_slot: its value slot into buf, as mg_xdb_get_value. Else
+ * -MG_ENOTFOUND (no such document, or another value), or another negative
+ * mg_code. One lookup of the id for both values. */
+long mg_xlook_value_if(mg_xlook *l, const char *uid_term, unsigned check_slot, const void *want,
+                       size_t want_len, unsigned slot, void *buf, size_t cap,
+                       mg_err *err) MG_NOEXCEPT;
+
 /* Copy the stored record of the document indexed by uid_term (value slot
  * MG_SLOT_RECORD, or the document data of a schema-1 document) into a
  * malloc'd buffer (*out, *out_len; caller frees). Returns 0, -MG_ENOTFOUND,

@@ -25,7 +25,8 @@ cl() { complete_line "$1" | tr '\n' ' ' | sed 's/ $//'; }
 for c in morgue morgue-index morgued; do
   check "$c has a completion" complete -p "$c"
 done
-check_eq "morgue: subcommands" "categories get keygen ping search sources stats timeline" "$(cl 'morgue ')"
+check_eq "morgue: subcommands" "categories get keygen ping search sources stats timeline watch" "$(cl 'morgue ')"
+check_eq "morgue watch: its commands" "add list rm run" "$(cl 'morgue watch ')"
 check_eq "morgue: a subcommand's start" "search sources stats" "$(cl 'morgue s')"
 check_eq "morgue: subcommands after options" "timeline" "$(cl 'morgue --limit 5 --json ti')"
 check_eq "morgue: options" "--since --snippets --sort --source --strict --svg" "$(cl 'morgue --s')"

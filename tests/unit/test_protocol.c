@@ -216,6 +216,49 @@ static void test_search_reply(void **state)
                         "pd-2025-0001");
     json_decref(r);
 
+    /* added_since/added_until: when the articles entered the index (the
+     * stats' "added": the fixture's one indexing run) */
+    r = handle(s, "{\"v\":1,\"op\":\"stats\"}");
+    char added[16];
+    snprintf(added, sizeof added, "%s",
+             json_string_value(json_object_get(json_object_get(r, "stats"), "added")));
+    json_decref(r);
+    assert_int_equal(strlen(added), 14);
+    char added_day[9];
+    snprintf(added_day, sizeof added_day, "%.8s", added);
+    static const struct {
+        const char *since, *until; /* "=": added, "=day": its day, NULL: none */
+        int all;                   /* 1: every hit of "kim", 0: none */
+    } ranges[] = {
+        {"=", NULL, 1},          {NULL, "=", 1},       {"1999", NULL, 1},
+        {NULL, "1999-12-31", 0}, {"2999-01", NULL, 0}, {"=day", "=day", 1},
+    };
+    r = handle(s, "{\"v\":1,\"op\":\"search\",\"query\":\"kim\",\"limit\":0}");
+    json_int_t kim = json_integer_value(json_object_get(json_object_get(r, "total"), "upper"));
+    json_decref(r);
+    assert_true(kim > 0);
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        const char *b[2] = {ranges[i].since, ranges[i].until};
+        for (int k = 0; k < 2; k++)
+            if (b[k] && b[k][0] == '=')
+                b[k] = b[k][1] ? added_day : added;
+        json_t *q =
+            json_pack("{s:i,s:s,s:s,s:i}", "v", 1, "op", "search", "query", "kim", "limit", 0);
+        if (b[0])
+            json_object_set_new(q, "added_since", json_string(b[0]));
+        if (b[1])
+            json_object_set_new(q, "added_until", json_string(b[1]));
+        char *text = json_dumps(q, JSON_COMPACT);
+        json_decref(q);
+        r = handle(s, text);
+        json_int_t n = json_integer_value(json_object_get(json_object_get(r, "total"), "upper"));
+        if (n != (ranges[i].all ? kim : 0))
+            print_error("%s: %lld hits\n", text, (long long)n);
+        assert_int_equal(n, ranges[i].all ? kim : 0);
+        free(text);
+        json_decref(r);
+    }
+
     /* no document has both words: every hit has only some of them */
     r = handle(s, "{\"v\":1,\"op\":\"search\",\"query\":\"kim xyzzy\"}");
     assert_true(json_is_true(json_object_get(r, "relaxed")));
@@ -334,6 +377,14 @@ static void test_search_request_errors(void **state)
                  "bad_request", "unknown field 'colour' in a snippet request");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"since\":\"1987-13\"}", "bad_date",
                  "bad date in since: '1987-13' (no such month)");
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"added_since\":\"2026-1\"}",
+                 "bad_date",
+                 "bad date in added_since: '2026-1' (want YYYYMMDDhhmmss or a leading part)");
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"added_until\":\"2026/12\"}",
+                 "bad_date",
+                 "bad date in added_until: '2026/12' (want YYYYMMDDhhmmss or a leading part)");
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"added_since\":2026}", "bad_request",
+                 "field 'added_since' must be a string");
     /* query errors carry their own codes */
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"\"}", "empty_query",
                  "empty query: nothing to search for");
@@ -572,9 +623,9 @@ static void test_get_and_stats_match_reference(void **state)
     gmtime_r(&t, &tm);
     strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
     json_t *want =
-        json_pack("{s:i, s:b, s:{s:I, s:I, s:s, s:s, s:s}}", "v", 1, "ok", 1, "stats", "documents",
-                  (json_int_t)st.documents, "revision", (json_int_t)st.revision, "updated", iso,
-                  "lang", st.lang, "path", st.path);
+        json_pack("{s:i, s:b, s:{s:I, s:I, s:s, s:s, s:s, s:s}}", "v", 1, "ok", 1, "stats",
+                  "documents", (json_int_t)st.documents, "revision", (json_int_t)st.revision,
+                  "updated", iso, "added", st.added, "lang", st.lang, "path", st.path);
     assert_same_reply(got, want);
     json_decref(got);
     json_decref(want);

@@ -170,6 +170,46 @@ static void test_schema1_index_updates_in_place(void **state)
     mg_xdb_abandon(x);
 }
 
+/* Documents indexed before value slot 9 (MG_SLOT_ADDED) have none, and an
+ * unchanged one keeps none through a --rebuild: it stays "there before any
+ * watch ran" rather than turning new. Changed and new ones get the run's
+ * time. */
+static void test_no_added_slot_survives_rebuild(void **state)
+{
+    (void)state;
+    char gen[128], db[128], input[128], cmd[1024];
+    snprintf(gen, sizeof gen, "%s/rb.gens/g000001", dir);
+    snprintf(db, sizeof db, "%s/rb", dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/rb.gens' && ln -s rb.gens/g000001 '%s'", dir, db);
+    assert_int_equal(system(cmd), 0);
+    write_schema1(gen);
+
+    snprintf(input, sizeof input, "%s/rb.jsonl", dir);
+    FILE *f = fopen(input, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 3; i++)
+        fprintf(f,
+                "{\"id\":\"%s\",\"title\":\"%s\",\"body\":\"%s%s\",\"date\":\"1987-02-26\","
+                "\"source\":\"Morgue Wire\"}\n",
+                olds[i].id, olds[i].title, olds[i].body, i == 1 ? " Revised." : "");
+    fprintf(f, "{\"id\":\"new-4\",\"title\":\"Cocoa shipments\",\"body\":\"Ships of cocoa.\"}\n");
+    assert_int_equal(fclose(f), 0);
+    const char *b = getenv("MORGUE_BUILD");
+    snprintf(cmd, sizeof cmd, "'%s/morgue-index' --quiet --rebuild --db '%s' '%s'", b ? b : "build",
+             db, input);
+    assert_int_equal(system(cmd), 0);
+
+    mg_err err;
+    mg_xdb *x = mg_xdb_open(db, 0, &err);
+    assert_non_null(x);
+    char v[16];
+    assert_int_equal(mg_xdb_get_value(x, "Qold-1", MG_SLOT_ADDED, v, sizeof v, &err), 0);
+    assert_int_equal(mg_xdb_get_value(x, "Qold-3", MG_SLOT_ADDED, v, sizeof v, &err), 0);
+    assert_int_equal(mg_xdb_get_value(x, "Qold-2", MG_SLOT_ADDED, v, sizeof v, &err), 14);
+    assert_int_equal(mg_xdb_get_value(x, "Qnew-4", MG_SLOT_ADDED, v, sizeof v, &err), 14);
+    mg_xdb_abandon(x);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -187,6 +227,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema1_index_reads),
         cmocka_unit_test(test_schema1_index_updates_in_place),
+        cmocka_unit_test(test_no_added_slot_survives_rebuild),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
