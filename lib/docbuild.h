@@ -70,7 +70,8 @@ int mg_docbuild_check_id(const char *id, mg_err *err);
  *     instead (a lone MinHash would tie unrelated texts through a common
  *     word of small hash), so only case, spacing, punctuation and the
  *     signature may differ.
- * Byte-identical texts always get one key. NULL counts as "". */
+ * Byte-identical texts always get one key. NULL counts as "". The key is
+ * stored: changing this function needs a new schema and a --rebuild. */
 uint64_t mg_docbuild_dupkey(const char *title, const char *body);
 
 /* The boolean term for a field value as the indexer writes it: prefix +
