@@ -56,6 +56,7 @@ typedef struct opts {
     const char *svg; /* timeline: also draw it into this SVG file */
     int format;      /* search: FMT_* (export every hit) */
     bool snippets;   /* export: with the snippet */
+    bool copies;     /* get: the ids of the document's folded copies */
 } opts;
 
 /* The most periods a timeline draws (10,000 days are 27 years). */
@@ -66,7 +67,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: morgue [options] search QUERY...\n"
                "       morgue [options] timeline QUERY...\n"
                "       morgue [options] sources|categories\n"
-               "       morgue [options] get ID\n"
+               "       morgue [options] get [--copies] ID\n"
                "       morgue [options] stats\n"
                "       morgue [options] ping\n"
                "       morgue [options] watch add NAME QUERY...\n"
@@ -96,6 +97,9 @@ static void usage(FILE *f)
                "  --facets LIST       after the hits, counts by source, category, year,\n"
                "                      month, week, day (comma-separated)\n"
                "  --no-collapse       keep syndicated copies apart\n"
+               "Get:\n"
+               "  --copies            the ids of the copies a search folds into ID (one a\n"
+               "                      line), not the article\n"
                "Export (every hit, not one page):\n"
                "  --format FMT        csv, tsv or jsonl; --limit N: the first N hits\n"
                "  --snippets          with the snippet\n"
@@ -675,6 +679,21 @@ static int timeline(const opts *o, const mg_client_results *r, const char *query
     return r->total_upper > 0 ? EXIT_HITS : EXIT_NONE;
 }
 
+/* get --copies: the ids of the reply's "copies", one a line. */
+static void print_copies(const char *reply, size_t len)
+{
+    json_t *r = json_loadb(reply, len, 0, NULL);
+    json_t *v;
+    size_t i;
+    json_array_foreach(json_object_get(r, "copies"), i, v)
+    {
+        const char *id = json_string_value(v);
+        if (id)
+            puts(id);
+    }
+    json_decref(r);
+}
+
 static void print_doc(const mg_client_doc *d, bool color)
 {
     if (color)
@@ -1125,7 +1144,15 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
     } else if (strcmp(cmd, "get") == 0) {
         if (nargs != 1)
             return usage_error("get needs exactly one id");
-        req = mg_client_get_request(args[0], &len);
+        if (o->copies) {
+            json_t *r = json_pack("{s:i,s:s,s:s,s:b}", "v", 1, "op", "get", "id", args[0],
+                                  "copies", 1);
+            req = r ? json_dumps(r, JSON_COMPACT) : NULL;
+            len = req ? strlen(req) : 0;
+            json_decref(r);
+        } else {
+            req = mg_client_get_request(args[0], &len);
+        }
     } else if (strcmp(cmd, "sources") == 0 || strcmp(cmd, "categories") == 0) {
         if (nargs != 0)
             return usage_error("%s takes no argument", cmd);
@@ -1188,6 +1215,8 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
         status = mg_client_doc_parse(reply, rlen, &d, &err) != 0 ? server_error(&err) : EXIT_HITS;
         if (o->json)
             put_json(reply);
+        else if (status == EXIT_HITS && o->copies)
+            print_copies(reply, rlen);
         else if (status == EXIT_HITS)
             print_doc(d, o->color);
         if (status == EXIT_HITS)
@@ -1290,6 +1319,7 @@ int main(int argc, char **argv)
         O_SVG,
         O_SNIPPETS,
         O_NO_COLLAPSE,
+        O_COPIES,
         O_HELP,
         O_VERSION
     };
@@ -1319,6 +1349,7 @@ int main(int argc, char **argv)
         {"svg", required_argument, NULL, O_SVG},
         {"snippets", no_argument, NULL, O_SNIPPETS},
         {"no-collapse", no_argument, NULL, O_NO_COLLAPSE},
+        {"copies", no_argument, NULL, O_COPIES},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -1432,6 +1463,9 @@ int main(int argc, char **argv)
             break;
         case O_NO_COLLAPSE:
             o.q.no_collapse = true;
+            break;
+        case O_COPIES:
+            o.copies = true;
             break;
         case 'h':
         case O_HELP:

@@ -11,7 +11,7 @@ _morgue() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local opts="--endpoint --db --timeout --retries --curve-server-key --curve-key --limit --page
     --offset --sort --since --until --source --strict --facets --no-collapse --format --snippets
-    --by --csv --svg --json --prometheus --color --help --version"
+    --by --csv --svg --copies --json --prometheus --color --help --version"
   local cmds="search timeline sources categories watch get stats ping keygen"
   local fields="title: source: author: category: id: like: date:"
   case $prev in

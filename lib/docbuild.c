@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "analyzer.h"
 #include "schema.h"
@@ -106,6 +107,99 @@ long mg_url_term(const char *url, char *out, size_t cap, mg_err *err)
     memcpy(out + plen, url, keep);
     snprintf(out + plen + keep, cap - plen - keep, "#%016llx", (unsigned long long)fnv1a(url, n));
     return (long)(plen + keep + 17);
+}
+
+/* splitmix64's finaliser: the bits of a word hash well spread, so that the
+ * least one is a fair sample of the words. */
+static uint64_t mix64(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 31)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static int dup_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+/* The next word of s[*at, end): its start and length; 0 at the end. */
+static size_t dup_next_word(const char *s, size_t *at, size_t end, const char **w)
+{
+    size_t i = *at;
+    while (i < end && !dup_word_byte((unsigned char)s[i]))
+        i++;
+    size_t j = i;
+    while (j < end && dup_word_byte((unsigned char)s[j]))
+        j++;
+    *w = s + i;
+    *at = j;
+    return j - i;
+}
+
+static uint64_t dup_word_hash(const char *w, size_t n, int *has_digit)
+{
+    uint64_t h = 14695981039346656037ull;
+    *has_digit = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        *has_digit |= c >= '0' && c <= '9';
+        h = (h ^ c) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* Where the body ends once a trailing wire signature is dropped. */
+static size_t dup_body_end(const char *s, size_t n)
+{
+    size_t e = n;
+    while (e > 0 && !dup_word_byte((unsigned char)s[e - 1]))
+        e--;
+    size_t b = e;
+    while (b > 0 && dup_word_byte((unsigned char)s[b - 1]))
+        b--;
+    if ((e - b == 6 && strncasecmp(s + b, "reuter", 6) == 0) ||
+        (e - b == 7 && strncasecmp(s + b, "reuters", 7) == 0))
+        return b;
+    return n;
+}
+
+uint64_t mg_docbuild_dupkey(const char *title, const char *body)
+{
+    if (!title)
+        title = "";
+    if (!body)
+        body = "";
+    const char *w;
+    size_t at = 0, n, len = strlen(title);
+    int digit;
+    uint64_t th = 1, nh = 2, minh = UINT64_MAX, minh2 = UINT64_MAX, whole = 3;
+    size_t ntitle = 0;
+    while ((n = dup_next_word(title, &at, len, &w)) > 0) {
+        th = mix64(th ^ dup_word_hash(w, n, &digit));
+        ntitle++;
+    }
+    len = dup_body_end(body, strlen(body));
+    at = 0;
+    while ((n = dup_next_word(body, &at, len, &w)) > 0) {
+        uint64_t h = dup_word_hash(w, n, &digit);
+        if (digit)
+            nh = mix64(nh ^ h);
+        whole = mix64(whole ^ h);
+        uint64_t h1 = mix64(h), h2 = mix64(h ^ 0x5bd1e9955bd1e995ull);
+        if (h1 < minh)
+            minh = h1;
+        if (h2 < minh2)
+            minh2 = h2;
+    }
+    /* Without a title to agree on, the least word hash would tie unrelated
+     * texts that share a word whose hash is small: every word counts. */
+    if (ntitle == 0)
+        minh = minh2 = whole;
+    return mix64(th ^ mix64(nh ^ mix64(minh ^ mix64(minh2))));
 }
 
 /* Per-call state of the token callback. */
@@ -284,7 +378,10 @@ int mg_docbuild_build(mg_docbuild *b, const mg_record *r, mg_xdoc *doc, char *ui
     if ((rc = set_value(doc, MG_SLOT_HASH, h8, 8, err)))
         return rc;
     mg_u64_to_bytes(mg_record_text_hash(r), h8);
-    if ((rc = set_value(doc, MG_SLOT_COLLAPSE, h8, 8, err)) ||
+    if ((rc = set_value(doc, MG_SLOT_COLLAPSE, h8, 8, err)))
+        return rc;
+    mg_u64_to_bytes(mg_docbuild_dupkey(r->title, r->body), h8);
+    if ((rc = set_value(doc, MG_SLOT_NEARDUP, h8, 8, err)) ||
         (rc = set_value(doc, MG_SLOT_SOURCE, r->source, strlen(r->source), err)) ||
         (rc = set_value(doc, MG_SLOT_ID, r->id, idlen, err)))
         return rc;

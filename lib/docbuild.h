@@ -11,7 +11,7 @@
  *     folded by mg_fold_phrase, see mg_field_term()), U<url> (mg_url_term()),
  *     D<YYYYMMDD>, M<YYYYMM>, Y<YYYY> from the date, L<lang>;
  *   - values: MG_SLOT_DATE "YYYYMMDDhhmmss", MG_SLOT_SOURCE, MG_SLOT_COLLAPSE
- *     (8-byte text hash), MG_SLOT_CATS (joined by MG_CAT_SEP), MG_SLOT_ID,
+ *     (8-byte text hash), MG_SLOT_NEARDUP (8-byte mg_docbuild_dupkey()), MG_SLOT_CATS (joined by MG_CAT_SEP), MG_SLOT_ID,
  *     MG_SLOT_HASH (8-byte record hash), MG_SLOT_CARD (the record without
  *     its body, plain), MG_SLOT_RECORD (mg_record_encode() of the record);
  *   - no document data (schema 2: glass would try to deflate it).
@@ -53,6 +53,26 @@ int mg_docbuild_build(mg_docbuild *b, const mg_record *r, mg_xdoc *doc, char *ui
 /* Check that an id can be a unique term; 0 or a negative code with the
  * message mg_docbuild_build() would give, without any location prefix. */
 int mg_docbuild_check_id(const char *id, mg_err *err);
+
+/* The near-duplicate key of an article (MG_SLOT_NEARDUP): equal for wire
+ * copies that differ in case, spacing, punctuation, a trailing "REUTER" /
+ * "Reuter" signature or a few words. Words are the runs of ASCII letters and
+ * digits and of non-ASCII bytes, ASCII folded to small letters; a last body
+ * word "reuter" or "reuters" is dropped. The key mixes three 64-bit hashes:
+ *   - the title's words (the title must match, after that folding);
+ *   - the body's words holding a digit, in order (copies keep their numbers;
+ *     weekly reports under one title differ in them);
+ *   - a MinHash of the body: the least of each of two 64-bit hashes of its
+ *     words, both equal for two bodies with a probability of the square of
+ *     the Jaccard similarity of their sets of words (0.96 for 100 distinct
+ *     words and one changed; 0.01 for a similarity of 0.1); for an
+ *     article without title words, a hash of every body word in order
+ *     instead (a lone MinHash would tie unrelated texts through a common
+ *     word of small hash), so only case, spacing, punctuation and the
+ *     signature may differ.
+ * Byte-identical texts always get one key. NULL counts as "". The key is
+ * stored: changing this function needs a new schema and a --rebuild. */
+uint64_t mg_docbuild_dupkey(const char *title, const char *body);
 
 /* The boolean term for a field value as the indexer writes it: prefix +
  * mg_fold_phrase(value), cut at a character boundary to fit MG_XDB_MAX_TERM.

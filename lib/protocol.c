@@ -344,11 +344,19 @@ static int do_search(mg_searcher *s, json_t *o, mg_jw *w, bad *b)
     return 0;
 }
 
+static int put_copy(void *w, const char *id)
+{
+    mg_jw_str(w, id);
+    return 0;
+}
+
 static int do_get(mg_searcher *s, json_t *o, mg_jw *w, bad *b)
 {
-    static const char *const fields[] = {"v", "op", "id", NULL};
+    static const char *const fields[] = {"v", "op", "id", "copies", NULL};
     const char *id;
-    if (only_fields(o, "get", fields, b) < 0 || get_string(o, "id", true, &id, b) < 0)
+    bool copies = false;
+    if (only_fields(o, "get", fields, b) < 0 || get_string(o, "id", true, &id, b) < 0 ||
+        get_bool(o, "copies", &copies, b) < 0)
         return -1;
     mg_record rec;
     mg_record_init(&rec);
@@ -371,6 +379,13 @@ static int do_get(mg_searcher *s, json_t *o, mg_jw *w, bad *b)
     mg_jw_kv_str(w, "body", rec.body);
     mg_jw_obj_close(w);
     mg_record_release(&rec);
+    if (copies) {
+        mg_jw_key(w, "copies");
+        mg_jw_arr_open(w);
+        if (mg_searcher_copies(s, id, put_copy, w, &err) < 0)
+            return error_from(&err, b);
+        mg_jw_arr_close(w);
+    }
     return 0;
 }
 

@@ -35,6 +35,9 @@
        * streams (it tries on every document data item), so the record                             \
        * lives here and the document data stays empty. Documents written                           \
        * by schema 1 have no slot 7: their record is the document data. */
+#define MG_SLOT_NEARDUP                                                                            \
+    8 /* 8-byte near-duplicate key (mg_docbuild_dupkey(), schema 3): the                           \
+       * collapse key when every document has one, else MG_SLOT_COLLAPSE */
 #define MG_SLOT_ADDED 9 /* "YYYYMMDDhhmmss" UTC: the run that added or last changed it */
 
 #define MG_CAT_SEP '\x1f'
@@ -48,8 +51,9 @@
 #define MG_BODY_POS_GAP 100
 
 /* The schema this tree writes, stored under MG_META_VERSION at every
- * commit. Schema 1 had no MG_SLOT_RECORD (see above). */
-#define MG_SCHEMA_VERSION "2"
+ * commit. Schema 1 had no MG_SLOT_RECORD, schema 2 no MG_SLOT_NEARDUP (see
+ * above). */
+#define MG_SCHEMA_VERSION "3"
 
 /* Database metadata keys. */
 #define MG_META_LANG "morgue.lang"      /* stemming language of the index */

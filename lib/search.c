@@ -1677,18 +1677,21 @@ int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result
     return rc;
 }
 
-int mg_searcher_get(mg_searcher *s, const char *id, mg_record *rec, mg_err *err)
+/* Look the document id up: its stored record into *data (malloc'd) when
+ * data is not NULL, else its copies through fn. Retries once on a database
+ * changed under the reader. The shim's return, or -MG_ENOTFOUND. */
+static long by_id(mg_searcher *s, const char *id, void **data, size_t *len,
+                  int (*fn)(void *ctx, const char *id), void *ctx, mg_err *err)
 {
     mg_err_clear(err);
     char term[MG_XDB_MAX_TERM + 64];
     int n = snprintf(term, sizeof term, "%s%s", MG_PFX_ID, id ? id : "");
     if (n < 0 || (size_t)n >= sizeof term || !id || !*id)
         return mg_err_set(err, MG_ENOTFOUND, "no document with id '%.100s'", id ? id : "");
-    void *data = NULL;
-    size_t len = 0;
-    int rc = 0;
+    long rc = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
-        rc = mg_xsearch_term_data(s->xs, term, (size_t)n, &data, &len, err);
+        rc = data ? mg_xsearch_term_data(s->xs, term, (size_t)n, data, len, err)
+                  : mg_xsearch_copies(s->xs, term, (size_t)n, fn, ctx, err);
         if (rc != -MG_EMODIFIED)
             break;
         mg_err e2;
@@ -1696,6 +1699,20 @@ int mg_searcher_get(mg_searcher *s, const char *id, mg_record *rec, mg_err *err)
     }
     if (rc == -MG_ENOTFOUND)
         return mg_err_set(err, MG_ENOTFOUND, "no document with id '%.100s'", id);
+    return rc;
+}
+
+long mg_searcher_copies(mg_searcher *s, const char *id, int (*fn)(void *ctx, const char *id),
+                        void *ctx, mg_err *err)
+{
+    return by_id(s, id, NULL, NULL, fn, ctx, err);
+}
+
+int mg_searcher_get(mg_searcher *s, const char *id, mg_record *rec, mg_err *err)
+{
+    void *data = NULL;
+    size_t len = 0;
+    int rc = (int)by_id(s, id, &data, &len, NULL, NULL, err);
     if (rc < 0)
         return rc;
     rc = mg_record_decode(data, len, rec, err);

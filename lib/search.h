@@ -226,6 +226,14 @@ const char *mg_search_error_code(const mg_err *err);
  * releases), -MG_ENOTFOUND, -MG_ECORRUPT, ... */
 int mg_searcher_get(mg_searcher *s, const char *id, mg_record *rec, mg_err *err);
 
+/* The ids of the copies a search folds into the document id (the documents
+ * with its collapse key, id left out, in id order): fn is called with each
+ * (borrowed, NUL-terminated) until it returns non-zero. Returns how many
+ * there are (0: none), -MG_ENOTFOUND "no document with id '...'", or
+ * another negative code. */
+long mg_searcher_copies(mg_searcher *s, const char *id, int (*fn)(void *ctx, const char *id),
+                        void *ctx, mg_err *err);
+
 typedef struct mg_searcher_info {
     unsigned long long documents;
     /* Never goes backwards across updates, --compact and --rebuild:

@@ -155,6 +155,22 @@ mg_xq *wrap(const Xapian::Query &q)
     return new mg_xq{q};
 }
 
+// The document indexed by a unique term, or 0.
+Xapian::docid doc_by_term(const Xapian::Database &db, const std::string &t)
+{
+    Xapian::PostingIterator p = db.postlist_begin(t);
+    return p == db.postlist_end(t) ? 0 : *p;
+}
+
+// The slot duplicates fold on: the near-duplicate key when every document
+// has one (an index built by schema 3), else the text hash, which older
+// documents have too.
+Xapian::valueno collapse_slot(const Xapian::Database &db)
+{
+    Xapian::doccount n = db.get_doccount();
+    return n && db.get_value_freq(MG_SLOT_NEARDUP) == n ? MG_SLOT_NEARDUP : MG_SLOT_COLLAPSE;
+}
+
 // Find the documents that share their collapse key with another (news
 // archives have few: syndicated copies), once per view of the database, so
 // that a search reads no collapse key at all.
@@ -164,8 +180,9 @@ void count_dups(mg_xsearch *xs)
         return;
     std::vector<std::pair<std::string, Xapian::docid>> keys;
     keys.reserve(xs->db.get_doccount());
-    for (Xapian::ValueIterator it = xs->db.valuestream_begin(MG_SLOT_COLLAPSE);
-         it != xs->db.valuestream_end(MG_SLOT_COLLAPSE); ++it)
+    Xapian::valueno slot = collapse_slot(xs->db);
+    for (Xapian::ValueIterator it = xs->db.valuestream_begin(slot);
+         it != xs->db.valuestream_end(slot); ++it)
         keys.emplace_back(*it, it.get_docid());
     std::sort(keys.begin(), keys.end());
     std::unordered_map<Xapian::docid, Xapian::docid> dups;
@@ -539,11 +556,10 @@ int mg_xsearch_term_data(mg_xsearch *xs, const char *term, size_t len, void **ou
     *out = nullptr;
     *out_len = 0;
     try {
-        std::string t(term, len);
-        Xapian::PostingIterator p = xs->db.postlist_begin(t);
-        if (p == xs->db.postlist_end(t))
-            return mg_err_set(err, MG_ENOTFOUND, "no document with %s", t.c_str());
-        std::string data = mg_stored_record(xs->db.get_document(*p));
+        Xapian::docid did = doc_by_term(xs->db, std::string(term, len));
+        if (!did)
+            return mg_err_set(err, MG_ENOTFOUND, "no document with %.*s", (int)len, term);
+        std::string data = mg_stored_record(xs->db.get_document(did));
         void *buf = malloc(data.size() ? data.size() : 1);
         if (!buf)
             throw std::bad_alloc();
@@ -553,6 +569,33 @@ int mg_xsearch_term_data(mg_xsearch *xs, const char *term, size_t len, void **ou
         return 0;
     } catch (...) {
         return mg_xapian_catch(err, "get document");
+    }
+}
+
+long mg_xsearch_copies(mg_xsearch *xs, const char *term, size_t len, mg_xid_fn fn, void *ctx,
+                       mg_err *err) noexcept
+{
+    mg_err_clear(err);
+    try {
+        Xapian::docid self = doc_by_term(xs->db, std::string(term, len));
+        if (!self)
+            return mg_err_set(err, MG_ENOTFOUND, "no document with %.*s", (int)len, term);
+        Xapian::valueno slot = collapse_slot(xs->db);
+        std::string key = xs->db.get_document(self).get_value(slot);
+        std::vector<std::string> ids;
+        // A scan of one value stream: a get, not a search, and cheaper than
+        // a term per key in every document.
+        for (Xapian::ValueIterator it = xs->db.valuestream_begin(slot);
+             !key.empty() && it != xs->db.valuestream_end(slot); ++it)
+            if (*it == key && it.get_docid() != self)
+                ids.push_back(xs->db.get_document(it.get_docid()).get_value(MG_SLOT_ID));
+        std::sort(ids.begin(), ids.end());
+        for (const std::string &id : ids)
+            if (fn(ctx, id.c_str()))
+                break;
+        return static_cast<long>(ids.size());
+    } catch (...) {
+        return mg_xapian_catch(err, "copies");
     }
 }
 
@@ -808,7 +851,7 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
             enq.set_sort_by_relevance_then_value(MG_SLOT_ID, false);
         }
         if (o->collapse)
-            enq.set_collapse_key(MG_SLOT_COLLAPSE);
+            enq.set_collapse_key(collapse_slot(xs->db));
         static const struct {
             unsigned flag;
             const char *name;

@@ -64,6 +64,15 @@ int mg_xsearch_each_term(mg_xsearch *xs, const char *prefix, size_t len, mg_xter
 int mg_xsearch_term_data(mg_xsearch *xs, const char *term, size_t len, void **out, size_t *out_len,
                          mg_err *err) MG_NOEXCEPT;
 
+/* The ids of the documents that share the collapse key (the slot searches
+ * fold on, see MG_SLOT_NEARDUP) of the document indexed by term, that
+ * document left out, in id order: fn is called with each (a borrowed,
+ * NUL-terminated id) until it returns non-zero. Returns how many there are,
+ * -MG_ENOTFOUND when no document has term, or another negative code. */
+typedef int (*mg_xid_fn)(void *ctx, const char *id);
+long mg_xsearch_copies(mg_xsearch *xs, const char *term, size_t len, mg_xid_fn fn, void *ctx,
+                       mg_err *err) MG_NOEXCEPT;
+
 /* ---- queries. Constructors copy what they are given (the sub-queries stay
  * the caller's to free); NULL on failure. ---- */
 

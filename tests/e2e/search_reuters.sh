@@ -198,6 +198,23 @@ ok(len(r["hits"]) == 1 and r["hits"][0]["collapsed"] == 1, f"duplicates {dup[:2]
 r = search("id:" + dup[0] + " OR id:" + dup[1], collapse=False)
 ok(len(r["hits"]) == 2, "collapse:false keeps both")
 
+# -- near-duplicates: wire copies a word, a comma or REUTER/Reuter apart fold
+pairs = [("reuters-5323", "reuters-5255"), ("reuters-15471", "reuters-15481")]
+top = search("gold price", limit=10)["hits"]
+ids = [h["id"] for h in top]
+ok(all((a in ids) != (b in ids) for a, b in pairs) and
+   all(h["collapsed"] >= 1 for h in top if h["id"] in sum(pairs, ())),
+   "gold price: each pair of near-duplicate copies is one hit of the top 10", ids)
+ok(all(a in ids and b in ids for a, b in pairs
+       for ids in [[h["id"] for h in search("gold price", limit=10, collapse=False)["hits"]]]),
+   "gold price, collapse:false: both copies of each pair in the top 10")
+for a, b in pairs:
+    r = ask(op="get", id=a, copies=True)
+    ok(r.get("copies") == [b] and r["doc"]["id"] == a, f"get {a} copies: [{b}]", r.get("copies"))
+r = ask(op="get", id="reuters-1", copies=True)
+ok(r.get("copies") == [] and "copies" not in ask(op="get", id="reuters-1"),
+   "get copies of an article without copies: []; without copies:true no field")
+
 # -- relaxation, suggestion, more like this, errors
 r = search("cocoa xqzzyv")
 ok(r["relaxed"] and len(r["hits"]) > 0, "AND with an unknown word relaxes to OR")
@@ -316,4 +333,8 @@ done
 out=$("$CLIENT" --endpoint "$EP" search mln OR pct OR dlrs)
 check_match "CLI: an estimate is shown with its bounds" \
   '^about [0-9,]+ \(between [0-9,]{6} and [0-9,]+\) results \(' "$(head -1 <<<"$out")"
+out=$("$CLIENT" --endpoint "$EP" get --copies reuters-15471); rc=$?
+check_eq "CLI get --copies: the ids of the folded copies, exit 0" "reuters-15481 0" "$out $rc"
+"$CLIENT" --endpoint "$EP" get --copies reuters-0 >/dev/null 2>&1
+check_eq "CLI get --copies of no such document: exit 1" 1 $?
 stop_daemon "$DPID" d

@@ -221,6 +221,8 @@ static void test_values_and_data(void **state)
     check_value(f, "b", MG_SLOT_HASH, h8, 8);
     mg_u64_to_bytes(mg_record_text_hash(&r), h8);
     check_value(f, "b", MG_SLOT_COLLAPSE, h8, 8);
+    mg_u64_to_bytes(mg_docbuild_dupkey(r.title, r.body), h8);
+    check_value(f, "b", MG_SLOT_NEARDUP, h8, 8);
 
     /* The data decodes back to the record. */
     mg_err e;
@@ -252,6 +254,69 @@ static void test_values_and_data(void **state)
     assert_int_equal(mg_record_hash(&back), mg_record_hash(&r));
     mg_record_release(&back);
     mg_record_release(&r);
+}
+
+/* Two wire copies of reuters-15471/15481 (Reuters-21578): a typo fixed,
+ * a comma added and the signature in another case. */
+static const char COPY_A[] =
+    "The Kingdom of Belgium is launching 100\nmln Swiss francs of seven year notes with "
+    "warrants attached to\nbuy gold, lead mananger Credit Suisse said.\n    The notes "
+    "themselves have a 3-3/8 pct coupon and are priced\nat par. Payment is due April 30, 1987 "
+    "and final maturity April\n30, 1994.\n    Each 50,000 franc note carries 15 warrants. "
+    "Two warrants\nare required to allow the holder to buy 100 grammes of gold at\na price of "
+    "2,450 francs, during the entire life of the bond.\n    The latest gold price in Zurich "
+    "was 2,045/2,070 francs per\n100 grammes.\n REUTER";
+static const char COPY_B[] =
+    "The Kingdom of Belgium is launching 100\nmln Swiss francs of seven year notes with "
+    "warrants attached to\nbuy gold, lead manager Credit Suisse said.\n    The notes "
+    "themselves have a 3-3/8 pct coupon and are priced\nat par. Payment is due April 30, "
+    "1987, and final maturity April\n30, 1994.\n    Each 50,000 franc note carries 15 "
+    "warrants. Two warrants\nare required to allow the holder to buy 100 grammes of gold "
+    "at\na price of 2,450 francs, during the entire life of the bond.\n    The latest gold "
+    "price in Zurich was 2,045/2,070 francs per\n100 grammes.\n Reuter";
+static const char COPY_TITLE[] = "BELGIUM LAUNCHES BONDS WITH GOLD WARRANTS";
+
+static void test_dupkey_folds_copies(void **state)
+{
+    (void)state;
+    uint64_t a = mg_docbuild_dupkey(COPY_TITLE, COPY_A);
+    /* a word and a comma apart, and REUTER / Reuter */
+    assert_true(mg_docbuild_dupkey(COPY_TITLE, COPY_B) == a);
+    assert_true(mg_docbuild_dupkey("Belgium launches bonds, with gold warrants", COPY_A) == a);
+    /* the signature alone, in any case, with or without an "s" */
+    assert_true(mg_docbuild_dupkey("T", "Shares rose.\n REUTER") ==
+                mg_docbuild_dupkey("T", "shares  rose Reuters"));
+    assert_true(mg_docbuild_dupkey("T", "Shares rose.") ==
+                mg_docbuild_dupkey("T", "Shares rose.\n Reuter\n"));
+    /* "reuter" that is not the last word stays (no title: every word counts) */
+    assert_true(mg_docbuild_dupkey("", "Reuter said shares rose") !=
+                mg_docbuild_dupkey("", "said shares rose"));
+    assert_true(mg_docbuild_dupkey("", "Shares rose, Reuter said.") !=
+                mg_docbuild_dupkey("", "Shares rose"));
+    /* identical texts, also without a title, and NULL as "" */
+    assert_true(mg_docbuild_dupkey(NULL, COPY_A) == mg_docbuild_dupkey("", COPY_A));
+    assert_true(mg_docbuild_dupkey("", "Shares ROSE, sharply.") ==
+                mg_docbuild_dupkey(NULL, "shares rose sharply"));
+    assert_true(mg_docbuild_dupkey(NULL, NULL) == mg_docbuild_dupkey("", ""));
+}
+
+static void test_dupkey_keeps_others_apart(void **state)
+{
+    (void)state;
+    uint64_t a = mg_docbuild_dupkey(COPY_TITLE, COPY_A);
+    /* another title, another number, another text */
+    assert_true(mg_docbuild_dupkey("BELGIUM LAUNCHES BONDS", COPY_A) != a);
+    char other[sizeof COPY_A];
+    memcpy(other, COPY_A, sizeof COPY_A);
+    char *p = strstr(other, "2,450");
+    assert_non_null(p);
+    p[0] = '3';
+    assert_true(mg_docbuild_dupkey(COPY_TITLE, other) != a);
+    assert_true(mg_docbuild_dupkey(COPY_TITLE, "Gold rose in Zurich on Monday.") != a);
+    /* without a title, a changed word is another text */
+    assert_true(mg_docbuild_dupkey("", COPY_A) != mg_docbuild_dupkey("", COPY_B));
+    assert_true(mg_docbuild_dupkey("", "the cat sat on the mat") !=
+                mg_docbuild_dupkey("", "the dog sat on the mat"));
 }
 
 static void test_date_only_and_no_title(void **state)
@@ -375,6 +440,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_date_only_and_no_title, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_id_url_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_big_then_small, setup, teardown),
+        cmocka_unit_test(test_dupkey_folds_copies),
+        cmocka_unit_test(test_dupkey_keeps_others_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
  * record versions 1, 2 or 3; some documents without the card slot) still
  * search, show snippets and answer get, and morgue-index updates them in
  * place: replaced and new documents get schema 2 (the record in value slot
- * 7), unchanged ones keep theirs, and both kinds read back. */
+ * 7), unchanged ones keep theirs, and both kinds read back. Indexes with
+ * documents of schema 2 or older (no near-duplicate key, slot 8) fold
+ * copies on the text hash of slot 2. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,17 +48,43 @@ static void fill(mg_record *r, const old_doc *o)
     r->url = r->author = r->lang = "";
 }
 
+/* A new database with its builder and a document to fill. */
+typedef struct writer {
+    mg_xdb *db;
+    mg_docbuild *b;
+    mg_xdoc *doc;
+} writer;
+
+static writer writer_open(const char *path)
+{
+    mg_err err;
+    writer w = {mg_xdb_open(path, MG_XDB_CREATE, &err), mg_docbuild_new("english", &err),
+                mg_xdoc_new(&err)};
+    assert_non_null(w.db);
+    assert_non_null(w.b);
+    assert_non_null(w.doc);
+    return w;
+}
+
+/* Record the language, commit and free. */
+static void writer_close(writer *w)
+{
+    mg_err err;
+    assert_int_equal(mg_xdb_set_metadata(w->db, MG_META_LANG, "english", &err), 0);
+    mg_xdoc_free(w->doc);
+    mg_docbuild_free(w->b);
+    assert_int_equal(mg_xdb_close(w->db, &err), 0);
+}
+
 /* Write the documents as schema 1 did: morgue's terms and values, the record
  * in the document data and no slot 7. */
 static void write_schema1(const char *path)
 {
     mg_err err;
-    mg_xdb *db = mg_xdb_open(path, MG_XDB_CREATE, &err);
-    assert_non_null(db);
-    mg_docbuild *b = mg_docbuild_new("english", &err);
-    assert_non_null(b);
-    mg_xdoc *doc = mg_xdoc_new(&err);
-    assert_non_null(doc);
+    writer w = writer_open(path);
+    mg_xdb *db = w.db;
+    mg_docbuild *b = w.b;
+    mg_xdoc *doc = w.doc;
     for (size_t i = 0; i < sizeof olds / sizeof *olds; i++) {
         mg_record r;
         fill(&r, &olds[i]);
@@ -73,11 +101,8 @@ static void write_schema1(const char *path)
             assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_CARD, NULL, 0, &err), 0);
         assert_int_equal(mg_xdb_replace(db, uid, doc, &err), 0);
     }
-    assert_int_equal(mg_xdb_set_metadata(db, MG_META_LANG, "english", &err), 0);
     assert_int_equal(mg_xdb_set_metadata(db, MG_META_VERSION, "1", &err), 0);
-    mg_xdoc_free(doc);
-    mg_docbuild_free(b);
-    assert_int_equal(mg_xdb_close(db, &err), 0);
+    writer_close(&w);
 }
 
 /* A search for cocoa with snippets finds want ids (in any order), each hit
@@ -210,6 +235,92 @@ static void test_no_added_slot_survives_rebuild(void **state)
     mg_xdb_abandon(x);
 }
 
+/* Three articles under one headline: cp-a, cp-b a word apart, cp-c the
+ * same text as cp-a but for case and spacing. */
+static char CP_BODY_A[] =
+    "The Kingdom of Belgium is launching 100 mln Swiss francs of seven year notes with "
+    "warrants attached to buy gold, lead manager Credit Suisse said. The notes have a coupon "
+    "and are priced at par. Each franc note carries warrants. Two warrants are required to "
+    "allow the holder to buy grammes of gold during the entire life of the bond.";
+static char CP_BODY_B[] =
+    "The Kingdom of Belgium is launching 100 mln Swiss francs of seven year notes with "
+    "warrants attached to buy gold, lead mananger Credit Suisse said. The notes have a coupon "
+    "and are priced at par. Each franc note carries warrants. Two warrants are required to "
+    "allow the holder to buy grammes of gold during the entire life of the bond.";
+static char CP_BODY_C[] =
+    "the kingdom of belgium is launching 100 mln swiss francs of seven year notes with "
+    "warrants attached to buy gold, lead manager credit suisse said.  The notes have a coupon "
+    "and are priced at par. Each franc note carries warrants. Two warrants are required to "
+    "allow the holder to buy grammes of gold during the entire life of the bond.";
+
+/* Write cp-a, cp-b, cp-c; the first nold without a near-duplicate key, as
+ * schema 2 wrote them. */
+static void write_copies(const char *path, size_t nold)
+{
+    static char *const ids[] = {"cp-a", "cp-b", "cp-c"};
+    static char *const bodies[] = {CP_BODY_A, CP_BODY_B, CP_BODY_C};
+    mg_err err;
+    writer w = writer_open(path);
+    mg_xdb *db = w.db;
+    mg_docbuild *b = w.b;
+    mg_xdoc *doc = w.doc;
+    for (size_t i = 0; i < 3; i++) {
+        old_doc o = {ids[i], "BELGIUM LAUNCHES BONDS WITH GOLD WARRANTS", bodies[i], 0, true};
+        mg_record r;
+        fill(&r, &o);
+        char uid[MG_XDB_MAX_TERM + 1];
+        assert_int_equal(mg_docbuild_build(b, &r, doc, uid, sizeof uid, NULL, &err), 0);
+        if (i < nold)
+            assert_int_equal(mg_xdoc_set_value(doc, MG_SLOT_NEARDUP, NULL, 0, &err), 0);
+        assert_int_equal(mg_xdb_replace(db, uid, doc, &err), 0);
+    }
+    writer_close(&w);
+}
+
+static int add_copy(void *ctx, const char *id)
+{
+    char *out = ctx;
+    strcat(out, id);
+    strcat(out, " ");
+    return 0;
+}
+
+/* A search for warrants gives nhits hits, the first folding ncollapsed
+ * copies; the copies of cp-a are want. */
+static void check_folding(const char *db, size_t nhits, unsigned ncollapsed, const char *want)
+{
+    mg_searcher *s = fx_open(db);
+    assert_non_null(s);
+    mg_search_request req = {.query = "warrants", .limit = 10};
+    mg_search_result *res = fx_search(s, &req);
+    assert_int_equal(res->nhits, nhits);
+    assert_int_equal(res->hits[0].collapsed, ncollapsed);
+    mg_search_result_free(res);
+    char got[64] = "";
+    mg_err err;
+    assert_int_equal(mg_searcher_copies(s, "cp-a", add_copy, got, &err), (long)(nhits == 1) + 1);
+    assert_string_equal(got, want);
+    assert_int_equal(mg_searcher_copies(s, "cp-none", add_copy, got, &err), -MG_ENOTFOUND);
+    mg_searcher_free(s);
+}
+
+static void test_copies_fold_by_schema(void **state)
+{
+    (void)state;
+    char db[128];
+    /* schema 3: the three fold */
+    snprintf(db, sizeof db, "%s/cp3", dir);
+    write_copies(db, 0);
+    check_folding(db, 1, 2, "cp-b cp-c ");
+    /* schema 2, and an index a newer indexer updated: case and spacing only */
+    snprintf(db, sizeof db, "%s/cp2", dir);
+    write_copies(db, 3);
+    check_folding(db, 2, 1, "cp-c ");
+    snprintf(db, sizeof db, "%s/cp23", dir);
+    write_copies(db, 1);
+    check_folding(db, 2, 1, "cp-c ");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -228,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_schema1_index_reads),
         cmocka_unit_test(test_schema1_index_updates_in_place),
         cmocka_unit_test(test_no_added_slot_survives_rebuild),
+        cmocka_unit_test(test_copies_fold_by_schema),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
