@@ -2,7 +2,7 @@
 /* The analyser: UTF-8 text in, folded and stemmed terms with positions out.
  *
  * One analyser is used at index time, at query time and for snippets, so
- * the three can never disagree (DESIGN.md §2, §3). Pipeline per word:
+ * the three can never disagree (architecture.md §2, §3). Pipeline per word:
  * UTF-8 decoding (bad bytes read as U+FFFD, which separates words) -> word
  * splitting by the morgue word rules -> NFKC + case folding + diacritics
  * stripped (utf8proc) -> Snowball stem (libstemmer). Words containing a digit

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Turn an article (mg_record) into the Xapian document of the morgue schema.
  *
- * The document (DESIGN.md §4, schema.h):
+ * The document (architecture.md §4, schema.h):
  *   - every title and body word once, as its stem, unprefixed, with positions:
  *     title words from position 1 with wdf MG_TITLE_WDF per occurrence, body
  *     words from (last title position + MG_BODY_POS_GAP), or from 1 when the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Articles: the in-memory record and its stored, LZ4-compressed form.
  *
- * Stored form (DESIGN.md §5), kept in value slot MG_SLOT_RECORD (schema 1:
+ * Stored form (architecture.md §5), kept in value slot MG_SLOT_RECORD (schema 1:
  * the Xapian document data):
  *   byte 0      format version: MG_RECORD_LZ4 (1), MG_RECORD_PLAIN (2) or
  *               MG_RECORD_LZ4_WHITE (3)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The Xapian schema of a morgue index: term prefixes and value slots.
  *
- * Prefixes follow Omega's conventions (DESIGN.md §4) so xapian-delve and
+ * Prefixes follow Omega's conventions (architecture.md §4) so xapian-delve and
  * quest work on a morgue index. Free-text words are indexed once, as their
  * stems (no prefix), with positions; title words are also indexed with the
  * S prefix (with positions) for title: searches. Boolean terms hold the folded

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The search side of the C API over libxapian: a read-only database that
  * follows the published symlink, query construction, and one Enquire run with
- * sorting, collapsing and facets (DESIGN.md §1, §7).
+ * sorting, collapsing and facets (architecture.md §1, §7).
  *
  * Opaque handles; every function is noexcept on the C++ side and maps any
  * exception to an mg_code plus message through mg_xapian_catch(). A

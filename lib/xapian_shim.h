@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* C API over libxapian for writing and maintaining an index (DESIGN.md §1).
+/* C API over libxapian for writing and maintaining an index (architecture.md §1).
  *
  * Opaque handles; every function is noexcept on the C++ side and maps any
  * exception to an mg_code plus message (lock -> MG_ELOCKED, missing database
