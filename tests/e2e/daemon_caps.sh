@@ -10,14 +10,7 @@ source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
 
 # The bundled corpus plus 400 generated articles full of "the": a NEAR that
 # repeats "the" is costly to check on them.
-$PY - "$TMP/the.jsonl" <<'PYEOF'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(400):
-        f.write(json.dumps({"id": "the-%d" % i, "title": "The item %d" % i,
-                            "body": " ".join("the word%d of the text" % k for k in range(100)),
-                            "date": "2001-01-01", "source": "Generator"}) + "\n")
-PYEOF
+gen_articles "$TMP/the.jsonl" 400 the '" ".join("the word%d of the text" % k for k in range(100))'
 DB=$TMP/db
 check "index the corpus and 400 generated articles" build_index "$DB" "$MORGUE_ROOT/corpus" "$TMP/the.jsonl"
 IPC=ipc://$TMP/morgued.sock

@@ -9,14 +9,7 @@ source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
 
 # The bundled corpus plus 3,000 generated articles, each with a distinct
 # word "zq<n>x": the wildcard "zq*" would expand to 3,000 terms.
-$PY - "$TMP/many.jsonl" <<'PYEOF'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(3000):
-        f.write(json.dumps({"id": "gen-%d" % i, "title": "Generated item %d" % i,
-                            "body": "Filler text with the rare word zq%dx in it." % i,
-                            "date": "2001-01-01", "source": "Generator"}) + "\n")
-PYEOF
+gen_articles "$TMP/many.jsonl" 3000 gen '"Filler text with the rare word zq%dx in it." % i'
 DB=$TMP/db
 check "index the corpus and 3,000 generated articles" build_index "$DB" "$MORGUE_ROOT/corpus" "$TMP/many.jsonl"
 IPC=ipc://$TMP/morgued.sock

@@ -11,8 +11,7 @@ source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
 DB=$TMP/db
 check "index the bundled corpus" build_index "$DB" "$MORGUE_ROOT/corpus"
 K=$TMP/keys
-mkdir -p "$K/allowed"
-"$CLIENT" keygen "$K/server" >/dev/null && "$CLIENT" keygen "$K/alice" >/dev/null
+make_keys "$K" server alice
 check_eq "CURVE keys made" 0 $?
 cp "$K/alice.pub" "$K/allowed/"
 IPC=ipc://$TMP/py.sock

@@ -38,8 +38,7 @@ check_eq "MORGUE_ENDPOINT with a bad port: exit 2" 2 $?
 
 # Keys.
 K=$TMP/keys
-mkdir -p "$K"
-for who in server alice bob; do "$CLIENT" keygen "$K/$who" >/dev/null; done
+check "CURVE keys made" make_keys "$K" server alice bob
 curve=("$CLIENT" --endpoint tcp://127.0.0.1:9 --curve-server-key "$K/server.pub" --curve-key)
 refused 2 "--curve-key given a public key file" 'alice.pub is a public key file: a secret key is needed here' \
   "${curve[@]}" "$K/alice.pub" ping

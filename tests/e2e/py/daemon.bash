@@ -10,6 +10,29 @@ build_index() {
   "$INDEX" --db "$db" --rebuild --quiet "$@"
 }
 
+# gen_articles OUT N PREFIX BODY: N generated articles as JSON Lines in OUT,
+# ids PREFIX-0.., titles "Generated item I", dated 2001-01-01, source
+# "Generator"; BODY is a Python expression of i (the article's number).
+gen_articles() {
+  $PY - "$@" <<'PYEOF'
+import json, sys
+out, n, prefix, body = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+with open(out, "w") as f:
+    for i in range(n):
+        f.write(json.dumps({"id": "%s-%d" % (prefix, i), "title": "Generated item %d" % i,
+                            "body": eval(body, {"i": i}), "date": "2001-01-01",
+                            "source": "Generator"}) + "\n")
+PYEOF
+}
+
+# make_keys DIR NAME...: `morgue keygen` DIR/NAME.key and .pub for each
+# NAME, and an empty DIR/allowed/ for an allow-list. Fails if any keygen did.
+make_keys() {
+  local dir=$1 who; shift
+  mkdir -p "$dir/allowed" || return 1
+  for who in "$@"; do "$CLIENT" keygen "$dir/$who" >/dev/null || return 1; done
+}
+
 # start_daemon NAME ARGS...: start morgued with ARGS, log to $TMP/NAME.log,
 # wait until it has written its pidfile (it does so only once it is ready).
 # Sets DPID and, when it binds a tcp wildcard port, TCP_EP (the real
