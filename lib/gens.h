@@ -23,7 +23,7 @@ int mg_gens_mkdir_p(const char *path, mg_err *err);
 long mg_gens_number(const char *name);
 
 /* mg_gen_of_path and mg_gen_revision keep their older names: the searcher
- * (lib/search.c) calls them. */
+ * (lib/search.c, lib/lookup.c) calls them. */
 
 /* The generation of the database directory path: NNNNNN when path ends in
  * "NAME.gens/gNNNNNN", else 0 (a plain database). */
