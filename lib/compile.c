@@ -643,14 +643,14 @@ static int added_bound(const char *what, const char *v, char pad, char out[15], 
         if (*p >= '0' && *p <= '9' && n < 14)
             out[n++] = *p;
         else if (!strchr("-:TZ ", *p))
-            return mg_err_set(err, MG_EINVAL,
-                              "bad date in %s: '%.40s' (want YYYYMMDDhhmmss or a leading part)",
-                              what, v);
+            return mg_err_set_detail(
+                err, MG_EINVAL, MG_RE_BAD_DATE,
+                "bad date in %s: '%.40s' (want YYYYMMDDhhmmss or a leading part)", what, v);
     }
     if (n < 4 || n % 2)
-        return mg_err_set(err, MG_EINVAL,
-                          "bad date in %s: '%.40s' (want YYYYMMDDhhmmss or a leading part)", what,
-                          v);
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_DATE,
+                                 "bad date in %s: '%.40s' (want YYYYMMDDhhmmss or a leading part)",
+                                 what, v);
     memset(out + n, pad, 14 - n);
     out[14] = '\0';
     return 0;

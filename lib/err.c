@@ -5,22 +5,40 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-int mg_err_set(mg_err *err, int code, const char *fmt, ...)
+__attribute__((format(printf, 4, 0))) static int err_vset(mg_err *err, int code, int detail,
+                                                          const char *fmt, va_list ap)
 {
     if (err) {
-        va_list ap;
-        va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
         err->code = code;
+        err->detail = detail;
     }
     return -code;
+}
+
+int mg_err_set(mg_err *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = err_vset(err, code, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int mg_err_set_detail(mg_err *err, int code, int detail, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = err_vset(err, code, detail, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void mg_err_clear(mg_err *err)
 {
     if (err) {
         err->code = MG_OK;
+        err->detail = 0;
         err->msg[0] = '\0';
     }
 }

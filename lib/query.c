@@ -38,21 +38,16 @@ int mg_query_err(mg_err *err, mg_qerr kind, const char *fmt, ...)
             va_end(ap);
         }
         err->code = MG_EQUERY;
+        err->detail = (int)kind;
     }
     return -MG_EQUERY;
 }
 
 const char *mg_query_error_code(const mg_err *err)
 {
-    if (!err || err->code != MG_EQUERY)
+    if (!err || err->code != MG_EQUERY || err->detail < MG_QE_EMPTY || err->detail >= MG_QE_COUNT)
         return NULL;
-    for (int k = 0; k < MG_QE_COUNT; k++) {
-        size_t n = strlen(mg_query_errors[k].text);
-        if (strncmp(err->msg, mg_query_errors[k].text, n) == 0 &&
-            (err->msg[n] == '\0' || err->msg[n] == ' ' || err->msg[n] == ':'))
-            return mg_query_errors[k].code;
-    }
-    return NULL;
+    return mg_query_errors[err->detail].code;
 }
 
 size_t mg_query_column(const char *q, size_t off)

@@ -71,11 +71,12 @@ typedef struct mg_query_opts {
 #define MG_QUERY_NEAR_DEFAULT 10
 #define MG_QUERY_NEAR_MAX 100
 
-/* Stable error kinds. Each error message starts with the kind's text
- * (mg_query_errors[kind].text), followed by where and what, e.g.
- * "unbalanced quote at column 7: no closing \"". */
+/* Stable error kinds, in mg_err.detail of an MG_EQUERY error. Each error
+ * message starts with the kind's text (mg_query_errors[kind].text),
+ * followed by where and what, e.g. "unbalanced quote at column 7: no
+ * closing \"". */
 typedef enum mg_qerr {
-    MG_QE_EMPTY,      /* empty_query */
+    MG_QE_EMPTY = 1,  /* empty_query (0: no kind) */
     MG_QE_TOO_LONG,   /* query_too_long */
     MG_QE_TOO_MANY,   /* too_many_terms */
     MG_QE_QUOTE,      /* unbalanced_quote */
@@ -100,14 +101,14 @@ typedef struct mg_query_error_kind {
 
 extern const mg_query_error_kind mg_query_errors[MG_QE_COUNT];
 
-/* Record a query error of the given kind in *err (code MG_EQUERY, message
- * "TEXT" followed by the formatted detail, e.g. " at column 3: ..."). Returns
- * -MG_EQUERY. */
+/* Record a query error of the given kind in *err (code MG_EQUERY, detail
+ * kind, message "TEXT" followed by the formatted detail, e.g. " at column
+ * 3: ..."). Returns -MG_EQUERY. */
 int mg_query_err(mg_err *err, mg_qerr kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The stable code of a query error ("unbalanced_quote", ...) read back from
- * err's message, or NULL when err is not one of ours. */
+/* The stable code of a query error ("unbalanced_quote", ...), from err's
+ * detail; NULL when err is not one of ours. */
 const char *mg_query_error_code(const mg_err *err);
 
 /* Parse query[0..len) (any bytes; invalid UTF-8 is left to the analyser).

@@ -172,11 +172,10 @@ int mg_searcher_reopen(mg_searcher *s, mg_err *err)
 
 /* ---- errors ---- */
 
-static const struct {
-    const char *code, *text;
-} request_errors[] = {
-    {"bad_date", "bad date"},     {"bad_paging", "bad paging"},     {"bad_sort", "bad sort"},
-    {"bad_cursor", "bad cursor"}, {"stale_cursor", "stale cursor"}, {"too_costly", "too costly"},
+static const char *const request_errors[] = {
+    [MG_RE_BAD_DATE] = "bad_date",         [MG_RE_BAD_PAGING] = "bad_paging",
+    [MG_RE_BAD_SORT] = "bad_sort",         [MG_RE_BAD_CURSOR] = "bad_cursor",
+    [MG_RE_STALE_CURSOR] = "stale_cursor", [MG_RE_TOO_COSTLY] = "too_costly",
 };
 
 const char *mg_search_error_code(const mg_err *err)
@@ -190,9 +189,9 @@ const char *mg_search_error_code(const mg_err *err)
     case MG_EQUERY:
         return "bad_query";
     case MG_EINVAL:
-        for (size_t i = 0; i < sizeof request_errors / sizeof request_errors[0]; i++)
-            if (strncmp(err->msg, request_errors[i].text, strlen(request_errors[i].text)) == 0)
-                return request_errors[i].code;
+        if (err->detail > 0 &&
+            (size_t)err->detail < sizeof request_errors / sizeof request_errors[0])
+            return request_errors[err->detail];
         return "bad_request";
     case MG_ENOTFOUND:
         return "not_found";
@@ -281,25 +280,29 @@ static int check_request(const mg_searcher *s, const mg_search_request *req, siz
     /* a cursor's page also fetches the hit before it (run_after) */
     size_t max_limit = s->lim.max_limit + (req->after ? 1 : 0);
     if (*limit > max_limit)
-        return mg_err_set(err, MG_EINVAL, "bad paging: limit %zu is over %zu", *limit,
-                          s->lim.max_limit);
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_PAGING,
+                                 "bad paging: limit %zu is over %zu", *limit, s->lim.max_limit);
     if (!req->after &&
         (req->offset > s->lim.max_window || req->offset + *limit > s->lim.max_window))
-        return mg_err_set(err, MG_EINVAL, "bad paging: offset+limit %zu is over %zu",
-                          req->offset + *limit, s->lim.max_window);
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_PAGING,
+                                 "bad paging: offset+limit %zu is over %zu", req->offset + *limit,
+                                 s->lim.max_window);
     if (req->sort < MG_SORT_RELEVANCE || req->sort > MG_SORT_OLDEST)
-        return mg_err_set(err, MG_EINVAL, "bad sort: %d", req->sort);
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_SORT, "bad sort: %d", req->sort);
     const char *why;
     since[0] = until[0] = '\0';
     if (req->since && req->since[0] &&
         mg_query_date_bound(req->since, strlen(req->since), false, since, &why) < 0)
-        return mg_err_set(err, MG_EINVAL, "bad date in since: '%.40s' (%s)", req->since, why);
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_DATE, "bad date in since: '%.40s' (%s)",
+                                 req->since, why);
     if (req->until && req->until[0] &&
         mg_query_date_bound(req->until, strlen(req->until), true, until, &why) < 0)
-        return mg_err_set(err, MG_EINVAL, "bad date in until: '%.40s' (%s)", req->until, why);
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_DATE, "bad date in until: '%.40s' (%s)",
+                                 req->until, why);
     if (since[0] && until[0] && strcmp(since, until) > 0)
-        return mg_err_set(err, MG_EINVAL, "bad date range: since %s is after until %s", req->since,
-                          req->until);
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_DATE,
+                                 "bad date range: since %s is after until %s", req->since,
+                                 req->until);
     return 0;
 }
 
@@ -571,7 +574,8 @@ static int parse_cursor(const char *t, unsigned long long *rev, size_t *rank, co
             r = strtoull(end + 1, &end, 10);
     }
     if (r == 0 || r > SIZE_MAX / 2 || *end != '.' || !end[1])
-        return mg_err_set(err, MG_EINVAL, "bad cursor: '%.60s' is not a \"next\" of a reply", t);
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_CURSOR,
+                                 "bad cursor: '%.60s' is not a \"next\" of a reply", t);
     *rank = (size_t)r;
     *id = end + 1;
     return 0;
@@ -588,16 +592,17 @@ static int run_after(mg_searcher *s, const mg_search_request *req, const mg_qnod
     if (parse_cursor(req->after, &rev, &rank, &id, err) < 0)
         return -err->code;
     if (req->offset)
-        return mg_err_set(err, MG_EINVAL, "bad cursor: after does not go with an offset");
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_CURSOR,
+                                 "bad cursor: after does not go with an offset");
     size_t limit = req->limit ? req->limit : 10;
     if (limit > s->lim.max_limit)
-        return mg_err_set(err, MG_EINVAL, "bad paging: limit %zu is over %zu", limit,
-                          s->lim.max_limit);
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_PAGING,
+                                 "bad paging: limit %zu is over %zu", limit, s->lim.max_limit);
     if (rev != current_revision(s))
-        return mg_err_set(err, MG_EINVAL,
-                          "stale cursor: the index changed since (revision %llu, now %llu); "
-                          "start again",
-                          rev, current_revision(s));
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_STALE_CURSOR,
+                                 "stale cursor: the index changed since (revision %llu, now %llu); "
+                                 "start again",
+                                 rev, current_revision(s));
     mg_search_request r = *req;
     r.offset = rank - 1;
     r.limit = limit + 1;
@@ -605,9 +610,9 @@ static int run_after(mg_searcher *s, const mg_search_request *req, const mg_qnod
     if (rc < 0)
         return rc;
     if (res->nhits == 0 || strcmp(res->hits[0].id, id) != 0)
-        return mg_err_set(err, MG_EINVAL,
-                          "stale cursor: '%.60s' is no longer hit %zu of this query; start again",
-                          id, rank);
+        return mg_err_set_detail(
+            err, MG_EINVAL, MG_RE_STALE_CURSOR,
+            "stale cursor: '%.60s' is no longer hit %zu of this query; start again", id, rank);
     hit_release(&res->hits[0]);
     memmove(res->hits, res->hits + 1, (res->nhits - 1) * sizeof *res->hits);
     res->nhits--;
@@ -659,10 +664,11 @@ int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result
         /* An export must not skip hits: a page the time budget cut short
          * is an error, never a silent gap in the ranking. */
         if (rc == 0 && (r.cursor || r.after) && res->partial)
-            rc = mg_err_set(err, MG_EINVAL,
-                            "too costly: this page of the export (hits %zu-%zu) could not be "
-                            "matched within the time budget of %u ms",
-                            r.offset + 1, r.offset + (r.limit ? r.limit : 10), s->lim.budget_ms);
+            rc = mg_err_set_detail(
+                err, MG_EINVAL, MG_RE_TOO_COSTLY,
+                "too costly: this page of the export (hits %zu-%zu) could not be "
+                "matched within the time budget of %u ms",
+                r.offset + 1, r.offset + (r.limit ? r.limit : 10), s->lim.budget_ms);
         if (rc == 0 && (r.cursor || r.after))
             rc = set_next(s, &r, res, err);
         if (rc == 0) {

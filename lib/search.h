@@ -210,15 +210,16 @@ int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result
 void mg_search_result_free(mg_search_result *r); /* NULL is a no-op */
 
 /* The stable code string of an error from this module (the wire protocol's
- * "error.code"). Query errors: "empty_query", "query_too_long",
+ * "error.code"), from err's code and detail (err.h), never its message.
+ * Query errors (MG_EQUERY, detail an mg_qerr): "empty_query", "query_too_long",
  * "too_many_terms", "unbalanced_quote", "unbalanced_paren", "unknown_field",
  * "missing_value", "bad_date", "wildcard_too_short", "wildcard_too_broad",
  * "missing_operand", "bad_near", "query_too_deep", "like_not_found",
- * "no_words" (see query.h). Request errors: "bad_date" (since/until),
- * "bad_paging" (limit/offset over the caps), "bad_sort", "bad_cursor",
- * "stale_cursor" (after), "too_costly" (a NEAR over the limits' max_cost),
- * otherwise
- * "bad_request". Others: "not_found", "unavailable" (database errors),
+ * "no_words" (see query.h). Request errors (MG_EINVAL, detail an
+ * mg_reqerr): "bad_date" (since/until/added_*), "bad_paging" (limit/offset
+ * over the caps), "bad_sort", "bad_cursor", "stale_cursor" (after),
+ * "too_costly" (a NEAR over the limits' max_cost, an export page over the
+ * budget), otherwise "bad_request". Others: "not_found", "unavailable" (database errors),
  * "internal". Never NULL; static storage. */
 const char *mg_search_error_code(const mg_err *err);
 

@@ -812,10 +812,10 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
             unsigned widest = 0;
             unsigned long long cost = positional_cost(xs->db, q->q, &widest);
             if (cost > o->max_cost)
-                return mg_err_set(err, MG_EINVAL,
-                                  "too costly: a NEAR of %u words repeating common words (cost "
-                                  "%llu, cap %llu): repeat fewer or rarer words",
-                                  widest, cost, o->max_cost);
+                return mg_err_set_detail(err, MG_EINVAL, MG_RE_TOO_COSTLY,
+                                         "too costly: a NEAR of %u words repeating common words "
+                                         "(cost %llu, cap %llu): repeat fewer or rarer words",
+                                         widest, cost, o->max_cost);
         }
         Xapian::Enquire enq(xs->db);
         // Always under the deadline (one that never comes without a

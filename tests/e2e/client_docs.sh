@@ -87,7 +87,7 @@ out=$(MORGUE_ENDPOINT=ipc://$TMP/nobody.sock timeout 30 $PY - <<<"$(sed 's/timeo
 check_match "protocol.md's Python client: times out cleanly without a daemon" 'TimeoutError: no reply from' "$out"
 
 # Every error code the engine and the daemon use is documented.
-codes=$(grep -ohE '"[a-z_]+", "[a-z][a-z ,:]+"\}|mg_proto_error\([^"]*"[a-z_]+"|fail\(&?b, "[a-z_]+"|return "[a-z_]+";|reply_error\([^"]*"[a-z_]+"' \
+codes=$(grep -ohE '"[a-z_]+", "[a-z][a-z ,:]+"\}|\[MG_RE_[A-Z_]+\] = "[a-z_]+"|mg_proto_error\([^"]*"[a-z_]+"|fail\(&?b, "[a-z_]+"|return "[a-z_]+";|reply_error\([^"]*"[a-z_]+"' \
           "$MORGUE_ROOT"/lib/query.c "$MORGUE_ROOT"/lib/search.c "$MORGUE_ROOT"/lib/protocol.c "$MORGUE_ROOT"/daemon/*.c |
         grep -oE '"[a-z_]+"' | head -200 | tr -d '"' | sort -u)
 missing=""

@@ -214,11 +214,19 @@ static void test_error_code_lookup(void **state)
 {
     (void)state;
     mg_err err;
-    for (int k = 0; k < MG_QE_COUNT; k++) {
+    for (int k = MG_QE_EMPTY; k < MG_QE_COUNT; k++) {
         mg_query_err(&err, (mg_qerr)k, " at column %d", 3);
+        assert_string_equal(mg_query_error_code(&err), mg_query_errors[k].code);
+        /* the code is the kind's, whatever the message says */
+        snprintf(err.msg, sizeof err.msg, "reworded");
         assert_string_equal(mg_query_error_code(&err), mg_query_errors[k].code);
     }
     mg_err_set(&err, MG_EDB, "unbalanced quote but not from us");
+    assert_null(mg_query_error_code(&err));
+    mg_err_set(&err, MG_EQUERY, "unbalanced quote, but no kind given");
+    assert_null(mg_query_error_code(&err));
+    mg_query_err(&err, MG_QE_QUOTE, " at column 1");
+    mg_err_clear(&err);
     assert_null(mg_query_error_code(&err));
 }
 

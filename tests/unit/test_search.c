@@ -92,6 +92,13 @@ static bool has_id(const mg_search_result *r, const char *id)
     return false;
 }
 
+/* The wire code of err does not depend on its message. */
+static void expect_same_code_reworded(mg_err *err, const char *code)
+{
+    snprintf(err->msg, sizeof err->msg, "reworded");
+    assert_string_equal(mg_search_error_code(err), code);
+}
+
 static void expect_error(const char *q, const char *code, const char *msg_part)
 {
     mg_search_request req = {.query = q};
@@ -105,6 +112,7 @@ static void expect_error(const char *q, const char *code, const char *msg_part)
                     err.msg);
     assert_string_equal(got, code);
     assert_non_null(strstr(err.msg, msg_part));
+    expect_same_code_reworded(&err, code);
 }
 
 static void test_analysis_matches_index(void **state)
@@ -363,6 +371,7 @@ static void expect_code(const mg_search_request *req, const char *code)
     assert_true(mg_search_run(s1, req, &r, &err) < 0);
     assert_null(r);
     assert_string_equal(mg_search_error_code(&err), code);
+    expect_same_code_reworded(&err, code);
 }
 
 /* Pages after a cursor are the ranking's, in order, each hit once; the
@@ -817,10 +826,55 @@ static void test_errors(void **state)
         assert_int_equal(err.code, MG_EINVAL);
         assert_string_equal(mg_search_error_code(&err), bad[i].code);
         assert_string_equal(err.msg, bad[i].msg);
+        expect_same_code_reworded(&err, bad[i].code);
     }
     assert_null(mg_searcher_open("/nonexistent/morgue-db", NULL, &err));
     assert_int_equal(err.code, MG_ENOTFOUND);
     assert_string_equal(mg_search_error_code(&err), "not_found");
+}
+
+/* Each wire code comes from the error's code and detail, set where the
+ * error is raised; a message that merely starts like one is not it. */
+static void test_error_codes_from_detail(void **state)
+{
+    (void)state;
+    static const struct {
+        int detail;
+        const char *code;
+    } kinds[] = {{MG_RE_BAD_DATE, "bad_date"},         {MG_RE_BAD_PAGING, "bad_paging"},
+                 {MG_RE_BAD_SORT, "bad_sort"},         {MG_RE_BAD_CURSOR, "bad_cursor"},
+                 {MG_RE_STALE_CURSOR, "stale_cursor"}, {MG_RE_TOO_COSTLY, "too_costly"}};
+    mg_err err;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        mg_err_set_detail(&err, MG_EINVAL, kinds[i].detail, "anything");
+        assert_string_equal(mg_search_error_code(&err), kinds[i].code);
+    }
+    mg_err_set(&err, MG_EINVAL, "bad paging: said, but not raised as one");
+    assert_string_equal(mg_search_error_code(&err), "bad_request");
+    mg_err_set_detail(&err, MG_EINVAL, 99, "bad sort: an unknown detail");
+    assert_string_equal(mg_search_error_code(&err), "bad_request");
+    mg_err_set(&err, MG_EQUERY, "unbalanced quote: said, but not raised as one");
+    assert_string_equal(mg_search_error_code(&err), "bad_query");
+    /* a detail does not outlive its error */
+    mg_err_set_detail(&err, MG_EINVAL, MG_RE_BAD_SORT, "bad sort");
+    mg_err_set(&err, MG_EINVAL, "something else");
+    assert_string_equal(mg_search_error_code(&err), "bad_request");
+
+    /* too_costly, raised by the matcher: a NEAR repeating a word */
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.max_cost = 1;
+    mg_searcher *s = mg_searcher_open(db1, &lim, &err);
+    assert_non_null(s);
+    mg_search_request req = {.query = "kim NEAR kim NEAR kim"};
+    mg_search_result *res = NULL;
+    assert_true(mg_search_run(s, &req, &res, &err) < 0);
+    assert_null(res);
+    assert_int_equal(err.code, MG_EINVAL);
+    assert_non_null(strstr(err.msg, "too costly"));
+    assert_string_equal(mg_search_error_code(&err), "too_costly");
+    expect_same_code_reworded(&err, "too_costly");
+    mg_searcher_free(s);
 }
 
 static void test_get_and_stats(void **state)
@@ -889,6 +943,7 @@ int main(void)
         cmocka_unit_test(test_thread_count_does_not_change_results),
         cmocka_unit_test(test_ranking_model_from_environment),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_error_codes_from_detail),
         cmocka_unit_test(test_get_and_stats),
         cmocka_unit_test(test_reopen_sees_rebuild),
     };
