@@ -12,6 +12,7 @@
 #
 # New sources are picked up by wildcard: lib/*.c lib/*.cc go into libmorgue.a,
 # tests/unit/test_*.c and tests/fuzz/fuzz_*.c each become a test program.
+# make install installs the headers lib/morgue.h includes, no others.
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
@@ -142,7 +143,10 @@ test: all $(TEST_BINS)
 
 -include bench/bench.mk
 
-HEADERS := $(wildcard lib/*.h)
+# The installed API: lib/morgue.h and the headers it includes. The other
+# lib/*.h are private (the Xapian shim, the indexer's and the searcher's
+# internals) and are not installed.
+HEADERS := lib/morgue.h $(addprefix lib/,$(shell sed -n 's/^\#include "\(.*\)"/\1/p' lib/morgue.h))
 # install_pc NAME: NAME.pc.in, for this PREFIX, LIBDIR and release.
 install_pc = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
                $(1).pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/$(1).pc

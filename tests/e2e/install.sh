@@ -12,7 +12,7 @@ make -s -C "$MORGUE_ROOT" install SANITIZE="$san" PREFIX="$prefix" >"$TMP/instal
 ok $? "make install PREFIX=..."
 for f in bin/morgue-index bin/morgued bin/morgue lib/libmorgue.a lib/libmorgue-client.a \
          lib/libmorgue-client.so.1.0.0 lib/libmorgue-client.so.1 lib/libmorgue-client.so \
-         include/morgue/analyzer.h include/morgue/search.h include/morgue/version.h \
+         include/morgue/morgue.h include/morgue/analyzer.h include/morgue/search.h include/morgue/version.h \
          include/morgue_client.h lib/pkgconfig/morgue.pc lib/pkgconfig/morgue-client.pc \
          lib/pkgconfig/morgue-client-static.pc share/man/man1/morgue.1 share/man/man1/morgue-index.1 \
          share/man/man8/morgued.8 share/man/man7/morgue-protocol.7 \
@@ -20,6 +20,18 @@ for f in bin/morgue-index bin/morgued bin/morgue lib/libmorgue.a lib/libmorgue-c
          lib/systemd/system/morgue-reindex.timer share/bash-completion/completions/morgue \
          share/bash-completion/completions/morgue-index share/bash-completion/completions/morgued; do
   check "installed $f" test -e "$prefix/$f"
+done
+# Only the public API: morgue.h and what it includes, each whole by itself.
+for f in search_int.h index_run.h xapian_search.h xapian_shim.h ring.h idset.h gens.h; do
+  check "private lib/$f is not installed" test ! -e "$prefix/include/morgue/$f"
+done
+check_eq "installed headers: morgue.h and the ones it includes" \
+  "$(cd "$MORGUE_ROOT/lib" && { echo morgue.h; sed -n 's/^#include "\(.*\)"/\1/p' morgue.h; } | sort | tr '\n' ' ')" \
+  "$(cd "$prefix/include/morgue" && ls | sort | tr '\n' ' ')"
+for h in "$prefix"/include/morgue/*.h; do
+  echo "#include <$(basename "$h")>" | cc -std=c11 -fsyntax-only -I"$prefix/include/morgue" -x c - 2>"$TMP/h.log"
+  ok $? "installed $(basename "$h") compiles alone"
+  [ -s "$TMP/h.log" ] && sed 's/^/# /' "$TMP/h.log" | head -5
 done
 check "installed morgue-index runs" "$prefix/bin/morgue-index" --version
 check_match "the installed unit runs the installed morgued" "^ExecStart=$prefix/bin/morgued " \
@@ -33,7 +45,7 @@ check_match "pkg-config morgue-client-static names the archive and its dependenc
 
 cat >"$TMP/use.c" <<'C'
 #include <stdio.h>
-#include <analyzer.h>
+#include <morgue.h>
 static int show(void *ctx, const mg_token *t)
 {
     (void)ctx;
