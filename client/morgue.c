@@ -855,7 +855,10 @@ static int exchange(const opts *o, const char *req, size_t len, char **reply, si
     if (o->db) {
         mg_err err;
         mg_err_clear(&err);
-        mg_searcher *s = mg_searcher_open(o->db, NULL, &err);
+        mg_search_limits lim; /* ranked as morgued ranks: the same environment */
+        mg_search_limits_default(&lim);
+        mg_search_limits_from_env(&lim, getenv);
+        mg_searcher *s = mg_searcher_open(o->db, &lim, &err);
         if (!s) {
             fprintf(stderr, "morgue: cannot open the index %s: %s\n", o->db, err.msg);
             return EXIT_USAGE;

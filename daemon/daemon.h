@@ -46,6 +46,9 @@ typedef struct mg_daemon_opts {
                         further replies are dropped (mg_outq) */
     long spin_us; /* how long a worker that found no request waiting after a
                      reply keeps looking before it sleeps; 0: never */
+    /* the searchers' ranking settings (from the environment, morgued.c);
+     * budget_ms above replaces its budget_ms */
+    mg_search_limits limits;
 } mg_daemon_opts;
 
 /* Counters shared by the workers (each reply, and the "stats" reply).

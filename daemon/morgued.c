@@ -134,6 +134,8 @@ int main(int argc, char **argv)
                         .budget_ms = MG_DAEMON_DEFAULT_BUDGET_MS,
                         .slow_ms = MG_DAEMON_DEFAULT_SLOW_MS,
                         .log_slow_ms = -1};
+    mg_search_limits_default(&o.limits);
+    mg_search_limits_from_env(&o.limits, getenv);
     long v;
     int c;
     mg_client_err cerr;

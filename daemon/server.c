@@ -538,7 +538,7 @@ int mg_daemon_run(const mg_daemon_opts *o)
     b->d.opts = o;
     b->d.fd_limit = mg_fds_raise_limit();
     atomic_init(&b->d.fds_warned_ns, 0);
-    mg_search_limits_default(&b->d.limits);
+    b->d.limits = o->limits;
     b->d.limits.budget_ms = (unsigned)o->budget_ms;
     pthread_mutex_init(&b->d.stats.mu, NULL);
     pthread_mutex_init(&b->d.seen_mu, NULL);

@@ -35,7 +35,7 @@ void mg_search_limits_default(mg_search_limits *lim)
                               .bm25_b = MG_BM25_B};
 }
 
-/* Fill unset (zero) fields of *lim with the defaults, then apply MORGUE_BM25. */
+/* Fill unset (zero) fields of *lim with the defaults. */
 static void limits_complete(mg_search_limits *lim)
 {
     mg_search_limits d;
@@ -60,44 +60,12 @@ static void limits_complete(mg_search_limits *lim)
         lim->bm25_k1 = d.bm25_k1;
         lim->bm25_b = d.bm25_b;
     }
-    static const struct {
-        const char *name;
-        int ranking;
-    } models[] = {{"bm25", MG_RANK_BM25},
-                  {"dfr", MG_RANK_DFR},
-                  {"bm25plus", MG_RANK_BM25PLUS},
-                  {"bm25l", MG_RANK_BM25L}};
-    const char *rank = getenv("MORGUE_RANKING");
-    for (size_t i = 0; rank && i < sizeof models / sizeof models[0]; i++)
-        if (strcmp(rank, models[i].name) == 0)
-            lim->ranking = models[i].ranking;
-    const char *env = getenv("MORGUE_BM25");
-    double k1, b, delta;
-    int n = env ? sscanf(env, "%lf,%lf,%lf", &k1, &b, &delta) : 0;
-    if (n >= 2 && k1 >= 0 && b >= 0 && b <= 1) {
-        lim->bm25_k1 = k1;
-        lim->bm25_b = b;
-        if (n == 3 && delta >= 0)
-            lim->bm25_delta = delta;
-    }
     if (lim->bm25_delta == 0)
         lim->bm25_delta = lim->ranking == MG_RANK_BM25L ? 0.5 : 1.0;
     if (lim->proximity == 0)
         lim->proximity = MG_PROXIMITY;
     if (lim->proximity_window == 0)
         lim->proximity_window = MG_PROXIMITY_WINDOW;
-    const char *stop = getenv("MORGUE_STOPWORDS");
-    if (stop && *stop)
-        lim->stopwords = strcmp(stop, "0") == 0 ? -1 : 0;
-    const char *prox = getenv("MORGUE_PROXIMITY");
-    double factor;
-    unsigned window;
-    n = prox ? sscanf(prox, "%lf,%u", &factor, &window) : 0;
-    if (n >= 1 && factor >= 0) {
-        lim->proximity = factor;
-        if (n == 2 && window > 0)
-            lim->proximity_window = window;
-    }
 }
 
 static mg_analyzer *analyzer_for(mg_xsearch *xs, mg_err *err)

@@ -30,9 +30,9 @@ typedef struct mg_search_limits {
      * bounds. Default MG_COUNT_EXACT. */
     size_t count_exact;
     /* BM25 parameters (Xapian's BM25Weight k1 and b). Defaults chosen on
-     * TIME, CISI, MED and NPL together: see docs/query-language.md. When the environment
-     * variable MORGUE_BM25="k1,b" or "k1,b,delta" is set, mg_searcher_open()
-     * uses it instead (for sweeps). */
+     * TIME, CISI, MED and NPL together: see docs/query-language.md. The
+     * programs take MORGUE_BM25="k1,b" or "k1,b,delta" from the environment
+     * (mg_search_limits_from_env, for sweeps). */
     double bm25_k1; /* default MG_BM25_K1 */
     double bm25_b;  /* default MG_BM25_B */
     /* The ranking model: MG_RANK_BM25 (default); MG_RANK_DFR (Xapian's
@@ -40,9 +40,8 @@ typedef struct mg_search_limits {
      * MG_RANK_BM25L (Lv & Zhai's lower-bounded BM25: a matched term's tf part
      * is raised by bm25_delta, see lib/xapian_weight.hh), with k1 and b as
      * above. For comparison only: neither beats the default on the four test
-     * collections (bench/RESULTS-query.md). Environment:
-     * MORGUE_RANKING=bm25|dfr|bm25plus|bm25l overrides it at
-     * mg_searcher_open(). */
+     * collections (bench/RESULTS-query.md). Environment (through
+     * mg_search_limits_from_env): MORGUE_RANKING=bm25|dfr|bm25plus|bm25l. */
     int ranking;
     double bm25_delta; /* BM25+ / BM25L only; 0: the literature's 1.0 / 0.5 */
     /* Proximity in ORs (the hits a relaxed AND adds after its own, and
@@ -51,7 +50,7 @@ typedef struct mg_search_limits {
      * proximity_window positions (an unordered NEAR). The strict AND is not
      * changed, nor what matches. 0: the default MG_PROXIMITY, below 0:
      * off; window 0: MG_PROXIMITY_WINDOW. MORGUE_PROXIMITY="factor" or
-     * "factor,window" overrides both at mg_searcher_open() ("0": off). A
+     * "factor,window" sets both (mg_search_limits_from_env; "0": off). A
      * query with pairs is matched without pruning by weight
      * (mg_xrun_opts.exhaustive). bench/RESULTS-query.md, session 4. */
     double proximity;
@@ -60,8 +59,8 @@ typedef struct mg_search_limits {
      * "of", "which"): 0 (default) on, below 0 off. On, a stop word in a
      * query is still matched but adds no weight, unless the query has no
      * other word ("the who", "to be or not to be"); a phrase keeps every
-     * word's weight. MORGUE_STOPWORDS=0 turns them off at
-     * mg_searcher_open(). */
+     * word's weight. MORGUE_STOPWORDS=0 turns them off
+     * (mg_search_limits_from_env). */
     int stopwords;
     /* Caps against queries that would hold a thread for seconds.
      * budget_ms: a search's matching stops after about this many
@@ -86,6 +85,15 @@ enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 
 
 /* Fill *lim with the defaults above. */
 void mg_search_limits_default(mg_search_limits *lim);
+
+/* Apply the ranking settings of the environment to *lim, over what it
+ * holds: MORGUE_RANKING (ranking), MORGUE_BM25 (bm25_k1, bm25_b,
+ * bm25_delta), MORGUE_STOPWORDS (stopwords), MORGUE_PROXIMITY (proximity,
+ * proximity_window), in the forms given above; a variable that is unset or
+ * malformed changes nothing. lookup is getenv, or a stand-in: the library
+ * reads no environment itself, so morgued, morgue and the benchmarks call
+ * this before mg_searcher_open(). */
+void mg_search_limits_from_env(mg_search_limits *lim, char *(*lookup)(const char *name));
 
 /* Open the database at path (a directory, or a symlink to one, as
  * morgue-index publishes). lim may be NULL for defaults. Caller frees with

@@ -15,7 +15,8 @@
  *       written), snippets on
  *   mg_bench load DB QUERYFILE CORPUS SNIPPETS THREADS SECONDS
  *       fixed-duration throughput, one searcher per thread
- * BM25 parameters: the engine reads MORGUE_BM25="k1,b" from the environment.
+ * BM25 parameters: MORGUE_BM25="k1,b" from the environment (and the other
+ * variables of mg_search_limits_from_env, as morgued takes them).
  * For analysis, in `rel`: BQ_NO_COLLAPSE=1 turns collapsing off; in `lat`:
  * lat, proto and load run the words ANDed, as every peer does (the same
  * query, the same hits); BQ_RELAX=1 runs the engine's default instead (AND
@@ -39,6 +40,7 @@ static mg_searcher *open_db(const char *path, size_t max_terms)
         lim.max_terms = max_terms;
     if (lim.max_query_bytes < 65536 && max_terms)
         lim.max_query_bytes = 65536;
+    mg_search_limits_from_env(&lim, getenv);
     mg_err err;
     mg_searcher *s = mg_searcher_open(path, &lim, &err);
     if (!s)

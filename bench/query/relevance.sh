@@ -6,7 +6,7 @@
 #   relevance.sh BUILD OUT --sweep [COLL...]   k1,b grid for morgue (default: all four)
 # Indexes and runs go to OUT/rel/; the table to OUT/relevance.md, the numbers
 # to OUT/relevance.jsonl. MORGUE_BM25="k1,b" in the environment overrides the
-# engine's defaults (the engine reads it).
+# engine's defaults (mg_bench reads it, as morgued does).
 set -euo pipefail
 B=$1 OUT=$2; shift 2
 here=$(cd "$(dirname "$0")" && pwd)

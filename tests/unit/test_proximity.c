@@ -40,6 +40,7 @@ static mg_searcher *open_with(double proximity)
     mg_search_limits lim;
     mg_search_limits_default(&lim);
     lim.proximity = proximity;
+    mg_search_limits_from_env(&lim, getenv); /* as morgued does */
     mg_err err;
     mg_searcher *s = mg_searcher_open(db, &lim, &err);
     if (!s)
@@ -131,17 +132,29 @@ static void test_strict_and_unchanged(void **state)
     mg_search_result_free(b);
 }
 
-/* The environment overrides the limits: "0" turns it off, "0.5,8" on. */
+/* The environment overrides the limits (mg_search_limits_from_env, as
+ * morgued applies it): "0" turns it off, "0.5,8" on. The library alone
+ * does not read it. */
 static void test_environment(void **state)
 {
     (void)state;
     setenv("MORGUE_PROXIMITY", "0", 1);
     mg_searcher *e_off = open_with(0.5);
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.proximity = 0.5;
+    mg_err err;
+    mg_searcher *lib_alone = mg_searcher_open(db, &lim, &err);
     setenv("MORGUE_PROXIMITY", "0.5,8", 1);
     mg_searcher *e_on = open_with(-1);
     unsetenv("MORGUE_PROXIMITY");
     assert_non_null(e_off);
     assert_non_null(e_on);
+    assert_non_null(lib_alone);
+    mg_search_result *c = fx_query(lib_alone, "alpha beta omega", false);
+    assert_true(fx_score_of(c, "near") > fx_score_of(c, "far"));
+    mg_search_result_free(c);
+    mg_searcher_free(lib_alone);
     mg_search_result *a = fx_query(e_on, "alpha beta omega", false);
     mg_search_result *b = fx_query(e_off, "alpha beta omega", false);
     assert_true(fx_score_of(a, "near") > fx_score_of(a, "far"));

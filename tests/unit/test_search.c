@@ -605,6 +605,16 @@ static void test_relax_and_suggest(void **state)
     mg_search_result_free(r);
 }
 
+/* a and b: the same hits with the same scores, in the same order. */
+static void assert_same_ranking(const mg_search_result *a, const mg_search_result *b)
+{
+    assert_int_equal(a->nhits, b->nhits);
+    for (size_t k = 0; k < a->nhits; k++) {
+        assert_string_equal(a->hits[k].id, b->hits[k].id);
+        assert_true(a->hits[k].score == b->hits[k].score);
+    }
+}
+
 /* Totals are counted apart from the page: the same on every page of a
  * query; exact under count_exact matches, past it an estimate whose bounds
  * hold the true count (which facets give, counting every match). */
@@ -702,11 +712,7 @@ static void test_thread_count_does_not_change_results(void **state)
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         mg_search_request req = {.query = queries[i], .limit = 60};
         mg_search_result *a = fx_search(s1, &req), *b = fx_search(s2, &req);
-        assert_int_equal(a->nhits, b->nhits);
-        for (size_t k = 0; k < a->nhits; k++) {
-            assert_string_equal(a->hits[k].id, b->hits[k].id);
-            assert_true(a->hits[k].score == b->hits[k].score);
-        }
+        assert_same_ranking(a, b);
         mg_search_result_free(a);
         mg_search_result_free(b);
     }
@@ -721,10 +727,22 @@ static double score_of(const mg_search_result *r, const char *id)
     return -1;
 }
 
-/* MORGUE_RANKING picks the model at open, as the limits do: BM25+ from the
+/* A searcher with the default limits and the environment's settings, as
+ * morgued and morgue open theirs. */
+static mg_searcher *open_as_programs_do(const char *db)
+{
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    mg_search_limits_from_env(&lim, getenv);
+    mg_err err;
+    return mg_searcher_open(db, &lim, &err);
+}
+
+/* MORGUE_RANKING picks the model, as the limits do: BM25+ from the
  * environment equals BM25+ from mg_search_limits, and raises every hit's
  * BM25 score (its delta adds a positive idf share per matched word); an
- * unknown name keeps BM25. */
+ * unknown name keeps BM25. The library itself reads no environment: a
+ * searcher opened without mg_search_limits_from_env ranks by BM25. */
 static void test_ranking_model_from_environment(void **state)
 {
     (void)state;
@@ -737,15 +755,21 @@ static void test_ranking_model_from_environment(void **state)
     mg_searcher *by_limits = mg_searcher_open(db1, &lim, &err);
     assert_non_null(by_limits);
     setenv("MORGUE_RANKING", "bm25plus", 1);
-    mg_searcher *by_env = fx_open(db1);
+    mg_searcher *by_env = open_as_programs_do(db1);
+    mg_searcher *lib_alone = fx_open(db1);
     setenv("MORGUE_RANKING", "no-such-model", 1);
-    mg_searcher *unknown = fx_open(db1);
+    mg_searcher *unknown = open_as_programs_do(db1);
     unsetenv("MORGUE_RANKING");
     assert_non_null(by_env);
     assert_non_null(unknown);
+    assert_non_null(lib_alone);
 
     mg_search_result *bm25 = fx_search(s1, &req), *plus = fx_search(by_env, &req),
-                     *plus2 = fx_search(by_limits, &req), *other = fx_search(unknown, &req);
+                     *plus2 = fx_search(by_limits, &req), *other = fx_search(unknown, &req),
+                     *alone = fx_search(lib_alone, &req);
+    assert_same_ranking(alone, bm25);
+    mg_search_result_free(alone);
+    mg_searcher_free(lib_alone);
     assert_true(bm25->nhits > 3);
     assert_int_equal(plus->nhits, bm25->nhits);
     assert_int_equal(plus2->nhits, bm25->nhits);
@@ -831,6 +855,65 @@ static void test_errors(void **state)
     assert_null(mg_searcher_open("/nonexistent/morgue-db", NULL, &err));
     assert_int_equal(err.code, MG_ENOTFOUND);
     assert_string_equal(mg_search_error_code(&err), "not_found");
+}
+
+static const char *const *fake_env;
+
+/* getenv over fake_env, "NAME=VALUE" strings ending with NULL. */
+static char *fake_getenv(const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *const *e = fake_env; *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return (char *)(uintptr_t)(*e + n + 1);
+    return NULL;
+}
+
+/* The environment's forms of the ranking settings, into the limits; a
+ * malformed value changes nothing; "0" turns proximity off (in the limits,
+ * 0 would be its default). */
+static void test_limits_from_env(void **state)
+{
+    (void)state;
+    mg_search_limits lim, d;
+    mg_search_limits_default(&d);
+    const char *none[] = {"HOME=/", NULL};
+    fake_env = none;
+    lim = d;
+    mg_search_limits_from_env(&lim, fake_getenv);
+    assert_memory_equal(&lim, &d, sizeof lim);
+
+    const char *all[] = {"MORGUE_RANKING=bm25l", "MORGUE_BM25=1.2,0.5,0.25", "MORGUE_STOPWORDS=0",
+                         "MORGUE_PROXIMITY=0.3,5", NULL};
+    fake_env = all;
+    lim = d;
+    mg_search_limits_from_env(&lim, fake_getenv);
+    assert_int_equal(lim.ranking, MG_RANK_BM25L);
+    assert_true(lim.bm25_k1 == 1.2 && lim.bm25_b == 0.5 && lim.bm25_delta == 0.25);
+    assert_int_equal(lim.stopwords, -1);
+    assert_true(lim.proximity == 0.3);
+    assert_int_equal(lim.proximity_window, 5);
+
+    const char *off[] = {"MORGUE_PROXIMITY=0", "MORGUE_STOPWORDS=1", "MORGUE_RANKING=dfr", NULL};
+    fake_env = off;
+    lim = d;
+    lim.stopwords = -1;
+    mg_search_limits_from_env(&lim, fake_getenv);
+    assert_true(lim.proximity < 0);
+    assert_int_equal(lim.proximity_window, 0);
+    assert_int_equal(lim.stopwords, 0);
+    assert_int_equal(lim.ranking, MG_RANK_DFR);
+
+    const char *bad[] = {"MORGUE_RANKING=bm26", "MORGUE_BM25=1.2",
+                         "MORGUE_STOPWORDS=", "MORGUE_PROXIMITY=-1", NULL};
+    fake_env = bad;
+    lim = d;
+    mg_search_limits_from_env(&lim, fake_getenv);
+    assert_memory_equal(&lim, &d, sizeof lim);
+    const char *bad2[] = {"MORGUE_BM25=1.2,1.5", "MORGUE_PROXIMITY=x", NULL};
+    fake_env = bad2;
+    mg_search_limits_from_env(&lim, fake_getenv);
+    assert_memory_equal(&lim, &d, sizeof lim);
 }
 
 /* Each wire code comes from the error's code and detail, set where the
@@ -944,6 +1027,7 @@ int main(void)
         cmocka_unit_test(test_ranking_model_from_environment),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_error_codes_from_detail),
+        cmocka_unit_test(test_limits_from_env),
         cmocka_unit_test(test_get_and_stats),
         cmocka_unit_test(test_reopen_sees_rebuild),
     };

@@ -41,7 +41,8 @@ static mg_searcher *open_with(const char *path, int stopwords)
     mg_search_limits lim;
     mg_search_limits_default(&lim);
     lim.stopwords = stopwords;
-    lim.proximity = -1; /* scores of single words only */
+    lim.proximity = -1;                      /* scores of single words only */
+    mg_search_limits_from_env(&lim, getenv); /* as morgued does */
     mg_err err;
     mg_searcher *s = mg_searcher_open(path, &lim, &err);
     if (!s)
