@@ -1,95 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The wire protocol (docs/protocol.md): JSON requests in, JSON replies out,
- * version "v":1. The daemon wraps this in ZeroMQ; the offline CLI calls it
- * in-process, so both print identical results.
- *
- * Request:  {"v":1,"op":"search"|"get"|"stats"|"values"|"ping", ...}
- * Reply:    {"v":1,"ok":true,"took_us":N, ...}
- * Failure:  {"v":1,"ok":false,"took_us":N,"error":{"code":"...","message":"..."}}
- *
- * Validation is strict: "v" (the integer 1) and "op" (a string) are required,
- * every field must have its documented type and range, and unknown fields are
- * refused (a misspelt "limt" is an error, not silently ignored).
- *
- * op "search" — fields (only "query" is required):
- *   query     string, the query language (docs/query-language.md)
- *   offset    integer >= 0 (default 0)
- *   limit     integer 0..1000 (default 10; 0: no hits, the totals and
- *             facets alone); offset+limit <= 10000
- *   sort      "relevance" (default) | "newest" | "oldest"
- *   since     string date YYYY[-MM[-DD]] (inclusive: the start of the period)
- *   until     string date YYYY[-MM[-DD]] (inclusive: the end of the period)
- *   source    string: only articles of this source, by name or its start
- *             (as source:"...")
- *   facets    array of "source" | "category" | "year" | "month" | "week" |
- *             "day"
- *   collapse  bool, fold near-duplicates (same text hash); default true
- *   relax     bool, rank the articles with some of the words after those
- *             with all of them; default true
- *   cursor    bool: add "next" to the reply (default false)
- *   after     string: the "next" of the previous page; this page is the
- *             limit hits after it, past the 10000 window (offset must be 0)
- *   snippet   false (no snippets), true (defaults), or an object
- *             {"bytes":20..2000 (default 200), "start":"marker", "end":"marker"
- *              (each at most MG_PROTO_MAX_MARKER bytes),
- *              "html":bool (HTML-escape the text, not the markers)};
- *             default: snippets of 200 bytes without markers
- * Reply:
- *   "total":{"estimate":N,"lower":N,"upper":N,"exact":bool} (articles in
- *            the whole ranking, copies included; the same on every page),
- *   "total_all":{...} (the same for the articles with every word),
- *   "partial":true (only when the searcher's budget_ms ended the match),
- *   "relaxed":bool, "suggestion":string|null ("did you mean" query),
- *   "parsed":string (the query as run, Xapian's description),
- *   "hits":[{"rank":N (1-based, from offset+1),"score":float,"percent":0..100,
- *            "id","title","date" (ISO 8601 or ""),"source","url":strings,
- *            "categories":[strings],"snippet":string|null,
- *            "collapsed":N (near-duplicates folded into this hit),
- *            "matched":"all"|"some" (every word, or a relaxed hit)}],
- *   "next":string|null (with cursor or after: the after of the next page,
- *            null after the last one),
- *   "facets":{"source":[{"value":string,"count":N}],...} (only the facets
- *            asked for; counted over every article total counts, partial
- *            matches included; source and category most frequent first;
- *            the date facets in date order, "year" values "YYYY", "month"
- *            "YYYY-MM", "week" "YYYY-Www" (ISO 8601), "day" "YYYY-MM-DD",
- *            then "undated" (articles without a date), adding up to total)
- *
- * op "get" — {"id":string}. Reply: "doc":{"id","title","date","source","url",
- *   "author","lang","body":strings,"categories":[strings]}.
- * op "stats" — no fields. Reply: "stats":{"documents":N,"revision":N,
- *   "updated":ISO string|null,"lang":string,"path":string} (the daemon adds
- *   its own fields).
- * op "values" — {"field":"source"|"category","limit":1..100000 (default
- *   100)}. Reply: "field":string,"total":N (distinct values),
- *   "values":[{"value":string,"count":N}] (most frequent first).
- * op "ping" — no fields. Reply: "pong":true (works without an index).
- * op "metrics" — no fields. Reply: "metrics":string, the daemon's counters
- *   in the Prometheus text exposition format (morgued only: elsewhere
- *   "unavailable"; works without an index).
- *
- * Any request may carry "tag": a string of at most MG_PROTO_MAX_TAG bytes,
- * echoed as the reply's "tag" (ok or error), so that a client with several
- * requests in flight can match the replies.
- *
- * Error codes ("error":{"code":...}), stable:
- *   protocol:  bad_json (not JSON, or not valid UTF-8), too_deep (nested past
- *              MG_PROTO_MAX_DEPTH), bad_request (wrong type, out of range,
- *              missing or unknown field; the message names the field),
- *              unsupported_version ("v" is not 1), unknown_op, not_found (get:
- *              no such id), unavailable (no index open, database error),
- *              internal (a bug or out of memory)
- *   query:     empty_query, query_too_long, too_many_terms, unbalanced_quote,
- *              unbalanced_paren, unknown_field, missing_value, bad_date,
- *              wildcard_too_short, wildcard_too_broad, missing_operand,
- *              bad_near, query_too_deep, like_not_found, no_words
- *   request:   bad_date (since/until), bad_paging (limit/offset over the caps),
- *              bad_cursor (after is not a next), stale_cursor (the index
- *              changed since the cursor, or its hit moved)
- *              too_costly (a NEAR repeating common words), too_big (a reply
- *              over MG_PROTO_MAX_REPLY bytes)
- *   Messages point at the offending part, e.g. "unbalanced quote at column 7:
- *   no closing \"", "unknown field 'titel:' at column 1 (fields: ...)". */
+/* The wire protocol: JSON requests in, JSON replies out, version "v":1.
+ * docs/protocol.md is its definition, the one place that lists the
+ * operations, their fields, the replies and the error codes; this header
+ * is the C side only. The daemon wraps it in ZeroMQ; the offline CLI calls
+ * it in-process, so both print identical results. Validation is strict:
+ * every field must have its documented type and range, and an unknown
+ * field is an error, not silently ignored. */
 #ifndef MG_PROTOCOL_H
 #define MG_PROTOCOL_H
 

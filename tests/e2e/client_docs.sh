@@ -96,6 +96,12 @@ for c in $codes; do
   grep -q "^| .*\`$c\`" "$DOCS/protocol.md" || missing="$missing $c"
 done
 check_eq "every error code is in docs/protocol.md" "" "$missing"
+# lib/protocol.h points to docs/protocol.md instead of copying it (a copy drifts).
+check_match "lib/protocol.h points to docs/protocol.md" 'docs/protocol\.md is its definition' \
+  "$(cat "$MORGUE_ROOT/lib/protocol.h")"
+check_eq "lib/protocol.h copies no field or error code of docs/protocol.md" "" \
+  "$(grep -oE '\b(snippet_bytes|unbalanced_quote|bad_paging|unknown_op|stale_cursor|total_all)\b|op "search"' \
+      "$MORGUE_ROOT/lib/protocol.h")"
 
 # --- docs/examples/search.c against the build tree ----------------------
 # pcfile NAME: NAME.pc.in pointing at the build tree, into $TMP.
