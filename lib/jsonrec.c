@@ -377,7 +377,7 @@ static void add_warning(char *warning, size_t cap, const char *where, const char
  * field). Anything else -- a syntax error, nested containers, an exponent, a
  * long number, an escape in a key, a control character, a lone surrogate --
  * makes it give up, and the line goes to jansson, which decides (and words
- * the error) exactly as before. tests/unit/test_reader.c checks that both
+ * the error) exactly as before. tests/unit/test_jsonrec.c checks that both
  * paths agree on every line of the real corpora and the fuzz corpus. */
 typedef struct lexer {
     const unsigned char *p, *end;
