@@ -6,6 +6,7 @@
 #   make test SANITIZE=address,undefined
 #                                the same, built into build-san/ under ASan+UBSan
 #   make deb                     the Debian packages (debian/), into build/deb/
+#   make fuzz                    the libFuzzer targets (clang), into build-fuzz/
 #   make install PREFIX=/usr/local DESTDIR= [LIBDIR=PREFIX/lib]
 #                [SYSTEMDUNITDIR=PREFIX/lib/systemd/system]
 #   make bench-index | bench-scale | bench-relevance | bench-search | bench-daemon
@@ -138,6 +139,33 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/libmorgue.a $(if $(CLI_LIB_OBJ),$(B)/libmorgue
 test: all $(TEST_BINS)
 	@bash tests/run.sh $(B)
 
+# make fuzz: the libFuzzer targets of tests/fuzz/ (docs/fuzzing.md), built
+# with clang, ASan and UBSan into build-fuzz/, over a copy of the library
+# instrumented for coverage. Run one with, e.g.,
+#   build-fuzz/fuzz_date -max_total_time=300 build-fuzz/work-date tests/fuzz/corpus/date
+FUZZ_CC   ?= clang
+FUZZ_CXX  ?= clang++
+FZ        := build-fuzz
+FZ_FLAGS  := -g -O1 -fno-omit-frame-pointer -pthread \
+             -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FZ_CFLAGS  = -std=c11 -D_GNU_SOURCE $(FZ_FLAGS) $(PKG_CFLAGS) -Ilib
+FZ_LIB_OBJ := $(patsubst %,$(FZ)/%.o,$(basename $(LIB_SRC)))
+FZ_BINS   := $(patsubst tests/fuzz/%.c,$(FZ)/%,$(FUZZ_SRC))
+.PHONY: fuzz
+fuzz: $(FZ_BINS)
+$(FZ)/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FZ)/lib/%.o: lib/%.cc
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) -std=c++17 $(FZ_FLAGS) $(XAP_CFLAGS) -Ilib -fsanitize=fuzzer-no-link -c $< -o $@
+$(FZ)/libmorgue.a: $(FZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(FZ)/libmorgue.a
+	$(FUZZ_CC) $(FZ_CFLAGS) -fsanitize=fuzzer -DMG_LIBFUZZER -c $< -o $@.o
+	$(FUZZ_CXX) $(FZ_FLAGS) -fsanitize=fuzzer -o $@ $@.o $(FZ)/libmorgue.a $(LDLIBS_ALL)
+
 # Keep intermediate objects (tests/unit/*.o ...) so a second make does not relink.
 .SECONDARY:
 
@@ -214,6 +242,6 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
