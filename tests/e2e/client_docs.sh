@@ -6,7 +6,7 @@
 # (paths and port substituted). Also: every error code the engine can return
 # is documented in docs/protocol.md.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 DOCS=$MORGUE_ROOT/docs
 
 # --- docs/operations.md: a server laid out as documented, under $TMP ----
@@ -48,7 +48,7 @@ read -ra argv <<<"$(subst <<<"$daemon_cmd")"
 "${argv[@]}" 2>"$TMP/unit.log" &
 DPID=$!
 at_exit "kill -9 $DPID 2>/dev/null"
-for ((i = 0; i < 600; i++)); do [ -s "$TMP/run/morgued.pid" ] && break; kill -0 $DPID 2>/dev/null || break; sleep 0.05; done
+wait_for 30 ready_or_gone "$TMP/run/morgued.pid" "$DPID"
 check "ExecStart= of morgued.service: ready (pidfile)" test -s "$TMP/run/morgued.pid"
 IPC=ipc://$TMP/run/morgued.sock
 TCP_EP=$(grep -o 'ready: .*' "$TMP/unit.log" | grep -o 'tcp://[^ ]*' | head -1)
@@ -58,7 +58,7 @@ check_eq "the unit's daemon serves the archive" 0 $?
 
 # ExecReload= (SIGHUP), with $MAINPID as systemd sets it.
 MAINPID=$DPID eval "$reload_cmd"
-for ((i = 0; i < 100; i++)); do grep -q 'reload: SIGHUP' "$TMP/unit.log" && break; sleep 0.02; done
+wait_for 2 grep -q 'reload: SIGHUP' "$TMP/unit.log"
 check_match "ExecReload= reopens the index" 'reload: SIGHUP' "$(cat "$TMP/unit.log")"
 
 # The nightly job: one article leaves the archive, one arrives.
@@ -67,9 +67,8 @@ printf '{"id":"extra-2","title":"Harvest of the quizzacious kind","body":"New.",
 read -ra argv <<<"$(subst <<<"$cron_cmd")"
 "${argv[@]}"
 check_eq "the cron/timer command (morgue-index --delete-missing): exit 0" 0 $?
-for ((i = 0; i < 40; i++)); do "$CLIENT" --endpoint "$IPC" search quizzacious >/dev/null && break; sleep 0.05; done
-"$CLIENT" --endpoint "$IPC" search quizzacious >/dev/null
-check_eq "nightly job: the new article is served" 0 $?
+check "nightly job: the new article is served" \
+  wait_for 2 eval '"$CLIENT" --endpoint "$IPC" search quizzacious >/dev/null'
 "$CLIENT" --endpoint "$IPC" search zyxomatic >/dev/null
 check_eq "nightly job: the removed article is gone (exit 1)" 1 $?
 "${argv[@]}"

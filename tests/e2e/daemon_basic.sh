@@ -4,7 +4,7 @@
 # port, query it with morgue, compare with the offline `morgue --db`, check
 # every exit code of the client, and stop it with SIGTERM.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/db
 # One hostile article: terminal escapes and a bell in the title, a line
@@ -203,10 +203,8 @@ while s.poll(1500):
 print(good, bad)
 PYEOF
 pypid=$!
-for ((i = 0; i < 400; i++)); do  # wait until the daemon is answering them
-  [ "$(grep -c 'query: ' "$TMP/d.log")" -gt $((before + 5)) ] && break
-  sleep 0.01
-done
+answering() { [ "$(grep -c 'query: ' "$TMP/d.log")" -gt $((before + 5)) ]; }
+wait_for 4 answering # the daemon is answering them
 stop_daemon "$DPID" d
 wait $pypid
 read -r good bad <"$TMP/inflight.out"

@@ -6,7 +6,7 @@
 # replies. Every case gets its documented error, and the daemon keeps
 # answering everyone else.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 # The bundled corpus plus 400 generated articles full of "the": a NEAR that
 # repeats "the" is costly to check on them.

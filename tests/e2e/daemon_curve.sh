@@ -4,7 +4,7 @@
 # lets in only the client keys on its allow-list (ZAP). An allowed client
 # (ours and python3-zmq) gets answers; any other gets nothing and times out.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/db
 check "index the corpus" build_index "$DB" "$MORGUE_ROOT/corpus"

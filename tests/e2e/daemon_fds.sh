@@ -6,7 +6,7 @@
 # keeps answering the clients already connected, and answers new clients
 # once the connections close.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/db
 check "index the corpus" build_index "$DB" "$MORGUE_ROOT/corpus"

@@ -5,7 +5,7 @@
 # live mode): every case gets a proper error reply or a clean disconnect, and
 # after each one the daemon still answers a normal query correctly.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 # The bundled corpus plus 3,000 generated articles, each with a distinct
 # word "zq<n>x": the wildcard "zq*" would expand to 3,000 terms.

@@ -6,7 +6,7 @@
 # --prometheus` (checked by a parser of the text format), and tagged
 # requests pipelined on one DEALER socket.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/db
 check "index the bundled corpus" build_index "$DB" "$MORGUE_ROOT/corpus"

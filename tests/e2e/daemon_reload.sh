@@ -7,7 +7,7 @@
 # within about a second. Also: an idle daemon picks up a rebuild by itself, and SIGHUP
 # reopens the index.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 article() { # ID WORD FILE
   printf '{"id":"%s","title":"The %s report","body":"A story about %s and a military parade.","date":"2026-01-%02d","source":"Test Wire"}\n' \
@@ -19,11 +19,7 @@ article new-3 plughville "$TMP/new3.jsonl"
 article new-5 frobozzian "$TMP/new5.jsonl"
 now() { date +%s.%N; }
 # wait_file FILE SECONDS: wait until FILE exists.
-wait_file() {
-  local i
-  for ((i = 0; i < $2 * 20; i++)); do [ -e "$1" ] && return 0; sleep 0.05; done
-  return 1
-}
+wait_file() { wait_for "$2" test -e "$1"; }
 # delay SINCE FILE: seconds from SINCE to the time written in FILE.
 delay() { $PY -c 'import sys; print("%.2f" % (float(open(sys.argv[2]).read()) - float(sys.argv[1])))' "$1" "$2"; }
 
@@ -59,10 +55,7 @@ check_eq "update + --compact: compacted" done \
 check "update + --compact: the new article is served" wait_file "$TMP/state/seen-frobozzian" 10
 gen=$(realpath "$DB")
 rev1=$((10#${gen##*/g} * 10000000000 + 1)) # generation * 10^10 + Xapian revision 1
-for ((i = 0; i < 100; i++)); do
-  grep -qF "reload: index changed; index $gen at revision $rev1," "$TMP/d.log" && break
-  sleep 0.05
-done
+wait_for 5 grep -qF "reload: index changed; index $gen at revision $rev1," "$TMP/d.log"
 check_match "update + --compact: the daemon serves the compacted generation" \
   "reload: index changed; index $gen at revision $rev1, " "$(cat "$TMP/d.log")"
 out=$("$CLIENT" --endpoint "$IPC" search frobozzian)
@@ -91,10 +84,8 @@ check_match "log: reload line for the rebuild" 'info: reload: index changed; ind
 lines=$(grep -c 'reload: ' "$TMP/d.log")
 "$INDEX" --db "$DB" --rebuild --quiet "$MORGUE_ROOT/corpus" "$TMP/new1.jsonl" "$TMP/new2.jsonl" "$TMP/new3.jsonl"
 t3=$(now)
-for ((i = 0; i < 60; i++)); do
-  [ "$(grep -c 'reload: ' "$TMP/d.log")" -gt "$lines" ] && break
-  sleep 0.05
-done
+more_lines() { [ "$(grep -c "$1" "$TMP/d.log")" -gt "$lines" ]; }
+wait_for 3 more_lines 'reload: '
 t4=$(now)
 ok "$($PY -c "print(0 if $t4 - $t3 < 1.5 else 1)")" "idle daemon logs the new index within 1.5 s"
 out=$("$CLIENT" --endpoint "$IPC" search plughville)
@@ -103,10 +94,7 @@ check_match "idle rebuild: new article served" 'id: new-3' "$out"
 # SIGHUP: reopen on request.
 lines=$(grep -c 'reload: SIGHUP' "$TMP/d.log")
 kill -HUP "$DPID"
-for ((i = 0; i < 100; i++)); do
-  [ "$(grep -c 'reload: SIGHUP' "$TMP/d.log")" -gt "$lines" ] && break
-  sleep 0.02
-done
+wait_for 2 more_lines 'reload: SIGHUP'
 check_match "SIGHUP: logged" 'info: reload: SIGHUP, reopening the index' "$(cat "$TMP/d.log")"
 out=$("$CLIENT" --endpoint "$IPC" search quuxlandia); rc=$?
 check_eq "after SIGHUP: still answers" 0 "$rc"

@@ -5,7 +5,7 @@
 # against the hits themselves (the JSON of every hit, counted by a Python
 # script).
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/reuters
 build_index "$DB" "$REUTERS" 2>/dev/null
@@ -229,12 +229,12 @@ rev=$(ask '{"v":1,"op":"stats"}' | "$PY" -c 'import json,sys; print(json.load(sy
 echo '{"id":"explore-1","title":"Oil news","body":"oil and more oil"}' >"$TMP/more.jsonl"
 "$INDEX" --db "$DB" --quiet "$TMP/more.jsonl"
 check_eq "an update of the index" 0 "$?"
-for ((i = 0; i < 200; i++)); do
+# reopened: SIGHUP, then whether the daemon's revision moved
+reopened() {
   kill -HUP "$DPID"
-  now=$(ask '{"v":1,"op":"stats"}' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["stats"]["revision"])')
-  [ "$now" != "$rev" ] && break
-  sleep 0.05
-done
+  [ "$(ask '{"v":1,"op":"stats"}' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["stats"]["revision"])')" != "$rev" ]
+}
+wait_for 10 reopened
 check_match "daemon: after the update, the cursor is stale" '"code":"stale_cursor"' "$(ask "$req")"
 
 stop_daemon "$DPID" d

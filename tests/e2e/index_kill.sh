@@ -9,19 +9,21 @@ cd "$TMP" || exit 1
 head -n 100 "$REUTERS" >base.jsonl
 "$INDEX" --db db --quiet base.jsonl
 check_eq "set-up index of 100 exits 0" 0 $?
+# grown_or_gone PID: the database holds more than $prev documents, or PID exited.
+grown_or_gone() {
+  local n
+  n=$(count db)
+  { [ -n "$n" ] && [ "$n" -gt "$prev" ]; } || ! kill -0 "$1" 2>/dev/null
+}
 BATCH=300
 prev=100
 for round in 1 2 3; do
   "$INDEX" --db db --quiet --batch $BATCH "$REUTERS" 2>/dev/null &
   pid=$!
-  # Wait until it has committed something new, then kill it a little later.
-  for _ in $(seq 600); do
-    n=$(count db)
-    [ -n "$n" ] && [ "$n" -gt "$prev" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  sleep 0.$((RANDOM % 5))
+  # Wait until it has committed something new, then kill it a little later
+  # (a random moment, 0-0.4 s on: not a wait for anything).
+  wait_for 60 grown_or_gone "$pid"
+  sleep 0.$((RANDOM % 5)) # not a wait
   kill -9 "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   n=$(count db)

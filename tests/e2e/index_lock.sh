@@ -18,7 +18,7 @@ mkfifo feed
 "$INDEX" --db db --quiet feed &
 pid=$!
 exec 3>feed
-for _ in $(seq 100); do [ "$(cat db.lock 2>/dev/null)" = "$pid" ] && break; sleep 0.1; done
+wait_for 10 holds_lock db.lock "$pid"
 check_eq "the lock file holds the running indexer's pid" "$pid" "$(cat db.lock)"
 start=$(date +%s%N)
 timeout 20 "$INDEX" --db db b.jsonl 2>e1
@@ -41,7 +41,7 @@ check_eq "the lock file is emptied when the run ends" "" "$(cat db.lock)"
 flock -o db.lock sleep 30 &  # -o: only flock itself holds the lock
 holder=$!
 at_exit "kill $holder 2>/dev/null"
-for _ in $(seq 100); do flock -n db.lock true || break; sleep 0.1; done
+wait_for 10 eval '! flock -n db.lock true'
 "$INDEX" --db db b.jsonl 2>e3
 check_eq "lock held by flock(1): exit 1" 1 $?
 check_match "lock held by flock(1): locked" 'db is locked' "$(cat e3)"

@@ -72,8 +72,8 @@ mkfifo feed
 pid=$!
 exec 3>feed
 head -n 50 s3.jsonl >&3
-for _ in $(seq 100); do [ "$(cat t2.lock 2>/dev/null)" = "$pid" ] && break; sleep 0.1; done
-sleep 0.3
+wait_for 10 holds_lock t2.lock "$pid"
+wait_for 10 pipe_empty 3 # the rebuild has read what was written
 kill -INT "$pid"
 exec 3>&-
 wait "$pid"

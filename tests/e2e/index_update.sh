@@ -107,8 +107,8 @@ mkfifo feed
 pid=$!
 exec 3>feed
 printf '%s\n' '{"id":"late-1","title":"Late news","body":"b"}' '{"id":"late-2","title":"Later news","body":"b"}' >&3
-for _ in $(seq 100); do [ "$(cat "$DB.lock" 2>/dev/null)" = "$pid" ] && break; sleep 0.1; done
-sleep 0.5
+wait_for 10 holds_lock "$DB.lock" "$pid"
+wait_for 10 pipe_empty 3 # the indexer has read the two records
 kill -TERM "$pid"
 # The reader is blocked reading the idle pipe: the stop takes effect when it
 # returns (data or end of input).

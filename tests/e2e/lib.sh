@@ -43,3 +43,23 @@ check_match() {
   if printf '%s' "$3" | grep -qE -- "$2"; then ok 0 "$1"; else ok 1 "$1"; echo "# no match for /$2/ in:"; printf '%s\n' "$3" | head -20 | sed 's/^/#   /'; fi
 }
 diag() { printf '# %s\n' "$*"; }
+# wait_for SECONDS CMD...: run CMD until it exits 0 (return 0) or SECONDS
+# (a decimal) have passed (return 1), every 20 ms. The tests wait for a
+# condition this way, never for a fixed time.
+wait_for() {
+  local end
+  end=$(( $(date +%s%N) + $(LC_ALL=C awk -v s="$1" 'BEGIN { printf "%d", s * 1e9 }') ))
+  shift
+  until "$@"; do
+    [ "$(date +%s%N)" -lt "$end" ] || return 1
+    sleep 0.02
+  done
+}
+# holds_lock FILE PID: the lock file names PID (a running indexer).
+holds_lock() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
+# pipe_empty FD: nothing is left unread in the pipe open on FD.
+pipe_empty() {
+  "$PY" -c 'import fcntl, struct, sys, termios
+n = struct.unpack("i", fcntl.ioctl(int(sys.argv[1]), termios.FIONREAD, b"\0\0\0\0"))[0]
+sys.exit(0 if n == 0 else 1)' "$1"
+}

@@ -6,7 +6,7 @@
 # fileno(), a shared context, CURVE, a missing ipc socket said at once and
 # a timeout where nothing listens.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/db
 check "index the bundled corpus" build_index "$DB" "$MORGUE_ROOT/corpus"

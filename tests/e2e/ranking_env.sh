@@ -6,7 +6,7 @@
 # the scores of a query it concerns, and morgued started with it ranks as
 # the offline client run with it.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/db
 check "index the bundled corpus" build_index "$DB" "$MORGUE_ROOT/corpus"

@@ -5,7 +5,7 @@
 # Python script establishes on its own from the JSON Lines (regular
 # expressions over the text, the dates and the topics; no morgue code).
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/reuters
 build_index "$DB" "$REUTERS" 2>"$TMP/index.err"

@@ -5,7 +5,7 @@
 # of Type=notify: READY=1 on $NOTIFY_SOCKET once it serves (pidfile written),
 # STOPPING=1 on SIGTERM, to a socket path or an abstract name.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 UNITS=(morgued.service morgue-reindex.service morgue-reindex.timer)
 mkdir -p "$TMP/units" "$TMP/man/man1" "$TMP/man/man7" "$TMP/man/man8"
@@ -49,14 +49,14 @@ for _ in range(2):
 PYEOF
   LPID=$!
   at_exit "kill $LPID 2>/dev/null"
-  for ((i = 0; i < 400; i++)); do grep -q bound "$2" 2>/dev/null && break; sleep 0.05; done
+  wait_for 20 grep -q bound "$2" 2>/dev/null
 }
 for name in "$TMP/notify.sock" "@morgue-test-notify-$$"; do
   kind=path; [ "${name:0:1}" = @ ] && kind=abstract
   listen "$name" "$TMP/notify.out"
   NOTIFY_SOCKET=$name start_daemon d --db "$TMP/db" --bind "ipc://$TMP/d.sock" --workers 1
   ok $? "$kind: morgued gets ready with NOTIFY_SOCKET set"
-  for ((i = 0; i < 200; i++)); do grep -q READY "$TMP/notify.out" && break; sleep 0.05; done
+  wait_for 10 grep -q READY "$TMP/notify.out"
   check_eq "$kind: READY=1, sent once the pidfile is written" "READY=1 pidfile" "$(sed -n 2p "$TMP/notify.out")"
   stop_daemon "$DPID" "$kind"
   wait "$LPID"

@@ -4,7 +4,7 @@
 # (and, for endpoints and the client's keys, the usage exit status 2)
 # instead of a silent wrong port, a timeout or a misleading cause.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/db
 check "index the corpus" build_index "$DB" "$MORGUE_ROOT/corpus"

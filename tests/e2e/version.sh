@@ -4,7 +4,7 @@
 # --version, the client header, debian/changelog, morgued's ready line and
 # its stats reply all say the same.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 V=$(sed -n 's/^#define MORGUE_VERSION "\(.*\)"$/\1/p' "$MORGUE_ROOT/lib/version.h")
 check_match "lib/version.h: MORGUE_VERSION" '^[0-9]+\.[0-9]+\.[0-9]+$' "$V"

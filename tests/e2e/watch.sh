@@ -5,7 +5,7 @@
 # watch last ran, exits 0 with new hits and 1 without; "new" survives a
 # --rebuild; a run whose output could not be written does not advance.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/db
 export XDG_STATE_HOME=$TMP/state

@@ -37,6 +37,9 @@ make_keys() {
 # wait until it has written its pidfile (it does so only once it is ready).
 # Sets DPID and, when it binds a tcp wildcard port, TCP_EP (the real
 # endpoint, read from the "ready" line). Returns 1 if it did not get ready.
+# ready_or_gone PIDFILE PID: the daemon wrote its pidfile, or exited.
+ready_or_gone() { [ -s "$1" ] || ! kill -0 "$2" 2>/dev/null; }
+
 start_daemon() {
   local name=$1; shift
   local pidf=$TMP/$name.pid
@@ -44,12 +47,7 @@ start_daemon() {
   "$DAEMON" --pidfile "$pidf" "$@" 2>"$TMP/$name.log" &
   DPID=$!
   at_exit "kill -9 $DPID 2>/dev/null"
-  local i
-  for ((i = 0; i < 600; i++)); do
-    [ -s "$pidf" ] && break
-    kill -0 "$DPID" 2>/dev/null || break
-    sleep 0.05
-  done
+  wait_for 30 ready_or_gone "$pidf" "$DPID"
   if [ ! -s "$pidf" ]; then
     diag "morgued did not get ready:"; sed 's/^/#   /' "$TMP/$name.log"
     return 1
