@@ -10,6 +10,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "hash.h"
 #include "utf8.h"
 
 /* A word's raw text is folded from at most this many bytes: the term is cut
@@ -333,10 +334,7 @@ static bool has_digit(const char *s, size_t n)
 
 static uint32_t hash_word(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+    return mg_fnv1a32(MG_FNV32_OFFSET, s, n);
 }
 
 /* Stems an->word (wn bytes, h = hash_word() of it). Returns the stem's
@@ -484,12 +482,12 @@ static int ascii_word(scan *sc, const unsigned char *s, size_t len, size_t i, si
     }
     mg_analyzer *an = sc->an;
     size_t wn = j - i < MG_TERM_MAX ? j - i : MG_TERM_MAX;
-    uint32_t h = 2166136261u; /* hash_word(), as the word is made */
+    uint32_t h = MG_FNV32_OFFSET; /* hash_word(), as the word is made */
     for (size_t k = 0; k < wn; k++) {
         unsigned char c = s[i + k];
         c = (unsigned char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
         an->word[k] = (char)c;
-        h = (h ^ c) * 16777619u;
+        h = (h ^ c) * MG_FNV32_PRIME;
     }
     an->word[wn] = '\0';
     *end = j;

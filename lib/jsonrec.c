@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "reader.h"
 #include "utf8.h"
 
@@ -243,19 +244,6 @@ bad_type:
                       "%s: field \"%s\" must be a string or an array of strings", st->where, name);
 }
 
-/* 64-bit FNV-1a, continued from h over len bytes. */
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-
 /* An id for a record without one: from the url when there is one (a
  * re-crawled article keeps its id), else from the exact title and body. */
 static char *derive_id(const parse_state *st)
@@ -265,13 +253,13 @@ static char *derive_id(const parse_state *st)
     if (!id)
         return NULL;
     if (st->strs[F_URL] && *st->strs[F_URL]) {
-        h = fnv1a(FNV_OFFSET, st->strs[F_URL], strlen(st->strs[F_URL]));
+        h = mg_fnv1a64(MG_FNV64_OFFSET, st->strs[F_URL], strlen(st->strs[F_URL]));
         snprintf(id, 24, "url-%016llx", (unsigned long long)h);
     } else {
         const char *t = st->strs[F_TITLE] ? st->strs[F_TITLE] : "";
         const char *b = st->strs[F_BODY] ? st->strs[F_BODY] : "";
-        h = fnv1a(FNV_OFFSET, t, strlen(t) + 1); /* the NUL separates title from body */
-        h = fnv1a(h, b, strlen(b));
+        h = mg_fnv1a64(MG_FNV64_OFFSET, t, strlen(t) + 1); /* the NUL separates title from body */
+        h = mg_fnv1a64(h, b, strlen(b));
         snprintf(id, 24, "sha-%016llx", (unsigned long long)h);
     }
     return id;

@@ -8,13 +8,10 @@
 
 #include <lz4.h>
 
+#include "hash.h"
+
 /* Header: version byte, varint raw size (at most 5 bytes), 4-byte checksum. */
 #define HEADER_MAX (1 + 5 + 4)
-
-#define FNV64_OFFSET 0xcbf29ce484222325ULL
-#define FNV64_PRIME 0x100000001b3ULL
-#define FNV32_OFFSET 0x811c9dc5u
-#define FNV32_PRIME 0x01000193u
 
 /* The eight string fields, in stored order, with names for messages. */
 #define NFIELDS 8
@@ -100,21 +97,10 @@ static int varint_get(const unsigned char **p, const unsigned char *end, uint32_
     return -1;
 }
 
-/* FNV-1a is one multiply per byte in a chain; unrolled four times, the loop
- * costs ~3 instructions a byte instead of ~5 (same values). */
+/* The stored checksum of a payload: FNV-1a 32. */
 static uint32_t fnv32(const unsigned char *p, size_t n)
 {
-    uint32_t h = FNV32_OFFSET;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        h = (h ^ p[i]) * FNV32_PRIME;
-        h = (h ^ p[i + 1]) * FNV32_PRIME;
-        h = (h ^ p[i + 2]) * FNV32_PRIME;
-        h = (h ^ p[i + 3]) * FNV32_PRIME;
-    }
-    for (; i < n; i++)
-        h = (h ^ p[i]) * FNV32_PRIME;
-    return h;
+    return mg_fnv1a32(MG_FNV32_OFFSET, p, n);
 }
 
 /* ---- whitening (version 3): XOR with a fixed keystream, xorshift64* from a
@@ -381,39 +367,24 @@ int mg_record_decode(const void *data, size_t len, mg_record *r, mg_err *err)
 
 /* ---- hashes ---- */
 
-static uint64_t fnv64(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) { /* unrolled as fnv32() */
-        h = (h ^ p[i]) * FNV64_PRIME;
-        h = (h ^ p[i + 1]) * FNV64_PRIME;
-        h = (h ^ p[i + 2]) * FNV64_PRIME;
-        h = (h ^ p[i + 3]) * FNV64_PRIME;
-    }
-    for (; i < n; i++)
-        h = (h ^ p[i]) * FNV64_PRIME;
-    return h;
-}
-
 /* Hash the length first: ("ab","c") and ("a","bc") differ. */
 static uint64_t fnv64_str(uint64_t h, const char *s)
 {
     size_t n = strlen(s);
     unsigned char len[8];
     mg_u64_to_bytes(n, len);
-    h = fnv64(h, len, sizeof len);
-    return fnv64(h, s, n);
+    h = mg_fnv1a64(h, len, sizeof len);
+    return mg_fnv1a64(h, s, n);
 }
 
 uint64_t mg_record_hash(const mg_record *r)
 {
-    uint64_t h = FNV64_OFFSET;
+    uint64_t h = MG_FNV64_OFFSET;
     for (int i = 0; i < NFIELDS; i++)
         h = fnv64_str(h, field(r, i));
     unsigned char n[8];
     mg_u64_to_bytes(r->ncategories, n);
-    h = fnv64(h, n, sizeof n);
+    h = mg_fnv1a64(h, n, sizeof n);
     for (size_t i = 0; i < r->ncategories; i++)
         h = fnv64_str(h, category(r, i));
     return h;
@@ -461,21 +432,21 @@ static uint64_t fnv64_folded(uint64_t h, const char *str)
             /* a 0xc2 that does not start U+00A0: an ordinary byte */
         }
         if (pending_space) {
-            h = (h ^ ' ') * FNV64_PRIME;
+            h = (h ^ ' ') * MG_FNV64_PRIME;
             pending_space = 0;
         }
-        h = (h ^ fold_ascii(*s++)) * FNV64_PRIME;
+        h = (h ^ fold_ascii(*s++)) * MG_FNV64_PRIME;
         started = 1;
         while (!fold_special[*s]) /* the run of ordinary bytes that follows */
-            h = (h ^ fold_ascii(*s++)) * FNV64_PRIME;
+            h = (h ^ fold_ascii(*s++)) * MG_FNV64_PRIME;
     }
     return h;
 }
 
 uint64_t mg_record_text_hash(const mg_record *r)
 {
-    uint64_t h = fnv64_folded(FNV64_OFFSET, r->title ? r->title : "");
-    h = (h ^ 0) * FNV64_PRIME; /* NUL cannot occur in text: a clean separator */
+    uint64_t h = fnv64_folded(MG_FNV64_OFFSET, r->title ? r->title : "");
+    h = (h ^ 0) * MG_FNV64_PRIME; /* NUL cannot occur in text: a clean separator */
     return fnv64_folded(h, r->body ? r->body : "");
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "utf8.h"
 
 typedef struct hl_entry {
@@ -58,10 +59,7 @@ enum { B_OTHER, B_WS, B_MISS, B_HIT, B_HIGH }; /* B_MISS | 1 == B_HIT */
 
 static uint32_t hash(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+    return mg_fnv1a32(MG_FNV32_OFFSET, s, n);
 }
 
 /* clang-format off */
