@@ -55,6 +55,7 @@
 #include "docbuild.h"
 #include "err.h"
 #include "index.h"
+#include "jsonrec.h"
 #include "reader.h"
 #include "record.h"
 #include "schema.h"

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Date normalisation: the date forms found in news archives to ISO 8601 UTC. */
+#include "date.h"
+
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "period.h"
-#include "reader.h"
 
 /* A broken-down date being parsed. has_time is false for date-only input,
  * which stays date-only: there is no time of day to move across a zone. */

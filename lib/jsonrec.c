@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One JSON Lines record to an mg_record: field types, caps, ids, dates. */
+#include "jsonrec.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -7,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "hash.h"
-#include "reader.h"
 #include "utf8.h"
 
 /* Longest raw value quoted back in a "bad date" message. */

@@ -2,6 +2,7 @@
 /* Input readers: JSON Lines (plain or in an LZ4 frame), text-file trees and
  * stdin, streamed through bounded buffers into mg_record values. */
 #include "reader.h"
+#include "jsonrec.h"
 
 #include <dirent.h>
 #include <errno.h>

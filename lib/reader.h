@@ -98,32 +98,4 @@ bool mg_reader_unverified(const mg_reader *rd);
  * info may be NULL. */
 int mg_reader_next(mg_reader *rd, mg_record *rec, mg_read_info *info, mg_err *err);
 
-/* Parse one JSON Lines record (len bytes, no newline) into *rec (released
- * first; left released on failure). Used by the reader; exposed for tests and
- * for other front ends. where is prefixed to messages ("FILE:LINE"; NULL
- * means "-"). Invalid UTF-8 is repaired to U+FFFD before parsing and NUL
- * characters ("\u0000") are removed, each noted in warning (warning_cap
- * bytes, "" when clean; may be NULL). Strings are trimmed of white space; an
- * absent id is derived ("url-<16 hex>" from the url, else "sha-<16 hex>" from
- * title and body: FNV-1a 64). Returns 0, -MG_ENOMEM, or -MG_EFORMAT with
- * "WHERE: reason" in err (reasons: docs/input-formats.md). */
-int mg_record_from_json(const char *line, size_t len, const char *where, mg_record *rec,
-                        char *warning, size_t warning_cap, mg_err *err);
-
-/* The same, always through jansson: the reference that mg_record_from_json's
- * fast parser for flat objects must agree with (tests compare the two). */
-int mg_record_from_json_jansson(const char *line, size_t len, const char *where, mg_record *rec,
-                                char *warning, size_t warning_cap, mg_err *err);
-
-/* Normalise a date: ISO 8601 date or date-time (with or without zone; zones
- * are converted to UTC, no zone means UTC), RFC 2822 ("Thu, 26 Feb 1987
- * 15:01:01 +0000", weekday and zone optional, zone names UT/GMT/Z/EST...),
- * "26-FEB-1987 15:01:01.79" (Reuters) and "February 26, 1987". Fractions of
- * a second are dropped. Partial ISO dates are expanded: "1987-02" to
- * "1987-02-01", "1987" to "1987-01-01". Writes "YYYY-MM-DD" (date-only input
- * stays date-only) or "YYYY-MM-DDThh:mm:ss" into out. Returns 0, or
- * -MG_EFORMAT (out = "") for anything else, a field out of range (month 13,
- * 30 February, hour 24) or a year outside 1000..9999 (after conversion). */
-int mg_date_normalise(const char *s, char out[20], mg_err *err);
-
 #endif

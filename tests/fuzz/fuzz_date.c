@@ -12,8 +12,8 @@
 #include <ctype.h>
 #include <time.h>
 
+#include "date.h"
 #include "fuzz_input.h"
-#include "reader.h"
 
 /* Normalise s into a heap buffer of exactly 20 bytes, so ASan sees a write
  * past the end; checks the failure contract. Returns rc, copies out. */

@@ -8,7 +8,7 @@
  * libFuzzer target; otherwise main() replays tests/fuzz/corpus/json_record/
  * as a TAP test (docs/fuzzing.md). */
 #include "fuzz_input.h"
-#include "reader.h"
+#include "jsonrec.h"
 
 #define WHERE "in.jsonl:7"
 

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "reader.h"
+#include "date.h"
 
 static void expect_date(const char *in, const char *want)
 {

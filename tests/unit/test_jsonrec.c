@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "files_fixture.h"
-#include "reader.h"
+#include "jsonrec.h"
 
 /* ---- mg_record_from_json ------------------------------------------------ */
 
