@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* File descriptors: the process's limit and how many are open. At start-up
- * morgued raises its soft limit to the hard one and warns when what is left
- * after the index (every worker's database handle, and a second one while
- * it reopens) leaves room for few client connections; running out later is
- * logged once (server.c). Nothing is held back for the index: libzmq accepts
- * connections until the process runs out, and has no per-listener cap.
- * Private to daemon/. */
+ * morgued raises its soft limit to the hard one, keeps descriptors for the
+ * index (every worker's database handle, and a second one while it
+ * reopens) and caps client connections below the rest (server.c, conns.h:
+ * libzmq accepts connections until the process runs out, and has no
+ * per-listener cap). Private to daemon/. */
 #ifndef MG_DAEMON_FDS_H
 #define MG_DAEMON_FDS_H
 
