@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "conns.h"
+#include "fds.h"
 #include "jsonw.h"
 #include "outq.h"
 #include "search.h"
@@ -109,6 +110,10 @@ typedef struct mg_daemon {
     mg_outq *outq;   /* reply bytes queued per client */
     long fd_limit;   /* RLIMIT_NOFILE (raised to the hard limit); -1: unknown or unlimited */
     long fd_reserve; /* descriptors kept for the index (every worker's database, twice) */
+    /* Of fd_reserve, what one database may open, and a pool holding that
+     * many per worker, lent to each reopen (NULL: none). */
+    long fd_per_index;
+    mg_fds_pool *fd_pool;
     mg_conns *conns; /* client connections, capped below fd_limit; NULL: no cap */
     _Atomic uint64_t fds_warned_ns; /* last warning about descriptors or the cap */
     /* The index last announced in the log (a rebuild starts a new

@@ -342,10 +342,10 @@ static int socket_fd(void *sock)
 
 /* Keep descriptors for the index: every worker's database (measured now,
  * at least FDS_PER_INDEX), twice over, since a worker holds the old one
- * while it opens a new index, and FDS_MARGIN; what is left after the
- * descriptors open now and the grace slots is the cap on client
- * connections. before/after: descriptors open before and after the workers
- * opened the index. */
+ * while it opens a new index (the second held in d.fd_pool), and
+ * FDS_MARGIN; what is left after the descriptors open now and the grace
+ * slots is the cap on client connections. before/after: descriptors open
+ * before and after the workers opened the index. */
 static void cap_connections(server *b, long before, long after)
 {
     mg_daemon *d = &b->d;
@@ -355,6 +355,9 @@ static void cap_connections(server *b, long before, long after)
     if (per_index < FDS_PER_INDEX)
         per_index = FDS_PER_INDEX;
     d->fd_reserve = 2 * per_index * b->nworkers + FDS_MARGIN;
+    d->fd_per_index = per_index;
+    /* Held now, lent to each reopen: a burst of connections cannot take them. */
+    d->fd_pool = mg_fds_pool_new((int)(per_index * b->nworkers));
     /* The descriptors open now, less the index's: it is in the reserve. */
     long base = before;
     long cap = d->fd_limit - base - d->fd_reserve - MG_CONNS_GRACE_SLOTS;
@@ -436,6 +439,7 @@ static void shutdown_all(server *b)
         zmq_ctx_term(b->d.zctx);
     mg_outq_free(b->d.outq); /* libzmq has released every reply */
     mg_conns_free(b->d.conns);
+    mg_fds_pool_free(b->d.fd_pool);
     if (b->have_curve)
         mg_curve_release(&b->curve);
     if (b->sigfd >= 0)

@@ -51,11 +51,15 @@ static void reopen(mg_worker *w)
     w->gen = atomic_load(&w->d->index_gen);
     mg_err err;
     mg_err_clear(&err);
+    /* A new index opens beside the old one: with the descriptors held for it. */
+    mg_fds_pool_lend(w->d->fd_pool, (int)w->d->fd_per_index);
     int rc = mg_searcher_reopen(w->searcher, &err);
+    mg_fds_pool_refill(w->d->fd_pool);
     if (rc > 0) {
         w->gen = atomic_fetch_add(&w->d->index_gen, 1) + 1;
         note_revision(w, "index changed");
     } else if (rc < 0 && strstr(err.msg, strerror(EMFILE))) {
+        mg_dlog(MG_LOG_DEBUG, "worker %d: reopen failed, retrying: %s", w->index, err.msg);
         mg_daemon_warn_fds(w->d, false);
     } else if (rc < 0 && (w->warned_ns == 0 || mg_daemon_now_ns() - w->warned_ns > 10000000000u)) {
         w->warned_ns = mg_daemon_now_ns();
@@ -69,7 +73,9 @@ static void reopen_fresh(mg_worker *w)
 {
     mg_err err;
     mg_err_clear(&err);
+    mg_fds_pool_lend(w->d->fd_pool, (int)w->d->fd_per_index);
     mg_searcher *s = mg_searcher_open(w->d->opts->db, &w->d->limits, &err);
+    mg_fds_pool_refill(w->d->fd_pool);
     if (!s && strstr(err.msg, strerror(EMFILE))) {
         mg_daemon_warn_fds(w->d, false);
         return;
