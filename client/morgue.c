@@ -57,6 +57,7 @@ typedef struct opts {
     int format;      /* search: FMT_* (export every hit) */
     bool snippets;   /* export: with the snippet */
     bool copies;     /* get: the ids of the document's folded copies */
+    const char *added_since, *added_until; /* search: by when articles entered the index */
 } opts;
 
 /* The most periods a timeline draws (10,000 days are 27 years). */
@@ -90,6 +91,9 @@ static void usage(FILE *f)
                "  --sort ORDER        relevance (default), newest or oldest\n"
                "  --since DATE        only articles on or after DATE (YYYY[-MM[-DD]])\n"
                "  --until DATE        only articles on or before DATE\n"
+               "  --added-since TIME  only articles that entered the index (or changed) at\n"
+               "                      or after TIME (UTC, YYYY[-MM[-DD[Thh[:mm[:ss]]]]])\n"
+               "  --added-until TIME  only those that entered it at or before TIME\n"
                "  --source NAME       only articles from this source (its name in any case,\n"
                "                      or the start of it)\n"
                "  --strict            only articles with every word (by default articles\n"
@@ -985,6 +989,25 @@ static void put_row(const json_t *hit, const mg_client_hit *h, int fmt, bool sni
 
 /* Every hit of the query (or the first --limit), in rank order, page after
  * page with the daemon's cursor: nothing is held between pages. */
+/* The search request of q with --added-since/--added-until (protocol fields
+ * that mg_client_query does not carry). malloc'd; NULL when out of memory. */
+static char *search_request(const opts *o, const mg_client_query *q, size_t *len)
+{
+    char *req = mg_client_search_request(q, len);
+    if (!req || (!o->added_since && !o->added_until))
+        return req;
+    json_t *r = json_loadb(req, *len, 0, NULL);
+    free(req);
+    if (r && o->added_since)
+        json_object_set_new(r, "added_since", json_string(o->added_since));
+    if (r && o->added_until)
+        json_object_set_new(r, "added_until", json_string(o->added_until));
+    req = r ? json_dumps(r, JSON_COMPACT) : NULL;
+    *len = req ? strlen(req) : 0;
+    json_decref(r);
+    return req;
+}
+
 static int export_hits(const opts *o, const char *query)
 {
     mg_client_query q = o->q;
@@ -1008,7 +1031,7 @@ static int export_hits(const opts *o, const char *query)
         char *reply;
         q.limit = want - done < 1000 ? want - done : 1000;
         q.after = after;
-        char *req = mg_client_search_request(&q, &len);
+        char *req = search_request(o, &q, &len);
         if (!req) {
             status = EXIT_USAGE;
             break;
@@ -1143,7 +1166,7 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
                         "(NOT or -word, OR, AND, NEAR)\n",
                         w);
         }
-        req = mg_client_search_request(&q, &len);
+        req = search_request(o, &q, &len);
     } else if (strcmp(cmd, "get") == 0) {
         if (nargs != 1)
             return usage_error("get needs exactly one id");
@@ -1313,6 +1336,8 @@ int main(int argc, char **argv)
         O_SORT,
         O_SINCE,
         O_UNTIL,
+        O_ADDED_SINCE,
+        O_ADDED_UNTIL,
         O_SOURCE,
         O_STRICT,
         O_FACETS,
@@ -1343,6 +1368,8 @@ int main(int argc, char **argv)
         {"sort", required_argument, NULL, O_SORT},
         {"since", required_argument, NULL, O_SINCE},
         {"until", required_argument, NULL, O_UNTIL},
+        {"added-since", required_argument, NULL, O_ADDED_SINCE},
+        {"added-until", required_argument, NULL, O_ADDED_UNTIL},
         {"source", required_argument, NULL, O_SOURCE},
         {"strict", no_argument, NULL, O_STRICT},
         {"facets", required_argument, NULL, O_FACETS},
@@ -1428,6 +1455,14 @@ int main(int argc, char **argv)
             break;
         case O_UNTIL:
             o.q.until = optarg;
+            break;
+        case O_ADDED_SINCE:
+        case O_ADDED_UNTIL:
+            /* the daemon checks the time; here only that it is one */
+            if (!*optarg || strlen(optarg) > 32 || optarg[strspn(optarg, "0123456789-:TZ ")])
+                return usage_error("--%s wants a UTC time YYYY[-MM[-DD[Thh[:mm[:ss]]]]]",
+                                   c == O_ADDED_SINCE ? "added-since" : "added-until");
+            *(c == O_ADDED_SINCE ? &o.added_since : &o.added_until) = optarg;
             break;
         case O_SOURCE:
             o.q.source = optarg;

@@ -10,8 +10,9 @@ _morgue_words() { mapfile -t COMPREPLY < <(compgen -W "$1" -- "$2"); }
 _morgue() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local opts="--endpoint --db --timeout --retries --curve-server-key --curve-key --limit --page
-    --offset --sort --since --until --source --strict --facets --no-collapse --format --snippets
-    --by --csv --svg --copies --json --prometheus --color --help --version"
+    --offset --sort --since --until --added-since --added-until --source --strict --facets
+    --no-collapse --format --snippets --by --csv --svg --copies --json --prometheus --color --help
+    --version"
   local cmds="search timeline sources categories watch get stats ping keygen"
   local fields="title: source: author: category: id: like: date:"
   case $prev in
@@ -28,14 +29,15 @@ _morgue() {
       compopt -o nospace 2>/dev/null
       return ;;
     --endpoint) _morgue_words "ipc:// tcp://127.0.0.1:5555" "$cur"; compopt -o nospace 2>/dev/null; return ;;
-    --timeout | --retries | --limit | --page | --offset | --since | --until | --source) return ;;
+    --timeout | --retries | --limit | --page | --offset | --since | --until | --added-since | \
+      --added-until | --source) return ;;
   esac
   local i cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
       --endpoint | --db | --timeout | --retries | --curve-server-key | --curve-key | --limit | \
-        --page | --offset | --sort | --since | --until | --source | --facets | --by | --format | \
-        --svg | --color | --colour) ((i++)) ;;
+        --page | --offset | --sort | --since | --until | --added-since | --added-until | --source | \
+        --facets | --by | --format | --svg | --color | --colour) ((i++)) ;;
       -*) ;;
       *) cmd=${COMP_WORDS[i]}; break ;;
     esac

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conns.h"
+#include "fds.h"
 #include "jsonw.h"
 #include "outq.h"
 #include "search.h"
@@ -72,6 +74,7 @@ typedef struct mg_daemon_stats {
      * mg_daemon_latency_bounds_us[i] (the last: any time), not cumulative. */
     unsigned long long buckets[MG_DAEMON_LATENCY_BUCKETS + 1];
     unsigned long long latency_sum_us;
+    const mg_conns *conns; /* client connections (set before the workers start) */
 } mg_daemon_stats;
 
 /* The histogram's upper bounds, microseconds, increasing. */
@@ -84,6 +87,7 @@ typedef struct mg_job {
     int fe;       /* which client socket */
     bool delim;   /* REQ-style client: reply with an empty delimiter frame */
     bool started; /* a parked search, taken up again: it runs now */
+    int conn_fd;  /* the descriptor of the client's connection; -1: unknown */
     uint64_t t0;  /* when it was received (CLOCK_MONOTONIC ns) */
     zmq_msg_t id; /* the client's routing id */
     zmq_msg_t body;
@@ -106,9 +110,15 @@ typedef struct mg_daemon {
     void *zctx;
     mg_search_limits limits;
     mg_daemon_stats stats;
-    mg_outq *outq; /* reply bytes queued per client */
-    long fd_limit; /* RLIMIT_NOFILE (raised to the hard limit); -1: unknown or unlimited */
-    _Atomic uint64_t fds_warned_ns; /* last "too many open files" warning */
+    mg_outq *outq;   /* reply bytes queued per client */
+    long fd_limit;   /* RLIMIT_NOFILE (raised to the hard limit); -1: unknown or unlimited */
+    long fd_reserve; /* descriptors kept for the index (every worker's database, twice) */
+    /* Of fd_reserve, what one database may open, and a pool holding that
+     * many per worker, lent to each reopen (NULL: none). */
+    long fd_per_index;
+    mg_fds_pool *fd_pool;
+    mg_conns *conns; /* client connections, capped below fd_limit; NULL: no cap */
+    _Atomic uint64_t fds_warned_ns; /* last warning about descriptors or the cap */
     /* The index last announced in the log (a rebuild starts a new
      * database, whose revision may be lower: the path tells them apart). */
     pthread_mutex_t seen_mu;
@@ -157,10 +167,11 @@ typedef struct mg_daemon {
     _Atomic bool quit;     /* workers exit */
 } mg_daemon;
 
-/* Log that the descriptor limit is reached, what it stops and the remedy:
- * at most one such line every 10 minutes, whichever thread sees it first
- * (a refused connection, a failed reopen). */
-void mg_daemon_warn_fds(mg_daemon *d);
+/* Log that the descriptor limit (or the connection cap below it) is
+ * reached, what it stops and the remedy: at most one such line every 10
+ * minutes, whichever thread sees it first (a connection past the cap, a
+ * refused one, a failed reopen). */
+void mg_daemon_warn_fds(mg_daemon *d, bool cap);
 
 /* Wake the leader (see kick_fd). */
 void mg_daemon_kick(mg_daemon *d);

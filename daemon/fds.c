@@ -4,7 +4,10 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 long mg_fds_raise_limit(void)
 {
@@ -37,5 +40,68 @@ long mg_fds_open(void)
                 n++;
     }
     pthread_mutex_unlock(&mu);
+    return n;
+}
+
+struct mg_fds_pool {
+    pthread_mutex_t mu;
+    int want, held;
+    int fd[];
+};
+
+mg_fds_pool *mg_fds_pool_new(int want)
+{
+    if (want < 0)
+        want = 0;
+    mg_fds_pool *p = calloc(1, sizeof *p + (size_t)want * sizeof p->fd[0]);
+    if (!p)
+        return NULL;
+    pthread_mutex_init(&p->mu, NULL);
+    p->want = want;
+    mg_fds_pool_refill(p);
+    return p;
+}
+
+void mg_fds_pool_free(mg_fds_pool *p)
+{
+    if (!p)
+        return;
+    mg_fds_pool_lend(p, p->want);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+void mg_fds_pool_lend(mg_fds_pool *p, int n)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    while (n-- > 0 && p->held > 0)
+        close(p->fd[--p->held]);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void mg_fds_pool_refill(mg_fds_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    while (p->held < p->want) {
+        /* an eventfd: no file system needed (PrivateDevices=, chroots) */
+        int fd = eventfd(0, EFD_CLOEXEC);
+        if (fd < 0)
+            break;
+        p->fd[p->held++] = fd;
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+int mg_fds_pool_held(mg_fds_pool *p)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->mu);
+    int n = p->held;
+    pthread_mutex_unlock(&p->mu);
     return n;
 }

@@ -30,6 +30,10 @@
 #define DRAIN_MS 1000   /* on SIGTERM, wait this long for requests in flight */
 #define CLIENT_HWM 1000 /* messages queued per client connection, each way */
 #define FDS_WARN_S 600  /* at most one warning about the descriptor limit this often */
+#define FDS_PER_INDEX 8 /* a Glass database: its six tables and its version file, and one */
+/* Descriptors kept beyond the index's: for connections accepted before the
+ * cap shuts them down, the log, /proc/self/fd. */
+#define FDS_MARGIN 16
 
 enum { FE_LOCAL = MG_FE_LOCAL, FE_CURVE = MG_FE_CURVE, FE_COUNT = MG_FE_COUNT };
 
@@ -186,8 +190,10 @@ void mg_daemon_kick(mg_daemon *d)
 
 /* ---- file descriptors ---- */
 
-/* Watch the client sockets for connections they fail to accept (before the
- * workers start: a call on a client socket). */
+/* Watch the client sockets' connections: accepted and gone (counted and
+ * capped in d.conns), and those they fail to accept (before the workers
+ * start: a call on a client socket). The monitor's queue is unbounded on
+ * our side: a lost event would miscount the connections for good. */
 static int monitor_all(server *b)
 {
     for (int f = 0; f < FE_COUNT; f++) {
@@ -197,9 +203,11 @@ static int monitor_all(server *b)
         snprintf(ep, sizeof ep, "inproc://morgued-monitor-%d", f);
         int zero = 0;
         if (zmq_socket_monitor(b->fe[f].sock, ep,
-                               ZMQ_EVENT_ACCEPT_FAILED) != 0 ||
+                               ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                                   ZMQ_EVENT_ACCEPT_FAILED) != 0 ||
             !(b->mon[f] = zmq_socket(b->d.zctx, ZMQ_PAIR)) ||
             zmq_setsockopt(b->mon[f], ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+            zmq_setsockopt(b->mon[f], ZMQ_RCVHWM, &zero, sizeof zero) != 0 ||
             zmq_connect(b->mon[f], ep) != 0) {
             mg_dlog(MG_LOG_ERROR, "monitor: %s", zmq_strerror(errno));
             return -1;
@@ -209,8 +217,9 @@ static int monitor_all(server *b)
 }
 
 /* Read every monitor event waiting (two frames each: the event number and
- * its value, then the endpoint); a connection refused for want of
- * descriptors is reported. */
+ * its value, then the endpoint): connections are counted, those past the
+ * cap held or shut down, and a connection refused for want of descriptors
+ * is reported. */
 static void drain_monitors(server *b)
 {
     for (int f = 0; f < FE_COUNT; f++) {
@@ -234,24 +243,37 @@ static void drain_monitors(server *b)
                 zmq_msg_recv(&m, b->mon[f], ZMQ_DONTWAIT);
                 zmq_msg_close(&m);
             }
-            if (event == ZMQ_EVENT_ACCEPT_FAILED && (value == EMFILE || value == ENFILE))
-                mg_daemon_warn_fds(&b->d);
+            if (event == ZMQ_EVENT_ACCEPTED &&
+                mg_conns_accepted(b->d.conns, (int)value, mg_daemon_now_ns()))
+                mg_daemon_warn_fds(&b->d, true);
+            else if (event == ZMQ_EVENT_DISCONNECTED)
+                mg_conns_closed(b->d.conns, (int)value);
+            else if (event == ZMQ_EVENT_ACCEPT_FAILED && (value == EMFILE || value == ENFILE))
+                mg_daemon_warn_fds(&b->d, false);
         }
     }
 }
 
-void mg_daemon_warn_fds(mg_daemon *d)
+void mg_daemon_warn_fds(mg_daemon *d, bool cap)
 {
     uint64_t now = mg_daemon_now_ns(), last = atomic_load(&d->fds_warned_ns);
     if ((last != 0 && now - last < FDS_WARN_S * 1000000000ull) ||
         !atomic_compare_exchange_strong(&d->fds_warned_ns, &last, now))
         return;
     long open_now = mg_fds_open();
-    mg_dlog(MG_LOG_WARN,
-            "too many open files (%ld open, limit %ld): new client connections are refused and "
-            "the index cannot be reopened until some close; raise the limit (LimitNOFILE= in "
-            "the systemd unit, docs/operations.md; ulimit -n)",
-            open_now, d->fd_limit);
+    if (cap)
+        mg_dlog(MG_LOG_WARN,
+                "connection limit reached: %ld client connections, the most that the file "
+                "descriptor limit %ld allows while keeping %ld for the index (%ld open): a new "
+                "connection gets at most one reply and is closed; raise the limit (LimitNOFILE= "
+                "in the systemd unit, docs/operations.md; ulimit -n)",
+                mg_conns_cap(d->conns), d->fd_limit, d->fd_reserve, open_now);
+    else
+        mg_dlog(MG_LOG_WARN,
+                "too many open files (%ld open, limit %ld): new client connections are refused "
+                "and the index cannot be reopened until some close; raise the limit "
+                "(LimitNOFILE= in the systemd unit, docs/operations.md; ulimit -n)",
+                open_now, d->fd_limit);
 }
 
 /* ---- signals ---- */
@@ -318,6 +340,41 @@ static int socket_fd(void *sock)
     return fd;
 }
 
+/* Keep descriptors for the index: every worker's database (measured now,
+ * at least FDS_PER_INDEX), twice over, since a worker holds the old one
+ * while it opens a new index (the second held in d.fd_pool), and
+ * FDS_MARGIN; what is left after the descriptors open now and the grace
+ * slots is the cap on client connections. before/after: descriptors open
+ * before and after the workers opened the index. */
+static void cap_connections(server *b, long before, long after)
+{
+    mg_daemon *d = &b->d;
+    if (d->fd_limit <= 0 || before < 0 || after < before)
+        return;
+    long per_index = (after - before + b->nworkers - 1) / b->nworkers;
+    if (per_index < FDS_PER_INDEX)
+        per_index = FDS_PER_INDEX;
+    d->fd_reserve = 2 * per_index * b->nworkers + FDS_MARGIN;
+    d->fd_per_index = per_index;
+    /* Held now, lent to each reopen: a burst of connections cannot take them. */
+    d->fd_pool = mg_fds_pool_new((int)(per_index * b->nworkers));
+    /* The descriptors open now, less the index's: it is in the reserve. */
+    long base = before;
+    long cap = d->fd_limit - base - d->fd_reserve - MG_CONNS_GRACE_SLOTS;
+    if (cap < 64)
+        mg_dlog(MG_LOG_WARN,
+                "file descriptor limit %ld leaves room for about %ld client connections "
+                "(%ld open, %ld kept for the index): raise it (LimitNOFILE= in the systemd "
+                "unit, ulimit -n)",
+                d->fd_limit, cap < 0 ? 0 : cap, after, d->fd_reserve);
+    if (cap < 1)
+        cap = 1;
+    d->conns = mg_conns_new(cap, d->fd_limit);
+    d->stats.conns = d->conns;
+    if (!d->conns)
+        mg_dlog(MG_LOG_WARN, "out of memory: client connections are not capped");
+}
+
 static int start_workers(server *b)
 {
     mg_err err;
@@ -333,22 +390,7 @@ static int start_workers(server *b)
             return -1;
         }
     }
-    long per_index = (mg_fds_open() - before + b->nworkers - 1) / b->nworkers;
-    if (per_index < 16) /* Xapian opens some tables at the first query that needs them */
-        per_index = 16;
-    long reserve = per_index * (b->nworkers + 1) + 16, open_now = mg_fds_open();
-    if (b->d.fd_limit > 0 && open_now >= 0) {
-        long room = b->d.fd_limit - open_now - reserve;
-        if (room < 64)
-            mg_dlog(MG_LOG_WARN,
-                    "file descriptor limit %ld leaves room for about %ld client connections "
-                    "(%ld open, %ld wanted for the index): raise it (LimitNOFILE= in the systemd "
-                    "unit, ulimit -n)",
-                    b->d.fd_limit, room < 0 ? 0 : room, open_now, reserve);
-        else
-            mg_dlog(MG_LOG_DEBUG, "file descriptors: limit %ld, %ld open, %ld for the index",
-                    b->d.fd_limit, open_now, reserve);
-    }
+    cap_connections(b, before, mg_fds_open());
     b->have_first = mg_searcher_stats(b->workers[0].searcher, &b->first, &err) == 0;
     if (b->have_first) {
         b->d.seen_revision = b->first.revision;
@@ -396,6 +438,8 @@ static void shutdown_all(server *b)
     if (b->d.zctx)
         zmq_ctx_term(b->d.zctx);
     mg_outq_free(b->d.outq); /* libzmq has released every reply */
+    mg_conns_free(b->d.conns);
+    mg_fds_pool_free(b->d.fd_pool);
     if (b->have_curve)
         mg_curve_release(&b->curve);
     if (b->sigfd >= 0)
@@ -500,10 +544,11 @@ static void loop(server *b)
         for (int f = 0; f < FE_COUNT; f++)
             if (b->mon[f])
                 pf[n++] = (struct pollfd){.fd = socket_fd(b->mon[f]), .events = POLLIN};
-        int timeout = -1;
+        uint64_t now = mg_daemon_now_ns(), wake = mg_conns_tick(b->d.conns, now);
+        int timeout = wake == UINT64_MAX ? -1 : (int)(wake / 1000000u) + 1;
         if (stopping) {
-            uint64_t now = mg_daemon_now_ns();
-            timeout = b->deadline_ns > now ? (int)((b->deadline_ns - now) / 1000000u) + 1 : 0;
+            int left = b->deadline_ns > now ? (int)((b->deadline_ns - now) / 1000000u) + 1 : 0;
+            timeout = timeout < 0 || left < timeout ? left : timeout;
         }
         if (poll(pf, (nfds_t)n, timeout) < 0) {
             if (errno == EINTR)
@@ -564,17 +609,21 @@ int mg_daemon_run(const mg_daemon_opts *o)
     if (!b->workers) {
         mg_dlog(MG_LOG_ERROR, "out of memory");
     } else if (setup(b, o) == 0) {
-        char eps[2048];
+        char eps[2048], fds[160] = "";
         describe_endpoints(b, eps, sizeof eps);
+        if (b->d.conns)
+            snprintf(fds, sizeof fds,
+                     ", file descriptor limit %ld (%ld client connections, %ld kept for the index)",
+                     b->d.fd_limit, mg_conns_cap(b->d.conns), b->d.fd_reserve);
         if (b->have_first) {
             mg_dlog(MG_LOG_INFO,
                     "ready: morgued " MORGUE_VERSION
-                    ", index %s (revision %llu, %llu documents), %d workers, listening on %s",
-                    b->first.path, b->first.revision, b->first.documents, b->nworkers, eps);
+                    ", index %s (revision %llu, %llu documents), %d workers%s, listening on %s",
+                    b->first.path, b->first.revision, b->first.documents, b->nworkers, fds, eps);
         } else {
             mg_dlog(MG_LOG_INFO,
-                    "ready: morgued " MORGUE_VERSION ", index %s, %d workers, listening on %s",
-                    o->db, b->nworkers, eps);
+                    "ready: morgued " MORGUE_VERSION ", index %s, %d workers%s, listening on %s",
+                    o->db, b->nworkers, fds, eps);
         }
         if (o->pidfile && write_pidfile(o->pidfile) != 0) {
             mg_dlog(MG_LOG_ERROR, "pidfile %s: %s", o->pidfile, strerror(errno));

@@ -94,6 +94,9 @@ void mg_daemon_stats_write(mg_daemon_stats *st, mg_jw *w, long long updated_unix
     mg_jw_kv_uint(w, "spin_hits", spin_hits);
     mg_jw_kv_uint(w, "next_hits", next_hits);
     mg_jw_kv_uint(w, "parked", atomic_load(&st->parked));
+    mg_jw_kv_int(w, "connections", mg_conns_open(st->conns));
+    mg_jw_kv_int(w, "connection_cap", mg_conns_cap(st->conns));
+    mg_jw_kv_uint(w, "connections_refused", mg_conns_refused(st->conns));
     /* The index's age, from the time of its last commit. */
     mg_jw_key(w, "index_age_s");
     if (updated_unix >= 0)
@@ -142,6 +145,14 @@ int mg_daemon_stats_prometheus(mg_daemon_stats *st, mg_jw *w, const mg_searcher_
            atomic_load(&st->queue_full));
     metric(f, "parked_total", "counter", "Searches of slow clients parked behind long ones.",
            atomic_load(&st->parked));
+    metric(f, "connections_refused_total", "counter",
+           "Client connections closed for the connection cap (after at most one reply).",
+           mg_conns_refused(st->conns));
+    metric(f, "connections", "gauge", "Client connections admitted (under the cap).",
+           (unsigned long long)mg_conns_open(st->conns));
+    metric(f, "connection_cap", "gauge",
+           "Client connections admitted at most (the descriptor limit less the index's; 0: none).",
+           (unsigned long long)mg_conns_cap(st->conns));
     metric(f, "spin_hits_total", "counter", "Requests taken by a worker still awake.",
            atomic_load(&st->spin_hits));
     metric(f, "next_hits_total", "counter", "Requests found waiting as a reply went out.",

@@ -51,12 +51,16 @@ static void reopen(mg_worker *w)
     w->gen = atomic_load(&w->d->index_gen);
     mg_err err;
     mg_err_clear(&err);
+    /* A new index opens beside the old one: with the descriptors held for it. */
+    mg_fds_pool_lend(w->d->fd_pool, (int)w->d->fd_per_index);
     int rc = mg_searcher_reopen(w->searcher, &err);
+    mg_fds_pool_refill(w->d->fd_pool);
     if (rc > 0) {
         w->gen = atomic_fetch_add(&w->d->index_gen, 1) + 1;
         note_revision(w, "index changed");
     } else if (rc < 0 && strstr(err.msg, strerror(EMFILE))) {
-        mg_daemon_warn_fds(w->d);
+        mg_dlog(MG_LOG_DEBUG, "worker %d: reopen failed, retrying: %s", w->index, err.msg);
+        mg_daemon_warn_fds(w->d, false);
     } else if (rc < 0 && (w->warned_ns == 0 || mg_daemon_now_ns() - w->warned_ns > 10000000000u)) {
         w->warned_ns = mg_daemon_now_ns();
         mg_dlog(MG_LOG_WARN, "worker %d: reopen failed (serving the previous view): %s", w->index,
@@ -69,9 +73,11 @@ static void reopen_fresh(mg_worker *w)
 {
     mg_err err;
     mg_err_clear(&err);
+    mg_fds_pool_lend(w->d->fd_pool, (int)w->d->fd_per_index);
     mg_searcher *s = mg_searcher_open(w->d->opts->db, &w->d->limits, &err);
+    mg_fds_pool_refill(w->d->fd_pool);
     if (!s && strstr(err.msg, strerror(EMFILE))) {
-        mg_daemon_warn_fds(w->d);
+        mg_daemon_warn_fds(w->d, false);
         return;
     }
     if (!s) {
@@ -239,6 +245,7 @@ static int take_one(mg_worker *w, int f, job *j)
     j->t0 = mg_daemon_now_ns();
     j->fe = f;
     j->started = false;
+    j->conn_fd = -1;
     int n = 0;
     bool more = zmq_msg_more(&j->id);
     while (more && n < 2) {
@@ -253,6 +260,10 @@ static int take_one(mg_worker *w, int f, job *j)
     int extra = more ? 1 : 0;
     if (more)
         drop_rest(fe);
+    if (n > 0) { /* the connection it came on: a request past the cap is answered once */
+        j->conn_fd = zmq_msg_get(&f2[0], ZMQ_SRCFD);
+        mg_conns_request(w->d->conns, j->conn_fd);
+    }
     j->delim = n == 2 && zmq_msg_size(&f2[0]) == 0;
     int body = j->delim ? 1 : 0;
     int nbody = n - body + extra;
@@ -273,6 +284,7 @@ static int take_one(mg_worker *w, int f, job *j)
         if (mg_jw_failed(&w->out))
             mg_jw_reset(&w->out);
         reply_locked(w, j, true);
+        mg_conns_replied(w->d->conns, j->conn_fd);
     }
     for (int i = 0; i < n; i++)
         zmq_msg_close(&f2[i]);
@@ -382,6 +394,7 @@ static void move_job(job *to, job *from)
     to->delim = from->delim;
     to->started = true;
     to->t0 = from->t0;
+    to->conn_fd = from->conn_fd;
     zmq_msg_init(&to->id);
     zmq_msg_init(&to->body);
     zmq_msg_move(&to->id, &from->id);
@@ -495,6 +508,7 @@ static bool handle(mg_worker *w, job *j, job *next)
     pthread_mutex_lock(&d->sock_mu);
     if (have)
         delivered = send_to_client(d->fe[j->fe], &j->id, j->delim, &rep);
+    mg_conns_replied(d->conns, j->conn_fd);
     bool got = take_locked(w, next);
     rearm(d);
     pthread_mutex_unlock(&d->sock_mu);

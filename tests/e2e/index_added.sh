@@ -5,6 +5,7 @@
 # theirs through an update and through a --rebuild; every run's time is later
 # than the last run's, even within the same second.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
+source "$MORGUE_ROOT/tests/e2e/index_helpers.bash"
 
 DB=$TMP/db
 added() {
@@ -24,15 +25,7 @@ check_match "a first index gives every document one time, YYYYMMDDhhmmss" '^[0-9
 s1=${s1% }
 
 # The next night: the same 200 with reuters-5's body changed, and 20 new.
-"$PY" - <<'PY'
-import json
-with open("n1.jsonl") as f, open("n2.jsonl", "w") as o:
-    for line in f:
-        r = json.loads(line)
-        if r["id"] == "reuters-5":
-            r["body"] = (r.get("body") or "") + " a late correction"
-        o.write(json.dumps(r) + "\n")
-PY
+amend_body n1.jsonl n2.jsonl reuters-5 " a late correction"
 sed -n 201,220p "$REUTERS" >>n2.jsonl
 new_id=$(sed -n 201p "$REUTERS" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 "$INDEX" --db "$DB" --quiet n2.jsonl

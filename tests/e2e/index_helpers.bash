@@ -10,3 +10,17 @@ count() { xapian-delve "$1" | sed -n 's/^number of documents = //p'; }
 revision() { xapian-delve "$1" | sed -n 's/^revision = //p'; }
 # gens DB: the entries of DB.gens, on one line.
 gens() { ls "$1.gens" | tr '\n' ' ' | sed 's/ $//'; }
+# amend_body IN OUT ID TEXT: the JSON Lines of IN into OUT, with TEXT
+# appended to the body of the record ID (a changed article).
+amend_body() {
+  "$PY" - "$@" <<'PY'
+import json, sys
+src, dst, rid, text = sys.argv[1:5]
+with open(src) as f, open(dst, "w") as o:
+    for line in f:
+        r = json.loads(line)
+        if r["id"] == rid:
+            r["body"] = (r.get("body") or "") + text
+        o.write(json.dumps(r) + "\n")
+PY
+}

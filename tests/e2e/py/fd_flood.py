@@ -8,18 +8,16 @@ client must be answered. Prints "veteran ok|timeout", "reload sent",
 usage: fd_flood.py ENDPOINT DAEMON_PID CONNECTIONS"""
 import json
 import os
-import resource
 import signal
 import sys
 import time
 
 import zmq
 
+from flood import context, flood
+
 endpoint, pid, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-ctx = zmq.Context()
-ctx.setsockopt(zmq.MAX_SOCKETS, n + 64)
+ctx = context(n)
 
 
 def req_socket():
@@ -37,20 +35,13 @@ def answered(s, req, timeout_ms=10000):
 veteran = req_socket()
 # the search opens the index's tables now, not at the limit
 answered(veteran, {"v": 1, "op": "search", "query": "military parade"})
-flood = []
-for i in range(n):
-    s = ctx.socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(endpoint)
-    s.send(b'{"v":1,"op":"ping"}')
-    flood.append(s)
-time.sleep(2)
+socks = flood(ctx, endpoint, n)
 os.kill(pid, signal.SIGHUP)
 print("reload sent", flush=True)
 time.sleep(1)
 ok = answered(veteran, {"v": 1, "op": "search", "query": "military parade"})
 print("veteran", "ok" if ok else "timeout", flush=True)
-for s in flood:
+for s in socks:
     s.close()
 time.sleep(2)
 fresh = req_socket()
