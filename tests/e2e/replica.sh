@@ -9,9 +9,9 @@
 #  - a 1% update (216 Reuters articles edited) made with --changesets
 #    reaches the replica as one changeset, far smaller than the index, and
 #    the replica's morgued serves it (the master's Xapian revision);
-#  - a rebuild (a new generation) reaches it as a full copy (a new
-#    replica_N directory and its XAPIANDB stub switched), and morgued
-#    switches to it;
+#  - an update with --compact and a rebuild (each a new generation) reach
+#    it as a full copy (a new replica_N directory and its XAPIANDB stub
+#    switched), and morgued switches to it;
 #  - no request fails meanwhile.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
 source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
@@ -108,10 +108,12 @@ print(first)
 PYEOF
 printf '{"id":"new-1","title":"The quuxlandia report","body":"A story about quuxlandia.","date":"1987-03-01"}\n' \
   >"$TMP/new.jsonl"
+printf '{"id":"new-2","title":"The frobozzian report","body":"A story about frobozzian.","date":"1987-03-02"}\n' \
+  >"$TMP/new2.jsonl"
 
 mkdir -p "$TMP/state"
 $PY "$PYDIR/loader.py" "$IPC" "$TMP/state" "cocoa bahia" reuters-1 \
-  zanzibarian="$(cat "$TMP/update.id")" quuxlandia=new-1 >"$TMP/loader.out" 2>&1 &
+  zanzibarian="$(cat "$TMP/update.id")" quuxlandia=new-1 frobozzian=new-2 >"$TMP/loader.out" 2>&1 &
 loader=$!
 at_exit "touch $TMP/state/stop; kill $loader 2>/dev/null"
 check "the clients are getting answers" wait_file "$TMP/state/started" 20
@@ -138,7 +140,25 @@ for ((i = 0; i < 40; i++)); do
 done
 check_eq "update: the replica's morgued serves the new revision" "$master_rev" "$(served_revision)"
 
-"$INDEX" --db "$DB" --rebuild --quiet "$REUTERS" "$TMP/update.jsonl" "$TMP/new.jsonl" 2>"$TMP/rebuild.err"
+# The nightly run as decided (docs/replication.md): an update with
+# --compact, a new generation, so a full copy.
+old_copy=$(sed -n 's/^auto //p' "$TMP/rep/db/XAPIANDB")
+"$INDEX" --db "$DB" --compact --json-stats --quiet "$TMP/new2.jsonl" >"$TMP/compact.json" 2>"$TMP/compact.err"
+check_eq "update with --compact: exit 0" 0 $?
+check_match "update with --compact: compacted" '"compaction":"done"' "$(cat "$TMP/compact.json")"
+replicate compact
+check_eq "compact: xapian-replicate exit 0" 0 $?
+check_match "compact: a full copy" 'Update complete: 1 copies, 0 changesets' "$(cat "$TMP/compact.out")"
+diag "update with --compact: full copy $REP_BYTES bytes sent"
+check "compact: the replica's morgued serves the new article" wait_file "$TMP/state/seen-frobozzian" 10
+copy=$(sed -n 's/^auto //p' "$TMP/rep/db/XAPIANDB")
+[ "$copy" != "$old_copy" ]
+ok $? "compact: the copy is a new directory ($old_copy -> $copy)"
+check_match "compact: morgued switched to the new copy" \
+  "reload: index changed; index $TMP/rep/db/$copy at revision 1, 21578 documents" "$(cat "$TMP/d.log")"
+
+"$INDEX" --db "$DB" --rebuild --quiet "$REUTERS" "$TMP/update.jsonl" "$TMP/new.jsonl" "$TMP/new2.jsonl" \
+  2>"$TMP/rebuild.err"
 check_eq "rebuild: exit 3 (Reuters' one bad record)" 3 $?
 size2=$(du -sb "$(realpath "$DB")" | cut -f1)
 replicate rebuild
@@ -150,8 +170,8 @@ ok "$((REP_BYTES * 10 > size2 * 9 ? 0 : 1))" "rebuild: the full copy sent the wh
 check "rebuild: the replica's morgued serves the new article" wait_file "$TMP/state/seen-quuxlandia" 10
 copy=$(sed -n 's/^auto //p' "$TMP/rep/db/XAPIANDB")
 check_match "rebuild: morgued switched to the new copy" \
-  "reload: index changed; index $TMP/rep/db/$copy at revision 1, 21578 documents" "$(cat "$TMP/d.log")"
+  "reload: index changed; index $TMP/rep/db/$copy at revision 1, 21579 documents" "$(cat "$TMP/d.log")"
 
-stop_loader $loader "$TMP/state" "$TMP/loader.out" "the catch-up and the full copy"
+stop_loader $loader "$TMP/state" "$TMP/loader.out" "the catch-up and the full copies"
 check_eq "morgued logged no failed reopen" 0 "$(grep -c 'reopen failed' "$TMP/d.log")"
 stop_daemon "$DPID" d
