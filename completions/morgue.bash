@@ -61,11 +61,11 @@ _morgue() {
 _morgue_index() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local opts="--db --lang --threads --batch --rebuild --delete-missing --max-delete --dry-run
-    --compact --progress --quiet --json-stats --prom-file --help --version"
+    --compact --changesets --progress --quiet --json-stats --prom-file --help --version"
   case $prev in
     --db) _morgue_dirs "$cur"; return ;;
     --prom-file) _morgue_files "$cur"; return ;;
-    --lang | --threads | --batch | --max-delete) return ;;
+    --lang | --threads | --batch | --max-delete | --changesets) return ;;
   esac
   if [[ $cur == -* ]]; then
     _morgue_words "$opts" "$cur"

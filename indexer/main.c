@@ -47,6 +47,10 @@ static const char usage_text[] =
     "                    compacted (a rebuild is compact: with --rebuild it does\n"
     "                    nothing more). If compacting fails or is interrupted, the\n"
     "                    update stays committed in the live, uncompacted index\n"
+    "  --changesets N    an update keeps Xapian changesets of its last N commits in\n"
+    "                    the live generation (XAPIAN_MAX_CHANGESETS), so that\n"
+    "                    replicas (xapian-replicate) catch up by them instead of\n"
+    "                    a full copy; 1 to 100000\n"
     "  --progress        show the progress line even when stderr is not a terminal\n"
     "  --quiet           no progress line and no summary (errors still shown)\n"
     "  --json-stats      print the summary as one JSON object on stdout\n"
@@ -85,7 +89,8 @@ enum {
     OPT_VERSION,
     OPT_MAX_DELETE,
     OPT_DRY_RUN,
-    OPT_PROM_FILE
+    OPT_PROM_FILE,
+    OPT_CHANGESETS
 };
 
 static const struct option long_opts[] = {
@@ -102,6 +107,7 @@ static const struct option long_opts[] = {
     {"max-delete", required_argument, NULL, OPT_MAX_DELETE},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"prom-file", required_argument, NULL, OPT_PROM_FILE},
+    {"changesets", required_argument, NULL, OPT_CHANGESETS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -416,6 +422,11 @@ static int parse_options(int argc, char **argv, mg_index_opts *o, cli *c)
             break;
         case OPT_PROM_FILE:
             c->prom_file = optarg;
+            break;
+        case OPT_CHANGESETS:
+            if (parse_count("--changesets", optarg, 100000, &v))
+                return 2;
+            o->changesets = (unsigned)v;
             break;
         case 'h':
             fputs(usage_text, stdout);

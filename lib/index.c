@@ -320,6 +320,13 @@ static int run_locked(run *r, mg_err *err)
                            "index into a new --db)",
                            r->db);
     st->mode = o->rebuild || r->kind == DB_NEW ? MG_INDEX_REBUILD : MG_INDEX_UPDATE;
+    /* Xapian reads it when it opens the writer (below), before any thread */
+    if (st->mode == MG_INDEX_UPDATE && o->changesets && !o->dry_run) {
+        char n[16];
+        snprintf(n, sizeof n, "%u", o->changesets);
+        if (setenv("XAPIAN_MAX_CHANGESETS", n, 1) != 0)
+            return mg_err_set(err, MG_ENOMEM, "cannot set XAPIAN_MAX_CHANGESETS: out of memory");
+    }
     char stored[64] = "";
     if (r->kind != DB_NEW && (rc = open_existing(r, stored, sizeof stored, err)))
         return rc;

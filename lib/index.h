@@ -98,6 +98,15 @@ typedef struct mg_index_opts {
      * the live generation into a new one and publish it as a rebuild does.
      * Nothing more with a rebuild or a first index: those are compact. */
     bool compact;
+    /* Nonzero: an update has Xapian write a changeset for each commit and
+     * keep the last this many in the live generation, for replicas
+     * (xapian-replicate) to catch up by. Xapian reads the number from the
+     * environment when it opens the writer, so the run sets
+     * XAPIAN_MAX_CHANGESETS in the process's environment before that, while
+     * it is the only thread (a rebuild leaves
+     * the environment alone: its new generation is copied whole anyway).
+     * 0: the environment decides (Xapian's default: no changesets). */
+    unsigned changesets;
     /* The run stops reading and finishes as an interruption once *stop is
      * nonzero (st->interrupted): a SIGINT/SIGTERM handler sets it (storing
      * to a volatile sig_atomic_t is async-signal-safe). Nonzero already at

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -42,20 +43,91 @@ struct mg_xq {
 namespace
 {
 
-// Resolve path to what it points at now, and that thing's identity.
+// The lines of a Xapian stub file that name databases (no comments, no
+// blank lines); false when it cannot be read or is over 64 KiB.
+bool stub_lines(const std::string &stub, std::vector<std::string> &lines)
+{
+    FILE *f = fopen(stub.c_str(), "r");
+    if (!f)
+        return false;
+    char buf[4096];
+    size_t total = 0;
+    while (fgets(buf, sizeof buf, f)) {
+        total += strlen(buf);
+        std::string l(buf);
+        while (!l.empty() && strchr(" \t\r\n", l.back()))
+            l.pop_back();
+        size_t b = l.find_first_not_of(" \t");
+        if (b != std::string::npos && l[b] != '#')
+            lines.push_back(l.substr(b));
+    }
+    bool good = !ferror(f) && total <= 65536;
+    fclose(f);
+    return good;
+}
+
+// The database directory a stub file names, when it names exactly one local
+// database ("auto PATH" or "glass PATH", PATH relative to the stub's
+// directory); "" otherwise.
+std::string stub_target(const std::string &stub)
+{
+    std::vector<std::string> lines;
+    if (!stub_lines(stub, lines) || lines.size() != 1)
+        return "";
+    const std::string &l = lines[0];
+    size_t sp = l.find_first_of(" \t");
+    if (sp == std::string::npos || (l.compare(0, sp, "auto") != 0 && l.compare(0, sp, "glass") != 0))
+        return "";
+    std::string target = l.substr(l.find_first_not_of(" \t", sp));
+    if (target[0] != '/')
+        target = stub.substr(0, stub.rfind('/') + 1) + target;
+    return target;
+}
+
+// Resolve path to what it points at now, and that thing's identity. A
+// symlink is followed. So is a stub database that names one local database:
+// a stub file, or a directory holding one named XAPIANDB, which is how
+// xapian-replicate keeps its copy (XAPIANDB names replica_0 or replica_1
+// and is replaced by rename(2) when a full copy arrives, and the copy it
+// named is then deleted). Any other stub is identified by the stub file
+// itself, so that replacing it is seen too.
 bool resolve(const std::string &path, std::string &real, dev_t &dev, ino_t &ino)
 {
-    char *r = realpath(path.c_str(), nullptr);
-    if (!r)
-        return false;
-    real = r;
-    free(r);
-    struct stat st;
-    if (stat(real.c_str(), &st) != 0)
-        return false;
-    dev = st.st_dev;
-    ino = st.st_ino;
-    return true;
+    // Twice: the database a stub named may be deleted just after the stub
+    // was replaced, between our reading it and opening the database.
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char *r = realpath(path.c_str(), nullptr);
+        if (!r)
+            return false;
+        real = r;
+        free(r);
+        struct stat st;
+        if (stat(real.c_str(), &st) != 0)
+            return false;
+        dev = st.st_dev;
+        ino = st.st_ino;
+        std::string stub = S_ISDIR(st.st_mode) ? real + "/XAPIANDB" : real;
+        struct stat sst;
+        if (stat(stub.c_str(), &sst) != 0 || !S_ISREG(sst.st_mode))
+            return true; // a database directory
+        std::string target = stub_target(stub);
+        if (target.empty()) { // some other stub: its own identity
+            dev = sst.st_dev;
+            ino = sst.st_ino;
+            return true;
+        }
+        if ((r = realpath(target.c_str(), nullptr)) != nullptr) {
+            std::string t = r;
+            free(r);
+            if (stat(t.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+                real = t;
+                dev = st.st_dev;
+                ino = st.st_ino;
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 char *dup_string(const std::string &s)

@@ -23,8 +23,10 @@ extern "C" {
 typedef struct mg_xsearch mg_xsearch; /* a read-only database */
 typedef struct mg_xq mg_xq;           /* a query (a Xapian::Query) */
 
-/* Open the database at path, resolving symlinks first (the directory
- * actually open is remembered, so a later switch of the link is noticed).
+/* Open the database at path, resolving symlinks first, and a Xapian stub
+ * that names one local database (a stub file, or a directory holding a
+ * XAPIANDB stub, as xapian-replicate keeps its copy): the directory actually
+ * open is remembered, so a later switch of the link or the stub is noticed.
  * NULL on failure (MG_ENOTFOUND, MG_EDB, ...). Free with mg_xsearch_free(). */
 mg_xsearch *mg_xsearch_open(const char *path, mg_err *err) MG_NOEXCEPT;
 void mg_xsearch_free(mg_xsearch *xs) MG_NOEXCEPT; /* NULL is a no-op */

@@ -27,12 +27,12 @@ out=$($PY "$PYDIR/fd_flood.py" "$TCP_EP" "$DPID" 300 2>&1)
 echo "$out" | sed 's/^/# /'
 check_match "a client connected before the flood is still answered" '^veteran ok$' "$out"
 check_match "after the flood's connections close, a new client is answered" '^fresh ok$' "$out"
-for ((i = 0; i < 20; i++)); do # the daemon hears of closed connections asynchronously
+counted_out() { # the daemon hears of closed connections asynchronously
   conns=$("$CLIENT" --endpoint "$TCP_EP" --json stats |
     $PY -c 'import json,sys; d=json.load(sys.stdin)["daemon"]; print(d["connections"], d["connections_refused"] > 0)')
-  [ "$conns" = "1 True" ] && break
-  sleep 0.1
-done
+  [ "$conns" = "1 True" ]
+}
+wait_for 2 counted_out
 check_eq "once they closed, the connections are counted out (this client's alone left)" "1 True" "$conns"
 stop_daemon "$DPID" d
 n=$(grep -c 'connection limit reached' "$TMP/d.log")

@@ -9,7 +9,7 @@
 # before the cap can shut them down) during 10 updates: no reopen of the
 # index fails (the descriptors it needs are held for it).
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
-source "$MORGUE_ROOT/tests/e2e/py/daemon.bash"
+source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
 DB=$TMP/db
 check "index the corpus" build_index "$DB" "$MORGUE_ROOT/corpus"
@@ -45,16 +45,16 @@ bpid=$!
 for i in $(seq 1 10); do
   echo "{\"id\":\"burst-$i\",\"title\":\"Burst\",\"body\":\"zanzibarburst$i\"}" >"$TMP/b.jsonl"
   "$INDEX" --db "$DB" --quiet "$TMP/b.jsonl"
-  sleep 0.5
+  sleep 0.5 # not a wait: spaces the updates over the bursts
 done
 wait $bpid
 check_eq "the bursts ran" "bursts done" "$(cat "$TMP/burst.out")"
-n=0
-for ((i = 0; i < 50; i++)); do
+last_served() {
   n=$("$CLIENT" --endpoint "$TCP_EP" --json search zanzibarburst10 | grep -c '"id":"burst-10"')
-  [ "$n" = 1 ] && break
-  sleep 0.1
-done
+  [ "$n" = 1 ]
+}
+n=0
+wait_for 5 last_served
 check_eq "the last update during the bursts is served" 1 "$n"
 stop_daemon "$DPID" d
 check_eq "the cap is logged once" 1 "$(grep -c 'connection limit reached' "$TMP/d.log")"

@@ -71,3 +71,20 @@ stop_daemon() {
 without_took() { sed -E 's/"took_us":[0-9]+,?//g' "$@"; }
 # without_ms: human output without the "(N.NN ms)" of the header.
 without_ms() { sed -E '1s/ \([0-9.]+ ms\)$//' "$@"; }
+
+# wait_file FILE SECONDS: wait until FILE exists.
+wait_file() { wait_for "$2" test -e "$1"; }
+
+# stop_loader PID STATEDIR OUT WHAT: stop a py/loader.py run (PID, writing
+# to OUT) and check it: exit 0, more than 30 replies during WHAT, none bad.
+stop_loader() {
+  local pid=$1 state=$2 out=$3 what=$4 summary replies nbad
+  touch "$state/stop"
+  wait "$pid"
+  check_eq "loader exit 0" 0 $?
+  summary=$(tail -1 "$out")
+  read -r replies nbad <<<"$($PY -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["replies"], d["nbad"])' <<<"$summary")"
+  ok "$((replies > 30 ? 0 : 1))" "clients got $replies replies during $what"
+  check_eq "every reply during $what was ok and right" 0 "$nbad"
+  [ "$nbad" = 0 ] || diag "$summary"
+}

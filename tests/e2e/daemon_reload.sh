@@ -18,8 +18,6 @@ article new-2 quuxlandia "$TMP/new2.jsonl"
 article new-3 plughville "$TMP/new3.jsonl"
 article new-5 frobozzian "$TMP/new5.jsonl"
 now() { date +%s.%N; }
-# wait_file FILE SECONDS: wait until FILE exists.
-wait_file() { wait_for "$2" test -e "$1"; }
 # delay SINCE FILE: seconds from SINCE to the time written in FILE.
 delay() { $PY -c 'import sys; print("%.2f" % (float(open(sys.argv[2]).read()) - float(sys.argv[1])))' "$1" "$2"; }
 
@@ -70,14 +68,7 @@ check "rebuild: the new article is served" wait_file "$TMP/state/seen-quuxlandia
 d=$(delay "$t2" "$TMP/state/seen-quuxlandia" 2>/dev/null || echo 99)
 ok "$($PY -c "print(0 if $d < 1.5 else 1)")" "rebuild: served ${d}s after morgue-index returned (limit 1.5 s)"
 
-touch "$TMP/state/stop"
-wait $loader
-check_eq "loader exit 0" 0 $?
-summary=$(tail -1 "$TMP/loader.out")
-read -r replies nbad <<<"$($PY -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["replies"], d["nbad"])' <<<"$summary")"
-ok "$((replies > 30 ? 0 : 1))" "clients got $replies replies during the updates and the rebuild"
-check_eq "every reply during the switch was ok and right" 0 "$nbad"
-[ "$nbad" = 0 ] || diag "$summary"
+stop_loader $loader "$TMP/state" "$TMP/loader.out" "the updates and the rebuild"
 check_match "log: reload line for the rebuild" 'info: reload: index changed; index .*revision' "$(cat "$TMP/d.log")"
 
 # Idle: no client at all; the daemon notices the rebuild on its own.
