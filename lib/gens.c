@@ -38,8 +38,16 @@ unsigned long long mg_gens_dir_bytes(const char *path)
     struct dirent *de;
     while ((de = readdir(d))) {
         struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
+        if (fstatat(dirfd(d), de->d_name, &st, 0) != 0)
+            continue;
+        if (S_ISREG(st.st_mode)) {
             sum += (unsigned long long)st.st_size;
+        } else if (S_ISDIR(st.st_mode) && de->d_name[0] == 's' && strcmp(de->d_name, ".") &&
+                   strcmp(de->d_name, "..")) { /* a shard of a sharded index (topology.h) */
+            char sub[PATH_MAX];
+            if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) < (int)sizeof sub)
+                sum += mg_gens_dir_bytes(sub);
+        }
     }
     closedir(d);
     return sum;
