@@ -329,6 +329,13 @@ static int choose_shards(run *r, mg_err *err)
                                want);
         return 0;
     }
+    char part[32] = "";
+    if (st->mode == MG_INDEX_UPDATE && r->xdb &&
+        mg_xdb_get_metadata(r->xdb, MG_META_SHARD, part, sizeof part, err) > 0)
+        return usage_error(st, err,
+                           "%s holds shard %s alone: update it with --shards N --shard K, or "
+                           "--rebuild",
+                           r->db, part);
     r->nshards = o->shards ? o->shards : have;
     if (st->mode == MG_INDEX_UPDATE && r->nshards != have)
         return usage_error(st, err, "%s has %u shard%s: --shards %u needs --rebuild", r->db, have,

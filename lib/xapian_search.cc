@@ -382,6 +382,8 @@ class Deadline : public Xapian::PostingSource
 
   public:
     Deadline(uint64_t deadline, bool *cut) : deadline_(deadline), cut_(cut) {}
+    // one per shard of a sharded index, all noting the cut in one place
+    Deadline *clone() const override { return new Deadline(deadline_, cut_); }
     Xapian::doccount get_termfreq_min() const override { return n_; }
     Xapian::doccount get_termfreq_est() const override { return n_; }
     Xapian::doccount get_termfreq_max() const override { return n_; }

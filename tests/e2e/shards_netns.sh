@@ -41,7 +41,7 @@ n2=$(xapian-delve "$TMP/shard2/db" | sed -n 's/number of documents = //p')
 check_eq "the two shards hold the 6,000 articles between them" 6000 $((n1 + n2))
 
 for h in 1 2; do
-  netns_spawn shard$h xapian-tcpsrv --quiet --port 7000 "$TMP/shard$h/db"
+  netns_spawn shard$h xapian-tcpsrv --quiet --port 7000 "$TMP/shard$h/db" 2>>"$TMP/srv.log"
   eval "SRV$h=$SPAWNED"
 done
 check "both shard servers answer from the query host" \
@@ -71,7 +71,7 @@ mark away1
 kill -9 -- -"$SRV1" # the server and its connections, as a crash would
 sleep 1.5
 mark back1
-netns_spawn shard1 xapian-tcpsrv --quiet --port 7000 "$TMP/shard1/db"
+netns_spawn shard1 xapian-tcpsrv --quiet --port 7000 "$TMP/shard1/db" 2>>"$TMP/srv.log"
 sleep 3
 mark away2
 netns_link shard1 down
