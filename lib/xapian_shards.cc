@@ -184,6 +184,7 @@ bool ShardSet::connect(Part &p, int skip)
         try {
             p.db = open_remote(p.alts[i]);
             p.cur = static_cast<int>(i);
+            p.opened = std::chrono::steady_clock::now();
             return true;
         } catch (const Xapian::NetworkError &e) {
             mark_down(p.alts[i], e.get_msg());
@@ -228,10 +229,17 @@ bool ShardSet::refresh()
 bool ShardSet::reopen()
 {
     bool changed = false;
+    auto now = std::chrono::steady_clock::now();
     for (Part &p : parts_) {
         if (p.cur < 0)
             continue;
         try {
+            if (p.remote && now - p.opened >= std::chrono::milliseconds(MG_SHARD_RECONNECT_MS)) {
+                p.db = open_remote(p.alts[static_cast<size_t>(p.cur)]);
+                p.opened = now;
+                changed = true;
+                continue;
+            }
             changed |= p.db.reopen();
         } catch (const Xapian::NetworkError &e) {
             if (!p.remote)

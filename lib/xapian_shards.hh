@@ -15,10 +15,16 @@
 
 #include <xapian.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 #define MG_SHARD_PROBE_MS 200
+// A connection to a remote shard is made again after this long, at the next
+// reopen: xapian-tcpsrv reopens its database at the same path, which does
+// not see a new generation published at the same Xapian revision (a
+// --rebuild or --compact on the shard's host, each at revision 1).
+#define MG_SHARD_RECONNECT_MS 1000
 
 namespace mg
 {
@@ -36,8 +42,9 @@ class ShardSet
     // Take back the shards that answer again and leave out those another
     // handle found down. true: the combination changed.
     bool refresh();
-    // Reopen every shard at its latest revision (a network error drops the
-    // shard). true: something changed.
+    // Reopen every shard at its latest revision, connecting again to a
+    // remote one connected MG_SHARD_RECONNECT_MS ago or more (a network
+    // error drops the shard). true: something changed.
     bool reopen();
     // After a network error from db(): leave out the shard it came from
     // (failing over to its next replica, or reconnecting at once when its
@@ -56,6 +63,7 @@ class ShardSet
         std::string name;
         int cur = -1; // the alternative open, -1: none (missing)
         Xapian::Database db;
+        std::chrono::steady_clock::time_point opened; // when db was connected
     };
     bool connect(Part &p, int skip);
     void combine();

@@ -104,6 +104,22 @@ sleep 0.5
 r=$("$CLIENT" --endpoint "$EP2" --json search oil)
 check "back: full replies again" eval '! grep -q partial <<<"$r"'
 
+# A shard host's nightly --rebuild publishes a new generation at the same
+# Xapian revision (1): morgued, connecting again every second, serves it.
+head -n 100 "$TMP/part.jsonl" >"$TMP/a.jsonl"
+head -n 300 "$TMP/part.jsonl" >"$TMP/b.jsonl"
+"$INDEX" --db "$TMP/own" --shards 3 --shard 2 --quiet "$TMP/a.jsonl" 2>/dev/null
+serve 4 "$TMP/own"
+wait_port "${PORTS[4]}"
+printf 'remote 127.0.0.1:%s\n' "${PORTS[4]}" >"$TMP/own.topology"
+start_daemon own --db "$TMP/own.topology" --bind 'tcp://127.0.0.1:*' || exit 1
+docs() { "$CLIENT" --endpoint "$TCP_EP" --json stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["stats"]["documents"])'; }
+before=$(docs)
+"$INDEX" --db "$TMP/own" --shards 3 --shard 2 --rebuild --quiet "$TMP/b.jsonl" 2>/dev/null
+after=$(xapian-delve "$TMP/own" | sed -n 's/number of documents = //p')
+sleep 1.5
+check_eq "a rebuild on the shard host ($before -> $after articles) is served within 1.5 s" "$after" "$(docs)"
+
 printf 'remote 127.0.0.1:%s\nremote nohost\n' "${PORTS[0]}" >"$TMP/bad"
 "$DAEMON" --db "$TMP/bad" --bind tcp://127.0.0.1:* 2>"$TMP/bad.log" &
 wait $!

@@ -12,7 +12,7 @@ back and answered before the next away), and for each
 outage: partial (replies marked partial with SHARD missing among those
 sent while it was away), full_after_s (from back to the first request sent
 after it that got a full reply) and partial_late (partial replies to
-requests sent 2 s or more after back, before the next away)."""
+requests sent 2 s or more after back and answered before the next away)."""
 import json
 import sys
 
@@ -40,7 +40,7 @@ for k, nxt in (("1", marks["away2"]), ("2", float("inf"))):
             o["partial"] += partial and missing == [shard]
         if sent >= back and not partial and ok and o["full_after_s"] is None:
             o["full_after_s"] = round(sent - back, 3)
-        if back + 2 <= sent < nxt and partial:
+        if back + 2 <= sent and (answered or sent) < nxt and partial:
             o["partial_late"] += 1
     out["outage" + k] = o
 print(json.dumps(out))
