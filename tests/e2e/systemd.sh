@@ -31,6 +31,12 @@ check_eq "morgue-reindex.service: exit 3 (records skipped) is a success" 3 "$(un
 check_eq "morgue-reindex.service: owns /var/lib/morgue" morgue "$(unit morgue-reindex.service StateDirectory)"
 check_match "morgue-shard.service: xapian-tcpsrv without --writable" '^/usr/bin/xapian-tcpsrv ([^w]|w[^r])*$' "$(unit morgue-shard.service ExecStart)"
 check_eq "morgue-shard.service: the index read-only" /var/lib/morgue "$(unit morgue-shard.service ReadOnlyPaths)"
+shard_doc=$($PY -c '
+import re, sys
+for b in re.findall(r"```ini\n(.*?)```", open(sys.argv[1]).read(), re.S):
+    if "xapian-tcpsrv" in b and b.startswith("[Unit]"):
+        print(b, end="")' "$MORGUE_ROOT/docs/scaling.md")
+check_eq "docs/scaling.md shows morgue-shard.service as shipped" "$(cat "$MORGUE_ROOT/systemd/morgue-shard.service")" "$shard_doc"
 
 # --- the notify protocol ---------------------------------------------------
 check "index the bundled corpus" build_index "$TMP/db" "$MORGUE_ROOT/corpus"
