@@ -92,6 +92,21 @@ static void test_written_stub(void **state)
     assert_int_equal(t.n, 2);
     assert_false(t.remote);
     mg_topology_free(&t);
+    /* the size of a sharded generation counts its shards (gens.h) */
+    char p[PATH_MAX];
+    static const char *const files[] = {"s0", "s0/a", "s1", "s1/b", "sub", "sub/c"};
+    for (size_t i = 0; i < 6; i++) {
+        snprintf(p, sizeof p, "%s/%s", f->dir, files[i]);
+        if (i % 2 == 0) {
+            assert_int_equal(mkdir(p, 0777), 0);
+        } else {
+            FILE *fp = fopen(p, "w");
+            assert_non_null(fp);
+            fprintf(fp, "%0*d", (int)(10 * i), 0); /* 10, 30, 50 bytes */
+            fclose(fp);
+        }
+    }
+    assert_int_equal(mg_gens_dir_bytes(f->dir), strlen("auto s0\nauto s1\n") + 10 + 30);
 }
 
 static void test_errors(void **state)
