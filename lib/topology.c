@@ -54,7 +54,8 @@ int mg_topology_split_addr(const char *addr, char *host, size_t cap, unsigned *p
 
 void mg_topology_free(mg_topology *t)
 {
-    for (unsigned i = 0; t->shards && i < t->n; i++) {
+    /* (the slot after the last holds what a line that failed had read) */
+    for (unsigned i = 0; t->shards && i <= t->n && i < MG_TOPO_MAX_SHARDS; i++) {
         for (unsigned k = 0; k < t->shards[i].nalt; k++)
             free(t->shards[i].alt[k]);
         free(t->shards[i].name);

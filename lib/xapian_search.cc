@@ -1050,6 +1050,8 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
             res->nhits = mset.size();
         } else {
             alloc_hits(res, mset.size());
+            if (xs->remote) // the page's documents in one exchange, not one by one
+                mset.fetch();
             for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
                 take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
         }

@@ -51,6 +51,9 @@ w = ctx.socket(zmq.REQ)
 w.connect(endpoint)
 for q in queries:
     w.send(json.dumps({"v": 1, "op": "search", "query": q, "limit": 10, "snippet": False}).encode())
+    if not w.poll(10000):
+        print(json.dumps({"error": "no reply in the warm-up"}))
+        sys.exit(1)
     w.recv()
 w.close()
 ts = [threading.Thread(target=client, args=(n,)) for n in range(clients)]

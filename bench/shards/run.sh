@@ -10,6 +10,7 @@
 # queries from bench/query/genqueries.py. The synthetic 1,000,000-article
 # archive is not run here (its build alone takes longer than the bench's
 # budget on a small machine): BENCH_CORPUS=FILE.jsonl names another corpus.
+# BENCH_SETUPS="remote" leaves out the one index and the local shards.
 set -u
 B=${1:?usage: bench/shards/run.sh BUILD_DIR}
 export MORGUE_BUILD=$(cd "$B" && pwd)
@@ -45,17 +46,23 @@ daemon() {
   for ((i = 0; i < 200; i++)); do [ -s "$TMP/$name.pid" ] && break; sleep 0.05; done
 }
 
+SETUPS=${BENCH_SETUPS:-local remote}
 "$INDEX" --db "$TMP/single" --quiet "$CORPUS" 2>/dev/null
-daemon single "$DAEMON" --db "$TMP/single" --bind tcp://127.0.0.1:5601
-measure "one index" tcp://127.0.0.1:5601
+if [[ $SETUPS == *local* ]]; then
+  daemon single "$DAEMON" --db "$TMP/single" --bind tcp://127.0.0.1:5601
+  measure "one index" tcp://127.0.0.1:5601
+fi
 for n in 1 2 4; do
   "$INDEX" --db "$TMP/local$n" --shards $n --quiet "$CORPUS" 2>/dev/null
+  [[ $SETUPS == *local* ]] || continue
   daemon local$n "$DAEMON" --db "$TMP/local$n" --bind tcp://127.0.0.1:$((5610 + n))
   measure "$n local shards" tcp://127.0.0.1:$((5610 + n))
   kill "$(cat "$TMP/local$n.pid")"
 done
 
-if netns_init; then
+if [[ $SETUPS != *remote* ]]; then
+  :
+elif netns_init; then
   netns_host query 1
   for n in 1 2 4; do
     topo=$TMP/remote$n.topology

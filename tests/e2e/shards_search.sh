@@ -5,7 +5,7 @@
 # does it across hosts): morgued on the topology answers as morgued on the
 # single index does: the top 100 ids of each query in the same order with
 # the same scores (within 1e-9), the exact totals, facets, newest-first
-# pages, pages with copies apart, and get. The same for the local shards of
+# pages, pages with copies apart, get and get with copies. The same for the local shards of
 # a generation of morgue-index --shards. A shard with a replica fails over
 # to it with nothing missing; with both gone the reply is partial and names
 # the shard; get of an article there is "unavailable", not "not_found"; an

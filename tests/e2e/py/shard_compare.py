@@ -7,7 +7,7 @@ usage: shard_compare.py ENDPOINT_A ENDPOINT_B QUERIES N
 For each of the first N lines of QUERIES: a search of the top 100 (ids in
 order and scores within 1e-9, totals), then for every 10th query a page
 with facets (source, category, year, month), sorted newest first, and with
-copies apart. Then `get` of the top hit of every 10th query. Prints one
+copies apart, and `get` of its top hit, with and without its copies. Prints one
 JSON line: {"requests": N, "differ": [the first few differences],
 "max_score_diff": X, "partial": replies marked partial}."""
 import json
@@ -77,11 +77,11 @@ for i, q in enumerate(queries):
     compare({"op": "search", "query": q, "limit": 20, "sort": "newest"})
     compare({"op": "search", "query": q, "limit": 20, "collapse": False})
     for h in a.get("hits", [])[:1]:
-        ra = ask(sa, {"op": "get", "id": h["id"]})
-        rb = ask(sb, {"op": "get", "id": h["id"]})
-        out["requests"] += 1
-        ra.pop("took_us", None)
-        rb.pop("took_us", None)
-        if ra != rb:
-            differ("get", h["id"], ra, rb)
+        for req in ({"op": "get", "id": h["id"]}, {"op": "get", "id": h["id"], "copies": True}):
+            ra, rb = ask(sa, req), ask(sb, req)
+            out["requests"] += 1
+            ra.pop("took_us", None)
+            rb.pop("took_us", None)
+            if ra != rb:
+                differ("get", req, ra, rb)
 print(json.dumps(out))
