@@ -215,7 +215,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/morgue_client.h
 	rm -rf $(DESTDIR)$(PREFIX)/include/morgue
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/bash-completion/completions/,morgue morgue-index morgued)
-	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,morgued.service morgue-reindex.service morgue-reindex.timer)
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,morgued.service morgue-reindex.service morgue-reindex.timer morgue-shard.service)
 	for m in $(notdir $(MAN_OUT)); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/$$m; done
 
 # dpkg-buildpackage writes its results beside the source tree: build in a

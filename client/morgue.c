@@ -312,6 +312,19 @@ static void print_footer(const mg_client_results *r, const opts *o, size_t limit
     putchar('\n');
 }
 
+/* One line on stderr when the results are not the whole index's. */
+static void warn_partial(const mg_client_results *r)
+{
+    if (r->nmissing) {
+        fprintf(stderr, "morgue: warning: partial results: shard%s ", r->nmissing > 1 ? "s" : "");
+        for (size_t i = 0; i < r->nmissing; i++)
+            fprintf(stderr, "%s%s", i ? ", " : "", r->missing_shards[i]);
+        fprintf(stderr, " unreachable, %s articles left out\n", r->nmissing > 1 ? "their" : "its");
+    } else if (r->partial) {
+        fprintf(stderr, "morgue: warning: partial results: the search ran out of its time budget\n");
+    }
+}
+
 static void print_results(const mg_client_results *r, bool color)
 {
     print_header(r);
@@ -1217,6 +1230,8 @@ static int run(const opts *o, const char *cmd, char **args, int nargs)
     if (strcmp(cmd, "search") == 0 || is_timeline) {
         mg_client_results *r;
         bool parsed = mg_client_results_parse(reply, rlen, &r, &err) == 0;
+        if (parsed)
+            warn_partial(r);
         if (!parsed)
             status = server_error(&err);
         else if (q.no_hits)

@@ -820,6 +820,7 @@ void mg_client_results_free(mg_client_results *r)
     for (size_t i = 0; i < r->nfacets; i++)
         free(r->facets[i].values);
     free(r->facets);
+    free(r->missing_shards);
     json_decref(r->internal_);
     free(r);
 }
@@ -883,6 +884,11 @@ int mg_client_results_parse(const char *reply, size_t len, mg_client_results **o
         r->all_exact = r->total_exact;
     }
     r->relaxed = json_is_true(json_object_get(root, "relaxed"));
+    r->partial = json_is_true(json_object_get(root, "partial"));
+    if (strings(json_object_get(root, "missing_shards"), &r->missing_shards, &r->nmissing) != 0) {
+        mg_client_results_free(r);
+        return fail(err, MG_CLIENT_ENOMEM, "out of memory");
+    }
     r->suggestion = str(root, "suggestion");
     r->next = str(root, "next");
     r->parsed = str(root, "parsed");

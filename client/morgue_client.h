@@ -245,6 +245,12 @@ typedef struct mg_client_results {
     const char *json;  /* the whole reply text */
     size_t json_len;
     void *internal_;
+    /* "partial": the hits, counts and facets are not the whole index's:
+     * the time budget ended the match, or shards of a sharded index could
+     * not be reached (their names in missing_shards). */
+    bool partial;
+    const char **missing_shards;
+    size_t nmissing;
 } mg_client_results;
 
 /* Run a search. On success returns 0 and *out is a new result (caller frees

@@ -61,11 +61,11 @@ _morgue() {
 _morgue_index() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local opts="--db --lang --threads --batch --rebuild --delete-missing --max-delete --dry-run
-    --compact --changesets --progress --quiet --json-stats --prom-file --help --version"
+    --compact --changesets --shards --shard --progress --quiet --json-stats --prom-file --help --version"
   case $prev in
     --db) _morgue_dirs "$cur"; return ;;
     --prom-file) _morgue_files "$cur"; return ;;
-    --lang | --threads | --batch | --max-delete | --changesets) return ;;
+    --lang | --threads | --batch | --max-delete | --changesets | --shards | --shard) return ;;
   esac
   if [[ $cur == -* ]]; then
     _morgue_words "$opts" "$cur"
@@ -79,14 +79,15 @@ _morgued() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local opts="--db --bind --workers --spin-us --pidfile --curve-secret --curve-allow --insecure
     --max-msg --query-budget-ms --slow-ms --max-queued --log-queries --log-slow-ms --log-format
-    --log-level --help --version"
+    --log-level --shard-timeout-ms --help --version"
   case $prev in
-    --db) _morgue_dirs "$cur"; return ;;
+    --db) _morgue_files "$cur"; return ;; # a database directory or a topology file
     --pidfile | --curve-secret | --curve-allow) _morgue_files "$cur"; return ;;
     --log-level) _morgue_words "debug info warn error" "$cur"; return ;;
     --log-format) _morgue_words "text json" "$cur"; return ;;
     --bind) _morgue_words "ipc:// tcp://127.0.0.1:" "$cur"; compopt -o nospace 2>/dev/null; return ;;
-    --workers | --spin-us | --max-msg | --query-budget-ms | --slow-ms | --max-queued | --log-slow-ms) return ;;
+    --workers | --spin-us | --max-msg | --query-budget-ms | --slow-ms | --max-queued | --log-slow-ms | \
+      --shard-timeout-ms) return ;;
   esac
   _morgue_words "$opts" "$cur"
   return 0

@@ -94,6 +94,7 @@ typedef struct mg_job {
 } mg_job;
 
 #define MG_DAEMON_DEFAULT_SLOW_MS 20 /* a search that took this long makes its client a slow one */
+#define MG_DAEMON_DEFAULT_SHARD_TIMEOUT_MS 2000 /* --shard-timeout-ms */
 #define MG_DAEMON_MAX_PARKED 256 /* searches waiting for a worker; past it they run at once */
 #define MG_DAEMON_PARK_MAX_MS 1000 /* a parked search waits at most about this long */
 #define MG_DAEMON_SLOW_CLIENTS 64  /* slow clients remembered */

@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "version.h"
+#include "xapian_search.h"
 
 static void usage(FILE *f)
 {
@@ -24,8 +25,9 @@ static void usage(FILE *f)
             "usage: morgued --db PATH [options]\n"
             "Serve a morgue index over ZeroMQ (JSON requests, docs/protocol.md).\n"
             "\n"
-            "  --db PATH             the index (a database directory or the symlink\n"
-            "                        morgue-index publishes); default $MORGUE_DB\n"
+            "  --db PATH             the index (a database directory, the symlink\n"
+            "                        morgue-index publishes, or a topology file of\n"
+            "                        shards: docs/scaling.md); default $MORGUE_DB\n"
             "  --bind ENDPOINT       tcp://HOST:PORT or ipc://PATH; repeatable. Default:\n"
             "                        ipc://$XDG_RUNTIME_DIR/morgued.sock (or\n"
             "                        ipc:///tmp/morgued-UID.sock) and " MG_DAEMON_DEFAULT_TCP "\n"
@@ -46,6 +48,11 @@ static void usage(FILE *f)
             "                        (default %d; 0: no budget)\n"
             "  --slow-ms N           a client whose last search took N ms or more is a\n"
             "                        slow one: its searches may hold all workers but one\n"
+            "                        (default %d)\n"
+            "  --shard-timeout-ms N  a sharded index (--db naming a topology file): a\n"
+            "                        remote shard that does not answer within N ms is\n"
+            "                        left out, replies marked \"partial\" with it in\n"
+            "                        \"missing_shards\", until it answers again\n"
             "                        (default %d)\n"
             "  --max-queued BYTES    reply bytes one client may leave unread (default\n"
             "                        %ld); its further replies are dropped\n"
@@ -68,9 +75,16 @@ static void usage(FILE *f)
             "Signals: SIGTERM/SIGINT finish the requests in flight and exit 0;\n"
             "SIGHUP reopens the index.\n",
             MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG, MG_DAEMON_DEFAULT_BUDGET_MS,
-            MG_DAEMON_DEFAULT_SLOW_MS, MG_DAEMON_DEFAULT_MAX_QUEUED,
+            MG_DAEMON_DEFAULT_SLOW_MS, MG_DAEMON_DEFAULT_SHARD_TIMEOUT_MS,
+            MG_DAEMON_DEFAULT_MAX_QUEUED,
             MG_PROXIMITY, MG_PROXIMITY_WINDOW,
             MG_BM25_K1, MG_BM25_B);
+}
+
+/* A remote shard going away or coming back (lib/xapian_shards.cc). */
+static void shard_log(int level, const char *msg)
+{
+    mg_dlog(level, "%s", msg);
 }
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -103,6 +117,7 @@ int main(int argc, char **argv)
         O_LOGSLOW,
         O_LOGFORMAT,
         O_LOGLEVEL,
+        O_SHARD_TIMEOUT,
         O_HELP,
         O_VERSION
     };
@@ -123,6 +138,7 @@ int main(int argc, char **argv)
         {"log-slow-ms", required_argument, NULL, O_LOGSLOW},
         {"log-format", required_argument, NULL, O_LOGFORMAT},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
+        {"shard-timeout-ms", required_argument, NULL, O_SHARD_TIMEOUT},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
@@ -136,7 +152,7 @@ int main(int argc, char **argv)
                         .log_slow_ms = -1};
     mg_search_limits_default(&o.limits);
     mg_search_limits_from_env(&o.limits, getenv);
-    long v;
+    long v, shard_timeout = MG_DAEMON_DEFAULT_SHARD_TIMEOUT_MS;
     int c;
     mg_client_err cerr;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -234,6 +250,13 @@ int main(int argc, char **argv)
             }
             mg_dlog_set_level(mg_dlog_parse_level(optarg));
             break;
+        case O_SHARD_TIMEOUT:
+            if (parse_long(optarg, 1, 600000, &v) != 0) {
+                fprintf(stderr, "morgued: --shard-timeout-ms wants 1..600000\n");
+                return 2;
+            }
+            shard_timeout = v;
+            break;
         case 'h':
         case O_HELP:
             usage(stdout);
@@ -281,6 +304,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    mg_xsearch_configure_shards((unsigned)shard_timeout, shard_log);
     int major, minor, patch;
     zmq_version(&major, &minor, &patch);
     mg_dlog(MG_LOG_INFO,

@@ -51,6 +51,12 @@ static const char usage_text[] =
     "                    the live generation (XAPIAN_MAX_CHANGESETS), so that\n"
     "                    replicas (xapian-replicate) catch up by them instead of\n"
     "                    a full copy; 1 to 100000\n"
+    "  --shards N        an index of N shard databases and a stub naming them\n"
+    "                    (each article in the shard its id hashes to); a new\n"
+    "                    index or --rebuild (default: as the index is, 1 if new)\n"
+    "  --shard K         with --shards N: build only shard K (0 to N-1) of the N,\n"
+    "                    as a database of its own, for the host that serves it;\n"
+    "                    the other articles are passed over\n"
     "  --progress        show the progress line even when stderr is not a terminal\n"
     "  --quiet           no progress line and no summary (errors still shown)\n"
     "  --json-stats      print the summary as one JSON object on stdout\n"
@@ -90,7 +96,9 @@ enum {
     OPT_MAX_DELETE,
     OPT_DRY_RUN,
     OPT_PROM_FILE,
-    OPT_CHANGESETS
+    OPT_CHANGESETS,
+    OPT_SHARDS,
+    OPT_SHARD
 };
 
 static const struct option long_opts[] = {
@@ -108,6 +116,8 @@ static const struct option long_opts[] = {
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"prom-file", required_argument, NULL, OPT_PROM_FILE},
     {"changesets", required_argument, NULL, OPT_CHANGESETS},
+    {"shards", required_argument, NULL, OPT_SHARDS},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -285,6 +295,8 @@ static void print_summary(const mg_index_stats *st)
             "warnings %llu\n",
             st->dry_run ? "would be: " : "", st->added, st->replaced, st->unchanged, st->deleted,
             st->skipped, st->warnings);
+    if (st->other_shard)
+        fprintf(stderr, "  %llu records of the other shards passed over\n", st->other_shard);
     fprintf(stderr, "  %llu documents, index %.1f MB\n", st->documents,
             (double)st->index_bytes / 1e6);
     fprintf(stderr, "  %.2f s, %.0f docs/s, %.2f MB/s (%.1f MB read)\n", st->elapsed_s,
@@ -427,6 +439,19 @@ static int parse_options(int argc, char **argv, mg_index_opts *o, cli *c)
             if (parse_count("--changesets", optarg, 100000, &v))
                 return 2;
             o->changesets = (unsigned)v;
+            break;
+        case OPT_SHARDS:
+            if (parse_count("--shards", optarg, 256, &v))
+                return 2;
+            o->shards = (unsigned)v;
+            break;
+        case OPT_SHARD:
+            if (strcmp(optarg, "0") == 0)
+                v = 0;
+            else if (parse_count("--shard", optarg, 255, &v))
+                return 2;
+            o->shard_only = true;
+            o->shard = (unsigned)v;
             break;
         case 'h':
             fputs(usage_text, stdout);

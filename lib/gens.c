@@ -36,10 +36,21 @@ unsigned long long mg_gens_dir_bytes(const char *path)
         return 0;
     unsigned long long sum = 0;
     struct dirent *de;
+    /* a sharded generation (topology.h): its shards s0, s1, ... count too */
+    int sharded = faccessat(dirfd(d), "XAPIANDB", F_OK, 0) == 0;
     while ((de = readdir(d))) {
         struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (S_ISREG(st.st_mode)) {
             sum += (unsigned long long)st.st_size;
+        } else if (sharded && S_ISDIR(st.st_mode) && de->d_name[0] == 's' &&
+                   de->d_name[1] >= '0' && de->d_name[1] <= '9' &&
+                   strspn(de->d_name + 1, "0123456789") == strlen(de->d_name + 1)) {
+            char sub[PATH_MAX];
+            if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) < (int)sizeof sub)
+                sum += mg_gens_dir_bytes(sub);
+        }
     }
     closedir(d);
     return sum;

@@ -19,6 +19,7 @@
 #include "analyzer.h"
 #include "gens.h"
 #include "index_run.h"
+#include "topology.h"
 #include "schema.h"
 #include "xapian_search.h"
 
@@ -125,6 +126,11 @@ int mg_run_set_meta(run *r, mg_xdb *db, int final, mg_err *err)
         (rc = mg_xdb_set_metadata(db, MG_META_BUILT, when, err)) ||
         (final && (rc = mg_xdb_set_metadata(db, MG_META_ADDED, r->added, err))))
         return rc;
+    if (r->o->shard_only) {
+        char part[32];
+        snprintf(part, sizeof part, "%u/%u", r->o->shard, r->o->shards);
+        return mg_xdb_set_metadata(db, MG_META_SHARD, part, err);
+    }
     return 0;
 }
 
@@ -295,6 +301,48 @@ static void count_live(run *r)
     mg_xsearch_free(xs);
 }
 
+/* r->nshards: --shards, else what the index is; an update keeps the layout
+ * (and a --shard build its part). */
+static int choose_shards(run *r, mg_err *err)
+{
+    const mg_index_opts *o = r->o;
+    mg_index_stats *st = r->st;
+    unsigned have = 1;
+    if (r->xdb && mg_xdb_shards(r->xdb))
+        have = (unsigned)mg_xdb_shards(r->xdb);
+    else if (r->kind != DB_NEW && mg_topology_is(r->db)) {
+        mg_topology t;
+        if (mg_topology_load(r->db, &t, err) == 0)
+            have = t.n;
+        mg_topology_free(&t);
+    }
+    if (o->shard_only) {
+        r->nshards = 1;
+        char part[32] = "", want[32];
+        snprintf(want, sizeof want, "%u/%u", o->shard, o->shards);
+        if (r->xdb && mg_xdb_get_metadata(r->xdb, MG_META_SHARD, part, sizeof part, err) < 0)
+            part[0] = '\0';
+        if (st->mode == MG_INDEX_UPDATE && strcmp(part, want) != 0)
+            return usage_error(st, err,
+                               "%s holds %s%s, not shard %s: --rebuild to make it that shard",
+                               r->db, *part ? "shard " : "", *part ? part : "a whole index",
+                               want);
+        return 0;
+    }
+    char part[32] = "";
+    if (st->mode == MG_INDEX_UPDATE && r->xdb &&
+        mg_xdb_get_metadata(r->xdb, MG_META_SHARD, part, sizeof part, err) > 0)
+        return usage_error(st, err,
+                           "%s holds shard %s alone: update it with --shards N --shard K, or "
+                           "--rebuild",
+                           r->db, part);
+    r->nshards = o->shards ? o->shards : have;
+    if (st->mode == MG_INDEX_UPDATE && r->nshards != have)
+        return usage_error(st, err, "%s has %u shard%s: --shards %u needs --rebuild", r->db, have,
+                           have == 1 ? "" : "s", r->nshards);
+    return 0;
+}
+
 static int run_locked(run *r, mg_err *err)
 {
     const mg_index_opts *o = r->o;
@@ -329,6 +377,8 @@ static int run_locked(run *r, mg_err *err)
     }
     char stored[64] = "";
     if (r->kind != DB_NEW && (rc = open_existing(r, stored, sizeof stored, err)))
+        return rc;
+    if ((rc = choose_shards(r, err)))
         return rc;
     char prev[16] = "";
     if (r->xdb && mg_xdb_get_metadata(r->xdb, MG_META_ADDED, prev, sizeof prev, err) < 0)
@@ -444,6 +494,10 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
         return usage_error(st, err, "no input: give one or more files, directories or -");
     if (o->threads > MAX_THREADS)
         return usage_error(st, err, "--threads must be between 1 and %d", MAX_THREADS);
+    if (o->shards > MG_TOPO_MAX_SHARDS)
+        return usage_error(st, err, "--shards must be between 1 and %d", MG_TOPO_MAX_SHARDS);
+    if (o->shard_only && (o->shards < 2 || o->shard >= o->shards))
+        return usage_error(st, err, "--shard K needs --shards N, N at least 2 and K below N");
     run *r = run_new(o, st);
     if (!r)
         return mg_err_set(err, MG_ENOMEM, "out of memory");

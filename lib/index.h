@@ -51,6 +51,7 @@ enum {
 typedef struct mg_index_stats {
     unsigned long long added, replaced, unchanged, deleted, skipped, warnings;
     unsigned long long read;               /* records read so far (incl. skipped) */
+    unsigned long long other_shard;        /* --shard: records of the other shards */
     unsigned long long documents;          /* documents in the index at the end */
     unsigned long long live_documents;     /* documents in the index before the run */
     unsigned long long input_bytes;        /* input consumed so far */
@@ -107,6 +108,16 @@ typedef struct mg_index_opts {
      * the environment alone: its new generation is copied whole anyway).
      * 0: the environment decides (Xapian's default: no changesets). */
     unsigned changesets;
+    /* --shards N: the index is N shard databases and a stub in each
+     * generation (topology.h), each article in the shard mg_shard_of()
+     * names. 0: as the index is (one database when new); a rebuild may
+     * change it, an update may not. With shard_only, only shard shard of
+     * the N is built, as a database of its own (metadata MG_META_SHARD):
+     * the other articles are passed over, and --delete-missing deletes
+     * nothing of another shard's. */
+    unsigned shards;
+    bool shard_only;
+    unsigned shard;
     /* The run stops reading and finishes as an interruption once *stop is
      * nonzero (st->interrupted): a SIGINT/SIGTERM handler sets it (storing
      * to a volatile sig_atomic_t is async-signal-safe). Nonzero already at

@@ -8,6 +8,7 @@
 
 #include "docbuild.h"
 #include "index_run.h"
+#include "topology.h"
 #include "reader.h"
 
 /* mg_ring_reserve's wait: keep the progress line going. */
@@ -25,6 +26,10 @@ static int admit(run *r, const mg_record *rec, const mg_read_info *info, const c
     if (mg_docbuild_check_id(rec->id, &e)) {
         mg_run_say(r, MG_LOG_ERROR, "%s: %s", where, e.msg);
         mg_run_count(r, &r->st->skipped);
+        return 1;
+    }
+    if (r->o->shard_only && mg_shard_of(rec->id, strlen(rec->id), r->o->shards) != r->o->shard) {
+        mg_run_count(r, &r->st->other_shard); /* another host's: not seen here */
         return 1;
     }
     long f = mg_names_add(&r->files, info->file);

@@ -12,6 +12,9 @@
 #include "compact.h"
 #include "gens.h"
 #include "index_run.h"
+#include "topology.h"
+
+#include <sys/stat.h>
 
 /* Rebuild: analyse and write into this worker's private shard. Each document
  * is built into the worker's one mg_xdoc and added at once. (A document per
@@ -89,6 +92,23 @@ static int compact_poll(void *ctx)
     return mg_run_stopped(r);
 }
 
+/* --compact of a sharded index: each shard of live into dst/sK, one after
+ * the other (in a child process each, as a single database), and a stub. */
+static int compact_shards(run *r, const char *live, const char *dst, mg_err *err)
+{
+    if (mkdir(dst, 0777) != 0)
+        return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", dst, strerror(errno));
+    int rc = 0;
+    for (unsigned k = 0; !rc && k < r->nshards; k++) {
+        char from[PATH_MAX + 32], to[PATH_MAX + 160];
+        snprintf(from, sizeof from, "%s/s%u", live, k);
+        snprintf(to, sizeof to, "%s/s%u", dst, k);
+        const char *src = from;
+        rc = mg_compact_run(&src, 1, to, compact_poll, r, err);
+    }
+    return rc ? rc : mg_topology_write_local(dst, r->nshards, err);
+}
+
 /* --compact after an update: compact the live generation into a new one and
  * publish it as a rebuild does (the lock is held all along, so nothing
  * changes the live one meanwhile). The update is committed already: on
@@ -109,7 +129,10 @@ int mg_run_compact_live(run *r, mg_err *err)
     pthread_mutex_unlock(&r->mu);
     double t = mg_run_now();
     const char *src = live;
-    rc = mg_compact_run(&src, 1, dst, compact_poll, r, err);
+    if (r->nshards > 1)
+        rc = compact_shards(r, live, dst, err);
+    else
+        rc = mg_compact_run(&src, 1, dst, compact_poll, r, err);
     if (rc == 0 && (rc = mg_run_install_gen(r, dst, err)) == 0)
         /* The generation compacted from holds the same articles as the new
          * live one; keeping it would keep twice the index's size on disk
@@ -135,6 +158,99 @@ int mg_run_compact_live(run *r, mg_err *err)
     return mg_err_set(err, inner.code, "compacting failed: %.150s; %s", inner.msg, stays);
 }
 
+/* A worker's private part of a sharded index: dir/s0 .. s(n-1), one for
+ * each shard of the index (topology.h), the documents routed by id. */
+static mg_xdb *open_index_shards(const char *dir, unsigned n, mg_err *err)
+{
+    if (mkdir(dir, 0777) != 0) {
+        mg_err_set(err, MG_EIO, "mkdir %.200s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    char **paths = calloc(n, sizeof *paths);
+    mg_xdb *x = NULL;
+    unsigned k = 0;
+    if (paths)
+        for (; k < n; k++)
+            if (asprintf(&paths[k], "%s/s%u", dir, k) < 0)
+                break;
+    if (!paths || k < n)
+        mg_err_set(err, MG_ENOMEM, "out of memory");
+    else
+        x = mg_xdb_open_shards((const char *const *)paths, n, MG_XDB_CREATE | MG_XDB_NOSYNC, err);
+    for (unsigned i = 0; paths && i < k; i++)
+        free(paths[i]);
+    free(paths);
+    return x;
+}
+
+/* Merge shard j of every worker's part into dst/sj, for each j, in
+ * parallel (up to nthreads compactions at once), and write dst's stub.
+ * src(j, k) names shard j of source k (nsrc sources). */
+typedef struct merge_job {
+    const char **srcs;
+    size_t nsrc;
+    char dst[PATH_MAX + 160];
+    int rc;
+    mg_err err;
+    pthread_t tid;
+} merge_job;
+
+static void *merge_one(void *arg)
+{
+    merge_job *j = arg;
+    mg_err_clear(&j->err);
+    j->rc = mg_xdb_compact(j->srcs, j->nsrc, j->dst, &j->err);
+    return NULL;
+}
+
+static int merge_sharded(run *r, char **srcs, size_t nsrc, const char *dst, mg_err *err)
+{
+    if (mkdir(dst, 0777) != 0)
+        return mg_err_set(err, MG_EIO, "mkdir %.200s: %s", dst, strerror(errno));
+    unsigned n = r->nshards;
+    merge_job *jobs = calloc(n, sizeof *jobs);
+    const char **all = calloc((size_t)n * nsrc, sizeof *all);
+    char **names = calloc((size_t)n * nsrc, sizeof *names);
+    int rc = 0;
+    if (!jobs || !all || !names)
+        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+    for (unsigned j = 0; !rc && j < n; j++) {
+        jobs[j].srcs = all + (size_t)j * nsrc;
+        jobs[j].nsrc = nsrc;
+        snprintf(jobs[j].dst, sizeof jobs[j].dst, "%s/s%u", dst, j);
+        for (size_t k = 0; !rc && k < nsrc; k++) {
+            char **name = &names[(size_t)j * nsrc + k];
+            if (asprintf(name, "%s/s%u", srcs[k], j) < 0) {
+                *name = NULL;
+                rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+            }
+            jobs[j].srcs[k] = *name;
+        }
+    }
+    for (unsigned j0 = 0; !rc && j0 < n; j0 += r->nthreads) {
+        unsigned end = j0 + r->nthreads < n ? j0 + r->nthreads : n;
+        for (unsigned j = j0; j < end; j++)
+            if (pthread_create(&jobs[j].tid, NULL, merge_one, &jobs[j]) != 0)
+                merge_one(&jobs[j]), jobs[j].tid = 0;
+        for (unsigned j = j0; j < end; j++) {
+            if (jobs[j].tid)
+                pthread_join(jobs[j].tid, NULL);
+            if (jobs[j].rc && !rc) {
+                *err = jobs[j].err;
+                rc = jobs[j].rc;
+            }
+        }
+    }
+    if (!rc)
+        rc = mg_topology_write_local(dst, n, err);
+    for (size_t i = 0; names && i < (size_t)n * nsrc; i++)
+        free(names[i]);
+    free(names);
+    free(all);
+    free(jobs);
+    return rc;
+}
+
 /* A ring and, unless --dry-run, an empty shard in tmp for each worker. */
 static int open_shards(run *r, const char *tmp, mg_err *err)
 {
@@ -157,7 +273,10 @@ static int open_shards(run *r, const char *tmp, mg_err *err)
          * full) only when blocks are not written in place; otherwise it
          * fails with "cancel() not supported under DB_DANGEROUS" instead
          * of the cause. On Reuters it costs nothing measurable. */
-        r->w[k].shard = mg_xdb_open(path, MG_XDB_CREATE | MG_XDB_NOSYNC, err);
+        if (r->nshards > 1)
+            r->w[k].shard = open_index_shards(path, r->nshards, err);
+        else
+            r->w[k].shard = mg_xdb_open(path, MG_XDB_CREATE | MG_XDB_NOSYNC, err);
         if (!r->w[k].shard)
             return -err->code;
     }
@@ -220,8 +339,11 @@ static int merge_shards(run *r, const char *tmp, mg_err *err)
         srcs[k] = paths[k];
     }
     snprintf(path, sizeof path, "%s/db", tmp);
-    if ((rc = mg_xdb_compact(srcs, r->nthreads, path, err)) ||
-        (rc = mg_run_install_gen(r, path, err)))
+    if (r->nshards > 1)
+        rc = merge_sharded(r, paths, r->nthreads, path, err);
+    else
+        rc = mg_xdb_compact(srcs, r->nthreads, path, err);
+    if (rc || (rc = mg_run_install_gen(r, path, err)))
         goto out;
     r->st->documents = r->st->added;
 out:

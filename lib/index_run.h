@@ -50,7 +50,7 @@ typedef struct worker {
     run *r;
     unsigned k;
     mg_docbuild *b;
-    mg_xdb *shard;               /* rebuild: this worker's shard */
+    mg_xdb *shard;               /* rebuild: this worker's shard (one per index shard) */
     mg_xdoc *doc;                /* rebuild: the document being built */
     mg_xlook *live;              /* rebuild: the live generation, read-only (or NULL) */
     unsigned long shard_pending; /* documents since the shard's last commit */
@@ -64,6 +64,7 @@ struct run {
     mg_index_stats *st;
     pthread_mutex_t mu; /* stats and log calls */
     unsigned nthreads;
+    unsigned nshards; /* shard databases of the index written: 1 when not sharded */
     unsigned long batch;
     char lang[64];
     double t0, last_progress;

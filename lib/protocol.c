@@ -259,8 +259,15 @@ static void search_reply(mg_jw *w, const mg_search_result *res, bool no_hits, bo
     count_obj(w, "total", res->total_estimate, res->total_lower, res->total_upper,
               res->total_exact);
     count_obj(w, "total_all", res->all_estimate, res->all_lower, res->all_upper, res->all_exact);
-    if (res->partial)
+    if (res->partial || res->nmissing)
         mg_jw_kv_bool(w, "partial", true);
+    if (res->nmissing) {
+        mg_jw_key(w, "missing_shards");
+        mg_jw_arr_open(w);
+        for (size_t i = 0; i < res->nmissing; i++)
+            mg_jw_str(w, res->missing_shards[i]);
+        mg_jw_arr_close(w);
+    }
     mg_jw_kv_bool(w, "relaxed", res->relaxed);
     mg_jw_kv_str(w, "suggestion", res->suggestion);
     mg_jw_kv_str(w, "parsed", res->parsed);

@@ -60,5 +60,6 @@
 #define MG_META_VERSION "morgue.schema" /* schema version: MG_SCHEMA_VERSION */
 #define MG_META_BUILT "morgue.updated"  /* ISO 8601 time of the last commit */
 #define MG_META_ADDED "morgue.added"    /* MG_SLOT_ADDED of the last finished run */
+#define MG_META_SHARD "morgue.shard"    /* "K/N": shard K of N built alone (--shard) */
 
 #endif

@@ -202,6 +202,9 @@ void mg_search_result_free(mg_search_result *r)
     free(r->next);
     mg_xfacets_free(r->facets, r->nfacets);
     free(r->parsed);
+    for (size_t i = 0; i < r->nmissing; i++)
+        free(r->missing_shards[i]);
+    free(r->missing_shards);
     free(r);
 }
 
@@ -637,6 +640,8 @@ int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result
                 "too costly: this page of the export (hits %zu-%zu) could not be "
                 "matched within the time budget of %u ms",
                 r.offset + 1, r.offset + (r.limit ? r.limit : 10), s->lim.budget_ms);
+        if (rc == 0)
+            rc = mg_search_note_missing(s->xs, res, r.cursor || r.after, err);
         if (rc == 0 && (r.cursor || r.after))
             rc = set_next(s, &r, res, err);
         if (rc == 0) {

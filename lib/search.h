@@ -206,6 +206,10 @@ typedef struct mg_search_result {
     char *next;
     bool partial; /* the time budget (budget_ms) ended the match: the hits,
                    * counts and facets are those found until then */
+    /* The shards of a sharded index that could not be reached: the hits,
+     * counts and facets are those of the others (docs/scaling.md). */
+    char **missing_shards;
+    size_t nmissing;
 } mg_search_result;
 
 /* Run a request. On success *out is a new result (caller frees with

@@ -3,10 +3,12 @@
 // symlink-switch detection, query construction, Enquire, facets, collapse.
 #include "xapian_search.h"
 #include "xapian_internal.hh"
+#include "xapian_shards.hh"
 #include "xapian_weight.hh"
 
 #include "period.h"
 #include "schema.h"
+#include "topology.h"
 
 #include <xapian.h>
 
@@ -16,6 +18,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdio>
+#include <memory>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -29,6 +32,11 @@ struct mg_xsearch {
     dev_t dev = 0;
     ino_t ino = 0;
     Xapian::Database db;
+    // A topology (topology.h): its shards, db their combination; remote:
+    // some are behind xapian-tcpsrv, which takes Xapian's built-in pieces
+    // only (docs/scaling.md).
+    std::unique_ptr<mg::ShardSet> shards;
+    bool remote = false;
     // The documents whose collapse key more than one document holds, in
     // this view, each mapped to the first of its group (dups_valid false:
     // not counted yet; a reopen clears it).
@@ -154,19 +162,35 @@ class FacetSpy : public Xapian::MatchSpy
     void operator()(const Xapian::Document &doc, double) override
     {
         seen_++;
-        std::string v = doc.get_value(slot_);
+        add(doc.get_value(slot_), 1);
+    }
+    // The counts of a ValueCountMatchSpy on the same slot instead (a
+    // built-in spy, which crosses the remote backend): the same result.
+    void absorb(const Xapian::ValueCountMatchSpy &spy)
+    {
+        seen_ = spy.get_total();
+        Xapian::doccount valued = 0;
+        for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it) {
+            add(*it, it.get_termfreq());
+            valued += it.get_termfreq();
+        }
+        if (mode_ == DATE && seen_ > valued) // no value: undated
+            counts_[MG_FACET_UNDATED] += seen_ - valued;
+    }
+    void add(const std::string &v, Xapian::doccount n)
+    {
         if (mode_ == DATE) {
             char key[MG_PERIOD_KEY_MAX];
             if (mg_period_key(period_, v.data(), v.size(), key) == 0)
-                counts_[key]++;
+                counts_[key] += n;
             else
-                counts_[MG_FACET_UNDATED]++;
+                counts_[MG_FACET_UNDATED] += n;
             return;
         }
         if (v.empty())
             return;
         if (mode_ == WHOLE) {
-            counts_[v]++;
+            counts_[v] += n;
             return;
         }
         size_t s = 0;
@@ -175,7 +199,7 @@ class FacetSpy : public Xapian::MatchSpy
             if (e == std::string::npos)
                 e = v.size();
             if (e > s)
-                counts_[v.substr(s, e - s)]++;
+                counts_[v.substr(s, e - s)] += n;
             s = e + 1;
         }
     }
@@ -271,11 +295,13 @@ void count_dups(mg_xsearch *xs)
     xs->dups_valid = true;
 }
 
-void set_weighting(Xapian::Enquire &enq, const mg_xrun_opts *o)
+void set_weighting(Xapian::Enquire &enq, const mg_xrun_opts *o, bool remote)
 {
     if (o->ranking == MG_RANK_DFR) {
         enq.set_weighting_scheme(Xapian::IneB2Weight());
-    } else if (o->ranking == MG_RANK_BM25PLUS || o->ranking == MG_RANK_BM25L) {
+    } else if ((o->ranking == MG_RANK_BM25PLUS || o->ranking == MG_RANK_BM25L) && !remote) {
+        // (morgue's own weight: xapian-tcpsrv does not know it, so remote
+        // shards rank by plain BM25)
         mg::Bm25Params p;
         p.k1 = o->k1;
         p.b = o->b;
@@ -428,6 +454,8 @@ class Deadline : public Xapian::PostingSource
 
   public:
     Deadline(uint64_t deadline, bool *cut) : deadline_(deadline), cut_(cut) {}
+    // one per shard of a sharded index, all noting the cut in one place
+    Deadline *clone() const override { return new Deadline(deadline_, cut_); }
     Xapian::doccount get_termfreq_min() const override { return n_; }
     Xapian::doccount get_termfreq_est() const override { return n_; }
     Xapian::doccount get_termfreq_max() const override { return n_; }
@@ -488,6 +516,65 @@ unsigned long long positional_cost(const Xapian::Database &db, const Xapian::Que
     return cost;
 }
 
+// The ids of the documents with the collapse key of self, self left out.
+void find_copies(mg_xsearch *xs, Xapian::docid self, std::vector<std::string> &ids)
+{
+    Xapian::valueno slot = collapse_slot(xs->db);
+    std::string key = xs->db.get_document(self).get_value(slot);
+    if (key.empty())
+        return;
+    if (xs->remote) {
+        // A value stream over the remote backend reads every document
+        // in turn: a search for the key instead.
+        Xapian::Enquire enq(xs->db);
+        enq.set_query(Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, key, key));
+        enq.set_weighting_scheme(Xapian::BoolWeight());
+        Xapian::MSet m = enq.get_mset(0, xs->db.get_doccount());
+        for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+            if (*it != self)
+                ids.push_back(it.get_document().get_value(MG_SLOT_ID));
+        return;
+    }
+    // A scan of one value stream: a get, not a search, and cheaper than a
+    // term per key in every document.
+    for (Xapian::ValueIterator it = xs->db.valuestream_begin(slot);
+         it != xs->db.valuestream_end(slot); ++it)
+        if (*it == key && it.get_docid() != self)
+            ids.push_back(xs->db.get_document(it.get_docid()).get_value(MG_SLOT_ID));
+}
+
+// Open the database or topology at real into xs (the old view is kept
+// when this throws).
+void open_view(mg_xsearch *xs, const std::string &real)
+{
+    if (mg_topology_is(real.c_str())) {
+        auto fresh = std::make_unique<mg::ShardSet>(real);
+        xs->db = fresh->db();
+        xs->remote = fresh->remote();
+        xs->shards = std::move(fresh);
+    } else {
+        xs->db = Xapian::Database(real);
+        xs->shards.reset();
+        xs->remote = false;
+    }
+}
+
+// Call f; when a shard fails under it (a network error), leave the shard
+// out and call f again, on the shards that remain.
+template <class F> auto with_shards(mg_xsearch *xs, F f) -> decltype(f())
+{
+    for (size_t tries = 0;; tries++) {
+        try {
+            return f();
+        } catch (const Xapian::NetworkError &e) {
+            if (!xs->shards || tries > xs->shards->size() || !xs->shards->failed(e))
+                throw;
+            xs->db = xs->shards->db();
+            xs->dups_valid = false;
+        }
+    }
+}
+
 } // namespace
 
 extern "C" {
@@ -508,7 +595,7 @@ mg_xsearch *mg_xsearch_open(const char *path, mg_err *err) noexcept
             delete xs;
             return nullptr;
         }
-        xs->db = Xapian::Database(xs->real);
+        open_view(xs, xs->real);
         return xs;
     } catch (...) {
         delete xs;
@@ -536,11 +623,19 @@ int mg_xsearch_reopen(mg_xsearch *xs, mg_err *err) noexcept
             return mg_err_set(err, MG_ENOTFOUND, "reopen %s: %s", xs->path.c_str(),
                               strerror(errno));
         if (real != xs->real || dev != xs->dev || ino != xs->ino) {
-            Xapian::Database fresh(real);
-            xs->db = fresh;
+            open_view(xs, real);
             xs->real = real;
             xs->dev = dev;
             xs->ino = ino;
+            xs->dups_valid = false;
+            return 1;
+        }
+        if (xs->shards) {
+            bool changed = xs->shards->refresh();
+            changed |= xs->shards->reopen();
+            if (!changed)
+                return 0;
+            xs->db = xs->shards->db();
             xs->dups_valid = false;
             return 1;
         }
@@ -570,6 +665,8 @@ unsigned long long mg_xsearch_doccount(mg_xsearch *xs) noexcept
 unsigned long long mg_xsearch_revision(mg_xsearch *xs) noexcept
 {
     try {
+        if (xs->shards)
+            return xs->shards->revision();
         return xs->db.get_revision();
     } catch (...) {
         return 0;
@@ -597,7 +694,7 @@ long long mg_xsearch_termfreq(mg_xsearch *xs, const char *term, size_t len, mg_e
 {
     mg_err_clear(err);
     try {
-        return xs->db.get_termfreq(std::string(term, len));
+        return with_shards(xs, [&] { return xs->db.get_termfreq(std::string(term, len)); });
     } catch (...) {
         return mg_xapian_catch(err, "termfreq");
     }
@@ -609,9 +706,17 @@ int mg_xsearch_each_term(mg_xsearch *xs, const char *prefix, size_t len, mg_xter
     mg_err_clear(err);
     try {
         std::string p(prefix, len);
-        for (Xapian::TermIterator t = xs->db.allterms_begin(p); t != xs->db.allterms_end(p); ++t) {
-            const std::string &term = *t;
-            int r = fn(ctx, term.data(), term.size(), t.get_termfreq());
+        // (the terms are read first, so that fn sees each once after a retry)
+        std::vector<std::pair<std::string, Xapian::doccount>> terms;
+        with_shards(xs, [&] {
+            terms.clear();
+            for (Xapian::TermIterator t = xs->db.allterms_begin(p); t != xs->db.allterms_end(p);
+                 ++t)
+                terms.emplace_back(*t, t.get_termfreq());
+            return 0;
+        });
+        for (const auto &t : terms) {
+            int r = fn(ctx, t.first.data(), t.first.size(), t.second);
             if (r)
                 return r;
         }
@@ -628,10 +733,19 @@ int mg_xsearch_term_data(mg_xsearch *xs, const char *term, size_t len, void **ou
     *out = nullptr;
     *out_len = 0;
     try {
-        Xapian::docid did = doc_by_term(xs->db, std::string(term, len));
+        Xapian::docid did = 0;
+        std::string data = with_shards(xs, [&] {
+            did = doc_by_term(xs->db, std::string(term, len));
+            return did ? mg_stored_record(xs->db.get_document(did)) : std::string();
+        });
+        if (!did && xs->shards && !xs->shards->missing().empty())
+            return mg_err_set(err, MG_EDB,
+                              "no document with %.*s on the shards reachable (%zu missing, "
+                              "among them %.100s)",
+                              (int)len, term, xs->shards->missing().size(),
+                              xs->shards->missing()[0].c_str());
         if (!did)
             return mg_err_set(err, MG_ENOTFOUND, "no document with %.*s", (int)len, term);
-        std::string data = mg_stored_record(xs->db.get_document(did));
         void *buf = malloc(data.size() ? data.size() : 1);
         if (!buf)
             throw std::bad_alloc();
@@ -649,18 +763,17 @@ long mg_xsearch_copies(mg_xsearch *xs, const char *term, size_t len, mg_xid_fn f
 {
     mg_err_clear(err);
     try {
-        Xapian::docid self = doc_by_term(xs->db, std::string(term, len));
+        Xapian::docid self = 0;
+        std::vector<std::string> ids;
+        with_shards(xs, [&] {
+            ids.clear();
+            self = doc_by_term(xs->db, std::string(term, len));
+            if (self)
+                find_copies(xs, self, ids);
+            return 0;
+        });
         if (!self)
             return mg_err_set(err, MG_ENOTFOUND, "no document with %.*s", (int)len, term);
-        Xapian::valueno slot = collapse_slot(xs->db);
-        std::string key = xs->db.get_document(self).get_value(slot);
-        std::vector<std::string> ids;
-        // A scan of one value stream: a get, not a search, and cheaper than
-        // a term per key in every document.
-        for (Xapian::ValueIterator it = xs->db.valuestream_begin(slot);
-             !key.empty() && it != xs->db.valuestream_end(slot); ++it)
-            if (*it == key && it.get_docid() != self)
-                ids.push_back(xs->db.get_document(it.get_docid()).get_value(MG_SLOT_ID));
         std::sort(ids.begin(), ids.end());
         for (const std::string &id : ids)
             if (fn(ctx, id.c_str()))
@@ -803,16 +916,22 @@ mg_xq *mg_xq_like(mg_xsearch *xs, const char *uid_term, size_t nterms, mg_xterm_
                   mg_err *err) noexcept
 {
     try {
-        Xapian::PostingIterator p = xs->db.postlist_begin(uid_term);
-        if (p == xs->db.postlist_end(uid_term)) {
+        bool found = true;
+        Xapian::ESet eset = with_shards(xs, [&] {
+            Xapian::PostingIterator p = xs->db.postlist_begin(uid_term);
+            found = p != xs->db.postlist_end(uid_term);
+            if (!found)
+                return Xapian::ESet();
+            Xapian::RSet rset;
+            rset.add_document(*p);
+            Xapian::Enquire enq(xs->db);
+            StemDecider decider;
+            return enq.get_eset(static_cast<Xapian::termcount>(nterms), rset, &decider);
+        });
+        if (!found) {
             mg_err_set(err, MG_ENOTFOUND, "no document %s", uid_term);
             return nullptr;
         }
-        Xapian::RSet rset;
-        rset.add_document(*p);
-        Xapian::Enquire enq(xs->db);
-        StemDecider decider;
-        Xapian::ESet eset = enq.get_eset(static_cast<Xapian::termcount>(nterms), rset, &decider);
         std::vector<Xapian::Query> terms;
         for (Xapian::ESetIterator t = eset.begin(); t != eset.end(); ++t) {
             const std::string &term = *t;
@@ -873,12 +992,29 @@ void mg_xresult_release(mg_xresult *res) noexcept
     res->nhits = 0;
 }
 
-int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
-                   mg_err *err) noexcept
+} // extern "C"
+
+namespace
+{
+
+// One try of mg_xsearch_run. A network error of a shard is thrown (after
+// cleaning up), for the caller to leave the shard out and try again.
+int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res, mg_err *err)
 {
     mg_err_clear(err);
     memset(res, 0, sizeof *res);
     std::vector<FacetSpy *> spies;
+    std::vector<Xapian::ValueCountMatchSpy *> vspies; // remote: in the FacetSpy's place
+    auto cleanup = [&] {
+        for (FacetSpy *spy : spies)
+            delete spy;
+        for (Xapian::ValueCountMatchSpy *spy : vspies)
+            delete spy;
+        mg_xresult_release(res);
+        mg_xfacets_free(res->facets, res->nfacets);
+        res->facets = nullptr;
+        res->nfacets = 0;
+    };
     try {
         if (o->max_cost) {
             unsigned widest = 0;
@@ -892,17 +1028,32 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
         Xapian::Enquire enq(xs->db);
         // Always under the deadline (one that never comes without a
         // budget): its presence changes Xapian's percentages of some
-        // hits, which must not depend on whether a budget is set.
-        enq.set_query(Xapian::Query(
-            Xapian::Query::OP_AND, q->q,
-            Xapian::Query((new Deadline(o->deadline_ns ? o->deadline_ns : UINT64_MAX, &res->cut))
-                              ->release())));
-        set_weighting(enq, o);
+        // hits, which must not depend on whether a budget is set. A remote
+        // shard takes no posting source of ours: Xapian's time limit
+        // instead, and the result counts as cut when the time ran out.
+        if (xs->remote) {
+            enq.set_query(q->q);
+            if (o->deadline_ns) {
+                uint64_t now = monotonic_ns();
+                double left = o->deadline_ns > now ? (o->deadline_ns - now) / 1e9 : 1e-6;
+                enq.set_time_limit(left);
+            }
+        } else {
+            enq.set_query(Xapian::Query(
+                Xapian::Query::OP_AND, q->q,
+                Xapian::Query(
+                    (new Deadline(o->deadline_ns ? o->deadline_ns : UINT64_MAX, &res->cut))
+                        ->release())));
+        }
+        set_weighting(enq, o, xs->remote);
         Xapian::doccount check = static_cast<Xapian::doccount>(
             std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));
         if (o->exhaustive) // the matcher raises no weight floor before this
             check = xs->db.get_doccount();
-        if (o->sort == MG_SORT_RELEVANCE && !o->facets && o->limit > 0 && !o->count_only) {
+        // (not over remote shards: the map of copies reads a value stream,
+        // which the remote backend reads a document at a time)
+        if (o->sort == MG_SORT_RELEVANCE && !o->facets && o->limit > 0 && !o->count_only &&
+            !xs->remote) {
             if (o->collapse)
                 count_dups(xs);
             if (fast_page(xs, enq, o, check, res))
@@ -911,7 +1062,12 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
             memset(res, 0, sizeof *res);
         }
         Xapian::MultiValueKeyMaker keys;
-        if (o->sort == MG_SORT_NEWEST || o->sort == MG_SORT_OLDEST) {
+        if ((o->sort == MG_SORT_NEWEST || o->sort == MG_SORT_OLDEST) && xs->remote) {
+            // The remote backend takes no key maker: by the date slot alone,
+            // ties by relevance, undated documents first when oldest first
+            // (docs/scaling.md).
+            enq.set_sort_by_value_then_relevance(MG_SLOT_DATE, o->sort == MG_SORT_NEWEST);
+        } else if (o->sort == MG_SORT_NEWEST || o->sort == MG_SORT_OLDEST) {
             bool newest = o->sort == MG_SORT_NEWEST;
             // Undated documents go last either way.
             keys.add_value(MG_SLOT_DATE, newest, newest ? "" : "~");
@@ -939,12 +1095,21 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
         for (const auto &k : kinds)
             if (o->facets & k.flag) {
                 spies.push_back(new FacetSpy(k.name, k.slot, k.mode, k.period));
-                enq.add_matchspy(spies.back());
+                if (xs->remote) { // xapian-tcpsrv knows only the built-in spies
+                    vspies.push_back(new Xapian::ValueCountMatchSpy(k.slot));
+                    enq.add_matchspy(vspies.back());
+                } else {
+                    enq.add_matchspy(spies.back());
+                }
             }
         if (!spies.empty())
             check = xs->db.get_doccount(); // facets over the whole match set
         Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(o->offset),
                                          static_cast<Xapian::doccount>(o->limit), check);
+        for (size_t i = 0; i < vspies.size(); i++)
+            spies[i]->absorb(*vspies[i]);
+        if (xs->remote && o->deadline_ns && monotonic_ns() >= o->deadline_ns)
+            res->cut = true;
         // Every matching article, copies included, as the facets count;
         // exact when facets looked at every match (Xapian's own counts are
         // estimates once collapsing is on).
@@ -957,6 +1122,8 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
             res->nhits = mset.size();
         } else {
             alloc_hits(res, mset.size());
+            if (xs->remote) // the page's documents in one exchange, not one by one
+                mset.fetch();
             for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
                 take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
         }
@@ -990,16 +1157,70 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
         }
         for (FacetSpy *spy : spies)
             delete spy;
-        return 0;
-    } catch (...) {
-        for (FacetSpy *spy : spies)
+        for (Xapian::ValueCountMatchSpy *spy : vspies)
             delete spy;
-        mg_xresult_release(res);
-        mg_xfacets_free(res->facets, res->nfacets);
-        res->facets = nullptr;
-        res->nfacets = 0;
+        return 0;
+    } catch (const Xapian::NetworkError &) {
+        cleanup();
+        if (xs->shards)
+            throw;
+        return mg_xapian_catch(err, "search");
+    } catch (...) {
+        cleanup();
         return mg_xapian_catch(err, "search");
     }
+}
+
+} // namespace
+
+extern "C" {
+
+int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
+                   mg_err *err) noexcept
+{
+    for (size_t tries = 0;; tries++) {
+        try {
+            return run_once(xs, q, o, res, err);
+        } catch (const Xapian::NetworkError &e) {
+            try {
+                if (tries > xs->shards->size() || !xs->shards->failed(e))
+                    return mg_xapian_catch(err, "search");
+                xs->db = xs->shards->db();
+                xs->dups_valid = false;
+            } catch (...) {
+                return mg_xapian_catch(err, "search");
+            }
+        } catch (...) {
+            return mg_xapian_catch(err, "search");
+        }
+    }
+}
+
+size_t mg_xsearch_nmissing(const mg_xsearch *xs) noexcept
+{
+    return xs->shards ? xs->shards->missing().size() : 0;
+}
+
+const char *mg_xsearch_missing(const mg_xsearch *xs, size_t i) noexcept
+{
+    return xs->shards && i < xs->shards->missing().size() ? xs->shards->missing()[i].c_str()
+                                                          : nullptr;
+}
+
+namespace
+{
+void (*g_shard_log)(int level, const char *msg);
+void shard_log(void *, int level, const char *msg)
+{
+    if (g_shard_log)
+        g_shard_log(level, msg);
+}
+} // namespace
+
+void mg_xsearch_configure_shards(unsigned timeout_ms, void (*log)(int level, const char *msg)) noexcept
+{
+    g_shard_log = log;
+    mg::shards_configure(timeout_ms, log ? shard_log : nullptr, nullptr);
 }
 
 } // extern "C"

@@ -167,6 +167,25 @@ typedef struct mg_xresult {
 int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
                    mg_err *err) MG_NOEXCEPT;
 
+/* The shards of a topology (topology.h) left out of the view now, because
+ * they could not be reached (at most the shards of the topology; 0 for a
+ * single database): their names, in topology order. A search or a get
+ * leaves out a shard that fails under it and tries again on the others;
+ * mg_xsearch_reopen() takes back those that answer again. */
+size_t mg_xsearch_nmissing(const mg_xsearch *xs) MG_NOEXCEPT;
+const char *mg_xsearch_missing(const mg_xsearch *xs, size_t i) MG_NOEXCEPT; /* NULL past the end */
+
+/* Copy the shards missing from xs's view into res (search.h). An export
+ * page (export true) must not skip articles: with a shard missing it is an
+ * error (MG_EDB, "unavailable") instead. lib/search_shards.c. */
+int mg_search_note_missing(mg_xsearch *xs, mg_search_result *res, bool export_page, mg_err *err);
+
+/* Process-wide, before any topology is opened: the timeout of each remote
+ * shard operation and connection, in ms, and where to log a shard going
+ * away and coming back (once each, from any thread; NULL: nowhere). */
+void mg_xsearch_configure_shards(unsigned timeout_ms,
+                                 void (*log)(int level, const char *msg)) MG_NOEXCEPT;
+
 /* Free the hits' data and the hits array (not the facets, which the caller
  * takes over or frees with mg_xfacets_free()). */
 void mg_xresult_release(mg_xresult *res) MG_NOEXCEPT;

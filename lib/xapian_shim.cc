@@ -3,6 +3,9 @@
 #include "xapian_internal.hh"
 #include "xapian_shim.h"
 
+#include "schema.h"
+#include "topology.h"
+
 #include <xapian.h>
 
 #include <sys/stat.h>
@@ -148,6 +151,9 @@ void mg_xapian_set_fatal(mg_xapian_fatal_fn fn, void *ctx) noexcept
 struct mg_xdb {
     Xapian::WritableDatabase db;
     bool in_txn = false; // a transaction is open: see mg_xdb_open()
+    // A sharded index (topology.h): one handle per shard, db unused; each
+    // article goes to the shard mg_shard_of() names.
+    std::vector<mg_xdb *> sub;
 };
 
 struct mg_xdoc {
@@ -185,6 +191,15 @@ void begin(mg_xdb *x)
     x->in_txn = true;
 }
 
+// The shard of a sharded handle that holds (or would hold) the article of
+// a unique term ("Q" + id).
+mg_xdb *shard_for_uid(mg_xdb *x, const char *uid_term)
+{
+    size_t p = strlen(MG_PFX_ID);
+    const char *id = strncmp(uid_term, MG_PFX_ID, p) == 0 ? uid_term + p : uid_term;
+    return x->sub[mg_shard_of(id, strlen(id), static_cast<unsigned>(x->sub.size()))];
+}
+
 } // namespace
 
 extern "C" {
@@ -194,6 +209,23 @@ mg_xdb *mg_xdb_open(const char *path, int flags, mg_err *err) noexcept
     if (!path || !*path) {
         mg_err_set(err, MG_EINVAL, "open: no database path");
         return nullptr;
+    }
+    if (mg_topology_is(path)) {
+        mg_topology t;
+        int rc = mg_topology_load(path, &t, err);
+        for (unsigned k = 0; !rc && k < t.n; k++)
+            if (t.shards[k].remote)
+                rc = mg_err_set(err, MG_EINVAL, "%.200s: a remote shard cannot be written here",
+                                path);
+        mg_xdb *x = nullptr;
+        if (!rc) {
+            std::vector<const char *> paths;
+            for (unsigned k = 0; k < t.n; k++)
+                paths.push_back(t.shards[k].alt[0]);
+            x = mg_xdb_open_shards(paths.data(), paths.size(), flags, err);
+        }
+        mg_topology_free(&t);
+        return x;
     }
     mg_xdb *x = nullptr;
     try {
@@ -208,7 +240,7 @@ mg_xdb *mg_xdb_open(const char *path, int flags, mg_err *err) noexcept
             xf |= Xapian::DB_DANGEROUS;
         if (flags & MG_XDB_NOSYNC)
             xf |= Xapian::DB_NO_SYNC;
-        x = new mg_xdb{Xapian::WritableDatabase(path, xf)};
+        x = new mg_xdb{Xapian::WritableDatabase(path, xf), false, {}};
         begin(x);
         return x;
     } catch (...) {
@@ -226,8 +258,39 @@ mg_xdb *mg_xdb_open(const char *path, int flags, mg_err *err) noexcept
     }
 }
 
+mg_xdb *mg_xdb_open_shards(const char *const *paths, size_t n, int flags, mg_err *err) noexcept
+{
+    mg_xdb *x = nullptr;
+    try {
+        x = new mg_xdb;
+        for (size_t k = 0; k < n; k++) {
+            mg_xdb *s = mg_xdb_open(paths[k], flags, err);
+            if (!s) {
+                mg_xdb_abandon(x);
+                return nullptr;
+            }
+            x->sub.push_back(s);
+        }
+        return x;
+    } catch (...) {
+        mg_xapian_catch(err, "open shards");
+        mg_xdb_abandon(x);
+        return nullptr;
+    }
+}
+
+size_t mg_xdb_shards(const mg_xdb *db) noexcept
+{
+    return db->sub.size();
+}
+
 int mg_xdb_commit(mg_xdb *db, mg_err *err) noexcept
 {
+    for (mg_xdb *s : db->sub)
+        if (int rc = mg_xdb_commit(s, err))
+            return rc;
+    if (!db->sub.empty())
+        return 0;
     try {
         if (db->in_txn) {
             db->in_txn = false;
@@ -247,6 +310,13 @@ int mg_xdb_close(mg_xdb *db, mg_err *err) noexcept
     if (!db)
         return 0;
     int rc = 0;
+    if (!db->sub.empty()) {
+        for (mg_xdb *s : db->sub)
+            if (int c = mg_xdb_close(s, err); c && !rc)
+                rc = c;
+        delete db;
+        return rc;
+    }
     try {
         if (db->in_txn) {
             db->in_txn = false;
@@ -268,6 +338,12 @@ void mg_xdb_abandon(mg_xdb *db) noexcept
 {
     if (!db)
         return;
+    for (mg_xdb *s : db->sub)
+        mg_xdb_abandon(s);
+    if (!db->sub.empty()) {
+        delete db;
+        return;
+    }
     try {
         if (db->in_txn)
             db->db.cancel_transaction();
@@ -285,6 +361,8 @@ int mg_xdb_replace(mg_xdb *db, const char *uid_term, const mg_xdoc *doc, mg_err 
     int rc = check_uid(uid_term, err);
     if (rc)
         return rc;
+    if (!db->sub.empty())
+        return mg_xdb_replace(shard_for_uid(db, uid_term), uid_term, doc, err);
     try {
         db->db.replace_document(uid_term, doc->doc);
         return 0;
@@ -296,6 +374,12 @@ int mg_xdb_replace(mg_xdb *db, const char *uid_term, const mg_xdoc *doc, mg_err 
 int mg_xdb_add(mg_xdb *db, const mg_xdoc *doc, mg_err *err) noexcept
 {
     try {
+        if (!db->sub.empty()) {
+            std::string id = doc->doc.get_value(MG_SLOT_ID);
+            mg_xdb *s = db->sub[mg_shard_of(id.data(), id.size(),
+                                            static_cast<unsigned>(db->sub.size()))];
+            return mg_xdb_add(s, doc, err);
+        }
         db->db.add_document(doc->doc);
         return 0;
     } catch (...) {
@@ -308,6 +392,8 @@ int mg_xdb_delete(mg_xdb *db, const char *uid_term, mg_err *err) noexcept
     int rc = check_uid(uid_term, err);
     if (rc)
         return rc;
+    if (!db->sub.empty())
+        return mg_xdb_delete(shard_for_uid(db, uid_term), uid_term, err);
     try {
         if (!db->db.term_exists(uid_term))
             return 0;
@@ -369,6 +455,8 @@ extern "C" {
 long mg_xdb_get_value(mg_xdb *db, const char *uid_term, unsigned slot, void *buf, size_t cap,
                       mg_err *err) noexcept
 {
+    if (!db->sub.empty() && uid_term)
+        return mg_xdb_get_value(shard_for_uid(db, uid_term), uid_term, slot, buf, cap, err);
     return doc_value(db->db, uid_term, 0, nullptr, 0, slot, buf, cap, err);
 }
 
@@ -403,6 +491,8 @@ int mg_xdb_get_record(mg_xdb *db, const char *uid_term, void **out, size_t *out_
     int rc = check_uid(uid_term, err);
     if (rc)
         return rc;
+    if (!db->sub.empty())
+        return mg_xdb_get_record(shard_for_uid(db, uid_term), uid_term, out, out_len, err);
     try {
         Xapian::docid did = find_doc(db->db, uid_term);
         if (!did)
@@ -422,6 +512,11 @@ int mg_xdb_get_record(mg_xdb *db, const char *uid_term, void **out, size_t *out_
 
 int mg_xdb_each_term(mg_xdb *db, const char *prefix, mg_term_fn fn, void *ctx, mg_err *err) noexcept
 {
+    for (mg_xdb *s : db->sub) // the shards one after the other: no term is in two
+        if (int r = mg_xdb_each_term(s, prefix, fn, ctx, err))
+            return r;
+    if (!db->sub.empty())
+        return 0;
     try {
         std::string pfx = prefix ? prefix : "";
         for (Xapian::TermIterator it = db->db.allterms_begin(pfx), end = db->db.allterms_end(pfx);
@@ -439,6 +534,16 @@ int mg_xdb_each_term(mg_xdb *db, const char *prefix, mg_term_fn fn, void *ctx, m
 
 long mg_xdb_doccount(mg_xdb *db, mg_err *err) noexcept
 {
+    if (!db->sub.empty()) {
+        long sum = 0;
+        for (mg_xdb *s : db->sub) {
+            long n = mg_xdb_doccount(s, err);
+            if (n < 0)
+                return n;
+            sum += n;
+        }
+        return sum;
+    }
     try {
         return (long)db->db.get_doccount();
     } catch (...) {
@@ -448,6 +553,16 @@ long mg_xdb_doccount(mg_xdb *db, mg_err *err) noexcept
 
 long mg_xdb_revision(mg_xdb *db, mg_err *err) noexcept
 {
+    if (!db->sub.empty()) { // the highest: above 1 once a shard was committed to
+        long most = 0;
+        for (mg_xdb *s : db->sub) {
+            long n = mg_xdb_revision(s, err);
+            if (n < 0)
+                return n;
+            most = n > most ? n : most;
+        }
+        return most;
+    }
     try {
         return (long)db->db.get_revision();
     } catch (...) {
@@ -459,6 +574,11 @@ int mg_xdb_set_metadata(mg_xdb *db, const char *key, const char *value, mg_err *
 {
     if (!key || !*key)
         return mg_err_set(err, MG_EINVAL, "set metadata: empty key");
+    for (mg_xdb *s : db->sub)
+        if (int rc = mg_xdb_set_metadata(s, key, value, err))
+            return rc;
+    if (!db->sub.empty())
+        return 0;
     try {
         db->db.set_metadata(key, value ? value : "");
         return 0;
@@ -471,6 +591,8 @@ long mg_xdb_get_metadata(mg_xdb *db, const char *key, char *buf, size_t cap, mg_
 {
     if (!key || !*key)
         return mg_err_set(err, MG_EINVAL, "get metadata: empty key");
+    if (!db->sub.empty()) // the first shard's
+        return mg_xdb_get_metadata(db->sub[0], key, buf, cap, err);
     try {
         std::string v = db->db.get_metadata(key);
         if (cap) {

@@ -53,6 +53,18 @@ enum {
  * frees with mg_xdb_close() or mg_xdb_abandon(). Returns NULL on failure. */
 mg_xdb *mg_xdb_open(const char *path, int flags, mg_err *err) MG_NOEXCEPT;
 
+/* A sharded index (topology.h): one handle over the databases at paths[0..n)
+ * (opened with flags), each article in the shard mg_shard_of() names by its
+ * id: mg_xdb_replace/_delete/_get_value/_get_record by the unique term,
+ * mg_xdb_add by the document's MG_SLOT_ID. Commits, metadata writes and
+ * closes go to every shard in turn (a commit is atomic per shard, not over
+ * the shards); counts are summed, mg_xdb_revision is the highest, metadata
+ * is read from the first. mg_xdb_open() gives one when path is a topology
+ * of local shards. */
+mg_xdb *mg_xdb_open_shards(const char *const *paths, size_t n, int flags, mg_err *err) MG_NOEXCEPT;
+/* How many shards db has: 0 for a single database. */
+size_t mg_xdb_shards(const mg_xdb *db) MG_NOEXCEPT;
+
 /* Commit pending changes (if any) and close; NULL is a no-op. Returns 0 or a
  * negative mg_code (the handle is freed either way). */
 int mg_xdb_close(mg_xdb *db, mg_err *err) MG_NOEXCEPT;

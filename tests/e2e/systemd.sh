@@ -7,7 +7,7 @@
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
 source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 
-UNITS=(morgued.service morgue-reindex.service morgue-reindex.timer)
+UNITS=(morgued.service morgue-reindex.service morgue-reindex.timer morgue-shard.service)
 mkdir -p "$TMP/units" "$TMP/man/man1" "$TMP/man/man7" "$TMP/man/man8"
 for u in "${UNITS[@]}"; do
   src=$MORGUE_ROOT/systemd/$u
@@ -29,6 +29,14 @@ check_match "morgued.service: LimitNOFILE" '^[0-9]+$' "$(unit morgued.service Li
 check_eq "morgued.service: runs as morgue" morgue "$(unit morgued.service User)"
 check_eq "morgue-reindex.service: exit 3 (records skipped) is a success" 3 "$(unit morgue-reindex.service SuccessExitStatus)"
 check_eq "morgue-reindex.service: owns /var/lib/morgue" morgue "$(unit morgue-reindex.service StateDirectory)"
+check_match "morgue-shard.service: xapian-tcpsrv without --writable" '^/usr/bin/xapian-tcpsrv ([^w]|w[^r])*$' "$(unit morgue-shard.service ExecStart)"
+check_eq "morgue-shard.service: the index read-only" /var/lib/morgue "$(unit morgue-shard.service ReadOnlyPaths)"
+shard_doc=$($PY -c '
+import re, sys
+for b in re.findall(r"```ini\n(.*?)```", open(sys.argv[1]).read(), re.S):
+    if "xapian-tcpsrv" in b and b.startswith("[Unit]"):
+        print(b, end="")' "$MORGUE_ROOT/docs/scaling.md")
+check_eq "docs/scaling.md shows morgue-shard.service as shipped" "$(cat "$MORGUE_ROOT/systemd/morgue-shard.service")" "$shard_doc"
 
 # --- the notify protocol ---------------------------------------------------
 check "index the bundled corpus" build_index "$TMP/db" "$MORGUE_ROOT/corpus"

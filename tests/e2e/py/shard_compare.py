@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Ask two morgued the same requests and compare the replies: a single
+index (ENDPOINT_A) and the same articles split into shards (ENDPOINT_B).
+
+usage: shard_compare.py ENDPOINT_A ENDPOINT_B QUERIES N
+
+For each of the first N lines of QUERIES: a search of the top 100 (ids in
+order and scores within 1e-9, totals), then for every 10th query a page
+with facets (source, category, year, month), sorted newest first, and with
+copies apart, and `get` of its top hit, with and without its copies. Prints one
+JSON line: {"requests": N, "differ": [the first few differences],
+"max_score_diff": X, "partial": replies marked partial}."""
+import json
+import sys
+
+import zmq
+
+ep_a, ep_b, qfile, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ctx = zmq.Context()
+
+
+def sock(ep):
+    s = ctx.socket(zmq.REQ)
+    s.setsockopt(zmq.LINGER, 0)
+    s.connect(ep)
+    return s
+
+
+sa, sb = sock(ep_a), sock(ep_b)
+out = {"requests": 0, "differ": [], "max_score_diff": 0.0, "partial": 0}
+
+
+def ask(s, req):
+    s.send(json.dumps(dict(req, v=1)).encode())
+    if not s.poll(20000):
+        raise SystemExit("no reply to %r" % req)
+    return json.loads(s.recv())
+
+
+def differ(what, req, a, b):
+    if len(out["differ"]) < 5:
+        out["differ"].append({"what": what, "request": req, "single": a, "sharded": b})
+
+
+def compare(req, facets=False):
+    a, b = ask(sa, req), ask(sb, req)
+    out["requests"] += 1
+    out["partial"] += bool(b.get("partial"))
+    if not a.get("ok") or not b.get("ok"):
+        differ("not ok", req, a.get("error"), b.get("error"))
+        return a
+    ha, hb = a["hits"], b["hits"]
+    if [h["id"] for h in ha] != [h["id"] for h in hb]:
+        differ("ids", req, [h["id"] for h in ha][:10], [h["id"] for h in hb][:10])
+    for x, y in zip(ha, hb):
+        d = abs(x["score"] - y["score"])
+        out["max_score_diff"] = max(out["max_score_diff"], d)
+        if d > 1e-9:
+            differ("score", req, x, y)
+            break
+    for k in ("total", "total_all"):
+        if a[k]["exact"] and a[k] != b[k]:
+            differ(k, req, a[k], b[k])
+    if facets and a.get("facets") != b.get("facets"):
+        differ("facets", req, a.get("facets"), b.get("facets"))
+    return a
+
+
+with open(qfile) as f:
+    queries = [line.strip() for line in f if line.strip()][:n]
+for i, q in enumerate(queries):
+    a = compare({"op": "search", "query": q, "limit": 100})
+    if i % 10:
+        continue
+    compare({"op": "search", "query": q, "limit": 10,
+             "facets": ["source", "category", "year", "month"]}, facets=True)
+    compare({"op": "search", "query": q, "limit": 20, "sort": "newest"})
+    compare({"op": "search", "query": q, "limit": 20, "collapse": False})
+    for h in a.get("hits", [])[:1]:
+        for req in ({"op": "get", "id": h["id"]}, {"op": "get", "id": h["id"], "copies": True}):
+            ra, rb = ask(sa, req), ask(sb, req)
+            out["requests"] += 1
+            ra.pop("took_us", None)
+            rb.pop("took_us", None)
+            if ra != rb:
+                differ("get", req, ra, rb)
+print(json.dumps(out))
