@@ -598,11 +598,13 @@ static void test_relax_and_suggest(void **state)
 
 /* Totals are counted apart from the page: the same on every page of a
  * query; exact under count_exact matches, past it an estimate whose bounds
- * hold the true count (which facets give, counting every match). */
+ * hold the true count (which facets give, counting every match). (The
+ * count leaves proximity pairs out: Xapian proves "said OR new OR year"
+ * exact from its terms' frequencies alone, so this query it cannot.) */
 static void test_totals_the_same_on_every_page(void **state)
 {
     (void)state;
-    const char *q = "said OR new OR year";
+    const char *q = "new OR year OR market";
     mg_search_request fq = {.query = q, .limit = 1, .facets = MG_FACET_SOURCE};
     mg_search_result *f = fx_search(s1, &fq);
     unsigned long long want = f->total_estimate;
