@@ -52,7 +52,8 @@ typedef struct mg_search_limits {
      * changed, nor what matches. 0: the default MG_PROXIMITY, below 0:
      * off; window 0: MG_PROXIMITY_WINDOW. MORGUE_PROXIMITY="factor" or
      * "factor,window" overrides both at mg_searcher_open() ("0": off). A
-     * query with pairs is matched without pruning by weight
+     * query with pairs is ranked in two stages (rescore_depth below), or
+     * with that off matched without pruning by weight
      * (mg_xrun_opts.exhaustive). bench/RESULTS-query.md, session 4. */
     double proximity;
     unsigned proximity_window;
