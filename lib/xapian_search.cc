@@ -19,6 +19,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -688,20 +689,35 @@ void rank_candidates(mg_xsearch *xs, const mg_xq *q, const Xapian::MSet &m, size
     std::sort(r.begin(), r.end(), [](const Ranked &a, const Ranked &b) {
         return a.key != b.key ? a.key > b.key : a.did < b.did;
     });
-    for (size_t i = 0; i < r.size();) { // runs of equal keys in id order
-        size_t j = i + 1;
-        while (j < r.size() && r[j].key == r[i].key)
-            j++;
-        if (j - i > 1) {
-            for (size_t k = i; k < j; k++)
-                r[k].id = xs->db.get_document(r[k].did).get_value(MG_SLOT_ID);
-            std::sort(r.begin() + static_cast<std::ptrdiff_t>(i),
-                      r.begin() + static_cast<std::ptrdiff_t>(j),
-                      [](const Ranked &a, const Ranked &b) { return a.id < b.id; });
-        }
-        i = j;
-    }
+    // Equal keys go in id order (the ranking must not depend on document
+    // numbering). Reading ids costs: only for the runs of equal keys that
+    // hold copies (which of them stands for its group) or reach the page.
     bool collapse = o->collapse && !xs->dups.empty();
+    auto by_id = [&](std::vector<Ranked> &v, size_t i, size_t j) {
+        for (size_t k = i; k < j; k++)
+            if (v[k].id.empty())
+                v[k].id = xs->db.get_document(v[k].did).get_value(MG_SLOT_ID);
+        std::sort(v.begin() + static_cast<std::ptrdiff_t>(i),
+                  v.begin() + static_cast<std::ptrdiff_t>(j),
+                  [](const Ranked &a, const Ranked &b) { return a.id < b.id; });
+    };
+    auto runs = [](const std::vector<Ranked> &v, const std::function<void(size_t, size_t)> &fn) {
+        for (size_t i = 0; i < v.size();) {
+            size_t j = i + 1;
+            while (j < v.size() && v[j].key == v[i].key)
+                j++;
+            if (j - i > 1)
+                fn(i, j);
+            i = j;
+        }
+    };
+    runs(r, [&](size_t i, size_t j) {
+        for (size_t k = i; collapse && k < j; k++)
+            if (xs->dups.count(r[k].did)) {
+                by_id(r, i, j);
+                return;
+            }
+    });
     std::unordered_map<Xapian::docid, size_t> groups; // first of the copies -> index in out
     out.clear();
     for (Ranked &h : r) {
@@ -717,6 +733,11 @@ void rank_candidates(mg_xsearch *xs, const mg_xq *q, const Xapian::MSet &m, size
         }
         out.push_back(std::move(h));
     }
+    size_t end = o->offset + o->limit;
+    runs(out, [&](size_t i, size_t j) {
+        if (i < end && j > o->offset)
+            by_id(out, i, j);
+    });
 }
 
 // The first stage: the candidates' numbers (step 1 above), from the query
