@@ -74,10 +74,11 @@ typedef struct mg_search_limits {
      * matching; 0: MG_MAX_COST. */
     unsigned long long max_cost;
     unsigned budget_ms;
-    /* Two-stage ranking of queries with proximity pairs: the best
-     * rescore_depth documents by BM25 alone (matched with Xapian's pruning)
-     * are ranked again with the pairs, checked on those documents only;
-     * every other match follows by BM25 alone. The same for every page of a
+    /* Two-stage ranking of queries with proximity pairs: the documents
+     * that could rank among the first rescore_depth, by BM25 alone (matched
+     * with Xapian's pruning), are ranked again with the pairs, read from
+     * their positions; every other match follows by BM25 alone (the first
+     * rescore_depth hits are those of an exhaustive match). The same for every page of a
      * query, so pages are windows into one ranking. 0: MG_RESCORE_DEPTH;
      * below 0: off (such queries are matched in full, without pruning).
      * MORGUE_RESCORE="depth" ("0": off) overrides it at mg_searcher_open().

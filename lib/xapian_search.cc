@@ -447,8 +447,10 @@ unsigned long long positional_cost(const Xapian::Database &db, const Xapian::Que
 //
 // The ranking is a function of the query alone, never of the page:
 //  1. candidates: the documents whose weight under the plain query (no
-//     pairs: BM25 alone, matched with Xapian's pruning) is at least that of
-//     the depth-th best, all of a tie at that edge included (so the set does
+//     pairs: BM25 alone, matched with Xapian's pruning) times the most the
+//     pairs can multiply it by (pairs_reach()) reaches the depth-th best
+//     plain weight: every document that could rank among the first depth
+//     after rescoring, so those are the exhaustive match's (and the set does
 //     not depend on document numbering);
 //  2. the candidates ranked by that weight plus what their proximity pairs
 //     add, read from their positions (pair_bonus(): the weight the NEAR
@@ -457,8 +459,8 @@ unsigned long long positional_cost(const Xapian::Database &db, const Xapian::Que
 //     the copies outside the candidates counted there);
 //  3. then every other match by its plain weight (ties by id, copies
 //     folded), the candidates and their copies left out.
-// Relevance can move only at the edge of the candidates: a document whose
-// pairs would have lifted it from below the depth-th plain weight.
+// Past the first depth hits the ranking can differ from the exhaustive one:
+// a document outside the candidates that its pairs would have lifted.
 //
 // The pairs are not matched by Xapian here: restricted to the candidates
 // (an AND with them, or an AND_MAYBE) Xapian 1.4 check()s the OR of NEARs,
@@ -741,9 +743,12 @@ void rank_candidates(mg_xsearch *xs, const mg_xq *q, const Xapian::MSet &m, size
 }
 
 // The first stage: the candidates' numbers (step 1 above), from the query
-// of enq (under the deadline), and the MSet they lead.
+// of enq (under the deadline), and the MSet they lead. reach: how many
+// times its plain weight a document can weigh after rescoring; every
+// document that could then pass the depth-th plain weight is a candidate,
+// so the first depth of the ranking are those of an exhaustive match.
 Xapian::MSet first_stage(Xapian::Enquire &enq, const mg_xrun_opts *o, Xapian::doccount check,
-                         std::vector<Xapian::docid> &cands)
+                         double reach, std::vector<Xapian::docid> &cands)
 {
     size_t depth = o->rescore_depth;
     size_t want = depth + 16;
@@ -751,16 +756,30 @@ Xapian::MSet first_stage(Xapian::Enquire &enq, const mg_xrun_opts *o, Xapian::do
         Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(want),
                                       std::max(check, static_cast<Xapian::doccount>(want)));
         bool all = m.size() < want;
-        if (m.size() <= depth || all || m[m.size() - 1].get_weight() < m[depth - 1].get_weight()) {
-            double edge = m.size() > depth ? m[depth - 1].get_weight() : 0;
+        double edge = m.size() > depth ? m[depth - 1].get_weight() / reach : 0;
+        if (all || m[m.size() - 1].get_weight() < edge) {
             cands.clear();
             for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-                if (cands.size() < depth || it.get_weight() >= edge)
+                if (it.get_weight() >= edge)
                     cands.push_back(*it);
             return m;
         }
-        want *= 2; // the tie at the edge goes on past what was fetched
+        want *= 2; // documents within reach go on past what was fetched
     }
+}
+
+// How many times its plain weight a document can weigh with the pairs of
+// q: each pair adds its factor times what its two words weigh, and the
+// plain query weighs each word at least once.
+double pairs_reach(const mg_xq *q)
+{
+    std::unordered_map<std::string, double> per_word;
+    double most = 0;
+    for (const mg_near_pair &p : q->pairs) {
+        most = std::max(most, per_word[p.a] += p.factor);
+        most = std::max(most, per_word[p.b] += p.factor);
+    }
+    return 1 + most;
 }
 
 // The number of the candidates' copies outside them that match q (added to
@@ -814,7 +833,7 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
     if (full1)
         check = xs->db.get_doccount();
     std::vector<Xapian::docid> cands;
-    Xapian::MSet m1 = first_stage(e1, o, check, cands);
+    Xapian::MSet m1 = first_stage(e1, o, check, bonus ? pairs_reach(q) : 1, cands);
     res->estimate = m1.get_matches_estimated();
     res->lower = m1.get_matches_lower_bound();
     res->upper = m1.get_matches_upper_bound();

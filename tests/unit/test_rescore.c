@@ -5,8 +5,8 @@
  * - the candidates (the best by BM25 alone) are reordered by their
  *   proximity pairs: "near" (both words adjacent) passes "far" (one word
  *   twice, the other 13 positions away), which BM25 alone puts first;
- * - with the candidates the top 1 only, "near" stays below "far" with its
- *   BM25 weight alone: past the depth the ranking is BM25;
+ * - the candidates are every document that its pairs could lift to the
+ *   depth-th plain weight; past them the ranking is BM25 alone;
  * - deep enough, the ranking is the exhaustive one (MORGUE_RESCORE=0),
  *   scores and all (the pairs read from positions weigh what Xapian's NEAR
  *   pairs do: the window's edge, repeated words, titles, excluded ORs);
@@ -30,6 +30,9 @@
 static char tmp[128], db[256];
 
 #define FILL "kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi"
+#define Z10 "z0 z1 z2 z3 z4 z5 z6 z7 z8 z9"
+#define Z28 Z10 " " Z10 " y0 y1 y2 y3 y4 y5 y6 y7"
+#define Z30 Z28 " y8 y9"
 
 static const char *const docs[] = {
     "{\"id\":\"far\",\"title\":\"\",\"body\":\"alpha alpha " FILL " beta\"}",
@@ -48,6 +51,12 @@ static const char *const docs[] = {
     "{\"id\":\"r-new\",\"title\":\"\",\"body\":\"harbour cranes ships docks\","
     "\"date\":\"2020-01-31\"}",
     "{\"id\":\"r-undated\",\"title\":\"\",\"body\":\"harbour cranes wharf piers\"}",
+    /* past the candidates: "top" is the only one at depth 1 (t1 and t2
+     * weigh less than a third of it, out of reach of any pair); t1, with
+     * its words adjacent, would pass t2 with its pair */
+    "{\"id\":\"top\",\"title\":\"\",\"body\":\"cedar cedar cedar maple\"}",
+    "{\"id\":\"t1\",\"title\":\"\",\"body\":\"cedar maple " Z30 "\"}",
+    "{\"id\":\"t2\",\"title\":\"\",\"body\":\"cedar " Z28 " maple\"}",
     /* the window's edge: sun and moon 7, 8 and 9 positions apart (window 8) */
     "{\"id\":\"w7\",\"title\":\"\",\"body\":\"sun a1 a2 a3 a4 a5 a6 moon star\"}",
     "{\"id\":\"w8\",\"title\":\"\",\"body\":\"sun b1 b2 b3 b4 b5 b6 b7 moon\"}",
@@ -173,44 +182,54 @@ static void test_candidates_reordered_by_proximity(void **state)
     mg_searcher_free(plain);
 }
 
-/* Depth 1: far is the only candidate; near follows with its BM25 weight,
- * on every page alike. */
+static void same_ids(const mg_search_result *r, const char *const *ids, size_t n);
+
+/* Depth 1: top is the only candidate, t1 and t2 follow by BM25 alone (t2
+ * first), on every page alike; deep enough (or exhaustively) t1's pair puts
+ * it before t2. */
 static void test_past_the_depth_bm25_alone(void **state)
 {
     (void)state;
-    mg_searcher *one = open_depth(1), *off = open_depth(-1);
-    assert_non_null(one);
+    mg_searcher *one = open_depth(1), *three = open_depth(3), *off = open_depth(-1);
     mg_searcher *plain = open_plain();
+    assert_non_null(one);
+    assert_non_null(three);
+    assert_non_null(off);
     assert_non_null(plain);
-    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
-        mg_search_result *r = fx_query(one, queries[q], false);
-        mg_search_result *b = fx_query(plain, queries[q], false);
-        mg_search_result *x = fx_query(off, queries[q], false);
-        assert_int_equal(r->nhits, 2);
-        assert_string_equal(r->hits[0].id, "far");
-        assert_string_equal(r->hits[1].id, "near");
-        assert_true(fx_score_of(r, "near") == fx_score_of(b, "near"));
-        assert_true(fx_score_of(r, "far") == fx_score_of(x, "far"));
-        /* page 2 of size 1 is hit 2 */
-        mg_search_request p2 = {.query = queries[q], .offset = 1, .limit = 1};
-        mg_search_result *s2 = fx_search(one, &p2);
-        assert_int_equal(s2->nhits, 1);
-        assert_string_equal(s2->hits[0].id, "near");
-        assert_int_equal(s2->hits[0].rank, 2);
-        assert_true(s2->hits[0].score == r->hits[1].score);
-        assert_true(s2->total_exact && s2->total_estimate == 2);
-        mg_search_result_free(s2);
-        mg_search_result_free(r);
-        mg_search_result_free(b);
-        mg_search_result_free(x);
+    static const char *const bm25[] = {"top", "t2", "t1"}, *const full[] = {"top", "t1", "t2"};
+    mg_search_result *r = fx_query(one, "cedar OR maple", false);
+    mg_search_result *b = fx_query(plain, "cedar OR maple", false);
+    mg_search_result *d = fx_query(three, "cedar OR maple", false);
+    mg_search_result *x = fx_query(off, "cedar OR maple", false);
+    same_ids(b, bm25, 3);
+    same_ids(r, bm25, 3);
+    same_ids(d, full, 3);
+    same_ids(x, full, 3);
+    assert_true(fx_score_of(r, "t1") == fx_score_of(b, "t1"));
+    assert_true(fx_score_of(x, "t1") > fx_score_of(b, "t1"));
+    /* pages of one: the same ranking */
+    for (size_t i = 0; i < 3; i++) {
+        mg_search_request p = {.query = "cedar OR maple", .offset = i, .limit = 1};
+        mg_search_result *s = fx_search(one, &p);
+        assert_int_equal(s->nhits, 1);
+        assert_string_equal(s->hits[0].id, bm25[i]);
+        assert_int_equal(s->hits[0].rank, i + 1);
+        assert_true(s->hits[0].score == r->hits[i].score);
+        assert_true(s->total_exact && s->total_estimate == 3);
+        mg_search_result_free(s);
     }
+    mg_search_result_free(r);
+    mg_search_result_free(b);
+    mg_search_result_free(d);
+    mg_search_result_free(x);
     mg_searcher_free(one);
+    mg_searcher_free(three);
     mg_searcher_free(off);
     mg_searcher_free(plain);
 }
 
 /* MORGUE_RESCORE overrides the limits: "1" sets the depth, "0" turns the
- * two-stage ranking off (near first again, matched exhaustively). */
+ * two-stage ranking off (matched exhaustively). */
 static void test_environment(void **state)
 {
     (void)state;
@@ -221,10 +240,10 @@ static void test_environment(void **state)
     unsetenv("MORGUE_RESCORE");
     assert_non_null(one);
     assert_non_null(off);
-    mg_search_result *a = fx_query(one, "alpha OR beta", false);
-    mg_search_result *b = fx_query(off, "alpha OR beta", false);
-    assert_string_equal(a->hits[0].id, "far");
-    assert_string_equal(b->hits[0].id, "near");
+    mg_search_result *a = fx_query(one, "cedar OR maple", false);
+    mg_search_result *b = fx_query(off, "cedar OR maple", false);
+    assert_string_equal(a->hits[1].id, "t2");
+    assert_string_equal(b->hits[1].id, "t1");
     mg_search_result_free(a);
     mg_search_result_free(b);
     mg_searcher_free(one);
@@ -238,7 +257,7 @@ static mg_search_result *by_recency(mg_searcher *s, double half_life)
     return fx_search(s, &req);
 }
 
-static void same_order(const mg_search_result *r, const char *const *ids, size_t n)
+static void same_ids(const mg_search_result *r, const char *const *ids, size_t n)
 {
     assert_int_equal(r->nhits, n);
     for (size_t i = 0; i < n; i++)
@@ -254,15 +273,15 @@ static void test_recency(void **state)
     mg_search_request rel = {.query = "harbour", .limit = 10};
     mg_search_result *r = fx_search(s, &rel);
     static const char *const by_rel[] = {"r-old", "r-mid", "r-new", "r-undated"};
-    same_order(r, by_rel, 4);
+    same_ids(r, by_rel, 4);
     /* a half-life of a day: the newest first; undated last (as old as
      * r-old, and weighing less) */
     mg_search_result *day = by_recency(s, 1);
     static const char *const by_date[] = {"r-new", "r-mid", "r-old", "r-undated"};
-    same_order(day, by_date, 4);
+    same_ids(day, by_date, 4);
     /* a very long one: relevance */
     mg_search_result *long_ = by_recency(s, 1e6);
-    same_order(long_, by_rel, 4);
+    same_ids(long_, by_rel, 4);
     /* the score is the weight times 2^(-age / half-life), the age from
      * the newest candidate (2020-01-31) */
     mg_search_result *ten = by_recency(s, 10);
@@ -308,7 +327,7 @@ static void test_recency_when_rescoring_is_off(void **state)
     assert_non_null(s);
     mg_search_result *day = by_recency(s, 1);
     static const char *const by_date[] = {"r-new", "r-mid", "r-old", "r-undated"};
-    same_order(day, by_date, 4);
+    same_ids(day, by_date, 4);
     mg_search_result_free(day);
     mg_searcher_free(s);
 }
