@@ -742,30 +742,36 @@ void rank_candidates(mg_xsearch *xs, const mg_xq *q, const Xapian::MSet &m, size
     });
 }
 
+constexpr Xapian::doccount MAX_CANDIDATES = 10; // times the depth
+
 // The first stage: the candidates' numbers (step 1 above), from the query
 // of enq (under the deadline), and the MSet they lead. reach: how many
 // times its plain weight a document can weigh after rescoring; every
 // document that could then pass the depth-th plain weight is a candidate,
 // so the first depth of the ranking are those of an exhaustive match.
 Xapian::MSet first_stage(Xapian::Enquire &enq, const mg_xrun_opts *o, Xapian::doccount check,
-                         double reach, std::vector<Xapian::docid> &cands)
+                         double reach, std::vector<Xapian::docid> &cands, mg_xresult *counts)
 {
-    size_t depth = o->rescore_depth;
-    size_t want = depth + 16;
-    for (;;) {
-        Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(want),
-                                      std::max(check, static_cast<Xapian::doccount>(want)));
-        bool all = m.size() < want;
-        double edge = m.size() > depth ? m[depth - 1].get_weight() / reach : 0;
-        if (all || m[m.size() - 1].get_weight() < edge) {
-            cands.clear();
-            for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-                if (it.get_weight() >= edge)
-                    cands.push_back(*it);
-            return m;
-        }
-        want *= 2; // documents within reach go on past what was fetched
+    auto depth = static_cast<Xapian::doccount>(o->rescore_depth);
+    Xapian::MSet m = enq.get_mset(0, depth, std::max(check, depth));
+    counts->estimate = m.get_matches_estimated();
+    counts->lower = m.get_matches_lower_bound();
+    counts->upper = m.get_matches_upper_bound();
+    if (m.size() == depth) {
+        // Those within reach of the depth-th weight: one more match, pruned
+        // from the start by that weight (Xapian keeps a document of the
+        // cutoff weight itself). At most MAX_CANDIDATES times the depth:
+        // past that, of equal weights (a query that weighs nothing, sorted
+        // by recency), Xapian's order (document number) decides.
+        double edge = m[depth - 1].get_weight() / reach;
+        enq.set_cutoff(0, edge);
+        m = enq.get_mset(0, depth * MAX_CANDIDATES, check);
+        enq.set_cutoff(0, 0);
     }
+    cands.clear();
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+        cands.push_back(*it);
+    return m;
 }
 
 // How many times its plain weight a document can weigh with the pairs of
@@ -833,10 +839,7 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
     if (full1)
         check = xs->db.get_doccount();
     std::vector<Xapian::docid> cands;
-    Xapian::MSet m1 = first_stage(e1, o, check, bonus ? pairs_reach(q) : 1, cands);
-    res->estimate = m1.get_matches_estimated();
-    res->lower = m1.get_matches_lower_bound();
-    res->upper = m1.get_matches_upper_bound();
+    Xapian::MSet m1 = first_stage(e1, o, check, bonus ? pairs_reach(q) : 1, cands, res);
     std::vector<Ranked> ranked; // m1's first cands.size() are the candidates
     rank_candidates(xs, q, m1, cands.size(), o, ranked);
     std::vector<Xapian::docid> out = cands; // what the rest leaves out
@@ -846,7 +849,7 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
     size_t end = o->offset + o->limit;
     size_t last = std::min(end, ranked.size());
     mg_xresult rest = {};
-    if (end > ranked.size() && !cands.empty() && m1.size() > cands.size()) {
+    if (end > ranked.size() && !cands.empty() && res->upper > cands.size()) {
         // the page reaches past the candidates: the rest by the plain weight
         Xapian::Query t(Xapian::Query::OP_AND_NOT, first, candidates_query(out));
         mg_xq tail{t, t, {}, false};
@@ -1376,7 +1379,12 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
             memset(res, 0, sizeof *res);
         }
         Xapian::MultiValueKeyMaker keys;
-        if (o->sort == MG_SORT_NEWEST || o->sort == MG_SORT_OLDEST) {
+        if (o->limit == 0) {
+            // No hit to order (a count): any order but Xapian's own would
+            // read a value of every match, and keep the matcher from
+            // stopping once it has seen check matches of a boolean query
+            // (47 ms instead of 0.5 for a count of 400,000 matches).
+        } else if (o->sort == MG_SORT_NEWEST || o->sort == MG_SORT_OLDEST) {
             bool newest = o->sort == MG_SORT_NEWEST;
             // Undated documents go last either way.
             keys.add_value(MG_SLOT_DATE, newest, newest ? "" : "~");
