@@ -660,7 +660,8 @@ void decay(mg_xsearch *xs, const mg_xrun_opts *o, std::vector<Ranked> &r)
     double half = o->half_life > 0 ? o->half_life : MG_HALF_LIFE_DAYS;
     for (size_t i = 0; i < r.size(); i++) {
         double age = newest < oldest ? 0 : newest - (dated[i] ? days[i] : oldest);
-        r[i].key = std::log2(r[i].weight) - age / half;
+        // (a query that weighs nothing, "*": by age alone)
+        r[i].key = std::log2(std::max(r[i].weight, 1e-300)) - age / half;
         r[i].score = r[i].weight * std::exp2(-age / half);
     }
 }

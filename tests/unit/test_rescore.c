@@ -303,6 +303,13 @@ static void test_recency(void **state)
         assert_string_equal(dflt->hits[i].id, thirty->hits[i].id);
         assert_true(dflt->hits[i].score == thirty->hits[i].score);
     }
+    /* a query that weighs nothing ("*"): by age alone (then r-old and the
+     * undated articles, as old as it, by id) */
+    mg_search_request all = {.query = "*", .limit = 2, .sort = MG_SORT_RECENCY};
+    mg_search_result *star = fx_search(s, &all);
+    static const char *const newest[] = {"r-new", "r-mid"};
+    same_ids(star, newest, 2);
+    mg_search_result_free(star);
     /* a negative half-life is refused */
     mg_search_request bad = {.query = "harbour", .sort = MG_SORT_RECENCY, .half_life = -1};
     mg_search_result *out = NULL;
