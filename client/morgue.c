@@ -88,7 +88,9 @@ static void usage(FILE *f)
                "  --limit N           hits per page (default 10; 0: the counts alone)\n"
                "  --page N            page N (1-based) of --limit hits\n"
                "  --offset N          skip the first N hits\n"
-               "  --sort ORDER        relevance (default), newest or oldest\n"
+               "  --sort ORDER        relevance (default), newest, oldest or\n"
+               "                      relevance+recency (the best by relevance, newer\n"
+               "                      first: half the weight for every 30 days older)\n"
                "  --since DATE        only articles on or after DATE (YYYY[-MM[-DD]])\n"
                "  --until DATE        only articles on or before DATE\n"
                "  --added-since TIME  only articles that entered the index (or changed) at\n"
@@ -1461,8 +1463,11 @@ int main(int argc, char **argv)
             o.offset_set = true;
             break;
         case O_SORT:
-            if (strcmp(optarg, "relevance") && strcmp(optarg, "newest") && strcmp(optarg, "oldest"))
-                return usage_error("--sort wants relevance, newest or oldest, not '%s'", optarg);
+            if (strcmp(optarg, "relevance") && strcmp(optarg, "newest") &&
+                strcmp(optarg, "oldest") && strcmp(optarg, "relevance+recency"))
+                return usage_error(
+                    "--sort wants relevance, newest, oldest or relevance+recency, not '%s'",
+                    optarg);
             o.q.sort = optarg;
             break;
         case O_SINCE:

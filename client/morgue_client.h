@@ -186,7 +186,7 @@ typedef struct mg_client_query {
     const char *query;         /* the morgue query language (docs/query-language.md) */
     const char *source;        /* NULL, or only hits from this source (name or its start) */
     size_t offset, limit;      /* limit 0: the daemon's default (10) */
-    const char *sort;          /* NULL/"relevance", "newest" or "oldest" */
+    const char *sort;          /* NULL/"relevance", "newest", "oldest", "relevance+recency" */
     const char *since, *until; /* NULL or YYYY, YYYY-MM, YYYY-MM-DD */
     unsigned facets;           /* MG_CLIENT_FACET_* */
     bool no_snippets;          /* true: do not build snippets (faster) */

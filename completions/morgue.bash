@@ -18,7 +18,7 @@ _morgue() {
   case $prev in
     --db) _morgue_dirs "$cur"; return ;;
     --svg | --curve-key | --curve-server-key) _morgue_files "$cur"; return ;;
-    --sort) _morgue_words "relevance newest oldest" "$cur"; return ;;
+    --sort) _morgue_words "relevance newest oldest relevance+recency" "$cur"; return ;;
     --by) _morgue_words "year month week day" "$cur"; return ;;
     --format) _morgue_words "csv tsv jsonl" "$cur"; return ;;
     --color | --colour) _morgue_words "auto always never" "$cur"; return ;;

@@ -163,7 +163,7 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
     static const char *const fields[] = {
         "v",      "op",     "query",    "offset", "limit",   "sort",   "since", "until",
         "source", "facets", "collapse", "relax",  "snippet", "cursor", "after",
-        "added_since", "added_until", NULL};
+        "added_since", "added_until", "half_life", NULL};
     if (only_fields(o, "search", fields, b) < 0 || get_string(o, "query", true, &r->query, b) < 0 ||
         get_uint(o, "offset", 0, 1000000000, &r->offset, b) < 0 ||
         get_uint(o, "limit", 0, 1000000000, &r->limit, b) < 0 ||
@@ -184,9 +184,18 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
         r->sort = MG_SORT_NEWEST;
     else if (strcmp(sort, "oldest") == 0)
         r->sort = MG_SORT_OLDEST;
+    else if (strcmp(sort, "relevance+recency") == 0)
+        r->sort = MG_SORT_RECENCY;
     else
         return fail(b, "bad_request",
-                    "field 'sort' must be \"relevance\", \"newest\" or \"oldest\"");
+                    "field 'sort' must be \"relevance\", \"newest\", \"oldest\" or "
+                    "\"relevance+recency\"");
+    json_t *hl = json_object_get(o, "half_life");
+    if (hl && (!json_is_number(hl) || !(json_number_value(hl) > 0) ||
+               json_number_value(hl) > 1000000))
+        return fail(b, "bad_request",
+                    "field 'half_life' must be a number of days over 0 (up to 1000000)");
+    r->half_life = hl ? json_number_value(hl) : 0;
     json_t *f = json_object_get(o, "facets");
     if (f) {
         if (!json_is_array(f))

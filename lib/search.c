@@ -66,6 +66,8 @@ static void limits_complete(mg_search_limits *lim)
         lim->proximity = MG_PROXIMITY;
     if (lim->proximity_window == 0)
         lim->proximity_window = MG_PROXIMITY_WINDOW;
+    if (lim->rescore_depth == 0)
+        lim->rescore_depth = MG_RESCORE_DEPTH;
 }
 
 static mg_analyzer *analyzer_for(mg_xsearch *xs, mg_err *err)
@@ -258,8 +260,11 @@ static int check_request(const mg_searcher *s, const mg_search_request *req, siz
         return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_PAGING,
                                  "bad paging: offset+limit %zu is over %zu", req->offset + *limit,
                                  s->lim.max_window);
-    if (req->sort < MG_SORT_RELEVANCE || req->sort > MG_SORT_OLDEST)
+    if (req->sort < MG_SORT_RELEVANCE || req->sort > MG_SORT_RECENCY)
         return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_SORT, "bad sort: %d", req->sort);
+    if (!(req->half_life >= 0 && req->half_life < 1e9))
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_SORT, "bad sort: half-life %g days",
+                                 req->half_life);
     const char *why;
     since[0] = until[0] = '\0';
     if (req->since && req->since[0] &&
@@ -367,6 +372,14 @@ static int count_and(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, cons
     return rc;
 }
 
+/* The depth of the two-stage ranking (mg_xrun_opts), which recency needs. */
+static size_t rescore_depth(const mg_searcher *s, const mg_search_request *req)
+{
+    if (s->lim.rescore_depth > 0)
+        return (size_t)s->lim.rescore_depth;
+    return req->sort == MG_SORT_RECENCY ? MG_RESCORE_DEPTH : 0;
+}
+
 static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode *ast,
                     mg_search_result *res, mg_err *err)
 {
@@ -396,7 +409,9 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
                       .delta = s->lim.bm25_delta,
                       .check_at_least = req->offset + limit,
                       .want_data = req->snippets,
-                      .max_cost = s->lim.max_cost};
+                      .max_cost = s->lim.max_cost,
+                      .rescore_depth = rescore_depth(s, req),
+                      .half_life = req->half_life};
     if (s->lim.budget_ms) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -51,7 +51,8 @@ typedef struct mg_search_limits {
      * changed, nor what matches. 0: the default MG_PROXIMITY, below 0:
      * off; window 0: MG_PROXIMITY_WINDOW. MORGUE_PROXIMITY="factor" or
      * "factor,window" sets both (mg_search_limits_from_env; "0": off). A
-     * query with pairs is matched without pruning by weight
+     * query with pairs is ranked in two stages (rescore_depth below), or
+     * with that off matched without pruning by weight
      * (mg_xrun_opts.exhaustive). bench/RESULTS-query.md, session 4. */
     double proximity;
     unsigned proximity_window;
@@ -72,6 +73,16 @@ typedef struct mg_search_limits {
      * matching; 0: MG_MAX_COST. */
     unsigned long long max_cost;
     unsigned budget_ms;
+    /* Two-stage ranking of queries with proximity pairs: the documents
+     * that could rank among the first rescore_depth, by BM25 alone (matched
+     * with Xapian's pruning), are ranked again with the pairs, read from
+     * their positions; every other match follows by BM25 alone (the first
+     * rescore_depth hits are those of an exhaustive match). The same for every page of a
+     * query, so pages are windows into one ranking. 0: MG_RESCORE_DEPTH;
+     * below 0: off (such queries are matched in full, without pruning).
+     * MORGUE_RESCORE="depth" ("0": off) sets it (mg_search_limits_from_env).
+     * bench/RESULTS-query.md, session 10. */
+    long rescore_depth;
 } mg_search_limits;
 
 enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 3 };
@@ -82,6 +93,8 @@ enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 
 #define MG_PROXIMITY_WINDOW 8
 #define MG_COUNT_EXACT 10000 /* docs/query-language.md, "Totals" */
 #define MG_MAX_COST 300000ULL
+#define MG_RESCORE_DEPTH 1000
+#define MG_HALF_LIFE_DAYS 30.0 /* MG_SORT_RECENCY's default half-life */
 
 /* Fill *lim with the defaults above. */
 void mg_search_limits_default(mg_search_limits *lim);
@@ -107,7 +120,11 @@ void mg_searcher_free(mg_searcher *s); /* NULL is a no-op */
  * 0 if unchanged, or a negative mg_code (the old view is kept). */
 int mg_searcher_reopen(mg_searcher *s, mg_err *err);
 
-enum mg_sort { MG_SORT_RELEVANCE = 0, MG_SORT_NEWEST = 1, MG_SORT_OLDEST = 2 };
+/* MG_SORT_RECENCY ("relevance+recency"): the candidates of the two-stage
+ * ranking (rescore_depth, at least MG_RESCORE_DEPTH when that is off) by
+ * relevance times 2^(-age / half_life), the age in days from the newest
+ * candidate (undated ones as old as the oldest); the rest by relevance. */
+enum mg_sort { MG_SORT_RELEVANCE = 0, MG_SORT_NEWEST = 1, MG_SORT_OLDEST = 2, MG_SORT_RECENCY = 3 };
 
 enum { /* facet flags */
        MG_FACET_SOURCE = 1,
@@ -154,6 +171,9 @@ typedef struct mg_search_request {
      * spaces ignored ("2026-12-06T03:00Z"). Error "bad_date". */
     const char *added_since;
     const char *added_until;
+    /* MG_SORT_RECENCY: the half-life in days (0: MG_HALF_LIFE_DAYS); other
+     * sorts ignore it. Error "bad_sort" when negative or not finite. */
+    double half_life;
 } mg_search_request;
 
 typedef struct mg_hit {

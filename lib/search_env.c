@@ -6,6 +6,7 @@
 #include "search.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void set_ranking(mg_search_limits *lim, const char *v)
@@ -52,6 +53,12 @@ static void set_proximity(mg_search_limits *lim, const char *v)
     }
 }
 
+static void set_rescore(mg_search_limits *lim, const char *v)
+{
+    if (*v)
+        lim->rescore_depth = atol(v) > 0 ? atol(v) : -1; /* 0 in the limits: the default */
+}
+
 void mg_search_limits_from_env(mg_search_limits *lim, char *(*lookup)(const char *name))
 {
     static const struct {
@@ -60,7 +67,8 @@ void mg_search_limits_from_env(mg_search_limits *lim, char *(*lookup)(const char
     } vars[] = {{"MORGUE_RANKING", set_ranking},
                 {"MORGUE_BM25", set_bm25},
                 {"MORGUE_STOPWORDS", set_stopwords},
-                {"MORGUE_PROXIMITY", set_proximity}};
+                {"MORGUE_PROXIMITY", set_proximity},
+                {"MORGUE_RESCORE", set_rescore}};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         const char *v = lookup(vars[i].name);
         if (v)

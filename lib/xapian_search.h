@@ -143,6 +143,15 @@ typedef struct mg_xrun_opts {
      * (Xapian's percentages of some hits differ with it: they must not
      * depend on the budget). */
     unsigned long long deadline_ns;
+    /* Two-stage ranking (xapian_search.cc, rescore_run()) for a page by
+     * relevance of a query with proximity pairs, and for MG_SORT_RECENCY:
+     * the documents that could rank among the first rescore_depth, by BM25
+     * alone (matched with pruning), are ranked by the whole query (and
+     * recency), the rest follow by BM25 alone; facets and exact counts
+     * come from a count. 0: off (such queries match exhaustively,
+     * exhaustive set). */
+    size_t rescore_depth;
+    double half_life; /* MG_SORT_RECENCY: days; 0: MG_HALF_LIFE_DAYS */
 } mg_xrun_opts;
 
 typedef struct mg_xhit {

@@ -55,9 +55,17 @@ for c in "$@"; do
   echo "== $c" >&2
   build_indexes "$c"
   morgue_run "$c" morgue
+  # BQ_REL_ALT="VAR=value ...": morgue again under that environment, in the
+  # same run (an A/B of engine settings, e.g. MORGUE_RESCORE=0)
+  systems="morgue xapian fts5"
+  if [ -n "${BQ_REL_ALT:-}" ]; then
+    env $BQ_REL_ALT "$BQ/mg_bench" rel "$W/$c.morgue" "$C/$c/$c.queries.tsv" morgue-alt \
+      > "$W/$c.morgue-alt.run" 2> "$W/$c.morgue-alt.log"
+    systems="$systems morgue-alt"
+  fi
   "$BQ/xap_bench" rel "$W/$c.xapian" "$C/$c/$c.queries.tsv" xapian > "$W/$c.xapian.run"
   "$BQ/fts5_bench" rel "$W/$c.fts5" "$C/$c/$c.queries.tsv" fts5 > "$W/$c.fts5.run"
-  for s in morgue xapian fts5; do
+  for s in $systems; do
     $PY "$here/eval.py" --json "$C/$c/$c.qrels" "$W/$c.$s.run" |
       sed "s/^{/{\"collection\": \"$c\", \"system\": \"$s\", /" >> "$OUT/relevance.jsonl"
   done
@@ -66,7 +74,7 @@ for c in "$@"; do
     > "$W/$c.morgue-vs-fts5.txt"
 done
 {
-  echo "MORGUE_BM25=${MORGUE_BM25:-(engine default)}  $(date -u +%FT%TZ)"
+  echo "MORGUE_BM25=${MORGUE_BM25:-(engine default)}  ${BQ_REL_ALT:+morgue-alt: $BQ_REL_ALT}  $(date -u +%FT%TZ)"
   echo
   $PY "$here/report.py" relevance "$OUT/relevance.jsonl"
 } | tee "$OUT/relevance.md"

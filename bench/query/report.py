@@ -26,7 +26,7 @@ def relevance(rows):
         for s, r in rs.items():
             print("| %s | %s | %.4f | %.4f | %.4f |" % (c, s, r["map"], r["p10"], r["ndcg10"]))
         if "morgue" in rs:
-            peers = [r for s, r in rs.items() if s != "morgue"]
+            peers = [r for s, r in rs.items() if not s.startswith("morgue")]
             bm = max(p["map"] for p in peers)
             bn = max(p["ndcg10"] for p in peers)
             m = rs["morgue"]

@@ -115,7 +115,10 @@ struct searcher {
         qp.set_stemmer(Xapian::Stem("english"));
         qp.set_stemming_strategy(m ? Xapian::QueryParser::STEM_ALL
                                    : Xapian::QueryParser::STEM_SOME);
-        qp.set_default_op(Xapian::Query::OP_AND);
+        // BQ_XAP_OR=1: the words ORed (Xapian's own pruning of an OR, the
+        // peer of morgue's relaxed queries)
+        const char *any = std::getenv("BQ_XAP_OR");
+        qp.set_default_op(any && *any == '1' ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
         qp.set_database(db);
         // For analysis: what morgue's Enquire settings cost on their own.
         if (const char *e = std::getenv("BQ_XAP_COLLAPSE"))
@@ -180,7 +183,12 @@ int cmd_lat(const char *dbpath, const char *qfile, const char *corpus, const cha
     searcher s(Xapian::Database(dbpath), &q, m);
     mg_bq_pass_result r;
     mg_bq_passes(one_pass, &s, q.n, passes, &r);
-    mg_bq_pass_print(stdout, m ? "xapian-raw" : "xapian-own-index", corpus, &r);
+    const char *any = std::getenv("BQ_XAP_OR");
+    bool ored = any && *any == '1';
+    mg_bq_pass_print(stdout,
+                     m ? (ored ? "xapian-raw-or" : "xapian-raw")
+                       : (ored ? "xapian-own-index-or" : "xapian-own-index"),
+                     corpus, &r);
     mg_bq_lines_release(&q);
     return 0;
 }

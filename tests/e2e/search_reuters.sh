@@ -290,6 +290,42 @@ ok(totals[0] == totals[1] and not t["exact"] and t["lower"] >= 10000 and
    t["lower"] <= want <= t["upper"] and t["lower"] <= t["estimate"] <= t["upper"],
    f"'{q}': bounds {t['lower']}..{t['upper']} hold the {want} articles, on pages 1 and 51", totals)
 
+# relevance+recency (docs/query-language.md, "Recency"): the candidates'
+# weights times 2^(-age / half_life), the age from the newest of them
+from datetime import datetime
+def days(h):
+    return datetime.strptime(h["date"][:16], "%Y-%m-%dT%H:%M").timestamp() / 86400
+q = "cocoa"
+rel = search(q, limit=1000)["hits"]
+ok(10 < len(rel) < 1000, f"'{q}': fewer hits than the candidates", len(rel))
+for hl in (0.001, 10):
+    rec = search(q, limit=1000, sort="relevance+recency", half_life=hl)["hits"]
+    newest = max(days(h) for h in rec)
+    score = {h["id"]: h["score"] * 2 ** (-(newest - days(h)) / hl) for h in rel}
+    ok(sorted(h["id"] for h in rec) == sorted(score) and
+       all(abs(h["score"] - score[h["id"]]) <= 1e-6 * max(score[h["id"]], 1e-300) for h in rec),
+       f"'{q}', half-life {hl} days: each hit's weight times its decay", rec[:2])
+    ok(all(rec[i]["score"] >= rec[i + 1]["score"] for i in range(len(rec) - 1)),
+       f"'{q}', half-life {hl} days: ranked by that score")
+    if hl < 1:
+        # (to the minute: the engine reads no seconds)
+        ok(all(rec[i]["date"][:16] >= rec[i + 1]["date"][:16] for i in range(len(rec) - 1)) and
+           [h["id"] for h in rec] != [h["id"] for h in rel],
+           f"'{q}', half-life of 1.4 minutes: newest first", [h["date"] for h in rec[:3]])
+w = {h["id"]: h["score"] for h in rel}
+rec = [h["id"] for h in search(q, limit=1000, sort="relevance+recency", half_life=1e6)["hits"]]
+ok(sorted(rec) == sorted(w) and all(w[rec[i]] >= w[rec[i + 1]] * (1 - 1e-3) for i in range(len(rec) - 1)),
+   f"'{q}', half-life of 1,000,000 days: the relevance ranking (but for weights within 0.1%)")
+q = "coffee prices brazil"
+big = search(q, limit=100, sort="relevance+recency", half_life=7)
+pages = [search(q, offset=o, limit=10, sort="relevance+recency", half_life=7) for o in range(0, 100, 10)]
+ok([h["id"] for p in pages for h in p["hits"]] == [h["id"] for h in big["hits"]] and
+   all(p["total"] == big["total"] for p in pages),
+   f"'{q}' by relevance+recency: pages of 10 are the hits of a page of 100, same totals")
+ok(big["relaxed"] and [h["matched"] for h in big["hits"]] ==
+   sorted((h["matched"] for h in big["hits"]), key=lambda m: m != "all"),
+   f"'{q}' by relevance+recency: the AND's hits first, then those with some of the words")
+
 r = search("cofee")
 ok(r["suggestion"] == "coffee", "did you mean: cofee -> coffee", r["suggestion"])
 r = search("like:reuters-1", limit=10)
@@ -333,6 +369,13 @@ done
 out=$("$CLIENT" --endpoint "$EP" search mln OR pct OR dlrs)
 check_match "CLI: an estimate is shown with its bounds" \
   '^about [0-9,]+ \(between [0-9,]{6} and [0-9,]+\) results \(' "$(head -1 <<<"$out")"
+# --sort relevance+recency: the protocol's sort, at the default half-life
+want=$("$CLIENT" --endpoint "$EP" --json --limit 20 search cocoa |
+  "$PY" -c 'import json,sys; print(" ".join(h["id"] for h in json.load(sys.stdin)["hits"]))')
+got=$("$CLIENT" --endpoint "$EP" --json --limit 20 --sort relevance+recency search cocoa |
+  "$PY" -c 'import json,sys; print(" ".join(h["id"] for h in json.load(sys.stdin)["hits"]))')
+check_eq "CLI --sort relevance+recency: other hits than by relevance, exit 0" "different 0" \
+  "$([ -n "$got" ] && [ "$got" != "$want" ] && echo different) $?"
 out=$("$CLIENT" --endpoint "$EP" get --copies reuters-15471); rc=$?
 check_eq "CLI get --copies: the ids of the folded copies, exit 0" "reuters-15481 0" "$out $rc"
 "$CLIENT" --endpoint "$EP" get --copies reuters-0 >/dev/null 2>&1

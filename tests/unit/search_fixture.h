@@ -60,14 +60,20 @@ static inline int fx_index_lines(const char *dir, const char *const *lines, size
     return fx_index(db, "1", path) == 0 ? 0 : -1;
 }
 
-/* A searcher on db; NULL (with the reason on stderr) on failure. */
-static inline mg_searcher *fx_open(const char *db)
+/* A searcher on db with these limits (NULL: the defaults); NULL (with the
+ * reason on stderr) on failure. */
+static inline mg_searcher *fx_open_with(const char *db, const mg_search_limits *lim)
 {
     mg_err err;
-    mg_searcher *s = mg_searcher_open(db, NULL, &err);
+    mg_searcher *s = mg_searcher_open(db, lim, &err);
     if (!s)
         fprintf(stderr, "open %s: %s\n", db, err.msg);
     return s;
+}
+
+static inline mg_searcher *fx_open(const char *db)
+{
+    return fx_open_with(db, NULL);
 }
 
 /* Index input into DIR/db and open a searcher on it: 0, or -1. */

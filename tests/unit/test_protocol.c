@@ -360,7 +360,12 @@ static void test_search_request_errors(void **state)
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"offset\":9999,\"limit\":2}",
                  "bad_paging", "bad paging: offset+limit 10001 is over 10000");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"sort\":\"best\"}", "bad_request",
-                 "field 'sort' must be \"relevance\", \"newest\" or \"oldest\"");
+                 "field 'sort' must be \"relevance\", \"newest\", \"oldest\" or "
+                 "\"relevance+recency\"");
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"half_life\":0}", "bad_request",
+                 "field 'half_life' must be a number of days over 0 (up to 1000000)");
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"half_life\":\"7\"}",
+                 "bad_request", "field 'half_life' must be a number of days over 0 (up to 1000000)");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"facets\":\"source\"}", "bad_request",
                  "field 'facets' must be an array of names");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"facets\":[\"source\",\"colour\"]}",
@@ -557,6 +562,9 @@ static void test_search_replies_match_reference(void **state)
           .hl_start = "<b>",
           .hl_end = "</b>",
           .sort = MG_SORT_NEWEST}},
+        {"{\"v\":1,\"op\":\"search\",\"query\":\"kim OR seoul\",\"sort\":\"relevance+recency\","
+         "\"half_life\":3.5,\"snippet\":false}",
+         {.query = "kim OR seoul", .sort = MG_SORT_RECENCY, .half_life = 3.5}},
         {"{\"v\":1,\"op\":\"search\",\"query\":\"kim xyzzy\",\"snippet\":false}",
          {.query = "kim xyzzy"}},
         {"{\"v\":1,\"op\":\"search\",\"query\":\"xyzzyq\"}", {.query = "xyzzyq", .snippets = true}},

@@ -41,11 +41,7 @@ static mg_searcher *open_with(double proximity)
     mg_search_limits_default(&lim);
     lim.proximity = proximity;
     mg_search_limits_from_env(&lim, getenv); /* as morgued does */
-    mg_err err;
-    mg_searcher *s = mg_searcher_open(db, &lim, &err);
-    if (!s)
-        fprintf(stderr, "open %s: %s\n", db, err.msg);
-    return s;
+    return fx_open_with(db, &lim);
 }
 
 static int setup(void **state)

@@ -617,11 +617,13 @@ static void assert_same_ranking(const mg_search_result *a, const mg_search_resul
 
 /* Totals are counted apart from the page: the same on every page of a
  * query; exact under count_exact matches, past it an estimate whose bounds
- * hold the true count (which facets give, counting every match). */
+ * hold the true count (which facets give, counting every match). (The
+ * count leaves proximity pairs out: Xapian proves "said OR new OR year"
+ * exact from its terms' frequencies alone, so this query it cannot.) */
 static void test_totals_the_same_on_every_page(void **state)
 {
     (void)state;
-    const char *q = "said OR new OR year";
+    const char *q = "new OR year OR market";
     mg_search_request fq = {.query = q, .limit = 1, .facets = MG_FACET_SOURCE};
     mg_search_result *f = fx_search(s1, &fq);
     unsigned long long want = f->total_estimate;
@@ -639,9 +641,11 @@ static void test_totals_the_same_on_every_page(void **state)
         mg_search_result *first = fx_search(both[k], &req);
         if (k == 0)
             assert_true(first->total_exact && first->total_estimate == want);
-        else
+        else /* (a lower bound under the true count: the count stopped
+              * early instead of reading every match, which a sort of the
+              * count by id made it do) */
             assert_true(!first->total_exact && first->total_lower >= 5 &&
-                        first->total_lower <= want && want <= first->total_upper &&
+                        first->total_lower < want && want <= first->total_upper &&
                         first->total_lower <= first->total_estimate &&
                         first->total_estimate <= first->total_upper);
         for (req.offset = 3; req.offset < want; req.offset += 3) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,12 +341,90 @@ static void test_pages_with_proximity(void **state)
     s = plain;
 }
 
+/* Pages of every size are windows into the one ranking of a query: the
+ * hits of offset/limit are those of one long page at the same ranks, with
+ * the same scores, with copies folded or not; so are the pages an export
+ * cursor walks. */
+static void one_ranking(const char *query)
+{
+    static const size_t sizes[] = {3, 10};
+    for (int collapse = 0; collapse < 2; collapse++) {
+        mg_search_request all = {.query = query, .limit = 120, .no_collapse = !collapse};
+        mg_search_result *r = run_req(&all);
+        for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+            mg_search_request page = all;
+            page.limit = sizes[z];
+            page.cursor = true;
+            size_t got = 0;
+            char *after = NULL;
+            for (page.offset = 0; got < r->nhits; page.offset += sizes[z]) {
+                bool by_cursor = sizes[z] == 3 && page.offset > 0;
+                mg_search_request p = page;
+                if (by_cursor) {
+                    p.offset = 0;
+                    p.after = after;
+                }
+                mg_search_result *x = run_req(&p);
+                for (size_t i = 0; i < x->nhits; i++, got++) {
+                    const mg_hit *h = &x->hits[i], *w = &r->hits[got];
+                    /* (collapse counts are lower bounds: test_pages_agree) */
+                    if (strcmp(h->id, w->id) != 0 || h->rank != w->rank || h->score != w->score ||
+                        h->partial != w->partial)
+                        fail_msg("[%s] collapse %d, pages of %zu%s: rank %u is %s (%.17g), "
+                                 "want %s (%.17g)",
+                                 query, collapse, sizes[z], by_cursor ? " by cursor" : "",
+                                 h->rank, h->id, h->score, w->id, w->score);
+                }
+                assert_true(x->nhits == sizes[z] || got == r->nhits);
+                free(after);
+                after = x->next ? strdup(x->next) : NULL;
+                mg_search_result_free(x);
+            }
+            free(after);
+        }
+        mg_search_result_free(r);
+    }
+}
+
+/* The two-stage ranking (lib/search.h, rescore_depth) with only the best 7
+ * by BM25 rescored, so most pages reach past them: every page agrees with
+ * the full Enquire's (facets), relaxed pages join up, and pages of any size
+ * (and an export's) are windows into one ranking. */
+static void test_pages_with_rescoring(void **state)
+{
+    mg_searcher *plain = s;
+    static const long depths[] = {7, 0};
+    for (size_t d = 0; d < sizeof depths / sizeof *depths; d++) {
+        mg_search_limits lim;
+        mg_search_limits_default(&lim);
+        lim.proximity = 0.1;
+        lim.rescore_depth = depths[d];
+        mg_err err;
+        char db[256];
+        snprintf(db, sizeof db, "%s/db", tmp); /* where fx_open_index put it */
+        s = mg_searcher_open(db, &lim, &err);
+        assert_non_null(s);
+        if (depths[d] == 7) {
+            test_pages_agree(state);
+            test_pages_positional(state);
+            test_relaxed_pages_join(state);
+        }
+        for (size_t q = 0; q < sizeof queries / sizeof *queries; q++)
+            one_ranking(queries[q]);
+        for (size_t q = 0; q < sizeof positional / sizeof *positional; q++)
+            one_ranking(positional[q].query);
+        mg_searcher_free(s);
+    }
+    s = plain;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pages_agree),          cmocka_unit_test(test_collapse_counts),
         cmocka_unit_test(test_relaxed_pages_join),   cmocka_unit_test(test_card_matches_record),
         cmocka_unit_test(test_pages_with_proximity), cmocka_unit_test(test_pages_positional),
+        cmocka_unit_test(test_pages_with_rescoring),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The two-stage ranking (mg_search_limits.rescore_depth, MORGUE_RESCORE,
+ * xapian_search.cc rescore_run()) and the recency sort that runs in its
+ * second stage (MG_SORT_RECENCY):
+ * - the candidates (the best by BM25 alone) are reordered by their
+ *   proximity pairs: "near" (both words adjacent) passes "far" (one word
+ *   twice, the other 13 positions away), which BM25 alone puts first;
+ * - the candidates are every document that its pairs could lift to the
+ *   depth-th plain weight; past them the ranking is BM25 alone;
+ * - deep enough, the ranking is the exhaustive one (MORGUE_RESCORE=0),
+ *   scores and all (the pairs read from positions weigh what Xapian's NEAR
+ *   pairs do: the window's edge, repeated words, titles, excluded ORs);
+ * - relevance+recency multiplies each candidate's weight by
+ *   2^(-age / half-life), the age in days from the newest candidate,
+ *   undated articles as old as the oldest. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "search.h"
+#include "search_fixture.h"
+
+static char tmp[128], db[256];
+
+#define FILL "kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi"
+#define Z10 "z0 z1 z2 z3 z4 z5 z6 z7 z8 z9"
+#define Z28 Z10 " " Z10 " y0 y1 y2 y3 y4 y5 y6 y7"
+#define Z30 Z28 " y8 y9"
+
+static const char *const docs[] = {
+    "{\"id\":\"far\",\"title\":\"\",\"body\":\"alpha alpha " FILL " beta\"}",
+    "{\"id\":\"near\",\"title\":\"\",\"body\":\"alpha beta " FILL " chi\"}",
+    "{\"id\":\"o1\",\"title\":\"\",\"body\":\"gamma delta\"}",
+    "{\"id\":\"o2\",\"title\":\"\",\"body\":\"epsilon zeta\"}",
+    "{\"id\":\"o3\",\"title\":\"\",\"body\":\"eta theta\"}",
+    "{\"id\":\"o4\",\"title\":\"\",\"body\":\"iota chi\"}",
+    "{\"id\":\"o5\",\"title\":\"\",\"body\":\"psi zeta\"}",
+    "{\"id\":\"o6\",\"title\":\"\",\"body\":\"delta eta\"}",
+    /* recency: "harbour" most often in the oldest, least in the newest */
+    "{\"id\":\"r-old\",\"title\":\"\",\"body\":\"harbour harbour harbour cranes\","
+    "\"date\":\"2020-01-01\"}",
+    "{\"id\":\"r-mid\",\"title\":\"\",\"body\":\"harbour harbour cranes ships\","
+    "\"date\":\"2020-01-21\"}",
+    "{\"id\":\"r-new\",\"title\":\"\",\"body\":\"harbour cranes ships docks\","
+    "\"date\":\"2020-01-31\"}",
+    "{\"id\":\"r-undated\",\"title\":\"\",\"body\":\"harbour cranes wharf piers\"}",
+    /* past the candidates: "top" is the only one at depth 1 (t1 and t2
+     * weigh less than a third of it, out of reach of any pair); t1, with
+     * its words adjacent, would pass t2 with its pair */
+    "{\"id\":\"top\",\"title\":\"\",\"body\":\"cedar cedar cedar maple\"}",
+    "{\"id\":\"t1\",\"title\":\"\",\"body\":\"cedar maple " Z30 "\"}",
+    "{\"id\":\"t2\",\"title\":\"\",\"body\":\"cedar " Z28 " maple\"}",
+    /* the window's edge: sun and moon 7, 8 and 9 positions apart (window 8) */
+    "{\"id\":\"w7\",\"title\":\"\",\"body\":\"sun a1 a2 a3 a4 a5 a6 moon star\"}",
+    "{\"id\":\"w8\",\"title\":\"\",\"body\":\"sun b1 b2 b3 b4 b5 b6 b7 moon\"}",
+    "{\"id\":\"w9\",\"title\":\"\",\"body\":\"sun c1 c2 c3 c4 c5 c6 c7 c8 moon\"}",
+    "{\"id\":\"w2\",\"title\":\"star sun\",\"body\":\"moon sun star d1 d2 moon\"}",
+    "{\"id\":\"ww\",\"title\":\"\",\"body\":\"sun e1 sun e2 e3 star e4 e5 star\"}",
+};
+
+/* A searcher with proximity 0.5 and this rescore depth (-1: off). */
+static mg_searcher *open_depth(long depth)
+{
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.proximity = 0.5;
+    lim.rescore_depth = depth;
+    return fx_open_with(db, &lim);
+}
+
+/* The same, with the environment read as morgued reads it. */
+static mg_searcher *open_depth_env(long depth)
+{
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.proximity = 0.5;
+    lim.rescore_depth = depth;
+    mg_search_limits_from_env(&lim, getenv);
+    return fx_open_with(db, &lim);
+}
+
+/* A searcher without proximity: BM25 alone. */
+static mg_searcher *open_plain(void)
+{
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.proximity = -1;
+    return fx_open_with(db, &lim);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    unsetenv("MORGUE_PROXIMITY");
+    unsetenv("MORGUE_RESCORE");
+    if (fx_tmpdir(tmp, sizeof tmp, "rescore") != 0)
+        return -1;
+    char in[256];
+    snprintf(db, sizeof db, "%s/db", tmp);
+    return fx_index_lines(tmp, docs, sizeof docs / sizeof docs[0], in, sizeof in, db);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return fx_remove(tmp);
+}
+
+static const char *const queries[] = {"alpha beta omega", "alpha OR beta"};
+
+/* The second stage reads the pairs from positions; deep enough, every hit
+ * has the weight the NEAR pairs of the exhaustive match give it: at the
+ * window's edge, with a word repeated, in a title, in an OR inside an AND,
+ * and none from an OR that only excludes. */
+static void test_same_weights_as_exhaustive(void **state)
+{
+    (void)state;
+    static const char *const q[] = {"sun OR moon",        "moon sun xyzzy",
+                                    "sun sun star",       "star sun moon",
+                                    "(sun OR moon) star", "sun -(moon OR star)",
+                                    "sun moon OR star",   "moon OR sun OR star OR a1"};
+    mg_searcher *deep = open_depth(0), *off = open_depth(-1);
+    assert_non_null(deep);
+    assert_non_null(off);
+    int moved = 0;
+    for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+        mg_search_result *r = fx_query(deep, q[i], false), *x = fx_query(off, q[i], false);
+        if (r->nhits != x->nhits)
+            fail_msg("[%s]: %zu hits, %zu exhaustively", q[i], r->nhits, x->nhits);
+        for (size_t k = 0; k < r->nhits; k++) {
+            const mg_hit *a = &r->hits[k], *b = &x->hits[k];
+            if (strcmp(a->id, b->id) != 0 || fabs(a->score - b->score) > 1e-12 * b->score)
+                fail_msg("[%s] hit %zu: %s %.17g, exhaustively %s %.17g", q[i], k + 1, a->id,
+                         a->score, b->id, b->score);
+        }
+        mg_search_result_free(r);
+        mg_search_result_free(x);
+    }
+    /* the pairs did weigh: w7 is in the window, w8 and w9 are not */
+    mg_search_result *r = fx_query(deep, "sun OR moon", false);
+    mg_searcher *plain = open_plain();
+    assert_non_null(plain);
+    mg_search_result *b = fx_query(plain, "sun OR moon", false);
+    moved += fx_score_of(r, "w7") > fx_score_of(b, "w7");
+    moved += fx_score_of(r, "w8") > fx_score_of(b, "w8");
+    moved += fx_score_of(r, "w9") > fx_score_of(b, "w9");
+    assert_int_equal(moved, 1);
+    assert_true(fx_score_of(r, "w7") > fx_score_of(b, "w7"));
+    mg_search_result_free(r);
+    mg_search_result_free(b);
+    mg_searcher_free(plain);
+    mg_searcher_free(deep);
+    mg_searcher_free(off);
+}
+
+static void test_candidates_reordered_by_proximity(void **state)
+{
+    (void)state;
+    mg_searcher *deep = open_depth(0), *off = open_depth(-1), *plain = open_plain();
+    assert_non_null(deep);
+    assert_non_null(off);
+    assert_non_null(plain);
+    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+        mg_search_result *b = fx_query(plain, queries[q], false);
+        mg_search_result *r = fx_query(deep, queries[q], false);
+        mg_search_result *x = fx_query(off, queries[q], false);
+        /* BM25 alone: far first (alpha twice) */
+        assert_int_equal(b->nhits, 2);
+        assert_string_equal(b->hits[0].id, "far");
+        assert_true(b->hits[0].score > b->hits[1].score);
+        /* rescored: near first, with its pair's bonus, as exhaustively */
+        assert_int_equal(r->nhits, 2);
+        assert_string_equal(r->hits[0].id, "near");
+        assert_true(fx_score_of(r, "near") > fx_score_of(b, "near"));
+        for (size_t i = 0; i < r->nhits; i++) {
+            assert_string_equal(r->hits[i].id, x->hits[i].id);
+            assert_true(fabs(r->hits[i].score - x->hits[i].score) <= 1e-12 * x->hits[i].score);
+            assert_int_equal(r->hits[i].rank, i + 1);
+        }
+        mg_search_result_free(b);
+        mg_search_result_free(r);
+        mg_search_result_free(x);
+    }
+    mg_searcher_free(deep);
+    mg_searcher_free(off);
+    mg_searcher_free(plain);
+}
+
+static void same_ids(const mg_search_result *r, const char *const *ids, size_t n);
+
+/* Depth 1: top is the only candidate, t1 and t2 follow by BM25 alone (t2
+ * first), on every page alike; deep enough (or exhaustively) t1's pair puts
+ * it before t2. */
+static void test_past_the_depth_bm25_alone(void **state)
+{
+    (void)state;
+    mg_searcher *one = open_depth(1), *three = open_depth(3), *off = open_depth(-1);
+    mg_searcher *plain = open_plain();
+    assert_non_null(one);
+    assert_non_null(three);
+    assert_non_null(off);
+    assert_non_null(plain);
+    static const char *const bm25[] = {"top", "t2", "t1"}, *const full[] = {"top", "t1", "t2"};
+    mg_search_result *r = fx_query(one, "cedar OR maple", false);
+    mg_search_result *b = fx_query(plain, "cedar OR maple", false);
+    mg_search_result *d = fx_query(three, "cedar OR maple", false);
+    mg_search_result *x = fx_query(off, "cedar OR maple", false);
+    same_ids(b, bm25, 3);
+    same_ids(r, bm25, 3);
+    same_ids(d, full, 3);
+    same_ids(x, full, 3);
+    assert_true(fx_score_of(r, "t1") == fx_score_of(b, "t1"));
+    assert_true(fx_score_of(x, "t1") > fx_score_of(b, "t1"));
+    /* pages of one: the same ranking */
+    for (size_t i = 0; i < 3; i++) {
+        mg_search_request p = {.query = "cedar OR maple", .offset = i, .limit = 1};
+        mg_search_result *s = fx_search(one, &p);
+        assert_int_equal(s->nhits, 1);
+        assert_string_equal(s->hits[0].id, bm25[i]);
+        assert_int_equal(s->hits[0].rank, i + 1);
+        assert_true(s->hits[0].score == r->hits[i].score);
+        assert_true(s->total_exact && s->total_estimate == 3);
+        mg_search_result_free(s);
+    }
+    mg_search_result_free(r);
+    mg_search_result_free(b);
+    mg_search_result_free(d);
+    mg_search_result_free(x);
+    mg_searcher_free(one);
+    mg_searcher_free(three);
+    mg_searcher_free(off);
+    mg_searcher_free(plain);
+}
+
+/* MORGUE_RESCORE overrides the limits: "1" sets the depth, "0" turns the
+ * two-stage ranking off (matched exhaustively). */
+static void test_environment(void **state)
+{
+    (void)state;
+    setenv("MORGUE_RESCORE", "1", 1);
+    mg_searcher *one = open_depth_env(0);
+    setenv("MORGUE_RESCORE", "0", 1);
+    mg_searcher *off = open_depth_env(1);
+    unsetenv("MORGUE_RESCORE");
+    assert_non_null(one);
+    assert_non_null(off);
+    mg_search_result *a = fx_query(one, "cedar OR maple", false);
+    mg_search_result *b = fx_query(off, "cedar OR maple", false);
+    assert_string_equal(a->hits[1].id, "t2");
+    assert_string_equal(b->hits[1].id, "t1");
+    mg_search_result_free(a);
+    mg_search_result_free(b);
+    mg_searcher_free(one);
+    mg_searcher_free(off);
+}
+
+static mg_search_result *by_recency(mg_searcher *s, double half_life)
+{
+    mg_search_request req = {
+        .query = "harbour", .limit = 10, .sort = MG_SORT_RECENCY, .half_life = half_life};
+    return fx_search(s, &req);
+}
+
+static void same_ids(const mg_search_result *r, const char *const *ids, size_t n)
+{
+    assert_int_equal(r->nhits, n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(r->hits[i].id, ids[i]) != 0)
+            fail_msg("hit %zu is %s, want %s", i + 1, r->hits[i].id, ids[i]);
+}
+
+static void test_recency(void **state)
+{
+    (void)state;
+    mg_searcher *s = open_depth(0);
+    assert_non_null(s);
+    mg_search_request rel = {.query = "harbour", .limit = 10};
+    mg_search_result *r = fx_search(s, &rel);
+    static const char *const by_rel[] = {"r-old", "r-mid", "r-new", "r-undated"};
+    same_ids(r, by_rel, 4);
+    /* a half-life of a day: the newest first; undated last (as old as
+     * r-old, and weighing less) */
+    mg_search_result *day = by_recency(s, 1);
+    static const char *const by_date[] = {"r-new", "r-mid", "r-old", "r-undated"};
+    same_ids(day, by_date, 4);
+    /* a very long one: relevance */
+    mg_search_result *long_ = by_recency(s, 1e6);
+    same_ids(long_, by_rel, 4);
+    /* the score is the weight times 2^(-age / half-life), the age from
+     * the newest candidate (2020-01-31) */
+    mg_search_result *ten = by_recency(s, 10);
+    static const struct {
+        const char *id;
+        double age;
+    } ages[] = {{"r-old", 30}, {"r-mid", 10}, {"r-new", 0}, {"r-undated", 30}};
+    for (size_t i = 0; i < sizeof ages / sizeof *ages; i++) {
+        double want = fx_score_of(r, ages[i].id) * exp2(-ages[i].age / 10);
+        double got = fx_score_of(ten, ages[i].id);
+        if (fabs(got - want) > 1e-9 * want)
+            fail_msg("%s: score %.12g, want %.12g", ages[i].id, got, want);
+    }
+    for (size_t i = 1; i < ten->nhits; i++)
+        assert_true(ten->hits[i - 1].score >= ten->hits[i].score);
+    /* the default half-life is MG_HALF_LIFE_DAYS */
+    mg_search_result *dflt = by_recency(s, 0), *thirty = by_recency(s, MG_HALF_LIFE_DAYS);
+    for (size_t i = 0; i < dflt->nhits; i++) {
+        assert_string_equal(dflt->hits[i].id, thirty->hits[i].id);
+        assert_true(dflt->hits[i].score == thirty->hits[i].score);
+    }
+    /* a query that weighs nothing ("*"): by age alone (then r-old and the
+     * undated articles, as old as it, by id) */
+    mg_search_request all = {.query = "*", .limit = 2, .sort = MG_SORT_RECENCY};
+    mg_search_result *star = fx_search(s, &all);
+    static const char *const newest[] = {"r-new", "r-mid"};
+    same_ids(star, newest, 2);
+    mg_search_result_free(star);
+    /* a negative half-life is refused */
+    mg_search_request bad = {.query = "harbour", .sort = MG_SORT_RECENCY, .half_life = -1};
+    mg_search_result *out = NULL;
+    mg_err err;
+    assert_true(mg_search_run(s, &bad, &out, &err) < 0);
+    assert_string_equal(mg_search_error_code(&err), "bad_sort");
+    mg_search_result_free(r);
+    mg_search_result_free(day);
+    mg_search_result_free(long_);
+    mg_search_result_free(ten);
+    mg_search_result_free(dflt);
+    mg_search_result_free(thirty);
+    mg_searcher_free(s);
+}
+
+/* Recency needs the second stage: it has one with the two-stage ranking
+ * off too (at MG_RESCORE_DEPTH). */
+static void test_recency_when_rescoring_is_off(void **state)
+{
+    (void)state;
+    mg_searcher *s = open_depth(-1);
+    assert_non_null(s);
+    mg_search_result *day = by_recency(s, 1);
+    static const char *const by_date[] = {"r-new", "r-mid", "r-old", "r-undated"};
+    same_ids(day, by_date, 4);
+    mg_search_result_free(day);
+    mg_searcher_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_weights_as_exhaustive),
+        cmocka_unit_test(test_candidates_reordered_by_proximity),
+        cmocka_unit_test(test_past_the_depth_bm25_alone),
+        cmocka_unit_test(test_environment),
+        cmocka_unit_test(test_recency),
+        cmocka_unit_test(test_recency_when_rescoring_is_off),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
