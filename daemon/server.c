@@ -34,6 +34,9 @@
 /* Descriptors kept beyond the index's: for connections accepted before the
  * cap shuts them down, the log, /proc/self/fd. */
 #define FDS_MARGIN 16
+/* Fewer client connections than this at start-up: warn that the descriptor
+ * limit is low (a soft limit of 1024 leaves about 960; 128 leaves at most 80). */
+#define FDS_FEW_CONNS 256
 
 enum { FE_LOCAL = MG_FE_LOCAL, FE_CURVE = MG_FE_CURVE, FE_COUNT = MG_FE_COUNT };
 
@@ -361,7 +364,7 @@ static void cap_connections(server *b, long before, long after)
     /* The descriptors open now, less the index's: it is in the reserve. */
     long base = before;
     long cap = d->fd_limit - base - d->fd_reserve - MG_CONNS_GRACE_SLOTS;
-    if (cap < 64)
+    if (cap < FDS_FEW_CONNS)
         mg_dlog(MG_LOG_WARN,
                 "file descriptor limit %ld leaves room for about %ld client connections "
                 "(%ld open, %ld kept for the index): raise it (LimitNOFILE= in the systemd "
