@@ -321,6 +321,19 @@ static int count_matches(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, 
 /* Whether a run's own counts are those count_matches() would give: facets
  * made them exact, or they are exact and under check. (Exact over check,
  * a count would give an estimate: paging would change the total.) */
+/* At least n: a count's lower bound raised to n, its estimate and upper
+ * bound with it. */
+static void raise_lower(unsigned long long *lower, unsigned long long *estimate,
+                        unsigned long long *upper, unsigned long long n)
+{
+    if (*lower < n)
+        *lower = n;
+    if (*estimate < *lower)
+        *estimate = *lower;
+    if (*upper < *estimate)
+        *upper = *estimate;
+}
+
 static bool counts_usable(const mg_xrun_opts *o, const mg_xresult *r, size_t check)
 {
     return o->facets || (r->lower == r->upper && r->upper < check);
@@ -503,9 +516,18 @@ static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode
         res->total_lower = t->lower;
         res->total_upper = t->upper;
     }
-    res->total_exact = res->total_lower == res->total_upper;
     /* the time budget ended one of the runs: hits or counts may be short */
     res->partial = xr.cut || xr2.cut || xa.cut || xc.cut;
+    if (res->partial) {
+        /* a cut count is what it had seen, which may be less than what
+         * the page shows: a hit at rank r means r matches */
+        unsigned long long and_seen = xr.nhits ? req->offset + xr.nhits : 0;
+        unsigned long long seen = xr.nhits + xr2.nhits ? req->offset + xr.nhits + xr2.nhits : 0;
+        raise_lower(&res->all_lower, &res->all_estimate, &res->all_upper, and_seen);
+        raise_lower(&res->total_lower, &res->total_estimate, &res->total_upper, seen);
+        res->all_exact = res->all_lower == res->all_upper;
+    }
+    res->total_exact = res->total_lower == res->total_upper;
     res->facets = xr.facets;
     res->nfacets = xr.nfacets;
     xr.facets = NULL;

@@ -1721,6 +1721,23 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
     }
 }
 
+// The counts of a run the deadline cut: the matcher took the deadline's end
+// for the end of the matches, so its bounds, both equal to what it had seen,
+// claim an exact count. What it saw is a lower bound; the upper bound and the
+// estimate are Xapian's for the whole query, from the statistics alone (no
+// document is matched: no maximum, no minimum checked), never below what
+// was seen. Facets stay those of the documents seen (docs/protocol.md).
+void widen_cut_counts(mg_xsearch *xs, const mg_xq *q, mg_xresult *res)
+{
+    Xapian::Enquire enq(xs->db);
+    enq.set_query(q->q);
+    Xapian::MSet m = enq.get_mset(0, 0, static_cast<Xapian::doccount>(0));
+    unsigned long long up = std::max<unsigned long long>(m.get_matches_upper_bound(), res->lower);
+    unsigned long long est = m.get_matches_estimated();
+    res->upper = std::max(res->upper, up);
+    res->estimate = std::min(std::max(est, res->lower), res->upper);
+}
+
 } // namespace
 
 extern "C" {
@@ -1730,7 +1747,19 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
 {
     for (size_t tries = 0;; tries++) {
         try {
-            return run_once(xs, q, o, res, err);
+            int rc = run_once(xs, q, o, res, err);
+            if (rc == 0 && res->cut) {
+                try {
+                    widen_cut_counts(xs, q, res);
+                } catch (...) {
+                    mg_xresult_release(res);
+                    mg_xfacets_free(res->facets, res->nfacets);
+                    res->facets = nullptr;
+                    res->nfacets = 0;
+                    throw;
+                }
+            }
+            return rc;
         } catch (const Xapian::NetworkError &e) {
             try {
                 if (tries > xs->shards->size() || !xs->shards->failed(e))

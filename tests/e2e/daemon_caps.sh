@@ -78,11 +78,13 @@ s = zmq.Context().socket(zmq.REQ); s.setsockopt(zmq.LINGER, 0); s.connect(sys.ar
 s.send(sys.argv[2].encode()); print(s.recv().decode() if s.poll(20000) else "timeout")' "$@"; }
 slow=$($PY -c 'print(" OR ".join(["(the NEAR/100 of)"] * 30))')
 slow_req="{\"v\":1,\"op\":\"search\",\"query\":\"$slow\"}"
+facets_req="{\"v\":1,\"op\":\"search\",\"query\":\"$slow\",\"facets\":[\"source\"]}"
 for b in 1 0; do
   start_daemon "b$b" --db "$DB" --bind "ipc://$TMP/b$b.sock" --workers 1 --query-budget-ms $b
   ok $? "morgued --query-budget-ms $b gets ready"
   eval "out_$b=\$(ask_raw ipc://\$TMP/b\$b.sock \"\$slow_req\")"
   [ "$b" = 1 ] && out_cursor=$(ask_raw "ipc://$TMP/b1.sock" "${slow_req%\}},\"cursor\":true}")
+  eval "facets_$b=\$(ask_raw ipc://\$TMP/b\$b.sock \"\$facets_req\")"
   stop_daemon "$DPID" "b$b"
 done
 check_match "--query-budget-ms 1: the reply is ok and marked partial" '^\{"v":1,"ok":true,.*"partial":true' "$out_1"
@@ -91,6 +93,22 @@ check_match "--query-budget-ms 1: an export page cut short is an error, not a ga
   '^\{"v":1,"ok":false,.*"code":"too_costly".*export' "$out_cursor"
 case $out_0 in *'"partial"'*) ok 1 "--query-budget-ms 0: the reply is whole (not partial)" ;;
   *) ok 0 "--query-budget-ms 0: the reply is whole (not partial)" ;; esac
+# A cut search counts what it saw, and says that the count is not exact:
+# its bounds hold the whole search's count (before, the matcher took the
+# deadline for the end of the matches and claimed an exact count of them)
+for kind in out facets; do
+  eval "cut=\$${kind}_1 whole=\$${kind}_0"
+  $PY - "$cut" "$whole" <<'PYEOF'
+import json, sys
+cut, whole = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+c, w = cut["total"], whole["total"]
+good = (cut.get("partial") and not whole.get("partial") and w["exact"] and not c["exact"]
+        and c["lower"] < w["estimate"] <= c["upper"] and c["lower"] <= c["estimate"] <= c["upper"])
+print("# cut %s partial %s; whole %s" % (c, cut.get("partial"), w))
+sys.exit(0 if good else 1)
+PYEOF
+  ok $? "--query-budget-ms 1 ($kind): the count of a cut search is not exact, its bounds hold the whole count"
+done
 DPID=$main_pid
 
 # Slow clients hold all workers but one: with --slow-ms 0 every client that
