@@ -61,6 +61,13 @@ check_eq "the cap is logged once" 1 "$(grep -c 'connection limit reached' "$TMP/
 check_match "...with the cause and the remedy" \
   'warn: connection limit reached: [0-9]+ client connections, the most that the file descriptor limit 128 allows while keeping [0-9]+ for the index .*LimitNOFILE=' \
   "$(cat "$TMP/d.log")"
-check_eq "no 'too many open files', no failed reopen" 0 \
-  "$(grep -c 'too many open files\|reopen.*failed' "$TMP/d.log")"
+# A burst can take the held descriptors in the instant between their
+# release and the index's open (libzmq accepts in its own thread): that
+# reopen is retried on the worker's next look (debug level, counted here);
+# none fails for good, and no 'too many open files' is reported
+echo "# reopens retried: $(grep -c 'reopen failed, retrying' "$TMP/d.log")"
+grep -i 'too many open files\|reopen.*failed (serving\|SIGHUP failed' "$TMP/d.log" | head -5 |
+  sed 's/^/# /'
+check_eq "no 'too many open files', no reopen failed for good" 0 \
+  "$(grep -c 'too many open files\|reopen.*failed (serving\|SIGHUP failed' "$TMP/d.log")"
 check_match "the reloads are logged" 'reload: index changed; index .* at revision' "$(cat "$TMP/d.log")"
