@@ -217,9 +217,28 @@ static int expand_cb(void *ctx, const char *term, size_t len, unsigned long long
     return add_expansion(ctx, term, len);
 }
 
-/* word*: the indexed stems that start with the folded prefix or with its stem,
- * and stems at most two characters shorter than the prefix that it starts
- * with (the stem of "government" is "govern", which "governm*" should find). */
+/* The indexed stems that start with folded (the prefix, with the field's
+ * pfx) or with its stem, and stems at most two characters shorter than the
+ * prefix that it starts with, into x. */
+static int expand_prefix(compiler *c, expansion *x, const char *pfx, const char *folded,
+                         const char *stem)
+{
+    int rc = mg_xsearch_each_term(c->s->xs, folded, strlen(folded), expand_cb, x, c->err);
+    if (rc >= 0 && !x->broad && !x->failed && strcmp(stem, folded) != 0)
+        rc = mg_xsearch_each_term(c->s->xs, stem, strlen(stem), expand_cb, x, c->err);
+    size_t fl = strlen(folded), pl = strlen(pfx);
+    for (size_t cut = 1; rc >= 0 && cut <= 2 && !x->broad && !x->failed; cut++) {
+        if (fl - pl < cut + 3)
+            break;
+        mg_err e2;
+        if (mg_xsearch_termfreq(c->s->xs, folded, fl - cut, &e2) > 0)
+            add_expansion(x, folded, fl - cut);
+    }
+    return rc;
+}
+
+/* word*: the synonym of expand_prefix()'s terms (the stem of "government"
+ * is "govern", which "governm*" should find). */
 int mg_compile_prefix(compiler *c, const mg_qnode *n, mg_xq **out)
 {
     *out = NULL;
@@ -248,22 +267,10 @@ int mg_compile_prefix(compiler *c, const mg_qnode *n, mg_xq **out)
     expansion x = {.c = c, .max = max, .node = n};
     x.v = calloc(max + 1, sizeof *x.v);
     x.seen = calloc(max + 1, sizeof *x.seen);
-    if (!x.v || !x.seen) {
-        free(x.v);
-        free(x.seen);
-        return mg_err_set(c->err, MG_ENOMEM, "out of memory");
-    }
-    rc = mg_xsearch_each_term(c->s->xs, folded, strlen(folded), expand_cb, &x, c->err);
-    if (rc >= 0 && !x.broad && !x.failed && strcmp(stem, folded) != 0)
-        rc = mg_xsearch_each_term(c->s->xs, stem, strlen(stem), expand_cb, &x, c->err);
-    size_t fl = strlen(folded), pl = strlen(pfx);
-    for (size_t cut = 1; rc >= 0 && cut <= 2 && !x.broad && !x.failed; cut++) {
-        if (fl - pl < cut + 3)
-            break;
-        mg_err e2;
-        if (mg_xsearch_termfreq(c->s->xs, folded, fl - cut, &e2) > 0)
-            add_expansion(&x, folded, fl - cut);
-    }
+    if (!x.v || !x.seen)
+        rc = mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    else
+        rc = expand_prefix(c, &x, pfx, folded, stem);
     if (rc < 0 || x.broad || x.failed) {
         for (size_t i = 0; i < x.n; i++)
             mg_xq_free(x.v[i]);
