@@ -136,31 +136,12 @@ ok, detail = is_error_reply(frames)
 case("wildcard over a huge term set is refused (%.0f ms)" % ((time.time() - t0) * 1000),
      (ok and time.time() - t0 < 5, detail))
 
-stats_asked = 0
-
-
-def served():
-    """The daemon's count of requests taken, less this script's stats requests
-    before this one."""
-    global stats_asked
-    frames = exchange([b'{"v":1,"op":"stats"}'])
-    stats_asked += 1
-    return json.loads(frames[0])["daemon"]["queries"] - (stats_asked - 1) if frames else 0
-
-
-# Clients that send and disconnect before the reply. The daemon is checked
-# once it has taken their requests (or 5 s passed: ZeroMQ may drop a
-# departed peer's request unread).
-before = served()
+# Clients that send and disconnect before the reply.
 for i in range(50):
     s = sock()
     s.send(json.dumps({"v": 1, "op": "search", "query": CHECK_QUERY}).encode())
     s.close()
-deadline = time.monotonic() + 5
-while time.monotonic() < deadline and served() < before + 50:
-    time.sleep(0.02)
-print("# the daemon took %d of the 50 departed clients' requests" % (served() - before),
-      flush=True)
+time.sleep(0.2)  # let the daemon try to answer the departed clients
 case("50 clients that send and disconnect before the reply", (True, ""))
 
 # Garbage on the TCP port (not ZMTP at all), when the endpoint is TCP.
@@ -168,7 +149,7 @@ if ENDPOINT.startswith("tcp://"):
     host, port = ENDPOINT[6:].rsplit(":", 1)
     raw = socket.create_connection((host.strip("[]"), int(port)))
     raw.sendall(b"GET / HTTP/1.0\r\n\r\n" + bytes(range(256)) * 64)
-    time.sleep(0.1)  # not a wait: the bytes stay on the wire a moment before the close
+    time.sleep(0.1)
     raw.close()
     case("raw non-ZMTP bytes on the TCP port", (True, ""))
 
