@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "analyzer.h"
+#include "hash.h"
 #include "schema.h"
 #include "utf8.h"
 
@@ -53,16 +54,6 @@ int mg_docbuild_check_id(const char *id, mg_err *err)
     return 0;
 }
 
-static uint64_t fnv1a(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 long mg_field_term(const char *prefix, const char *value, char *out, size_t cap, mg_err *err)
 {
     size_t plen = strlen(prefix);
@@ -105,7 +96,8 @@ long mg_url_term(const char *url, char *out, size_t cap, mg_err *err)
      * invalid UTF-8 was repaired by the reader, so clipping is safe. */
     size_t keep = mg_utf8_clip(url, n, MG_XDB_MAX_TERM - plen - 17);
     memcpy(out + plen, url, keep);
-    snprintf(out + plen + keep, cap - plen - keep, "#%016llx", (unsigned long long)fnv1a(url, n));
+    snprintf(out + plen + keep, cap - plen - keep, "#%016llx",
+             (unsigned long long)mg_fnv1a64(MG_FNV64_OFFSET, url, n));
     return (long)(plen + keep + 17);
 }
 
@@ -140,14 +132,14 @@ static size_t dup_next_word(const char *s, size_t *at, size_t end, const char **
 
 static uint64_t dup_word_hash(const char *w, size_t n, int *has_digit)
 {
-    uint64_t h = 14695981039346656037ull;
+    uint64_t h = MG_FNV64_OFFSET; /* FNV-1a 64 of the lower-cased word */
     *has_digit = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)w[i];
         if (c >= 'A' && c <= 'Z')
             c = (unsigned char)(c - 'A' + 'a');
         *has_digit |= c >= '0' && c <= '9';
-        h = (h ^ c) * 1099511628211ull;
+        h = (h ^ c) * MG_FNV64_PRIME;
     }
     return h;
 }

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The query engine: open a searcher, parse and compile a request's query
- * (compile.c), run it (the AND's matches ranked first, then those of the OR
- * that are not AND matches), and turn the matches into hits with snippets,
- * facets (facets.c) and a spelling suggestion (suggest.c). search_int.h
- * lists the engine's files. */
+/* The query engine: open a searcher, name its errors, parse a request and
+ * run it (search_run.c: the AND's matches ranked first, then those of the OR
+ * that are not AND matches), page an export with cursors, free results.
+ * search_int.h lists the engine's files. */
 #include "search.h"
 #include "search_int.h"
 
@@ -11,10 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "analyzer.h"
-#include "docbuild.h"
 #include "gens.h"
 #include "query.h"
 #include "schema.h"
@@ -178,7 +175,7 @@ const char *mg_search_error_code(const mg_err *err)
     }
 }
 
-/* ---- running ---- */
+/* ---- results ---- */
 
 static void hit_release(mg_hit *h)
 {
@@ -208,358 +205,6 @@ void mg_search_result_free(mg_search_result *r)
         free(r->missing_shards[i]);
     free(r->missing_shards);
     free(r);
-}
-
-static int fill_hit(mg_searcher *s, const mg_search_request *req, const mg_hlset *hl,
-                    const mg_xhit *xh, mg_hit *h, mg_err *err)
-{
-    mg_record rec;
-    mg_record_init(&rec);
-    h->score = xh->score;
-    h->percent = xh->percent;
-    h->collapsed = xh->collapsed;
-    if (mg_record_decode(xh->data, xh->len, &rec, err) < 0)
-        return -err->code;
-    /* take the strings over from the record */
-    h->id = rec.id;
-    h->title = rec.title;
-    h->date = rec.date;
-    h->source = rec.source;
-    h->url = rec.url;
-    h->categories = rec.categories;
-    h->ncategories = rec.ncategories;
-    rec.id = rec.title = rec.date = rec.source = rec.url = NULL;
-    rec.categories = NULL;
-    rec.ncategories = 0;
-    int rc = 0;
-    if (req->snippets) {
-        mg_snippet_opts so = {.bytes = req->snippet_bytes,
-                              .hl_start = req->hl_start,
-                              .hl_end = req->hl_end,
-                              .html = req->html};
-        const char *text = rec.body && rec.body[0] ? rec.body : h->title;
-        h->snippet = mg_snippet_make(s->an, hl, text, strlen(text), &so, err);
-        if (!h->snippet)
-            rc = -err->code;
-    }
-    mg_record_release(&rec);
-    return rc;
-}
-
-static int check_request(const mg_searcher *s, const mg_search_request *req, size_t *limit,
-                         char since[15], char until[15], mg_err *err)
-{
-    *limit = req->limit ? req->limit : 10;
-    /* a cursor's page also fetches the hit before it (run_after) */
-    size_t max_limit = s->lim.max_limit + (req->after ? 1 : 0);
-    if (*limit > max_limit)
-        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_PAGING,
-                                 "bad paging: limit %zu is over %zu", *limit, s->lim.max_limit);
-    if (!req->after &&
-        (req->offset > s->lim.max_window || req->offset + *limit > s->lim.max_window))
-        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_PAGING,
-                                 "bad paging: offset+limit %zu is over %zu", req->offset + *limit,
-                                 s->lim.max_window);
-    if (req->sort < MG_SORT_RELEVANCE || req->sort > MG_SORT_RECENCY)
-        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_SORT, "bad sort: %d", req->sort);
-    if (!(req->half_life >= 0 && req->half_life < 1e9))
-        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_SORT, "bad sort: half-life %g days",
-                                 req->half_life);
-    const char *why;
-    since[0] = until[0] = '\0';
-    if (req->since && req->since[0] &&
-        mg_query_date_bound(req->since, strlen(req->since), false, since, &why) < 0)
-        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_DATE, "bad date in since: '%.40s' (%s)",
-                                 req->since, why);
-    if (req->until && req->until[0] &&
-        mg_query_date_bound(req->until, strlen(req->until), true, until, &why) < 0)
-        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_DATE, "bad date in until: '%.40s' (%s)",
-                                 req->until, why);
-    if (since[0] && until[0] && strcmp(since, until) > 0)
-        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_DATE,
-                                 "bad date range: since %s is after until %s", req->since,
-                                 req->until);
-    return 0;
-}
-
-/* Whether Xapian 1.4's matcher must look at every match. Once it prunes by
- * weight for a small page, an OR decays to an AND_MAYBE and that to an AND,
- * which AndMaybePostList::next() starts one past the later of its two
- * sides: when the maybe side stood ahead (a check() that moved it on), the
- * document it stood on is skipped. A phrase or NEAR in an OR (explicit, the
- * relaxed query's, or its rest under an AND_NOT) runs out early and sets
- * this off on the first pages; plain-term ORs were only seen to lose a
- * document deep in the fixture of test_search_paths (offset 100 and more).
- * Proximity pairs (mg_xq_or_near) are mis-weighted besides.
- * bench/RESULTS-query.md, session 5. */
-static bool unprunable(const compiler *c)
-{
-    return c->near_ors > 0 || (c->ors > 0 && c->posits > 0);
-}
-
-/* Count the matches of q (and facet them when o asks), the same way on
- * every page of a query: as a boolean query (no weights, so nothing is
- * pruned), no hits, copies counted, exact up to check matches. The counts
- * of a ranked page depend on its offset once collapsing is on. */
-static int count_matches(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, size_t check,
-                         mg_xresult *out, mg_err *err)
-{
-    mg_xq *count = mg_xq_scale(q, 0.0, err);
-    if (!count)
-        return -err->code;
-    mg_xrun_opts oc = *o;
-    oc.offset = oc.limit = 0;
-    oc.collapse = false;
-    oc.want_data = false;
-    oc.exhaustive = false;
-    oc.check_at_least = check;
-    int rc = mg_xsearch_run(s->xs, count, &oc, out, err);
-    mg_xq_free(count);
-    return rc;
-}
-
-/* Whether a run's own counts are those count_matches() would give: facets
- * made them exact, or they are exact and under check. (Exact over check,
- * a count would give an estimate: paging would change the total.) */
-/* At least n: a count's lower bound raised to n, its estimate and upper
- * bound with it. */
-static void raise_lower(unsigned long long *lower, unsigned long long *estimate,
-                        unsigned long long *upper, unsigned long long n)
-{
-    if (*lower < n)
-        *lower = n;
-    if (*estimate < *lower)
-        *estimate = *lower;
-    if (*upper < *estimate)
-        *upper = *estimate;
-}
-
-static bool counts_usable(const mg_xrun_opts *o, const mg_xresult *r, size_t check)
-{
-    return o->facets || (r->lower == r->upper && r->upper < check);
-}
-
-/* Count (and facet) the whole ranking of a relaxed query: the plain OR
- * (the same matches as with proximity pairs), whose matches are the AND's
- * and the partial ones. Cheaper than counting the partial ones apart (an OR
- * without the AND). */
-static int count_relaxed(compiler *c, const mg_qnode *ast, const char *since, const char *until,
-                         const char *source, const mg_xrun_opts *o, size_t check, mg_xresult *out)
-{
-    mg_xq *or_q, *rest;
-    int rc = mg_compile_build_rest(c, ast, since, until, source, NULL, true, &or_q, &rest);
-    if (rc == 0)
-        rc = count_matches(c->s, or_q, o, check, out, c->err);
-    mg_xq_free(or_q);
-    mg_xq_free(rest);
-    return rc;
-}
-
-/* The number of AND hits (copies folded, as ranked) when they end before
- * offset + limit; xr is the AND's page at offset. *cut is set when the time
- * budget ended the count. */
-static int count_and(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, const mg_xresult *xr,
-                     size_t *n_and, bool *cut, mg_err *err)
-{
-    if (xr->nhits > 0 || o->offset == 0) { /* the AND ends on this page */
-        *n_and = o->offset + xr->nhits;
-        return 0;
-    }
-    if (!o->collapse && xr->lower == xr->upper) { /* exact, nothing folded */
-        *n_and = (size_t)xr->upper;
-        return 0;
-    }
-    /* a page past the AND's end: its count includes copies that collapsing
-     * folds, so count the ranked hits before this page */
-    mg_xresult first = {0};
-    mg_xrun_opts o1 = *o;
-    o1.limit = o1.offset;
-    o1.offset = 0;
-    o1.facets = 0;
-    o1.want_data = false;
-    o1.count_only = true;
-    int rc = mg_xsearch_run(s->xs, q, &o1, &first, err);
-    *n_and = first.nhits;
-    *cut |= first.cut;
-    mg_xresult_release(&first);
-    return rc;
-}
-
-/* The depth of the two-stage ranking (mg_xrun_opts), which recency needs. */
-static size_t rescore_depth(const mg_searcher *s, const mg_search_request *req)
-{
-    if (s->lim.rescore_depth > 0)
-        return (size_t)s->lim.rescore_depth;
-    return req->sort == MG_SORT_RECENCY ? MG_RESCORE_DEPTH : 0;
-}
-
-static int run_once(mg_searcher *s, const mg_search_request *req, const mg_qnode *ast,
-                    mg_search_result *res, mg_err *err)
-{
-    size_t limit;
-    char since[15], until[15];
-    int rc = check_request(s, req, &limit, since, until, err);
-    if (rc < 0)
-        return rc;
-    compiler c = {.s = s, .query = req->query, .err = err};
-    if ((rc = mg_compile_check_added(req, &c, err)) < 0)
-        return rc;
-    c.hl = mg_hlset_new();
-    if (!c.hl)
-        return mg_err_set(err, MG_ENOMEM, "out of memory");
-    mg_xq *q = NULL, *or_q = NULL, *rest = NULL;
-    mg_xresult xr = {0}, xr2 = {0}, xa = {0}, xc = {0};
-    /* the same on every page, so that paging never changes the totals */
-    size_t check = s->lim.count_exact;
-    mg_xrun_opts o = {.offset = req->offset,
-                      .limit = limit,
-                      .sort = req->sort,
-                      .collapse = !req->no_collapse,
-                      .facets = req->facets,
-                      .k1 = s->lim.bm25_k1,
-                      .b = s->lim.bm25_b,
-                      .ranking = s->lim.ranking,
-                      .delta = s->lim.bm25_delta,
-                      .check_at_least = req->offset + limit,
-                      .want_data = req->snippets,
-                      .max_cost = s->lim.max_cost,
-                      .rescore_depth = rescore_depth(s, req),
-                      .half_life = req->half_life};
-    if (s->lim.budget_ms) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        o.deadline_ns = (unsigned long long)ts.tv_sec * 1000000000u +
-                        (unsigned long long)ts.tv_nsec +
-                        (unsigned long long)s->lim.budget_ms * 1000000u;
-    }
-    if (mg_stopset_size(s->stops) > 0) {
-        if ((rc = mg_compile_has_content(&c, ast)) < 0)
-            goto out;
-        c.stops = rc > 0;
-    }
-    if ((rc = mg_compile_build(&c, ast, since, until, req->source, &q)) < 0)
-        goto out;
-    o.exhaustive = unprunable(&c);
-    if ((rc = mg_xsearch_run(s->xs, q, &o, &xr, err)) < 0)
-        goto out;
-    /* The page's own counts when they are exact and under check (the count
-     * would find the same) or facets made them exact; else a count. */
-    mg_xresult *all = &xr;
-    if (!counts_usable(&o, &xr, check)) {
-        if ((rc = count_matches(s, q, &o, check, &xa, err)) < 0)
-            goto out;
-        all = &xa;
-    }
-    /* Relaxed: the ranking goes on past the AND's matches with the OR's
-     * that are not AND matches, unless no page can reach them (the AND has
-     * max_window matches or more). Whether it does, and the totals, are
-     * decided from the whole match sets, never from this page. */
-    bool relax = !req->no_relax && c.ands > 0 && all->lower < s->lim.max_window;
-    mg_xq *strict = all->upper > 0 ? q : NULL;
-    /* the partial matches' counts (from this page), or the whole ranking's */
-    mg_xresult *some = NULL, *whole = NULL;
-    if (relax && (rc = mg_compile_build_rest(&c, ast, since, until, req->source, strict, false,
-                                             &or_q, &rest)) < 0)
-        goto out;
-    if (relax && xr.nhits < limit) { /* the AND ends before this page does */
-        size_t n_and;
-        if ((rc = count_and(s, q, &o, &xr, &n_and, &xr.cut, err)) < 0)
-            goto out;
-        mg_xrun_opts o2 = o;
-        o2.exhaustive = unprunable(&c);
-        o2.offset = req->offset > n_and ? req->offset - n_and : 0;
-        o2.limit = limit - xr.nhits;
-        o2.check_at_least = o2.offset + o2.limit;
-        if ((rc = mg_xsearch_run(s->xs, rest ? rest : or_q, &o2, &xr2, err)) < 0)
-            goto out;
-        /* usable when the whole ranking's count would be exact too */
-        if (o.facets ||
-            (all->lower == all->upper && xr2.lower == xr2.upper && all->upper + xr2.upper < check))
-            some = &xr2;
-    }
-    if (relax && !some) {
-        if ((rc = count_relaxed(&c, ast, since, until, req->source, &o, check, &xc)) < 0)
-            goto out;
-        whole = &xc;
-    }
-    if (some) {
-        relax = some->upper > 0;
-        if (some->facets) {
-            rc = mg_facets_merge(xr.facets, xr.nfacets, some->facets, some->nfacets, err);
-            some->facets = NULL;
-            some->nfacets = 0;
-            if (rc < 0)
-                goto out;
-        }
-    } else if (whole) {
-        relax = whole->upper > all->lower;
-        if (whole->facets) { /* the OR's facets are the ranking's */
-            mg_xfacets_free(xr.facets, xr.nfacets);
-            xr.facets = whole->facets;
-            xr.nfacets = whole->nfacets;
-            whole->facets = NULL;
-            whole->nfacets = 0;
-        }
-    }
-    res->relaxed = relax;
-    res->all_estimate = all->estimate;
-    res->all_lower = all->lower;
-    res->all_upper = all->upper;
-    res->all_exact = all->lower == all->upper;
-    if (relax && some) {
-        res->total_estimate = all->estimate + some->estimate;
-        res->total_lower = all->lower + some->lower;
-        res->total_upper = all->upper + some->upper;
-    } else {
-        const mg_xresult *t = relax ? whole : all;
-        res->total_estimate = t->estimate;
-        res->total_lower = t->lower;
-        res->total_upper = t->upper;
-    }
-    /* the time budget ended one of the runs: hits or counts may be short */
-    res->partial = xr.cut || xr2.cut || xa.cut || xc.cut;
-    if (res->partial) {
-        /* a cut count is what it had seen, which may be less than what
-         * the page shows: a hit at rank r means r matches */
-        unsigned long long and_seen = xr.nhits ? req->offset + xr.nhits : 0;
-        unsigned long long seen = xr.nhits + xr2.nhits ? req->offset + xr.nhits + xr2.nhits : 0;
-        raise_lower(&res->all_lower, &res->all_estimate, &res->all_upper, and_seen);
-        raise_lower(&res->total_lower, &res->total_estimate, &res->total_upper, seen);
-        res->all_exact = res->all_lower == res->all_upper;
-    }
-    res->total_exact = res->total_lower == res->total_upper;
-    res->facets = xr.facets;
-    res->nfacets = xr.nfacets;
-    xr.facets = NULL;
-    xr.nfacets = 0;
-    res->parsed = mg_xq_describe(relax ? or_q : q);
-    res->hits = calloc(xr.nhits + xr2.nhits ? xr.nhits + xr2.nhits : 1, sizeof *res->hits);
-    if (!res->hits) {
-        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < xr.nhits + xr2.nhits; i++) {
-        mg_hit *h = &res->hits[res->nhits++];
-        h->rank = (unsigned)(req->offset + i + 1);
-        h->partial = i >= xr.nhits;
-        const mg_xhit *xh = i < xr.nhits ? &xr.hits[i] : &xr2.hits[i - xr.nhits];
-        if ((rc = fill_hit(s, req, c.hl, xh, h, err)) < 0)
-            goto out;
-    }
-    res->suggestion = mg_suggest(&c);
-out:
-    mg_xresult_release(&xr);
-    mg_xfacets_free(xr.facets, xr.nfacets);
-    mg_xresult_release(&xr2);
-    mg_xfacets_free(xr2.facets, xr2.nfacets);
-    mg_xresult_release(&xa);
-    mg_xresult_release(&xc);
-    mg_xfacets_free(xc.facets, xc.nfacets);
-    mg_xq_free(q);
-    mg_xq_free(or_q);
-    mg_xq_free(rest);
-    mg_hlset_free(c.hl);
-    return rc;
 }
 
 /* ---- export cursors ---- */
@@ -614,7 +259,7 @@ static int run_after(mg_searcher *s, const mg_search_request *req, const mg_qnod
     mg_search_request r = *req;
     r.offset = rank - 1;
     r.limit = limit + 1;
-    int rc = run_once(s, &r, ast, res, err);
+    int rc = mg_search_run_page(s, &r, ast, res, err);
     if (rc < 0)
         return rc;
     if (res->nhits == 0 || strcmp(res->hits[0].id, id) != 0)
@@ -668,7 +313,7 @@ int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result
             rc = mg_err_set(err, MG_ENOMEM, "out of memory");
             break;
         }
-        rc = r.after ? run_after(s, &r, ast, res, err) : run_once(s, &r, ast, res, err);
+        rc = r.after ? run_after(s, &r, ast, res, err) : mg_search_run_page(s, &r, ast, res, err);
         /* An export must not skip hits: a page the time budget cut short
          * is an error, never a silent gap in the ranking. */
         if (rc == 0 && (r.cursor || r.after) && res->partial)

@@ -53,7 +53,7 @@ typedef struct mg_search_limits {
      * "factor,window" sets both (mg_search_limits_from_env; "0": off). A
      * query with pairs is ranked in two stages (rescore_depth below), or
      * with that off matched without pruning by weight
-     * (mg_xrun_opts.exhaustive). bench/RESULTS-query.md, session 4. */
+     * (mg_xrun_opts.exhaustive). bench/RESULTS-query.md. */
     double proximity;
     unsigned proximity_window;
     /* Stop words (lib/stopwords.c: English function words such as "the",
@@ -81,7 +81,7 @@ typedef struct mg_search_limits {
      * query, so pages are windows into one ranking. 0: MG_RESCORE_DEPTH;
      * below 0: off (such queries are matched in full, without pruning).
      * MORGUE_RESCORE="depth" ("0": off) sets it (mg_search_limits_from_env).
-     * bench/RESULTS-query.md, session 10. */
+     * bench/RESULTS-query.md. */
     long rescore_depth;
 } mg_search_limits;
 
@@ -89,7 +89,7 @@ enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 
 
 #define MG_BM25_K1 1.6
 #define MG_BM25_B 0.75
-#define MG_PROXIMITY 0.1 /* bench/RESULTS-query.md, session 8 */
+#define MG_PROXIMITY 0.1 /* measured: bench/RESULTS-query.md */
 #define MG_PROXIMITY_WINDOW 8
 #define MG_COUNT_EXACT 10000 /* docs/query-language.md, "Totals" */
 #define MG_MAX_COST 300000ULL

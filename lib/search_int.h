@@ -4,7 +4,12 @@
  *   search.c   the searcher (open, reopen, limits), error codes, running a
  *              request: the strict and the relaxed runs, totals, hits,
  *              export cursors
- *   compile.c  the syntax tree to a Xapian query (the compiler below)
+ *   search_run.c  one run of a request: the strict and the relaxed runs,
+ *              counts, totals, hits
+ *   compile.c  the syntax tree to a Xapian query (the compiler below):
+ *              the walk, AND/OR/NOT, the relaxed query
+ *   compile_words.c    words, phrases, word*, NEAR
+ *   compile_filters.c  field filters, source:, the request's bounds
  *   suggest.c  "did you mean", from the compiler's unknown words
  *   facets.c   adding up the facets of two match sets
  *   lookup.c   get, copies, stats, the values of a field
@@ -30,7 +35,7 @@ struct mg_searcher {
     mg_search_limits lim;
 };
 
-/* ---- compile.c ---- */
+/* ---- compile.c, compile_words.c, compile_filters.c ---- */
 
 enum role { R_NONE, R_POS, R_FILTER, R_NEG };
 
@@ -80,6 +85,40 @@ int mg_compile_build(compiler *c, const mg_qnode *ast, const char *since, const 
 int mg_compile_build_rest(compiler *c, const mg_qnode *ast, const char *since, const char *until,
                           const char *source, mg_xq *strict, bool plain, mg_xq **or_q,
                           mg_xq **rest);
+
+/* The steps of the compiler, for its files. Each returns 0 or a negative
+ * mg_code with c->err set; a query they return is the caller's. */
+
+/* mg_xq_combine of subs, which it frees; NULL after a failure. */
+mg_xq *mg_compile_combine(compiler *c, int op, mg_xq **subs, size_t n, unsigned window);
+
+/* A word or phrase: one term or a phrase of its terms into *out (NULL when
+ * the analyser keeps none). */
+int mg_compile_text(compiler *c, const mg_qnode *n, mg_xq **out);
+
+/* word*: the synonym of the indexed terms it starts (MG_QE_WILD_BROAD over
+ * max_wildcard of them). */
+int mg_compile_prefix(compiler *c, const mg_qnode *n, mg_xq **out);
+
+/* NEAR: the words of its children within n->dist of each other. */
+int mg_compile_near(compiler *c, const mg_qnode *n, mg_xq **out);
+
+/* field:value (source:, author:, category:, id:) as a weightless term;
+ * NULL after a failure. */
+mg_xq *mg_compile_filter(compiler *c, const mg_qnode *n);
+
+/* *q (consumed; NULL after a failure) filtered by the request's bounds:
+ * since/until (YYYYMMDD or ""), c's added range, source ("" or NULL). */
+int mg_compile_bounds(compiler *c, mg_xq **q, const char *since, const char *until,
+                      const char *source);
+
+/* ---- search_run.c ---- */
+
+/* One run of req (no cursor, or a cursor's page from run_after) over the
+ * parsed tree into res: hits, totals, facets, suggestion. On failure res
+ * holds what was filled so far (mg_search_result_free frees it). */
+int mg_search_run_page(mg_searcher *s, const mg_search_request *req, const mg_qnode *ast,
+                       mg_search_result *res, mg_err *err);
 
 /* ---- suggest.c ---- */
 

@@ -23,8 +23,9 @@ ok $? "morgued gets ready under ulimit -n 128"
 check_match "start-up warns that the limit leaves little room" \
   'warn: file descriptor limit 128 leaves room for about [0-9]+ client connections .*LimitNOFILE=' "$(cat "$TMP/d.log")"
 
-out=$($PY "$PYDIR/fd_flood.py" "$TCP_EP" "$DPID" 300 2>&1)
+out=$($PY "$PYDIR/fd_flood.py" "$TCP_EP" "$DPID" 300 "$TMP/d.log" 2>&1)
 echo "$out" | sed 's/^/# /'
+check_match "the flood fills the daemon's connections up to its cap" '^flood at cap$' "$out"
 check_match "a client connected before the flood is still answered" '^veteran ok$' "$out"
 check_match "after the flood's connections close, a new client is answered" '^fresh ok$' "$out"
 counted_out() { # the daemon hears of closed connections asynchronously

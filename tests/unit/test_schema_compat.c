@@ -25,7 +25,7 @@ static char dir[64];
 typedef struct old_doc {
     char *id, *title, *body; /* string literals, never written */
     int version;             /* record version in the document data */
-    bool card;               /* keep the card slot (written from session 2 on) */
+    bool card;               /* keep the card slot (older indexes may lack it) */
 } old_doc;
 
 static const old_doc olds[] = {

@@ -11,7 +11,9 @@ from flood import context, flood
 endpoint, n, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 ctx = context(n)
 for r in range(rounds):
-    for s in flood(ctx, endpoint, n, settle_s=0.3):
+    socks = flood(ctx, endpoint, n)
+    time.sleep(0.3)  # not a wait: each burst is held 0.3 s
+    for s in socks:
         s.close()
     time.sleep(0.05)
 ctx.term()

@@ -4,8 +4,8 @@ morgued's descriptor limit allows. A client connected before the flood
 searches for a word only the update's article holds, then one only the
 rebuild's holds, until it finds it (the daemon reloaded the index) or 15 s
 pass; meanwhile the `morgue` client asks for a ping. Prints one line each:
-"update seen|missed MS", "rebuild seen|missed MS", "fresh EXIT MS OUTPUT",
-"stats CONNECTIONS CAP REFUSED".
+"flood at cap|not at cap", "update seen|missed MS", "rebuild seen|missed MS",
+"fresh EXIT MS OUTPUT", "stats CONNECTIONS CAP REFUSED".
 
 usage: fd_reload.py ENDPOINT CONNECTIONS DB INDEXER CLIENT UPDATE_JSONL REBUILD_INPUT..."""
 import json
@@ -15,7 +15,7 @@ import time
 
 import zmq
 
-from flood import context, flood
+from flood import context, flood, wait_flooded
 
 endpoint, n, db, indexer, client, update = sys.argv[1:7]
 n = int(n)
@@ -41,6 +41,8 @@ def hits(word):
 
 ask({"v": 1, "op": "search", "query": "military parade"})  # tables opened before the flood
 socks = flood(ctx, endpoint, n)
+flooded = wait_flooded(lambda: ask({"v": 1, "op": "stats"}).get("daemon", {}), n)
+print("flood", "at cap" if flooded else "not at cap", flush=True)
 
 
 def reindex(args, word, what):

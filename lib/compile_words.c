@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The compiler's words (compile.c): a word or phrase analysed into terms,
+ * word* expanded over the indexed terms, NEAR, and whether a query has a
+ * word that weighs besides stop words. */
+#include "search_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "query.h"
+#include "schema.h"
+#include "stopwords.h"
+
+/* The terms of a text, as the analyser makes them (analyse()). */
+typedef struct tokens {
+    char (*t)[MG_TERM_MAX + 1];
+    size_t n, cap;
+    bool oom;
+} tokens;
+
+static int collect_token(void *ctx, const mg_token *tok)
+{
+    tokens *ts = ctx;
+    if (ts->n == ts->cap) {
+        size_t cap = ts->cap ? ts->cap * 2 : 8;
+        void *v = realloc(ts->t, cap * sizeof *ts->t);
+        if (!v) {
+            ts->oom = true;
+            return 1;
+        }
+        ts->t = v;
+        ts->cap = cap;
+    }
+    size_t n = tok->term_len > MG_TERM_MAX ? MG_TERM_MAX : tok->term_len;
+    memcpy(ts->t[ts->n], tok->term, n);
+    ts->t[ts->n][n] = '\0';
+    ts->n++;
+    return 0;
+}
+
+static int analyse(compiler *c, const char *text, size_t len, int flags, tokens *ts)
+{
+    memset(ts, 0, sizeof *ts);
+    long r = mg_analyze(c->s->an, text, len, 0, flags, collect_token, ts, c->err);
+    if (ts->oom)
+        return mg_err_set(c->err, MG_ENOMEM, "out of memory analysing the query");
+    if (r < 0 && c->err->code != MG_OK)
+        return -c->err->code;
+    return 0;
+}
+
+static int count_terms(compiler *c, size_t add, const mg_qnode *n)
+{
+    c->nterms += add;
+    if (c->nterms > c->s->lim.max_terms)
+        return mg_query_err(c->err, MG_QE_TOO_MANY, " at column %zu: more than %zu", n->col,
+                            c->s->lim.max_terms);
+    return 0;
+}
+
+/* A term with the field's prefix, as a new query. */
+static mg_xq *field_term(compiler *c, mg_qfield field, const char *term)
+{
+    char buf[MG_TERM_MAX + 8];
+    int n = snprintf(buf, sizeof buf, "%s%s", field == MG_QF_TITLE ? MG_PFX_TITLE : "", term);
+    return mg_xq_term(buf, (size_t)n, c->err);
+}
+
+/* Whether term, the stem of a free-text or title: word, is a stop word. */
+static bool is_stop(const compiler *c, mg_qfield field, const char *term)
+{
+    return (field == MG_QF_NONE || field == MG_QF_TITLE) &&
+           mg_stopset_has(c->s->stops, term, strlen(term));
+}
+
+/* Whether the query (outside its NOTs) has something that weighs besides
+ * stop words: a word that is not one, a phrase, a NEAR, a word*, like:. If
+ * not ("the who", "to be or not to be"), its stop words keep their weight,
+ * or every hit would score 0. Filters weigh nothing. */
+int mg_compile_has_content(compiler *c, const mg_qnode *n)
+{
+    switch (n->kind) {
+    case MG_QN_AND:
+    case MG_QN_OR:
+        for (size_t i = 0; i < n->nkids; i++) {
+            int rc = mg_compile_has_content(c, n->kids[i]);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    case MG_QN_WORD: {
+        if (n->field != MG_QF_NONE && n->field != MG_QF_TITLE)
+            return 0;
+        tokens ts;
+        int rc = analyse(c, n->text, n->text_len, 0, &ts);
+        if (rc < 0)
+            return rc;
+        rc = ts.n > 1 || (ts.n == 1 && !is_stop(c, n->field, ts.t[0]));
+        free(ts.t);
+        return rc;
+    }
+    case MG_QN_PHRASE:
+    case MG_QN_PREFIX:
+    case MG_QN_NEAR:
+    case MG_QN_LIKE:
+        return 1;
+    case MG_QN_NOT:
+    case MG_QN_FILTER:
+    case MG_QN_DATE:
+    case MG_QN_ALL:
+        return 0;
+    }
+    return 0;
+}
+
+/* Words and phrases: one term, or a phrase of the tokens. */
+int mg_compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
+{
+    tokens ts;
+    int rc = analyse(c, n->text, n->text_len, 0, &ts);
+    if (rc < 0)
+        return rc;
+    *out = NULL;
+    if (ts.n == 0) {
+        free(ts.t);
+        return 0;
+    }
+    if ((rc = count_terms(c, ts.n, n)) < 0) {
+        free(ts.t);
+        return rc;
+    }
+    mg_xq **subs = calloc(ts.n, sizeof *subs);
+    if (!subs) {
+        free(ts.t);
+        return mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    }
+    size_t k;
+    for (k = 0; k < ts.n; k++) {
+        mg_hlset_add_term(c->hl, ts.t[k], strlen(ts.t[k]));
+        if (!(subs[k] = field_term(c, n->field, ts.t[k])))
+            break;
+    }
+    long long tf = -1;
+    bool stop = false;
+    if (k == ts.n && ts.n == 1) {
+        stop = c->stops && n->kind == MG_QN_WORD && is_stop(c, n->field, ts.t[0]);
+        mg_err e2;
+        tf = mg_xsearch_termfreq(c->s->xs, ts.t[0], strlen(ts.t[0]), &e2);
+        if (tf == 0 && n->kind == MG_QN_WORD && c->nunknown < MAX_UNKNOWN) {
+            unknown_word *u = &c->unknown[c->nunknown++];
+            u->off = n->off;
+            u->len = n->text_len;
+            snprintf(u->term, sizeof u->term, "%s", ts.t[0]);
+        }
+    }
+    free(ts.t);
+    if (k < ts.n) {
+        for (size_t i = 0; i < k; i++)
+            mg_xq_free(subs[i]);
+        free(subs);
+        return -c->err->code;
+    }
+    if (ts.n == 1) {
+        *out = subs[0];
+        /* A word in more than half the documents has no discriminating
+         * power (its Robertson-Sparck Jones idf is <= 0; Xapian's BM25 would
+         * floor it at about 1), and a stop word only ties the others
+         * together: either must still match, but adds no weight. */
+        if (stop || (tf > 0 && (unsigned long long)tf * 2 > mg_xsearch_doccount(c->s->xs))) {
+            c->weightless = true;
+            *out = mg_xq_scale(subs[0], 0.0, c->err);
+            mg_xq_free(subs[0]);
+        }
+    } else {
+        c->posits++;
+        *out = mg_compile_combine(c, MG_XQ_PHRASE, subs, ts.n, 0);
+    }
+    free(subs);
+    return *out ? 0 : -c->err->code;
+}
+
+typedef struct expansion {
+    compiler *c;
+    mg_xq **v;
+    size_t n, max;
+    char (*seen)[MG_TERM_MAX + 8];
+    const mg_qnode *node;
+    bool broad, failed;
+} expansion;
+
+static int add_expansion(expansion *x, const char *term, size_t len)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (strlen(x->seen[i]) == len && memcmp(x->seen[i], term, len) == 0)
+            return 0;
+    if (x->n == x->max) {
+        x->broad = true;
+        return 1;
+    }
+    if (len > MG_TERM_MAX + 7)
+        return 0;
+    memcpy(x->seen[x->n], term, len);
+    x->seen[x->n][len] = '\0';
+    if (!(x->v[x->n] = mg_xq_term(term, len, x->c->err))) {
+        x->failed = true;
+        return 1;
+    }
+    x->n++;
+    return 0;
+}
+
+static int expand_cb(void *ctx, const char *term, size_t len, unsigned long long freq)
+{
+    (void)freq;
+    return add_expansion(ctx, term, len);
+}
+
+/* The indexed stems that start with folded (the prefix, with the field's
+ * pfx) or with its stem, and stems at most two characters shorter than the
+ * prefix that it starts with, into x. */
+static int expand_prefix(compiler *c, expansion *x, const char *pfx, const char *folded,
+                         const char *stem)
+{
+    int rc = mg_xsearch_each_term(c->s->xs, folded, strlen(folded), expand_cb, x, c->err);
+    if (rc >= 0 && !x->broad && !x->failed && strcmp(stem, folded) != 0)
+        rc = mg_xsearch_each_term(c->s->xs, stem, strlen(stem), expand_cb, x, c->err);
+    size_t fl = strlen(folded), pl = strlen(pfx);
+    for (size_t cut = 1; rc >= 0 && cut <= 2 && !x->broad && !x->failed; cut++) {
+        if (fl - pl < cut + 3)
+            break;
+        mg_err e2;
+        if (mg_xsearch_termfreq(c->s->xs, folded, fl - cut, &e2) > 0)
+            add_expansion(x, folded, fl - cut);
+    }
+    return rc;
+}
+
+/* word*: the synonym of expand_prefix()'s terms (the stem of "government"
+ * is "govern", which "governm*" should find). */
+int mg_compile_prefix(compiler *c, const mg_qnode *n, mg_xq **out)
+{
+    *out = NULL;
+    tokens ts;
+    int rc = analyse(c, n->text, n->text_len, MG_AN_NOSTEM, &ts);
+    if (rc < 0)
+        return rc;
+    if (ts.n == 0) {
+        free(ts.t);
+        return 0;
+    }
+    const char *pfx = n->field == MG_QF_TITLE ? MG_PFX_TITLE : "";
+    char folded[MG_TERM_MAX + 8], stem[MG_TERM_MAX + 8];
+    char last[MG_TERM_MAX + 1];
+    snprintf(last, sizeof last, "%s", ts.t[ts.n - 1]);
+    snprintf(folded, sizeof folded, "%s%s", pfx, last);
+    char st[MG_TERM_MAX + 1];
+    long sl = mg_analyze_word(c->s->an, last, strlen(last), 0, st, sizeof st, c->err);
+    snprintf(stem, sizeof stem, "%s%s", pfx, sl > 0 ? st : last);
+    free(ts.t);
+    if ((rc = count_terms(c, 1, n)) < 0)
+        return rc;
+    mg_hlset_add_prefix(c->hl, last, strlen(last));
+
+    size_t max = c->s->lim.max_wildcard;
+    expansion x = {.c = c, .max = max, .node = n};
+    x.v = calloc(max + 1, sizeof *x.v);
+    x.seen = calloc(max + 1, sizeof *x.seen);
+    if (!x.v || !x.seen)
+        rc = mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    else
+        rc = expand_prefix(c, &x, pfx, folded, stem);
+    if (rc < 0 || x.broad || x.failed) {
+        for (size_t i = 0; i < x.n; i++)
+            mg_xq_free(x.v[i]);
+        free(x.v);
+        free(x.seen);
+        if (x.broad)
+            return mg_query_err(c->err, MG_QE_WILD_BROAD,
+                                " at column %zu: '%s*' matches more than %zu terms (make the "
+                                "prefix longer)",
+                                n->col, n->text, max);
+        return -c->err->code;
+    }
+    for (size_t i = 0; i < x.n; i++) /* highlight exactly what matched */
+        if (x.seen[i][0] && !(x.seen[i][0] >= 'A' && x.seen[i][0] <= 'Z'))
+            mg_hlset_add_term(c->hl, x.seen[i], strlen(x.seen[i]));
+        else if (x.seen[i][0] == 'S')
+            mg_hlset_add_term(c->hl, x.seen[i] + 1, strlen(x.seen[i] + 1));
+    *out = mg_compile_combine(c, MG_XQ_SYNONYM, x.v, x.n, 0);
+    free(x.v);
+    free(x.seen);
+    return *out ? 0 : -c->err->code;
+}
+
+int mg_compile_near(compiler *c, const mg_qnode *n, mg_xq **out)
+{
+    *out = NULL;
+    size_t cap = 8, cnt = 0;
+    mg_xq **subs = malloc(cap * sizeof *subs);
+    if (!subs)
+        return mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+        tokens ts;
+        const mg_qnode *k = n->kids[i];
+        if ((rc = analyse(c, k->text, k->text_len, 0, &ts)) < 0)
+            break;
+        if ((rc = count_terms(c, ts.n, k)) < 0) {
+            free(ts.t);
+            break;
+        }
+        for (size_t j = 0; j < ts.n && rc == 0; j++) {
+            if (cnt == cap) {
+                mg_xq **v = realloc(subs, (cap *= 2) * sizeof *v);
+                if (!v) {
+                    rc = mg_err_set(c->err, MG_ENOMEM, "out of memory");
+                    break;
+                }
+                subs = v;
+            }
+            mg_hlset_add_term(c->hl, ts.t[j], strlen(ts.t[j]));
+            if (!(subs[cnt] = field_term(c, k->field, ts.t[j])))
+                rc = -c->err->code;
+            else
+                cnt++;
+        }
+        free(ts.t);
+    }
+    if (rc < 0) {
+        for (size_t i = 0; i < cnt; i++)
+            mg_xq_free(subs[i]);
+        free(subs);
+        return rc;
+    }
+    if (cnt == 0) {
+        free(subs);
+        return 0;
+    }
+    if (cnt == 1)
+        *out = subs[0];
+    else {
+        c->posits++;
+        *out = mg_compile_combine(c, MG_XQ_NEAR, subs, cnt, (unsigned)(n->dist + cnt));
+    }
+    free(subs);
+    return *out ? 0 : -c->err->code;
+}
