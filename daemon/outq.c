@@ -6,6 +6,8 @@
  * bytes queued. */
 #include "outq.h"
 
+#include "hash.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -63,10 +65,7 @@ void mg_outq_free(mg_outq *q)
 
 static uint64_t hash_of(int fe, const unsigned char *id, size_t n)
 {
-    uint64_t h = 1469598103934665603u ^ (uint64_t)fe; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ id[i]) * 1099511628211u;
-    return h;
+    return mg_fnv1a64(MG_FNV64_OFFSET ^ (uint64_t)fe, id, n);
 }
 
 /* The account of (fe, id), made when missing (NULL: out of memory). Under mu. */

@@ -45,6 +45,12 @@ static void note_revision(mg_worker *w, const char *why)
                 st.revision, st.documents);
 }
 
+/* The index could not be opened for want of a file descriptor. */
+static bool out_of_fds(const mg_err *err)
+{
+    return err->detail == EMFILE || err->detail == ENFILE;
+}
+
 static void reopen(mg_worker *w)
 {
     w->reopened_ns = mg_daemon_now_ns();
@@ -58,7 +64,7 @@ static void reopen(mg_worker *w)
     if (rc > 0) {
         w->gen = atomic_fetch_add(&w->d->index_gen, 1) + 1;
         note_revision(w, "index changed");
-    } else if (rc < 0 && strstr(err.msg, strerror(EMFILE))) {
+    } else if (rc < 0 && out_of_fds(&err)) {
         mg_dlog(MG_LOG_DEBUG, "worker %d: reopen failed, retrying: %s", w->index, err.msg);
         mg_daemon_warn_fds(w->d, false);
     } else if (rc < 0 && (w->warned_ns == 0 || mg_daemon_now_ns() - w->warned_ns > 10000000000u)) {
@@ -76,7 +82,7 @@ static void reopen_fresh(mg_worker *w)
     mg_fds_pool_lend(w->d->fd_pool, (int)w->d->fd_per_index);
     mg_searcher *s = mg_searcher_open(w->d->opts->db, &w->d->limits, &err);
     mg_fds_pool_refill(w->d->fd_pool);
-    if (!s && strstr(err.msg, strerror(EMFILE))) {
+    if (!s && out_of_fds(&err)) {
         mg_daemon_warn_fds(w->d, false);
         return;
     }

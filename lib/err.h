@@ -42,7 +42,9 @@ typedef enum mg_reqerr {
 typedef struct mg_err {
     int code; /* an mg_code; MG_OK when nothing went wrong */
     /* What exactly, set by the function that raises the error: an mg_qerr
-     * (query.h) with MG_EQUERY, an mg_reqerr with MG_EINVAL; 0 when the
+     * (query.h) with MG_EQUERY, an mg_reqerr with MG_EINVAL, the errno
+     * of the system call that failed under Xapian (EMFILE, ENFILE, ENOSPC,
+     * ENOENT, EACCES, EPERM, EROFS, EIO) with the other codes; 0 when the
      * code says it all. The protocol's error codes come from code and
      * detail, never from the message, which may be reworded. */
     int detail;

@@ -669,7 +669,7 @@ Xapian::Query candidates_query(std::vector<Xapian::docid> ids)
 }
 
 // Whether a query holds an OR and a phrase or NEAR: Xapian 1.4's pruned
-// matcher can drop documents of such a query (search.c, unprunable()).
+// matcher can drop documents of such a query (search_run.c, unprunable()).
 void shape(const Xapian::Query &q, bool *ors, bool *posits)
 {
     int op = q.get_type();
@@ -1096,7 +1096,8 @@ mg_xsearch *mg_xsearch_open(const char *path, mg_err *err) noexcept
         xs = new mg_xsearch;
         xs->path = path;
         if (!resolve(xs->path, xs->real, xs->dev, xs->ino)) {
-            mg_err_set(err, MG_ENOTFOUND, "open database %s: %s", path, strerror(errno));
+            int en = errno;
+            mg_err_set_detail(err, MG_ENOTFOUND, en, "open database %s: %s", path, strerror(en));
             delete xs;
             return nullptr;
         }
@@ -1124,9 +1125,11 @@ int mg_xsearch_reopen(mg_xsearch *xs, mg_err *err) noexcept
         std::string real;
         dev_t dev;
         ino_t ino;
-        if (!resolve(xs->path, real, dev, ino))
-            return mg_err_set(err, MG_ENOTFOUND, "reopen %s: %s", xs->path.c_str(),
-                              strerror(errno));
+        if (!resolve(xs->path, real, dev, ino)) {
+            int en = errno;
+            return mg_err_set_detail(err, MG_ENOTFOUND, en, "reopen %s: %s", xs->path.c_str(),
+                                     strerror(en));
+        }
         if (real != xs->real || dev != xs->dev || ino != xs->ino) {
             open_view(xs, real);
             xs->real = real;
@@ -1335,7 +1338,7 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window, mg_e
 // from wherever its postlist stands). Hanging each pair on its own
 // AND_MAYBE avoided that (the pages agreed), but checks the NEARs at every
 // candidate of the OR: four times the instructions of the unpruned OR on
-// relaxed Reuters queries (bench/RESULTS-query.md, session 5).
+// relaxed Reuters queries (bench/RESULTS-query.md).
 mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double factor,
                      mg_err *err) noexcept
 {

@@ -35,6 +35,18 @@ bool lock_refused(const char *detail) noexcept
     return false;
 }
 
+// The errno of a system error text of Xapian's (get_error_string()), for
+// the errors a caller acts on (mg_err.detail); 0 for any other. Xapian 1.4
+// hands out the text only.
+int sys_errno(const char *sys)
+{
+    static const int known[] = {EMFILE, ENFILE, ENOSPC, ENOENT, EACCES, EPERM, EROFS, EIO};
+    for (int e : known)
+        if (sys && strcmp(sys, strerror(e)) == 0)
+            return e;
+    return 0;
+}
+
 // Set err from a Xapian exception as "what: Type: message (context): errno
 // text". Builds no std::string, so reporting cannot itself throw.
 int set_from_xapian(mg_err *err, int code, const char *what, const Xapian::Error &e) noexcept
@@ -53,7 +65,7 @@ int set_from_xapian(mg_err *err, int code, const char *what, const Xapian::Error
                           what, detail);
     if (code == MG_ELOCKED)
         return mg_err_set(err, code, "%s: database is locked by another writer (%s)", what, detail);
-    return mg_err_set(err, code, "%s: %s: %s", what, e.get_type(), detail);
+    return mg_err_set_detail(err, code, sys_errno(sys), "%s: %s: %s", what, e.get_type(), detail);
 }
 
 } // namespace

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "search.h"
@@ -323,6 +325,39 @@ static void test_card_matches_record(void **state)
 /* The same with proximity on (lib/search.h): its ORs over NEAR pairs run
  * unpruned (Xapian 1.4's pruned matcher gave documents pairs they do not
  * have, and pages disagreed with the full ranking). */
+/* Out of file descriptors, opening the index fails with EMFILE in the
+ * error's detail (morgued retries such a reopen, and warns about the
+ * limit, from the detail, never from the message's words); with them
+ * back, it opens. */
+static void test_open_out_of_fds(void **state)
+{
+    (void)state;
+    char db[256];
+    snprintf(db, sizeof db, "%s/db", tmp);
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    int fds[256], n = 0;
+    for (; n < 256; n++) /* take what a low limit leaves */
+        if ((fds[n] = dup(0)) < 0)
+            break;
+    struct rlimit low = {.rlim_cur = (rlim_t)(n ? fds[n - 1] + 1 : 64), .rlim_max = old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    mg_err err;
+    mg_searcher *none = mg_searcher_open(db, &lim, &err);
+    int code = err.code, detail = err.detail;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    assert_null(none);
+    assert_int_not_equal(code, MG_OK);
+    assert_int_equal(detail, EMFILE);
+    mg_searcher *some = mg_searcher_open(db, &lim, &err);
+    assert_non_null(some);
+    mg_searcher_free(some);
+}
+
 static void test_pages_with_proximity(void **state)
 {
     mg_searcher *plain = s;
@@ -424,7 +459,7 @@ int main(void)
         cmocka_unit_test(test_pages_agree),          cmocka_unit_test(test_collapse_counts),
         cmocka_unit_test(test_relaxed_pages_join),   cmocka_unit_test(test_card_matches_record),
         cmocka_unit_test(test_pages_with_proximity), cmocka_unit_test(test_pages_positional),
-        cmocka_unit_test(test_pages_with_rescoring),
+        cmocka_unit_test(test_pages_with_rescoring), cmocka_unit_test(test_open_out_of_fds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
