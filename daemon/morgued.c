@@ -13,9 +13,9 @@
 
 #include <zmq.h>
 
-#include "morgue_client.h"
 #include "daemon.h"
 #include "log.h"
+#include "transport.h"
 #include "version.h"
 #include "xapian_search.h"
 
@@ -30,7 +30,8 @@ static void usage(FILE *f)
             "                        shards: docs/scaling.md); default $MORGUE_DB\n"
             "  --bind ENDPOINT       tcp://HOST:PORT or ipc://PATH; repeatable. Default:\n"
             "                        ipc://$XDG_RUNTIME_DIR/morgued.sock (or\n"
-            "                        ipc:///tmp/morgued-UID.sock) and " MG_DAEMON_DEFAULT_TCP "\n"
+            "                        ipc:///tmp/morgued-UID.sock) and " MG_TRANSPORT_DEFAULT_TCP
+            "\n"
             "  --workers N           query threads (default: one per core)\n"
             "  --spin-us N           after a reply, a worker keeps looking for the next\n"
             "                        request for N microseconds before it sleeps\n"
@@ -76,9 +77,7 @@ static void usage(FILE *f)
             "SIGHUP reopens the index.\n",
             MG_DAEMON_DEFAULT_SPIN_US, MG_DAEMON_DEFAULT_MAX_MSG, MG_DAEMON_DEFAULT_BUDGET_MS,
             MG_DAEMON_DEFAULT_SLOW_MS, MG_DAEMON_DEFAULT_SHARD_TIMEOUT_MS,
-            MG_DAEMON_DEFAULT_MAX_QUEUED,
-            MG_PROXIMITY, MG_PROXIMITY_WINDOW,
-            MG_BM25_K1, MG_BM25_B);
+            MG_DAEMON_DEFAULT_MAX_QUEUED, MG_PROXIMITY, MG_PROXIMITY_WINDOW, MG_BM25_K1, MG_BM25_B);
 }
 
 /* A remote shard going away or coming back (lib/xapian_shards.cc). */
@@ -154,7 +153,7 @@ int main(int argc, char **argv)
     mg_search_limits_from_env(&o.limits, getenv);
     long v, shard_timeout = MG_DAEMON_DEFAULT_SHARD_TIMEOUT_MS;
     int c;
-    mg_client_err cerr;
+    char why[512];
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case O_DB:
@@ -165,8 +164,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "morgued: at most %d --bind endpoints\n", MG_DAEMON_MAX_BINDS);
                 return 2;
             }
-            if (mg_client_check_endpoint(optarg, strlen(optarg), MG_CLIENT_EP_BIND, &cerr) != 0) {
-                fprintf(stderr, "morgued: --bind: %s\n", cerr.msg);
+            if (mg_transport_check_endpoint(optarg, strlen(optarg), MG_TRANSPORT_EP_BIND, why,
+                                            sizeof why) != 0) {
+                fprintf(stderr, "morgued: --bind: %s\n", why);
                 return 2;
             }
             o.binds[o.nbinds++] = optarg;
@@ -285,9 +285,9 @@ int main(int argc, char **argv)
     char ipc[PATH_MAX + 8];
     if (o.nbinds == 0) {
         /* the same path the client library tries by default */
-        mg_client_default_ipc(ipc, sizeof ipc);
+        mg_transport_default_ipc(ipc, sizeof ipc);
         o.binds[o.nbinds++] = ipc;
-        o.binds[o.nbinds++] = MG_DAEMON_DEFAULT_TCP;
+        o.binds[o.nbinds++] = MG_TRANSPORT_DEFAULT_TCP;
     }
     if (o.workers == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
