@@ -96,6 +96,15 @@ static void print_flat(json_t *o, const char *prefix, bool color)
     }
 }
 
+/* The request r (taken; NULL: out of memory) sent, its reply into
+ * *reply: 0, or an exit status after saying why. */
+static int ask(const cli_opts *o, json_t *r, char **reply, size_t *rlen)
+{
+    size_t len;
+    char *req = cli_json_request(r, &len);
+    return cli_roundtrip(o, req, len, reply, rlen);
+}
+
 int cli_cmd_get(const cli_opts *o, const char *cmd, char **args, int nargs)
 {
     (void)cmd;
@@ -133,16 +142,15 @@ int cli_cmd_values(const cli_opts *o, const char *cmd, char **args, int nargs)
     if (nargs != 0)
         return cli_usage_error("%s takes no argument", cmd);
     const char *field = cmd[0] == 's' ? "source" : "category";
-    size_t len, rlen;
-    char *reply;
     json_int_t limit = (json_int_t)(o->q.limit ? o->q.limit : 100);
-    json_t *r =
-        json_pack("{s:i,s:s,s:s,s:I}", "v", 1, "op", "values", "field", field, "limit", limit);
-    char *req = cli_json_request(r, &len);
-    int status = cli_roundtrip(o, req, len, &reply, &rlen);
+    size_t rlen;
+    char *reply;
+    int status = ask(
+        o, json_pack("{s:i,s:s,s:s,s:I}", "v", 1, "op", "values", "field", field, "limit", limit),
+        &reply, &rlen);
     if (status != 0)
         return status;
-    r = json_loadb(reply, rlen, 0, NULL);
+    json_t *r = json_loadb(reply, rlen, 0, NULL);
     bool ok = json_is_true(json_object_get(r, "ok"));
     json_t *e = json_object_get(r, "error");
     if (!ok)
@@ -185,11 +193,10 @@ int cli_cmd_stats(const cli_opts *o, const char *cmd, char **args, int nargs)
     (void)args;
     if (nargs != 0)
         return cli_usage_error("%s takes no argument", cmd);
-    size_t len, rlen;
+    size_t rlen;
     char *reply;
-    char *req = cli_json_request(
-        json_pack("{s:i,s:s}", "v", 1, "op", o->prometheus ? "metrics" : "stats"), &len);
-    int status = cli_roundtrip(o, req, len, &reply, &rlen);
+    const char *op = o->prometheus ? "metrics" : "stats";
+    int status = ask(o, json_pack("{s:i,s:s}", "v", 1, "op", op), &reply, &rlen);
     if (status != 0)
         return status;
     if (o->prometheus) {
@@ -216,10 +223,9 @@ int cli_cmd_ping(const cli_opts *o, const char *cmd, char **args, int nargs)
         return cli_usage_error("%s takes no argument", cmd);
     if (o->prometheus)
         return cli_usage_error("--prometheus is for stats");
-    size_t len, rlen;
+    size_t rlen;
     char *reply;
-    char *req = cli_json_request(json_pack("{s:i,s:s}", "v", 1, "op", "ping"), &len);
-    int status = cli_roundtrip(o, req, len, &reply, &rlen);
+    int status = ask(o, json_pack("{s:i,s:s}", "v", 1, "op", "ping"), &reply, &rlen);
     if (status != 0)
         return status;
     json_t *r = json_loadb(reply, rlen, 0, NULL);
