@@ -55,7 +55,9 @@ LDLIBS_ALL   = $(PKG_LIBS) -lstemmer $(XAP_LIBS) -pthread -lm
 
 LIB_SRC   := $(wildcard lib/*.c) $(wildcard lib/*.cc)
 LIB_OBJ   := $(patsubst %,$(B)/%.o,$(basename $(LIB_SRC)))
-CLI_LIB_SRC := client/morgue_client.c
+# lib/transport.c (what morgued and its clients agree on) is in both
+# libraries: the client library needs no other part of libmorgue.
+CLI_LIB_SRC := client/morgue_client.c lib/transport.c
 CLI_LIB_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard $(CLI_LIB_SRC)))
 # libmorgue-client.so.1: position-independent objects of their own, and only
 # the API of morgue_client.h exported (client/morgue_client.map).
@@ -121,8 +123,7 @@ $(B)/man/%: man/%.scd
 # Executables link with the C++ driver: libmorgue holds the Xapian shim.
 $(B)/morgue-index: $(IDX_OBJ) $(B)/libmorgue.a
 	$(CXX) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
-# morgued shares the default ipc endpoint with the client library.
-$(B)/morgued: $(DMN_OBJ) $(B)/libmorgue-client.a $(B)/libmorgue.a
+$(B)/morgued: $(DMN_OBJ) $(B)/libmorgue.a
 	$(CXX) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 $(B)/morgue: $(CLI_OBJ) $(B)/libmorgue-client.a $(B)/libmorgue.a
 	$(CXX) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)

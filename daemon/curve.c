@@ -12,7 +12,7 @@
 
 #include "daemon.h"
 #include "log.h"
-#include "morgue_client.h"
+#include "transport.h"
 
 /* Read the first key of a key file: the first line that is not blank and
  * not a '#' comment, which must be 40 Z85 characters. 0 or -1. */
@@ -125,11 +125,11 @@ int mg_curve_load(mg_curve *c, const char *secret_file, const char *allow, char 
         snprintf(msg, msgsz, "this libzmq was built without CURVE support");
         return -1;
     }
-    mg_client_err err;
+    char why[512];
     if (read_z85(secret_file, c->secret_z85, msg, msgsz) != 0)
         return -1;
-    if (mg_client_check_secret_key(secret_file, c->secret_z85, &err) != 0) {
-        snprintf(msg, msgsz, "--curve-secret: %s", err.msg);
+    if (mg_transport_check_secret_key(secret_file, c->secret_z85, why, sizeof why) != 0) {
+        snprintf(msg, msgsz, "--curve-secret: %s", why);
         return -1;
     }
     if (zmq_curve_public(c->public_z85, c->secret_z85) != 0) {

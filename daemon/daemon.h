@@ -19,7 +19,6 @@
 #include "search.h"
 
 #define MG_DAEMON_MAX_BINDS 32
-#define MG_DAEMON_DEFAULT_TCP "tcp://127.0.0.1:5555"
 #define MG_DAEMON_DEFAULT_MAX_MSG 65536
 #define MG_DAEMON_DEFAULT_MAX_QUEUED (8L << 20) /* reply bytes queued per client */
 #define MG_DAEMON_MAX_WORKERS 256

@@ -119,6 +119,8 @@ check_eq "libmorgue-client.so has its soname" "libmorgue-client.so.1" \
   "$(objdump -p "$MORGUE_BUILD/libmorgue-client.so" | awk '$1 == "SONAME" { print $2 }')"
 check_eq "libmorgue-client.so exports only mg_client_*" "" \
   "$(nm -D --defined-only "$MORGUE_BUILD/libmorgue-client.so" | awk '$2 != "A" { print $3 }' | grep -v '^mg_client_')"
+check_eq "morgued holds no client library (what both need is lib/transport.c)" "" \
+  "$(nm "$MORGUE_BUILD/morgued" | awk '$3 ~ /^mg_client_/ { print $3 }')"
 
 # example KIND PC: build docs/examples/search.c with pkg-config PC's flags (the
 # lines of docs/client.md) and run it as documented.

@@ -22,7 +22,7 @@ for f in bin/morgue-index bin/morgued bin/morgue lib/libmorgue.a lib/libmorgue-c
   check "installed $f" test -e "$prefix/$f"
 done
 # Only the public API: morgue.h and what it includes, each whole by itself.
-for f in search_int.h index_run.h xapian_search.h xapian_shim.h ring.h idset.h gens.h; do
+for f in search_int.h index_run.h xapian_search.h xapian_shim.h ring.h idset.h gens.h transport.h; do
   check "private lib/$f is not installed" test ! -e "$prefix/include/morgue/$f"
 done
 check_eq "installed headers: morgue.h and the ones it includes" \
