@@ -57,7 +57,10 @@ LIB_SRC   := $(wildcard lib/*.c) $(wildcard lib/*.cc)
 LIB_OBJ   := $(patsubst %,$(B)/%.o,$(basename $(LIB_SRC)))
 # lib/transport.c (what morgued and its clients agree on) is in both
 # libraries: the client library needs no other part of libmorgue.
-CLI_LIB_SRC := client/morgue_client.c lib/transport.c
+CLI_LIB_SRC := client/morgue_client.c client/morgue_client_call.c \
+               client/morgue_client_async.c client/morgue_client_build.c \
+               client/morgue_client_parse.c client/morgue_client_ops.c \
+               client/morgue_client_keys.c lib/transport.c
 CLI_LIB_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard $(CLI_LIB_SRC)))
 # libmorgue-client.so.1: position-independent objects of their own, and only
 # the API of morgue_client.h exported (client/morgue_client.map).
