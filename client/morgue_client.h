@@ -23,7 +23,7 @@
  *
  * Strings in results are owned by the result and valid until its _free.
  *
- * This library (client/morgue_client.[ch], with lib/transport.[ch]) is
+ * This library (client/morgue_client*.[ch], with lib/transport.[ch]) is
  * under the GNU Lesser General Public License 2.1 or later
  * (COPYING.LGPL-2.1): programs of any licence may link it. */
 #ifndef MORGUE_CLIENT_H
