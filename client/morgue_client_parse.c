@@ -96,16 +96,25 @@ static int strings(json_t *arr, const char ***out, size_t *n)
     return 0;
 }
 
-/* Allocate a result struct of size sz with a copy of the reply text after
- * it, so one free() releases both. */
-static void *alloc_with_text(size_t sz, const char *text, size_t len, const char **json)
+/* Check the envelope of reply (mgc_envelope) and allocate a result struct
+ * of size sz with a copy of the reply text after it, so one free()
+ * releases both: 0 with *out (zeroed but for the text), *root (for the
+ * result to keep) and *json (the copy), or a negative code. */
+static int new_result(const char *reply, size_t len, size_t sz, void **out, json_t **root,
+                      const char **json, long long *took_us, mg_client_err *err)
 {
+    int rc = mgc_envelope(reply, len, root, took_us, err);
+    if (rc != 0)
+        return rc;
     char *p = calloc(1, sz + len + 1);
-    if (p) {
-        memcpy(p + sz, text, len);
-        *json = p + sz;
+    if (!p) {
+        json_decref(*root);
+        return mgc_fail(err, MG_CLIENT_ENOMEM, "out of memory");
     }
-    return p;
+    memcpy(p + sz, reply, len);
+    *json = p + sz;
+    *out = p;
+    return 0;
 }
 
 /* ---- search ---- */
@@ -231,17 +240,14 @@ int mg_client_results_parse(const char *reply, size_t len, mg_client_results **o
                             mg_client_err *err)
 {
     *out = NULL;
+    void *p;
     json_t *root;
     const char *json;
     long long took = 0;
-    int rc = mgc_envelope(reply, len, &root, &took, err);
+    int rc = new_result(reply, len, sizeof(mg_client_results), &p, &root, &json, &took, err);
     if (rc != 0)
         return rc;
-    mg_client_results *r = alloc_with_text(sizeof *r, reply, len, &json);
-    if (!r) {
-        json_decref(root);
-        return mgc_fail(err, MG_CLIENT_ENOMEM, "out of memory");
-    }
+    mg_client_results *r = p;
     r->internal_ = root;
     r->json = json;
     r->json_len = len;
@@ -282,29 +288,26 @@ void mg_client_doc_free(mg_client_doc *d)
 int mg_client_doc_parse(const char *reply, size_t len, mg_client_doc **out, mg_client_err *err)
 {
     *out = NULL;
+    void *p;
     json_t *root;
     const char *json;
     long long took = 0;
-    int rc = mgc_envelope(reply, len, &root, &took, err);
+    int rc = new_result(reply, len, sizeof(mg_client_doc), &p, &root, &json, &took, err);
     if (rc != 0)
         return rc;
+    mg_client_doc *d = p;
+    d->internal_ = root;
+    d->json = json;
+    d->json_len = len;
+    d->took_us = took;
     /* The record is in "doc" (or at the top level). */
     json_t *doc = json_object_get(root, "doc");
     if (!json_is_object(doc))
         doc = root;
     if (!mgc_str(doc, "id")) {
-        json_decref(root);
+        mg_client_doc_free(d);
         return mgc_fail(err, MG_CLIENT_EREPLY, "the reply has no document id");
     }
-    mg_client_doc *d = alloc_with_text(sizeof *d, reply, len, &json);
-    if (!d) {
-        json_decref(root);
-        return mgc_fail(err, MG_CLIENT_ENOMEM, "out of memory");
-    }
-    d->internal_ = root;
-    d->json = json;
-    d->json_len = len;
-    d->took_us = took;
     d->id = str0(doc, "id");
     d->title = str0(doc, "title");
     d->date = str0(doc, "date");
@@ -344,16 +347,13 @@ static long long age_s(const char *updated)
 int mg_client_stats_parse(const char *reply, size_t len, mg_client_stats **out, mg_client_err *err)
 {
     *out = NULL;
+    void *p;
     json_t *root;
     const char *json;
-    int rc = mgc_envelope(reply, len, &root, NULL, err);
+    int rc = new_result(reply, len, sizeof(mg_client_stats), &p, &root, &json, NULL, err);
     if (rc != 0)
         return rc;
-    mg_client_stats *s = alloc_with_text(sizeof *s, reply, len, &json);
-    if (!s) {
-        json_decref(root);
-        return mgc_fail(err, MG_CLIENT_ENOMEM, "out of memory");
-    }
+    mg_client_stats *s = p;
     s->internal_ = root;
     s->json = json;
     s->json_len = len;
