@@ -59,6 +59,16 @@ post=$(dpkg-deb --ctrl-tarfile "$DEB/morgue_${V}_$arch.deb" | tar -xOf - ./posti
 check_match "postinst creates the morgue system user" 'adduser --system .*morgue' "$post"
 check_match "morgue depends on adduser" '^ Depends: .*adduser' "$(dpkg -I "$DEB/morgue_${V}_$arch.deb")"
 check_match "libmorgue-client1 ships symbols" 'symbols' "$(dpkg -I "$DEB/libmorgue-client1_${V}_$arch.deb")"
+# the symbols file lists exactly what the library exports (a symbol missing
+# from it gets no minimal version: a dependent package could be installed
+# beside a library that lacks it)
+listed=$(dpkg-deb --ctrl-tarfile "$DEB/libmorgue-client1_${V}_$arch.deb" | tar -xOf - ./symbols |
+  awk '/^ / { print $1 }' | sort)
+so=$(mktemp -d "$TMP/so.XXXXXX")
+dpkg -x "$DEB/libmorgue-client1_${V}_$arch.deb" "$so"
+exported=$(nm -D --defined-only "$so/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libmorgue-client.so.1.0.0" |
+  awk '{ if (!sub("@@", "@", $3)) $3 = $3 "@" $3; print $3 }' | sort) # the version node: NODE@NODE
+check_eq "the symbols file lists every exported symbol, and no other" "$exported" "$listed"
 
 # --- the installed files, in a scratch root -------------------------------
 R=$TMP/root
