@@ -65,6 +65,38 @@ std::string FacetSpy::name() const
     return std::string("morgue.facet.") + name_;
 }
 
+void take_facets(mg_xresult *res, const std::vector<FacetSpy *> &spies)
+{
+    if (spies.empty())
+        return;
+    res->facets = static_cast<mg_facet *>(calloc(spies.size(), sizeof(mg_facet)));
+    if (!res->facets)
+        throw std::bad_alloc();
+    for (FacetSpy *spy : spies) {
+        mg_facet *f = &res->facets[res->nfacets++];
+        f->name = spy->facet_name();
+        std::vector<std::pair<std::string, Xapian::doccount>> v(spy->counts().begin(),
+                                                                spy->counts().end());
+        // periods in date order (MG_FACET_UNDATED sorts last), others
+        // most frequent first
+        bool by_date = spy->by_date();
+        std::sort(v.begin(), v.end(), [by_date](const auto &a, const auto &b) {
+            if (by_date || a.second == b.second)
+                return a.first < b.first;
+            return a.second > b.second;
+        });
+        f->values = static_cast<mg_facet_value *>(
+            calloc(v.empty() ? 1 : v.size(), sizeof(mg_facet_value)));
+        if (!f->values)
+            throw std::bad_alloc();
+        for (const auto &kv : v) {
+            f->values[f->nvalues].value = dup_string(kv.first);
+            f->values[f->nvalues].count = kv.second;
+            f->nvalues++;
+        }
+    }
+}
+
 } // namespace mg
 
 extern "C" {

@@ -34,6 +34,38 @@ mg_xq *wrap(const Xapian::Query &q)
     return new mg_xq{q, q, {}, false};
 }
 
+// The positional work a query asks for, before matching. Checking the
+// positions of a NEAR costs little for distinct words, but grows steeply
+// with a word repeated in it ("the NEAR the NEAR the ..."): each NEAR
+// costs, for each word repeated in it, the documents holding the word times
+// the square of its repeats. (A phrase checks positions in order: its cost
+// stays linear, and the time budget bounds it.)
+unsigned long long positional_cost(const Xapian::Database &db, const Xapian::Query &q,
+                                   unsigned *widest)
+{
+    size_t n = q.get_num_subqueries();
+    int op = q.get_type();
+    if (op == Xapian::Query::OP_NEAR && n >= 3) {
+        std::unordered_map<std::string, unsigned long long> repeats;
+        for (size_t i = 0; i < n; i++) { // each part (get_terms_begin() folds repeats)
+            Xapian::Query part = q.get_subquery(i);
+            for (Xapian::TermIterator t = part.get_terms_begin(); t != part.get_terms_end(); ++t)
+                repeats[*t]++;
+        }
+        unsigned long long cost = 0;
+        for (const auto &r : repeats)
+            if (r.second > 1)
+                cost += db.get_termfreq(r.first) * r.second * r.second;
+        if (n > *widest)
+            *widest = static_cast<unsigned>(n);
+        return cost;
+    }
+    unsigned long long cost = 0;
+    for (size_t i = 0; i < n; i++)
+        cost += positional_cost(db, q.get_subquery(i), widest);
+    return cost;
+}
+
 // The Xapian query of op over v (mg_xq_combine()); std::invalid_argument
 // for an unknown op.
 Xapian::Query combine(int op, const std::vector<Xapian::Query> &v, unsigned window)
@@ -88,36 +120,18 @@ bool prunable(const Xapian::Query &q)
     return !(ors && posits);
 }
 
-// The positional work a query asks for, before matching. Checking the
-// positions of a NEAR costs little for distinct words, but grows steeply
-// with a word repeated in it ("the NEAR the NEAR the ..."): each NEAR
-// costs, for each word repeated in it, the documents holding the word times
-// the square of its repeats. (A phrase checks positions in order: its cost
-// stays linear, and the time budget bounds it.)
-unsigned long long positional_cost(const Xapian::Database &db, const Xapian::Query &q,
-                                   unsigned *widest)
+int check_cost(const mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_err *err)
 {
-    size_t n = q.get_num_subqueries();
-    int op = q.get_type();
-    if (op == Xapian::Query::OP_NEAR && n >= 3) {
-        std::unordered_map<std::string, unsigned long long> repeats;
-        for (size_t i = 0; i < n; i++) { // each part (get_terms_begin() folds repeats)
-            Xapian::Query part = q.get_subquery(i);
-            for (Xapian::TermIterator t = part.get_terms_begin(); t != part.get_terms_end(); ++t)
-                repeats[*t]++;
-        }
-        unsigned long long cost = 0;
-        for (const auto &r : repeats)
-            if (r.second > 1)
-                cost += db.get_termfreq(r.first) * r.second * r.second;
-        if (n > *widest)
-            *widest = static_cast<unsigned>(n);
-        return cost;
-    }
-    unsigned long long cost = 0;
-    for (size_t i = 0; i < n; i++)
-        cost += positional_cost(db, q.get_subquery(i), widest);
-    return cost;
+    if (!o->max_cost)
+        return 0;
+    unsigned widest = 0;
+    unsigned long long cost = positional_cost(xs->db, q->q, &widest);
+    if (cost > o->max_cost)
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_TOO_COSTLY,
+                                 "too costly: a NEAR of %u words repeating common words "
+                                 "(cost %llu, cap %llu): repeat fewer or rarer words",
+                                 widest, cost, o->max_cost);
+    return 0;
 }
 
 } // namespace mg

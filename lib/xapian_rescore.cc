@@ -378,11 +378,6 @@ void fold_outside(mg_xsearch *xs, const mg_xq *q, const std::vector<Xapian::doci
         ranked[hit_of[xs->dups[*it]]].folded++;
 }
 
-} // namespace
-
-namespace mg
-{
-
 // A page of the two-stage ranking (see above).
 int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
                 mg_err *err)
@@ -455,5 +450,48 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
     return 0;
 }
 
+} // namespace
+
+namespace mg
+{
+
+// Two stages need morgue's own posting source of candidates, which
+// holds the combined database's document numbers: over shards (and
+// remote ones, whose xapian-tcpsrv does not know it) the pairs are
+// matched in full, as with rescore_depth off (docs/scaling.md).
+bool wants_rescore(const mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o)
+{
+    return o->rescore_depth > 0 && o->limit > 0 && !o->count_only && !xs->shards &&
+           (o->sort == MG_SORT_RECENCY ||
+            (o->sort == MG_SORT_RELEVANCE && !q->pairs.empty() && o->ranking == MG_RANK_BM25));
+}
+
+int rescore_page(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
+                 mg_err *err)
+{
+    int rc = rescore_run(xs, q, o, res, err);
+    if (rc < 0 || !o->facets)
+        return rc;
+    // facets and exact counts over every match, as the full Enquire
+    // gives them: a count of the plain query
+    Xapian::Query none(Xapian::Query::OP_SCALE_WEIGHT, q->plain, 0.0);
+    mg_xq counted{none, none, {}, false};
+    mg_xrun_opts of = *o;
+    of.offset = of.limit = 0;
+    of.count_only = true;
+    of.sort = MG_SORT_RELEVANCE;
+    mg_xresult fr = {};
+    if ((rc = mg_xsearch_run(xs, &counted, &of, &fr, err)) < 0) {
+        mg_xresult_release(res);
+        return rc;
+    }
+    res->facets = fr.facets;
+    res->nfacets = fr.nfacets;
+    res->estimate = fr.estimate;
+    res->lower = fr.lower;
+    res->upper = fr.upper;
+    res->cut |= fr.cut;
+    return 0;
+}
 
 } // namespace mg

@@ -278,46 +278,11 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
         res->nfacets = 0;
     };
     try {
-        if (o->max_cost) {
-            unsigned widest = 0;
-            unsigned long long cost = positional_cost(xs->db, q->q, &widest);
-            if (cost > o->max_cost)
-                return mg_err_set_detail(err, MG_EINVAL, MG_RE_TOO_COSTLY,
-                                         "too costly: a NEAR of %u words repeating common words "
-                                         "(cost %llu, cap %llu): repeat fewer or rarer words",
-                                         widest, cost, o->max_cost);
-        }
-        // Two stages need morgue's own posting source of candidates, which
-        // holds the combined database's document numbers: over shards (and
-        // remote ones, whose xapian-tcpsrv does not know it) the pairs are
-        // matched in full, as with rescore_depth off (docs/scaling.md).
-        if (o->rescore_depth > 0 && o->limit > 0 && !o->count_only && !xs->shards &&
-            (o->sort == MG_SORT_RECENCY ||
-             (o->sort == MG_SORT_RELEVANCE && !q->pairs.empty() && o->ranking == MG_RANK_BM25))) {
-            int rc = rescore_run(xs, q, o, res, err);
-            if (rc < 0 || !o->facets)
-                return rc;
-            // facets and exact counts over every match, as the full Enquire
-            // gives them: a count of the plain query
-            Xapian::Query none(Xapian::Query::OP_SCALE_WEIGHT, q->plain, 0.0);
-            mg_xq counted{none, none, {}, false};
-            mg_xrun_opts of = *o;
-            of.offset = of.limit = 0;
-            of.count_only = true;
-            of.sort = MG_SORT_RELEVANCE;
-            mg_xresult fr = {};
-            if ((rc = mg_xsearch_run(xs, &counted, &of, &fr, err)) < 0) {
-                mg_xresult_release(res);
-                return rc;
-            }
-            res->facets = fr.facets;
-            res->nfacets = fr.nfacets;
-            res->estimate = fr.estimate;
-            res->lower = fr.lower;
-            res->upper = fr.upper;
-            res->cut |= fr.cut;
-            return 0;
-        }
+        int rc = check_cost(xs, q, o, err);
+        if (rc < 0)
+            return rc;
+        if (wants_rescore(xs, q, o))
+            return rescore_page(xs, q, o, res, err);
         Xapian::Enquire enq(xs->db);
         // Always under the deadline (one that never comes without a
         // budget): its presence changes Xapian's percentages of some
@@ -425,34 +390,7 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
             for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
                 take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
         }
-        if (!spies.empty()) {
-            res->facets = static_cast<mg_facet *>(calloc(spies.size(), sizeof(mg_facet)));
-            if (!res->facets)
-                throw std::bad_alloc();
-            for (FacetSpy *spy : spies) {
-                mg_facet *f = &res->facets[res->nfacets++];
-                f->name = spy->facet_name();
-                std::vector<std::pair<std::string, Xapian::doccount>> v(spy->counts().begin(),
-                                                                        spy->counts().end());
-                // periods in date order (MG_FACET_UNDATED sorts last), others
-                // most frequent first
-                bool by_date = spy->by_date();
-                std::sort(v.begin(), v.end(), [by_date](const auto &a, const auto &b) {
-                    if (by_date || a.second == b.second)
-                        return a.first < b.first;
-                    return a.second > b.second;
-                });
-                f->values = static_cast<mg_facet_value *>(
-                    calloc(v.empty() ? 1 : v.size(), sizeof(mg_facet_value)));
-                if (!f->values)
-                    throw std::bad_alloc();
-                for (const auto &kv : v) {
-                    f->values[f->nvalues].value = dup_string(kv.first);
-                    f->values[f->nvalues].count = kv.second;
-                    f->nvalues++;
-                }
-            }
-        }
+        take_facets(res, spies);
         for (FacetSpy *spy : spies)
             delete spy;
         for (Xapian::ValueCountMatchSpy *spy : vspies)

@@ -112,11 +112,9 @@ template <class F> auto with_shards(mg_xsearch *xs, F f) -> decltype(f())
 // no OR together with a phrase or NEAR).
 bool prunable(const Xapian::Query &q);
 
-// The positional work q asks for before matching: for each NEAR, the
-// documents holding each word repeated in it times the square of its
-// repeats; *widest: the most words of a NEAR seen.
-unsigned long long positional_cost(const Xapian::Database &db, const Xapian::Query &q,
-                                   unsigned *widest);
+// 0 when the positional work q asks for is within o->max_cost (or there is
+// no cap), else -MG_EINVAL with detail MG_RE_TOO_COSTLY in err.
+int check_cost(const mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_err *err);
 
 // ---- xapian_search.cc ----
 
@@ -138,10 +136,15 @@ Xapian::Query deadline_query(uint64_t deadline, bool *cut);
 
 // ---- xapian_rescore.cc ----
 
-// A page of the two-stage ranking of q (o->rescore_depth): 0 or a negative
+// Whether the page of o is ranked in two stages: by relevance with
+// proximity pairs (BM25), or by relevance and recency (not over shards).
+bool wants_rescore(const mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o);
+
+// A page of the two-stage ranking (rescore_run()), with the facets and the
+// exact counts of every match when o asks for facets. 0 or a negative
 // mg_code; Xapian errors are thrown.
-int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
-                mg_err *err);
+int rescore_page(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
+                 mg_err *err);
 
 // ---- xapian_facets.cc ----
 
@@ -190,6 +193,11 @@ class FacetSpy : public Xapian::MatchSpy
     std::unordered_map<std::string, Xapian::doccount> counts_;
     Xapian::doccount seen_ = 0;
 };
+
+// The spies' counts into res->facets (none when spies is empty): periods in
+// date order, other values most frequent first. std::bad_alloc when out of
+// memory (what was built is in res, for mg_xfacets_free()).
+void take_facets(mg_xresult *res, const std::vector<FacetSpy *> &spies);
 
 } // namespace mg
 
