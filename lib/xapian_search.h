@@ -143,7 +143,7 @@ typedef struct mg_xrun_opts {
      * (Xapian's percentages of some hits differ with it: they must not
      * depend on the budget). */
     unsigned long long deadline_ns;
-    /* Two-stage ranking (xapian_search.cc, rescore_run()) for a page by
+    /* Two-stage ranking (xapian_rescore.cc, rescore_run()) for a page by
      * relevance of a query with proximity pairs, and for MG_SORT_RECENCY:
      * the documents that could rank among the first rescore_depth, by BM25
      * alone (matched with pruning), are ranked by the whole query (and

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The two-stage ranking (mg_search_limits.rescore_depth, MORGUE_RESCORE,
- * xapian_search.cc rescore_run()) and the recency sort that runs in its
+ * xapian_rescore.cc rescore_run()) and the recency sort that runs in its
  * second stage (MG_SORT_RECENCY):
  * - the candidates (the best by BM25 alone) are reordered by their
  *   proximity pairs: "near" (both words adjacent) passes "far" (one word

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The two-stage ranking: the page of a query with proximity pairs, or
+// sorted by relevance and recency.
+//
+// The ranking is a function of the query alone, never of the page:
+//  1. candidates: the documents whose weight under the plain query (no
+//     pairs: BM25 alone, matched with Xapian's pruning) times the most the
+//     pairs can multiply it by (pairs_reach()) reaches the depth-th best
+//     plain weight: every document that could rank among the first depth
+//     after rescoring, so those are the exhaustive match's (and the set does
+//     not depend on document numbering);
+//  2. the candidates ranked by that weight plus what their proximity pairs
+//     add, read from their positions (pair_bonus(): the weight the NEAR
+//     pairs of an exhaustive match would give them), times the recency
+//     decay when asked; ties by id, copies folded into the best ranked (and
+//     the copies outside the candidates counted there);
+//  3. then every other match by its plain weight (ties by id, copies
+//     folded), the candidates and their copies left out.
+// Past the first depth hits the ranking can differ from the exhaustive one:
+// a document outside the candidates that its pairs would have lifted.
+//
+// The pairs are not matched by Xapian here: restricted to the candidates
+// (an AND with them, or an AND_MAYBE) Xapian 1.4 check()s the OR of NEARs,
+// and OrPostList::check() adds the weight of a NEAR that failed its
+// position test (see mg_xq_or_near()).
+#include "xapian_search_int.hh"
+
+#include "schema.h"
+
+#include <sys/types.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+using namespace mg; // xapian_search_int.hh
+
+namespace
+{
+
+// The given documents (sorted), weighing nothing: AND_NOT excludes them,
+// AND keeps only them.
+class Candidates : public Xapian::PostingSource
+{
+    std::vector<Xapian::docid> ids_;
+    size_t at_ = 0;
+    bool started_ = false;
+
+  public:
+    explicit Candidates(std::vector<Xapian::docid> ids) : ids_(std::move(ids)) {}
+    Xapian::doccount get_termfreq_min() const override { return ids_.size(); }
+    Xapian::doccount get_termfreq_est() const override { return ids_.size(); }
+    Xapian::doccount get_termfreq_max() const override { return ids_.size(); }
+    void init(const Xapian::Database &) override
+    {
+        at_ = 0;
+        started_ = false;
+        set_maxweight(0);
+    }
+    void next(double) override
+    {
+        at_ += started_;
+        started_ = true;
+    }
+    void skip_to(Xapian::docid to, double) override
+    {
+        started_ = true;
+        while (at_ < ids_.size() && ids_[at_] < to)
+            at_++;
+    }
+    bool at_end() const override { return started_ && at_ >= ids_.size(); }
+    Xapian::docid get_docid() const override { return ids_[at_]; }
+    double get_weight() const override { return 0; }
+    std::string get_description() const override { return "Candidates()"; }
+};
+
+Xapian::Query candidates_query(std::vector<Xapian::docid> ids)
+{
+    std::sort(ids.begin(), ids.end());
+    return Xapian::Query((new Candidates(std::move(ids)))->release());
+}
+
+// Whether two position lists (ascending) hold positions of two different
+// occurrences fewer than window apart (Xapian's NEAR of two terms).
+bool within(const std::vector<Xapian::termpos> &a, const std::vector<Xapian::termpos> &b,
+            unsigned window)
+{
+    size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        Xapian::termpos x = a[i], y = b[j];
+        if (x != y && (x < y ? y - x : x - y) < window)
+            return true;
+        if (x <= y)
+            i++;
+        else
+            j++;
+    }
+    return false;
+}
+
+// What the proximity pairs of q add to each candidate (docs: the
+// candidates' numbers; bonus: one per candidate). Xapian's BM25 for each
+// term of a pair a document holds within the window (lib/xapian_weight.hh,
+// wqf 1, min_normlen 0.5), times the pair's factor: the weight the
+// mg_xq_or_near() NEAR pairs give it.
+void pair_bonus(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o,
+                const std::vector<Xapian::docid> &docs, std::vector<double> &bonus)
+{
+    const Xapian::Database &db = xs->db;
+    std::vector<size_t> order(docs.size());
+    for (size_t i = 0; i < order.size(); i++)
+        order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return docs[x] < docs[y]; });
+    // each term's wdf in each candidate (0: absent)
+    std::unordered_map<std::string, std::vector<Xapian::termcount>> wdf;
+    for (const mg_near_pair &p : q->pairs)
+        for (const std::string *t : {&p.a, &p.b}) {
+            if (wdf.count(*t))
+                continue;
+            std::vector<Xapian::termcount> &w = wdf[*t];
+            w.assign(docs.size(), 0);
+            Xapian::PostingIterator it = db.postlist_begin(*t), end = db.postlist_end(*t);
+            for (size_t k = 0; k < order.size() && it != end; k++) {
+                it.skip_to(docs[order[k]]);
+                if (it != end && *it == docs[order[k]])
+                    w[order[k]] = it.get_wdf();
+            }
+        }
+    double N = db.get_doccount(), avdl = db.get_avlength();
+    auto idf = [&](const std::string &t) {
+        double n = db.get_termfreq(t);
+        double r = (N - n + 0.5) / (n + 0.5);
+        return std::log(r < 2 ? r * 0.5 + 1 : r);
+    };
+    auto tf = [&](double f, double len) {
+        double norm = (1 - o->b) + o->b * std::max(avdl > 0 ? len / avdl : 0, 0.5);
+        return (o->k1 + 1) * f / (o->k1 * norm + f);
+    };
+    std::unordered_map<std::string, double> idfs;
+    for (const auto &t : wdf)
+        idfs[t.first] = idf(t.first);
+    bonus.assign(docs.size(), 0);
+    for (size_t k = 0; k < docs.size(); k++) {
+        double len = -1;
+        std::unordered_map<std::string, std::vector<Xapian::termpos>> pos;
+        auto positions = [&](const std::string &t) -> const std::vector<Xapian::termpos> & {
+            auto at = pos.find(t);
+            if (at != pos.end())
+                return at->second;
+            std::vector<Xapian::termpos> &v = pos[t];
+            for (Xapian::PositionIterator p = db.positionlist_begin(docs[k], t);
+                 p != db.positionlist_end(docs[k], t); ++p)
+                v.push_back(*p);
+            return v;
+        };
+        for (const mg_near_pair &p : q->pairs) {
+            Xapian::termcount fa = wdf[p.a][k], fb = wdf[p.b][k];
+            if (!fa || !fb || !within(positions(p.a), positions(p.b), p.window))
+                continue;
+            if (len < 0)
+                len = db.get_doclength(docs[k]);
+            bonus[k] += p.factor * idfs[p.a] * tf(fa, len) + p.factor * idfs[p.b] * tf(fb, len);
+        }
+    }
+}
+
+// Days since 1970 of a date slot value ("YYYYMMDDhhmm..."), or false.
+bool date_days(const std::string &v, double *days)
+{
+    if (v.size() < 8)
+        return false;
+    struct tm tm = {};
+    int hh = 0, mi = 0;
+    if (sscanf(v.c_str(), "%4d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+        return false;
+    if (v.size() >= 12)
+        sscanf(v.c_str() + 8, "%2d%2d", &hh, &mi);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *days = static_cast<double>(timegm(&tm)) / 86400.0 + (hh * 60 + mi) / 1440.0;
+    return true;
+}
+
+struct Ranked {
+    Xapian::docid did;
+    double weight; // plain weight plus the pairs' bonus
+    double key;    // the rank key: weight, or its log2 less the age in half-lives
+    double score;  // reported: weight, or weight times the decay
+    size_t at;     // index in the first stage's MSet
+    std::string id;
+    unsigned folded;
+};
+
+// Times the recency decay (MG_SORT_RECENCY): the age from the newest
+// candidate (any reference gives the same order), undated ones as old as
+// the oldest dated one.
+void decay(mg_xsearch *xs, const mg_xrun_opts *o, std::vector<Ranked> &r)
+{
+    std::vector<std::pair<Xapian::docid, size_t>> by_doc;
+    for (size_t i = 0; i < r.size(); i++)
+        by_doc.emplace_back(r[i].did, i);
+    std::sort(by_doc.begin(), by_doc.end());
+    std::vector<double> days(r.size(), 0);
+    std::vector<bool> dated(r.size(), false);
+    Xapian::ValueIterator v = xs->db.valuestream_begin(MG_SLOT_DATE);
+    double newest = -1e18, oldest = 1e18;
+    for (const auto &d : by_doc)
+        if (v.check(d.first) && date_days(*v, &days[d.second])) {
+            dated[d.second] = true;
+            newest = std::max(newest, days[d.second]);
+            oldest = std::min(oldest, days[d.second]);
+        }
+    double half = o->half_life > 0 ? o->half_life : MG_HALF_LIFE_DAYS;
+    for (size_t i = 0; i < r.size(); i++) {
+        double age = newest < oldest ? 0 : newest - (dated[i] ? days[i] : oldest);
+        // (a query that weighs nothing, "*": by age alone)
+        r[i].key = std::log2(std::max(r[i].weight, 1e-300)) - age / half;
+        r[i].score = r[i].weight * std::exp2(-age / half);
+    }
+}
+
+// Rank the candidates, the first n of m (step 2 above), into out, copies
+// folded.
+void rank_candidates(mg_xsearch *xs, const mg_xq *q, const Xapian::MSet &m, size_t n,
+                     const mg_xrun_opts *o, std::vector<Ranked> &out)
+{
+    std::vector<Ranked> r;
+    r.reserve(n);
+    size_t at = 0;
+    for (Xapian::MSetIterator it = m.begin(); it != m.end() && at < n; ++it, ++at)
+        r.push_back({*it, it.get_weight(), 0, 0, at, std::string(), 0});
+    if (!q->pairs.empty() && o->ranking == MG_RANK_BM25) {
+        std::vector<Xapian::docid> docs;
+        for (const Ranked &h : r)
+            docs.push_back(h.did);
+        std::vector<double> bonus;
+        pair_bonus(xs, q, o, docs, bonus);
+        for (size_t i = 0; i < r.size(); i++)
+            r[i].weight += bonus[i];
+    }
+    for (Ranked &h : r)
+        h.key = h.score = h.weight;
+    if (o->sort == MG_SORT_RECENCY)
+        decay(xs, o, r);
+    std::sort(r.begin(), r.end(), [](const Ranked &a, const Ranked &b) {
+        return a.key != b.key ? a.key > b.key : a.did < b.did;
+    });
+    // Equal keys go in id order (the ranking must not depend on document
+    // numbering). Reading ids costs: only for the runs of equal keys that
+    // hold copies (which of them stands for its group) or reach the page.
+    bool collapse = o->collapse && !xs->dups.empty();
+    auto by_id = [&](std::vector<Ranked> &v, size_t i, size_t j) {
+        for (size_t k = i; k < j; k++)
+            if (v[k].id.empty())
+                v[k].id = xs->db.get_document(v[k].did).get_value(MG_SLOT_ID);
+        std::sort(v.begin() + static_cast<std::ptrdiff_t>(i),
+                  v.begin() + static_cast<std::ptrdiff_t>(j),
+                  [](const Ranked &a, const Ranked &b) { return a.id < b.id; });
+    };
+    auto runs = [](const std::vector<Ranked> &v, const std::function<void(size_t, size_t)> &fn) {
+        for (size_t i = 0; i < v.size();) {
+            size_t j = i + 1;
+            while (j < v.size() && v[j].key == v[i].key)
+                j++;
+            if (j - i > 1)
+                fn(i, j);
+            i = j;
+        }
+    };
+    runs(r, [&](size_t i, size_t j) {
+        for (size_t k = i; collapse && k < j; k++)
+            if (xs->dups.count(r[k].did)) {
+                by_id(r, i, j);
+                return;
+            }
+    });
+    std::unordered_map<Xapian::docid, size_t> groups; // first of the copies -> index in out
+    out.clear();
+    for (Ranked &h : r) {
+        if (collapse) {
+            auto dup = xs->dups.find(h.did);
+            if (dup != xs->dups.end()) {
+                auto in = groups.emplace(dup->second, out.size());
+                if (!in.second) {
+                    out[in.first->second].folded++;
+                    continue;
+                }
+            }
+        }
+        out.push_back(std::move(h));
+    }
+    size_t end = o->offset + o->limit;
+    runs(out, [&](size_t i, size_t j) {
+        if (i < end && j > o->offset)
+            by_id(out, i, j);
+    });
+}
+
+constexpr Xapian::doccount MAX_CANDIDATES = 10; // times the depth
+
+// The first stage: the candidates' numbers (step 1 above), from the query
+// of enq (under the deadline), and the MSet they lead. reach: how many
+// times its plain weight a document can weigh after rescoring; every
+// document that could then pass the depth-th plain weight is a candidate,
+// so the first depth of the ranking are those of an exhaustive match.
+Xapian::MSet first_stage(Xapian::Enquire &enq, const mg_xrun_opts *o, Xapian::doccount check,
+                         double reach, std::vector<Xapian::docid> &cands, mg_xresult *counts)
+{
+    auto depth = static_cast<Xapian::doccount>(o->rescore_depth);
+    Xapian::MSet m = enq.get_mset(0, depth, std::max(check, depth));
+    counts->estimate = m.get_matches_estimated();
+    counts->lower = m.get_matches_lower_bound();
+    counts->upper = m.get_matches_upper_bound();
+    if (m.size() == depth) {
+        // Those within reach of the depth-th weight: one more match, pruned
+        // from the start by that weight (Xapian keeps a document of the
+        // cutoff weight itself). At most MAX_CANDIDATES times the depth:
+        // past that, of equal weights (a query that weighs nothing, sorted
+        // by recency), Xapian's order (document number) decides.
+        double edge = m[depth - 1].get_weight() / reach;
+        enq.set_cutoff(0, edge);
+        m = enq.get_mset(0, depth * MAX_CANDIDATES, check);
+        enq.set_cutoff(0, 0);
+    }
+    cands.clear();
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+        cands.push_back(*it);
+    return m;
+}
+
+// How many times its plain weight a document can weigh with the pairs of
+// q: each pair adds its factor times what its two words weigh, and the
+// plain query weighs each word at least once.
+double pairs_reach(const mg_xq *q)
+{
+    std::unordered_map<std::string, double> per_word;
+    double most = 0;
+    for (const mg_near_pair &p : q->pairs) {
+        most = std::max(most, per_word[p.a] += p.factor);
+        most = std::max(most, per_word[p.b] += p.factor);
+    }
+    return 1 + most;
+}
+
+// The number of the candidates' copies outside them that match q (added to
+// their group's hit), and all of them into out.
+void fold_outside(mg_xsearch *xs, const mg_xq *q, const std::vector<Xapian::docid> &cands,
+                  std::vector<Ranked> &ranked, std::vector<Xapian::docid> &out)
+{
+    std::unordered_map<Xapian::docid, size_t> hit_of; // first of the copies -> index
+    for (size_t i = 0; i < ranked.size(); i++) {
+        auto dup = xs->dups.find(ranked[i].did);
+        if (dup != xs->dups.end())
+            hit_of.emplace(dup->second, i);
+    }
+    std::vector<Xapian::docid> sorted = cands, extra;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto &g : hit_of)
+        for (Xapian::docid d : xs->groups[g.first])
+            if (!std::binary_search(sorted.begin(), sorted.end(), d))
+                extra.push_back(d);
+    if (extra.empty())
+        return;
+    out.insert(out.end(), extra.begin(), extra.end());
+    Xapian::Enquire e(xs->db);
+    e.set_query(Xapian::Query(
+        Xapian::Query::OP_SCALE_WEIGHT,
+        Xapian::Query(Xapian::Query::OP_AND, q->plain, candidates_query(extra)), 0.0));
+    Xapian::MSet m = e.get_mset(0, static_cast<Xapian::doccount>(extra.size()));
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+        ranked[hit_of[xs->dups[*it]]].folded++;
+}
+
+// A page of the two-stage ranking (see above).
+int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
+                mg_err *err)
+{
+    uint64_t deadline = o->deadline_ns ? o->deadline_ns : UINT64_MAX;
+    // the pairs' bonus is computed for BM25; another model ranks the
+    // candidates of the whole query, matched in full
+    bool bonus = !q->pairs.empty() && o->ranking == MG_RANK_BM25;
+    const Xapian::Query &first = q->differs && !bonus ? q->q : q->plain;
+    bool full1 = q->differs ? !bonus || !prunable(q->plain) : o->exhaustive;
+    if (o->collapse)
+        count_dups(xs);
+
+    Xapian::Enquire e1(xs->db);
+    e1.set_query(
+        Xapian::Query(Xapian::Query::OP_AND, first, deadline_query(deadline, &res->cut)));
+    set_weighting(e1, o, false); // never over shards (run_once)
+    Xapian::doccount check = static_cast<Xapian::doccount>(
+        std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));
+    if (full1)
+        check = xs->db.get_doccount();
+    std::vector<Xapian::docid> cands;
+    Xapian::MSet m1 = first_stage(e1, o, check, bonus ? pairs_reach(q) : 1, cands, res);
+    std::vector<Ranked> ranked; // m1's first cands.size() are the candidates
+    rank_candidates(xs, q, m1, cands.size(), o, ranked);
+    std::vector<Xapian::docid> out = cands; // what the rest leaves out
+    if (o->collapse && !xs->dups.empty())
+        fold_outside(xs, q, cands, ranked, out);
+
+    size_t end = o->offset + o->limit;
+    size_t last = std::min(end, ranked.size());
+    mg_xresult rest = {};
+    if (end > ranked.size() && !cands.empty() && res->upper > cands.size()) {
+        // the page reaches past the candidates: the rest by the plain weight
+        Xapian::Query t(Xapian::Query::OP_AND_NOT, first, candidates_query(out));
+        mg_xq tail{t, t, {}, false};
+        mg_xrun_opts ot = *o;
+        ot.sort = MG_SORT_RELEVANCE;
+        ot.facets = 0;
+        ot.rescore_depth = 0;
+        ot.exhaustive = full1;
+        ot.offset = o->offset > ranked.size() ? o->offset - ranked.size() : 0;
+        ot.limit = end - std::max(o->offset, ranked.size());
+        ot.check_at_least = ot.offset + ot.limit;
+        int rc = mg_xsearch_run(xs, &tail, &ot, &rest, err);
+        if (rc < 0)
+            return rc;
+        res->cut |= rest.cut;
+    }
+    try {
+        alloc_hits(res, (last > o->offset ? last - o->offset : 0) + rest.nhits);
+        for (size_t r = o->offset; r < last; r++) {
+            mg_xhit *h = &res->hits[res->nhits++];
+            Xapian::MSetIterator it = m1[static_cast<Xapian::doccount>(ranked[r].at)];
+            take_hit(h, it, it.get_document(), o->want_data);
+            h->score = ranked[r].score;
+            h->percent = std::min(100, m1.convert_to_percent(ranked[r].weight));
+            h->collapsed = ranked[r].folded;
+        }
+        for (size_t r = 0; r < rest.nhits; r++) {
+            res->hits[res->nhits] = rest.hits[r];
+            res->hits[res->nhits++].percent = m1.convert_to_percent(rest.hits[r].score);
+            rest.hits[r].data = nullptr;
+        }
+    } catch (...) {
+        mg_xresult_release(&rest);
+        throw;
+    }
+    mg_xresult_release(&rest);
+    return 0;
+}
+
+} // namespace
+
+namespace mg
+{
+
+// Two stages need morgue's own posting source of candidates, which
+// holds the combined database's document numbers: over shards (and
+// remote ones, whose xapian-tcpsrv does not know it) the pairs are
+// matched in full, as with rescore_depth off (docs/scaling.md).
+bool wants_rescore(const mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o)
+{
+    return o->rescore_depth > 0 && o->limit > 0 && !o->count_only && !xs->shards &&
+           (o->sort == MG_SORT_RECENCY ||
+            (o->sort == MG_SORT_RELEVANCE && !q->pairs.empty() && o->ranking == MG_RANK_BM25));
+}
+
+int rescore_page(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
+                 mg_err *err)
+{
+    int rc = rescore_run(xs, q, o, res, err);
+    if (rc < 0 || !o->facets)
+        return rc;
+    // facets and exact counts over every match, as the full Enquire
+    // gives them: a count of the plain query
+    Xapian::Query none(Xapian::Query::OP_SCALE_WEIGHT, q->plain, 0.0);
+    mg_xq counted{none, none, {}, false};
+    mg_xrun_opts of = *o;
+    of.offset = of.limit = 0;
+    of.count_only = true;
+    of.sort = MG_SORT_RELEVANCE;
+    mg_xresult fr = {};
+    if ((rc = mg_xsearch_run(xs, &counted, &of, &fr, err)) < 0) {
+        mg_xresult_release(res);
+        return rc;
+    }
+    res->facets = fr.facets;
+    res->nfacets = fr.nfacets;
+    res->estimate = fr.estimate;
+    res->lower = fr.lower;
+    res->upper = fr.upper;
+    res->cut |= fr.cut;
+    return 0;
+}
+
+} // namespace mg
