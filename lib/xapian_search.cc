@@ -1654,8 +1654,14 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
             }
         if (!spies.empty())
             check = xs->db.get_doccount(); // facets over the whole match set
-        Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(o->offset),
-                                         static_cast<Xapian::doccount>(o->limit), check);
+        // Over remote shards a page is matched from the first hit, then
+        // its own documents fetched in one exchange: Xapian 1.4's
+        // MSet::fetch() reads outside the MSet (and crashes) when the MSet
+        // does not start at the first hit. Each shard sends offset + limit
+        // hits either way.
+        size_t skip = xs->remote && o->limit > 0 && !o->count_only ? o->offset : 0;
+        Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(o->offset - skip),
+                                         static_cast<Xapian::doccount>(o->limit + skip), check);
         for (size_t i = 0; i < vspies.size(); i++)
             spies[i]->absorb(*vspies[i]);
         if (xs->remote && o->deadline_ns && monotonic_ns() >= o->deadline_ns)
@@ -1671,11 +1677,14 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
         if (o->count_only) {
             res->nhits = mset.size();
         } else {
-            alloc_hits(res, mset.size());
-            if (xs->remote) // the page's documents in one exchange, not one by one
-                mset.fetch();
-            for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
-                take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
+            alloc_hits(res, mset.size() > skip ? mset.size() - skip : 0);
+            if (mset.size() > skip) {
+                Xapian::MSetIterator from = mset[static_cast<Xapian::doccount>(skip)];
+                if (xs->remote) // the page's documents in one exchange, not one by one
+                    mset.fetch(from, mset.end());
+                for (Xapian::MSetIterator it = from; it != mset.end(); ++it)
+                    take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
+            }
         }
         if (!spies.empty()) {
             res->facets = static_cast<mg_facet *>(calloc(spies.size(), sizeof(mg_facet)));
