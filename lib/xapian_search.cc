@@ -1574,15 +1574,12 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
         // Always under the deadline (one that never comes without a
         // budget): its presence changes Xapian's percentages of some
         // hits, which must not depend on whether a budget is set. A remote
-        // shard takes no posting source of ours: Xapian's time limit
-        // instead, and the result counts as cut when the time ran out.
+        // shard takes no posting source of ours, and Xapian's own time
+        // limit is not safe (1.4's timer thread can write into the frame
+        // of a get_mset that has returned): over remote shards the match
+        // runs to its end, and a reply past the deadline counts as cut.
         if (xs->remote) {
             enq.set_query(q->q);
-            if (o->deadline_ns) {
-                uint64_t now = monotonic_ns();
-                double left = o->deadline_ns > now ? (o->deadline_ns - now) / 1e9 : 1e-6;
-                enq.set_time_limit(left);
-            }
         } else {
             enq.set_query(Xapian::Query(
                 Xapian::Query::OP_AND, q->q,
@@ -1757,7 +1754,9 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
     for (size_t tries = 0;; tries++) {
         try {
             int rc = run_once(xs, q, o, res, err);
-            if (rc == 0 && res->cut) {
+            // (over remote shards a run is never cut, only late: its
+            // counts are whole)
+            if (rc == 0 && res->cut && !xs->remote) {
                 try {
                     widen_cut_counts(xs, q, res);
                 } catch (...) {
