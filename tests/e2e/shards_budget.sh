@@ -14,27 +14,18 @@
 #     and totals (exact ones exact) as the single index without a budget.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
 source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
+source "$MORGUE_ROOT/tests/e2e/shards_helpers.bash"
 
-if ! command -v xapian-tcpsrv >/dev/null; then
-  echo "ok 1 - budget over remote shards # SKIP no xapian-tcpsrv (Debian's xapian-tools)"; echo "1..1"; exit 0
-fi
+need_tcpsrv "budget over remote shards"
 head -n 3000 "$REUTERS" >"$TMP/part.jsonl"
 "$INDEX" --db "$TMP/single" --quiet "$TMP/part.jsonl" 2>/dev/null
 "$INDEX" --db "$TMP/sharded" --shards 3 --quiet "$TMP/part.jsonl" 2>/dev/null
 check "a single index and one of 3 shards built" test -d "$TMP/single" -a -f "$TMP/sharded/XAPIANDB"
 
-read -r -a PORTS <<<"$($PY -c '
-import socket
-ss = [socket.socket() for _ in range(3)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))')"
+free_ports 3
 G=$(readlink -f "$TMP/sharded")
-for k in 0 1 2; do
-  setsid xapian-tcpsrv --quiet --interface 127.0.0.1 --port "${PORTS[$k]}" "$G/s$k" >>"$TMP/srv.log" 2>&1 &
-  at_exit "kill -9 -- -$! 2>/dev/null"
-done
-port_open() { $PY -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 0.2).close()" "$1" 2>/dev/null; }
-for k in 0 1 2; do wait_for 5 port_open "${PORTS[$k]}"; done
+for k in 0 1 2; do serve_db "${PORTS[$k]}" "$G/s$k"; done
+for k in 0 1 2; do wait_port "${PORTS[$k]}"; done
 printf 'remote 127.0.0.1:%s\n' "${PORTS[@]}" >"$TMP/topology"
 
 start_daemon single --db "$TMP/single" --bind 'tcp://127.0.0.1:*' --query-budget-ms 0 || exit 1

@@ -13,7 +13,7 @@ no reply within 20 s."""
 import json
 import sys
 
-import zmq
+import reqsock
 
 ep, n = sys.argv[1], int(sys.argv[2])
 ref_ep = sys.argv[3] if len(sys.argv) > 3 else None
@@ -27,25 +27,14 @@ REQUESTS = [
     {"query": "\"crude oil\"", "offset": 5, "limit": 5},
     {"query": "grain wheat corn", "collapse": False},
 ]
-ctx = zmq.Context()
-
-
-def sock(endpoint):
-    s = ctx.socket(zmq.REQ)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(endpoint)
-    return s
 
 
 def ask(s, req):
-    s.send(json.dumps(dict(req, v=1, op="search")).encode())
-    if not s.poll(20000):
-        return None
-    return json.loads(s.recv())
+    return reqsock.ask(s, dict(req, op="search"))
 
 
-s = sock(ep)
-ref = sock(ref_ep) if ref_ep else None
+s = reqsock.connect(ep)
+ref = reqsock.connect(ref_ep) if ref_ep else None
 out = {"sent": 0, "ok": 0, "partial": 0, "differ": [], "error": None}
 expected = {}
 for i in range(n):

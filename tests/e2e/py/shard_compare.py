@@ -15,28 +15,18 @@ JSON line: {"requests": N, "differ": [the first few differences],
 import json
 import sys
 
-import zmq
+import reqsock
 
 ep_a, ep_b, qfile, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-ctx = zmq.Context()
-
-
-def sock(ep):
-    s = ctx.socket(zmq.REQ)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(ep)
-    return s
-
-
-sa, sb = sock(ep_a), sock(ep_b)
+sa, sb = reqsock.connect(ep_a), reqsock.connect(ep_b)
 out = {"requests": 0, "differ": [], "max_score_diff": 0.0, "partial": 0}
 
 
 def ask(s, req):
-    s.send(json.dumps(dict(req, v=1)).encode())
-    if not s.poll(20000):
+    r = reqsock.ask(s, req)
+    if r is None:
         raise SystemExit("no reply to %r" % req)
-    return json.loads(s.recv())
+    return r
 
 
 SHOWN = ("rank", "id", "title", "date", "source", "url", "categories", "snippet", "matched")
