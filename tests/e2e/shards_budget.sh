@@ -34,7 +34,8 @@ EP_SINGLE=$TCP_EP
 # No timer: strace sees the workers connect to the shards, and no
 # timer_create, over searches with a budget.
 if ! strace -f -o /dev/null true 2>/dev/null; then
-  echo "ok - no timer over remote shards # SKIP strace cannot trace here"
+  _tap_n=$((_tap_n + 1))
+  echo "ok $_tap_n - no timer over remote shards # SKIP strace cannot trace here"
 else
   rm -f "$TMP/traced.pid"
   strace -f -qq -e trace=timer_create,connect -o "$TMP/strace.out" \
