@@ -21,7 +21,7 @@
 /* FNV-1a 64 of n bytes at p, continued from h (MG_FNV64_OFFSET to start). */
 static inline uint64_t mg_fnv1a64(uint64_t h, const void *p, size_t n)
 {
-    const unsigned char *s = p;
+    const unsigned char *s = (const unsigned char *)p; /* (a cast for C++) */
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         h = (h ^ s[i]) * MG_FNV64_PRIME;
@@ -37,7 +37,7 @@ static inline uint64_t mg_fnv1a64(uint64_t h, const void *p, size_t n)
 /* FNV-1a 32 of n bytes at p, continued from h (MG_FNV32_OFFSET to start). */
 static inline uint32_t mg_fnv1a32(uint32_t h, const void *p, size_t n)
 {
-    const unsigned char *s = p;
+    const unsigned char *s = (const unsigned char *)p; /* (a cast for C++) */
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         h = (h ^ s[i]) * MG_FNV32_PRIME;

@@ -209,8 +209,14 @@ void mg_search_result_free(mg_search_result *r)
 
 /* ---- export cursors ---- */
 
+/* The revision an export cursor names: the index's, or over shards a stamp
+ * of them all (mg_xsearch_stamp), which changes when any shard changes, a
+ * remote one too. */
 static unsigned long long current_revision(mg_searcher *s)
 {
+    unsigned long long stamp = mg_xsearch_stamp(s->xs);
+    if (stamp)
+        return stamp;
     return mg_gen_revision(mg_gen_of_path(mg_xsearch_path(s->xs)), mg_xsearch_revision(s->xs));
 }
 
@@ -251,7 +257,9 @@ static int run_after(mg_searcher *s, const mg_search_request *req, const mg_qnod
     if (limit > s->lim.max_limit)
         return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_PAGING,
                                  "bad paging: limit %zu is over %zu", limit, s->lim.max_limit);
-    if (rev != current_revision(s))
+    /* (with a shard missing the stamp differs, but the page is refused as
+     * unavailable, to be tried again: mg_search_note_missing) */
+    if (mg_xsearch_nmissing(s->xs) == 0 && rev != current_revision(s))
         return mg_err_set_detail(err, MG_EINVAL, MG_RE_STALE_CURSOR,
                                  "stale cursor: the index changed since (revision %llu, now %llu); "
                                  "start again",

@@ -287,15 +287,12 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
         // Always under the deadline (one that never comes without a
         // budget): its presence changes Xapian's percentages of some
         // hits, which must not depend on whether a budget is set. A remote
-        // shard takes no posting source of ours: Xapian's time limit
-        // instead, and the result counts as cut when the time ran out.
+        // shard takes no posting source of ours, and Xapian's own time
+        // limit is not safe (1.4's timer thread can write into the frame
+        // of a get_mset that has returned): over remote shards the match
+        // runs to its end, and a reply past the deadline counts as cut.
         if (xs->remote) {
             enq.set_query(q->q);
-            if (o->deadline_ns) {
-                uint64_t now = monotonic_ns();
-                double left = o->deadline_ns > now ? (o->deadline_ns - now) / 1e9 : 1e-6;
-                enq.set_time_limit(left);
-            }
         } else {
             enq.set_query(Xapian::Query(
                 Xapian::Query::OP_AND, q->q,
@@ -367,8 +364,14 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
             }
         if (!spies.empty())
             check = xs->db.get_doccount(); // facets over the whole match set
-        Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(o->offset),
-                                         static_cast<Xapian::doccount>(o->limit), check);
+        // Over remote shards a page is matched from the first hit, then
+        // its own documents fetched in one exchange: Xapian 1.4's
+        // MSet::fetch() reads outside the MSet (and crashes) when the MSet
+        // does not start at the first hit. Each shard sends offset + limit
+        // hits either way.
+        size_t skip = xs->remote && o->limit > 0 && !o->count_only ? o->offset : 0;
+        Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(o->offset - skip),
+                                         static_cast<Xapian::doccount>(o->limit + skip), check);
         for (size_t i = 0; i < vspies.size(); i++)
             spies[i]->absorb(*vspies[i]);
         if (xs->remote && o->deadline_ns && monotonic_ns() >= o->deadline_ns)
@@ -384,11 +387,14 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
         if (o->count_only) {
             res->nhits = mset.size();
         } else {
-            alloc_hits(res, mset.size());
-            if (xs->remote) // the page's documents in one exchange, not one by one
-                mset.fetch();
-            for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
-                take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
+            alloc_hits(res, mset.size() > skip ? mset.size() - skip : 0);
+            if (mset.size() > skip) {
+                Xapian::MSetIterator from = mset[static_cast<Xapian::doccount>(skip)];
+                if (xs->remote) // the page's documents in one exchange, not one by one
+                    mset.fetch(from, mset.end());
+                for (Xapian::MSetIterator it = from; it != mset.end(); ++it)
+                    take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
+            }
         }
         take_facets(res, spies);
         for (FacetSpy *spy : spies)
@@ -434,7 +440,9 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
     for (size_t tries = 0;; tries++) {
         try {
             int rc = run_once(xs, q, o, res, err);
-            if (rc == 0 && res->cut) {
+            // (over remote shards a run is never cut, only late: its
+            // counts are whole)
+            if (rc == 0 && res->cut && !xs->remote) {
                 try {
                     widen_cut_counts(xs, q, res);
                 } catch (...) {

@@ -43,6 +43,11 @@ const char *mg_xsearch_path(const mg_xsearch *xs) MG_NOEXCEPT;
 
 unsigned long long mg_xsearch_doccount(mg_xsearch *xs) MG_NOEXCEPT;
 unsigned long long mg_xsearch_revision(mg_xsearch *xs) MG_NOEXCEPT;
+/* Over shards (a topology): a stamp of every shard's contents that changes
+ * when any shard changes, remote ones too (mg::ShardSet::stamp), for export
+ * cursors; a shard that fails is left out as a search would. 0 for one
+ * database, or when the shards keep failing. */
+unsigned long long mg_xsearch_stamp(mg_xsearch *xs) MG_NOEXCEPT;
 
 /* Metadata value into buf (cap-1 bytes plus NUL); returns its length (0 if
  * unset) or a negative mg_code. */

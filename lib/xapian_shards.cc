@@ -2,7 +2,9 @@
 // The shards of a sharded index for searching (xapian_shards.hh).
 #include "xapian_shards.hh"
 
+#include "hash.h"
 #include "loglevel.h"
+#include "schema.h"
 #include "topology.h"
 
 #include <chrono>
@@ -290,6 +292,28 @@ bool ShardSet::failed(const Xapian::NetworkError &e)
     }
     combine();
     return changed || found;
+}
+
+unsigned long long ShardSet::stamp() const
+{
+    std::string s;
+    for (const Part &p : parts_) {
+        s += p.name + '\n';
+        if (p.cur < 0) {
+            s += "-\n";
+            continue;
+        }
+        s += p.db.get_uuid() + ' ';
+        if (p.remote)
+            s += std::to_string(p.db.get_doccount()) + ' ' + std::to_string(p.db.get_lastdocid()) +
+                 ' ' + std::to_string(p.db.get_total_length()) + ' ' +
+                 p.db.get_metadata(MG_META_BUILT) + ' ' + p.db.get_metadata(MG_META_ADDED);
+        else
+            s += p.alts[0] + ' ' + std::to_string(p.db.get_revision());
+        s += '\n';
+    }
+    uint64_t h = mg_fnv1a64(MG_FNV64_OFFSET, s.data(), s.size());
+    return h ? h : 1;
 }
 
 unsigned long long ShardSet::revision() const

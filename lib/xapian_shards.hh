@@ -55,6 +55,13 @@ class ShardSet
     const std::vector<std::string> &missing() const { return missing_; }
     // The sum of the local shards' revisions (remote ones do not tell).
     unsigned long long revision() const;
+    // A stamp of what every shard holds (never 0), the same in every
+    // process that sees the same shards: a hash of each shard's uuid and,
+    // for a local one, its path and revision; for a remote one (whose
+    // server tells no revision) its document count, last document number,
+    // total length and morgue-index's metadata of its last commit and run
+    // (a round trip each). Throws a Xapian error (NetworkError) as db() would.
+    unsigned long long stamp() const;
 
   private:
     struct Part {

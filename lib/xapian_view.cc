@@ -307,6 +307,17 @@ unsigned long long mg_xsearch_revision(mg_xsearch *xs) noexcept
     }
 }
 
+unsigned long long mg_xsearch_stamp(mg_xsearch *xs) noexcept
+{
+    try {
+        if (!xs->shards)
+            return 0;
+        return with_shards(xs, [xs] { return xs->shards->stamp(); });
+    } catch (...) {
+        return 0;
+    }
+}
+
 long mg_xsearch_metadata(mg_xsearch *xs, const char *key, char *buf, size_t cap,
                          mg_err *err) noexcept
 {

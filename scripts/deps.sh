@@ -28,6 +28,7 @@ want=(
   "jq:cmd:jq"
   "python3-xapian:py:xapian"
   "valgrind:cmd:valgrind"
+  "strace:cmd:strace"
   "scdoc:cmd:scdoc"
   "man-db:cmd:man"
   "groff-base:cmd:groff"

@@ -16,10 +16,9 @@
 # articles and 200 queries: `SHARDS_FULL=1 bash tests/run.sh build shards_search`.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
 source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
+source "$MORGUE_ROOT/tests/e2e/shards_helpers.bash"
 
-if ! command -v xapian-tcpsrv >/dev/null; then
-  echo "ok 1 - sharded search # SKIP no xapian-tcpsrv (Debian's xapian-tools)"; echo "1..1"; exit 0
-fi
+need_tcpsrv "sharded search"
 if [ "${SHARDS_FULL:-0}" = 1 ]; then
   cp "$REUTERS" "$TMP/part.jsonl"; NQ=200
 else
@@ -31,22 +30,12 @@ $PY "$MORGUE_ROOT/bench/query/genqueries.py" "$TMP/part.jsonl" $NQ >"$TMP/querie
 "$INDEX" --db "$TMP/sharded" --shards 3 --quiet "$TMP/part.jsonl" 2>/dev/null
 check "a single index and one of 3 shards built" test -d "$TMP/single" -a -f "$TMP/sharded/XAPIANDB"
 
-# free_ports N: N TCP ports free on the loopback now.
-read -r -a PORTS <<<"$($PY -c '
-import socket
-ss = [socket.socket() for _ in range(6)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))')"
-# serve N DB: xapian-tcpsrv on PORTS[N] in a session of its own (it signals
-# its process group when it stops); SRV[N] is its pid.
+free_ports 6
+# serve N DB: serve_db on PORTS[N]; SRV[N] is its pid.
 declare -A SRV
 serve() {
-  setsid xapian-tcpsrv --quiet --interface 127.0.0.1 --port "${PORTS[$1]}" "$2" >>"$TMP/srv.log" 2>&1 &
-  SRV[$1]=$!
-  at_exit "kill -9 -- -${SRV[$1]} 2>/dev/null"
-}
-wait_port() {
-  wait_for 5 $PY -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 0.2).close()" "$1" 2>/dev/null
+  serve_db "${PORTS[$1]}" "$2"
+  SRV[$1]=$SERVED
 }
 G=$(readlink -f "$TMP/sharded")
 serve 0 "$G/s0"; serve 1 "$G/s1"; serve 2 "$G/s2"; serve 3 "$G/s1" # 3: a replica of shard 1

@@ -5,36 +5,31 @@ index (ENDPOINT_A) and the same articles split into shards (ENDPOINT_B).
 usage: shard_compare.py ENDPOINT_A ENDPOINT_B QUERIES N
 
 For each of the first N lines of QUERIES: a search of the top 100 (ids in
-order and scores within 1e-9, totals), then for every 10th query a page
+order and scores within 1e-9, what each hit shows of its article alike,
+totals), then for every 10th query a page
 with facets (source, category, year, month), sorted newest first, and with
-copies apart, and `get` of its top hit, with and without its copies. Prints one
+copies apart, the pages at offsets 10 and 20 and at offset 10 newest
+first, and `get` of its top hit, with and without its copies. Prints one
 JSON line: {"requests": N, "differ": [the first few differences],
 "max_score_diff": X, "partial": replies marked partial}."""
 import json
 import sys
 
-import zmq
+import reqsock
 
 ep_a, ep_b, qfile, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-ctx = zmq.Context()
-
-
-def sock(ep):
-    s = ctx.socket(zmq.REQ)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(ep)
-    return s
-
-
-sa, sb = sock(ep_a), sock(ep_b)
+sa, sb = reqsock.connect(ep_a), reqsock.connect(ep_b)
 out = {"requests": 0, "differ": [], "max_score_diff": 0.0, "partial": 0}
 
 
 def ask(s, req):
-    s.send(json.dumps(dict(req, v=1)).encode())
-    if not s.poll(20000):
+    r = reqsock.ask(s, req)
+    if r is None:
         raise SystemExit("no reply to %r" % req)
-    return json.loads(s.recv())
+    return r
+
+
+SHOWN = ("rank", "id", "title", "date", "source", "url", "categories", "snippet", "matched")
 
 
 def differ(what, req, a, b):
@@ -58,6 +53,13 @@ def compare(req, facets=False):
         if d > 1e-9:
             differ("score", req, x, y)
             break
+    # what each hit shows of its article (its document, fetched from its shard)
+    for x, y in zip(ha, hb):
+        rest_x = {k: x.get(k) for k in SHOWN}
+        rest_y = {k: y.get(k) for k in SHOWN}
+        if rest_x != rest_y:
+            differ("hit", req, rest_x, rest_y)
+            break
     for k in ("total", "total_all"):
         if a[k]["exact"] and a[k] != b[k]:
             differ(k, req, a[k], b[k])
@@ -76,6 +78,9 @@ for i, q in enumerate(queries):
              "facets": ["source", "category", "year", "month"]}, facets=True)
     compare({"op": "search", "query": q, "limit": 20, "sort": "newest"})
     compare({"op": "search", "query": q, "limit": 20, "collapse": False})
+    for offset in (10, 20):
+        compare({"op": "search", "query": q, "limit": 10, "offset": offset})
+    compare({"op": "search", "query": q, "limit": 10, "offset": 10, "sort": "newest"})
     for h in a.get("hits", [])[:1]:
         for req in ({"op": "get", "id": h["id"]}, {"op": "get", "id": h["id"], "copies": True}):
             ra, rb = ask(sa, req), ask(sb, req)
