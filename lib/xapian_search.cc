@@ -2,6 +2,7 @@
 // The search side of the C API over libxapian: read-only database with
 // symlink-switch detection, query construction, Enquire, facets, collapse.
 #include "xapian_search.h"
+#include "xapian_count.h"
 #include "xapian_internal.hh"
 #include "xapian_shards.hh"
 #include "xapian_weight.hh"
@@ -1573,6 +1574,11 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
             res->cut |= fr.cut;
             return 0;
         }
+        // a count of words from their posting lists (xapian_count.cc)
+        if (o->limit == 0 && o->offset == 0 && !o->facets && !o->collapse && !xs->shards &&
+            mg_xcount_plain(xs->db, q->q, o->exhaustive ? xs->db.get_doccount() : o->check_at_least,
+                            o->deadline_ns, res))
+            return 0;
         Xapian::Enquire enq(xs->db);
         // Always under the deadline (one that never comes without a
         // budget): its presence changes Xapian's percentages of some
