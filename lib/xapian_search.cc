@@ -1430,6 +1430,16 @@ mg_xq *mg_xq_scale(const mg_xq *q, double factor, mg_err *err) noexcept
     }
 }
 
+mg_xq *mg_xq_plain(const mg_xq *q, mg_err *err) noexcept
+{
+    try {
+        return new mg_xq{q->plain, q->plain, {}, false};
+    } catch (...) {
+        mg_xapian_catch(err, "query");
+        return nullptr;
+    }
+}
+
 mg_xq *mg_xq_like(mg_xsearch *xs, const char *uid_term, size_t nterms, mg_xterm_fn fn, void *ctx,
                   mg_err *err) noexcept
 {
