@@ -158,7 +158,8 @@ static mg_xq *compile(const expr *e)
 }
 
 /* A count of q as lib/search_run.c's count_matches() runs one: weighing
- * nothing, no hit, no collapsing, exact up to check. */
+ * nothing, no hit, no collapsing, exact up to check. Release the result
+ * with mg_xresult_release(). */
 static mg_xresult count(mg_xsearch *xs, const mg_xq *q, size_t check, unsigned long long deadline)
 {
     mg_err err;
@@ -249,6 +250,9 @@ static void compare_all(bool deleted)
             assert_int_equal(again.lower, fast.lower);
             assert_int_equal(again.upper, fast.upper);
             assert_int_equal(again.estimate, fast.estimate);
+            mg_xresult_release(&fast);
+            mg_xresult_release(&slow);
+            mg_xresult_release(&again);
         }
         mg_xq_free(q);
     }
@@ -294,6 +298,7 @@ static void test_other_queries_go_to_the_matcher(void **state)
         mg_xresult r = count(xs, others[i], CHECK, 0);
         assert_int_equal(mg_xcount_fast_runs(), runs);
         assert_true(r.lower == r.upper && r.upper > 0 && r.upper < CHECK);
+        mg_xresult_release(&r);
     }
     for (size_t i = 0; i < 2; i++)
         mg_xq_free(others[i]);
@@ -319,6 +324,7 @@ static void test_deadline_cuts(void **state)
     assert_true(r.cut);
     assert_true(r.lower < r.upper && r.lower <= want && want <= r.upper);
     assert_true(r.lower <= r.estimate && r.estimate <= r.upper);
+    mg_xresult_release(&r);
     mg_xq_free(q);
     mg_xsearch_free(xs);
 }
