@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <string>
 #include <vector>
 
 namespace
@@ -97,7 +98,9 @@ Xapian::doccount at_least(const Xapian::Database &db, const Q &q0)
 class Bitmap
 {
   public:
-    explicit Bitmap(Xapian::docid last) : w_((last >> 6) + 1, 0) {}
+    explicit Bitmap(Xapian::docid last) : w_((last >> 6) + 1, 0)
+    {
+    }
     // Set d's bit; whether it was clear.
     bool set(Xapian::docid d)
     {
@@ -146,12 +149,19 @@ class Counter
         : db_(db), last_(db.get_lastdocid()), deadline_(deadline)
     {
     }
-    bool cut() const { return cut_; }
-    Xapian::docid last() const { return last_; }
+    bool cut() const
+    {
+        return cut_;
+    }
+    Xapian::docid last() const
+    {
+        return last_;
+    }
 
-    // Set into into the documents of q (any countable query); new counts
-    // the bits that were clear, and the reading stops once it reaches stop
-    // (0: never) or the deadline comes. Whether q was read to its end.
+    // Set the bits of q's documents (q: any countable query) in into;
+    // added grows by the bits that were clear, and the reading stops once
+    // it reaches stop (0: never) or the deadline comes. Whether q was read
+    // to its end.
     bool add(const Q &q0, Bitmap &into, Xapian::doccount &added, Xapian::doccount stop)
     {
         Q q = matching(q0);

@@ -201,10 +201,9 @@ static void check_counts(const mg_xresult *fast, const mg_xresult *slow, unsigne
     }
 }
 
-static const expr W[NWORDS] = {
-    {-1, "wa", {0}, 0}, {-1, "wb", {0}, 0}, {-1, "wc", {0}, 0},   {-1, "wd", {0}, 0},
-    {-1, "big", {0}, 0}, {-1, "m7", {0}, 0}, {-1, "m3", {0}, 0}, {-1, "rare", {0}, 0},
-    {-1, "none", {0}, 0}};
+static const expr W[NWORDS] = {{-1, "wa", {0}, 0}, {-1, "wb", {0}, 0},   {-1, "wc", {0}, 0},
+                               {-1, "wd", {0}, 0}, {-1, "big", {0}, 0},  {-1, "m7", {0}, 0},
+                               {-1, "m3", {0}, 0}, {-1, "rare", {0}, 0}, {-1, "none", {0}, 0}};
 enum { WA, WB, WC, WD, BIG, M7, M3, RARE, NONE };
 
 static const expr ab = {MG_XQ_OR, NULL, {&W[WA], &W[WB]}, 2};
@@ -220,9 +219,9 @@ static const expr none_or = {MG_XQ_OR, NULL, {&W[NONE], &W[RARE]}, 2};
 static const expr and_none = {MG_XQ_AND, NULL, {&W[NONE], &W[M3]}, 2};
 static const expr m_or = {MG_XQ_OR, NULL, {&W[M7], &W[M3], &W[RARE]}, 3};
 
-static const expr *const queries[] = {&W[WA], &W[BIG], &W[RARE], &W[NONE], &ab,      &abc,
-                                      &abcd,  &a_m7,   &ab_not_m3, &or_of_and, &syn, &filt,
-                                      &big_or, &none_or, &and_none, &m_or};
+static const expr *const queries[] = {&W[WA],  &W[BIG],  &W[RARE],   &W[NONE],   &ab,  &abc,
+                                      &abcd,   &a_m7,    &ab_not_m3, &or_of_and, &syn, &filt,
+                                      &big_or, &none_or, &and_none,  &m_or};
 
 /* Every query at checks around its count: the fast path, the matcher's
  * numbers, the true count. */
