@@ -306,12 +306,33 @@ int mg_compile_build(compiler *c, const mg_qnode *ast, const char *since, const 
     return 0;
 }
 
+/* Whether no proximity pair of the relaxed query can hold in a document the
+ * strict query lacks: the query is an AND of at most two words (besides
+ * filters and NOTs, which restrict both queries alike), so a document
+ * holding both words is a strict match, and the relaxed query's other
+ * matches hold one of them. */
+static bool pairs_only_strict(const mg_qnode *ast)
+{
+    if (ast->kind != MG_QN_AND)
+        return false;
+    size_t words = 0;
+    for (size_t i = 0; i < ast->nkids; i++) {
+        mg_qkind k = ast->kids[i]->kind;
+        if (k == MG_QN_WORD)
+            words++;
+        else if (k != MG_QN_NOT && k != MG_QN_FILTER && k != MG_QN_DATE)
+            return false;
+    }
+    return words <= 2;
+}
+
 /* The matches of the relaxed query that the strict one did not have: the OR
  * of the words without the documents holding all of them. Rebuilds c (its
  * highlights and unknown words) for the relaxed query, without proximity
  * pairs when plain (for counting: the same matches). *or_q is the relaxed
- * query itself, *rest the OR without strict's matches (NULL when strict is
- * NULL, the AND having matched nothing: run *or_q). */
+ * query itself, *rest the OR without strict's matches (when strict is NULL,
+ * the AND having matched nothing: NULL, run *or_q, or *or_q without pairs
+ * that cannot hold). */
 int mg_compile_build_rest(compiler *c, const mg_qnode *ast, const char *since, const char *until,
                           const char *source, mg_xq *strict, bool plain, mg_xq **or_q, mg_xq **rest)
 {
@@ -327,9 +348,24 @@ int mg_compile_build_rest(compiler *c, const mg_qnode *ast, const char *since, c
     int rc = mg_compile_build(c, ast, since, until, source, or_q);
     if (rc < 0)
         return rc;
-    if (!strict)
+    /* pairs that weigh nothing outside the strict matches: the rest is
+     * ranked by its words alone (no second stage) */
+    bool pairless = !plain && pairs_only_strict(ast);
+    if (!strict) {
+        if (pairless && !(*rest = mg_xq_plain(*or_q, c->err)))
+            return -c->err->code;
+        if (pairless)
+            c->near_ors = 0; /* the page runs on *rest, which holds none */
         return 0;
-    mg_xq *pair[2] = {*or_q, strict};
+    }
+    mg_xq *or_plain = pairless ? mg_xq_plain(*or_q, c->err) : *or_q;
+    if (!or_plain)
+        return -c->err->code;
+    mg_xq *pair[2] = {or_plain, strict};
     *rest = mg_xq_combine(MG_XQ_AND_NOT, pair, 2, 0, c->err);
+    if (pairless) {
+        mg_xq_free(or_plain);
+        c->near_ors = 0; /* the page runs on *rest, which holds none */
+    }
     return *rest ? 0 : -c->err->code;
 }

@@ -79,9 +79,10 @@ int mg_compile_has_content(compiler *c, const mg_qnode *n);
 int mg_compile_build(compiler *c, const mg_qnode *ast, const char *since, const char *until,
                      const char *source, mg_xq **out);
 
-/* The relaxed query *or_q and the part of it strict lacks, *rest (NULL
- * when strict is NULL); rebuilds c's highlights and unknown words for it.
- * plain: without proximity pairs (a count's query). */
+/* The relaxed query *or_q and the part of it strict lacks, *rest (when
+ * strict is NULL: NULL, or *or_q without proximity pairs when none can
+ * hold); rebuilds c's highlights and unknown words for it. plain: without
+ * proximity pairs (a count's query). */
 int mg_compile_build_rest(compiler *c, const mg_qnode *ast, const char *since, const char *until,
                           const char *source, mg_xq *strict, bool plain, mg_xq **or_q,
                           mg_xq **rest);

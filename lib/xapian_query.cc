@@ -257,6 +257,16 @@ mg_xq *mg_xq_value_range(unsigned slot, const char *lo, const char *hi, mg_err *
     }
 }
 
+mg_xq *mg_xq_plain(const mg_xq *q, mg_err *err) noexcept
+{
+    try {
+        return new mg_xq{q->plain, q->plain, {}, false};
+    } catch (...) {
+        mg_xapian_catch(err, "query");
+        return nullptr;
+    }
+}
+
 mg_xq *mg_xq_scale(const mg_xq *q, double factor, mg_err *err) noexcept
 {
     try {

@@ -3,6 +3,7 @@
 // with its sort, collapse and facets, under a deadline, and the fast
 // page of a plain ranking. The other search files: xapian_search_int.hh.
 #include "xapian_search.h"
+#include "xapian_count.h"
 #include "xapian_internal.hh"
 #include "xapian_search_int.hh"
 #include "xapian_shards.hh"
@@ -283,6 +284,11 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
             return rc;
         if (wants_rescore(xs, q, o))
             return rescore_page(xs, q, o, res, err);
+        // a count of words from their posting lists (xapian_count.cc)
+        if (o->limit == 0 && o->offset == 0 && !o->facets && !o->collapse && !xs->shards &&
+            mg_xcount_plain(xs->db, q->q, o->exhaustive ? xs->db.get_doccount() : o->check_at_least,
+                            o->deadline_ns, res))
+            return 0;
         Xapian::Enquire enq(xs->db);
         // Always under the deadline (one that never comes without a
         // budget): its presence changes Xapian's percentages of some

@@ -110,6 +110,9 @@ mg_xq *mg_xq_date_range(const char *lo, const char *hi, mg_err *err) MG_NOEXCEPT
 mg_xq *mg_xq_value_range(unsigned slot, const char *lo, const char *hi, mg_err *err) MG_NOEXCEPT;
 /* q with its weight multiplied by factor (0: a pure filter). */
 mg_xq *mg_xq_scale(const mg_xq *q, double factor, mg_err *err) MG_NOEXCEPT;
+/* q without its proximity pairs (mg_xq_or_near): the same matches, the
+ * same weights wherever no pair holds. */
+mg_xq *mg_xq_plain(const mg_xq *q, mg_err *err) MG_NOEXCEPT;
 /* More like the document indexed by uid_term: an OR of the nterms best
  * expansion terms (Xapian's relevance-set expansion over unprefixed stems),
  * excluding that document. fn (may be NULL) is called with each term chosen.

@@ -219,6 +219,58 @@ static void test_pairs_of_plain_terms(void **state)
         mg_xq_free(t[i]);
 }
 
+/* mg_xq_plain: the OR without its pairs, whatever they weighed. */
+static void test_plain_drops_the_pairs(void **state)
+{
+    (void)state;
+    mg_err err;
+    mg_xq *t[3] = {mg_xq_term("a", 1, &err), mg_xq_term("b", 1, &err), mg_xq_term("c", 1, &err)};
+    mg_xq *q = mg_xq_or_near(t, 3, 5, 0.25, &err);
+    assert_non_null(q);
+    mg_xq *p = mg_xq_plain(q, &err);
+    assert_non_null(p);
+    char *dq = mg_xq_describe(q), *dp = mg_xq_describe(p);
+    assert_int_equal(count(dq, "NEAR"), 2);
+    assert_int_equal(count(dp, "NEAR"), 0);
+    assert_string_equal(dp, "Query((a OR b OR c))");
+    free(dq);
+    free(dp);
+    mg_xq_free(p);
+    mg_xq_free(q);
+    for (size_t i = 0; i < 3; i++)
+        mg_xq_free(t[i]);
+}
+
+/* A relaxed AND of two words adds the documents holding one of them, in
+ * which no pair can hold (they are ranked without the second stage): in
+ * the order and with the scores of the explicit OR, both when the AND
+ * matches (gamma delta: o1) and when it matches nothing (alpha gamma). */
+static void test_two_words_rest_as_the_or(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {{"gamma delta", "gamma OR delta"},
+                                           {"alpha gamma", "alpha OR gamma"}};
+    for (size_t k = 0; k < 2; k++) {
+        mg_search_result *r = fx_query(on, pairs[k][0], false);
+        mg_search_result *o = fx_query(on, pairs[k][1], false);
+        assert_true(r->relaxed);
+        assert_int_equal(r->nhits, o->nhits);
+        assert_true(r->nhits >= 3);
+        size_t partial = 0;
+        for (size_t i = 0; i < r->nhits; i++) {
+            assert_string_equal(r->hits[i].id, o->hits[i].id);
+            if (r->hits[i].partial) { /* (the AND's hits are scored by the AND) */
+                assert_true(r->hits[i].score == o->hits[i].score);
+                partial++;
+            }
+        }
+        assert_true(partial >= 2);
+        assert_true(r->total_exact && r->total_lower == o->total_lower);
+        mg_search_result_free(r);
+        mg_search_result_free(o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +280,8 @@ int main(void)
         cmocka_unit_test(test_environment),
         cmocka_unit_test(test_default),
         cmocka_unit_test(test_pairs_of_plain_terms),
+        cmocka_unit_test(test_plain_drops_the_pairs),
+        cmocka_unit_test(test_two_words_rest_as_the_or),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
