@@ -94,6 +94,36 @@ Xapian::doccount at_least(const Xapian::Database &db, const Q &q0)
     return most;
 }
 
+// The postings a count reads in full: an AND, FILTER or AND_NOT reads each
+// side to its end (an OR alone stops once it has enough), where the
+// matcher stops after check matches. 0 for a query without such a part.
+unsigned long long full_reads(const Xapian::Database &db, const Q &q0, bool whole)
+{
+    Q q = matching(q0);
+    switch (q.get_type()) {
+    case Q::LEAF_TERM:
+        return whole ? db.get_termfreq(*q.get_terms_begin()) : 0;
+    case Q::LEAF_MATCH_ALL:
+        return whole ? db.get_doccount() : 0;
+    case Q::LEAF_MATCH_NOTHING:
+        return 0;
+    default:
+        break;
+    }
+    whole = whole || !is_or(q);
+    unsigned long long n = 0;
+    for (size_t i = 0; i < q.get_num_subqueries(); i++)
+        n += full_reads(db, q.get_subquery(i), whole);
+    return n;
+}
+
+// Past this many full reads per match wanted, the matcher, which skips
+// ahead in an AND and stops at check matches, reads less.
+constexpr unsigned long long MAX_READS_PER_MATCH = 4;
+// One bitmap's document numbers at most (16 MiB): an index whose numbers
+// went further (years of replaced articles) is counted by the matcher.
+constexpr Xapian::docid MAX_BITMAP_DOCID = Xapian::docid{1} << 27;
+
 // The documents of one evaluation, one bit per document number.
 class Bitmap
 {
@@ -259,7 +289,8 @@ bool mg_xcount_set_fast(bool on) noexcept
 bool mg_xcount_plain(const Xapian::Database &db, const Xapian::Query &q, Xapian::doccount check,
                      uint64_t deadline_ns, mg_xresult *res)
 {
-    if (!g_fast.load() || check == 0 || !countable(q))
+    if (!g_fast.load() || check == 0 || !countable(q) || db.get_lastdocid() > MAX_BITMAP_DOCID ||
+        full_reads(db, q, false) > MAX_READS_PER_MATCH * check)
         return false;
     g_runs++;
     res->cut = false;
