@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "morgue_client.h"
+#include "num.h" /* mg_parse_long */
 
 /* Exit statuses, as grep's. */
 enum { EXIT_HITS = 0, EXIT_NONE = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
@@ -47,8 +48,9 @@ typedef struct cli_opts {
     const char *added_since, *added_until; /* search: by when articles entered the index */
 } cli_opts;
 
-/* A command: cmd is its name as typed, args what follows it. Returns the
- * exit status, after printing what went wrong. */
+/* A command: cmd is its name as typed, args what follows it (as many as
+ * its line of the table in morgue.c allows). Returns the exit status,
+ * after printing what went wrong. */
 typedef int cli_command(const cli_opts *o, const char *cmd, char **args, int nargs);
 
 /* ---- options.c: the command line ---- */
@@ -60,8 +62,6 @@ int cli_parse_options(int argc, char **argv, cli_opts *o);
 /* "morgue: " and the message on stderr, then where the usage is; returns
  * EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* s as a decimal number in min..max into *out: 0, or -1 when it is not. */
-int cli_parse_size(const char *s, long min, long max, long *out);
 
 /* ---- exchange.c: talking to the daemon (or the --db index) ---- */
 

@@ -203,11 +203,8 @@ static int search_once(const cli_opts *o, const char *query, bool is_timeline)
 
 /* search and timeline: the words joined into one query, then every hit
  * exported (--format) or one search. */
-static int search_command(const cli_opts *o, const char *cmd, char **args, int nargs,
-                          bool is_timeline)
+static int search_command(const cli_opts *o, char **args, int nargs, bool is_timeline)
 {
-    if (nargs == 0)
-        return cli_usage_error("%s needs a query", cmd);
     char *query = join_words(args, nargs);
     if (!query)
         return EXIT_USAGE;
@@ -219,10 +216,12 @@ static int search_command(const cli_opts *o, const char *cmd, char **args, int n
 
 int cli_cmd_search(const cli_opts *o, const char *cmd, char **args, int nargs)
 {
-    return search_command(o, cmd, args, nargs, false);
+    (void)cmd;
+    return search_command(o, args, nargs, false);
 }
 
 int cli_cmd_timeline(const cli_opts *o, const char *cmd, char **args, int nargs)
 {
-    return search_command(o, cmd, args, nargs, true);
+    (void)cmd;
+    return search_command(o, args, nargs, true);
 }

@@ -27,7 +27,7 @@ static bool loopback_refused(const char *ep, size_t len)
             continue;
         memcpy(port, ep + h, len - h);
         port[len - h] = '\0';
-        if (cli_parse_size(port, 1, 65535, &p) != 0)
+        if (mg_parse_long(port, 1, 65535, &p) != 0)
             return false;
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)

@@ -13,25 +13,40 @@
  *   cmd_info.c    get, sources, categories, stats, ping, watch, keygen
  *   watch.c       saved searches and their state file (watch.h) */
 #include <getopt.h>
+#include <limits.h>
 #include <string.h>
 
 #include "cli.h"
 
+/* Each command, the number of arguments it takes (min..max) and what it
+ * says of any other number. */
 static const struct {
     const char *name;
     cli_command *run;
+    int min, max;
+    const char *wants;
 } commands[] = {
-    {"search", cli_cmd_search},  {"timeline", cli_cmd_timeline}, {"get", cli_cmd_get},
-    {"sources", cli_cmd_values}, {"categories", cli_cmd_values}, {"stats", cli_cmd_stats},
-    {"ping", cli_cmd_ping},      {"watch", cli_cmd_watch},       {"keygen", cli_cmd_keygen},
+    {"search", cli_cmd_search, 1, INT_MAX, "needs a query"},
+    {"timeline", cli_cmd_timeline, 1, INT_MAX, "needs a query"},
+    {"get", cli_cmd_get, 1, 1, "needs exactly one id"},
+    {"sources", cli_cmd_values, 0, 0, "takes no argument"},
+    {"categories", cli_cmd_values, 0, 0, "takes no argument"},
+    {"stats", cli_cmd_stats, 0, 0, "takes no argument"},
+    {"ping", cli_cmd_ping, 0, 0, "takes no argument"},
+    {"watch", cli_cmd_watch, 0, INT_MAX, NULL},
+    {"keygen", cli_cmd_keygen, 1, 1, "needs a PREFIX (writes PREFIX.key and PREFIX.pub)"},
 };
 
 /* The command cmd with its arguments; its exit status. */
 static int run(const cli_opts *o, const char *cmd, char **args, int nargs)
 {
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].run(o, cmd, args, nargs);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) != 0)
+            continue;
+        if (nargs < commands[i].min || nargs > commands[i].max)
+            return cli_usage_error("%s %s", cmd, commands[i].wants);
+        return commands[i].run(o, cmd, args, nargs);
+    }
     return cli_usage_error("unknown command '%s'", cmd);
 }
 

@@ -93,17 +93,6 @@ int cli_usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-int cli_parse_size(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* "source,year" -> MG_CLIENT_FACET_SOURCE | MG_CLIENT_FACET_YEAR. */
 static int parse_facets(const char *list, unsigned *flags)
 {
@@ -209,12 +198,12 @@ static int set_connection_option(cli_opts *o, int c, const char *arg)
         o->db = arg;
         return 0;
     case O_TIMEOUT:
-        if (cli_parse_size(arg, 1, 3600000, &v) != 0)
+        if (mg_parse_long(arg, 1, 3600000, &v) != 0)
             return cli_usage_error("--timeout wants milliseconds, not '%s'", arg);
         o->copts.timeout_ms = (int)v;
         return 0;
     case O_RETRIES:
-        if (cli_parse_size(arg, 0, 100, &v) != 0)
+        if (mg_parse_long(arg, 0, 100, &v) != 0)
             return cli_usage_error("--retries wants 0..100, not '%s'", arg);
         o->copts.retries = (int)v;
         return 0;
@@ -234,18 +223,18 @@ static int set_page_option(cli_opts *o, int c, const char *arg)
     long v;
     switch (c) {
     case O_LIMIT:
-        if (cli_parse_size(arg, 0, 1000000, &v) != 0)
+        if (mg_parse_long(arg, 0, 1000000, &v) != 0)
             return cli_usage_error("--limit wants a number, not '%s'", arg);
         o->q.limit = (size_t)v;
         o->q.no_hits = v == 0;
         return 0;
     case O_PAGE:
-        if (cli_parse_size(arg, 1, 1000000, &v) != 0)
+        if (mg_parse_long(arg, 1, 1000000, &v) != 0)
             return cli_usage_error("--page wants a positive number, not '%s'", arg);
         o->page = v;
         return 0;
     case O_OFFSET:
-        if (cli_parse_size(arg, 0, 100000000, &v) != 0)
+        if (mg_parse_long(arg, 0, 100000000, &v) != 0)
             return cli_usage_error("--offset wants a number, not '%s'", arg);
         o->q.offset = (size_t)v;
         o->offset_set = true;

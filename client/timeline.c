@@ -120,7 +120,7 @@ static int terminal_columns(void)
         return ws.ws_col;
     const char *c = getenv("COLUMNS");
     long v;
-    if (c && cli_parse_size(c, 1, 10000, &v) == 0)
+    if (c && mg_parse_long(c, 1, 10000, &v) == 0)
         return (int)v;
     return 80;
 }

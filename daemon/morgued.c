@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "num.h"
 #include "transport.h"
 #include "version.h"
 #include "xapian_search.h"
@@ -88,17 +89,6 @@ static void shard_log(int level, const char *msg)
     mg_dlog(level, "%s", msg);
 }
 
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 enum {
     O_DB = 256,
     O_BIND,
@@ -152,7 +142,7 @@ static const struct option longopts[] = {
 static int number(const char *name, const char *arg, long min, long max, const char *unit,
                   long *out)
 {
-    if (parse_long(arg, min, max, out) == 0)
+    if (mg_parse_long(arg, min, max, out) == 0)
         return 0;
     fprintf(stderr, "morgued: --%s wants %ld..%ld%s\n", name, min, max, unit);
     return 2;

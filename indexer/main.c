@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "index.h"
+#include "num.h"
 #include "promfile.h"
 #include "version.h"
 
@@ -192,15 +193,13 @@ static void on_signal(int sig)
 
 static int parse_count(const char *opt, const char *s, unsigned long max, unsigned long *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || *s == '-' || v < 1 || v > max) {
+    long v;
+    if (mg_parse_long(s, 1, (long)max, &v) != 0) {
         fprintf(stderr, "morgue-index: %s must be a number from 1 to %lu, not \"%s\"\n", opt, max,
                 s);
         return -1;
     }
-    *out = v;
+    *out = (unsigned long)v;
     return 0;
 }
 

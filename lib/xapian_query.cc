@@ -108,6 +108,22 @@ void shape(const Xapian::Query &q, bool *ors, bool *posits)
         shape(q.get_subquery(i), ors, posits);
 }
 
+// The queries of subs into v, their pair-less forms into plain; whether a
+// part holds proximity pairs of its own (plain then differs).
+bool parts_of(mg_xq *const *subs, size_t n, std::vector<Xapian::Query> &v,
+              std::vector<Xapian::Query> &plain)
+{
+    bool inner = false;
+    v.reserve(n);
+    plain.reserve(n);
+    for (size_t i = 0; i < n; i++) {
+        v.push_back(subs[i]->q);
+        plain.push_back(subs[i]->plain);
+        inner |= subs[i]->differs;
+    }
+    return inner;
+}
+
 } // namespace
 
 namespace mg
@@ -152,14 +168,7 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window, mg_e
 {
     try {
         std::vector<Xapian::Query> v, plain;
-        bool inner = false;
-        v.reserve(n);
-        plain.reserve(n);
-        for (size_t i = 0; i < n; i++) {
-            v.push_back(subs[i]->q);
-            plain.push_back(subs[i]->plain);
-            inner |= subs[i]->differs;
-        }
+        bool inner = parts_of(subs, n, v, plain);
         Xapian::Query q = combine(op, v, window);
         mg_xq *x = new mg_xq{q, inner ? combine(op, plain, window) : q, {}, inner};
         // the weighted parts: all of an AND or OR, the first of the others
@@ -190,16 +199,10 @@ mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double facto
 {
     try {
         std::vector<Xapian::Query> v, plain, terms, pairs;
-        bool inner = false; // a part holds pairs of its own
-        v.reserve(n);
-        plain.reserve(n);
-        for (size_t i = 0; i < n; i++) {
-            v.push_back(subs[i]->q);
-            plain.push_back(subs[i]->plain);
-            inner |= subs[i]->differs;
+        bool inner = parts_of(subs, n, v, plain); // a part holds pairs of its own
+        for (size_t i = 0; i < n; i++)
             if (subs[i]->q.get_type() == Xapian::Query::LEAF_TERM)
                 terms.push_back(subs[i]->q);
-        }
         Xapian::Query any(Xapian::Query::OP_OR, v.begin(), v.end());
         Xapian::Query any_plain =
             inner ? Xapian::Query(Xapian::Query::OP_OR, plain.begin(), plain.end()) : any;

@@ -27,6 +27,21 @@ bad_bind 'tcp://127.0.0.1' "no port"
 bad_bind 'ipc://' "no path"
 bad_bind 'udp://127.0.0.1:5555' "want tcp://HOST:PORT or ipc://PATH"
 
+# morgue COMMAND with the wrong number of arguments: said before any
+# request, exit 2 (with no daemon there: not a timeout).
+bad_args() { refused 2 "morgue ${*:3}" "morgue: $1 $2" "$CLIENT" --endpoint "ipc://$TMP/none.sock" "${@:3}"; }
+bad_args get "needs exactly one id" get
+bad_args get "needs exactly one id" get a b
+bad_args search "needs a query" search
+bad_args timeline "needs a query" timeline
+bad_args sources "takes no argument" sources x
+bad_args categories "takes no argument" categories x
+bad_args stats "takes no argument" stats x
+bad_args ping "takes no argument" ping x
+bad_args keygen "needs a PREFIX" keygen
+bad_args keygen "needs a PREFIX" keygen a b
+refused 2 "morgue frobnicate" "unknown command 'frobnicate'" "$CLIENT" frobnicate
+
 # morgue --endpoint: the same checks, exit 2 (not a timeout, exit 3).
 bad_ep() { refused 2 "morgue --endpoint '$1'" "$2" "$CLIENT" --endpoint "$1" --timeout 200 --retries 0 ping; }
 bad_ep 'tcp://127.0.0.1:0' "port 0 cannot be connected to"
