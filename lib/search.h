@@ -78,7 +78,9 @@ typedef struct mg_search_limits {
      * with Xapian's pruning), are ranked again with the pairs, read from
      * their positions; every other match follows by BM25 alone (the first
      * rescore_depth hits are those of an exhaustive match). The same for every page of a
-     * query, so pages are windows into one ranking. 0: MG_RESCORE_DEPTH;
+     * query, so pages are windows into one ranking (a page ending within
+     * the depth ranks only the candidates its own end needs, and gets the
+     * same hits). 0: MG_RESCORE_DEPTH;
      * below 0: off (such queries are matched in full, without pruning).
      * MORGUE_RESCORE="depth" ("0": off) sets it (mg_search_limits_from_env).
      * bench/RESULTS-query.md. */

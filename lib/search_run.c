@@ -148,14 +148,20 @@ static bool counts_usable(const mg_xrun_opts *o, const mg_xresult *r, size_t che
 /* Count (and facet) the whole ranking of a relaxed query: the plain OR
  * (the same matches as with proximity pairs), whose matches are the AND's
  * and the partial ones. Cheaper than counting the partial ones apart (an OR
- * without the AND). */
+ * without the AND). The OR of two words needs no count past its AND's
+ * exact one (all): it follows from the words' frequencies. */
 static int count_relaxed(compiler *c, const mg_qnode *ast, const char *since, const char *until,
-                         const char *source, const mg_xrun_opts *o, size_t check, mg_xresult *out)
+                         const char *source, const mg_xq *strict, const mg_xresult *all,
+                         const mg_xrun_opts *o, size_t check, mg_xresult *out)
 {
     mg_xq *or_q, *rest;
     int rc = mg_compile_build_rest(c, ast, since, until, source, NULL, true, &or_q, &rest);
+    if (rc == 0 && !o->facets && all->lower == all->upper && !all->cut)
+        rc = mg_xsearch_count_union(c->s->xs, or_q, strict, all->upper, out, c->err);
     if (rc == 0)
         rc = count_matches(c->s, or_q, o, check, out, c->err);
+    else if (rc > 0)
+        rc = 0;
     mg_xq_free(or_q);
     mg_xq_free(rest);
     return rc;
@@ -328,8 +334,8 @@ static int run_relaxed(run *r)
             r->some = &r->xr2;
     }
     if (!r->some) {
-        if ((rc = count_relaxed(&r->c, r->ast, r->since, r->until, req->source, &r->o, r->check,
-                                &r->xc)) < 0)
+        if ((rc = count_relaxed(&r->c, r->ast, r->since, r->until, req->source, r->q, r->all,
+                                &r->o, r->check, &r->xc)) < 0)
             return rc;
         r->whole = &r->xc;
     }

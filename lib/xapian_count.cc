@@ -286,6 +286,42 @@ bool mg_xcount_set_fast(bool on) noexcept
 
 } // extern "C"
 
+namespace
+{
+
+// The two words of q when it is a query of two terms of type op (weights
+// aside), else false.
+bool two_words(const Q &q0, Q::op op, std::string &a, std::string &b)
+{
+    Q q = matching(q0);
+    if (q.get_type() != op || q.get_num_subqueries() != 2)
+        return false;
+    Q x = matching(q.get_subquery(0)), y = matching(q.get_subquery(1));
+    if (x.get_type() != Q::LEAF_TERM || y.get_type() != Q::LEAF_TERM)
+        return false;
+    a = *x.get_terms_begin();
+    b = *y.get_terms_begin();
+    return true;
+}
+
+} // namespace
+
+bool mg_xcount_union(const Xapian::Database &db, const Xapian::Query &or_q,
+                     const Xapian::Query &and_q, Xapian::doccount n_and, mg_xresult *res)
+{
+    std::string a, b, c, d;
+    if (!g_fast.load() || (!two_words(or_q, Q::OP_OR, a, b) && !two_words(or_q, Q::OP_SYNONYM, a, b)) ||
+        !two_words(and_q, Q::OP_AND, c, d) || !((a == c && b == d) || (a == d && b == c)))
+        return false;
+    g_runs++;
+    unsigned long long n = a == b ? db.get_termfreq(a)
+                                  : static_cast<unsigned long long>(db.get_termfreq(a)) +
+                                        db.get_termfreq(b) - n_and;
+    res->cut = false;
+    res->estimate = res->lower = res->upper = n;
+    return true;
+}
+
 bool mg_xcount_plain(const Xapian::Database &db, const Xapian::Query &q, Xapian::doccount check,
                      uint64_t deadline_ns, mg_xresult *res)
 {

@@ -41,6 +41,16 @@ bool mg_xcount_set_fast(bool on) MG_NOEXCEPT;
  * what Xapian throws. */
 bool mg_xcount_plain(const Xapian::Database &db, const Xapian::Query &q, Xapian::doccount check,
                      uint64_t deadline_ns, mg_xresult *res);
+
+/* The matches of or_q, the OR of two words, from n_and, the exact number of
+ * matches of and_q, the AND of the same two words: |A or B| = |A| + |B| -
+ * |A and B|, the words' frequencies being exact over live documents. No
+ * posting is read: a two-word relaxed query's total costs nothing past its
+ * AND's count. res exact (estimate = lower = upper); false, res untouched,
+ * when the queries are not of that shape (weights aside) or the path is
+ * off (mg_xcount_set_fast). */
+bool mg_xcount_union(const Xapian::Database &db, const Xapian::Query &or_q,
+                     const Xapian::Query &and_q, Xapian::doccount n_and, mg_xresult *res);
 #endif
 
 #endif

@@ -19,6 +19,12 @@
 // Past the first depth hits the ranking can differ from the exhaustive one:
 // a document outside the candidates that its pairs would have lifted.
 //
+// A page that ends within the depth starts with the candidates of its own
+// end (page_settled()): when its hits all weigh at least the edge no
+// document outside them reaches, they are the exhaustive match's, as at the
+// full depth; else the depth grows. Pages are windows into one ranking
+// whatever depth settled them.
+//
 // The pairs are not matched by Xapian here: restricted to the candidates
 // (an AND with them, or an AND_MAYBE) Xapian 1.4 check()s the OR of NEARs,
 // and OrPostList::check() adds the weight of a NEAR that failed its
@@ -30,6 +36,7 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -44,6 +51,8 @@ using namespace mg; // xapian_search_int.hh
 
 namespace
 {
+
+std::atomic<unsigned long long> g_ranked{0}; // mg_xrescore_ranked()
 
 // The given documents (sorted), weighing nothing: AND_NOT excludes them,
 // AND keeps only them.
@@ -226,6 +235,17 @@ void decay(mg_xsearch *xs, const mg_xrun_opts *o, std::vector<Ranked> &r)
     }
 }
 
+// The rank key of a weight: the weight to 2^-30 (about 1e-9). Xapian sums
+// the weights of an OR's words in an order that depends on how far it has
+// pruned, so the first stage at two depths can give one document weights a
+// few ulps apart; to 2^-30 they are one key, and equal keys go by id.
+// Without it a tie could fall one way on a page and the other way on the
+// next, which looked deeper.
+double rank_key(double weight)
+{
+    return std::nearbyint(std::ldexp(weight, 30)) / 1073741824.0;
+}
+
 // Rank the candidates, the first n of m (step 2 above), into out, copies
 // folded.
 void rank_candidates(mg_xsearch *xs, const mg_xq *q, const Xapian::MSet &m, size_t n,
@@ -245,8 +265,10 @@ void rank_candidates(mg_xsearch *xs, const mg_xq *q, const Xapian::MSet &m, size
         for (size_t i = 0; i < r.size(); i++)
             r[i].weight += bonus[i];
     }
-    for (Ranked &h : r)
-        h.key = h.score = h.weight;
+    for (Ranked &h : r) {
+        h.score = h.weight;
+        h.key = rank_key(h.weight);
+    }
     if (o->sort == MG_SORT_RECENCY)
         decay(xs, o, r);
     std::sort(r.begin(), r.end(), [](const Ranked &a, const Ranked &b) {
@@ -304,35 +326,65 @@ void rank_candidates(mg_xsearch *xs, const mg_xq *q, const Xapian::MSet &m, size
 }
 
 constexpr Xapian::doccount MAX_CANDIDATES = 10; // times the depth
+constexpr size_t MIN_DEPTH = 20;                  // the first depth of a page within the depth
+constexpr Xapian::doccount DEPTH_STEP = 5;        // then the depth times this
+constexpr Xapian::doccount FIRST_REACH = 4;       // see first_stage()
 
-// The first stage: the candidates' numbers (step 1 above), from the query
-// of enq (under the deadline), and the MSet they lead. reach: how many
-// times its plain weight a document can weigh after rescoring; every
+// The first stage at depth: the candidates' numbers (step 1 above), from
+// the query of enq (under the deadline), and the MSet they lead. reach: how
+// many times its plain weight a document can weigh after rescoring; every
 // document that could then pass the depth-th plain weight is a candidate,
 // so the first depth of the ranking are those of an exhaustive match.
-Xapian::MSet first_stage(Xapian::Enquire &enq, const mg_xrun_opts *o, Xapian::doccount check,
-                         double reach, std::vector<Xapian::docid> &cands, mg_xresult *counts)
+// *edge: that depth-th plain weight, which no document outside the
+// candidates reaches after rescoring; 0 when every match is a candidate.
+Xapian::MSet first_stage(Xapian::Enquire &enq, Xapian::doccount depth, Xapian::doccount check,
+                         double reach, std::vector<Xapian::docid> &cands, double *edge,
+                         mg_xresult *counts)
 {
-    auto depth = static_cast<Xapian::doccount>(o->rescore_depth);
-    Xapian::MSet m = enq.get_mset(0, depth, std::max(check, depth));
+    // Past the depth, the matches in reach are usually few: one match of
+    // FIRST_REACH times the depth often holds them all, and costs as much
+    // as one of the depth where the matcher cannot prune
+    Xapian::MSet m = enq.get_mset(0, depth * FIRST_REACH, std::max(check, depth));
     counts->estimate = m.get_matches_estimated();
     counts->lower = m.get_matches_lower_bound();
     counts->upper = m.get_matches_upper_bound();
-    if (m.size() == depth) {
-        // Those within reach of the depth-th weight: one more match, pruned
-        // from the start by that weight (Xapian keeps a document of the
-        // cutoff weight itself). At most MAX_CANDIDATES times the depth:
-        // past that, of equal weights (a query that weighs nothing, sorted
-        // by recency), Xapian's order (document number) decides.
-        double edge = m[depth - 1].get_weight() / reach;
-        enq.set_cutoff(0, edge);
-        m = enq.get_mset(0, depth * MAX_CANDIDATES, check);
-        enq.set_cutoff(0, 0);
+    *edge = 0;
+    size_t n = m.size();
+    if (m.size() >= depth) {
+        *edge = m[depth - 1].get_weight();
+        double cut = *edge / reach;
+        if (m.size() == depth * FIRST_REACH && m[m.size() - 1].get_weight() >= cut) {
+            // Those within reach of the depth-th weight: one more match,
+            // pruned from the start by that weight (Xapian keeps a document
+            // of the cutoff weight itself). At most MAX_CANDIDATES times the
+            // depth: past that, of equal weights (a query that weighs
+            // nothing, sorted by recency), Xapian's order (document number)
+            // decides.
+            enq.set_cutoff(0, cut);
+            m = enq.get_mset(0, depth * MAX_CANDIDATES, check);
+            enq.set_cutoff(0, 0);
+            n = m.size();
+            if (n == depth * MAX_CANDIDATES)
+                *edge = HUGE_VAL; // some within reach may be left out
+        } else {
+            while (n > depth && m[static_cast<Xapian::doccount>(n - 1)].get_weight() < cut)
+                n--;
+        }
     }
     cands.clear();
-    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+    Xapian::MSetIterator it = m.begin();
+    for (size_t k = 0; k < n; ++k, ++it)
         cands.push_back(*it);
     return m;
+}
+
+// Whether the first end hits of ranked (candidates at some depth, ranked
+// by relevance) are those of the ranking at any greater depth: each
+// weighs at least edge, which no document outside the candidates reaches.
+// Then the page is a window into the one ranking, whatever depth found it.
+bool page_settled(const std::vector<Ranked> &ranked, size_t end, double edge)
+{
+    return edge == 0 || (ranked.size() >= end && ranked[end - 1].key >= edge);
 }
 
 // How many times its plain weight a document can weigh with the pairs of
@@ -399,15 +451,31 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
         std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));
     if (full1)
         check = xs->db.get_doccount();
+    // A page within the depth starts at its own end and goes deeper only
+    // when it is not settled there (page_settled()): the pairs are read
+    // for a few candidates, not for a thousand. Recency's key is not the
+    // weight that the edge bounds: its candidates are always at full depth.
+    auto full = static_cast<Xapian::doccount>(o->rescore_depth);
+    size_t end = o->offset + o->limit;
+    Xapian::doccount depth = full;
+    if (o->sort == MG_SORT_RELEVANCE && end < full)
+        depth = static_cast<Xapian::doccount>(std::max<size_t>(end, MIN_DEPTH));
+    double reach = bonus ? pairs_reach(q) : 1, edge;
     std::vector<Xapian::docid> cands;
-    Xapian::MSet m1 = first_stage(e1, o, check, bonus ? pairs_reach(q) : 1, cands, res);
     std::vector<Ranked> ranked; // m1's first cands.size() are the candidates
-    rank_candidates(xs, q, m1, cands.size(), o, ranked);
+    Xapian::MSet m1;
+    for (;;) {
+        m1 = first_stage(e1, depth, check, reach, cands, &edge, res);
+        rank_candidates(xs, q, m1, cands.size(), o, ranked);
+        g_ranked += cands.size();
+        if (depth >= full || res->cut || page_settled(ranked, end, edge))
+            break;
+        depth = std::min(full, depth * DEPTH_STEP);
+    }
     std::vector<Xapian::docid> out = cands; // what the rest leaves out
     if (o->collapse && !xs->dups.empty())
         fold_outside(xs, q, cands, ranked, out);
 
-    size_t end = o->offset + o->limit;
     size_t last = std::min(end, ranked.size());
     mg_xresult rest = {};
     if (end > ranked.size() && !cands.empty() && res->upper > cands.size()) {
@@ -495,3 +563,8 @@ int rescore_page(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresu
 }
 
 } // namespace mg
+
+extern "C" unsigned long long mg_xrescore_ranked(void) noexcept
+{
+    return g_ranked.load();
+}

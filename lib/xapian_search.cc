@@ -440,6 +440,21 @@ void widen_cut_counts(mg_xsearch *xs, const mg_xq *q, mg_xresult *res)
 
 extern "C" {
 
+int mg_xsearch_count_union(mg_xsearch *xs, const mg_xq *or_q, const mg_xq *and_q,
+                           unsigned long long n_and, mg_xresult *res, mg_err *err) noexcept
+{
+    if (xs->shards || n_and > UINT_MAX)
+        return 0;
+    try {
+        return mg_xcount_union(xs->db, or_q->q, and_q->q, static_cast<Xapian::doccount>(n_and),
+                               res)
+                   ? 1
+                   : 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "count");
+    }
+}
+
 int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
                    mg_err *err) noexcept
 {

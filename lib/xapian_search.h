@@ -184,6 +184,19 @@ typedef struct mg_xresult {
 int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
                    mg_err *err) MG_NOEXCEPT;
 
+/* How many candidates the second stage of the two-stage ranking has ranked
+ * in this process so far (for tests and benchmarks: how deep pages go).
+ * Thread-safe. */
+unsigned long long mg_xrescore_ranked(void) MG_NOEXCEPT;
+
+/* The matches of or_q when it is the OR of two words and and_q the AND of the
+ * same two words with n_and matches, exactly (xapian_count.h,
+ * mg_xcount_union): 1 with res's counts filled (exact); 0 when the queries
+ * are not of that shape or xs is a topology of shards (count the OR
+ * instead); or a negative mg_code. */
+int mg_xsearch_count_union(mg_xsearch *xs, const mg_xq *or_q, const mg_xq *and_q,
+                           unsigned long long n_and, mg_xresult *res, mg_err *err) MG_NOEXCEPT;
+
 /* The shards of a topology (topology.h) left out of the view now, because
  * they could not be reached (at most the shards of the topology; 0 for a
  * single database): their names, in topology order. A search or a get

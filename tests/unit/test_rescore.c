@@ -10,6 +10,11 @@
  * - deep enough, the ranking is the exhaustive one (MORGUE_RESCORE=0),
  *   scores and all (the pairs read from positions weigh what Xapian's NEAR
  *   pairs do: the window's edge, repeated words, titles, excluded ORs);
+ * - a page within the depth ranks only the candidates its own end needs
+ *   (few, not the depth's), and is the same window into the ranking as a
+ *   page of the deep ranking and the exhaustive one;
+ * - a two-word relaxed query's total is exact at any size (the OR's count
+ *   from the AND's and the words' frequencies);
  * - relevance+recency multiplies each candidate's weight by
  *   2^(-age / half-life), the age in days from the newest candidate,
  *   undated articles as old as the oldest. */
@@ -26,6 +31,7 @@
 
 #include "search.h"
 #include "search_fixture.h"
+#include "xapian_search.h"
 
 static char tmp[128], db[256];
 
@@ -350,6 +356,129 @@ static void test_recency_when_rescoring_is_off(void **state)
     mg_searcher_free(s);
 }
 
+
+/* A corpus of NG articles for the paging tests: alpha in every other one,
+ * beta in every third of the first 60 (the AND: 10 articles, the OR: 160),
+ * gamma in every fifth; the words repeated, apart or adjacent, and the
+ * lengths varied so that the weights (and the pairs' bonus) differ. */
+enum { NG = 300 };
+
+static int paging_corpus(char *dir, size_t cap, char *path, size_t pcap)
+{
+    if (fx_tmpdir(dir, cap, "rescore-pages") != 0)
+        return -1;
+    static char buf[NG][512];
+    const char *lines[NG];
+    for (unsigned i = 0; i < NG; i++) {
+        char body[400] = "story ";
+        size_t n = strlen(body);
+        for (unsigned k = 0; k < i % 4 + 1 && i % 2 == 0; k++)
+            n += (size_t)snprintf(body + n, sizeof body - n, "alpha ");
+        if (i % 5 == 0)
+            n += (size_t)snprintf(body + n, sizeof body - n, "gamma ");
+        for (unsigned k = 0; k < (i * 7) % 13; k++)
+            n += (size_t)snprintf(body + n, sizeof body - n, "f%u ", k);
+        for (unsigned k = 0; k < (i / 3) % 3 + 1 && i % 3 == 0 && i < 60; k++)
+            n += (size_t)snprintf(body + n, sizeof body - n, "beta ");
+        snprintf(buf[i], sizeof buf[i], "{\"id\":\"g%03u\",\"title\":\"\",\"body\":\"%s\"}", i,
+                 body);
+        lines[i] = buf[i];
+    }
+    char in[256];
+    snprintf(path, pcap, "%s/db", dir);
+    return fx_index_lines(dir, lines, NG, in, sizeof in, path);
+}
+
+/* A page of q at offset, limit hits. */
+static mg_search_result *page(mg_searcher *s, const char *q, size_t offset, size_t limit)
+{
+    /* (the corpus has copies: every hit stands for itself here) */
+    mg_search_request req = {.query = q, .offset = offset, .limit = limit, .no_collapse = true};
+    return fx_search(s, &req);
+}
+
+/* A first page within the depth (1,000) ranks a few candidates, not every
+ * match; pages of 10 put together are the deep ranking (a page of 300)
+ * and the exhaustive one, hit for hit and score for score. */
+static void test_pages_within_the_depth(void **state)
+{
+    (void)state;
+    char dir[128], path[256];
+    assert_int_equal(paging_corpus(dir, sizeof dir, path, sizeof path), 0);
+    mg_searcher *deep = fx_open_with(path, NULL), *off;
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.rescore_depth = -1;
+    off = fx_open_with(path, &lim);
+    assert_non_null(deep);
+    assert_non_null(off);
+    static const char *const qs[] = {"alpha OR beta", "alpha beta gamma", "gamma OR alpha"};
+    for (size_t q = 0; q < sizeof qs / sizeof *qs; q++) {
+        unsigned long long before = mg_xrescore_ranked();
+        mg_search_result *first = page(deep, qs[q], 0, 10);
+        unsigned long long ranked = mg_xrescore_ranked() - before;
+        assert_int_equal(first->nhits, 10);
+        assert_true(first->total_exact && first->total_estimate > 100);
+        if (ranked == 0 || ranked > 50)
+            fail_msg("[%s]: the first page ranked %llu candidates of %llu matches", qs[q], ranked,
+                     first->total_estimate);
+        mg_search_result *all = page(deep, qs[q], 0, NG), *x = page(off, qs[q], 0, NG);
+        assert_int_equal(all->nhits, first->total_estimate);
+        assert_int_equal(x->nhits, all->nhits);
+        for (size_t at = 0; at < all->nhits; at += 10) {
+            mg_search_result *p = at ? page(deep, qs[q], at, 10) : first;
+            for (size_t i = 0; i < p->nhits; i++) {
+                const mg_hit *h = &p->hits[i], *a = &all->hits[at + i], *e = &x->hits[at + i];
+                if (strcmp(h->id, a->id) != 0 || strcmp(h->id, e->id) != 0 || h->score != a->score ||
+                    fabs(h->score - e->score) > 1e-12 * e->score)
+                    fail_msg("[%s] hit %zu: %s %.17g; in one page %s %.17g; exhaustively %s %.17g",
+                             qs[q], at + i + 1, h->id, h->score, a->id, a->score, e->id, e->score);
+                assert_int_equal(h->rank, at + i + 1);
+            }
+            if (p != first)
+                mg_search_result_free(p);
+        }
+        mg_search_result_free(first);
+        mg_search_result_free(all);
+        mg_search_result_free(x);
+    }
+    mg_searcher_free(deep);
+    mg_searcher_free(off);
+    assert_int_equal(fx_remove(dir), 0);
+}
+
+/* A two-word relaxed query's total is exact past count_exact: 160 OR
+ * matches, counted exactly up to 20 only. */
+static void test_two_word_total_exact(void **state)
+{
+    (void)state;
+    char dir[128], path[256];
+    assert_int_equal(paging_corpus(dir, sizeof dir, path, sizeof path), 0);
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.count_exact = 20;
+    mg_searcher *s = fx_open_with(path, &lim);
+    assert_non_null(s);
+    for (size_t offset = 0; offset <= 20; offset += 10) {
+        mg_search_result *r = page(s, "alpha beta", offset, 10);
+        assert_true(r->relaxed);
+        assert_true(r->all_exact);
+        assert_int_equal(r->all_estimate, 10);
+        assert_true(r->total_exact);
+        assert_int_equal(r->total_lower, 160);
+        assert_int_equal(r->total_upper, 160);
+        mg_search_result_free(r);
+    }
+    /* three words: exact up to count_exact only */
+    mg_search_result *r = page(s, "alpha beta gamma", 0, 10);
+    assert_true(r->relaxed);
+    assert_false(r->total_exact);
+    assert_true(r->total_lower >= 20 && r->total_lower <= 180 && r->total_upper >= 180);
+    mg_search_result_free(r);
+    mg_searcher_free(s);
+    assert_int_equal(fx_remove(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +488,8 @@ int main(void)
         cmocka_unit_test(test_environment),
         cmocka_unit_test(test_recency),
         cmocka_unit_test(test_recency_when_rescoring_is_off),
+        cmocka_unit_test(test_pages_within_the_depth),
+        cmocka_unit_test(test_two_word_total_exact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
