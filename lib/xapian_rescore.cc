@@ -327,48 +327,61 @@ void rank_candidates(mg_xsearch *xs, const mg_xq *q, const Xapian::MSet &m, size
 
 constexpr Xapian::doccount MAX_CANDIDATES = 10; // times the depth
 constexpr size_t MIN_DEPTH = 20;                  // the first depth of a page within the depth
-constexpr Xapian::doccount DEPTH_STEP = 5;        // then the depth times this
 constexpr Xapian::doccount FIRST_REACH = 4;       // see first_stage()
+// Past this many pairs (a query of more than 9 words) a page seldom settles
+// at its own depth: the weights of long ORs lie close together (on
+// 1,000,000 articles, 2 pages of 58 with 16 pairs or more), and the match
+// for it would only add to the full depth's
+constexpr size_t MAX_WIDE_PAIRS = 8;
 
 // The first stage at depth: the candidates' numbers (step 1 above), from
 // the query of enq (under the deadline), and the MSet they lead. reach: how
 // many times its plain weight a document can weigh after rescoring; every
 // document that could then pass the depth-th plain weight is a candidate,
 // so the first depth of the ranking are those of an exhaustive match.
-// *edge: that depth-th plain weight, which no document outside the
-// candidates reaches after rescoring; 0 when every match is a candidate.
-Xapian::MSet first_stage(Xapian::Enquire &enq, Xapian::doccount depth, Xapian::doccount check,
-                         double reach, std::vector<Xapian::docid> &cands, double *edge,
-                         mg_xresult *counts)
+// *edge: a weight no document outside the candidates reaches after
+// rescoring (the depth-th plain weight); 0 when every match is a candidate.
+//
+// wide (a page's own depth, below the full one): one match of FIRST_REACH
+// times the depth, whose matches are the candidates; when some in reach may
+// be past them (*short_of), *edge is the last one's weight, which no
+// document past them without a pair passes, and the page may still settle
+// on them (page_settled(), with pair_edge()). Else (the full depth) the
+// matches in reach of the depth-th weight: one more match, pruned from the
+// start by that weight (Xapian keeps a document of the cutoff weight
+// itself), at most MAX_CANDIDATES times the depth: past that, of equal
+// weights (a query that weighs nothing, sorted by recency), Xapian's order
+// (document number) decides.
+Xapian::MSet first_stage(Xapian::Enquire &enq, Xapian::doccount depth, bool wide,
+                         Xapian::doccount check, double reach, std::vector<Xapian::docid> &cands,
+                         double *edge, bool *short_of, mg_xresult *counts)
 {
-    // Past the depth, the matches in reach are usually few: one match of
-    // FIRST_REACH times the depth often holds them all, and costs as much
-    // as one of the depth where the matcher cannot prune
-    Xapian::MSet m = enq.get_mset(0, depth * FIRST_REACH, std::max(check, depth));
+    *short_of = false;
+    Xapian::doccount want = wide ? depth * FIRST_REACH : depth;
+    Xapian::MSet m = enq.get_mset(0, want, std::max(check, depth));
     counts->estimate = m.get_matches_estimated();
     counts->lower = m.get_matches_lower_bound();
     counts->upper = m.get_matches_upper_bound();
     *edge = 0;
     size_t n = m.size();
-    if (m.size() >= depth) {
+    if (n >= depth) {
         *edge = m[depth - 1].get_weight();
         double cut = *edge / reach;
-        if (m.size() == depth * FIRST_REACH && m[m.size() - 1].get_weight() >= cut) {
-            // Those within reach of the depth-th weight: one more match,
-            // pruned from the start by that weight (Xapian keeps a document
-            // of the cutoff weight itself). At most MAX_CANDIDATES times the
-            // depth: past that, of equal weights (a query that weighs
-            // nothing, sorted by recency), Xapian's order (document number)
-            // decides.
+        double last = m[static_cast<Xapian::doccount>(n - 1)].get_weight();
+        if (n < want || last < cut) {
+            while (n > depth && m[static_cast<Xapian::doccount>(n - 1)].get_weight() < cut)
+                n--;
+        } else if (wide) {
+            // Past them, a document without a pair weighs what it weighed
+            // (the caller bounds those with a pair: pair_edge()); a margin
+            // for the rounding of a weight plus its bonus
+            *edge = std::max(*edge, last * (1 + 1e-9));
+            *short_of = true;
+        } else {
             enq.set_cutoff(0, cut);
             m = enq.get_mset(0, depth * MAX_CANDIDATES, check);
             enq.set_cutoff(0, 0);
             n = m.size();
-            if (n == depth * MAX_CANDIDATES)
-                *edge = HUGE_VAL; // some within reach may be left out
-        } else {
-            while (n > depth && m[static_cast<Xapian::doccount>(n - 1)].get_weight() < cut)
-                n--;
         }
     }
     cands.clear();
@@ -376,6 +389,29 @@ Xapian::MSet first_stage(Xapian::Enquire &enq, Xapian::doccount depth, Xapian::d
     for (size_t k = 0; k < n; ++k, ++it)
         cands.push_back(*it);
     return m;
+}
+
+// What a document outside the candidates that holds the two words of a pair
+// (so the only ones the pairs lift) can weigh after rescoring: the best
+// plain weight among them (one hit, matched with pruning) times reach, with
+// a margin for rounding; 0 when there is none.
+double pair_edge(mg_xsearch *xs, const mg_xq *q, const Xapian::Query &first,
+                 const mg_xrun_opts *o, const std::vector<Xapian::docid> &cands, double reach,
+                 uint64_t deadline, bool *cut)
+{
+    std::vector<Xapian::Query> both;
+    for (const mg_near_pair &p : q->pairs)
+        both.emplace_back(Xapian::Query::OP_AND, Xapian::Query(p.a), Xapian::Query(p.b));
+    Xapian::Query paired(Xapian::Query::OP_FILTER, first,
+                         Xapian::Query(Xapian::Query::OP_OR, both.begin(), both.end()));
+    Xapian::Enquire e(xs->db);
+    e.set_query(Xapian::Query(
+        Xapian::Query::OP_AND,
+        Xapian::Query(Xapian::Query::OP_AND_NOT, paired, candidates_query(cands)),
+        deadline_query(deadline, cut)));
+    set_weighting(e, o, false);
+    Xapian::MSet m = e.get_mset(0, 1);
+    return m.empty() ? 0 : m[0].get_weight() * reach * (1 + 1e-9);
 }
 
 // Whether the first end hits of ranked (candidates at some depth, ranked
@@ -451,26 +487,31 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
         std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));
     if (full1)
         check = xs->db.get_doccount();
-    // A page within the depth starts at its own end and goes deeper only
-    // when it is not settled there (page_settled()): the pairs are read
-    // for a few candidates, not for a thousand. Recency's key is not the
+    // A page within the depth starts at its own end, and goes to the full
+    // depth only when it is not settled there (page_settled()): the pairs
+    // are read for a few candidates, not for a thousand. Recency's key is not the
     // weight that the edge bounds: its candidates are always at full depth.
     auto full = static_cast<Xapian::doccount>(o->rescore_depth);
     size_t end = o->offset + o->limit;
     Xapian::doccount depth = full;
-    if (o->sort == MG_SORT_RELEVANCE && end < full)
+    if (o->sort == MG_SORT_RELEVANCE && end < full && q->pairs.size() <= MAX_WIDE_PAIRS)
         depth = static_cast<Xapian::doccount>(std::max<size_t>(end, MIN_DEPTH));
     double reach = bonus ? pairs_reach(q) : 1, edge;
     std::vector<Xapian::docid> cands;
     std::vector<Ranked> ranked; // m1's first cands.size() are the candidates
     Xapian::MSet m1;
     for (;;) {
-        m1 = first_stage(e1, depth, check, reach, cands, &edge, res);
+        bool short_of;
+        m1 = first_stage(e1, depth, depth < full, check, reach, cands, &edge, &short_of, res);
         rank_candidates(xs, q, m1, cands.size(), o, ranked);
         g_ranked += cands.size();
-        if (depth >= full || res->cut || page_settled(ranked, end, edge))
+        if (depth >= full || res->cut)
             break;
-        depth = std::min(full, depth * DEPTH_STEP);
+        if (short_of && page_settled(ranked, end, edge))
+            edge = std::max(edge, pair_edge(xs, q, first, o, cands, reach, deadline, &res->cut));
+        if (page_settled(ranked, end, edge))
+            break;
+        depth = full;
     }
     std::vector<Xapian::docid> out = cands; // what the rest leaves out
     if (o->collapse && !xs->dups.empty())
