@@ -323,8 +323,9 @@ int mg_search_run(mg_searcher *s, const mg_search_request *req, mg_search_result
         }
         rc = r.after ? run_after(s, &r, ast, res, err) : mg_search_run_page(s, &r, ast, res, err);
         /* An export must not skip hits: a page the time budget cut short
-         * is an error, never a silent gap in the ranking. */
-        if (rc == 0 && (r.cursor || r.after) && res->partial)
+         * is an error, never a silent gap in the ranking (a page only late,
+         * whole, is served). */
+        if (rc == 0 && (r.cursor || r.after) && res->partial && !res->late)
             rc = mg_err_set_detail(
                 err, MG_EINVAL, MG_RE_TOO_COSTLY,
                 "too costly: this page of the export (hits %zu-%zu) could not be "

@@ -227,7 +227,10 @@ typedef struct mg_search_result {
      * page (the after of the next page), NULL when the ranking ended */
     char *next;
     bool partial; /* the time budget (budget_ms) ended the match: the hits,
-                   * counts and facets are those found until then */
+                   * counts and facets are those found until then (unless
+                   * late) */
+    bool late;    /* partial only because remote shards, which the budget does
+                   * not stop, answered after it: hits, counts, facets whole */
     /* The shards of a sharded index that could not be reached: the hits,
      * counts and facets are those of the others (docs/scaling.md). */
     char **missing_shards;

@@ -168,10 +168,10 @@ static int count_relaxed(compiler *c, const mg_qnode *ast, const char *since, co
 }
 
 /* The number of AND hits (copies folded, as ranked) when they end before
- * offset + limit; xr is the AND's page at offset. *cut is set when the time
- * budget ended the count. */
-static int count_and(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, const mg_xresult *xr,
-                     size_t *n_and, bool *cut, mg_err *err)
+ * offset + limit; xr is the AND's page at offset, whose cut or late is set
+ * when the time budget ended the count or came before it ended. */
+static int count_and(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *xr,
+                     size_t *n_and, mg_err *err)
 {
     if (xr->nhits > 0 || o->offset == 0) { /* the AND ends on this page */
         *n_and = o->offset + xr->nhits;
@@ -192,7 +192,8 @@ static int count_and(mg_searcher *s, const mg_xq *q, const mg_xrun_opts *o, cons
     o1.count_only = true;
     int rc = mg_xsearch_run(s->xs, q, &o1, &first, err);
     *n_and = first.nhits;
-    *cut |= first.cut;
+    xr->cut |= first.cut;
+    xr->late |= first.late;
     mg_xresult_release(&first);
     return rc;
 }
@@ -318,7 +319,7 @@ static int run_relaxed(run *r)
         return rc;
     if (r->xr.nhits < r->limit) { /* the AND ends before this page does */
         size_t n_and;
-        if ((rc = count_and(r->s, r->q, &r->o, &r->xr, &n_and, &r->xr.cut, r->err)) < 0)
+        if ((rc = count_and(r->s, r->q, &r->o, &r->xr, &n_and, r->err)) < 0)
             return rc;
         mg_xrun_opts o2 = r->o;
         o2.exhaustive = unprunable(&r->c);
@@ -389,9 +390,13 @@ static void fill_totals(const run *r, mg_search_result *res)
         res->total_lower = t->lower;
         res->total_upper = t->upper;
     }
-    /* the time budget ended one of the runs: hits or counts may be short */
-    res->partial = r->xr.cut || r->xr2.cut || r->xa.cut || r->xc.cut;
-    if (res->partial) {
+    /* the time budget ended one of the runs: hits or counts may be short;
+     * or it came before remote shards answered, whose runs are whole */
+    bool cut = r->xr.cut || r->xr2.cut || r->xa.cut || r->xc.cut;
+    bool late = r->xr.late || r->xr2.late || r->xa.late || r->xc.late;
+    res->partial = cut || late;
+    res->late = late && !cut;
+    if (cut) {
         /* a cut count is what it had seen, which may be less than what
          * the page shows: a hit at rank r means r matches */
         size_t nxr = r->xr.nhits, nxr2 = r->xr2.nhits;

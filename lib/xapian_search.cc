@@ -381,7 +381,7 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
         for (size_t i = 0; i < vspies.size(); i++)
             spies[i]->absorb(*vspies[i]);
         if (xs->remote && o->deadline_ns && monotonic_ns() >= o->deadline_ns)
-            res->cut = true;
+            res->late = true;
         // Every matching article, copies included, as the facets count;
         // exact when facets looked at every match (Xapian's own counts are
         // estimates once collapsing is on).

@@ -176,7 +176,9 @@ typedef struct mg_xresult {
     unsigned long long estimate, lower, upper;
     mg_facet *facets; /* malloc'd, values and strings too (mg_search_result_free frees) */
     size_t nfacets;
-    bool cut; /* the deadline ended the match: hits, counts and facets are partial */
+    bool cut;  /* the deadline ended the match: hits, counts and facets are partial */
+    bool late; /* over remote shards, which are not stopped: the match ended after
+                * the deadline, with whole hits, counts and facets */
 } mg_xresult;
 
 /* Run q. On success *res is filled (release with mg_xresult_release()).

@@ -11,7 +11,9 @@
 #     facets, newest first) are all answered ok, and morgued is still alive;
 #   - with one shard behind a slow link (every chunk it sends held 20 ms)
 #     and a 5 ms budget, every reply is late: ok, partial, and the same ids
-#     and totals (exact ones exact) as the single index without a budget.
+#     and totals (exact ones exact) as the single index without a budget;
+#     an export through it is served page after page (late pages are whole),
+#     with the single index's ranking.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
 source "$MORGUE_ROOT/tests/e2e/daemon_helpers.bash"
 source "$MORGUE_ROOT/tests/e2e/shards_helpers.bash"
@@ -82,6 +84,17 @@ check_match "a slow shard and a 5 ms budget: 16 searches all ok and all partial 
   '"sent": 16, "ok": 16, "partial": 16,' "$r"
 check_match "with the single index's ids and totals" '"differ": \[\]' "$r"
 check "morgued is alive after them" kill -0 "$SLOW"
+
+# An export through the slow shard: every page is late but whole, so it
+# is served (a page the budget cut would be too_costly), page after page,
+# with the single index's ranking.
+field() { $PY -c 'import json,sys; v=json.loads(sys.stdin.read()).get(sys.argv[1]); print(v if isinstance(v, str) else json.dumps(v))' "$1"; }
+a=$($PY "$PYDIR/export_pages.py" "$EP_SINGLE" oil 20 all)
+b=$($PY "$PYDIR/export_pages.py" "$TCP_EP" oil 20 all)
+diag "export through the slow shard: $(field pages <<<"$b") pages, error $(field error <<<"$b")"
+check_eq "an export whose pages are late is served to its end" null "$(field error <<<"$b")"
+check "in more than 3 pages" test "$(field pages <<<"$b")" -gt 3
+check_eq "with the single index's ranking" "$(field ids <<<"$a")" "$(field ids <<<"$b")"
 
 stop_daemon "$FAST" fast
 stop_daemon "$SLOW" slow
