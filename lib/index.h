@@ -51,10 +51,10 @@ enum {
 /* A rebuild's worker starts a new piece of its shard every this many
  * documents, and the compactor merges every piece at the end: each commit
  * then updates B-trees of a bounded size, so that a rebuild's cost per
- * document does not grow with the archive (a single shard of 500,000
- * documents made a 1,000,000-article rebuild 1.5 times slower per document
- * than a 100,000 one; bench/RESULTS-index.md). */
-#define MG_REBUILD_PIECE 50000
+ * document does not grow with the archive (with a single shard of 500,000
+ * documents per thread, a 1,000,000-article rebuild took 1.3 times the CPU
+ * per document of a 100,000 one; bench/RESULTS-index.md). */
+#define MG_REBUILD_PIECE 100000
 
 typedef struct mg_index_stats {
     unsigned long long added, replaced, unchanged, deleted, skipped, warnings;
