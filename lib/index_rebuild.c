@@ -19,12 +19,15 @@
 
 static mg_xdb *open_index_shards(const char *dir, unsigned n, int create, mg_err *err);
 
-/* Open piece p of worker k's shard, DIR.gens/tmp-PID/shard-K-P: a new one
- * (create), or one written before. */
+/* Piece P of worker K's shard in the temporary directory: shard-K-P. */
+#define PIECE_PATH "%s/shard-%u-%u"
+
+/* Open piece p of worker k's shard: a new one (create), or one written
+ * before. */
 static mg_xdb *open_piece(run *r, unsigned k, unsigned p, int create, mg_err *err)
 {
     char path[PATH_MAX + 160];
-    snprintf(path, sizeof path, "%s/shard-%u-%u", r->tmp_dir, k, p);
+    snprintf(path, sizeof path, PIECE_PATH, r->tmp_dir, k, p);
     /* Not DB_DANGEROUS: Xapian can undo a commit that failed (disk full)
      * only when blocks are not written in place; otherwise it fails with
      * "cancel() not supported under DB_DANGEROUS" instead of the cause. On
@@ -75,8 +78,7 @@ static int add_doc(worker *w, mg_err *err)
 
 /* Replace the document under uid in db by the worker's: 1, or an error;
  * 0 when db holds no document under uid (nothing done). */
-static int replace_in(worker *w, mg_xdb *db, unsigned long *pending, const char *uid,
-                      mg_err *err)
+static int replace_in(worker *w, mg_xdb *db, unsigned long *pending, const char *uid, mg_err *err)
 {
     long n = mg_xdb_get_value(db, uid, MG_SLOT_HASH, NULL, 0, err);
     if (n == -MG_ENOTFOUND) {
@@ -151,9 +153,10 @@ static void *shard_main(void *arg)
             if (w->shard && !r->failed && !mg_run_stopped(r)) {
                 if (w->shard_pending)
                     rc = mg_xdb_commit(w->shard, &e);
-                if (!rc)
-                    rc = mg_xdb_close(w->old, &e);
-                w->old = rc ? w->old : NULL;
+                if (!rc) {
+                    rc = mg_xdb_close(w->old, &e); /* frees it, whatever rc */
+                    w->old = NULL;
+                }
                 if (rc)
                     mg_run_fail(r, &e);
             }
@@ -440,7 +443,7 @@ static int merge_shards(run *r, const char *tmp, mg_err *err)
     size_t i = 0;
     for (unsigned k = 0; k < r->nthreads && !rc; k++)
         for (unsigned p = 0; p < r->w[k].pieces && !rc; p++, i++)
-            if (asprintf(&paths[i], "%s/shard-%u-%u", tmp, k, p) < 0) {
+            if (asprintf(&paths[i], PIECE_PATH, tmp, k, p) < 0) {
                 paths[i] = NULL;
                 rc = mg_err_set(err, MG_ENOMEM, "out of memory");
             }

@@ -71,7 +71,7 @@ struct run {
     unsigned nthreads;
     unsigned nshards; /* shard databases of the index written: 1 when not sharded */
     unsigned long batch;
-    unsigned long piece;    /* rebuild: documents per piece (mg_index_opts.piece) */
+    unsigned long piece; /* rebuild: documents per piece (mg_index_opts.piece) */
     char lang[64];
     double t0, last_progress;
     /* MG_SLOT_ADDED of the documents this run adds or changes: its start,
