@@ -52,8 +52,9 @@ enum {
  * documents, and the compactor merges every piece at the end: each commit
  * then updates B-trees of a bounded size, so that a rebuild's cost per
  * document does not grow with the archive (with a single shard of 500,000
- * documents per thread, a 1,000,000-article rebuild took 1.3 times the CPU
- * per document of a 100,000 one; bench/RESULTS-index.md). */
+ * documents per thread, a 1,000,000-article rebuild took 1.1-1.3 times the
+ * CPU per document of a 100,000 one; with pieces 0.97-1.03 times:
+ * bench/RESULTS-index.md). */
 #define MG_REBUILD_PIECE 100000
 
 typedef struct mg_index_stats {
