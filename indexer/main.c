@@ -387,6 +387,11 @@ static int parse_options(int argc, char **argv, mg_index_opts *o, cli *c)
     memset(c, 0, sizeof *c);
     o->db = getenv("MORGUE_DB");
     unsigned long v;
+    /* Documents per piece of a rebuild's shard (docs/indexing.md, "Inside
+     * the indexer"): for tests and measurements; the index is the same. */
+    const char *piece = getenv("MORGUE_REBUILD_PIECE");
+    if (piece && *piece && parse_count("MORGUE_REBUILD_PIECE", piece, 1UL << 30, &o->piece))
+        return 2;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
         switch (opt) {

@@ -424,6 +424,7 @@ static run *run_new(const mg_index_opts *o, mg_index_stats *st)
     r->last_progress = r->t0; /* the first line after a quarter second */
     r->nthreads = o->threads ? o->threads : mg_index_default_threads();
     r->batch = o->batch ? o->batch : DEFAULT_BATCH;
+    r->piece = o->piece ? o->piece : MG_REBUILD_PIECE;
     pthread_mutex_init(&r->mu, NULL);
     return r;
 }

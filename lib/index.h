@@ -48,6 +48,15 @@ enum {
  * floor commits its shards at the same interval. */
 #define MG_SHARD_FLUSH 2000
 
+/* A rebuild's worker starts a new piece of its shard every this many
+ * documents, and the compactor merges every piece at the end: each commit
+ * then updates B-trees of a bounded size, so that a rebuild's cost per
+ * document does not grow with the archive (with a single shard of 500,000
+ * documents per thread, a 1,000,000-article rebuild took 1.1-1.3 times the
+ * CPU per document of a 100,000 one; with pieces 0.97-1.03 times:
+ * bench/RESULTS-index.md). */
+#define MG_REBUILD_PIECE 100000
+
 typedef struct mg_index_stats {
     unsigned long long added, replaced, unchanged, deleted, skipped, warnings;
     unsigned long long read;               /* records read so far (incl. skipped) */
@@ -78,6 +87,9 @@ typedef struct mg_index_opts {
     const char *lang;    /* NULL: the index's, or "english" */
     unsigned threads;    /* analysis threads; 0: one per core */
     unsigned long batch; /* documents per commit (update); 0: 10000 */
+    /* Documents per piece of a rebuild's per-thread shard; 0:
+     * MG_REBUILD_PIECE. The index is the same whatever it is. */
+    unsigned long piece;
     bool rebuild, delete_missing;
     /* The most documents one run may remove: --delete-missing's deletions,
      * or how many fewer documents a rebuild (or first index over a plain

@@ -12,14 +12,127 @@
 #include "compact.h"
 #include "gens.h"
 #include "index_run.h"
+#include "schema.h"
 #include "topology.h"
 
 #include <sys/stat.h>
 
-/* Rebuild: analyse and write into this worker's private shard. Each document
- * is built into the worker's one mg_xdoc and added at once. (A document per
- * ring slot, reused 512 documents later, made Xapian free and allocate cold
- * memory: the Reuters rebuild took ~13% more CPU; bench/RESULTS-index.md.) */
+static mg_xdb *open_index_shards(const char *dir, unsigned n, int create, mg_err *err);
+
+/* Piece P of worker K's shard in the temporary directory: shard-K-P. */
+#define PIECE_PATH "%s/shard-%u-%u"
+
+/* Open piece p of worker k's shard: a new one (create), or one written
+ * before. */
+static mg_xdb *open_piece(run *r, unsigned k, unsigned p, int create, mg_err *err)
+{
+    char path[PATH_MAX + 160];
+    snprintf(path, sizeof path, PIECE_PATH, r->tmp_dir, k, p);
+    /* Not DB_DANGEROUS: Xapian can undo a commit that failed (disk full)
+     * only when blocks are not written in place; otherwise it fails with
+     * "cancel() not supported under DB_DANGEROUS" instead of the cause. On
+     * Reuters it costs nothing measurable. */
+    if (r->nshards > 1)
+        return open_index_shards(path, r->nshards, create, err);
+    return mg_xdb_open(path, MG_XDB_CREATE | MG_XDB_NOSYNC, err);
+}
+
+/* Close (and so commit) the piece the worker writes, if any, and begin the
+ * next. */
+static int next_piece(worker *w, mg_err *err)
+{
+    int rc = mg_xdb_close(w->shard, err);
+    w->shard = NULL;
+    w->shard_pending = 0;
+    w->piece_docs = 0;
+    if (rc)
+        return rc;
+    if (!(w->shard = open_piece(w->r, w->k, w->pieces, 1, err)))
+        return -err->code;
+    w->pieces++;
+    return 0;
+}
+
+/* Commit db every MG_SHARD_FLUSH changes (*pending counts them). */
+static int count_change(mg_xdb *db, unsigned long *pending, mg_err *err)
+{
+    if (++*pending < MG_SHARD_FLUSH)
+        return 0;
+    *pending = 0;
+    return mg_xdb_commit(db, err);
+}
+
+/* Add the worker's document to its piece, beginning a new piece when this
+ * one is full. A first occurrence of an id cannot be in the fresh shard
+ * yet: no unique-term lookup. */
+static int add_doc(worker *w, mg_err *err)
+{
+    int rc = w->piece_docs >= w->r->piece ? next_piece(w, err) : 0;
+    if (!rc)
+        rc = mg_xdb_add(w->shard, w->doc, err);
+    if (rc)
+        return rc;
+    w->piece_docs++;
+    return count_change(w->shard, &w->shard_pending, err);
+}
+
+/* Replace the document under uid in db by the worker's: 1, or an error;
+ * 0 when db holds no document under uid (nothing done). */
+static int replace_in(worker *w, mg_xdb *db, unsigned long *pending, const char *uid, mg_err *err)
+{
+    long n = mg_xdb_get_value(db, uid, MG_SLOT_HASH, NULL, 0, err);
+    if (n == -MG_ENOTFOUND) {
+        mg_err_clear(err);
+        return 0;
+    }
+    int rc = n < 0 ? (int)n : mg_xdb_replace(db, uid, w->doc, err);
+    if (!rc)
+        rc = count_change(db, pending, err);
+    return rc ? rc : 1;
+}
+
+/* Reopen earlier piece p of the worker's shard as w->old. */
+static int reopen_piece(worker *w, unsigned p, mg_err *err)
+{
+    int rc = mg_xdb_close(w->old, err);
+    w->old = NULL;
+    w->old_pending = 0;
+    if (rc)
+        return rc;
+    if (!(w->old = open_piece(w->r, w->k, p, 0, err)))
+        return -err->code;
+    w->old_piece = p;
+    return 0;
+}
+
+/* A later copy of an id replaces its twin where the twin is: in the piece
+ * being written or in an earlier one, reopened (and kept open for the next
+ * duplicate, which is looked for there first). The document keeps its
+ * twin's number, as in a shard of one piece. A twin in no piece (its first
+ * copy failed to build) is added like a first copy. */
+static int put_duplicate(worker *w, const char *uid, mg_err *err)
+{
+    int rc = replace_in(w, w->shard, &w->shard_pending, uid, err);
+    if (rc)
+        return rc < 0 ? rc : 0;
+    unsigned seen = w->old ? w->old_piece : UINT_MAX;
+    if (w->old && (rc = replace_in(w, w->old, &w->old_pending, uid, err)))
+        return rc < 0 ? rc : 0;
+    for (unsigned p = w->pieces - 1; p-- > 0;) {
+        if (p == seen)
+            continue;
+        if ((rc = reopen_piece(w, p, err)) ||
+            (rc = replace_in(w, w->old, &w->old_pending, uid, err)))
+            return rc < 0 ? rc : 0;
+    }
+    return add_doc(w, err);
+}
+
+/* Rebuild: analyse and write into this worker's private shard, a piece of
+ * at most r->piece documents at a time. Each document is built into the
+ * worker's one mg_xdoc and added at once. (A document per ring slot,
+ * reused 512 documents later, made Xapian free and allocate cold memory:
+ * the Reuters rebuild took ~13% more CPU; bench/RESULTS-index.md.) */
 static void *shard_main(void *arg)
 {
     worker *w = arg;
@@ -33,12 +146,20 @@ static void *shard_main(void *arg)
             pthread_mutex_unlock(&q->mu);
             /* The input is done: commit the last batch here, the shards in
              * parallel, rather than one after another when the main thread
-             * closes them. */
+             * closes them; and close an earlier piece reopened. */
             mg_err e;
             mg_err_clear(&e);
-            if (w->shard && w->shard_pending && !r->failed && !mg_run_stopped(r) &&
-                mg_xdb_commit(w->shard, &e) < 0)
-                mg_run_fail(r, &e);
+            int rc = 0;
+            if (w->shard && !r->failed && !mg_run_stopped(r)) {
+                if (w->shard_pending)
+                    rc = mg_xdb_commit(w->shard, &e);
+                if (!rc) {
+                    rc = mg_xdb_close(w->old, &e); /* frees it, whatever rc */
+                    w->old = NULL;
+                }
+                if (rc)
+                    mg_run_fail(r, &e);
+            }
             w->shard_pending = 0;
             return NULL;
         }
@@ -54,16 +175,9 @@ static void *shard_main(void *arg)
             } else {
                 mg_err e;
                 mg_err_clear(&e);
-                /* A first occurrence cannot be in the fresh shard yet: add it
-                 * without the unique-term lookup; a duplicate replaces its twin. */
                 int rc = mg_run_set_added(r, w->live, w->doc, it->uid, it->hash, &e);
                 if (!rc)
-                    rc = it->dup ? mg_xdb_replace(w->shard, it->uid, w->doc, &e)
-                                 : mg_xdb_add(w->shard, w->doc, &e);
-                if (!rc && ++w->shard_pending >= MG_SHARD_FLUSH) {
-                    w->shard_pending = 0;
-                    rc = mg_xdb_commit(w->shard, &e);
-                }
+                    rc = it->dup ? put_duplicate(w, it->uid, &e) : add_doc(w, &e);
                 if (rc)
                     mg_run_fail(r, &e);
                 else if (!it->dup) /* a duplicate replaces its twin: one document */
@@ -79,6 +193,8 @@ static void abandon_shards(run *r)
     for (unsigned k = 0; k < r->nthreads; k++) {
         mg_xdb_abandon(r->w[k].shard);
         r->w[k].shard = NULL;
+        mg_xdb_abandon(r->w[k].old);
+        r->w[k].old = NULL;
         mg_xlook_free(r->w[k].live);
         r->w[k].live = NULL;
     }
@@ -158,11 +274,12 @@ int mg_run_compact_live(run *r, mg_err *err)
     return mg_err_set(err, inner.code, "compacting failed: %.150s; %s", inner.msg, stays);
 }
 
-/* A worker's private part of a sharded index: dir/s0 .. s(n-1), one for
- * each shard of the index (topology.h), the documents routed by id. */
-static mg_xdb *open_index_shards(const char *dir, unsigned n, mg_err *err)
+/* A piece of a worker's private part of a sharded index: dir/s0 .. s(n-1),
+ * one for each shard of the index (topology.h), the documents routed by
+ * id; made first when create. */
+static mg_xdb *open_index_shards(const char *dir, unsigned n, int create, mg_err *err)
 {
-    if (mkdir(dir, 0777) != 0) {
+    if (create && mkdir(dir, 0777) != 0) {
         mg_err_set(err, MG_EIO, "mkdir %.200s: %s", dir, strerror(errno));
         return NULL;
     }
@@ -251,10 +368,10 @@ static int merge_sharded(run *r, char **srcs, size_t nsrc, const char *dst, mg_e
     return rc;
 }
 
-/* A ring and, unless --dry-run, an empty shard in tmp for each worker. */
-static int open_shards(run *r, const char *tmp, mg_err *err)
+/* A ring and, unless --dry-run, the first piece of a shard for each
+ * worker. */
+static int open_shards(run *r, mg_err *err)
 {
-    char path[PATH_MAX + 128];
     r->rings = calloc(r->nthreads, sizeof *r->rings);
     if (!r->rings)
         return mg_err_set(err, MG_ENOMEM, "out of memory");
@@ -268,17 +385,9 @@ static int open_shards(run *r, const char *tmp, mg_err *err)
          * the workers run in parallel. */
         if (r->kind != DB_NEW && !(r->w[k].live = mg_xlook_open(r->db, err)))
             return -err->code;
-        snprintf(path, sizeof path, "%s/shard-%u", tmp, k);
-        /* Not DB_DANGEROUS: Xapian can undo a commit that failed (disk
-         * full) only when blocks are not written in place; otherwise it
-         * fails with "cancel() not supported under DB_DANGEROUS" instead
-         * of the cause. On Reuters it costs nothing measurable. */
-        if (r->nshards > 1)
-            r->w[k].shard = open_index_shards(path, r->nshards, err);
-        else
-            r->w[k].shard = mg_xdb_open(path, MG_XDB_CREATE | MG_XDB_NOSYNC, err);
-        if (!r->w[k].shard)
-            return -err->code;
+        int rc = next_piece(&r->w[k], err);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -311,47 +420,42 @@ static int check_built(run *r, mg_err *err)
     return 0;
 }
 
-/* Close the shards, merge them into tmp/db (compact) and publish it. */
+/* Close the shards, merge every piece into tmp/db (compact) and publish
+ * it. The pieces go to the compactor in order, worker by worker, so the
+ * documents are numbered as they would be in shards of one piece. */
 static int merge_shards(run *r, const char *tmp, mg_err *err)
 {
     char path[PATH_MAX + 128];
     int rc = mg_run_set_meta(r, r->w[0].shard, 1, err);
     if (rc)
         return rc;
+    size_t n = 0;
     for (unsigned k = 0; k < r->nthreads; k++) {
         int c = mg_xdb_close(r->w[k].shard, err);
         r->w[k].shard = NULL;
         if (c)
             return c;
+        n += r->w[k].pieces;
     }
-    const char **srcs = calloc(r->nthreads, sizeof *srcs);
-    char **paths = calloc(r->nthreads, sizeof *paths);
-    if (!srcs || !paths) {
-        rc = mg_err_set(err, MG_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (unsigned k = 0; k < r->nthreads; k++) {
-        if (asprintf(&paths[k], "%s/shard-%u", tmp, k) < 0) {
-            paths[k] = NULL;
-            rc = mg_err_set(err, MG_ENOMEM, "out of memory");
-            goto out;
-        }
-        srcs[k] = paths[k];
-    }
+    char **paths = calloc(n, sizeof *paths);
+    if (!paths)
+        return mg_err_set(err, MG_ENOMEM, "out of memory");
+    size_t i = 0;
+    for (unsigned k = 0; k < r->nthreads && !rc; k++)
+        for (unsigned p = 0; p < r->w[k].pieces && !rc; p++, i++)
+            if (asprintf(&paths[i], PIECE_PATH, tmp, k, p) < 0) {
+                paths[i] = NULL;
+                rc = mg_err_set(err, MG_ENOMEM, "out of memory");
+            }
     snprintf(path, sizeof path, "%s/db", tmp);
-    if (r->nshards > 1)
-        rc = merge_sharded(r, paths, r->nthreads, path, err);
-    else
-        rc = mg_xdb_compact(srcs, r->nthreads, path, err);
-    if (rc || (rc = mg_run_install_gen(r, path, err)))
-        goto out;
-    r->st->documents = r->st->added;
-out:
-    if (paths)
-        for (unsigned k = 0; k < r->nthreads; k++)
-            free(paths[k]);
+    if (!rc)
+        rc = r->nshards > 1 ? merge_sharded(r, paths, n, path, err)
+                            : mg_xdb_compact((const char *const *)paths, n, path, err);
+    if (!rc && !(rc = mg_run_install_gen(r, path, err)))
+        r->st->documents = r->st->added;
+    for (i = 0; i < n; i++)
+        free(paths[i]);
     free(paths);
-    free(srcs);
     return rc;
 }
 
@@ -361,7 +465,7 @@ int mg_run_rebuild(run *r, mg_err *err)
     int rc = r->o->dry_run ? 0 : mg_run_make_tmp_dir(r, tmp, sizeof tmp, err);
     if (rc)
         return rc;
-    if (!(rc = open_shards(r, tmp, err))) {
+    if (!(rc = open_shards(r, err))) {
         if (!mg_run_start_threads(r, shard_main, NULL, err))
             mg_run_read_all(r);
         mg_run_stop_threads(r, 0);

@@ -50,10 +50,15 @@ typedef struct worker {
     run *r;
     unsigned k;
     mg_docbuild *b;
-    mg_xdb *shard;               /* rebuild: this worker's shard (one per index shard) */
+    mg_xdb *shard;               /* rebuild: the piece being written (one db per index shard) */
     mg_xdoc *doc;                /* rebuild: the document being built */
     mg_xlook *live;              /* rebuild: the live generation, read-only (or NULL) */
-    unsigned long shard_pending; /* documents since the shard's last commit */
+    unsigned long shard_pending; /* documents since the piece's last commit */
+    unsigned pieces;             /* rebuild: pieces begun; the one written is pieces - 1 */
+    unsigned long piece_docs;    /* documents added to the piece being written */
+    mg_xdb *old;                 /* rebuild: an earlier piece reopened for a duplicate */
+    unsigned old_piece;          /* which one */
+    unsigned long old_pending;   /* its changes since its last commit */
     pthread_t tid;
     int started;
 } worker;
@@ -66,6 +71,7 @@ struct run {
     unsigned nthreads;
     unsigned nshards; /* shard databases of the index written: 1 when not sharded */
     unsigned long batch;
+    unsigned long piece; /* rebuild: documents per piece (mg_index_opts.piece) */
     char lang[64];
     double t0, last_progress;
     /* MG_SLOT_ADDED of the documents this run adds or changes: its start,
