@@ -20,9 +20,9 @@
 // a document outside the candidates that its pairs would have lifted.
 //
 // A page that ends within the depth starts with the candidates of its own
-// end (page_settled()): when its hits all weigh at least the edge no
-// document outside them reaches, they are the exhaustive match's, as at the
-// full depth; else the depth grows. Pages are windows into one ranking
+// end (page_settled()): when its hits all pass the edge no document outside
+// them reaches, they are the exhaustive match's, as at the full depth; else
+// the page is ranked at the full depth. Pages are windows into one ranking
 // whatever depth settled them.
 //
 // The pairs are not matched by Xapian here: restricted to the candidates
@@ -415,12 +415,13 @@ double pair_edge(mg_xsearch *xs, const mg_xq *q, const Xapian::Query &first,
 }
 
 // Whether the first end hits of ranked (candidates at some depth, ranked
-// by relevance) are those of the ranking at any greater depth: each
-// weighs at least edge, which no document outside the candidates reaches.
-// Then the page is a window into the one ranking, whatever depth found it.
+// by relevance) are those of the ranking at any greater depth: each one's
+// rank key is above that of edge, a weight no document outside the
+// candidates reaches (so none ties with them either). Then the page is a
+// window into the one ranking, whatever depth found it.
 bool page_settled(const std::vector<Ranked> &ranked, size_t end, double edge)
 {
-    return edge == 0 || (ranked.size() >= end && ranked[end - 1].key >= edge);
+    return edge == 0 || (ranked.size() >= end && ranked[end - 1].key > rank_key(edge));
 }
 
 // How many times its plain weight a document can weigh with the pairs of
@@ -489,8 +490,9 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
         check = xs->db.get_doccount();
     // A page within the depth starts at its own end, and goes to the full
     // depth only when it is not settled there (page_settled()): the pairs
-    // are read for a few candidates, not for a thousand. Recency's key is not the
-    // weight that the edge bounds: its candidates are always at full depth.
+    // are read for a few candidates, not for a thousand. Recency's key is
+    // not the weight that the edge bounds: its candidates are always at
+    // the full depth.
     auto full = static_cast<Xapian::doccount>(o->rescore_depth);
     size_t end = o->offset + o->limit;
     Xapian::doccount depth = full;
