@@ -45,11 +45,15 @@ void mg_run_say(run *r, int level, const char *fmt, ...)
     pthread_mutex_unlock(&r->mu);
 }
 
-/* Record the first fatal error of a thread; the reader stops at once. */
+/* Record the first fatal error of a thread; the reader stops at once. A
+ * full disk is the cause whatever another thread met first: once a write
+ * fell short, reading what it left can fail otherwise (a rebuild of 4
+ * threads on a full disk once reported Xapian's "dir_end invalid in block
+ * 29" instead). */
 void mg_run_fail(run *r, const mg_err *e)
 {
     pthread_mutex_lock(&r->mu);
-    if (!r->failed) {
+    if (!r->failed || (e->detail == ENOSPC && r->fail_err.detail != ENOSPC)) {
         r->fail_err = *e;
         r->failed = 1;
     }
