@@ -74,8 +74,10 @@ static void reopen(mg_worker *w)
     }
 }
 
-/* SIGHUP: close the database and open it afresh. */
-static void reopen_fresh(mg_worker *w)
+/* SIGHUP: close the database and open it afresh. False when the
+ * descriptors lent for it went to a burst of connections (libzmq accepts in
+ * its own thread): the caller tries again on its next look. */
+static bool reopen_fresh(mg_worker *w)
 {
     mg_err err;
     mg_err_clear(&err);
@@ -83,19 +85,31 @@ static void reopen_fresh(mg_worker *w)
     mg_searcher *s = mg_searcher_open(w->d->opts->db, &w->d->limits, &err);
     mg_fds_pool_refill(w->d->fd_pool);
     if (!s && out_of_fds(&err)) {
+        mg_dlog(MG_LOG_DEBUG, "worker %d: SIGHUP: no descriptor left to open the index, trying "
+                "again on the next look", w->index);
         mg_daemon_warn_fds(w->d, false);
-        return;
+        return false;
     }
     if (!s) {
         mg_dlog(MG_LOG_ERROR,
                 "worker %d: reopen after SIGHUP failed (serving the previous view): %s", w->index,
                 err.msg);
-        return;
+        return true;
     }
     mg_searcher_free(w->searcher);
     w->searcher = s;
     mg_dlog(MG_LOG_DEBUG, "worker %d: index reopened after SIGHUP", w->index);
     note_revision(w, "after SIGHUP");
+    return true;
+}
+
+/* A SIGHUP this worker has not acted on yet: reopen, and count it done
+ * unless it must be tried again. */
+static void check_fresh(mg_worker *w)
+{
+    unsigned long gen = atomic_load(&w->d->fresh_gen);
+    if (gen != w->fresh && reopen_fresh(w))
+        w->fresh = gen;
 }
 
 /* The daemon's counters in a "stats" reply. */
@@ -331,10 +345,7 @@ static bool lead(mg_worker *w, job *j)
     bool got = false;
     pthread_mutex_lock(&d->lead_mu);
     while (!atomic_load(&d->quit)) {
-        if (atomic_load(&d->fresh_gen) != w->fresh) {
-            w->fresh = atomic_load(&d->fresh_gen);
-            reopen_fresh(w);
-        }
+        check_fresh(w);
         pthread_mutex_lock(&d->sock_mu);
         got = take_locked(w, j);
         if (got) /* more waiting: the next leader must not sleep on a lost edge */
@@ -481,10 +492,7 @@ static bool handle(mg_worker *w, job *j, job *next)
         return false;
     uint64_t t0 = mg_daemon_now_ns();
 
-    if (atomic_load(&d->fresh_gen) != w->fresh) {
-        w->fresh = atomic_load(&d->fresh_gen);
-        reopen_fresh(w);
-    }
+    check_fresh(w);
     /* Look for a new index at most every REOPEN_MS while busy (the look,
      * resolving the path and reading Xapian's version file, costs a dozen
      * system calls, more than a "ping" itself), and at once when another
