@@ -159,6 +159,15 @@ static mg_xq *compile(const expr *e)
     return q;
 }
 
+/* The test database, opened for searching; the test fails if it cannot be. */
+static mg_xsearch *open_xs(void)
+{
+    mg_err err;
+    mg_xsearch *xs = mg_xsearch_open(dbpath, &err);
+    assert_non_null(xs);
+    return xs;
+}
+
 /* A count of q as lib/search_run.c's count_matches() runs one: weighing
  * nothing, no hit, no collapsing, exact up to check. Release the result
  * with mg_xresult_release(). */
@@ -247,9 +256,7 @@ static unsigned long long full_reads(const expr *e, bool whole)
 static void compare_all(bool deleted)
 {
     static const size_t checks[] = {CHECK - 1, CHECK, CHECK + 1, 100, 1, NDOCS + 1};
-    mg_err err;
-    mg_xsearch *xs = mg_xsearch_open(dbpath, &err);
-    assert_non_null(xs);
+    mg_xsearch *xs = open_xs();
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         mg_xq *q = compile(queries[i]);
         assert_non_null(q);
@@ -304,9 +311,7 @@ static void test_with_deletions(void **state)
 static void test_large_ands_go_to_the_matcher(void **state)
 {
     (void)state;
-    mg_err err;
-    mg_xsearch *xs = mg_xsearch_open(dbpath, &err);
-    assert_non_null(xs);
+    mg_xsearch *xs = open_xs();
     mg_xq *q = compile(&a_m7);
     assert_non_null(q);
     assert_true(full_reads(&a_m7, false) > 4 * 10);
@@ -334,8 +339,7 @@ static void test_other_queries_go_to_the_matcher(void **state)
 {
     (void)state;
     mg_err err;
-    mg_xsearch *xs = mg_xsearch_open(dbpath, &err);
-    assert_non_null(xs);
+    mg_xsearch *xs = open_xs();
     mg_xq *a = mg_xq_term("wa", 2, &err), *m = mg_xq_term("m7", 2, &err);
     mg_xq *pair[2] = {a, m};
     mg_xq *near = mg_xq_combine(MG_XQ_NEAR, pair, 2, 10, &err);
@@ -364,9 +368,7 @@ static void test_other_queries_go_to_the_matcher(void **state)
 static void test_deadline_cuts(void **state)
 {
     (void)state;
-    mg_err err;
-    mg_xsearch *xs = mg_xsearch_open(dbpath, &err);
-    assert_non_null(xs);
+    mg_xsearch *xs = open_xs();
     mg_xq *q = compile(&m_or);
     unsigned long long runs = mg_xcount_fast_runs();
     mg_xresult r = count(xs, q, CHECK, 1);
@@ -388,8 +390,7 @@ static void test_union_of_two_words(void **state)
 {
     (void)state;
     mg_err err;
-    mg_xsearch *xs = mg_xsearch_open(dbpath, &err);
-    assert_non_null(xs);
+    mg_xsearch *xs = open_xs();
     static const int pairs[][2] = {{WA, WB}, {WA, M7}, {BIG, RARE}, {NONE, RARE}, {M7, M3}, {WA, BIG}};
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         expr or_e = {MG_XQ_OR, NULL, {&W[pairs[i][0]], &W[pairs[i][1]]}, 2};
