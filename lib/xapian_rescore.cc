@@ -54,24 +54,66 @@ namespace
 
 std::atomic<unsigned long long> g_ranked{0}; // mg_xrescore_ranked()
 
-// The given documents (sorted), weighing nothing: AND_NOT excludes them,
-// AND keeps only them.
+// The sub-databases of a combination of local shards, by their uuids in
+// the order Xapian numbers them (a combined document number d is number
+// (d - 1) / n + 1 of sub-database (d - 1) % n); empty for one database.
+std::vector<std::string> shard_uuids(const Xapian::Database &db)
+{
+    std::vector<std::string> ids;
+    if (db.size() < 2)
+        return ids;
+    std::string all = db.get_uuid();
+    for (size_t at = 0;;) {
+        size_t colon = all.find(':', at);
+        ids.push_back(all.substr(at, colon == std::string::npos ? colon : colon - at));
+        if (colon == std::string::npos)
+            break;
+        at = colon + 1;
+    }
+    return ids;
+}
+
+// The given documents (sorted, by their numbers in the combined database
+// whose sub-databases are shards: see shard_uuids()), weighing nothing:
+// AND_NOT excludes them, AND keeps only them. Over shards Xapian runs a
+// clone in each shard, which keeps that shard's documents, renumbered.
 class Candidates : public Xapian::PostingSource
 {
-    std::vector<Xapian::docid> ids_;
+    std::vector<Xapian::docid> all_, ids_;
+    std::vector<std::string> shards_;
     size_t at_ = 0;
     bool started_ = false;
 
   public:
-    explicit Candidates(std::vector<Xapian::docid> ids) : ids_(std::move(ids)) {}
+    Candidates(std::vector<Xapian::docid> ids, std::vector<std::string> shards)
+        : all_(std::move(ids)), shards_(std::move(shards))
+    {
+        if (shards_.empty())
+            ids_ = all_;
+    }
+    Candidates *clone() const override { return new Candidates(all_, shards_); }
+    // (asked after init(): this shard's)
     Xapian::doccount get_termfreq_min() const override { return ids_.size(); }
     Xapian::doccount get_termfreq_est() const override { return ids_.size(); }
     Xapian::doccount get_termfreq_max() const override { return ids_.size(); }
-    void init(const Xapian::Database &) override
+    void init(const Xapian::Database &db) override
     {
         at_ = 0;
         started_ = false;
         set_maxweight(0);
+        if (shards_.empty())
+            return;
+        // which shard this clone runs in (the view checked that the
+        // uuids are distinct: shards_usable())
+        auto s = std::find(shards_.begin(), shards_.end(), db.get_uuid());
+        if (s == shards_.end())
+            throw Xapian::InvalidOperationError("Candidates: a database of no known shard");
+        auto k = static_cast<Xapian::docid>(s - shards_.begin());
+        auto n = static_cast<Xapian::docid>(shards_.size());
+        ids_.clear();
+        for (Xapian::docid d : all_)
+            if ((d - 1) % n == k)
+                ids_.push_back((d - 1) / n + 1);
     }
     void next(double) override
     {
@@ -90,10 +132,23 @@ class Candidates : public Xapian::PostingSource
     std::string get_description() const override { return "Candidates()"; }
 };
 
-Xapian::Query candidates_query(std::vector<Xapian::docid> ids)
+Xapian::Query candidates_query(const mg_xsearch *xs, std::vector<Xapian::docid> ids)
 {
     std::sort(ids.begin(), ids.end());
-    return Xapian::Query((new Candidates(std::move(ids)))->release());
+    return Xapian::Query((new Candidates(std::move(ids), shard_uuids(xs->db)))->release());
+}
+
+// Whether the candidates of a combination of databases (shards, or a stub
+// naming several) can find their shards: every one local (its database
+// here), with a uuid of its own.
+bool shards_usable(const mg_xsearch *xs)
+{
+    if (xs->remote)
+        return false;
+    std::vector<std::string> ids = shard_uuids(xs->db);
+    std::sort(ids.begin(), ids.end());
+    return std::adjacent_find(ids.begin(), ids.end()) == ids.end() &&
+           (ids.empty() || !ids.front().empty());
 }
 
 // Whether two position lists (ascending) hold positions of two different
@@ -180,6 +235,16 @@ void pair_bonus(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o,
     }
 }
 
+struct Ranked {
+    Xapian::docid did;
+    double weight; // plain weight plus the pairs' bonus
+    double key;    // the rank key: weight, or its log2 less the age in half-lives
+    double score;  // reported: weight, or weight times the decay
+    size_t at;     // index in the first stage's MSet
+    std::string id;
+    unsigned folded;
+};
+
 // Days since 1970 of a date slot value ("YYYYMMDDhhmm..."), or false.
 bool date_days(const std::string &v, double *days)
 {
@@ -197,34 +262,17 @@ bool date_days(const std::string &v, double *days)
     return true;
 }
 
-struct Ranked {
-    Xapian::docid did;
-    double weight; // plain weight plus the pairs' bonus
-    double key;    // the rank key: weight, or its log2 less the age in half-lives
-    double score;  // reported: weight, or weight times the decay
-    size_t at;     // index in the first stage's MSet
-    std::string id;
-    unsigned folded;
-};
-
-// Times the recency decay (MG_SORT_RECENCY): the age from the newest
-// candidate (any reference gives the same order), undated ones as old as
-// the oldest dated one.
-void decay(mg_xsearch *xs, const mg_xrun_opts *o, std::vector<Ranked> &r)
+// Times the recency decay (MG_SORT_RECENCY), given each one's date in
+// days (when dated): the age from the newest (any reference gives the same
+// order), undated ones as old as the oldest dated one.
+void decay(const mg_xrun_opts *o, std::vector<Ranked> &r, const std::vector<double> &days,
+           const std::vector<bool> &dated)
 {
-    std::vector<std::pair<Xapian::docid, size_t>> by_doc;
-    for (size_t i = 0; i < r.size(); i++)
-        by_doc.emplace_back(r[i].did, i);
-    std::sort(by_doc.begin(), by_doc.end());
-    std::vector<double> days(r.size(), 0);
-    std::vector<bool> dated(r.size(), false);
-    Xapian::ValueIterator v = xs->db.valuestream_begin(MG_SLOT_DATE);
     double newest = -1e18, oldest = 1e18;
-    for (const auto &d : by_doc)
-        if (v.check(d.first) && date_days(*v, &days[d.second])) {
-            dated[d.second] = true;
-            newest = std::max(newest, days[d.second]);
-            oldest = std::min(oldest, days[d.second]);
+    for (size_t i = 0; i < r.size(); i++)
+        if (dated[i]) {
+            newest = std::max(newest, days[i]);
+            oldest = std::min(oldest, days[i]);
         }
     double half = o->half_life > 0 ? o->half_life : MG_HALF_LIFE_DAYS;
     for (size_t i = 0; i < r.size(); i++) {
@@ -233,6 +281,29 @@ void decay(mg_xsearch *xs, const mg_xrun_opts *o, std::vector<Ranked> &r)
         r[i].key = std::log2(std::max(r[i].weight, 1e-300)) - age / half;
         r[i].score = r[i].weight * std::exp2(-age / half);
     }
+}
+
+// The same, the dates read from the value stream.
+void decay(mg_xsearch *xs, const mg_xrun_opts *o, std::vector<Ranked> &r)
+{
+    std::vector<std::pair<Xapian::docid, size_t>> by_doc;
+    for (size_t i = 0; i < r.size(); i++)
+        by_doc.emplace_back(r[i].did, i);
+    std::sort(by_doc.begin(), by_doc.end());
+    std::vector<double> days(r.size(), 0);
+    std::vector<bool> dated(r.size(), false);
+    Xapian::ValueIterator v = xs->db.valuestream_begin(MG_SLOT_DATE),
+                          end = xs->db.valuestream_end(MG_SLOT_DATE);
+    for (const auto &d : by_doc) {
+        if (v == end)
+            break;
+        // (over shards check() moves on to the next document with a date
+        // when this one has none: true, but elsewhere)
+        if (v.check(d.first) && v != end && v.get_docid() == d.first &&
+            date_days(*v, &days[d.second]))
+            dated[d.second] = true;
+    }
+    decay(o, r, days, dated);
 }
 
 // The rank key of a weight: the weight to 2^-30 (about 1e-9). Xapian sums
@@ -407,7 +478,7 @@ double pair_edge(mg_xsearch *xs, const mg_xq *q, const Xapian::Query &first,
     Xapian::Enquire e(xs->db);
     e.set_query(Xapian::Query(
         Xapian::Query::OP_AND,
-        Xapian::Query(Xapian::Query::OP_AND_NOT, paired, candidates_query(cands)),
+        Xapian::Query(Xapian::Query::OP_AND_NOT, paired, candidates_query(xs, cands)),
         deadline_query(deadline, cut)));
     set_weighting(e, o, false);
     Xapian::MSet m = e.get_mset(0, 1);
@@ -438,6 +509,24 @@ double pairs_reach(const mg_xq *q)
     return 1 + most;
 }
 
+// Those of docs (none of them a hit of the page's ranking so far) that
+// match q: a match restricted to them, weighing nothing.
+std::vector<Xapian::docid> matching_of(mg_xsearch *xs, const mg_xq *q,
+                                       const std::vector<Xapian::docid> &docs)
+{
+    std::vector<Xapian::docid> found;
+    if (docs.empty())
+        return found;
+    Xapian::Enquire e(xs->db);
+    e.set_query(Xapian::Query(
+        Xapian::Query::OP_SCALE_WEIGHT,
+        Xapian::Query(Xapian::Query::OP_AND, q->plain, candidates_query(xs, docs)), 0.0));
+    Xapian::MSet m = e.get_mset(0, static_cast<Xapian::doccount>(docs.size()));
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+        found.push_back(*it);
+    return found;
+}
+
 // The number of the candidates' copies outside them that match q (added to
 // their group's hit), and all of them into out.
 void fold_outside(mg_xsearch *xs, const mg_xq *q, const std::vector<Xapian::docid> &cands,
@@ -455,16 +544,31 @@ void fold_outside(mg_xsearch *xs, const mg_xq *q, const std::vector<Xapian::doci
         for (Xapian::docid d : xs->groups[g.first])
             if (!std::binary_search(sorted.begin(), sorted.end(), d))
                 extra.push_back(d);
-    if (extra.empty())
-        return;
     out.insert(out.end(), extra.begin(), extra.end());
-    Xapian::Enquire e(xs->db);
-    e.set_query(Xapian::Query(
-        Xapian::Query::OP_SCALE_WEIGHT,
-        Xapian::Query(Xapian::Query::OP_AND, q->plain, candidates_query(extra)), 0.0));
-    Xapian::MSet m = e.get_mset(0, static_cast<Xapian::doccount>(extra.size()));
-    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-        ranked[hit_of[xs->dups[*it]]].folded++;
+    for (Xapian::docid d : matching_of(xs, q, extra))
+        ranked[hit_of[xs->dups[d]]].folded++;
+}
+
+// The copies of the rest's hits (past the candidates) that match q, counted
+// as the candidates' are: Xapian's count is only of those its pruned match
+// met, which depends on how the index is split. None of them is a
+// candidate or a candidate's copy (their groups are left out of the rest).
+void count_rest_copies(mg_xsearch *xs, const mg_xq *q, mg_xresult *rest)
+{
+    std::unordered_map<Xapian::docid, size_t> hit_of; // first of the copies -> index
+    std::vector<Xapian::docid> others;
+    for (size_t i = 0; i < rest->nhits; i++) {
+        auto dup = xs->dups.find(rest->hits[i].did);
+        if (dup == xs->dups.end())
+            continue;
+        hit_of.emplace(dup->second, i);
+        rest->hits[i].collapsed = 0;
+        for (Xapian::docid d : xs->groups[dup->second])
+            if (d != rest->hits[i].did)
+                others.push_back(d);
+    }
+    for (Xapian::docid d : matching_of(xs, q, others))
+        rest->hits[hit_of[xs->dups[d]]].collapsed++;
 }
 
 // A page of the two-stage ranking (see above).
@@ -523,7 +627,7 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
     mg_xresult rest = {};
     if (end > ranked.size() && !cands.empty() && res->upper > cands.size()) {
         // the page reaches past the candidates: the rest by the plain weight
-        Xapian::Query t(Xapian::Query::OP_AND_NOT, first, candidates_query(out));
+        Xapian::Query t(Xapian::Query::OP_AND_NOT, first, candidates_query(xs, out));
         mg_xq tail{t, t, {}, false};
         mg_xrun_opts ot = *o;
         ot.sort = MG_SORT_RELEVANCE;
@@ -537,6 +641,14 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
         if (rc < 0)
             return rc;
         res->cut |= rest.cut;
+        if (o->collapse && !xs->dups.empty()) {
+            try {
+                count_rest_copies(xs, q, &rest);
+            } catch (...) {
+                mg_xresult_release(&rest);
+                throw;
+            }
+        }
     }
     try {
         alloc_hits(res, (last > o->offset ? last - o->offset : 0) + rest.nhits);
@@ -566,15 +678,35 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
 namespace mg
 {
 
-// Two stages need morgue's own posting source of candidates, which
-// holds the combined database's document numbers: over shards (and
-// remote ones, whose xapian-tcpsrv does not know it) the pairs are
-// matched in full, as with rescore_depth off (docs/scaling.md).
+// Two stages need morgue's own posting source of candidates: over remote
+// shards, whose xapian-tcpsrv does not know it, the pairs are matched in
+// full, as with rescore_depth off (docs/scaling.md).
 bool wants_rescore(const mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o)
 {
-    return o->rescore_depth > 0 && o->limit > 0 && !o->count_only && !xs->shards &&
+    return o->rescore_depth > 0 && o->limit > 0 && !o->count_only && shards_usable(xs) &&
            (o->sort == MG_SORT_RECENCY ||
             (o->sort == MG_SORT_RELEVANCE && !q->pairs.empty() && o->ranking == MG_RANK_BM25));
+}
+
+void recency_order(const Xapian::MSet &m, size_t n, const mg_xrun_opts *o,
+                   std::vector<std::pair<size_t, double>> &order)
+{
+    std::vector<Ranked> r;
+    std::vector<double> days(n, 0);
+    std::vector<bool> dated(n, false);
+    Xapian::MSetIterator it = m.begin();
+    for (size_t i = 0; i < n && it != m.end(); ++i, ++it) {
+        Xapian::Document d = it.get_document();
+        r.push_back({*it, it.get_weight(), 0, 0, i, d.get_value(MG_SLOT_ID), 0});
+        dated[i] = date_days(d.get_value(MG_SLOT_DATE), &days[i]);
+    }
+    decay(o, r, days, dated);
+    std::sort(r.begin(), r.end(), [](const Ranked &a, const Ranked &b) {
+        return a.key != b.key ? a.key > b.key : a.id < b.id;
+    });
+    order.clear();
+    for (const Ranked &h : r)
+        order.emplace_back(h.at, h.score);
 }
 
 int rescore_page(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,

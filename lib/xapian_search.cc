@@ -72,6 +72,7 @@ void take_hit(mg_xhit *h, const Xapian::MSetIterator &it, const Xapian::Document
     h->score = it.get_weight();
     h->percent = it.get_percent();
     h->collapsed = it.get_collapse_count();
+    h->did = *it;
 }
 
 void alloc_hits(mg_xresult *res, size_t n)
@@ -375,9 +376,17 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
         // MSet::fetch() reads outside the MSet (and crashes) when the MSet
         // does not start at the first hit. Each shard sends offset + limit
         // hits either way.
-        size_t skip = xs->remote && o->limit > 0 && !o->count_only ? o->offset : 0;
-        Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(o->offset - skip),
-                                         static_cast<Xapian::doccount>(o->limit + skip), check);
+        // relevance+recency without the two stages (over remote shards):
+        // the first rescore_depth hits by relevance, ranked by recency
+        // (recency_order()), then the others
+        size_t recent = o->limit > 0 && !o->count_only && o->sort == MG_SORT_RECENCY &&
+                                o->offset < o->rescore_depth
+                            ? o->rescore_depth
+                            : 0;
+        size_t skip = (xs->remote || recent) && o->limit > 0 && !o->count_only ? o->offset : 0;
+        Xapian::MSet mset =
+            enq.get_mset(static_cast<Xapian::doccount>(o->offset - skip),
+                         static_cast<Xapian::doccount>(std::max(o->limit + skip, recent)), check);
         for (size_t i = 0; i < vspies.size(); i++)
             spies[i]->absorb(*vspies[i]);
         if (xs->remote && o->deadline_ns && monotonic_ns() >= o->deadline_ns)
@@ -393,8 +402,24 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
         if (o->count_only) {
             res->nhits = mset.size();
         } else {
-            alloc_hits(res, mset.size() > skip ? mset.size() - skip : 0);
-            if (mset.size() > skip) {
+            size_t end = std::min<size_t>(mset.size(), skip + o->limit);
+            alloc_hits(res, end > skip ? end - skip : 0);
+            if (recent && mset.size() > skip) {
+                size_t n = std::min<size_t>(recent, mset.size()), upto = std::max(n, end);
+                mset.fetch(mset.begin(), upto < mset.size()
+                                             ? mset[static_cast<Xapian::doccount>(upto)]
+                                             : mset.end());
+                std::vector<std::pair<size_t, double>> order;
+                recency_order(mset, n, o, order);
+                for (size_t r = skip; r < end; r++) {
+                    auto at = static_cast<Xapian::doccount>(r < n ? order[r].first : r);
+                    Xapian::MSetIterator it = mset[at];
+                    mg_xhit *h = &res->hits[res->nhits++];
+                    take_hit(h, it, it.get_document(), o->want_data);
+                    if (r < n)
+                        h->score = order[r].second;
+                }
+            } else if (mset.size() > skip) {
                 Xapian::MSetIterator from = mset[static_cast<Xapian::doccount>(skip)];
                 if (xs->remote) // the page's documents in one exchange, not one by one
                     mset.fetch(from, mset.end());
@@ -443,7 +468,7 @@ extern "C" {
 int mg_xsearch_count_union(mg_xsearch *xs, const mg_xq *or_q, const mg_xq *and_q,
                            unsigned long long n_and, mg_xresult *res, mg_err *err) noexcept
 {
-    if (xs->shards || n_and > UINT_MAX)
+    if (xs->remote || n_and > UINT_MAX)
         return 0;
     try {
         return mg_xcount_union(xs->db, or_q->q, and_q->q, static_cast<Xapian::doccount>(n_and),

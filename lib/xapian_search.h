@@ -166,6 +166,7 @@ typedef struct mg_xhit {
     double score;
     int percent;
     unsigned collapsed;
+    unsigned did; /* the document's number in the view (a Xapian docid) */
     void *data; /* the stored record or its card (an mg_record_decode() input), malloc'd */
     size_t len;
 } mg_xhit;
@@ -194,8 +195,9 @@ unsigned long long mg_xrescore_ranked(void) MG_NOEXCEPT;
 /* The matches of or_q when it is the OR of two words and and_q the AND of the
  * same two words with n_and matches, exactly (xapian_count.h,
  * mg_xcount_union): 1 with res's counts filled (exact); 0 when the queries
- * are not of that shape or xs is a topology of shards (count the OR
- * instead); or a negative mg_code. */
+ * are not of that shape or xs has remote shards (count the OR instead: a
+ * network error there is left to the run that meets it, which leaves the
+ * shard out); or a negative mg_code. */
 int mg_xsearch_count_union(mg_xsearch *xs, const mg_xq *or_q, const mg_xq *and_q,
                            unsigned long long n_and, mg_xresult *res, mg_err *err) MG_NOEXCEPT;
 

@@ -146,6 +146,14 @@ bool wants_rescore(const mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o);
 int rescore_page(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
                  mg_err *err);
 
+// relevance+recency over remote shards, where the two stages cannot run
+// (docs/scaling.md): the first n hits of m (a match by relevance, copies
+// folded by Xapian, those n documents fetched) ranked by their weight times
+// the recency decay, ties by id: each one's index in m and its score, in
+// that order.
+void recency_order(const Xapian::MSet &m, size_t n, const mg_xrun_opts *o,
+                   std::vector<std::pair<size_t, double>> &order);
+
 // ---- xapian_facets.cc ----
 
 // Counts values of one slot over the whole match set: whole values, values

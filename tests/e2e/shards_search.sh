@@ -6,7 +6,8 @@
 # single index does: the top 100 ids of each query in the same order with
 # the same scores (within 1e-9), the exact totals, facets, newest-first
 # pages, pages with copies apart, get and get with copies. The same for the local shards of
-# a generation of morgue-index --shards. A shard with a replica fails over
+# a generation of morgue-index --shards, and their relevance+recency pages
+# with each hit's copy count (two-stage over local shards). A shard with a replica fails over
 # to it with nothing missing; with both gone the reply is partial and names
 # the shard; get of an article there is "unavailable", not "not_found"; an
 # export refuses to skip it; a wrong topology stops morgued at start.
@@ -51,17 +52,26 @@ EP2=$TCP_EP
 start_daemon local --db "$TMP/sharded" --bind tcp://127.0.0.1:* --query-budget-ms 0 || exit 1
 EP3=$TCP_EP
 
-# compare NAME EP: shard_compare.py's verdict on EP against the single index.
+# compare NAME EP [recency]: shard_compare.py's verdict on EP against the
+# single index.
 compare() {
   local r
-  r=$($PY "$PYDIR/shard_compare.py" "$EP1" "$2" "$TMP/queries.txt" $NQ)
+  r=$($PY "$PYDIR/shard_compare.py" "$EP1" "$2" "$TMP/queries.txt" $NQ ${3:-})
   diag "$1: $r"
   check_match "$1: the same replies as the single index ($NQ queries, top 100)" \
     '"differ": \[\], "max_score_diff": [0-9.e-]+, "partial": 0' "$r"
   check "$1: scores within 1e-9" $PY -c 'import json,sys; sys.exit(json.loads(sys.argv[1])["max_score_diff"] > 1e-9)' "$r"
 }
 compare "3 remote shards" "$EP2"
-compare "3 local shards" "$EP3"
+compare "3 local shards" "$EP3" recency
+
+# Over remote shards relevance+recency re-ranks the best 1,000 by relevance.
+r=$($PY "$PYDIR/shard_compare.py" "$EP1" "$EP2" "$TMP/queries.txt" 20 recency-remote)
+diag "3 remote shards, relevance+recency: $r"
+check_match "3 remote shards: relevance+recency re-ranks the best 1,000 hits by relevance" \
+  '"differ": \[\], .*"partial": 0' "$r"
+check "3 remote shards: recency changed the first page of some queries" \
+  $PY -c 'import json,sys; sys.exit(json.loads(sys.argv[1]).get("recency_moved", 0) < 1)' "$r"
 
 # One of shard 1's two servers dies: its replica answers, nothing missing.
 kill -9 -- -"${SRV[1]}"

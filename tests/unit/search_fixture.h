@@ -45,9 +45,10 @@ static inline int fx_index(const char *db, const char *threads, const char *inpu
 }
 
 /* Write the n lines to dir/docs.jsonl (its path into path) and index them
- * into db with one thread: 0, or -1. */
-static inline int fx_index_lines(const char *dir, const char *const *lines, size_t n, char *path,
-                                 size_t cap, const char *db)
+ * into db with one thread and these more options for morgue-index: 0, or
+ * -1. */
+static inline int fx_index_lines_with(const char *dir, const char *const *lines, size_t n,
+                                      char *path, size_t cap, const char *db, const char *opts)
 {
     snprintf(path, cap, "%s/docs.jsonl", dir);
     FILE *f = fopen(path, "w");
@@ -57,7 +58,14 @@ static inline int fx_index_lines(const char *dir, const char *const *lines, size
         fprintf(f, "%s\n", lines[i]);
     if (fclose(f) != 0)
         return -1;
-    return fx_index(db, "1", path) == 0 ? 0 : -1;
+    return fx_index_with(db, "1", opts, path) == 0 ? 0 : -1;
+}
+
+/* fx_index_lines_with() without more options. */
+static inline int fx_index_lines(const char *dir, const char *const *lines, size_t n, char *path,
+                                 size_t cap, const char *db)
+{
+    return fx_index_lines_with(dir, lines, n, path, cap, db, "");
 }
 
 /* A searcher on db with these limits (NULL: the defaults); NULL (with the

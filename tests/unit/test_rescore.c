@@ -15,6 +15,7 @@
  *   page of the deep ranking and the exhaustive one;
  * - a two-word relaxed query's total is exact at any size (the OR's count
  *   from the AND's and the words' frequencies);
+ * - over local shards, the same ranking in the same two stages;
  * - relevance+recency multiplies each candidate's weight by
  *   2^(-age / half-life), the age in days from the newest candidate,
  *   undated articles as old as the oldest. */
@@ -363,7 +364,7 @@ static void test_recency_when_rescoring_is_off(void **state)
  * lengths varied so that the weights (and the pairs' bonus) differ. */
 enum { NG = 300 };
 
-static int paging_corpus(char *dir, size_t cap, char *path, size_t pcap)
+static int paging_corpus_with(char *dir, size_t cap, char *path, size_t pcap, const char *opts)
 {
     if (fx_tmpdir(dir, cap, "rescore-pages") != 0)
         return -1;
@@ -380,20 +381,45 @@ static int paging_corpus(char *dir, size_t cap, char *path, size_t pcap)
             n += (size_t)snprintf(body + n, sizeof body - n, "f%u ", k);
         for (unsigned k = 0; k < (i / 3) % 3 + 1 && i % 3 == 0 && i < 60; k++)
             n += (size_t)snprintf(body + n, sizeof body - n, "beta ");
-        snprintf(buf[i], sizeof buf[i], "{\"id\":\"g%03u\",\"title\":\"\",\"body\":\"%s\"}", i,
-                 body);
+        /* dated (for recency) from 2020-01-01 on, a day apart in a
+         * scrambled order, every 7th undated */
+        char date[40] = "";
+        if (i % 7)
+            snprintf(date, sizeof date, ",\"date\":\"2020-%02u-%02u\"", (i * 37) % 9 + 1,
+                     (i * 11) % 28 + 1);
+        snprintf(buf[i], sizeof buf[i],
+                 "{\"id\":\"g%03u\",\"title\":\"\",\"body\":\"%s\"%s}", i, body, date);
         lines[i] = buf[i];
     }
     char in[256];
     snprintf(path, pcap, "%s/db", dir);
-    return fx_index_lines(dir, lines, NG, in, sizeof in, path);
+    return fx_index_lines_with(dir, lines, NG, in, sizeof in, path, opts);
 }
+
+static int paging_corpus(char *dir, size_t cap, char *path, size_t pcap)
+{
+    return paging_corpus_with(dir, cap, path, pcap, "");
+}
+
+/* The queries of the paging tests (their pairs lift some hits), and the
+ * orders they are ranked in two stages by. */
+static const char *const qs[] = {"alpha OR beta", "alpha beta gamma", "gamma OR alpha"};
+static const enum mg_sort sorts[] = {MG_SORT_RELEVANCE, MG_SORT_RECENCY};
 
 /* A page of q at offset, limit hits. */
 static mg_search_result *page(mg_searcher *s, const char *q, size_t offset, size_t limit)
 {
     /* (the corpus has copies: every hit stands for itself here) */
     mg_search_request req = {.query = q, .offset = offset, .limit = limit, .no_collapse = true};
+    return fx_search(s, &req);
+}
+
+/* A page of q at offset, limit hits, in this order, copies folded. */
+static mg_search_result *sorted_page(mg_searcher *s, const char *q, enum mg_sort sort,
+                                     size_t offset, size_t limit)
+{
+    mg_search_request req = {
+        .query = q, .offset = offset, .limit = limit, .sort = sort, .half_life = 20};
     return fx_search(s, &req);
 }
 
@@ -412,7 +438,6 @@ static void test_pages_within_the_depth(void **state)
     off = fx_open_with(path, &lim);
     assert_non_null(deep);
     assert_non_null(off);
-    static const char *const qs[] = {"alpha OR beta", "alpha beta gamma", "gamma OR alpha"};
     for (size_t q = 0; q < sizeof qs / sizeof *qs; q++) {
         unsigned long long before = mg_xrescore_ranked();
         mg_search_result *first = page(deep, qs[q], 0, 10);
@@ -444,6 +469,97 @@ static void test_pages_within_the_depth(void **state)
     }
     mg_searcher_free(deep);
     mg_searcher_free(off);
+    assert_int_equal(fx_remove(dir), 0);
+}
+
+/* Over local shards (morgue-index --shards 3) the pages are ranked in two
+ * stages too, the candidates found in each shard by their numbers there:
+ * a first page ranks a few candidates, and every page, by relevance or
+ * relevance+recency, copies folded, equals the single index's, hit for
+ * hit, score for score and copy count for copy count. */
+static void test_over_local_shards(void **state)
+{
+    (void)state;
+    char d1[128], p1[256], d3[128], p3[256];
+    assert_int_equal(paging_corpus(d1, sizeof d1, p1, sizeof p1), 0);
+    assert_int_equal(paging_corpus_with(d3, sizeof d3, p3, sizeof p3, "--shards 3"), 0);
+    mg_searcher *one = fx_open_with(p1, NULL), *three = fx_open_with(p3, NULL);
+    assert_non_null(one);
+    assert_non_null(three);
+    for (size_t q = 0; q < sizeof qs / sizeof *qs; q++) {
+        unsigned long long before = mg_xrescore_ranked();
+        mg_search_result *first = page(three, qs[q], 0, 10);
+        unsigned long long ranked = mg_xrescore_ranked() - before;
+        if (ranked == 0 || ranked > 50)
+            fail_msg("[%s] over shards: the first page ranked %llu candidates", qs[q], ranked);
+        mg_search_result_free(first);
+        for (size_t k = 0; k < sizeof sorts / sizeof *sorts; k++) {
+            bool moved = false; /* recency changed the order somewhere */
+            for (size_t at = 0; at < NG; at += 10) {
+                mg_search_result *a = sorted_page(one, qs[q], sorts[k], at, 10);
+                mg_search_result *b = sorted_page(three, qs[q], sorts[k], at, 10);
+                mg_search_result *r = sorted_page(one, qs[q], MG_SORT_RELEVANCE, at, 10);
+                assert_int_equal(a->nhits, b->nhits);
+                assert_int_equal(a->total_estimate, b->total_estimate);
+                for (size_t i = 0; i < a->nhits; i++) {
+                    const mg_hit *x = &a->hits[i], *y = &b->hits[i];
+                    if (strcmp(x->id, y->id) != 0 || fabs(x->score - y->score) > 1e-9 * x->score ||
+                        x->collapsed != y->collapsed || x->rank != y->rank)
+                        fail_msg("[%s] sort %d hit %zu: one index %s %.12g (%u copies), "
+                                 "3 shards %s %.12g (%u copies)",
+                                 qs[q], (int)sorts[k], at + i + 1, x->id, x->score, x->collapsed,
+                                 y->id, y->score, y->collapsed);
+                    moved |= i < r->nhits && strcmp(x->id, r->hits[i].id) != 0;
+                }
+                mg_search_result_free(a);
+                mg_search_result_free(b);
+                mg_search_result_free(r);
+            }
+            assert_true(moved == (sorts[k] == MG_SORT_RECENCY));
+        }
+    }
+    mg_searcher_free(one);
+    mg_searcher_free(three);
+    assert_int_equal(fx_remove(d1), 0);
+    assert_int_equal(fx_remove(d3), 0);
+}
+
+/* Each hit's copy count is exact past the candidates too: over the whole
+ * ranking at a depth of 20, in pages of 10, the hits and their copies add
+ * up to the total (Xapian's own count past the candidates is only of the
+ * copies its pruned match met). */
+static void test_copies_past_the_candidates(void **state)
+{
+    (void)state;
+    char dir[128], path[256];
+    assert_int_equal(paging_corpus(dir, sizeof dir, path, sizeof path), 0);
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.rescore_depth = 20;
+    mg_searcher *s = fx_open_with(path, &lim);
+    assert_non_null(s);
+    for (size_t q = 0; q < sizeof qs / sizeof *qs; q++)
+        for (size_t k = 0; k < sizeof sorts / sizeof *sorts; k++) {
+            unsigned long long sum = 0, total = 0, folded = 0;
+            for (size_t at = 0;; at += 10) {
+                mg_search_result *p = sorted_page(s, qs[q], sorts[k], at, 10);
+                total = p->total_estimate;
+                assert_true(p->total_exact);
+                for (size_t i = 0; i < p->nhits; i++) {
+                    sum += 1 + p->hits[i].collapsed;
+                    folded += at >= 20 && p->hits[i].collapsed > 0;
+                }
+                size_t n = p->nhits;
+                mg_search_result_free(p);
+                if (n < 10)
+                    break;
+            }
+            if (sum != total || folded == 0)
+                fail_msg("[%s] sort %d: hits and copies %llu of %llu matches (%llu hits past "
+                         "the candidates with copies)",
+                         qs[q], (int)sorts[k], sum, total, folded);
+        }
+    mg_searcher_free(s);
     assert_int_equal(fx_remove(dir), 0);
 }
 
@@ -490,6 +606,8 @@ int main(void)
         cmocka_unit_test(test_recency_when_rescoring_is_off),
         cmocka_unit_test(test_pages_within_the_depth),
         cmocka_unit_test(test_two_word_total_exact),
+        cmocka_unit_test(test_over_local_shards),
+        cmocka_unit_test(test_copies_past_the_candidates),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

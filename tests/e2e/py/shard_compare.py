@@ -2,22 +2,35 @@
 """Ask two morgued the same requests and compare the replies: a single
 index (ENDPOINT_A) and the same articles split into shards (ENDPOINT_B).
 
-usage: shard_compare.py ENDPOINT_A ENDPOINT_B QUERIES N
+usage: shard_compare.py ENDPOINT_A ENDPOINT_B QUERIES N [recency|recency-remote]
 
 For each of the first N lines of QUERIES: a search of the top 100 (ids in
 order and scores within 1e-9, what each hit shows of its article alike,
 totals), then for every 10th query a page
 with facets (source, category, year, month), sorted newest first, and with
 copies apart, the pages at offsets 10 and 20 and at offset 10 newest
-first, and `get` of its top hit, with and without its copies. Prints one
+first, and `get` of its top hit, with and without its copies. With
+"recency" (local shards, which rank it in two stages as one index does)
+also the top 100 sorted by relevance+recency and its pages at offsets 10
+and 990 (across the candidates' end), with each hit's copy count. With
+"recency-remote" (remote shards, where it is a re-ranking of the best
+1,000 hits by relevance: docs/scaling.md) the same pages of ENDPOINT_B
+are checked against that re-ranking done here, from its first 2,000 hits
+by relevance (the hits with every word and, after them, those with some
+of the words re-ranked apart), and "recency_moved" counts the first pages
+that differ from the single index's by relevance. Prints one
 JSON line: {"requests": N, "differ": [the first few differences],
 "max_score_diff": X, "partial": replies marked partial}."""
+import calendar
 import json
+import math
 import sys
 
 import reqsock
 
 ep_a, ep_b, qfile, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+recency = sys.argv[5:] == ["recency"]
+recency_remote = sys.argv[5:] == ["recency-remote"]
 sa, sb = reqsock.connect(ep_a), reqsock.connect(ep_b)
 out = {"requests": 0, "differ": [], "max_score_diff": 0.0, "partial": 0}
 
@@ -37,7 +50,7 @@ def differ(what, req, a, b):
         out["differ"].append({"what": what, "request": req, "single": a, "sharded": b})
 
 
-def compare(req, facets=False):
+def compare(req, facets=False, shown=SHOWN):
     a, b = ask(sa, req), ask(sb, req)
     out["requests"] += 1
     out["partial"] += bool(b.get("partial"))
@@ -55,8 +68,8 @@ def compare(req, facets=False):
             break
     # what each hit shows of its article (its document, fetched from its shard)
     for x, y in zip(ha, hb):
-        rest_x = {k: x.get(k) for k in SHOWN}
-        rest_y = {k: y.get(k) for k in SHOWN}
+        rest_x = {k: x.get(k) for k in shown}
+        rest_y = {k: y.get(k) for k in shown}
         if rest_x != rest_y:
             differ("hit", req, rest_x, rest_y)
             break
@@ -68,10 +81,79 @@ def compare(req, facets=False):
     return a
 
 
+def days(date):
+    """Days since 1970 of a hit's date, to the minute (as the index's date
+    slot gives it), or None."""
+    if not date:
+        return None
+    d = date.replace("T", " ")
+    t = calendar.timegm((int(d[0:4]), int(d[5:7]), int(d[8:10]), 0, 0, 0))
+    hm = int(d[11:13]) * 60 + int(d[14:16]) if len(d) >= 16 else 0
+    return t / 86400.0 + hm / 1440.0
+
+
+def reranked(hits, half=30.0):
+    """The hits (the first 1,000 by relevance) ranked by their score times
+    2^(-age / half), the age from the newest, undated ones as old as the
+    oldest; ties by id: (id, score) in that order."""
+    ds = [days(h.get("date")) for h in hits]
+    dated = [d for d in ds if d is not None]
+    newest, oldest = (max(dated), min(dated)) if dated else (0, 0)
+    out = []
+    for h, d in zip(hits, ds):
+        age = newest - (oldest if d is None else d) if dated else 0
+        key = math.log2(max(h["score"], 1e-300)) - age / half
+        out.append((-key, h["id"], h["score"] * 2 ** (-age / half)))
+    out.sort()
+    return [(i, s) for _, i, s in out]
+
+
+def check_remote_recency(q):
+    """A relaxed query is ranked in two parts, the hits with every word
+    first, then those with some: each part re-ranked on its own."""
+    hits = []
+    for offset in (0, 1000):
+        top = ask(sb, {"op": "search", "query": q, "limit": 1000, "offset": offset})
+        out["requests"] += 1
+        if not top.get("ok"):
+            differ("not ok", q, None, top.get("error"))
+            return
+        hits += top["hits"]
+    want = []
+    for part in ("all", "some"):
+        ph = [h for h in hits if h["matched"] == part]
+        want += reranked(ph[:1000]) + [(h["id"], h["score"]) for h in ph[1000:]]
+    for offset, limit in ((0, 100), (10, 10), (990, 20)):
+        req = {"op": "search", "query": q, "limit": limit, "offset": offset,
+               "sort": "relevance+recency"}
+        got = ask(sb, req)
+        out["requests"] += 1
+        exp = want[offset:offset + limit]
+        ids = [h["id"] for h in got.get("hits", [])]
+        if ids != [i for i, _ in exp]:
+            differ("recency ids", req, [i for i, _ in exp][:10], ids[:10])
+            continue
+        for h, (_, s) in zip(got["hits"], exp):
+            if abs(h["score"] - s) > 1e-9 * max(s, 1e-300):
+                differ("recency score", req, s, h["score"])
+                break
+        if offset == 0 and len(ids) > 1:
+            plain = ask(sa, {"op": "search", "query": q, "limit": limit})
+            out["requests"] += 1
+            out["recency_moved"] = out.get("recency_moved", 0) + (
+                [h["id"] for h in plain["hits"]] != ids)
+
+
 with open(qfile) as f:
     queries = [line.strip() for line in f if line.strip()][:n]
 for i, q in enumerate(queries):
     a = compare({"op": "search", "query": q, "limit": 100})
+    if recency_remote:
+        check_remote_recency(q)
+    if recency:
+        for offset, limit in ((0, 100), (10, 10), (990, 20)):
+            compare({"op": "search", "query": q, "limit": limit, "offset": offset,
+                     "sort": "relevance+recency"}, shown=SHOWN + ("collapsed",))
     if i % 10:
         continue
     compare({"op": "search", "query": q, "limit": 10,
