@@ -373,7 +373,10 @@ int mg_docbuild_build(mg_docbuild *b, const mg_record *r, mg_xdoc *doc, char *ui
     if ((rc = set_value(doc, MG_SLOT_COLLAPSE, h8, 8, err)))
         return rc;
     mg_u64_to_bytes(mg_docbuild_dupkey(r->title, r->body), h8);
+    char dup[MG_DUP_TERM_LEN + 1];
+    mg_dup_term(h8, dup);
     if ((rc = set_value(doc, MG_SLOT_NEARDUP, h8, 8, err)) ||
+        (rc = mg_xdoc_add_boolean(doc, dup, MG_DUP_TERM_LEN, err)) ||
         (rc = set_value(doc, MG_SLOT_SOURCE, r->source, strlen(r->source), err)) ||
         (rc = set_value(doc, MG_SLOT_ID, r->id, idlen, err)))
         return rc;

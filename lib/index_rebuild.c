@@ -426,8 +426,9 @@ static int check_built(run *r, mg_err *err)
 static int merge_shards(run *r, const char *tmp, mg_err *err)
 {
     char path[PATH_MAX + 128];
+    /* (every document of a rebuild has its near-duplicate term) */
     int rc = mg_run_set_meta(r, r->w[0].shard, 1, err);
-    if (rc)
+    if (rc || (rc = mg_xdb_set_metadata(r->w[0].shard, MG_META_DUPTERMS, "1", err)))
         return rc;
     size_t n = 0;
     for (unsigned k = 0; k < r->nthreads; k++) {

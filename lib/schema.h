@@ -19,6 +19,7 @@
 #define MG_PFX_MONTH "M"    /* YYYYMM */
 #define MG_PFX_YEAR "Y"     /* YYYY */
 #define MG_PFX_LANG "L"     /* language code of the article, when given */
+#define MG_PFX_DUP "XD"     /* the near-duplicate key (slot 8) in hex (schema 4) */
 
 /* Value slots. */
 #define MG_SLOT_DATE 0     /* "YYYYMMDDhhmmss" (sorts as a string); absent: no value */
@@ -52,8 +53,8 @@
 
 /* The schema this tree writes, stored under MG_META_VERSION at every
  * commit. Schema 1 had no MG_SLOT_RECORD, schema 2 no MG_SLOT_NEARDUP (see
- * above). */
-#define MG_SCHEMA_VERSION "3"
+ * above), schema 3 no MG_PFX_DUP term. */
+#define MG_SCHEMA_VERSION "4"
 
 /* Database metadata keys. */
 #define MG_META_LANG "morgue.lang"      /* stemming language of the index */
@@ -61,5 +62,25 @@
 #define MG_META_BUILT "morgue.updated"  /* ISO 8601 time of the last commit */
 #define MG_META_ADDED "morgue.added"    /* MG_SLOT_ADDED of the last finished run */
 #define MG_META_SHARD "morgue.shard"    /* "K/N": shard K of N built alone (--shard) */
+/* "1" when every document has its MG_PFX_DUP term: set by a rebuild (or a
+ * first index), kept by updates, which write the term too. An index
+ * updated by schema 4 but not rebuilt has some documents without it. */
+#define MG_META_DUPTERMS "morgue.dupterms"
+
+/* The MG_PFX_DUP term of a near-duplicate key (the 8 bytes of slot 8):
+ * the prefix and the bytes in hex, into out (MG_DUP_TERM_LEN + 1 bytes). */
+#define MG_DUP_TERM_LEN (sizeof MG_PFX_DUP - 1 + 16)
+static inline void mg_dup_term(const unsigned char key[8], char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *p = MG_PFX_DUP;
+    while (*p)
+        *out++ = *p++;
+    for (int i = 0; i < 8; i++) {
+        *out++ = hex[key[i] >> 4];
+        *out++ = hex[key[i] & 15];
+    }
+    *out = '\0';
+}
 
 #endif

@@ -641,7 +641,8 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
         if (rc < 0)
             return rc;
         res->cut |= rest.cut;
-        if (o->collapse && !xs->dups.empty()) {
+        // (counted by the rest's run when every document has its term)
+        if (o->collapse && !xs->dups.empty() && !dup_terms(xs)) {
             try {
                 count_rest_copies(xs, q, &rest);
             } catch (...) {

@@ -99,8 +99,8 @@ constexpr size_t FAST_MAX_OFFSET = 200;
 // document not fetched ranks after the page: all matches were fetched, or
 // the last fetched weighs strictly less than the page's last hit (a tie
 // might continue past the window). false: run the full Enquire.
-bool fast_page(mg_xsearch *xs, Xapian::Enquire &enq, const mg_xrun_opts *o, Xapian::doccount check,
-               mg_xresult *res)
+bool fast_page(mg_xsearch *xs, const Xapian::Query &q, Xapian::Enquire &enq, const mg_xrun_opts *o,
+               Xapian::doccount check, mg_xresult *res)
 {
     if (o->offset > FAST_MAX_OFFSET)
         return false;
@@ -154,11 +154,22 @@ bool fast_page(mg_xsearch *xs, Xapian::Enquire &enq, const mg_xrun_opts *o, Xapi
 
     size_t last = std::min(end, kept.size());
     alloc_hits(res, last > o->offset ? last - o->offset : 0);
+    bool exact = collapse && dup_terms(xs);
+    std::vector<std::string> keys;
     for (size_t r = o->offset; r < last; r++) {
         mg_xhit *h = &res->hits[res->nhits++];
-        take_hit(h, kept[r].it, kept[r].it.get_document(), o->want_data);
+        Xapian::Document doc = kept[r].it.get_document();
+        take_hit(h, kept[r].it, doc, o->want_data);
         h->collapsed = kept[r].folded;
+        // (a hit without copies, or with every copy folded in, is exact)
+        auto dup = xs->dups.find(*kept[r].it);
+        if (exact && dup != xs->dups.end() && kept[r].folded + 1 < xs->groups[dup->second].size())
+            keys.push_back(doc.get_value(MG_SLOT_NEARDUP));
+        else
+            keys.emplace_back();
     }
+    if (exact)
+        exact_copies(xs, q, keys, res);
     // Totals count every matching article, copies included (as the facets
     // do): no collapse key was set, so these are those counts.
     res->estimate = m.get_matches_estimated();
@@ -318,7 +329,7 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
             !xs->remote) {
             if (o->collapse)
                 count_dups(xs);
-            if (fast_page(xs, enq, o, check, res))
+            if (fast_page(xs, q->q, enq, o, check, res))
                 return 0;
             mg_xresult_release(res);
             memset(res, 0, sizeof *res);
@@ -404,6 +415,9 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
         } else {
             size_t end = std::min<size_t>(mset.size(), skip + o->limit);
             alloc_hits(res, end > skip ? end - skip : 0);
+            // each hit's near-duplicate key, for its exact copy count
+            bool exact = o->collapse && dup_terms(xs);
+            std::vector<std::string> dupkeys;
             if (recent && mset.size() > skip) {
                 size_t n = std::min<size_t>(recent, mset.size()), upto = std::max(n, end);
                 mset.fetch(mset.begin(), upto < mset.size()
@@ -415,17 +429,26 @@ int run_once(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *
                     auto at = static_cast<Xapian::doccount>(r < n ? order[r].first : r);
                     Xapian::MSetIterator it = mset[at];
                     mg_xhit *h = &res->hits[res->nhits++];
-                    take_hit(h, it, it.get_document(), o->want_data);
+                    Xapian::Document doc = it.get_document();
+                    take_hit(h, it, doc, o->want_data);
                     if (r < n)
                         h->score = order[r].second;
+                    if (exact)
+                        dupkeys.push_back(doc.get_value(MG_SLOT_NEARDUP));
                 }
             } else if (mset.size() > skip) {
                 Xapian::MSetIterator from = mset[static_cast<Xapian::doccount>(skip)];
                 if (xs->remote) // the page's documents in one exchange, not one by one
                     mset.fetch(from, mset.end());
-                for (Xapian::MSetIterator it = from; it != mset.end(); ++it)
-                    take_hit(&res->hits[res->nhits++], it, it.get_document(), o->want_data);
+                for (Xapian::MSetIterator it = from; it != mset.end(); ++it) {
+                    Xapian::Document doc = it.get_document();
+                    take_hit(&res->hits[res->nhits++], it, doc, o->want_data);
+                    if (exact)
+                        dupkeys.push_back(doc.get_value(MG_SLOT_NEARDUP));
+                }
             }
+            if (exact)
+                exact_copies(xs, q->q, dupkeys, res);
         }
         take_facets(res, spies);
         for (FacetSpy *spy : spies)
@@ -505,7 +528,7 @@ int mg_xsearch_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xre
                 if (tries > xs->shards->size() || !xs->shards->failed(e))
                     return mg_xapian_catch(err, "search");
                 xs->db = xs->shards->db();
-                xs->dups_valid = false;
+                xs->dups_valid = xs->dupterms_valid = false;
             } catch (...) {
                 return mg_xapian_catch(err, "search");
             }

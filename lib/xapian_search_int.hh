@@ -45,6 +45,10 @@ struct mg_xsearch {
     std::unordered_map<Xapian::docid, Xapian::docid> dups; // document -> first of its copies
     // the first of each group of copies -> every document of the group
     std::unordered_map<Xapian::docid, std::vector<Xapian::docid>> groups;
+    // Whether every document has its near-duplicate term (MG_META_DUPTERMS
+    // on every database of the view; dupterms_valid false: not asked yet).
+    bool dupterms_valid = false;
+    bool dupterms = false;
 };
 
 // A proximity pair of q (mg_xq_or_near): a document holding both terms
@@ -90,6 +94,18 @@ Xapian::valueno collapse_slot(const Xapian::Database &db);
 // Fill xs->dups and xs->groups, once per view of the database.
 void count_dups(mg_xsearch *xs);
 
+// Whether every document of the view has its near-duplicate term
+// (MG_PFX_DUP), asked once per view.
+bool dup_terms(mg_xsearch *xs);
+
+// The copy count of each hit of res (collapsed), exactly: the documents
+// that match q with the hit's near-duplicate key (keys[i], the hit's slot
+// 8 value), less the hit. One match of q restricted to those keys' terms,
+// so only when dup_terms(). Over remote shards too (built-in pieces only),
+// where Xapian's own count misses the copies a shard did not send.
+void exact_copies(mg_xsearch *xs, const Xapian::Query &q, const std::vector<std::string> &keys,
+                  mg_xresult *res);
+
 // Call f; when a shard fails under it (a network error), leave the shard
 // out and call f again, on the shards that remain.
 template <class F> auto with_shards(mg_xsearch *xs, F f) -> decltype(f())
@@ -101,7 +117,7 @@ template <class F> auto with_shards(mg_xsearch *xs, F f) -> decltype(f())
             if (!xs->shards || tries > xs->shards->size() || !xs->shards->failed(e))
                 throw;
             xs->db = xs->shards->db();
-            xs->dups_valid = false;
+            xs->dups_valid = xs->dupterms_valid = false;
         }
     }
 }

@@ -16,6 +16,7 @@
 #include <xapian.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,14 @@ class ShardSet
     // server closed the connection and answers again). true: db() changed
     // and the call may be retried; false: nothing to leave out.
     bool failed(const Xapian::NetworkError &e);
+    // Whether f holds for the database of every shard open.
+    bool every(const std::function<bool(const Xapian::Database &)> &f) const
+    {
+        for (const Part &p : parts_)
+            if (p.cur >= 0 && !f(p.db))
+                return false;
+        return true;
+    }
     // The names of the shards left out (topology.h), in topology order.
     const std::vector<std::string> &missing() const { return missing_; }
     // The sum of the local shards' revisions (remote ones do not tell).

@@ -111,6 +111,14 @@ bool resolve(const std::string &path, std::string &real, dev_t &dev, ino_t &ino)
     return false;
 }
 
+// The near-duplicate term of a slot 8 value (8 bytes).
+std::string dup_term(const std::string &key)
+{
+    char t[MG_DUP_TERM_LEN + 1];
+    mg_dup_term(reinterpret_cast<const unsigned char *>(key.data()), t);
+    return std::string(t, MG_DUP_TERM_LEN);
+}
+
 // The document indexed by a unique term, or 0.
 Xapian::docid doc_by_term(const Xapian::Database &db, const std::string &t)
 {
@@ -127,9 +135,14 @@ void find_copies(mg_xsearch *xs, Xapian::docid self, std::vector<std::string> &i
         return;
     if (xs->remote) {
         // A value stream over the remote backend reads every document
-        // in turn: a search for the key instead.
+        // in turn: a search for the key instead (its term when every
+        // document has one, else a range of one value: a scan on each
+        // shard's side)
         Xapian::Enquire enq(xs->db);
-        enq.set_query(Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, key, key));
+        if (slot == MG_SLOT_NEARDUP && key.size() == 8 && dup_terms(xs))
+            enq.set_query(Xapian::Query(dup_term(key)));
+        else
+            enq.set_query(Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, key, key));
         enq.set_weighting_scheme(Xapian::BoolWeight());
         Xapian::MSet m = enq.get_mset(0, xs->db.get_doccount());
         for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
@@ -172,6 +185,44 @@ Xapian::valueno collapse_slot(const Xapian::Database &db)
 {
     Xapian::doccount n = db.get_doccount();
     return n && db.get_value_freq(MG_SLOT_NEARDUP) == n ? MG_SLOT_NEARDUP : MG_SLOT_COLLAPSE;
+}
+
+bool dup_terms(mg_xsearch *xs)
+{
+    if (!xs->dupterms_valid) {
+        auto has = [](const Xapian::Database &db) {
+            return db.get_metadata(MG_META_DUPTERMS) == "1";
+        };
+        xs->dupterms = xs->shards ? xs->shards->every(has) : has(xs->db);
+        xs->dupterms_valid = true;
+    }
+    return xs->dupterms;
+}
+
+void exact_copies(mg_xsearch *xs, const Xapian::Query &q, const std::vector<std::string> &keys,
+                  mg_xresult *res)
+{
+    std::vector<Xapian::Query> terms;
+    for (const std::string &k : keys)
+        if (k.size() == 8)
+            terms.emplace_back(dup_term(k));
+    if (terms.empty())
+        return;
+    Xapian::Enquire e(xs->db);
+    e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q,
+                              Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end())));
+    e.set_weighting_scheme(Xapian::BoolWeight());
+    Xapian::ValueCountMatchSpy spy(MG_SLOT_NEARDUP);
+    e.add_matchspy(&spy);
+    e.get_mset(0, 0, xs->db.get_doccount());
+    std::unordered_map<std::string, Xapian::doccount> n;
+    for (Xapian::TermIterator v = spy.values_begin(); v != spy.values_end(); ++v)
+        n[*v] = v.get_termfreq();
+    for (size_t i = 0; i < res->nhits && i < keys.size(); i++) {
+        auto at = n.find(keys[i]);
+        if (at != n.end() && at->second > 0)
+            res->hits[i].collapsed = at->second - 1;
+    }
 }
 
 // Find the documents that share their collapse key with another (news
@@ -261,7 +312,7 @@ int mg_xsearch_reopen(mg_xsearch *xs, mg_err *err) noexcept
             xs->real = real;
             xs->dev = dev;
             xs->ino = ino;
-            xs->dups_valid = false;
+            xs->dups_valid = xs->dupterms_valid = false;
             return 1;
         }
         if (xs->shards) {
@@ -270,12 +321,12 @@ int mg_xsearch_reopen(mg_xsearch *xs, mg_err *err) noexcept
             if (!changed)
                 return 0;
             xs->db = xs->shards->db();
-            xs->dups_valid = false;
+            xs->dups_valid = xs->dupterms_valid = false;
             return 1;
         }
         if (!xs->db.reopen())
             return 0;
-        xs->dups_valid = false;
+        xs->dups_valid = xs->dupterms_valid = false;
         return 1;
     } catch (...) {
         return mg_xapian_catch(err, xs->path.c_str());

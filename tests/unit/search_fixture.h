@@ -5,12 +5,15 @@
 #ifndef MG_TEST_SEARCH_FIXTURE_H
 #define MG_TEST_SEARCH_FIXTURE_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "schema.h"
 #include "search.h"
+#include "xapian_shim.h"
 
 /* A fresh directory /tmp/morgue-test-NAME.XXXXXX into dir. 0 or -1. */
 static inline int fx_tmpdir(char *dir, size_t cap, const char *name)
@@ -66,6 +69,22 @@ static inline int fx_index_lines(const char *dir, const char *const *lines, size
                                  size_t cap, const char *db)
 {
     return fx_index_lines_with(dir, lines, n, path, cap, db, "");
+}
+
+/* Make the index at db (its symlink) look like one never rebuilt by schema
+ * 4: no MG_META_DUPTERMS, so searches count copies as Xapian meets them.
+ * 0, or -1. */
+static inline int fx_forget_dupterms(const char *db)
+{
+    char real[PATH_MAX];
+    mg_err err;
+    if (!realpath(db, real))
+        return -1;
+    mg_xdb *w = mg_xdb_open(real, 0, &err);
+    if (!w)
+        return -1;
+    int rc = mg_xdb_set_metadata(w, MG_META_DUPTERMS, "", &err);
+    return mg_xdb_close(w, &err) == 0 && rc == 0 ? 0 : -1;
 }
 
 /* A searcher on db with these limits (NULL: the defaults); NULL (with the

@@ -43,7 +43,7 @@ def ask(s, req):
     return r
 
 
-SHOWN = ("rank", "id", "title", "date", "source", "url", "categories", "snippet", "matched")
+SHOWN = ("collapsed", "rank", "id", "title", "date", "source", "url", "categories", "snippet", "matched")
 
 
 def differ(what, req, a, b):
@@ -51,9 +51,9 @@ def differ(what, req, a, b):
         out["differ"].append({"what": what, "request": req, "single": a, "sharded": b})
 
 
-# Over local shards also each hit's percentage and copy count (over remote
-# ones Xapian computes both from each shard's view: docs/scaling.md).
-SHOWN_LOCAL = SHOWN + ("percent", "collapsed")
+# Over local shards also each hit's percentage (over remote ones Xapian
+# computes it from each shard's view: docs/scaling.md).
+SHOWN_LOCAL = SHOWN + ("percent",)
 
 
 def compare(req, facets=False, shown=None):
