@@ -97,6 +97,27 @@ Xapian::Query combine(int op, const std::vector<Xapian::Query> &v, unsigned wind
     throw std::invalid_argument("operator");
 }
 
+// The terms of q into terms when q is an AND of terms (through filters and
+// weight scales): a document that holds every one matches q. false when it
+// is anything else.
+bool and_of_terms(const Xapian::Query &q, std::vector<std::string> &terms)
+{
+    switch (q.get_type()) {
+    case Xapian::Query::LEAF_TERM:
+        terms.push_back(*q.get_terms_begin());
+        return true;
+    case Xapian::Query::OP_AND:
+    case Xapian::Query::OP_FILTER:
+    case Xapian::Query::OP_SCALE_WEIGHT:
+        for (size_t i = 0; i < q.get_num_subqueries(); i++)
+            if (!and_of_terms(q.get_subquery(i), terms))
+                return false;
+        return q.get_num_subqueries() > 0;
+    default:
+        return false;
+    }
+}
+
 // Whether a query holds an OR and a phrase or NEAR: Xapian 1.4's pruned
 // matcher can drop documents of such a query (search_run.c, unprunable()).
 void shape(const Xapian::Query &q, bool *ors, bool *posits)
@@ -175,6 +196,18 @@ mg_xq *mg_xq_combine(int op, mg_xq *const *subs, size_t n, unsigned window, mg_e
         size_t weighted = op == MG_XQ_AND || op == MG_XQ_OR ? n : std::min<size_t>(n, 1);
         for (size_t i = 0; i < weighted; i++)
             x->pairs.insert(x->pairs.end(), subs[i]->pairs.begin(), subs[i]->pairs.end());
+        // what every match lacks: the first part's (an AND's matches are
+        // its matches too), or, leaving out an AND of terms, one of those
+        if (n > 0 && (op == MG_XQ_AND || op == MG_XQ_AND_NOT || op == MG_XQ_FILTER))
+            x->lacks = subs[0]->lacks;
+        std::vector<std::string> terms;
+        if (x->lacks.empty() && op == MG_XQ_AND_NOT) {
+            for (size_t i = 1; i < n && x->lacks.empty(); i++) {
+                if (and_of_terms(subs[i]->plain, terms))
+                    x->lacks.swap(terms);
+                terms.clear();
+            }
+        }
         return x;
     } catch (const std::invalid_argument &) {
         mg_err_set(err, MG_EINTERNAL, "query: unknown operator %d", op);
@@ -263,7 +296,7 @@ mg_xq *mg_xq_value_range(unsigned slot, const char *lo, const char *hi, mg_err *
 mg_xq *mg_xq_plain(const mg_xq *q, mg_err *err) noexcept
 {
     try {
-        return new mg_xq{q->plain, q->plain, {}, false};
+        return new mg_xq{q->plain, q->plain, {}, false, q->lacks};
     } catch (...) {
         mg_xapian_catch(err, "query");
         return nullptr;
@@ -276,9 +309,9 @@ mg_xq *mg_xq_scale(const mg_xq *q, double factor, mg_err *err) noexcept
         Xapian::Query plain(Xapian::Query::OP_SCALE_WEIGHT, q->plain, factor);
         // weighing nothing, the pairs change nothing but the cost
         if (!q->differs || factor == 0)
-            return new mg_xq{plain, plain, {}, false};
+            return new mg_xq{plain, plain, {}, false, q->lacks};
         mg_xq *x = new mg_xq{Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q->q, factor), plain,
-                             q->pairs, true};
+                             q->pairs, true, q->lacks};
         for (mg_near_pair &p : x->pairs)
             p.factor *= factor;
         return x;

@@ -396,6 +396,15 @@ void rank_candidates(mg_xsearch *xs, const mg_xq *q, const Xapian::MSet &m, size
     });
 }
 
+// A weight a few rank-key steps (rank_key()) below w, and below it by
+// more than Xapian's rounding of a weight: the candidates reach down to
+// it, so a page whose last hit weighs the depth-th weight itself (a tie,
+// common among short articles) is still settled by page_settled().
+double below(double w)
+{
+    return w - std::max(w * 2e-9, std::ldexp(1.0, -28));
+}
+
 constexpr Xapian::doccount MAX_CANDIDATES = 10; // times the depth
 constexpr size_t MIN_DEPTH = 20;                  // the first depth of a page within the depth
 constexpr Xapian::doccount FIRST_REACH = 4;       // see first_stage()
@@ -411,7 +420,8 @@ constexpr size_t MAX_WIDE_PAIRS = 8;
 // document that could then pass the depth-th plain weight is a candidate,
 // so the first depth of the ranking are those of an exhaustive match.
 // *edge: a weight no document outside the candidates reaches after
-// rescoring (the depth-th plain weight); 0 when every match is a candidate.
+// rescoring (just below() the depth-th plain weight); 0 when every match
+// is a candidate.
 //
 // wide (a page's own depth, below the full one): one match of FIRST_REACH
 // times the depth, whose matches are the candidates; when some in reach may
@@ -436,7 +446,7 @@ Xapian::MSet first_stage(Xapian::Enquire &enq, Xapian::doccount depth, bool wide
     *edge = 0;
     size_t n = m.size();
     if (n >= depth) {
-        *edge = m[depth - 1].get_weight();
+        *edge = below(m[depth - 1].get_weight());
         double cut = *edge / reach;
         double last = m[static_cast<Xapian::doccount>(n - 1)].get_weight();
         if (n < want || last < cut) {
@@ -497,16 +507,31 @@ bool page_settled(const std::vector<Ranked> &ranked, size_t end, double edge)
 
 // How many times its plain weight a document can weigh with the pairs of
 // q: each pair adds its factor times what its two words weigh, and the
-// plain query weighs each word at least once.
-double pairs_reach(const mg_xq *q)
+// plain query weighs each word at least once. A match that lacks the term
+// without (none: "") gains nothing from the pairs of that term.
+double pairs_reach(const mg_xq *q, const std::string &without = std::string())
 {
     std::unordered_map<std::string, double> per_word;
     double most = 0;
     for (const mg_near_pair &p : q->pairs) {
+        if (!without.empty() && (p.a == without || p.b == without))
+            continue;
         most = std::max(most, per_word[p.a] += p.factor);
         most = std::max(most, per_word[p.b] += p.factor);
     }
     return 1 + most;
+}
+
+// The same for any match of q: when every match lacks one of some terms
+// (the partial matches of a relaxed query), the most over which one.
+double match_reach(const mg_xq *q)
+{
+    if (q->lacks.empty())
+        return pairs_reach(q);
+    double most = 1;
+    for (const std::string &t : q->lacks)
+        most = std::max(most, pairs_reach(q, t));
+    return most;
 }
 
 // Those of docs (none of them a hit of the page's ranking so far) that
@@ -602,7 +627,7 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
     Xapian::doccount depth = full;
     if (o->sort == MG_SORT_RELEVANCE && end < full && q->pairs.size() <= MAX_WIDE_PAIRS)
         depth = static_cast<Xapian::doccount>(std::max<size_t>(end, MIN_DEPTH));
-    double reach = bonus ? pairs_reach(q) : 1, edge;
+    double reach = bonus ? match_reach(q) : 1, edge;
     std::vector<Xapian::docid> cands;
     std::vector<Ranked> ranked; // m1's first cands.size() are the candidates
     Xapian::MSet m1;

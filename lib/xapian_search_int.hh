@@ -69,6 +69,11 @@ struct mg_xq {
     Xapian::Query plain;
     std::vector<mg_near_pair> pairs;
     bool differs; // q holds proximity pairs (plain is another query)
+    // Terms of which every match lacks at least one (a query that leaves
+    // out the matches of an AND of these terms, as the partial matches of
+    // a relaxed query do), so their pairs cannot all add weight to one
+    // match (pairs_reach()); empty when not known.
+    std::vector<std::string> lacks = {};
 };
 
 namespace mg

@@ -422,6 +422,26 @@ static mg_search_result *sorted_page(mg_searcher *s, const char *q, enum mg_sort
     return fx_search(s, &req);
 }
 
+/* A searcher on path with the two-stage ranking off: the exhaustive one. */
+static mg_searcher *open_exhaustive(const char *path)
+{
+    mg_search_limits lim;
+    mg_search_limits_default(&lim);
+    lim.rescore_depth = -1;
+    return fx_open_with(path, &lim);
+}
+
+/* The n lines indexed into a fresh directory (dir, named name) at path
+ * (its db). */
+static void index_into(char *dir, size_t dcap, char *path, size_t pcap, const char *name,
+                       const char *const *lines, size_t n)
+{
+    char in[256];
+    assert_int_equal(fx_tmpdir(dir, dcap, name), 0);
+    snprintf(path, pcap, "%s/db", dir);
+    assert_int_equal(fx_index_lines(dir, lines, n, in, sizeof in, path), 0);
+}
+
 /* A first page within the depth (1,000) ranks a few candidates, not every
  * match; pages of 10 put together are the deep ranking (a page of 300)
  * and the exhaustive one, hit for hit and score for score. */
@@ -430,11 +450,7 @@ static void test_pages_within_the_depth(void **state)
     (void)state;
     char dir[128], path[256];
     assert_int_equal(paging_corpus(dir, sizeof dir, path, sizeof path), 0);
-    mg_searcher *deep = fx_open_with(path, NULL), *off;
-    mg_search_limits lim;
-    mg_search_limits_default(&lim);
-    lim.rescore_depth = -1;
-    off = fx_open_with(path, &lim);
+    mg_searcher *deep = fx_open_with(path, NULL), *off = open_exhaustive(path);
     assert_non_null(deep);
     assert_non_null(off);
     for (size_t q = 0; q < sizeof qs / sizeof *qs; q++) {
@@ -567,6 +583,111 @@ static void test_copies_past_the_candidates(void **state)
     assert_int_equal(fx_remove(dir), 0);
 }
 
+/* A page whose last hit weighs the depth-th weight itself settles: 60
+ * articles of one length hold "alpha" and "beta" too far apart for the
+ * pair of "alpha OR beta", so they all weigh the same; the first page is
+ * 10 of them by id,
+ * from the candidates of its own depth (60), not ranked again at the full
+ * depth (120 in all) because its last hit ties with the 20th. */
+static void test_ties_at_the_edge_settle(void **state)
+{
+    (void)state;
+    enum { NT = 60, NO = 200, N = NT + NO };
+    static char buf[N][160];
+    const char *lines[N];
+    for (int i = 0; i < NT; i++)
+        snprintf(buf[i], sizeof buf[0],
+                 "{\"id\":\"t%02d\",\"title\":\"\",\"body\":\"alpha f1 f2 f3 f4 f5 f6 f7 f8 f9 "
+                 "f10 beta\"}",
+                 i);
+    for (int i = 0; i < NO; i++)
+        snprintf(buf[NT + i], sizeof buf[0],
+                 "{\"id\":\"o%03d\",\"title\":\"\",\"body\":\"o%d p%d q%d r%d\"}", i, i, i,
+                 i, i);
+    for (size_t i = 0; i < N; i++)
+        lines[i] = buf[i];
+    char dir[128], path[256];
+    index_into(dir, sizeof dir, path, sizeof path, "rescore-ties", lines, N);
+    mg_searcher *s = fx_open_with(path, NULL);
+    assert_non_null(s);
+    mg_search_request req = {.query = "alpha OR beta", .limit = 10, .no_collapse = true};
+    unsigned long long before = mg_xrescore_ranked();
+    mg_search_result *r = fx_search(s, &req);
+    unsigned long long ranked = mg_xrescore_ranked() - before;
+    if (ranked > NT)
+        fail_msg("the page ranked %llu candidates", ranked);
+    assert_int_equal(r->nhits, 10);
+    for (size_t i = 0; i < r->nhits; i++) {
+        char want[24];
+        snprintf(want, sizeof want, "t%02zu", i);
+        assert_string_equal(r->hits[i].id, want);
+        assert_true(r->hits[i].score == r->hits[0].score);
+    }
+    mg_search_result_free(r);
+    mg_searcher_free(s);
+    assert_int_equal(fx_remove(dir), 0);
+}
+
+/* The partial matches of a relaxed query lack one of its words, so the
+ * pairs of that word lift none of them: "alpha beta gamma" past its AND's
+ * 2 hits ranks "alpha beta" articles, 10 short and 100 a word longer, which
+ * the pair (beta, gamma) cannot lift. Bounded by what the pair (alpha,
+ * beta) alone adds, the page settles among its first candidates (80);
+ * bounded by both pairs, the longer ones outside could have passed it, and
+ * the page was ranked again at the full depth (190 in all). The page is
+ * the exhaustive ranking's either way. */
+static void test_partial_matches_settle(void **state)
+{
+    (void)state;
+    enum { NS = 10, NL = 100, NO = 200, N = 2 + NS + NL + NO };
+    static char buf[N][160];
+    const char *lines[N];
+    size_t k = 0;
+    for (int i = 0; i < 2; i++)
+        snprintf(buf[k++], sizeof buf[0],
+                 "{\"id\":\"all%d\",\"title\":\"\",\"body\":\"alpha beta gamma x%d\"}", i, i);
+    for (int i = 0; i < NS; i++)
+        snprintf(buf[k++], sizeof buf[0],
+                 "{\"id\":\"s%02d\",\"title\":\"\",\"body\":\"alpha beta s%d t%d\"}", i, i, i);
+    for (int i = 0; i < NL; i++)
+        snprintf(buf[k++], sizeof buf[0],
+                 "{\"id\":\"l%03d\",\"title\":\"\",\"body\":\"alpha beta l%d m%d n%d\"}", i,
+                 i, i, i);
+    for (int i = 0; i < NO; i++)
+        snprintf(buf[k++], sizeof buf[0],
+                 "{\"id\":\"o%03d\",\"title\":\"\",\"body\":\"o%d p%d q%d r%d s%d t%d u%d v%d "
+                 "w%d y%d\"}",
+                 i, i, i, i, i, i, i, i, i, i, i);
+    for (size_t i = 0; i < N; i++)
+        lines[i] = buf[i];
+    char dir[128], path[256];
+    index_into(dir, sizeof dir, path, sizeof path, "rescore-partial", lines, N);
+    mg_searcher *s = fx_open_with(path, NULL), *off = open_exhaustive(path);
+    assert_non_null(s);
+    assert_non_null(off);
+    mg_search_request req = {.query = "alpha beta gamma", .limit = 10};
+    unsigned long long before = mg_xrescore_ranked();
+    mg_search_result *r = fx_search(s, &req), *x = fx_search(off, &req);
+    unsigned long long ranked = mg_xrescore_ranked() - before;
+    if (ranked > 100)
+        fail_msg("the page ranked %llu candidates", ranked);
+    assert_true(r->relaxed);
+    assert_int_equal(r->nhits, 10);
+    assert_int_equal(x->nhits, 10);
+    for (size_t i = 0; i < r->nhits; i++) {
+        if (strcmp(r->hits[i].id, x->hits[i].id) != 0 ||
+            fabs(r->hits[i].score - x->hits[i].score) > 1e-12 * x->hits[i].score)
+            fail_msg("hit %zu: %s %.17g, exhaustively %s %.17g", i + 1, r->hits[i].id,
+                     r->hits[i].score, x->hits[i].id, x->hits[i].score);
+    }
+    assert_string_equal(r->hits[2].id, "s00");
+    mg_search_result_free(r);
+    mg_search_result_free(x);
+    mg_searcher_free(s);
+    mg_searcher_free(off);
+    assert_int_equal(fx_remove(dir), 0);
+}
+
 /* A two-word relaxed query's total is exact past count_exact: 160 OR
  * matches, counted exactly up to 20 only. */
 static void test_two_word_total_exact(void **state)
@@ -612,6 +733,8 @@ int main(void)
         cmocka_unit_test(test_two_word_total_exact),
         cmocka_unit_test(test_over_local_shards),
         cmocka_unit_test(test_copies_past_the_candidates),
+        cmocka_unit_test(test_partial_matches_settle),
+        cmocka_unit_test(test_ties_at_the_edge_settle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
