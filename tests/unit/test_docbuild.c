@@ -161,9 +161,15 @@ static void test_terms_wdf_positions(void **state)
     assert_non_null(strstr(out, "Data for record #1:\n\nTerm List"));
     free(out);
 
-    /* Every term with its wdf (and termfreq 1): nothing more, nothing less. */
-    out = run("xapian-delve -r 1 -v -1 '%s/a'", f->dir);
-    assert_string_equal(out, "Term List for record #1 (wdf, termfreq):\n"
+    /* Every term with its wdf (and termfreq 1): nothing more, nothing less;
+     * the near-duplicate key's term holds slot 8 in hex. */
+    unsigned char key[8];
+    mg_u64_to_bytes(mg_docbuild_dupkey(r.title, r.body), key);
+    char dup[MG_DUP_TERM_LEN + 1], want[1024];
+    mg_dup_term(key, dup);
+    assert_int_equal(strlen(dup), 18);
+    snprintf(want, sizeof want,
+             "Term List for record #1 (wdf, termfreq):\n"
                              "Ajane doe 0 1\n"
                              "D20110102 0 1\n"
                              "Kasia 0 1\n"
@@ -176,6 +182,7 @@ static void test_terms_wdf_positions(void **state)
                              "Sun 1 1\n"
                              "Svisit 1 1\n"
                              "Uhttp://example.com/a 0 1\n"
+                             "%s 0 1\n"
                              "XSreuters 0 1\n"
                              "Y2011 0 1\n"
                              "jong 4 1\n"
@@ -184,7 +191,10 @@ static void test_terms_wdf_positions(void **state)
                              "offici 2 1\n"
                              "said 1 1\n"
                              "un 4 1\n"
-                             "visit 3 1\n");
+                             "visit 3 1\n",
+             dup);
+    out = run("xapian-delve -r 1 -v -1 '%s/a'", f->dir);
+    assert_string_equal(out, want);
     free(out);
 
     /* Title from 1; body from the last title position + MG_BODY_POS_GAP. */
