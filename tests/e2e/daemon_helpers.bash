@@ -64,6 +64,8 @@ stop_daemon() {
   wait "$pid"; rc=$?
   t1=$(date +%s%N)
   check_eq "$name: morgued exits 0 on SIGTERM" 0 "$rc"
+  # (the daemon's last words when it did not: a sanitizer's report, say)
+  [ "$rc" = 0 ] || tail -n 60 "$TMP/$name.log" | sed 's/^/#   /'
   ok $(( (t1 - t0) < 2000000000 ? 0 : 1 )) "$name: morgued stops within 2 s ($(( (t1 - t0) / 1000000 )) ms)"
 }
 
