@@ -422,13 +422,30 @@ static mg_search_result *sorted_page(mg_searcher *s, const char *q, enum mg_sort
     return fx_search(s, &req);
 }
 
-/* A searcher on path with the two-stage ranking off: the exhaustive one. */
-static mg_searcher *open_exhaustive(const char *path)
+/* A searcher on path with this rescore depth (-1: the two-stage ranking
+ * off, the exhaustive one) and count_exact, each 0 for the default. */
+static mg_searcher *open_at(const char *path, long depth, size_t count_exact)
 {
     mg_search_limits lim;
     mg_search_limits_default(&lim);
-    lim.rescore_depth = -1;
+    if (depth)
+        lim.rescore_depth = depth;
+    if (count_exact)
+        lim.count_exact = count_exact;
     return fx_open_with(path, &lim);
+}
+
+/* The first page of q (10 hits) on s, which must rank a few candidates,
+ * not every match: at least one, at most 50. */
+static mg_search_result *first_page(mg_searcher *s, const char *q, const char *where)
+{
+    unsigned long long before = mg_xrescore_ranked();
+    mg_search_result *first = page(s, q, 0, 10);
+    unsigned long long ranked = mg_xrescore_ranked() - before;
+    if (ranked == 0 || ranked > 50)
+        fail_msg("[%s]%s: the first page ranked %llu candidates of %llu matches", q, where, ranked,
+                 first->total_estimate);
+    return first;
 }
 
 /* The n lines indexed into a fresh directory (dir, named name) at path
@@ -450,18 +467,13 @@ static void test_pages_within_the_depth(void **state)
     (void)state;
     char dir[128], path[256];
     assert_int_equal(paging_corpus(dir, sizeof dir, path, sizeof path), 0);
-    mg_searcher *deep = fx_open_with(path, NULL), *off = open_exhaustive(path);
+    mg_searcher *deep = fx_open_with(path, NULL), *off = open_at(path, -1, 0);
     assert_non_null(deep);
     assert_non_null(off);
     for (size_t q = 0; q < sizeof qs / sizeof *qs; q++) {
-        unsigned long long before = mg_xrescore_ranked();
-        mg_search_result *first = page(deep, qs[q], 0, 10);
-        unsigned long long ranked = mg_xrescore_ranked() - before;
+        mg_search_result *first = first_page(deep, qs[q], "");
         assert_int_equal(first->nhits, 10);
         assert_true(first->total_exact && first->total_estimate > 100);
-        if (ranked == 0 || ranked > 50)
-            fail_msg("[%s]: the first page ranked %llu candidates of %llu matches", qs[q], ranked,
-                     first->total_estimate);
         mg_search_result *all = page(deep, qs[q], 0, NG), *x = page(off, qs[q], 0, NG);
         assert_int_equal(all->nhits, first->total_estimate);
         assert_int_equal(x->nhits, all->nhits);
@@ -502,12 +514,7 @@ static void test_over_local_shards(void **state)
     assert_non_null(one);
     assert_non_null(three);
     for (size_t q = 0; q < sizeof qs / sizeof *qs; q++) {
-        unsigned long long before = mg_xrescore_ranked();
-        mg_search_result *first = page(three, qs[q], 0, 10);
-        unsigned long long ranked = mg_xrescore_ranked() - before;
-        if (ranked == 0 || ranked > 50)
-            fail_msg("[%s] over shards: the first page ranked %llu candidates", qs[q], ranked);
-        mg_search_result_free(first);
+        mg_search_result_free(first_page(three, qs[q], " over shards"));
         for (size_t k = 0; k < sizeof sorts / sizeof *sorts; k++) {
             bool moved = false; /* recency changed the order somewhere */
             for (size_t at = 0; at < NG; at += 10) {
@@ -550,11 +557,8 @@ static void test_copies_past_the_candidates(void **state)
     (void)state;
     char dir[128], path[256];
     assert_int_equal(paging_corpus(dir, sizeof dir, path, sizeof path), 0);
-    mg_search_limits lim;
-    mg_search_limits_default(&lim);
-    lim.rescore_depth = 20;
     for (int pass = 0; pass < 2; pass++) {
-        mg_searcher *s = fx_open_with(path, &lim);
+        mg_searcher *s = open_at(path, 20, 0);
         assert_non_null(s);
         for (size_t q = 0; q < sizeof qs / sizeof *qs; q++)
             for (size_t k = 0; k < sizeof sorts / sizeof *sorts; k++) {
@@ -662,7 +666,7 @@ static void test_partial_matches_settle(void **state)
         lines[i] = buf[i];
     char dir[128], path[256];
     index_into(dir, sizeof dir, path, sizeof path, "rescore-partial", lines, N);
-    mg_searcher *s = fx_open_with(path, NULL), *off = open_exhaustive(path);
+    mg_searcher *s = fx_open_with(path, NULL), *off = open_at(path, -1, 0);
     assert_non_null(s);
     assert_non_null(off);
     mg_search_request req = {.query = "alpha beta gamma", .limit = 10};
@@ -695,10 +699,7 @@ static void test_two_word_total_exact(void **state)
     (void)state;
     char dir[128], path[256];
     assert_int_equal(paging_corpus(dir, sizeof dir, path, sizeof path), 0);
-    mg_search_limits lim;
-    mg_search_limits_default(&lim);
-    lim.count_exact = 20;
-    mg_searcher *s = fx_open_with(path, &lim);
+    mg_searcher *s = open_at(path, 0, 20);
     assert_non_null(s);
     for (size_t offset = 0; offset <= 20; offset += 10) {
         mg_search_result *r = page(s, "alpha beta", offset, 10);
