@@ -17,6 +17,7 @@ struct mg_docbuild {
     char term[MG_XDB_MAX_TERM + 1]; /* a prefixed term being made */
     char *cats;                     /* categories joined by MG_CAT_SEP */
     size_t cats_cap;
+    int dupkey; /* the version of mg_docbuild_dupkey() */
 };
 
 mg_docbuild *mg_docbuild_new(const char *lang, mg_err *err)
@@ -31,7 +32,13 @@ mg_docbuild *mg_docbuild_new(const char *lang, mg_err *err)
         free(b);
         return NULL;
     }
+    b->dupkey = MG_DUPKEY_VERSION;
     return b;
+}
+
+void mg_docbuild_set_dupkey(mg_docbuild *b, int version)
+{
+    b->dupkey = version;
 }
 
 void mg_docbuild_free(mg_docbuild *b)
@@ -159,17 +166,18 @@ static size_t dup_body_end(const char *s, size_t n)
     return n;
 }
 
-uint64_t mg_docbuild_dupkey(const char *title, const char *body)
+uint64_t mg_docbuild_dupkey(const char *title, const char *body, const char *date, int version)
 {
     if (!title)
         title = "";
     if (!body)
         body = "";
+    int v2 = version >= 2;
     const char *w;
     size_t at = 0, n, len = strlen(title);
     int digit;
     uint64_t th = 1, nh = 2, minh = UINT64_MAX, minh2 = UINT64_MAX, whole = 3;
-    size_t ntitle = 0;
+    size_t ntitle = 0, nbody = 0;
     while ((n = dup_next_word(title, &at, len, &w)) > 0) {
         th = mix64(th ^ dup_word_hash(w, n, &digit));
         ntitle++;
@@ -178,6 +186,7 @@ uint64_t mg_docbuild_dupkey(const char *title, const char *body)
     at = 0;
     while ((n = dup_next_word(body, &at, len, &w)) > 0) {
         uint64_t h = dup_word_hash(w, n, &digit);
+        nbody++;
         if (digit)
             nh = mix64(nh ^ h);
         whole = mix64(whole ^ h);
@@ -191,6 +200,9 @@ uint64_t mg_docbuild_dupkey(const char *title, const char *body)
      * texts that share a word whose hash is small: every word counts. */
     if (ntitle == 0)
         minh = minh2 = whole;
+    /* A headline without a body, sent on another day, is another report. */
+    if (v2 && date && *date && nbody == 0)
+        th = mix64(th ^ mg_fnv1a64(MG_FNV64_OFFSET, date, strnlen(date, 10)));
     return mix64(th ^ mix64(nh ^ mix64(minh ^ mix64(minh2))));
 }
 
@@ -372,7 +384,7 @@ int mg_docbuild_build(mg_docbuild *b, const mg_record *r, mg_xdoc *doc, char *ui
     mg_u64_to_bytes(mg_record_text_hash(r), h8);
     if ((rc = set_value(doc, MG_SLOT_COLLAPSE, h8, 8, err)))
         return rc;
-    mg_u64_to_bytes(mg_docbuild_dupkey(r->title, r->body), h8);
+    mg_u64_to_bytes(mg_docbuild_dupkey(r->title, r->body, r->date, b->dupkey), h8);
     char dup[MG_DUP_TERM_LEN + 1];
     mg_dup_term(h8, dup);
     if ((rc = set_value(doc, MG_SLOT_NEARDUP, h8, 8, err)) ||

@@ -70,9 +70,18 @@ int mg_docbuild_check_id(const char *id, mg_err *err);
  *     instead (a lone MinHash would tie unrelated texts through a common
  *     word of small hash), so only case, spacing, punctuation and the
  *     signature may differ.
- * Byte-identical texts always get one key. NULL counts as "". The key is
- * stored: changing this function needs a new schema and a --rebuild. */
-uint64_t mg_docbuild_dupkey(const char *title, const char *body);
+ * From version 2 the key of a dated article without body words (a headline
+ * alone) holds its day, the first 10 bytes of date (NULL or "": undated):
+ * the same headline on another day is another report ("FED SETS TWO
+ * BILLION DLR CUSTOMER REPURCHASE"). Byte-identical texts always get one
+ * key, but for headlines of different days.
+ * NULL counts as "". version: 1 or 2 (MG_DUPKEY_VERSION). The key is stored:
+ * changing this function needs a new version (MG_META_DUPKEY). */
+uint64_t mg_docbuild_dupkey(const char *title, const char *body, const char *date, int version);
+
+/* The version of mg_docbuild_dupkey() b writes (default MG_DUPKEY_VERSION):
+ * an update writes that of the index it changes. */
+void mg_docbuild_set_dupkey(mg_docbuild *b, int version);
 
 /* The boolean term for a field value as the indexer writes it: prefix +
  * mg_fold_phrase(value), cut at a character boundary to fit MG_XDB_MAX_TERM.

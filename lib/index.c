@@ -127,6 +127,7 @@ int mg_run_set_meta(run *r, mg_xdb *db, int final, mg_err *err)
     int rc;
     if ((rc = mg_xdb_set_metadata(db, MG_META_LANG, r->lang, err)) ||
         (rc = mg_xdb_set_metadata(db, MG_META_VERSION, MG_SCHEMA_VERSION, err)) ||
+        (rc = mg_xdb_set_metadata(db, MG_META_DUPKEY, r->dupkey == 1 ? "1" : "2", err)) ||
         (rc = mg_xdb_set_metadata(db, MG_META_BUILT, when, err)) ||
         (final && (rc = mg_xdb_set_metadata(db, MG_META_ADDED, r->added, err))))
         return rc;
@@ -305,6 +306,29 @@ static void count_live(run *r)
     mg_xsearch_free(xs);
 }
 
+/* The near-duplicate key version the run writes: a new index or a rebuild
+ * the current one, an update that of the index (version 1 before it was
+ * recorded), so the copies of an article indexed before and after fold.
+ * An index of a newer version than this tree writes is refused. */
+static int choose_dupkey(run *r, const char *stored, mg_err *err)
+{
+    r->dupkey = MG_DUPKEY_VERSION;
+    if (r->st->mode != MG_INDEX_UPDATE || !*stored || !r->xdb)
+        return 0;
+    char v[16] = "";
+    long n = mg_xdb_get_metadata(r->xdb, MG_META_DUPKEY, v, sizeof v, err);
+    if (n < 0)
+        return (int)n;
+    r->dupkey = n == 0 ? 1 : atoi(v);
+    if (r->dupkey < 1 || r->dupkey > MG_DUPKEY_VERSION)
+        return usage_error(r->st, err,
+                           "%s holds near-duplicate keys of version \"%s\", which this "
+                           "morgue-index does not write (it writes 1 and %d): update it with "
+                           "the morgue-index that built it, or --rebuild it",
+                           r->db, v, MG_DUPKEY_VERSION);
+    return 0;
+}
+
 /* r->nshards: --shards, else what the index is; an update keeps the layout
  * (and a --shard build its part). */
 static int choose_shards(run *r, mg_err *err)
@@ -388,6 +412,8 @@ static int run_locked(run *r, mg_err *err)
     if (r->xdb && mg_xdb_get_metadata(r->xdb, MG_META_ADDED, prev, sizeof prev, err) < 0)
         prev[0] = '\0';
     set_run_stamp(r, prev);
+    if ((rc = choose_dupkey(r, stored, err)))
+        return rc;
     if (st->mode == MG_INDEX_REBUILD) {
         mg_xdb_abandon(r->xdb);
         r->xdb = NULL;
@@ -407,6 +433,7 @@ static int run_locked(run *r, mg_err *err)
                 st->usage_error = true;
             return -err->code;
         }
+        mg_docbuild_set_dupkey(r->w[k].b, r->dupkey);
     }
     if (st->mode == MG_INDEX_UPDATE)
         return mg_run_update(r, err);

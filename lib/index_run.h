@@ -73,6 +73,7 @@ struct run {
     unsigned long batch;
     unsigned long piece; /* rebuild: documents per piece (mg_index_opts.piece) */
     char lang[64];
+    int dupkey; /* the mg_docbuild_dupkey() version written (MG_META_DUPKEY) */
     double t0, last_progress;
     /* MG_SLOT_ADDED of the documents this run adds or changes: its start,
      * and always later than the last run's (MG_META_ADDED), so two runs in

@@ -53,8 +53,13 @@
 
 /* The schema this tree writes, stored under MG_META_VERSION at every
  * commit. Schema 1 had no MG_SLOT_RECORD, schema 2 no MG_SLOT_NEARDUP (see
- * above), schema 3 no MG_PFX_DUP term. */
-#define MG_SCHEMA_VERSION "4"
+ * above), schema 3 no MG_PFX_DUP term, schema 4 no MG_META_DUPKEY. */
+#define MG_SCHEMA_VERSION "5"
+
+/* The version of mg_docbuild_dupkey() a new index or a rebuild writes.
+ * Keys of two versions differ for the same text, so an index keeps the
+ * version it was built with (MG_META_DUPKEY) through its updates. */
+#define MG_DUPKEY_VERSION 2
 
 /* Database metadata keys. */
 #define MG_META_LANG "morgue.lang"      /* stemming language of the index */
@@ -66,6 +71,9 @@
  * first index), kept by updates, which write the term too. An index
  * updated by schema 4 but not rebuilt has some documents without it. */
 #define MG_META_DUPTERMS "morgue.dupterms"
+/* The version of mg_docbuild_dupkey() of every key in slot 8 ("2"); an
+ * index without it was built with version 1. */
+#define MG_META_DUPKEY "morgue.dupkey"
 
 /* The MG_PFX_DUP term of a near-duplicate key (the 8 bytes of slot 8):
  * the prefix and the bytes in hex, into out (MG_DUP_TERM_LEN + 1 bytes). */

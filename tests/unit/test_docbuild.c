@@ -164,7 +164,7 @@ static void test_terms_wdf_positions(void **state)
     /* Every term with its wdf (and termfreq 1): nothing more, nothing less;
      * the near-duplicate key's term holds slot 8 in hex. */
     unsigned char key[8];
-    mg_u64_to_bytes(mg_docbuild_dupkey(r.title, r.body), key);
+    mg_u64_to_bytes(mg_docbuild_dupkey(r.title, r.body, r.date, MG_DUPKEY_VERSION), key);
     char dup[MG_DUP_TERM_LEN + 1], want[1024];
     mg_dup_term(key, dup);
     assert_int_equal(strlen(dup), 18);
@@ -231,7 +231,7 @@ static void test_values_and_data(void **state)
     check_value(f, "b", MG_SLOT_HASH, h8, 8);
     mg_u64_to_bytes(mg_record_text_hash(&r), h8);
     check_value(f, "b", MG_SLOT_COLLAPSE, h8, 8);
-    mg_u64_to_bytes(mg_docbuild_dupkey(r.title, r.body), h8);
+    mg_u64_to_bytes(mg_docbuild_dupkey(r.title, r.body, r.date, MG_DUPKEY_VERSION), h8);
     check_value(f, "b", MG_SLOT_NEARDUP, h8, 8);
 
     /* The data decodes back to the record. */
@@ -286,47 +286,73 @@ static const char COPY_B[] =
     "price in Zurich was 2,045/2,070 francs per\n100 grammes.\n Reuter";
 static const char COPY_TITLE[] = "BELGIUM LAUNCHES BONDS WITH GOLD WARRANTS";
 
+/* The key of an undated article, as the current version computes it. */
+#define KEY(title, body) mg_docbuild_dupkey((title), (body), NULL, MG_DUPKEY_VERSION)
+
 static void test_dupkey_folds_copies(void **state)
 {
     (void)state;
-    uint64_t a = mg_docbuild_dupkey(COPY_TITLE, COPY_A);
+    uint64_t a = KEY(COPY_TITLE, COPY_A);
     /* a word and a comma apart, and REUTER / Reuter */
-    assert_true(mg_docbuild_dupkey(COPY_TITLE, COPY_B) == a);
-    assert_true(mg_docbuild_dupkey("Belgium launches bonds, with gold warrants", COPY_A) == a);
+    assert_true(KEY(COPY_TITLE, COPY_B) == a);
+    assert_true(KEY("Belgium launches bonds, with gold warrants", COPY_A) == a);
     /* the signature alone, in any case, with or without an "s" */
-    assert_true(mg_docbuild_dupkey("T", "Shares rose.\n REUTER") ==
-                mg_docbuild_dupkey("T", "shares  rose Reuters"));
-    assert_true(mg_docbuild_dupkey("T", "Shares rose.") ==
-                mg_docbuild_dupkey("T", "Shares rose.\n Reuter\n"));
+    assert_true(KEY("T", "Shares rose.\n REUTER") ==
+                KEY("T", "shares  rose Reuters"));
+    assert_true(KEY("T", "Shares rose.") ==
+                KEY("T", "Shares rose.\n Reuter\n"));
     /* "reuter" that is not the last word stays (no title: every word counts) */
-    assert_true(mg_docbuild_dupkey("", "Reuter said shares rose") !=
-                mg_docbuild_dupkey("", "said shares rose"));
-    assert_true(mg_docbuild_dupkey("", "Shares rose, Reuter said.") !=
-                mg_docbuild_dupkey("", "Shares rose"));
+    assert_true(KEY("", "Reuter said shares rose") !=
+                KEY("", "said shares rose"));
+    assert_true(KEY("", "Shares rose, Reuter said.") !=
+                KEY("", "Shares rose"));
     /* identical texts, also without a title, and NULL as "" */
-    assert_true(mg_docbuild_dupkey(NULL, COPY_A) == mg_docbuild_dupkey("", COPY_A));
-    assert_true(mg_docbuild_dupkey("", "Shares ROSE, sharply.") ==
-                mg_docbuild_dupkey(NULL, "shares rose sharply"));
-    assert_true(mg_docbuild_dupkey(NULL, NULL) == mg_docbuild_dupkey("", ""));
+    assert_true(KEY(NULL, COPY_A) == KEY("", COPY_A));
+    assert_true(KEY("", "Shares ROSE, sharply.") ==
+                KEY(NULL, "shares rose sharply"));
+    assert_true(KEY(NULL, NULL) == KEY("", ""));
 }
 
 static void test_dupkey_keeps_others_apart(void **state)
 {
     (void)state;
-    uint64_t a = mg_docbuild_dupkey(COPY_TITLE, COPY_A);
+    uint64_t a = KEY(COPY_TITLE, COPY_A);
     /* another title, another number, another text */
-    assert_true(mg_docbuild_dupkey("BELGIUM LAUNCHES BONDS", COPY_A) != a);
+    assert_true(KEY("BELGIUM LAUNCHES BONDS", COPY_A) != a);
     char other[sizeof COPY_A];
     memcpy(other, COPY_A, sizeof COPY_A);
     char *p = strstr(other, "2,450");
     assert_non_null(p);
     p[0] = '3';
-    assert_true(mg_docbuild_dupkey(COPY_TITLE, other) != a);
-    assert_true(mg_docbuild_dupkey(COPY_TITLE, "Gold rose in Zurich on Monday.") != a);
+    assert_true(KEY(COPY_TITLE, other) != a);
+    assert_true(KEY(COPY_TITLE, "Gold rose in Zurich on Monday.") != a);
     /* without a title, a changed word is another text */
-    assert_true(mg_docbuild_dupkey("", COPY_A) != mg_docbuild_dupkey("", COPY_B));
-    assert_true(mg_docbuild_dupkey("", "the cat sat on the mat") !=
-                mg_docbuild_dupkey("", "the dog sat on the mat"));
+    assert_true(KEY("", COPY_A) != KEY("", COPY_B));
+    assert_true(KEY("", "the cat sat on the mat") !=
+                KEY("", "the dog sat on the mat"));
+}
+
+/* Version 2: a headline alone (no body words: the wire's signature is
+ * not one) holds its day, so the same headline of another day is another
+ * report; of the same day at another hour, a copy. An article with a body
+ * ignores its date, as version 1 ignores it always; an undated headline
+ * ("" or NULL) has the version 1 key. */
+static void test_dupkey_headline_days(void **state)
+{
+    (void)state;
+    const char *h = "FED SETS TWO BILLION DLR CUSTOMER REPURCHASE, FED SAYS";
+    uint64_t mar11 = mg_docbuild_dupkey(h, "", "1987-03-11T11:42:36", 2);
+    assert_true(mg_docbuild_dupkey(h, "", "1987-03-30T11:42:00", 2) != mar11);
+    assert_true(mg_docbuild_dupkey(h, NULL, "1987-03-11", 2) == mar11);
+    assert_true(mg_docbuild_dupkey(h, " Reuter\n", "1987-03-11T23:59:59", 2) == mar11);
+    assert_true(mg_docbuild_dupkey(h, "", "1987-03-11T11:42:36", 1) ==
+                mg_docbuild_dupkey(h, "", "1987-03-30T11:42:00", 1));
+    assert_true(mg_docbuild_dupkey(h, "", "", 2) == mg_docbuild_dupkey(h, "", NULL, 2));
+    assert_true(mg_docbuild_dupkey(h, "", NULL, 2) == mg_docbuild_dupkey(h, "", "1987-03-11", 1));
+    /* with a body, the date never counts: a story sent again days later */
+    uint64_t a = mg_docbuild_dupkey(COPY_TITLE, COPY_A, "1987-03-25T13:49:40", 2);
+    assert_true(mg_docbuild_dupkey(COPY_TITLE, COPY_B, "1987-03-27T08:13:03", 2) == a);
+    assert_true(mg_docbuild_dupkey(COPY_TITLE, COPY_A, NULL, 1) == a);
 }
 
 static void test_date_only_and_no_title(void **state)
@@ -452,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_big_then_small, setup, teardown),
         cmocka_unit_test(test_dupkey_folds_copies),
         cmocka_unit_test(test_dupkey_keeps_others_apart),
+        cmocka_unit_test(test_dupkey_headline_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,10 @@
 
 #include <cmocka.h>
 
+#include "docbuild.h"
 #include "index.h"
+#include "schema.h"
+#include "xapian_shim.h"
 
 typedef struct logbook {
     char *text; /* every message, one per line */
@@ -381,6 +384,105 @@ static void test_locked(void **state)
     assert_int_equal(st.documents, 10);
 }
 
+/* A headline alone (no body) of the given day, as JSON Lines, appended. */
+static void write_headline(const char *path, const char *id, const char *date)
+{
+    FILE *fp = fopen(path, "a");
+    assert_non_null(fp);
+    fprintf(fp, "{\"id\":\"%s\",\"title\":\"FED SETS TWO BILLION DLR CUSTOMER REPURCHASE\","
+                "\"date\":\"%s\"}\n",
+            id, date);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* The index's metadata key: "" when unset. */
+static void get_meta(const fixture *f, const char *key, char *out, size_t cap)
+{
+    mg_err e;
+    mg_xdb *db = mg_xdb_open(f->db, 0, &e);
+    assert_non_null(db);
+    assert_true(mg_xdb_get_metadata(db, key, out, cap, &e) >= 0);
+    assert_int_equal(mg_xdb_close(db, &e), 0);
+}
+
+static void set_meta(const fixture *f, const char *key, const char *value)
+{
+    mg_err e;
+    mg_xdb *db = mg_xdb_open(f->db, 0, &e);
+    assert_non_null(db);
+    assert_int_equal(mg_xdb_set_metadata(db, key, value, &e), 0);
+    assert_int_equal(mg_xdb_close(db, &e), 0);
+}
+
+/* Whether the stored near-duplicate key of the article id is that of
+ * mg_docbuild_dupkey() version `version` for the headline of write_headline(). */
+static bool key_is(const fixture *f, const char *id, const char *date, int version)
+{
+    mg_err e;
+    mg_xdb *db = mg_xdb_open(f->db, 0, &e);
+    assert_non_null(db);
+    char uid[64];
+    snprintf(uid, sizeof uid, "Q%s", id);
+    unsigned char got[8], want[8];
+    assert_int_equal(mg_xdb_get_value(db, uid, MG_SLOT_NEARDUP, got, sizeof got, &e), 8);
+    assert_int_equal(mg_xdb_close(db, &e), 0);
+    mg_u64_to_bytes(
+        mg_docbuild_dupkey("FED SETS TWO BILLION DLR CUSTOMER REPURCHASE", "", date, version), want);
+    return memcmp(got, want, 8) == 0;
+}
+
+/* The near-duplicate key's version: a new index or a rebuild writes
+ * MG_DUPKEY_VERSION and records it (MG_META_DUPKEY); an update writes the
+ * version its index records, 1 when it records none (an index built before
+ * versions were recorded), so copies indexed before and after it still
+ * fold; a version this tree does not write is refused with nothing changed. */
+static void test_dupkey_version(void **state)
+{
+    fixture *f = *state;
+    mg_index_stats st;
+    mg_err e;
+    char v[16];
+    assert_int_equal(MG_DUPKEY_VERSION, 2);
+    /* the keys of the two versions differ for these (a headline's day) */
+    assert_false(mg_docbuild_dupkey("T", "", "1987-03-11", 1) ==
+                 mg_docbuild_dupkey("T", "", "1987-03-11", 2));
+    write_headline(f->in, "h-1", "1987-03-11T11:42:36");
+    assert_int_equal(run(f, 1, false, false, &st, &e), 0);
+    get_meta(f, MG_META_DUPKEY, v, sizeof v);
+    assert_string_equal(v, "2");
+    assert_true(key_is(f, "h-1", "1987-03-11T11:42:36", 2));
+
+    /* an index of before: no version recorded, keys of version 1 */
+    set_meta(f, MG_META_DUPKEY, "");
+    write_headline(f->in, "h-2", "1987-03-30T11:42:00");
+    assert_int_equal(run(f, 2, false, false, &st, &e), 0);
+    assert_int_equal(st.added, 1);
+    assert_true(key_is(f, "h-2", "1987-03-30T11:42:00", 1));
+    get_meta(f, MG_META_DUPKEY, v, sizeof v);
+    assert_string_equal(v, "1");
+
+    /* a rebuild writes the current version for every article */
+    assert_int_equal(run(f, 2, true, false, &st, &e), 0);
+    assert_true(key_is(f, "h-1", "1987-03-11T11:42:36", 2));
+    assert_true(key_is(f, "h-2", "1987-03-30T11:42:00", 2));
+    get_meta(f, MG_META_DUPKEY, v, sizeof v);
+    assert_string_equal(v, "2");
+
+    /* a version from a newer tree: refused, nothing written */
+    set_meta(f, MG_META_DUPKEY, "3");
+    write_headline(f->in, "h-3", "1987-04-01T11:42:00");
+    assert_true(run(f, 1, false, false, &st, &e) < 0);
+    assert_true(st.usage_error);
+    assert_non_null(strstr(e.msg, "near-duplicate keys of version \"3\""));
+    assert_non_null(strstr(e.msg, "--rebuild"));
+    mg_xdb *db = mg_xdb_open(f->db, 0, &e);
+    assert_non_null(db);
+    unsigned char got[8];
+    assert_int_equal(mg_xdb_get_value(db, "Qh-3", MG_SLOT_NEARDUP, got, sizeof got, &e),
+                     -MG_ENOTFOUND);
+    assert_int_equal(mg_xdb_close(db, &e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +493,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicates_and_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dupkey_version, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
