@@ -158,7 +158,15 @@ static void *writer_main(void *arg)
             precheck(r, it);
             pthread_mutex_lock(&q->mu);
             q->checked++;
-            pthread_cond_broadcast(&q->work);
+            if (it->prior == MG_PRIOR_EQUAL && q->mid + 1 == q->checked) {
+                /* nothing to analyse, and no builder is behind it: taken
+                 * here, so an unchanged record (most of a nightly export)
+                 * wakes no thread */
+                q->mid++;
+                it->built = 1;
+            }
+            if (q->mid != q->checked || (q->eof && q->checked == q->head))
+                pthread_cond_broadcast(&q->work); /* work, or the end */
         } else if (q->eof && q->tail == q->head) {
             break;
         } else {
@@ -353,6 +361,7 @@ int mg_run_update(run *r, mg_err *err)
 {
     if (mg_ring_init(&r->upd, (size_t)RING_PER_THREAD * r->nthreads, RING_BYTES))
         return mg_err_set(err, MG_ENOMEM, "out of memory");
+    r->upd.checked_gate = 1;
     r->hold = r->o->delete_missing;
     int rc = mg_run_start_threads(r, builder_main, writer_main, err);
     if (!rc)

@@ -95,7 +95,8 @@ void mg_ring_push(mg_ring *q, mg_ring_item *it)
     it->built = 0;
     it->prior = MG_PRIOR_UNKNOWN;
     q->head++;
-    pthread_cond_broadcast(&q->work);
+    if (!q->checked_gate)
+        pthread_cond_broadcast(&q->work);
     pthread_cond_broadcast(&q->done); /* the update writer checks new items */
     pthread_mutex_unlock(&q->mu);
 }

@@ -46,6 +46,9 @@ typedef struct mg_ring {
     size_t bytes, max_bytes;
     int eof;
     int full_wait; /* the reader waits for the ring to drain to half */
+    /* update ring: the builders wait for the writer's check of an item,
+     * not for its push (mg_ring_push() leaves them asleep) */
+    int checked_gate;
     pthread_mutex_t mu;
     pthread_cond_t space, work, done;
 } mg_ring;
