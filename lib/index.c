@@ -122,12 +122,13 @@ static void iso_now(char out[32])
 
 int mg_run_set_meta(run *r, mg_xdb *db, int final, mg_err *err)
 {
-    char when[32];
+    char when[32], dupkey[16];
     iso_now(when);
+    snprintf(dupkey, sizeof dupkey, "%d", r->dupkey);
     int rc;
     if ((rc = mg_xdb_set_metadata(db, MG_META_LANG, r->lang, err)) ||
         (rc = mg_xdb_set_metadata(db, MG_META_VERSION, MG_SCHEMA_VERSION, err)) ||
-        (rc = mg_xdb_set_metadata(db, MG_META_DUPKEY, r->dupkey == 1 ? "1" : "2", err)) ||
+        (rc = mg_xdb_set_metadata(db, MG_META_DUPKEY, dupkey, err)) ||
         (rc = mg_xdb_set_metadata(db, MG_META_BUILT, when, err)) ||
         (final && (rc = mg_xdb_set_metadata(db, MG_META_ADDED, r->added, err))))
         return rc;
@@ -456,6 +457,7 @@ static run *run_new(const mg_index_opts *o, mg_index_stats *st)
     r->nthreads = o->threads ? o->threads : mg_index_default_threads();
     r->batch = o->batch ? o->batch : DEFAULT_BATCH;
     r->piece = o->piece ? o->piece : MG_REBUILD_PIECE;
+    r->dupkey = MG_DUPKEY_VERSION; /* an update reads its index's (choose_dupkey()) */
     pthread_mutex_init(&r->mu, NULL);
     return r;
 }
