@@ -60,11 +60,11 @@ _morgue() {
 
 _morgue_index() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local opts="--db --lang --threads --batch --rebuild --delete-missing --max-delete --dry-run
+  local opts="--db --lang --threads --batch --rebuild --delete-missing --delete-ids --max-delete --dry-run
     --compact --changesets --shards --shard --progress --quiet --json-stats --prom-file --help --version"
   case $prev in
     --db) _morgue_dirs "$cur"; return ;;
-    --prom-file) _morgue_files "$cur"; return ;;
+    --prom-file | --delete-ids) _morgue_files "$cur"; return ;;
     --lang | --threads | --batch | --max-delete | --changesets | --shards | --shard) return ;;
   esac
   if [[ $cur == -* ]]; then

@@ -17,6 +17,7 @@
 
 static const char usage_text[] =
     "Usage: morgue-index [OPTIONS] INPUT...\n"
+    "       morgue-index [OPTIONS] --delete-ids FILE [INPUT...]\n"
     "Index news articles into a morgue (Xapian) database.\n"
     "\n"
     "INPUT is a JSON Lines file (.jsonl, .json, .ndjson), an LZ4 frame of JSON\n"
@@ -35,11 +36,15 @@ static const char usage_text[] =
     "  --delete-missing  delete documents whose id is not in this run's inputs\n"
     "                    (skipped when an input could not be read to its end);\n"
     "                    the run then commits once, at its end\n"
+    "  --delete-ids FILE delete the articles whose ids FILE lists, one per line\n"
+    "                    ('#' comments), from an existing index, after this run's\n"
+    "                    inputs (INPUT may then be left out); skipped when an\n"
+    "                    input could not be read to its end\n"
     "  --max-delete N%|N refuse (exit 1, nothing changed or published) a run that\n"
     "                    would delete more than N% of the index, or N documents:\n"
-    "                    --delete-missing's deletions, or how much smaller a\n"
-    "                    --rebuild is than the live index (default 10%; 100%\n"
-    "                    allows everything)\n"
+    "                    --delete-missing's or --delete-ids' deletions, or how\n"
+    "                    much smaller a --rebuild is than the live index\n"
+    "                    (default 10%; 100% allows everything)\n"
     "  --dry-run         read and analyse everything and report what would be\n"
     "                    added, replaced and deleted; change nothing\n"
     "  --compact         after an update, compact the index into a new generation\n"
@@ -99,7 +104,8 @@ enum {
     OPT_PROM_FILE,
     OPT_CHANGESETS,
     OPT_SHARDS,
-    OPT_SHARD
+    OPT_SHARD,
+    OPT_DELETE_IDS
 };
 
 static const struct option long_opts[] = {
@@ -109,6 +115,7 @@ static const struct option long_opts[] = {
     {"batch", required_argument, NULL, OPT_BATCH},
     {"rebuild", no_argument, NULL, OPT_REBUILD},
     {"delete-missing", no_argument, NULL, OPT_DELETE},
+    {"delete-ids", required_argument, NULL, OPT_DELETE_IDS},
     {"compact", no_argument, NULL, OPT_COMPACT},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -417,6 +424,9 @@ static int parse_options(int argc, char **argv, mg_index_opts *o, cli *c)
         case OPT_DELETE:
             o->delete_missing = true;
             break;
+        case OPT_DELETE_IDS:
+            o->delete_ids = optarg;
+            break;
         case OPT_COMPACT:
             o->compact = true;
             break;
@@ -476,7 +486,7 @@ static int parse_options(int argc, char **argv, mg_index_opts *o, cli *c)
         fprintf(stderr, "morgue-index: no database: give --db DIR or set MORGUE_DB\n");
         return 2;
     }
-    if (optind >= argc) {
+    if (optind >= argc && !o->delete_ids) {
         fprintf(stderr, "morgue-index: no input: give one or more files, directories or -\n"
                         "Try 'morgue-index --help'.\n");
         return 2;

@@ -397,6 +397,9 @@ static int run_locked(run *r, mg_err *err)
                            "index into a new --db)",
                            r->db);
     st->mode = o->rebuild || r->kind == DB_NEW ? MG_INDEX_REBUILD : MG_INDEX_UPDATE;
+    if (o->delete_ids && st->mode != MG_INDEX_UPDATE)
+        return usage_error(st, err, "--delete-ids: %s is not an index yet: nothing to delete",
+                           r->db);
     /* Xapian reads it when it opens the writer (below), before any thread */
     if (st->mode == MG_INDEX_UPDATE && o->changesets && !o->dry_run) {
         char n[16];
@@ -499,6 +502,9 @@ static void run_free(run *r, int rc)
             mg_docbuild_free(r->w[k].b);
             mg_xdoc_free(r->w[k].doc);
         }
+    for (size_t k = 0; k < r->ndel; k++)
+        free(r->del_uids[k]);
+    free(r->del_uids);
     free(r->w);
     mg_ring_release(&r->upd);
     if (r->rings)
@@ -524,8 +530,14 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
     st->dry_run = o->dry_run;
     if (!o->db || !*o->db)
         return usage_error(st, err, "no database: give --db DIR or set MORGUE_DB");
-    if (o->ninputs == 0)
+    if (o->ninputs == 0 && !o->delete_ids)
         return usage_error(st, err, "no input: give one or more files, directories or -");
+    if (o->delete_ids && (o->rebuild || o->delete_missing || o->shard_only))
+        return usage_error(st, err,
+                           "--delete-ids deletes from an index as it is updated: not with %s "
+                           "(leave the articles out of the inputs instead)",
+                           o->rebuild ? "--rebuild" : o->delete_missing ? "--delete-missing"
+                                                                          : "--shard");
     if (o->threads > MAX_THREADS)
         return usage_error(st, err, "--threads must be between 1 and %d", MAX_THREADS);
     if (o->shards > MG_TOPO_MAX_SHARDS)

@@ -91,6 +91,12 @@ typedef struct mg_index_opts {
      * MG_REBUILD_PIECE. The index is the same whatever it is. */
     unsigned long piece;
     bool rebuild, delete_missing;
+    /* A file of ids, one per line, to delete from an existing index after
+     * the inputs (which may then be none): blank lines and lines starting
+     * with '#' are skipped, white space around an id dropped. Counted
+     * against --max-delete before anything is read; skipped when an input
+     * could not be read to its end. Not with rebuild or delete_missing. */
+    const char *delete_ids;
     /* The most documents one run may remove: --delete-missing's deletions,
      * or how many fewer documents a rebuild (or first index over a plain
      * directory) holds than the live index. Unset (max_delete_set false):

@@ -74,6 +74,8 @@ struct run {
     unsigned long piece; /* rebuild: documents per piece (mg_index_opts.piece) */
     char lang[64];
     int dupkey; /* the mg_docbuild_dupkey() version written (MG_META_DUPKEY) */
+    char **del_uids; /* --delete-ids: their id terms ("Q" + id), sorted, distinct */
+    size_t ndel;
     double t0, last_progress;
     /* MG_SLOT_ADDED of the documents this run adds or changes: its start,
      * and always later than the last run's (MG_META_ADDED), so two runs in
@@ -194,6 +196,13 @@ int mg_run_update(run *r, mg_err *err);
  * over --max-delete; what, outcome: the message's words. */
 int mg_run_check_max_delete(run *r, const char *what, unsigned long long gone,
                             unsigned long long of, const char *outcome, mg_err *err);
+
+/* index_delete.c, --delete-ids: read the list into r->del_uids and refuse
+ * it over --max-delete (before the inputs); then delete the listed
+ * articles the index holds (counted in st->deleted; a dry run counts
+ * them). 0 or a negative mg_code. */
+int mg_run_load_delete_ids(run *r, mg_err *err);
+int mg_run_delete_listed(run *r, mg_err *err);
 
 /* ---- index_rebuild.c ---- */
 

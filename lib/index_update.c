@@ -363,7 +363,10 @@ int mg_run_update(run *r, mg_err *err)
         return mg_err_set(err, MG_ENOMEM, "out of memory");
     r->upd.checked_gate = 1;
     r->hold = r->o->delete_missing;
-    int rc = mg_run_start_threads(r, builder_main, writer_main, err);
+    int rc = mg_run_load_delete_ids(r, err); /* before anything is read or written */
+    if (rc < 0)
+        return rc;
+    rc = mg_run_start_threads(r, builder_main, writer_main, err);
     if (!rc)
         mg_run_read_all(r);
     mg_run_stop_threads(r, rc == 0);
@@ -375,12 +378,16 @@ int mg_run_update(run *r, mg_err *err)
                        "the batches committed before this error stay in the index");
         return -r->fail_err.code;
     }
-    if (r->o->delete_missing) {
+    /* Deletions (--delete-missing or --delete-ids, never both) only after
+     * every input was read to its end. */
+    if (r->o->delete_missing || r->ndel) {
         if (r->st->input_failed || mg_run_stopped(r))
-            mg_run_say(r, MG_LOG_WARN, "not deleting missing documents: %s",
+            mg_run_say(r, MG_LOG_WARN, "not deleting %s: %s",
+                       r->o->delete_missing ? "missing documents" : "the ids of --delete-ids",
                        mg_run_stopped(r) ? "the run was interrupted"
                                          : "an input could not be read to its end");
-        else if ((rc = delete_missing(r, err)) < 0)
+        else if ((rc = r->o->delete_missing ? delete_missing(r, err)
+                                            : mg_run_delete_listed(r, err)) < 0)
             goto fatal;
     }
     /* A dry run, and a held run that did not finish, commit nothing. */

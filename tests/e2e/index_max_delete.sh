@@ -75,3 +75,20 @@ for v in abc 101% -1 -5% ''; do
   check_eq "--max-delete '$v': exit 2" 2 $?
 done
 check_match "--max-delete: the usage message" 'must be a percentage from 0% to 100% or a number of documents' "$(cat u.err)"
+
+# --delete-ids: a list of ids to take out, with no input; the same guard.
+printf '%s\n' '# takedown' reuters-5 reuters-6 reuters-6 no-such-id >ids.txt
+"$INDEX" --db db --delete-ids ids.txt --json-stats >i.json 2>i.err
+check_eq "--delete-ids without an input: exit 0, 2 deleted, 99 left" "0 2 99" \
+  "$? $(jget i.json deleted) $(count db)"
+check_match "--delete-ids: the ids not in the index are told" '1 of the 3 ids are not in the index' "$(cat i.err)"
+check "--delete-ids: reuters-5 is gone" test -z "$(xapian-delve -1 -t Qreuters-5 db | sed -n 2p)"
+seq 7 30 | sed 's/^/reuters-/' >many.txt
+rev=$(revision db)
+"$INDEX" --db db --delete-ids many.txt today.jsonl 2>m.err
+check_eq "--delete-ids over the default 10%: exit 1, nothing changed" "1 99 $rev" "$? $(count db) $(revision db)"
+check_match "--delete-ids refused: the message" '^morgue-index: refusing: --delete-ids would delete 24 documents \(24\.2% of the 99 documents in the index\)' "$(cat m.err)"
+"$INDEX" --db db --delete-ids ids.txt --rebuild today.jsonl 2>r2.err
+check_eq "--delete-ids with --rebuild: exit 2" 2 $?
+"$INDEX" --db db --delete-ids ids.txt --delete-missing today.jsonl 2>r3.err
+check_eq "--delete-ids with --delete-missing: exit 2" 2 $?

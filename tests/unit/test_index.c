@@ -483,6 +483,158 @@ static void test_dupkey_version(void **state)
     assert_int_equal(mg_xdb_close(db, &e), 0);
 }
 
+/* Whether the index holds the article id. */
+static bool has_doc(const fixture *f, const char *id)
+{
+    mg_err e;
+    mg_xdb *db = mg_xdb_open(f->db, 0, &e);
+    assert_non_null(db);
+    char uid[64], v[64];
+    snprintf(uid, sizeof uid, "Q%s", id);
+    long n = mg_xdb_get_value(db, uid, MG_SLOT_ID, v, sizeof v, &e);
+    assert_true(n >= 0 || n == -MG_ENOTFOUND);
+    assert_int_equal(mg_xdb_close(db, &e), 0);
+    return n >= 0;
+}
+
+/* An update with --delete-ids: the list as given (ids, or NULL for none). */
+static int run_delete_ids(fixture *f, const char *list, bool with_input, bool dry_run,
+                          mg_index_stats *st, mg_err *err)
+{
+    const char *inputs[] = {f->in};
+    mg_index_opts o = {0};
+    o.db = f->db;
+    o.threads = 2;
+    o.inputs = inputs;
+    o.ninputs = with_input ? 1 : 0;
+    o.delete_ids = list;
+    o.dry_run = dry_run;
+    o.log = on_log;
+    o.ctx = &f->lb;
+    f->lb.len = 0;
+    if (f->lb.text)
+        f->lb.text[0] = '\0';
+    return mg_index_run(&o, st, err);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* --delete-ids: the listed articles the index holds go, after the inputs
+ * (an input that adds a listed id does not keep it), in the run's last
+ * commit; comments, blank lines, white space and repeats in the list are
+ * fine, and ids the index lacks are told. A list over --max-delete, a
+ * list with a bad line, or a run whose input could not be read to its
+ * end deletes nothing; a dry run counts and deletes nothing. */
+static void test_delete_ids(void **state)
+{
+    fixture *f = *state;
+    mg_index_stats st;
+    mg_err e;
+    char list[160], bad[160];
+    snprintf(list, sizeof list, "%s/ids.txt", f->dir);
+    snprintf(bad, sizeof bad, "%s/bad.txt", f->dir);
+    write_input(f->in, 0, 30, 1, "w");
+    assert_int_equal(run(f, 2, false, false, &st, &e), 0);
+    assert_int_equal(st.documents, 30);
+
+    /* a dry run: counted, not done */
+    write_text(list, "id-1\n# a takedown\n\n  id-3 \t\r\nid-99\nid-1\n");
+    assert_int_equal(run_delete_ids(f, list, false, true, &st, &e), 0);
+    assert_int_equal(st.deleted, 2);
+    assert_true(has_doc(f, "id-1") && has_doc(f, "id-3"));
+
+    assert_int_equal(run_delete_ids(f, list, false, false, &st, &e), 0);
+    assert_int_equal(st.deleted, 2);
+    assert_int_equal(st.documents, 28);
+    assert_false(has_doc(f, "id-1") || has_doc(f, "id-3"));
+    assert_true(has_doc(f, "id-2"));
+    assert_non_null(strstr(f->lb.text, "1 of the 3 ids are not in the index"));
+
+    /* after the inputs: the input brings id-1 back and changes id-4, the
+     * list takes id-1 and id-4 away */
+    write_input(f->in, 1, 4, 2, "w");
+    write_text(list, "id-1\nid-4\n");
+    assert_int_equal(run_delete_ids(f, list, true, false, &st, &e), 0);
+    assert_int_equal(st.added, 2);    /* id-1, id-3 */
+    assert_int_equal(st.replaced, 2); /* id-2, id-4 */
+    assert_int_equal(st.deleted, 2);
+    assert_false(has_doc(f, "id-1") || has_doc(f, "id-4"));
+    assert_true(has_doc(f, "id-3") && has_doc(f, "id-2"));
+    assert_int_equal(st.documents, 28);
+
+    /* over the default --max-delete (10% of 28: 2): refused, nothing changed */
+    write_text(list, "id-5\nid-6\nid-7\n");
+    f->default_max_delete = true;
+    assert_true(run_delete_ids(f, list, false, false, &st, &e) < 0);
+    assert_true(st.refused);
+    assert_non_null(strstr(e.msg, "refusing: --delete-ids would delete 3 documents"));
+    assert_non_null(strstr(e.msg, "nothing was changed"));
+    assert_true(has_doc(f, "id-5") && has_doc(f, "id-6") && has_doc(f, "id-7"));
+    assert_int_equal(st.documents, 28);
+
+    /* an input cut inside its last record: the list is not applied */
+    write_text(list, "id-5\n");
+    FILE *fp = fopen(f->in, "w");
+    assert_non_null(fp);
+    fputs("{\"id\":\"id-50\",\"title\":\"New\",\"body\":\"Text.\"}\n{\"id\":\"id-51\",\"ti", fp);
+    assert_int_equal(fclose(fp), 0);
+    assert_true(run_delete_ids(f, list, true, false, &st, &e) < 0);
+    assert_true(st.input_failed);
+    assert_non_null(strstr(f->lb.text, "not deleting the ids of --delete-ids"));
+    assert_true(has_doc(f, "id-5"));
+
+    /* a bad line names itself; nothing is read or changed */
+    write_text(bad, "id-5\n\xff\xfe\n");
+    assert_true(run_delete_ids(f, bad, false, false, &st, &e) < 0);
+    assert_true(st.usage_error);
+    assert_non_null(strstr(e.msg, "bad.txt:2: not an id"));
+    assert_true(has_doc(f, "id-5"));
+    /* a missing list is fatal, not a usage error */
+    assert_true(run_delete_ids(f, "/nonexistent/ids.txt", false, false, &st, &e) < 0);
+    assert_false(st.usage_error);
+    assert_non_null(strstr(e.msg, "cannot read /nonexistent/ids.txt"));
+}
+
+/* --delete-ids is an update's: not with a rebuild, --delete-missing or
+ * --shard, nor for an index that does not exist yet. */
+static void test_delete_ids_usage(void **state)
+{
+    fixture *f = *state;
+    mg_index_stats st;
+    mg_err e;
+    char list[160];
+    snprintf(list, sizeof list, "%s/ids.txt", f->dir);
+    write_text(list, "id-1\n");
+    write_input(f->in, 0, 5, 1, "w");
+    assert_true(run_delete_ids(f, list, true, false, &st, &e) < 0);
+    assert_true(st.usage_error);
+    assert_non_null(strstr(e.msg, "is not an index yet"));
+    struct stat sb;
+    assert_int_equal(lstat(f->db, &sb), -1); /* nothing created */
+    assert_int_equal(run(f, 1, false, false, &st, &e), 0);
+    const char *inputs[] = {f->in};
+    mg_index_opts o = {0};
+    o.db = f->db;
+    o.inputs = inputs;
+    o.ninputs = 1;
+    o.delete_ids = list;
+    o.rebuild = true;
+    assert_true(mg_index_run(&o, &st, &e) < 0);
+    assert_true(st.usage_error);
+    assert_non_null(strstr(e.msg, "not with --rebuild"));
+    o.rebuild = false;
+    o.delete_missing = true;
+    assert_true(mg_index_run(&o, &st, &e) < 0);
+    assert_non_null(strstr(e.msg, "not with --delete-missing"));
+    assert_true(has_doc(f, "id-1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +646,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dupkey_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_ids_usage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
