@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Paths, strings and an FNV-1a of its own for the tests that read files
- * (test_reader.c, test_jsonrec.c). Include after cmocka.h. */
+/* Paths, strings, a file written from a string and an FNV-1a of its own,
+ * for the tests that read or write files (test_reader.c, test_jsonrec.c,
+ * test_index.c, test_transport.c). Include after cmocka.h. */
 #ifndef MG_FILES_FIXTURE_H
 #define MG_FILES_FIXTURE_H
 
@@ -33,6 +34,15 @@ static inline char *fmt(const char *f, ...)
     assert_true(vasprintf(&s, f, ap) >= 0);
     va_end(ap);
     return s;
+}
+
+/* path holds text (created or truncated). */
+static inline void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
 }
 
 /* An independent FNV-1a 64, to check derived ids. */

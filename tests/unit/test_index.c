@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "docbuild.h"
+#include "files_fixture.h"
 #include "index.h"
 #include "schema.h"
 #include "xapian_shim.h"
@@ -517,14 +518,6 @@ static int run_delete_ids(fixture *f, const char *list, bool with_input, bool dr
     return mg_index_run(&o, st, err);
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-}
-
 /* --delete-ids: the listed articles the index holds go, after the inputs
  * (an input that adds a listed id does not keep it), in the run's last
  * commit; comments, blank lines, white space and repeats in the list are
@@ -580,10 +573,8 @@ static void test_delete_ids(void **state)
 
     /* an input cut inside its last record: the list is not applied */
     write_text(list, "id-5\n");
-    FILE *fp = fopen(f->in, "w");
-    assert_non_null(fp);
-    fputs("{\"id\":\"id-50\",\"title\":\"New\",\"body\":\"Text.\"}\n{\"id\":\"id-51\",\"ti", fp);
-    assert_int_equal(fclose(fp), 0);
+    write_text(f->in, "{\"id\":\"id-50\",\"title\":\"New\",\"body\":\"Text.\"}\n"
+                      "{\"id\":\"id-51\",\"ti");
     assert_true(run_delete_ids(f, list, true, false, &st, &e) < 0);
     assert_true(st.input_failed);
     assert_non_null(strstr(f->lb.text, "not deleting the ids of --delete-ids"));

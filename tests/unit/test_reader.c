@@ -35,11 +35,6 @@ static void write_file(const char *path, const void *data, size_t len)
     assert_int_equal(fclose(f), 0);
 }
 
-static void write_str(const char *path, const char *s)
-{
-    write_file(path, s, strlen(s));
-}
-
 static unsigned long long file_size(const char *path)
 {
     struct stat st;
@@ -215,7 +210,7 @@ static void test_jsonl_framing(void **state)
     (void)state;
     char *f = path_in(tmp, "framing.jsonl");
     /* BOM, CRLF, a blank line, a white-space line, a last line without \n */
-    write_str(f, "\xEF\xBB\xBF{\"id\":\"one\",\"title\":\"1\"}\r\n"
+    write_text(f, "\xEF\xBB\xBF{\"id\":\"one\",\"title\":\"1\"}\r\n"
                  "\n"
                  "  \t\r\n"
                  "{\"id\":\"four\",\"title\":\"4\"}\n"
@@ -251,12 +246,12 @@ static void test_jsonl_framing(void **state)
 
     /* an empty file and a file of blank lines: no records, no errors */
     outcome o = {0};
-    write_str(f, "");
+    write_text(f, "");
     read_path(f, &o);
     assert_int_equal(o.n, 0);
     assert_int_equal(o.rc, MG_READ_END);
     outcome_free(&o);
-    write_str(f, "\n\r\n   \n");
+    write_text(f, "\n\r\n   \n");
     read_path(f, &o);
     assert_int_equal(o.n, 0);
     outcome_free(&o);
@@ -331,7 +326,7 @@ static void test_jsonl_cut_last_line(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *text = fmt("%s%s", head, cases[i].last);
-        write_str(f, text);
+        write_text(f, text);
         outcome o = {0};
         read_path(f, &o);
         assert_int_equal(o.rc, cases[i].rc);
@@ -356,7 +351,7 @@ static void test_jsonl_cut_last_line(void **state)
         }
         /* the same line with its newline is an ordinary (good or bad) record */
         char *whole = fmt("%s\n", text);
-        write_str(f, whole);
+        write_text(f, whole);
         outcome o2 = {0};
         read_path(f, &o2);
         assert_int_equal(o2.rc, MG_READ_END);
@@ -629,7 +624,7 @@ static void test_stdin_pipe(void **state)
 
     /* messages name stdin */
     char *f = path_in(tmp, "stdin-bad.jsonl");
-    write_str(f, "{\"title\":5}\n");
+    write_text(f, "{\"title\":5}\n");
     read_stdin_from(open(f, O_RDONLY), &o);
     const char *want2[] = {"S <stdin>:1: field \"title\" must be a string"};
     expect_items(&o, want2, 1);
@@ -686,7 +681,7 @@ static void test_tree(void **state)
     unsigned long long total = 0;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *p = path_in(root, files[i].name);
-        write_str(p, files[i].text);
+        write_text(p, files[i].text);
         if (strstr(p, ".txt") || strstr(p, ".jsonl"))
             total += strlen(files[i].text);
         free(p);

@@ -16,6 +16,7 @@
 
 #include <zmq.h>
 
+#include "files_fixture.h"
 #include "morgue_client.h"
 #include "transport.h"
 
@@ -132,15 +133,6 @@ static void test_client_check_endpoint(void **state)
             }
         }
     assert_int_equal(mg_client_check_endpoint("x", 1, 0, NULL), -MG_CLIENT_EINVAL);
-}
-
-/* path holds text. */
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
 }
 
 static void test_secret_key(void **state)
