@@ -25,6 +25,7 @@ const mg_query_error_kind mg_query_errors[MG_QE_COUNT] = {
     [MG_QE_DEPTH] = {"query_too_deep", "query nested too deeply"},
     [MG_QE_LIKE] = {"like_not_found", "like: no such document"},
     [MG_QE_NOWORDS] = {"no_words", "no searchable words"},
+    [MG_QE_SYNTAX] = {"unsupported_syntax", "unsupported syntax"},
 };
 
 int mg_query_err(mg_err *err, mg_qerr kind, const char *fmt, ...)

@@ -91,6 +91,7 @@ typedef enum mg_qerr {
     MG_QE_DEPTH,      /* query_too_deep */
     MG_QE_LIKE,       /* like_not_found (raised by the search layer) */
     MG_QE_NOWORDS,    /* no_words: nothing searchable left after analysis */
+    MG_QE_SYNTAX,     /* unsupported_syntax: word~ (fuzzy), word^2 (boost) */
     MG_QE_COUNT
 } mg_qerr;
 

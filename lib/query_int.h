@@ -36,7 +36,8 @@ typedef struct tok {
     tok_kind kind;
     size_t off, end;   /* bytes of the whole token */
     size_t start, len; /* the payload (word, phrase text, field name) */
-    unsigned num;
+    unsigned num;      /* NEAR's distance; a phrase's N of "..."~N when slop */
+    bool slop;         /* a phrase followed by ~N */
 } tok;
 
 typedef struct parser {
@@ -69,7 +70,7 @@ static inline bool word_is(const parser *p, size_t s, size_t n, const char *w)
 /* query_lex.c */
 
 /* Read the next token into p->t. Fails only on an unbalanced quote, a
- * field without value and a bad NEAR/n. */
+ * field without value and a bad NEAR/n or "phrase"~N. */
 int mg_query_lex(parser *p);
 
 /* query_date.c */

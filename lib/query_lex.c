@@ -23,7 +23,31 @@ static bool is_alpha(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* A phrase, p->pos at its opening quote: the text up to the next '"'. */
+/* The distance of a proximity phrase, p->pos at the '~' glued to its
+ * closing quote: "..."~N, N a number up to MG_QUERY_NEAR_MAX. */
+static int lex_slop(parser *p, tok *t)
+{
+    const char *q = p->q;
+    size_t s = p->pos, e = s + 1;
+    while (e < p->len && !ends_word((unsigned char)q[e]))
+        e++;
+    unsigned v;
+    if (e == s + 1 || e - s > 8 || mg_query_digits(q + s + 1, e - s - 1, &v) < 0)
+        return mg_query_err(
+            p->err, MG_QE_NEAR,
+            " at column %zu: '%.*s' after a phrase (expected \"...\"~N, N a number)", col(p, s),
+            (int)(e - s), q + s);
+    if (v > MG_QUERY_NEAR_MAX)
+        return mg_query_err(p->err, MG_QE_NEAR, " at column %zu: distance %u over %d", col(p, s), v,
+                            MG_QUERY_NEAR_MAX);
+    t->slop = true;
+    t->num = v;
+    p->pos = e;
+    return 0;
+}
+
+/* A phrase, p->pos at its opening quote: the text up to the next '"', and
+ * the distance of "..."~N. */
 static int lex_phrase(parser *p, tok *t)
 {
     const char *q = p->q;
@@ -34,6 +58,11 @@ static int lex_phrase(parser *p, tok *t)
     t->start = p->pos + 1;
     t->len = (size_t)(close - (q + t->start));
     p->pos = (size_t)(close - q) + 1;
+    if (p->pos < p->len && q[p->pos] == '~') {
+        int rc = lex_slop(p, t);
+        if (rc < 0)
+            return rc;
+    }
     t->end = p->pos;
     return 0;
 }
@@ -71,14 +100,14 @@ static int lex_field(parser *p, tok *t, size_t s, size_t n)
     return 0;
 }
 
-/* The word q[s..s+n) as an operator (AND, OR, NOT, NEAR, NEAR/n) or, when
- * it is none, a word. Fails on a bad NEAR/n. */
+/* The word q[s..s+n) as an operator (AND or &&, OR or ||, NOT, NEAR,
+ * NEAR/n) or, when it is none, a word. Fails on a bad NEAR/n. */
 static int lex_operator(parser *p, tok *t, size_t s, size_t n)
 {
     const char *q = p->q;
-    if (word_is(p, s, n, "AND"))
+    if (word_is(p, s, n, "AND") || word_is(p, s, n, "&&"))
         t->kind = T_AND;
-    else if (word_is(p, s, n, "OR"))
+    else if (word_is(p, s, n, "OR") || word_is(p, s, n, "||"))
         t->kind = T_OR;
     else if (word_is(p, s, n, "NOT"))
         t->kind = T_NOT;

@@ -29,11 +29,70 @@ static size_t phrase_words(const char *s, size_t n)
     return w;
 }
 
+/* Whether s[0..n) is a number as other engines write boosts and fuzzy
+ * distances: digits, at most one '.' among them. */
+static bool is_number(const char *s, size_t n)
+{
+    size_t digits = 0, dots = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9')
+            digits++;
+        else if (s[i] == '.')
+            dots++;
+        else
+            return false;
+    }
+    return digits > 0 && dots <= 1;
+}
+
+/* Whether s[0..n) holds letters and digits only (any non-ASCII byte
+ * counts as a letter). */
+static bool is_plain(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+              (c >= 'A' && c <= 'Z')))
+            return false;
+    }
+    return true;
+}
+
+/* Refuse what other engines' query languages mean by a word's tail, which
+ * this one would read as punctuation or as another word: fuzzy matching
+ * (word~, word~2) and boosts (word^2, and a ^2 glued to a phrase or a
+ * parenthesis). A clear error beats a silent other meaning. A tail after
+ * anything but letters and digits ("E=mc^2") is left to the analyser. */
+static int check_syntax(parser *p, const tok *t)
+{
+    const char *s = p->q + t->start;
+    size_t n = t->len;
+    const char *mark = NULL;
+    for (size_t i = 0; i < n && !mark; i++)
+        if (s[i] == '^' || s[i] == '~')
+            mark = s + i;
+    if (!mark || !is_plain(s, (size_t)(mark - s)))
+        return 0;
+    size_t head = (size_t)(mark - s), tail = n - head - 1;
+    if (*mark == '^' && is_number(mark + 1, tail))
+        return mg_query_err(p->err, MG_QE_SYNTAX,
+                            " at column %zu: '%.*s' (boosts, word^N, are not supported)",
+                            col(p, t->start), (int)n, s);
+    if (*mark == '~' && head > 0 && (tail == 0 || is_number(mark + 1, tail)))
+        return mg_query_err(p->err, MG_QE_SYNTAX,
+                            " at column %zu: '%.*s' (fuzzy matching, word~, is not supported; "
+                            "a prefix, word*, finds other endings)",
+                            col(p, t->start), (int)n, s);
+    return 0;
+}
+
 mg_qnode *mg_query_word(parser *p, const tok *t, mg_qfield field)
 {
     const char *s = p->q + t->start;
     size_t n = t->len;
     mg_qnode *node;
+    if (check_syntax(p, t) < 0)
+        return NULL;
     if (n == 1 && s[0] == '*' && field == MG_QF_NONE)
         return mg_qnode_new(p, MG_QN_ALL, t->off);
     if (n > 1 && s[n - 1] == '*') {
@@ -61,8 +120,48 @@ mg_qnode *mg_query_word(parser *p, const tok *t, mg_qfield field)
     return node;
 }
 
+/* "w1 w2 ..."~N (other engines' phrase slop) for N > 0 and two words or
+ * more: the phrase's words NEAR/N one another, in any order. */
+static mg_qnode *slop_near(parser *p, const tok *t, mg_qfield field)
+{
+    const char *s = p->q + t->start;
+    mg_qnode *near = mg_qnode_new(p, MG_QN_NEAR, t->off);
+    if (!near)
+        return NULL;
+    near->dist = t->num;
+    for (size_t i = 0; i < t->len;) {
+        while (i < t->len && is_space((unsigned char)s[i]))
+            i++;
+        size_t j = i;
+        while (j < t->len && !is_space((unsigned char)s[j]))
+            j++;
+        if (j == i)
+            break;
+        mg_qnode *w = mg_qnode_new(p, MG_QN_WORD, t->start + i);
+        if (w)
+            w->field = field;
+        if (!w || mg_qnode_text(p, w, s + i, j - i) < 0) {
+            mg_query_free(w);
+            mg_query_free(near);
+            return NULL;
+        }
+        if (mg_qnode_add(p, near, w) < 0) { /* w freed */
+            mg_query_free(near);
+            return NULL;
+        }
+        i = j;
+    }
+    if (count_terms(p, near->nkids, t->off) < 0) {
+        mg_query_free(near);
+        return NULL;
+    }
+    return near;
+}
+
 mg_qnode *mg_query_phrase(parser *p, const tok *t, mg_qfield field)
 {
+    if (t->slop && t->num > 0 && phrase_words(p->q + t->start, t->len) >= 2)
+        return slop_near(p, t, field);
     mg_qnode *node = mg_qnode_new(p, MG_QN_PHRASE, t->off);
     if (!node)
         return NULL;

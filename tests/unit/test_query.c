@@ -103,6 +103,27 @@ static void test_phrases_prefix_near(void **state)
     expect_tree("kim NEAR/3 putin NEAR/5 xi", "NEAR/3(WORD\"kim\" WORD\"putin\" WORD\"xi\")");
 }
 
+/* What other engines' users type: "phrase"~N is a NEAR of the phrase's
+ * words (~0 the phrase itself), && and || are AND and OR; fuzzy word~ and
+ * boosts ^N are refused, not read as other words (test_errors). */
+static void test_other_engines_syntax(void **state)
+{
+    (void)state;
+    expect_tree("\"oil price\"~3", "NEAR/3(WORD\"oil\" WORD\"price\")");
+    expect_tree("\"kim jong-un successor\"~5 x",
+                "AND(NEAR/5(WORD\"kim\" WORD\"jong-un\" WORD\"successor\") WORD\"x\")");
+    expect_tree("\"oil price\"~0", "PHRASE\"oil price\"");
+    expect_tree("\"oil\"~4", "PHRASE\"oil\"");
+    expect_tree("title:\"oil price\"~2", "NEAR/2(title:WORD\"oil\" title:WORD\"price\")");
+    expect_tree("-\"oil price\"~2 gas", "AND(NOT(NEAR/2(WORD\"oil\" WORD\"price\")) WORD\"gas\")");
+    expect_tree("oil || gas && coal", "OR(WORD\"oil\" AND(WORD\"gas\" WORD\"coal\"))");
+    /* what only looks like them stays text */
+    expect_tree("\"oil price\" ~3", "AND(PHRASE\"oil price\" WORD\"~3\")");
+    expect_tree("~50 x~y E=mc^2 a^b oil~~",
+                "AND(WORD\"~50\" WORD\"x~y\" WORD\"E=mc^2\" WORD\"a^b\" WORD\"oil~~\")");
+    expect_tree("a|b &&x", "AND(WORD\"a|b\" WORD\"&&x\")");
+}
+
 static void test_fields(void **state)
 {
     (void)state;
@@ -192,6 +213,28 @@ static void test_errors(void **state)
     expect_error("a NEAR/500 b", NULL, "bad_near", "bad NEAR at column 3: distance 500 over 100");
     expect_error("\"a b\" NEAR c", NULL, "bad_near",
                  "bad NEAR at column 7: NEAR joins single words");
+    expect_error("\"a b\"~", NULL, "bad_near",
+                 "bad NEAR at column 6: '~' after a phrase (expected \"...\"~N, N a number)");
+    expect_error("x \"a b\"~2x", NULL, "bad_near",
+                 "bad NEAR at column 8: '~2x' after a phrase (expected \"...\"~N, N a number)");
+    expect_error("\"a b\"~101", NULL, "bad_near", "bad NEAR at column 6: distance 101 over 100");
+    /* other engines' fuzzy matching and boosts: the word, its column */
+    static const struct {
+        const char *query, *word;
+        int column;
+    } unsupported[] = {{"gadaffi~", "gadaffi~", 1},       {"x Müller~2", "Müller~2", 3},
+                       {"title:oil~0.5", "oil~0.5", 7},   {"oil^2 price", "oil^2", 1},
+                       {"\"oil price\"^1.5", "^1.5", 12}, {"(oil gas)^2", "^2", 10}};
+    for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "unsupported syntax at column %d: '%s' (%s)",
+                 unsupported[i].column, unsupported[i].word,
+                 strchr(unsupported[i].word, '~')
+                     ? "fuzzy matching, word~, is not supported; a prefix, word*, finds other "
+                       "endings"
+                     : "boosts, word^N, are not supported");
+        expect_error(unsupported[i].query, NULL, "unsupported_syntax", msg);
+    }
     char deep[200];
     memset(deep, '(', 40);
     strcpy(deep + 40, "a");
@@ -252,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_words_and_operators),
         cmocka_unit_test(test_stray_close_paren),
         cmocka_unit_test(test_phrases_prefix_near),
+        cmocka_unit_test(test_other_engines_syntax),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_errors),

@@ -146,6 +146,11 @@ static void test_phrases_and_operators(void **state)
     expect_ids("kim NEAR/3 successor", "pd-2011-0001");
     expect_ids("successor NEAR/3 kim", "pd-2011-0001");
     expect_ids("kim NEAR/2 successor", "");
+    /* the same as other engines' phrase slop, and their && and || */
+    expect_ids("\"kim successor\"~3", "pd-2011-0001");
+    expect_ids("\"successor kim\"~3", "pd-2011-0001");
+    expect_ids("\"kim successor\"~2", "");
+    expect_ids("(malmo || zurich) && cafe", "ah-2007-0001 nb-2013-0001 nb-1999-0001");
     expect_ids("parad*", "hg-2017-0001 pd-2025-0001 " SEED " ah-1988-0001");
     /* the stem of "government" is "govern": the prefix still finds it */
     mg_search_result *r = run("governm*");
