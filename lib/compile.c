@@ -267,6 +267,8 @@ static int compile(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role)
         return mg_compile_text(c, n, out);
     case MG_QN_PREFIX:
         return mg_compile_prefix(c, n, out);
+    case MG_QN_FUZZY:
+        return mg_compile_fuzzy(c, n, out);
     case MG_QN_NEAR:
         return mg_compile_near(c, n, out);
     case MG_QN_FILTER:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The compiler's words (compile.c): a word or phrase analysed into terms,
- * word* expanded over the indexed terms, NEAR, and whether a query has a
- * word that weighs besides stop words. */
+ * word* and word~ expanded over the indexed terms, NEAR, and whether a
+ * query has a word that weighs besides stop words. */
 #include "search_int.h"
 
 #include <stdio.h>
@@ -103,6 +103,7 @@ int mg_compile_has_content(compiler *c, const mg_qnode *n)
     }
     case MG_QN_PHRASE:
     case MG_QN_PREFIX:
+    case MG_QN_FUZZY:
     case MG_QN_NEAR:
     case MG_QN_LIKE:
         return 1;
@@ -291,6 +292,129 @@ int mg_compile_prefix(compiler *c, const mg_qnode *n, mg_xq **out)
     *out = mg_compile_combine(c, MG_XQ_SYNONYM, x.v, x.n, 0);
     free(x.v);
     free(x.seen);
+    return *out ? 0 : -c->err->code;
+}
+
+/* A term within the edits of a fuzzy word (mg_compile_fuzzy). */
+typedef struct fuzzy_term {
+    size_t dist;
+    unsigned long long freq;
+    char term[MG_TERM_MAX + 8];
+} fuzzy_term;
+
+typedef struct fuzzy {
+    const char *want; /* the word's term, without the field's prefix */
+    size_t want_len, max, pfx_len;
+    fuzzy_term *v;
+    size_t n, cap;
+    bool oom;
+} fuzzy;
+
+static int fuzzy_cb(void *ctx, const char *term, size_t len, unsigned long long freq)
+{
+    fuzzy *f = ctx;
+    if (len - f->pfx_len > MG_TERM_MAX)
+        return 0;
+    size_t d = mg_edit_distance(f->want, f->want_len, term + f->pfx_len, len - f->pfx_len, f->max);
+    if (d > f->max)
+        return 0;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        fuzzy_term *v = realloc(f->v, cap * sizeof *v);
+        if (!v) {
+            f->oom = true;
+            return 1;
+        }
+        f->v = v;
+        f->cap = cap;
+    }
+    fuzzy_term *t = &f->v[f->n++];
+    t->dist = d;
+    t->freq = freq;
+    memcpy(t->term, term, len);
+    t->term[len] = '\0';
+    return 0;
+}
+
+/* The closest first, then the most frequent, then by term. */
+static int fuzzy_cmp(const void *a, const void *b)
+{
+    const fuzzy_term *x = a, *y = b;
+    if (x->dist != y->dist)
+        return x->dist < y->dist ? -1 : 1;
+    if (x->freq != y->freq)
+        return x->freq > y->freq ? -1 : 1;
+    return strcmp(x->term, y->term);
+}
+
+/* The bytes of the first character of s (UTF-8; 1 for a stray byte). */
+static size_t first_char(const char *s, size_t n)
+{
+    size_t k = 1;
+    while (k < n && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k++;
+    return k;
+}
+
+int mg_compile_fuzzy(compiler *c, const mg_qnode *n, mg_xq **out)
+{
+    *out = NULL;
+    tokens ts;
+    int rc = analyse(c, n->text, n->text_len, 0, &ts);
+    if (rc < 0)
+        return rc;
+    if (ts.n != 1) {
+        free(ts.t);
+        if (ts.n == 0)
+            return 0;
+        return mg_query_err(c->err, MG_QE_SYNTAX,
+                            " at column %zu: '%s~' (a fuzzy word is one word: '%s' is several)",
+                            n->col, n->text, n->text);
+    }
+    const char *pfx = n->field == MG_QF_TITLE ? MG_PFX_TITLE : "";
+    char want[MG_TERM_MAX + 1], start[MG_TERM_MAX + 8];
+    snprintf(want, sizeof want, "%s", ts.t[0]);
+    free(ts.t);
+    if ((rc = count_terms(c, 1, n)) < 0)
+        return rc;
+    size_t wl = strlen(want), pl = strlen(pfx);
+    snprintf(start, sizeof start, "%s%.*s", pfx, (int)first_char(want, wl), want);
+    fuzzy f = {.want = want, .want_len = wl, .max = n->dist, .pfx_len = pl};
+    rc = mg_xsearch_each_term(c->s->xs, start, strlen(start), fuzzy_cb, &f, c->err);
+    if (rc >= 0 && f.oom)
+        rc = mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    if (rc < 0) {
+        free(f.v);
+        return rc;
+    }
+    if (f.n == 0) { /* nothing close: the word itself, which matches nothing */
+        char term[MG_TERM_MAX + 8];
+        snprintf(term, sizeof term, "%s%s", pfx, want);
+        *out = mg_xq_term(term, strlen(term), c->err);
+        return *out ? 0 : -c->err->code;
+    }
+    qsort(f.v, f.n, sizeof *f.v, fuzzy_cmp);
+    size_t keep = f.n < c->s->lim.max_wildcard ? f.n : c->s->lim.max_wildcard;
+    mg_xq **v = calloc(keep ? keep : 1, sizeof *v);
+    if (!v) {
+        free(f.v);
+        return mg_err_set(c->err, MG_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (; k < keep; k++) {
+        if (!(v[k] = mg_xq_term(f.v[k].term, strlen(f.v[k].term), c->err)))
+            break;
+        mg_hlset_add_term(c->hl, f.v[k].term + pl, strlen(f.v[k].term + pl));
+    }
+    free(f.v);
+    if (k < keep) {
+        for (size_t i = 0; i < k; i++)
+            mg_xq_free(v[i]);
+        free(v);
+        return -c->err->code;
+    }
+    *out = mg_compile_combine(c, MG_XQ_SYNONYM, v, keep, 0);
+    free(v);
     return *out ? 0 : -c->err->code;
 }
 

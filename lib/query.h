@@ -2,10 +2,11 @@
 /* The morgue query language: parse a query string into a syntax tree.
  *
  * Syntax (docs/query-language.md is the user's manual):
- *   word word          both (default AND)      a OR b, a AND b
+ *   word word          both (default AND)      a OR b, a AND b (|| &&)
  *   NOT word, -word    without                 ( ... )  grouping
  *   "a phrase"         positional, on stems    word*    prefix
  *   a NEAR/5 b         at most 5 words apart   *        every document
+ *   "a b"~5            a NEAR/5 b              word~, word~N  fuzzy (N edits)
  *   title:WORD|"PHRASE"|PREFIX*|( ... )        source:V author:V category:V
  *   id:ID  like:ID     date:A..B, date:..B, date:A.., date:A (A, B: YYYY,
  *                      YYYY-MM, YYYY-MM-DD)
@@ -34,7 +35,8 @@ typedef enum mg_qkind {
     MG_QN_FILTER, /* field (SOURCE, AUTHOR, CATEGORY, ID) = text, exact */
     MG_QN_DATE,   /* lo..hi, "YYYYMMDDhhmmss" each, "" for an open end */
     MG_QN_LIKE,   /* text: the id of the document to find more like */
-    MG_QN_ALL     /* every document (a lone "*") */
+    MG_QN_ALL,    /* every document (a lone "*") */
+    MG_QN_FUZZY   /* text: the word of word~ or word~N; dist: the edits allowed */
 } mg_qkind;
 
 typedef enum mg_qfield {
@@ -53,7 +55,7 @@ struct mg_qnode {
     char *text; /* WORD, PREFIX, PHRASE, FILTER, LIKE: owned, NUL-terminated */
     size_t text_len;
     char lo[15], hi[15]; /* DATE */
-    unsigned dist;       /* NEAR */
+    unsigned dist;       /* NEAR: words between; FUZZY: edits */
     size_t col;          /* 1-based column (in characters) where the node starts */
     size_t off;          /* byte offset where the node starts (WORD: its text) */
     mg_qnode **kids;     /* AND, OR, NOT, NEAR: owned */
@@ -70,6 +72,7 @@ typedef struct mg_query_opts {
 #define MG_QUERY_MAX_DEPTH 32 /* nested parentheses / NOTs */
 #define MG_QUERY_NEAR_DEFAULT 10
 #define MG_QUERY_NEAR_MAX 100
+#define MG_QUERY_FUZZY_MAX 2 /* edits of word~N */
 
 /* Stable error kinds, in mg_err.detail of an MG_EQUERY error. Each error
  * message starts with the kind's text (mg_query_errors[kind].text),
@@ -91,7 +94,7 @@ typedef enum mg_qerr {
     MG_QE_DEPTH,      /* query_too_deep */
     MG_QE_LIKE,       /* like_not_found (raised by the search layer) */
     MG_QE_NOWORDS,    /* no_words: nothing searchable left after analysis */
-    MG_QE_SYNTAX,     /* unsupported_syntax: word~ (fuzzy), word^2 (boost) */
+    MG_QE_SYNTAX,     /* unsupported_syntax: word^2 (boost), word~3 (too many edits) */
     MG_QE_COUNT
 } mg_qerr;
 

@@ -58,12 +58,15 @@ static bool is_plain(const char *s, size_t n)
     return true;
 }
 
-/* Refuse what other engines' query languages mean by a word's tail, which
- * this one would read as punctuation or as another word: fuzzy matching
- * (word~, word~2) and boosts (word^2, and a ^2 glued to a phrase or a
- * parenthesis). A clear error beats a silent other meaning. A tail after
- * anything but letters and digits ("E=mc^2") is left to the analyser. */
-static int check_syntax(parser *p, const tok *t)
+/* What other engines' query languages mean by a word's tail, which this
+ * one would otherwise read as punctuation or as another word: fuzzy
+ * matching (word~, word~N) and boosts (word^2, and a ^2 glued to a phrase
+ * or a parenthesis). Returns 1 for word~N (*head its length, *edits the
+ * edits), 0 for none (a tail after anything but letters and digits, as in
+ * "E=mc^2", is left to the analyser), and fails on a boost, which the
+ * language does not have, and on a fuzzy distance over
+ * MG_QUERY_FUZZY_MAX: a clear error beats a silent other meaning. */
+static int word_tail(parser *p, const tok *t, size_t *head, unsigned *edits)
 {
     const char *s = p->q + t->start;
     size_t n = t->len;
@@ -73,17 +76,25 @@ static int check_syntax(parser *p, const tok *t)
             mark = s + i;
     if (!mark || !is_plain(s, (size_t)(mark - s)))
         return 0;
-    size_t head = (size_t)(mark - s), tail = n - head - 1;
+    *head = (size_t)(mark - s);
+    size_t tail = n - *head - 1;
     if (*mark == '^' && is_number(mark + 1, tail))
         return mg_query_err(p->err, MG_QE_SYNTAX,
                             " at column %zu: '%.*s' (boosts, word^N, are not supported)",
                             col(p, t->start), (int)n, s);
-    if (*mark == '~' && head > 0 && (tail == 0 || is_number(mark + 1, tail)))
+    if (*mark != '~' || *head == 0 || (tail > 0 && !is_number(mark + 1, tail)))
+        return 0;
+    if (tail == 0) { /* by length, as other engines' "auto" */
+        size_t chars = mg_query_column(s, *head) - 1;
+        *edits = chars <= 2 ? 0 : chars <= 5 ? 1 : 2;
+        return 1;
+    }
+    if (tail > 1 || mark[1] < '0' || mark[1] > '0' + MG_QUERY_FUZZY_MAX)
         return mg_query_err(p->err, MG_QE_SYNTAX,
-                            " at column %zu: '%.*s' (fuzzy matching, word~, is not supported; "
-                            "a prefix, word*, finds other endings)",
-                            col(p, t->start), (int)n, s);
-    return 0;
+                            " at column %zu: '%.*s' (a fuzzy word takes 0 to %d edits: word~1)",
+                            col(p, t->start), (int)n, s, MG_QUERY_FUZZY_MAX);
+    *edits = (unsigned)(mark[1] - '0');
+    return 1;
 }
 
 mg_qnode *mg_query_word(parser *p, const tok *t, mg_qfield field)
@@ -91,8 +102,23 @@ mg_qnode *mg_query_word(parser *p, const tok *t, mg_qfield field)
     const char *s = p->q + t->start;
     size_t n = t->len;
     mg_qnode *node;
-    if (check_syntax(p, t) < 0)
+    size_t head = 0;
+    unsigned edits = 0;
+    int fuzzy = word_tail(p, t, &head, &edits);
+    if (fuzzy < 0)
         return NULL;
+    if (fuzzy) {
+        node = mg_qnode_new(p, MG_QN_FUZZY, t->off);
+        if (!node)
+            return NULL;
+        node->field = field;
+        node->dist = edits;
+        if (mg_qnode_text(p, node, s, head) < 0 || count_terms(p, 1, t->off) < 0) {
+            mg_query_free(node);
+            return NULL;
+        }
+        return node;
+    }
     if (n == 1 && s[0] == '*' && field == MG_QF_NONE)
         return mg_qnode_new(p, MG_QN_ALL, t->off);
     if (n > 1 && s[n - 1] == '*') {
@@ -191,6 +217,7 @@ static int set_title(parser *p, mg_qnode *n, size_t off)
     case MG_QN_WORD:
     case MG_QN_PREFIX:
     case MG_QN_PHRASE:
+    case MG_QN_FUZZY:
         n->field = MG_QF_TITLE;
         return 0;
     case MG_QN_AND:

@@ -116,18 +116,24 @@ static void render(sbuf *b, const mg_qnode *n)
         [MG_QN_AND] = "AND",   [MG_QN_OR] = "OR",         [MG_QN_NOT] = "NOT",
         [MG_QN_WORD] = "WORD", [MG_QN_PREFIX] = "PREFIX", [MG_QN_PHRASE] = "PHRASE",
         [MG_QN_NEAR] = "NEAR", [MG_QN_FILTER] = "FILTER", [MG_QN_DATE] = "DATE",
-        [MG_QN_LIKE] = "LIKE", [MG_QN_ALL] = "ALL"};
+        [MG_QN_LIKE] = "LIKE", [MG_QN_ALL] = "ALL",       [MG_QN_FUZZY] = "FUZZY"};
     static const char *const fields[] = {
         [MG_QF_NONE] = "",          [MG_QF_TITLE] = "title:",       [MG_QF_SOURCE] = "source:",
         [MG_QF_AUTHOR] = "author:", [MG_QF_CATEGORY] = "category:", [MG_QF_ID] = "id:"};
     sb_str(b, fields[n->field]);
     sb_str(b, kinds[n->kind]);
+    if (n->kind == MG_QN_NEAR || n->kind == MG_QN_FUZZY) {
+        char d[16];
+        snprintf(d, sizeof d, "/%u", n->dist);
+        sb_str(b, d);
+    }
     switch (n->kind) {
     case MG_QN_WORD:
     case MG_QN_PREFIX:
     case MG_QN_PHRASE:
     case MG_QN_FILTER:
     case MG_QN_LIKE:
+    case MG_QN_FUZZY:
         sb_quoted(b, n->text, n->text_len);
         break;
     case MG_QN_DATE:
@@ -140,11 +146,6 @@ static void render(sbuf *b, const mg_qnode *n)
     case MG_QN_ALL:
         break;
     default: {
-        if (n->kind == MG_QN_NEAR) {
-            char d[16];
-            snprintf(d, sizeof d, "/%u", n->dist);
-            sb_str(b, d);
-        }
         sb_str(b, "(");
         for (size_t i = 0; i < n->nkids; i++) {
             if (i)

@@ -101,6 +101,11 @@ int mg_compile_text(compiler *c, const mg_qnode *n, mg_xq **out);
  * max_wildcard of them). */
 int mg_compile_prefix(compiler *c, const mg_qnode *n, mg_xq **out);
 
+/* word~N: the synonym of the indexed terms within n->dist edits of the
+ * word's term that start with its first letter, the closest
+ * max_wildcard of them. */
+int mg_compile_fuzzy(compiler *c, const mg_qnode *n, mg_xq **out);
+
 /* NEAR: the words of its children within n->dist of each other. */
 int mg_compile_near(compiler *c, const mg_qnode *n, mg_xq **out);
 
@@ -122,6 +127,10 @@ int mg_search_run_page(mg_searcher *s, const mg_search_request *req, const mg_qn
                        mg_search_result *res, mg_err *err);
 
 /* ---- suggest.c ---- */
+
+/* The Damerau-Levenshtein distance of a and b (bytes), or max + 1 when it
+ * is over max (or a word is over 40 bytes). */
+size_t mg_edit_distance(const char *a, size_t la, const char *b, size_t lb, size_t max);
 
 /* The query with each of c's unknown words replaced by the closest
  * frequent indexed word, or NULL (none, or out of memory). Caller frees. */

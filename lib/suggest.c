@@ -11,8 +11,7 @@
 
 #include "analyzer.h"
 
-/* Damerau-Levenshtein distance of a and b (bytes), or max+1 when over max. */
-static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb, size_t max)
+size_t mg_edit_distance(const char *a, size_t la, const char *b, size_t lb, size_t max)
 {
     if (la > 40 || lb > 40)
         return max + 1;
@@ -59,12 +58,12 @@ static int spell_cb(void *ctx, const char *term, size_t len, unsigned long long 
     speller *sp = ctx;
     if (len > MG_TERM_MAX)
         return 0;
-    size_t d = edit_distance(sp->word, sp->len, term, len, sp->max);
+    size_t d = mg_edit_distance(sp->word, sp->len, term, len, sp->max);
     if (d > sp->max || d == 0)
         return 0;
     /* among stems as close, the one closest to what was typed ("cofee" is
      * nearer "coffe", stem of coffee, than "come", stem of coming) */
-    d += edit_distance(sp->typed, strlen(sp->typed), term, len, 40);
+    d += mg_edit_distance(sp->typed, strlen(sp->typed), term, len, 40);
     if (d < sp->best_dist || (d == sp->best_dist && freq > sp->best_freq)) {
         sp->best_dist = d;
         sp->best_freq = freq;
@@ -87,7 +86,7 @@ static int surface_cb(void *ctx, const mg_token *tok)
     if (strlen(sf->term) != tok->term_len || memcmp(sf->term, tok->term, tok->term_len) != 0 ||
         tok->word_len > MG_TERM_MAX)
         return 0;
-    size_t d = edit_distance(sf->typed, strlen(sf->typed), tok->word, tok->word_len, 40);
+    size_t d = mg_edit_distance(sf->typed, strlen(sf->typed), tok->word, tok->word_len, 40);
     if (d < sf->best_dist) {
         sf->best_dist = d;
         memcpy(sf->word, tok->word, tok->word_len);

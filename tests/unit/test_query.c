@@ -104,8 +104,9 @@ static void test_phrases_prefix_near(void **state)
 }
 
 /* What other engines' users type: "phrase"~N is a NEAR of the phrase's
- * words (~0 the phrase itself), && and || are AND and OR; fuzzy word~ and
- * boosts ^N are refused, not read as other words (test_errors). */
+ * words (~0 the phrase itself), && and || are AND and OR, word~ and word~N
+ * are fuzzy words (by its length: up to 2 letters exact, up to 5 one edit,
+ * else two); boosts ^N are refused, not read as other words (test_errors). */
 static void test_other_engines_syntax(void **state)
 {
     (void)state;
@@ -122,6 +123,14 @@ static void test_other_engines_syntax(void **state)
     expect_tree("~50 x~y E=mc^2 a^b oil~~",
                 "AND(WORD\"~50\" WORD\"x~y\" WORD\"E=mc^2\" WORD\"a^b\" WORD\"oil~~\")");
     expect_tree("a|b &&x", "AND(WORD\"a|b\" WORD\"&&x\")");
+    expect_tree("gadaffi~ ab~ kim~ reagan~ oil~0 x~1 cocoa~2",
+                "AND(FUZZY/2\"gadaffi\" FUZZY/0\"ab\" FUZZY/1\"kim\" FUZZY/2\"reagan\" "
+                "FUZZY/0\"oil\" FUZZY/1\"x\" FUZZY/2\"cocoa\")");
+    expect_tree("Müller~", "FUZZY/2\"Müller\""); /* six characters, seven bytes */
+    expect_tree("Mülle~", "FUZZY/1\"Mülle\"");
+    expect_tree("title:parade~1 -kim~", "AND(title:FUZZY/1\"parade\" NOT(FUZZY/1\"kim\"))");
+    expect_tree("title:(cocoa~ OR x)", "OR(title:FUZZY/1\"cocoa\" title:WORD\"x\")");
+    expect_tree("jong-un~", "WORD\"jong-un~\""); /* a tail after a hyphen is text */
 }
 
 static void test_fields(void **state)
@@ -218,21 +227,22 @@ static void test_errors(void **state)
     expect_error("x \"a b\"~2x", NULL, "bad_near",
                  "bad NEAR at column 8: '~2x' after a phrase (expected \"...\"~N, N a number)");
     expect_error("\"a b\"~101", NULL, "bad_near", "bad NEAR at column 6: distance 101 over 100");
-    /* other engines' fuzzy matching and boosts: the word, its column */
+    /* other engines' boosts, and fuzzy words past two edits: the word, its column */
     static const struct {
         const char *query, *word;
         int column;
-    } unsupported[] = {{"gadaffi~", "gadaffi~", 1},       {"x Müller~2", "Müller~2", 3},
-                       {"title:oil~0.5", "oil~0.5", 7},   {"oil^2 price", "oil^2", 1},
-                       {"\"oil price\"^1.5", "^1.5", 12}, {"(oil gas)^2", "^2", 10}};
+    } unsupported[] = {{"oil~3", "oil~3", 1},
+                       {"x Müller~12", "Müller~12", 3},
+                       {"title:oil~0.5", "oil~0.5", 7},
+                       {"oil^2 price", "oil^2", 1},
+                       {"\"oil price\"^1.5", "^1.5", 12},
+                       {"(oil gas)^2", "^2", 10}};
     for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++) {
         char msg[200];
         snprintf(msg, sizeof msg, "unsupported syntax at column %d: '%s' (%s)",
                  unsupported[i].column, unsupported[i].word,
-                 strchr(unsupported[i].word, '~')
-                     ? "fuzzy matching, word~, is not supported; a prefix, word*, finds other "
-                       "endings"
-                     : "boosts, word^N, are not supported");
+                 strchr(unsupported[i].word, '~') ? "a fuzzy word takes 0 to 2 edits: word~1"
+                                                  : "boosts, word^N, are not supported");
         expect_error(unsupported[i].query, NULL, "unsupported_syntax", msg);
     }
     char deep[200];

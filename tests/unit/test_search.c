@@ -151,6 +151,15 @@ static void test_phrases_and_operators(void **state)
     expect_ids("\"successor kim\"~3", "pd-2011-0001");
     expect_ids("\"kim successor\"~2", "");
     expect_ids("(malmo || zurich) && cafe", "ah-2007-0001 nb-2013-0001 nb-1999-0001");
+    /* fuzzy words: the indexed words within the edits, first letter kept */
+    expect_ids("parode~1", "hg-2017-0001 pd-2025-0001 " SEED " ah-1988-0001");
+    expect_ids("parode", "");
+    expect_ids("parade~0", "hg-2017-0001 pd-2025-0001 " SEED " ah-1988-0001");
+    expect_ids("qarade~1", "");
+    expect_ids("mullr~1", "ah-2024-0002 ah-2007-0001 ah-1995-0001");
+    expect_ids("Mülr~", "");
+    expect_ids("Müllr~", "ah-2024-0002 ah-2007-0001 ah-1995-0001");
+    expect_ids("title:kin~1 successor", "pd-2011-0001");
     expect_ids("parad*", "hg-2017-0001 pd-2025-0001 " SEED " ah-1988-0001");
     /* the stem of "government" is "govern": the prefix still finds it */
     mg_search_result *r = run("governm*");
