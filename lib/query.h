@@ -52,7 +52,7 @@ typedef struct mg_qnode mg_qnode;
 struct mg_qnode {
     mg_qkind kind;
     mg_qfield field;
-    char *text; /* WORD, PREFIX, PHRASE, FILTER, LIKE: owned, NUL-terminated */
+    char *text; /* WORD, PREFIX, PHRASE, FILTER, LIKE, FUZZY: owned, NUL-terminated */
     size_t text_len;
     char lo[15], hi[15]; /* DATE */
     unsigned dist;       /* NEAR: words between; FUZZY: edits */
