@@ -289,11 +289,26 @@ static int compile(compiler *c, const mg_qnode *n, mg_xq **out, enum role *role)
 }
 
 /* Compile the tree (relaxed or not) with the request's bounds applied. */
+/* The fuzzy words (word~) of a tree. */
+static size_t count_fuzzy(const mg_qnode *n)
+{
+    size_t k = n->kind == MG_QN_FUZZY;
+    for (size_t i = 0; i < n->nkids; i++)
+        k += count_fuzzy(n->kids[i]);
+    return k;
+}
+
 int mg_compile_build(compiler *c, const mg_qnode *ast, const char *since, const char *until,
                      const char *source, mg_xq **out)
 {
     enum role role;
     mg_xq *q;
+    size_t fuzzy = count_fuzzy(ast);
+    if (fuzzy > MG_MAX_FUZZY)
+        return mg_err_set_detail(c->err, MG_EINVAL, MG_RE_TOO_COSTLY,
+                                 "too costly: %zu fuzzy words (word~), at most %d (each reads "
+                                 "every indexed word of its first letter)",
+                                 fuzzy, MG_MAX_FUZZY);
     int rc = compile(c, ast, &q, &role);
     if (rc < 0)
         return rc;

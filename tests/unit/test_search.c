@@ -1039,6 +1039,20 @@ static void test_error_codes_from_detail(void **state)
     assert_string_equal(mg_search_error_code(&err), "too_costly");
     expect_same_code_reworded(&err, "too_costly");
     mg_searcher_free(s);
+
+    /* and more fuzzy words than MG_MAX_FUZZY, each a scan of the terms */
+    char many[200] = "";
+    for (int i = 0; i < MG_MAX_FUZZY; i++)
+        strcat(many, "parade~ ");
+    mg_search_request fz = {.query = many};
+    assert_int_equal(mg_search_run(s1, &fz, &res, &err), 0);
+    assert_true(res->nhits > 0);
+    mg_search_result_free(res);
+    strcat(many, "kim~");
+    assert_true(mg_search_run(s1, &fz, &res, &err) < 0);
+    assert_null(res);
+    assert_string_equal(mg_search_error_code(&err), "too_costly");
+    assert_non_null(strstr(err.msg, "11 fuzzy words (word~), at most 10"));
 }
 
 static void test_get_and_stats(void **state)
