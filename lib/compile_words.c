@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "grow.h"
 #include "query.h"
 #include "schema.h"
 #include "stopwords.h"
@@ -23,15 +24,9 @@ typedef struct tokens {
 static int collect_token(void *ctx, const mg_token *tok)
 {
     tokens *ts = ctx;
-    if (ts->n == ts->cap) {
-        size_t cap = ts->cap ? ts->cap * 2 : 8;
-        void *v = realloc(ts->t, cap * sizeof *ts->t);
-        if (!v) {
-            ts->oom = true;
-            return 1;
-        }
-        ts->t = v;
-        ts->cap = cap;
+    if (!mg_grow_array(&ts->t, &ts->cap, ts->n + 1, sizeof *ts->t, 8)) {
+        ts->oom = true;
+        return 1;
     }
     size_t n = tok->term_len > MG_TERM_MAX ? MG_TERM_MAX : tok->term_len;
     memcpy(ts->t[ts->n], tok->term, n);
@@ -318,15 +313,9 @@ static int fuzzy_cb(void *ctx, const char *term, size_t len, unsigned long long 
     size_t d = mg_edit_distance(f->want, f->want_len, term + f->pfx_len, len - f->pfx_len, f->max);
     if (d > f->max)
         return 0;
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 64;
-        fuzzy_term *v = realloc(f->v, cap * sizeof *v);
-        if (!v) {
-            f->oom = true;
-            return 1;
-        }
-        f->v = v;
-        f->cap = cap;
+    if (!mg_grow_array(&f->v, &f->cap, f->n + 1, sizeof *f->v, 64)) {
+        f->oom = true;
+        return 1;
     }
     fuzzy_term *t = &f->v[f->n++];
     t->dist = d;

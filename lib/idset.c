@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "hash.h"
 
 uint64_t mg_idset_hash(const char *s, size_t n)
@@ -85,14 +86,8 @@ long mg_names_add(mg_names *nm, const char *name)
         nm->buf = p;
         nm->cap = c;
     }
-    if (nm->n == nm->ncap) {
-        size_t c = nm->ncap ? nm->ncap * 2 : 64;
-        size_t *p = realloc(nm->off, c * sizeof *p);
-        if (!p)
-            return -1;
-        nm->off = p;
-        nm->ncap = c;
-    }
+    if (!mg_grow_array(&nm->off, &nm->ncap, nm->n + 1, sizeof *nm->off, 64))
+        return -1;
     memcpy(nm->buf + nm->len, name, l);
     nm->off[nm->n] = nm->len;
     nm->len += l;

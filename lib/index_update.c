@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "index_run.h"
+#include "grow.h"
 #include "schema.h"
 
 /* Commit what is pending; final: the run's last commit, which records the
@@ -189,14 +190,8 @@ static int collect_missing(void *ctx, const char *term, size_t len)
     missing *m = ctx;
     if (len < 2 || mg_idset_has(&m->r->seen, mg_idset_hash(term + 1, len - 1)))
         return 0;
-    if (m->n == m->cap) {
-        size_t c = m->cap ? m->cap * 2 : 256;
-        char **p = realloc(m->terms, c * sizeof *p);
-        if (!p)
-            return m->oom = 1;
-        m->terms = p;
-        m->cap = c;
-    }
+    if (!mg_grow_array(&m->terms, &m->cap, m->n + 1, sizeof *m->terms, 256))
+        return m->oom = 1;
     if (!(m->terms[m->n] = strndup(term, len)))
         return m->oom = 1;
     m->n++;

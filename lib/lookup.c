@@ -11,6 +11,7 @@
 #include "analyzer.h"
 #include "docbuild.h"
 #include "gens.h"
+#include "grow.h"
 #include "schema.h"
 
 /* Look the document id up: its stored record into *data (malloc'd) when
@@ -103,15 +104,9 @@ typedef struct value_list {
 static int value_cb(void *ctx, const char *term, size_t len, unsigned long long freq)
 {
     value_list *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        mg_facet_value *g = realloc(l->v, cap * sizeof *g);
-        if (!g) {
-            l->oom = true;
-            return 1;
-        }
-        l->v = g;
-        l->cap = cap;
+    if (!mg_grow_array(&l->v, &l->cap, l->n + 1, sizeof *l->v, 64)) {
+        l->oom = true;
+        return 1;
     }
     if (!(l->v[l->n].value = strndup(term, len))) {
         l->oom = true;

@@ -2,6 +2,7 @@
 /* Input readers: JSON Lines (plain or in an LZ4 frame), text-file trees and
  * stdin, streamed through bounded buffers into mg_record values. */
 #include "reader.h"
+#include "grow.h"
 #include "jsonrec.h"
 
 #include <dirent.h>
@@ -358,14 +359,8 @@ typedef struct walk_state {
 
 static int add_entry(walk_state *w, const char *rel, entry_kind kind, unsigned long long size)
 {
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 64;
-        entry *ne = realloc(w->entries, cap * sizeof *ne);
-        if (!ne)
-            return mg_err_set(w->err, MG_ENOMEM, "out of memory");
-        w->entries = ne;
-        w->cap = cap;
-    }
+    if (!mg_grow_array(&w->entries, &w->cap, w->n + 1, sizeof *w->entries, 64))
+        return mg_err_set(w->err, MG_ENOMEM, "out of memory");
     entry *e = &w->entries[w->n];
     e->path = join_path(w->root, rel);
     e->id = strdup(rel);

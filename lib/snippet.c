@@ -158,14 +158,8 @@ static int add_entry(mg_hlset *hl, const char *s, size_t len, bool prefix)
             if (e->len == len && memcmp(e->s, s, len) == 0)
                 return 0;
         }
-    if (hl->n == hl->cap) {
-        size_t cap = hl->cap ? hl->cap * 2 : 16;
-        hl_entry *e = realloc(hl->e, cap * sizeof *e);
-        if (!e)
-            return -MG_ENOMEM;
-        hl->e = e;
-        hl->cap = cap;
-    }
+    if (!mg_grow_array(&hl->e, &hl->cap, hl->n + 1, sizeof *hl->e, 16))
+        return -MG_ENOMEM;
     char *copy = malloc(len + 1);
     if (!copy)
         return -MG_ENOMEM;
@@ -251,14 +245,10 @@ static int push(spans *sp, size_t start, size_t end, long idx)
             sp->full = true;
             return 1;
         }
-        size_t cap = sp->cap ? sp->cap * 2 : 32;
-        span *v = realloc(sp->v, cap * sizeof *v);
-        if (!v) {
+        if (!mg_grow_array(&sp->v, &sp->cap, sp->n + 1, sizeof *sp->v, 32)) {
             sp->oom = true;
             return 1;
         }
-        sp->v = v;
-        sp->cap = cap;
     }
     sp->v[sp->n++] = (span){start, end, idx};
     return 0;
