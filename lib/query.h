@@ -135,8 +135,21 @@ size_t mg_query_column(const char *q, size_t off);
 
 /* Turn a date bound as users write it (YYYY, YYYY-MM, YYYY-MM-DD, also with
  * "Thh:mm[:ss]") into the 14-digit form of MG_SLOT_DATE, at the start of the
- * period (upper == false) or at its end (upper == true). Returns 0, or -1 when
- * the text is not such a date or names no real day (why in *why, static). */
+ * period (upper == false) or at its end (upper == true). A day counted back
+ * from today (UTC) works too: "today", "yesterday", and N days, weeks,
+ * months or years ago as "Nd", "Nw", "Nm", "Ny" (N: 0 to 99999; a month or
+ * year back keeps the day of the month, or takes the month's last day when
+ * it has fewer: 31 March less 1m is 28 or 29 February); it covers that
+ * whole day. Case does not matter in these. Returns 0, or -1 when the text
+ * is not such a date, names no real day or counts back before the year 1
+ * (why in *why, static). */
 int mg_query_date_bound(const char *s, size_t len, bool upper, char out[15], const char **why);
+
+/* The day relative dates count back from: "YYYYMMDD", or NULL (the
+ * default) for the current day of the system clock, in UTC. For tests, and
+ * for a tool that replays queries as of a day. Set it before queries run,
+ * not while they do (it is not synchronised). Returns 0, or -1 (and
+ * changes nothing) when day is not a real YYYYMMDD. */
+int mg_query_set_today(const char *day);
 
 #endif

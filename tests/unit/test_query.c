@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "query.h"
 
@@ -172,6 +173,95 @@ static void test_dates(void **state)
     assert_string_equal(why, "no such day");
 }
 
+/* Bound a relative date as of day today: lower and upper ends. */
+static void expect_relative(const char *today, const char *rel, const char *lo, const char *hi)
+{
+    char out[15];
+    const char *why = NULL;
+    assert_int_equal(mg_query_set_today(today), 0);
+    assert_int_equal(mg_query_date_bound(rel, strlen(rel), false, out, &why), 0);
+    assert_string_equal(out, lo);
+    assert_int_equal(mg_query_date_bound(rel, strlen(rel), true, out, &why), 0);
+    assert_string_equal(out, hi);
+    assert_int_equal(mg_query_set_today(NULL), 0);
+}
+
+/* Why a bound that is no date of any form is refused. */
+#define NOT_A_DATE "expected YYYY, YYYY-MM, YYYY-MM-DD, today, yesterday or Nd, Nw, Nm, Ny"
+
+/* "date:VALUE" is refused as bad_date, at the value (column 6), for why. */
+static void expect_bad_date(const char *value, const char *why)
+{
+    char q[64], msg[256];
+    snprintf(q, sizeof q, "date:%s", value);
+    snprintf(msg, sizeof msg, "bad date at column 6: '%s' (%s)", value, why);
+    expect_error(q, NULL, "bad_date", msg);
+}
+
+static void test_relative_dates(void **state)
+{
+    (void)state;
+    /* today, the bound, its first and last second */
+    static const char *const days[][4] = {
+        {"20261207", "today", "20261207000000", "20261207235959"},
+        {"20261207", "Yesterday", "20261206000000", "20261206235959"},
+        {"20261207", "0d", "20261207000000", "20261207235959"},
+        {"20261207", "7d", "20261130000000", "20261130235959"},
+        {"20260105", "1w", "20251229000000", "20251229235959"},
+        {"20240301", "1D", "20240229000000", "20240229235959"},
+        {"20240331", "1m", "20240229000000", "20240229235959"},
+        {"20230331", "1m", "20230228000000", "20230228235959"},
+        {"20260115", "13m", "20241215000000", "20241215235959"},
+        {"20240229", "1y", "20230228000000", "20230228235959"},
+        {"20240229", "4Y", "20200229000000", "20200229235959"},
+        {"20261207", "36500d", "19270101000000", "19270101235959"},
+        {"00020101", "1y", "00010101000000", "00010101235959"},
+    };
+    for (size_t i = 0; i < sizeof days / sizeof days[0]; i++)
+        expect_relative(days[i][0], days[i][1], days[i][2], days[i][3]);
+
+    /* in the query language, as ends of a range, a whole day alone */
+    assert_int_equal(mg_query_set_today("20261207"), 0);
+    expect_tree("date:30d..", "DATE[20261107000000..]");
+    expect_tree("date:1m..yesterday", "DATE[20261107000000..20261206235959]");
+    expect_tree("date:today", "DATE[20261207000000..20261207235959]");
+    static const char *const bad[][2] = {
+        {"today..1w", "the range ends before it starts"},
+        {"99999y", "counts back before the year 1"},
+        {"7x", NOT_A_DATE},
+        {"d", NOT_A_DATE},
+        {"1234567d", NOT_A_DATE},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_bad_date(bad[i][0], bad[i][1]);
+    /* four digits are a year, not a count */
+    expect_tree("date:2024", "DATE[20240101000000..20241231235959]");
+
+    /* only real days are taken as today */
+    assert_int_equal(mg_query_set_today("20261301"), -1);
+    assert_int_equal(mg_query_set_today("20230229"), -1);
+    assert_int_equal(mg_query_set_today("2026120"), -1);
+    assert_int_equal(mg_query_set_today("2026-12-07"), -1);
+    char out[15];
+    const char *why;
+    assert_int_equal(mg_query_date_bound("0d", 2, false, out, &why), 0);
+    assert_string_equal(out, "20261207000000"); /* the refused days changed nothing */
+    assert_int_equal(mg_query_set_today(NULL), 0);
+
+    /* the system clock's day, in UTC (read again if midnight passed) */
+    char want[15];
+    for (int attempt = 0; attempt < 2; attempt++) {
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        assert_int_equal(strftime(want, sizeof want, "%Y%m%d000000", &tm), 14);
+        assert_int_equal(mg_query_date_bound("today", 5, false, out, &why), 0);
+        if (strcmp(out, want) == 0)
+            break;
+    }
+    assert_string_equal(out, want);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -193,16 +283,15 @@ static void test_errors(void **state)
                  "missing value at column 5: 'title:' needs a value");
     expect_error("source:\"\"", NULL, "missing_value",
                  "missing value at column 1: 'source:' needs a value");
-    expect_error("date:1987-13", NULL, "bad_date",
-                 "bad date at column 6: '1987-13' (no such month)");
-    expect_error("date:1987-02-30", NULL, "bad_date",
-                 "bad date at column 6: '1987-02-30' (no such day)");
-    expect_error("date:2020..2019", NULL, "bad_date",
-                 "bad date at column 6: '2020..2019' (the range ends before it starts)");
-    expect_error("date:..", NULL, "bad_date",
-                 "bad date at column 6: '..' (a range needs at least one end)");
-    expect_error("date:yesterday", NULL, "bad_date",
-                 "bad date at column 6: 'yesterday' (expected YYYY, YYYY-MM or YYYY-MM-DD)");
+    static const char *const bad_dates[][2] = {
+        {"1987-13", "no such month"},
+        {"1987-02-30", "no such day"},
+        {"2020..2019", "the range ends before it starts"},
+        {"..", "a range needs at least one end"},
+        {"tomorrow", NOT_A_DATE},
+    };
+    for (size_t i = 0; i < sizeof bad_dates / sizeof bad_dates[0]; i++)
+        expect_bad_date(bad_dates[i][0], bad_dates[i][1]);
     expect_error("x p*", NULL, "wildcard_too_short",
                  "wildcard prefix too short at column 3: 'p*' (at least 2 characters before *)");
     mg_query_opts o = {.min_prefix = 4};
@@ -308,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_other_engines_syntax),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_relative_dates),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_error_code_lookup),
         cmocka_unit_test(test_render_escapes),

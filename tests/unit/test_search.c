@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "query.h"
 #include "search.h"
 #include "search_fixture.h"
 
@@ -272,6 +273,23 @@ static void test_dates(void **state)
     mg_search_result *r = fx_search(s1, &req);
     assert_string_equal(ids_of(r), "pd-2018-0001 hg-2017-0001");
     mg_search_result_free(r);
+    /* days counted back from today, here 20 December 2011 (pd-2011-0001 is
+     * of the 19th) */
+    assert_int_equal(mg_query_set_today("20111220"), 0);
+    expect_ids("kim date:yesterday", "pd-2011-0001");
+    expect_ids("kim date:1d..", "pd-2011-0001 pd-2025-0001 pd-2018-0001 hg-2017-0001");
+    expect_ids("kim date:today..", "pd-2025-0001 pd-2018-0001 hg-2017-0001");
+    mg_search_request rel = {.query = "kim", .since = "2d", .until = "1D"};
+    r = fx_search(s1, &rel);
+    assert_string_equal(ids_of(r), "pd-2011-0001");
+    mg_search_result_free(r);
+    assert_int_equal(mg_query_set_today("20180101"), 0);
+    rel.since = "1y";
+    rel.until = "today";
+    r = fx_search(s1, &rel);
+    assert_string_equal(ids_of(r), "hg-2017-0001");
+    mg_search_result_free(r);
+    assert_int_equal(mg_query_set_today(NULL), 0);
     /* every hit of a range holds the range */
     r = run("date:1990..1999-12-31");
     assert_true(r->nhits > 5);
@@ -921,7 +939,8 @@ static void test_errors(void **state)
          "bad date in since: '1987-13' (no such month)"},
         {{.query = "x", .until = "soon"},
          "bad_date",
-         "bad date in until: 'soon' (expected YYYY, YYYY-MM or YYYY-MM-DD)"},
+         "bad date in until: 'soon' (expected YYYY, YYYY-MM, YYYY-MM-DD, today, yesterday or "
+         "Nd, Nw, Nm, Ny)"},
         {{.query = "x", .since = "2000", .until = "1999"},
          "bad_date",
          "bad date range: since 2000 is after until 1999"},
