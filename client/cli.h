@@ -112,7 +112,7 @@ int cli_output_written(int status);
 
 /* ---- cmd_search.c, export.c, timeline.c: search and what it draws ---- */
 
-cli_command cli_cmd_search, cli_cmd_timeline;
+cli_command cli_cmd_search, cli_cmd_timeline, cli_cmd_terms;
 /* The search request of q with --added-since/--added-until. malloc'd; NULL
  * when out of memory. */
 char *cli_search_request(const cli_opts *o, const mg_client_query *q, size_t *len);

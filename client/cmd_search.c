@@ -214,6 +214,90 @@ static int search_command(const cli_opts *o, char **args, int nargs, bool is_tim
     return status;
 }
 
+/* The words of a terms reply, one a line: the word, then how many of the
+ * sample's articles hold it. Returns the exit status. */
+static int print_terms(const cli_opts *o, const mg_client_results *r, const char *reply,
+                       size_t rlen)
+{
+    json_t *root = json_loadb(reply, rlen, 0, NULL);
+    json_t *terms = json_object_get(root, "terms");
+    json_int_t sample = json_integer_value(json_object_get(root, "terms_sample"));
+    if (!json_is_array(terms)) {
+        json_decref(root);
+        fprintf(stderr, "morgue: the reply holds no words (a daemon older than 'terms'?)\n");
+        return EXIT_UNREACHABLE;
+    }
+    int status = json_array_size(terms) > 0 ? EXIT_HITS : EXIT_NONE;
+    if (sample > 0) {
+        /* the sample is of the matches with every word, when there are */
+        bool every = r->all_upper > 0;
+        char total[32], of[32];
+        cli_format_count((unsigned long long)sample, of);
+        cli_format_count(every ? r->all_upper : r->total_upper, total);
+        printf("%sWords that set apart the best %s of the %s articles with %s words%s\n",
+               o->color ? ANSI_DIM : "", of, total, every ? "all the" : "some of the",
+               o->color ? ANSI_OFF : "");
+    } else {
+        printf("no articles match\n");
+    }
+    size_t i;
+    json_t *t;
+    json_array_foreach(terms, i, t)
+    {
+        const char *word = json_string_value(json_object_get(t, "word"));
+        json_int_t docs = json_integer_value(json_object_get(t, "docs"));
+        printf("  %s%-24s%s %6lld\n", o->color ? ANSI_BOLD : "", word ? word : "?",
+               o->color ? ANSI_OFF : "", (long long)docs);
+    }
+    json_decref(root);
+    return status;
+}
+
+/* terms: the words that set the best matches of the query apart
+ * (--limit of them, default 20), with the search's filters. */
+int cli_cmd_terms(const cli_opts *o, const char *cmd, char **args, int nargs)
+{
+    (void)cmd;
+    size_t n = o->q.limit ? o->q.limit : 20;
+    if (o->q.no_hits || n > 100)
+        return cli_usage_error("terms: --limit is the number of words, 1 to 100");
+    char *query = join_words(args, nargs);
+    if (!query)
+        return EXIT_USAGE;
+    mg_client_query q = o->q;
+    q.query = query;
+    q.no_hits = true;
+    size_t len, rlen;
+    char *reply = NULL, *req = cli_search_request(o, &q, &len);
+    json_t *r = req ? json_loadb(req, len, 0, NULL) : NULL;
+    free(req);
+    if (r)
+        json_object_set_new(r, "terms", json_integer((json_int_t)n));
+    req = r ? cli_json_request(r, &len) : NULL;
+    int status = cli_roundtrip(o, req, len, &reply, &rlen);
+    free(query);
+    if (status != 0)
+        return status;
+    mg_client_results *res;
+    mg_client_err err;
+    if (mg_client_results_parse(reply, rlen, &res, &err) != 0) {
+        status = cli_server_error(&err);
+        if (o->json)
+            cli_put_json(reply);
+    } else {
+        cli_warn_partial(res);
+        if (o->json) {
+            cli_put_json(reply);
+            status = res->total_upper > 0 ? EXIT_HITS : EXIT_NONE;
+        } else {
+            status = print_terms(o, res, reply, rlen);
+        }
+        mg_client_results_free(res);
+    }
+    free(reply);
+    return status;
+}
+
 int cli_cmd_search(const cli_opts *o, const char *cmd, char **args, int nargs)
 {
     (void)cmd;

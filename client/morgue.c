@@ -28,6 +28,7 @@ static const struct {
 } commands[] = {
     {"search", cli_cmd_search, 1, INT_MAX, "needs a query"},
     {"timeline", cli_cmd_timeline, 1, INT_MAX, "needs a query"},
+    {"terms", cli_cmd_terms, 1, INT_MAX, "needs a query"},
     {"get", cli_cmd_get, 1, 1, "needs exactly one id"},
     {"sources", cli_cmd_values, 0, 0, "takes no argument"},
     {"categories", cli_cmd_values, 0, 0, "takes no argument"},

@@ -187,7 +187,8 @@ typedef struct mg_client_query {
     const char *source;        /* NULL, or only hits from this source (name or its start) */
     size_t offset, limit;      /* limit 0: the daemon's default (10) */
     const char *sort;          /* NULL/"relevance", "newest", "oldest", "relevance+recency" */
-    const char *since, *until; /* NULL or YYYY, YYYY-MM, YYYY-MM-DD */
+    const char *since, *until; /* NULL or YYYY, YYYY-MM, YYYY-MM-DD, or a day back
+                                * from the daemon's today: "7d", "yesterday", ... */
     unsigned facets;           /* MG_CLIENT_FACET_* */
     bool no_snippets;          /* true: do not build snippets (faster) */
     size_t snippet_bytes;      /* 0: the daemon's default */

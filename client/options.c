@@ -17,6 +17,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: morgue [options] search QUERY...\n"
                "       morgue [options] timeline QUERY...\n"
+               "       morgue [options] terms QUERY...\n"
                "       morgue [options] sources|categories\n"
                "       morgue [options] get [--copies] ID\n"
                "       morgue [options] stats\n"
@@ -65,6 +66,9 @@ static void usage(FILE *f)
                "  --by PERIOD         year, month (default), week (ISO 8601) or day\n"
                "  --csv               the series as CSV (--json: as JSON)\n"
                "  --svg FILE          also draw the chart into FILE (SVG)\n"
+               "Terms (the words that set the best 100 matches apart, with the search's\n"
+               "filters; how many of those articles hold each):\n"
+               "  --limit N           how many words (default 20, at most 100)\n"
                "Watches (saved searches, in $XDG_STATE_HOME/morgue/watches.json):\n"
                "  watch add NAME QUERY...  save QUERY (with --source, --strict) as NAME\n"
                "  watch run [NAME]    print the articles that entered the index or changed\n"

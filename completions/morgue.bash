@@ -13,7 +13,7 @@ _morgue() {
     --offset --sort --since --until --added-since --added-until --source --strict --facets
     --no-collapse --format --snippets --by --csv --svg --copies --json --prometheus --color --help
     --version"
-  local cmds="search timeline sources categories watch get stats ping keygen"
+  local cmds="search timeline terms sources categories watch get stats ping keygen"
   local fields="title: source: author: category: id: like: date:"
   case $prev in
     --db) _morgue_dirs "$cur"; return ;;
@@ -46,7 +46,7 @@ _morgue() {
     _morgue_words "$opts" "$cur"
   elif [ -z "$cmd" ]; then
     _morgue_words "$cmds" "$cur"
-  elif [ "$cmd" = search ] || [ "$cmd" = timeline ]; then
+  elif [ "$cmd" = search ] || [ "$cmd" = timeline ] || [ "$cmd" = terms ]; then
     # query words: the field names and the operators
     _morgue_words "$fields AND OR NOT NEAR/" "$cur"
     [[ ${COMPREPLY[0]-} == *[:/] ]] && compopt -o nospace 2>/dev/null

@@ -163,10 +163,11 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
     static const char *const fields[] = {
         "v",      "op",     "query",    "offset", "limit",   "sort",   "since", "until",
         "source", "facets", "collapse", "relax",  "snippet", "cursor", "after",
-        "added_since", "added_until", "half_life", NULL};
+        "added_since", "added_until", "half_life", "terms", NULL};
     if (only_fields(o, "search", fields, b) < 0 || get_string(o, "query", true, &r->query, b) < 0 ||
         get_uint(o, "offset", 0, 1000000000, &r->offset, b) < 0 ||
         get_uint(o, "limit", 0, 1000000000, &r->limit, b) < 0 ||
+        get_uint(o, "terms", 0, MG_MAX_TERMS, &r->terms, b) < 0 ||
         get_string(o, "since", false, &r->since, b) < 0 ||
         get_string(o, "until", false, &r->until, b) < 0 ||
         get_string(o, "source", false, &r->source, b) < 0 ||
@@ -318,6 +319,19 @@ static void search_reply(mg_jw *w, const mg_search_result *res, bool no_hits, bo
             mg_jw_arr_close(w);
         }
         mg_jw_obj_close(w);
+    }
+    if (res->terms) {
+        mg_jw_key(w, "terms");
+        mg_jw_arr_open(w);
+        for (size_t i = 0; i < res->nterms; i++) {
+            mg_jw_obj_open(w);
+            mg_jw_kv_str(w, "word", res->terms[i].word);
+            mg_jw_kv_str(w, "stem", res->terms[i].stem);
+            mg_jw_kv_uint(w, "docs", res->terms[i].docs);
+            mg_jw_obj_close(w);
+        }
+        mg_jw_arr_close(w);
+        mg_jw_kv_uint(w, "terms_sample", res->terms_sample);
     }
     if (cursor)
         mg_jw_kv_str(w, "next", res->next);

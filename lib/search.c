@@ -204,6 +204,11 @@ void mg_search_result_free(mg_search_result *r)
     for (size_t i = 0; i < r->nmissing; i++)
         free(r->missing_shards[i]);
     free(r->missing_shards);
+    for (size_t i = 0; i < r->nterms; i++) {
+        free(r->terms[i].word);
+        free(r->terms[i].stem);
+    }
+    free(r->terms);
     free(r);
 }
 

@@ -180,7 +180,27 @@ typedef struct mg_search_request {
     /* MG_SORT_RECENCY: the half-life in days (0: MG_HALF_LIFE_DAYS); other
      * sorts ignore it. Error "bad_sort" when negative or not finite. */
     double half_life;
+    /* 0, or up to this many words that set the best matches apart
+     * (mg_search_result.terms; at most MG_MAX_TERMS, else "bad_request"). */
+    size_t terms;
 } mg_search_request;
+
+/* The words that set a query's matches apart (request "terms") are taken
+ * from the best MG_TERMS_SAMPLE matches (by BM25, copies folded) of the
+ * query as written, every word in them (of the relaxed query's when none
+ * has every word): Xapian's expansion set by its Bo1 scheme, which weighs
+ * a word up the more of the sample holds it and down the more of the
+ * whole index does.
+ * The query's own words and stop words are left out. A request asks for
+ * at most MG_MAX_TERMS. */
+#define MG_TERMS_SAMPLE 100
+#define MG_MAX_TERMS 100
+
+typedef struct mg_term {
+    char *word;    /* as the sample most often writes it (folded, unstemmed) */
+    char *stem;    /* the indexed term (what a query for word matches) */
+    unsigned docs; /* the sample's articles that hold it */
+} mg_term;
 
 typedef struct mg_hit {
     unsigned rank; /* 1-based, counting from offset+1 */
@@ -239,6 +259,11 @@ typedef struct mg_search_result {
      * counts and facets are those of the others (docs/scaling.md). */
     char **missing_shards;
     size_t nmissing;
+    /* request terms: the words, best first, and the sample's size (the
+     * matches they were taken from, at most MG_TERMS_SAMPLE) */
+    mg_term *terms;
+    size_t nterms;
+    size_t terms_sample;
 } mg_search_result;
 
 /* Run a request. On success *out is a new result (caller frees with

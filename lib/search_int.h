@@ -126,6 +126,13 @@ int mg_compile_bounds(compiler *c, mg_xq **q, const char *since, const char *unt
 int mg_search_run_page(mg_searcher *s, const mg_search_request *req, const mg_qnode *ast,
                        mg_search_result *res, mg_err *err);
 
+/* ---- terms.c ---- */
+
+/* The words that set q's best matches apart, req->terms of them, into
+ * res->terms (search.h): o's BM25 and collapsing pick the sample. */
+int mg_search_terms(mg_searcher *s, const mg_search_request *req, const mg_xq *q,
+                    const mg_xrun_opts *o, mg_search_result *res, mg_err *err);
+
 /* ---- suggest.c ---- */
 
 /* The Damerau-Levenshtein distance of a and b (bytes), or max + 1 when it

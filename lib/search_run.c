@@ -71,6 +71,9 @@ static int check_request(const mg_searcher *s, const mg_search_request *req, siz
     if (!(req->half_life >= 0 && req->half_life < 1e9))
         return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_SORT, "bad sort: half-life %g days",
                                  req->half_life);
+    if (req->terms > MG_MAX_TERMS)
+        return mg_err_set(err, MG_EINVAL, "bad request: terms %zu is over %d", req->terms,
+                          MG_MAX_TERMS);
     const char *why;
     since[0] = until[0] = '\0';
     if (req->since && req->since[0] &&
@@ -468,6 +471,10 @@ int mg_search_run_page(mg_searcher *s, const mg_search_request *req, const mg_qn
         fill_totals(&r, res);
         rc = fill_hits(&r, res);
     }
+    /* the words of the articles with every word, or of the relaxed
+     * ranking's when none has */
+    if (rc == 0 && req->terms)
+        rc = mg_search_terms(s, req, r.all->upper == 0 && r.relax ? r.or_q : r.q, &r.o, res, err);
     run_release(&r);
     return rc;
 }

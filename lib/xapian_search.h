@@ -220,6 +220,30 @@ int mg_search_note_missing(mg_xsearch *xs, mg_search_result *res, bool export_pa
 void mg_xsearch_configure_shards(unsigned timeout_ms,
                                  void (*log)(int level, const char *msg)) MG_NOEXCEPT;
 
+/* The words that set q's best matches apart (search.h, request "terms"):
+ * Xapian's expansion set (ESet, by the Bo1 scheme: a word weighs more the
+ * more of the sample holds it and the fewer of the other articles do) over
+ * the sample, q's
+ * best `sample` matches by BM25 (o's parameters), syndicated copies
+ * folded when o->collapse. Only unprefixed stems that keep() accepts
+ * and that q does not hold are taken, at most n, best first. The sample's
+ * stored records come along, best match first, for the words as written. */
+typedef struct mg_xterms {
+    char **stems; /* NUL-terminated, malloc'd */
+    size_t nstems;
+    void **records; /* mg_record_decode() inputs, malloc'd */
+    size_t *record_lens;
+    size_t nrecords; /* the sample's size: at most `sample` */
+} mg_xterms;
+
+typedef bool (*mg_xterm_keep_fn)(void *ctx, const char *term, size_t len);
+
+/* 0 with *out filled (release with mg_xterms_release()), or a negative
+ * mg_code (MG_EMODIFIED: reopen and retry). */
+int mg_xsearch_terms(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, size_t sample, size_t n,
+                     mg_xterm_keep_fn keep, void *ctx, mg_xterms *out, mg_err *err) MG_NOEXCEPT;
+void mg_xterms_release(mg_xterms *t) MG_NOEXCEPT; /* NULL is a no-op */
+
 /* Free the hits' data and the hits array (not the facets, which the caller
  * takes over or frees with mg_xfacets_free()). */
 void mg_xresult_release(mg_xresult *res) MG_NOEXCEPT;

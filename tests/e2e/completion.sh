@@ -25,7 +25,7 @@ cl() { complete_line "$1" | tr '\n' ' ' | sed 's/ $//'; }
 for c in morgue morgue-index morgued; do
   check "$c has a completion" complete -p "$c"
 done
-check_eq "morgue: subcommands" "categories get keygen ping search sources stats timeline watch" "$(cl 'morgue ')"
+check_eq "morgue: subcommands" "categories get keygen ping search sources stats terms timeline watch" "$(cl 'morgue ')"
 check_eq "morgue watch: its commands" "add list rm run" "$(cl 'morgue watch ')"
 check_eq "morgue: a subcommand's start" "search sources stats" "$(cl 'morgue s')"
 check_eq "morgue: subcommands after options" "timeline" "$(cl 'morgue --limit 5 --json ti')"
@@ -39,6 +39,7 @@ check_eq "morgue search: fields" "title:" "$(cl 'morgue search kim ti')"
 check_eq "morgue search: every field" "author: category: date: id: like: source: title:" \
   "$(complete_line 'morgue search ' | grep ':$' | tr '\n' ' ' | sed 's/ $//')"
 check_eq "morgue timeline: operators" "NEAR/ NOT" "$(cl 'morgue timeline oil N')"
+check_eq "morgue terms: fields" "title:" "$(cl 'morgue terms kim ti')"
 check_eq "morgue get: nothing to offer" "" "$(cl 'morgue get ')"
 check_eq "morgued: --log-level values" "warn" "$(cl 'morgued --log-level w')"
 check_eq "morgued: options" "--curve-allow --curve-secret" "$(cl 'morgued --c')"

@@ -203,6 +203,36 @@ PYEOF
     "results 11-20 of 129; next: --page 3" "$(tail -1 <<<"$out")"
   out=$("${M[@]}" search --offset 125 cocoa)
   check_match "$via: the last page has no next" '^results 126-[0-9]+ of 129$' "$(tail -1 <<<"$out")"
+
+  # terms: the words that set the best 100 cocoa articles apart, with
+  # how many of them hold each; the filters narrow the sample
+  out=$("${M[@]}" terms --limit 5 cocoa)
+  check_eq "$via: terms exits 0" 0 "$?"
+  check_eq "$via: terms says what the sample is" \
+    "Words that set apart the best 100 of the 129 articles with all the words" "$(head -1 <<<"$out")"
+  check_eq "$via: terms --limit 5: five words, the cocoa buffer stock first" \
+    "buffer:49 icco:42 delegates:30 stock:50 tonnes:43" \
+    "$(tail -n +2 <<<"$out" | awk '{printf "%s%s:%s", (NR > 1 ? " " : ""), $1, $2}')"
+  "${M[@]}" --json terms --limit 3 --since 1987-04 cocoa >"$TMP/t.json"
+  check_eq "$via: terms --json exits 0" 0 "$?"
+  out=$("$PY" - "$TMP/t.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+n, sample = r["total_all"]["lower"], r["terms_sample"]
+bad = []
+if r["hits"]:
+    bad.append("hits")
+if not 0 < n < 129 or sample != min(n, 100):
+    bad.append("sample %d of %d" % (sample, n))
+if len(r["terms"]) != 3 or any(not 0 < t["docs"] <= sample or t["stem"] == "cocoa" for t in r["terms"]):
+    bad.append("terms %r" % r["terms"])
+print(" ".join(bad) or "ok")
+PYEOF
+)
+  check_eq "$via: terms --since: a sample of the articles since April only" ok "$out"
+  out=$("${M[@]}" terms zzzqqqxy 2>&1)
+  check_eq "$via: terms with no match exits 1" 1 "$?"
+  check_eq "$via: terms with no match says so" "no articles match" "$out"
 done
 
 # no daemon at the default endpoints: said at once, not after the timeouts

@@ -34,6 +34,11 @@ bad_args get "needs exactly one id" get
 bad_args get "needs exactly one id" get a b
 bad_args search "needs a query" search
 bad_args timeline "needs a query" timeline
+bad_args terms "needs a query" terms
+refused 2 "morgue --limit 0 terms" "morgue: terms: --limit is the number of words, 1 to 100" \
+  "$CLIENT" --endpoint "ipc://$TMP/none.sock" --limit 0 terms x
+refused 2 "morgue --limit 101 terms" "morgue: terms: --limit is the number of words, 1 to 100" \
+  "$CLIENT" --endpoint "ipc://$TMP/none.sock" --limit 101 terms x
 bad_args sources "takes no argument" sources x
 bad_args categories "takes no argument" categories x
 bad_args stats "takes no argument" stats x

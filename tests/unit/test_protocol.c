@@ -353,6 +353,10 @@ static void test_search_request_errors(void **state)
                  "\"week\" or \"day\"");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"limit\":2.5}", "bad_request",
                  "field 'limit' must be an integer");
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"terms\":101}", "bad_request",
+                 "field 'terms' must be in 0..100 (got 101)");
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"terms\":\"all\"}", "bad_request",
+                 "field 'terms' must be an integer");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"offset\":-1}", "bad_request",
                  "field 'offset' must be in 0..1000000000 (got -1)");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"limit\":5000}", "bad_paging",
@@ -515,6 +519,15 @@ static json_t *ref_search(const mg_search_result *res)
         }
         json_object_set_new(r, "facets", facets);
     }
+    if (res->terms) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < res->nterms; i++)
+            json_array_append_new(a, json_pack("{s:s,s:s,s:I}", "word", res->terms[i].word,
+                                               "stem", res->terms[i].stem, "docs",
+                                               (json_int_t)res->terms[i].docs));
+        json_object_set_new(r, "terms", a);
+        json_object_set_new(r, "terms_sample", json_integer((json_int_t)res->terms_sample));
+    }
     return r;
 }
 
@@ -568,6 +581,10 @@ static void test_search_replies_match_reference(void **state)
         {"{\"v\":1,\"op\":\"search\",\"query\":\"kim xyzzy\",\"snippet\":false}",
          {.query = "kim xyzzy"}},
         {"{\"v\":1,\"op\":\"search\",\"query\":\"xyzzyq\"}", {.query = "xyzzyq", .snippets = true}},
+        {"{\"v\":1,\"op\":\"search\",\"query\":\"kim\",\"limit\":2,\"terms\":12}",
+         {.query = "kim", .limit = 2, .snippets = true, .terms = 12}},
+        {"{\"v\":1,\"op\":\"search\",\"query\":\"xyzzyq\",\"terms\":3,\"snippet\":false}",
+         {.query = "xyzzyq", .terms = 3}},
         {"{\"v\":1,\"op\":\"search\",\"query\":\"the\",\"offset\":5,\"limit\":20,"
          "\"collapse\":false,\"facets\":[\"category\"]}",
          {.query = "the",

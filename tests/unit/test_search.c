@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer.h"
 #include "query.h"
 #include "search.h"
 #include "search_fixture.h"
@@ -297,6 +298,95 @@ static void test_dates(void **state)
         assert_true(strncmp(r->hits[i].date, "1990", 4) >= 0 &&
                     strncmp(r->hits[i].date, "1999", 4) <= 0);
     mg_search_result_free(r);
+}
+
+/* The words of a terms request, space-separated, each as word/docs
+ * (static buffer); checks what every word must be: not a word of the
+ * query, held by some of the sample and no more, and the word as written
+ * folds and stems to its stem. */
+static const char *terms_of(const mg_search_result *r, const char *query_stem)
+{
+    static char buf[4096];
+    buf[0] = '\0';
+    assert_non_null(r->terms);
+    assert_true(r->terms_sample <= MG_TERMS_SAMPLE);
+    mg_err err;
+    mg_analyzer *an = mg_analyzer_new("english", &err);
+    assert_non_null(an);
+    for (size_t i = 0; i < r->nterms; i++) {
+        const mg_term *t = &r->terms[i];
+        char stem[MG_TERM_MAX + 1];
+        assert_true(mg_analyze_word(an, t->word, strlen(t->word), 0, stem, sizeof stem, &err) > 0);
+        assert_string_equal(stem, t->stem);
+        assert_true(strcmp(t->stem, query_stem) != 0);
+        assert_true(t->docs >= 1 && t->docs <= r->terms_sample);
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s/%u", i ? " " : "", t->word,
+                 t->docs);
+    }
+    mg_analyzer_free(an);
+    return buf;
+}
+
+static void test_terms(void **state)
+{
+    (void)state;
+    /* the five kim articles: Korea's names, the parade three of them hold */
+    mg_search_request req = {.query = "kim", .limit = 1, .terms = 5};
+    mg_search_result *r = fx_search(s1, &req);
+    assert_int_equal(r->nhits, 1); /* the page is still the page */
+    assert_int_equal(r->terms_sample, 5);
+    assert_string_equal(terms_of(r, "kim"), "jong/5 un/5 military/4 parade/3 korea/3");
+    mg_search_result_free(r);
+    /* the filters narrow the sample: since 2018, two articles, not the
+     * 2011 one on the successor */
+    req.since = "2018";
+    req.terms = 40;
+    r = fx_search(s1, &req);
+    assert_int_equal(r->terms_sample, 2);
+    const char *got = terms_of(r, "kim");
+    assert_non_null(strstr(got, "singapore/1"));
+    assert_null(strstr(got, "successor"));
+    mg_search_result_free(r);
+    /* no article with every word: the relaxed ranking's best */
+    mg_search_request some = {.query = "cocoa zzzqqq", .terms = 3};
+    r = fx_search(s1, &some);
+    assert_int_equal(r->all_upper, 0);
+    assert_int_equal(r->terms_sample, 1);
+    assert_string_equal(terms_of(r, "cocoa"), "bahia/1 outlook/1 harvest/1");
+    mg_search_result_free(r);
+    /* strict, nothing matches: no sample, no words, but an answer */
+    some.no_relax = true;
+    r = fx_search(s1, &some);
+    assert_int_equal(r->terms_sample, 0);
+    assert_int_equal(r->nterms, 0);
+    assert_non_null(r->terms);
+    mg_search_result_free(r);
+    /* stop words never come up, however common */
+    mg_search_request common = {.query = "said", .terms = MG_MAX_TERMS};
+    r = fx_search(s1, &common);
+    assert_true(r->nterms > 20);
+    got = terms_of(r, "said");
+    static const char *const stops[] = {"the", "and", "of", "to", "a", "in", "was", "it"};
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+        char w[16];
+        snprintf(w, sizeof w, " %s/", stops[i]);
+        assert_null(strstr(got, w));
+        assert_true(strncmp(got, w + 1, strlen(w + 1)) != 0);
+    }
+    mg_search_result_free(r);
+    /* not asked, not computed */
+    mg_search_request plain = {.query = "kim"};
+    r = fx_search(s1, &plain);
+    assert_null(r->terms);
+    assert_int_equal(r->nterms, 0);
+    mg_search_result_free(r);
+    /* over the cap */
+    mg_search_request over = {.query = "kim", .terms = MG_MAX_TERMS + 1};
+    mg_search_result *res = NULL;
+    mg_err err;
+    assert_true(mg_search_run(s1, &over, &res, &err) < 0);
+    assert_string_equal(mg_search_error_code(&err), "bad_request");
+    assert_non_null(strstr(err.msg, "terms 101 is over 100"));
 }
 
 static void test_sort_and_paging(void **state)
@@ -1129,6 +1219,7 @@ int main(void)
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_source_by_prefix),
         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_terms),
         cmocka_unit_test(test_sort_and_paging),
         cmocka_unit_test(test_facets_and_collapse),
         cmocka_unit_test(test_export_cursor),

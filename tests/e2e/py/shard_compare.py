@@ -7,8 +7,8 @@ usage: shard_compare.py ENDPOINT_A ENDPOINT_B QUERIES N [recency|recency-remote]
 For each of the first N lines of QUERIES: a search of the top 100 (ids in
 order and scores within 1e-9, what each hit shows of its article alike,
 totals), then for every 10th query a page
-with facets (source, category, year, month), sorted newest first, and with
-copies apart, the pages at offsets 10 and 20 and at offset 10 newest
+with facets (source, category, year, month), sorted newest first, with
+the 20 words that set its best matches apart (terms), and with copies apart, the pages at offsets 10 and 20 and at offset 10 newest
 first, and `get` of its top hit, with and without its copies. With
 "recency" (local shards, which rank it in two stages as one index does)
 also the top 100 sorted by relevance+recency and its pages at offsets 10
@@ -56,7 +56,7 @@ def differ(what, req, a, b):
 SHOWN_LOCAL = SHOWN + ("percent",)
 
 
-def compare(req, facets=False, shown=None):
+def compare(req, facets=False, shown=None, terms=False):
     shown = shown or (SHOWN_LOCAL if recency else SHOWN)
     a, b = ask(sa, req), ask(sb, req)
     out["requests"] += 1
@@ -85,6 +85,9 @@ def compare(req, facets=False, shown=None):
             differ(k, req, a[k], b[k])
     if facets and a.get("facets") != b.get("facets"):
         differ("facets", req, a.get("facets"), b.get("facets"))
+    if terms and (a.get("terms") is None or (a.get("terms"), a.get("terms_sample")) !=
+                  (b.get("terms"), b.get("terms_sample"))):
+        differ("terms", req, a.get("terms"), b.get("terms"))
     return a
 
 
@@ -166,6 +169,7 @@ for i, q in enumerate(queries):
     compare({"op": "search", "query": q, "limit": 10,
              "facets": ["source", "category", "year", "month"]}, facets=True)
     compare({"op": "search", "query": q, "limit": 20, "sort": "newest"})
+    compare({"op": "search", "query": q, "limit": 5, "terms": 20}, terms=True)
     compare({"op": "search", "query": q, "limit": 20, "collapse": False})
     for offset in (10, 20):
         compare({"op": "search", "query": q, "limit": 10, "offset": offset})

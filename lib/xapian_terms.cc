@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The words that set a query's best matches apart (request "terms"):
+// Xapian's expansion set (Bo1) over a sample of the best matches, and the
+// sample's stored records, from which lib/terms.c takes the words as
+// written.
+#include "xapian_search_int.hh"
+
+#include "xapian_internal.hh"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+using namespace mg; // xapian_search_int.hh
+
+namespace
+{
+
+// Unprefixed stems (no boolean or title terms) with a letter, not in the
+// query, and accepted by the caller.
+class TermDecider : public Xapian::ExpandDecider
+{
+  public:
+    TermDecider(const std::unordered_set<std::string> &skip, mg_xterm_keep_fn keep, void *ctx)
+        : skip_(skip), keep_(keep), ctx_(ctx)
+    {
+    }
+    bool operator()(const std::string &term) const override
+    {
+        if (term.size() < 2 || (term[0] >= 'A' && term[0] <= 'Z') || skip_.count(term))
+            return false;
+        bool letter = false;
+        for (unsigned char c : term)
+            letter = letter || c >= 0x80 || (c >= 'a' && c <= 'z');
+        return letter && (!keep_ || keep_(ctx_, term.data(), term.size()));
+    }
+
+  private:
+    const std::unordered_set<std::string> &skip_;
+    mg_xterm_keep_fn keep_;
+    void *ctx_;
+};
+
+} // namespace
+
+extern "C" {
+
+void mg_xterms_release(mg_xterms *t) noexcept
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nstems; i++)
+        free(t->stems[i]);
+    free(t->stems);
+    for (size_t i = 0; i < t->nrecords; i++)
+        free(t->records[i]);
+    free(t->records);
+    free(t->record_lens);
+    *t = mg_xterms{};
+}
+
+int mg_xsearch_terms(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, size_t sample, size_t n,
+                     mg_xterm_keep_fn keep, void *ctx, mg_xterms *out, mg_err *err) noexcept
+{
+    mg_err_clear(err);
+    *out = mg_xterms{};
+    try {
+        std::vector<std::string> stems, records;
+        with_shards(xs, [&] {
+            stems.clear();
+            records.clear();
+            Xapian::Enquire enq(xs->db);
+            enq.set_query(q->plain);
+            set_weighting(enq, o, xs->remote);
+            if (o->collapse)
+                enq.set_collapse_key(collapse_slot(xs->db));
+            Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(sample));
+            if (m.empty())
+                return 0;
+            Xapian::RSet rset;
+            for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
+                rset.add_document(*it);
+                records.push_back(mg_stored_record(it.get_document()));
+            }
+            std::unordered_set<std::string> skip(q->plain.get_terms_begin(),
+                                                 q->plain.get_terms_end());
+            TermDecider decider(skip, keep, ctx);
+            // Bose-Einstein (DFR) rather than the default (Robertson's
+            // selection value), which puts words nearly every article
+            // holds ("said", "reuter") near the top
+            enq.set_expansion_scheme("bo1");
+            Xapian::ESet e = enq.get_eset(static_cast<Xapian::termcount>(n), rset, &decider);
+            for (Xapian::ESetIterator t = e.begin(); t != e.end(); ++t)
+                stems.push_back(*t);
+            return 0;
+        });
+        mg_xterms t{};
+        try {
+            t.stems = static_cast<char **>(calloc(stems.size() + 1, sizeof *t.stems));
+            t.records = static_cast<void **>(calloc(records.size() + 1, sizeof *t.records));
+            t.record_lens = static_cast<size_t *>(calloc(records.size() + 1, sizeof *t.record_lens));
+            if (!t.stems || !t.records || !t.record_lens)
+                throw std::bad_alloc();
+            for (const std::string &s : stems)
+                t.stems[t.nstems++] = dup_string(s);
+            for (const std::string &r : records) {
+                t.records[t.nrecords] = dup_string(r);
+                t.record_lens[t.nrecords++] = r.size();
+            }
+        } catch (...) {
+            mg_xterms_release(&t);
+            throw;
+        }
+        *out = t;
+        return 0;
+    } catch (...) {
+        return mg_xapian_catch(err, "terms");
+    }
+}
+
+} // extern "C"
