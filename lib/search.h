@@ -191,8 +191,8 @@ typedef struct mg_search_request {
  * has every word): Xapian's expansion set by its Bo1 scheme, which weighs
  * a word up the more of the sample holds it and down the more of the
  * whole index does.
- * The query's own words and stop words are left out. A request asks for
- * at most MG_MAX_TERMS. */
+ * The query's own words, stop words and words fewer than 3% of the sample
+ * hold are left out. A request asks for at most MG_MAX_TERMS. */
 #define MG_TERMS_SAMPLE 100
 #define MG_MAX_TERMS 100
 

@@ -225,8 +225,9 @@ void mg_xsearch_configure_shards(unsigned timeout_ms,
  * more of the sample holds it and the fewer of the other articles do) over
  * the sample, q's
  * best `sample` matches by BM25 (o's parameters), syndicated copies
- * folded when o->collapse. Only unprefixed stems that keep() accepts
- * and that q does not hold are taken, at most n, best first. The sample's
+ * folded when o->collapse. Only unprefixed stems with a letter that keep()
+ * accepts, that q does not hold and that 3% of the sample holds are taken,
+ * at most n, best first. The sample's
  * stored records come along, best match first, for the words as written. */
 typedef struct mg_xterms {
     char **stems; /* NUL-terminated, malloc'd */

@@ -7,10 +7,12 @@
 
 #include "xapian_internal.hh"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -19,29 +21,56 @@ using namespace mg; // xapian_search_int.hh
 namespace
 {
 
-// Unprefixed stems (no boolean or title terms) with a letter, not in the
-// query, and accepted by the caller.
+// Whether term is an unprefixed stem (no boolean or title term) with a
+// letter.
+bool word_stem(const std::string &term)
+{
+    if (term.size() < 2 || (term[0] >= 'A' && term[0] <= 'Z'))
+        return false;
+    for (unsigned char c : term)
+        if (c >= 0x80 || (c >= 'a' && c <= 'z'))
+            return true;
+    return false;
+}
+
+// The candidates: the word stems that at least `least` of the sample's
+// documents hold, not in the query (skip), and accepted by the caller.
+// A word one or two articles of a hundred use is rarely what the subject
+// is about, and Bo1 can rank such a word high when the index hardly
+// holds it (a garbled word, a typo); fewer candidates are fewer lookups
+// of their frequencies in the whole index, too.
+std::unordered_set<std::string> candidates(const Xapian::Database &db, const Xapian::MSet &sample,
+                                           Xapian::doccount least,
+                                           const std::unordered_set<std::string> &skip,
+                                           mg_xterm_keep_fn keep, void *ctx)
+{
+    std::unordered_map<std::string, Xapian::doccount> held;
+    for (Xapian::MSetIterator it = sample.begin(); it != sample.end(); ++it)
+        for (Xapian::TermIterator t = db.termlist_begin(*it); t != db.termlist_end(*it); ++t)
+            if (word_stem(*t))
+                held[*t]++;
+    std::unordered_set<std::string> out;
+    for (const auto &h : held)
+        if (h.second >= least && !skip.count(h.first) &&
+            (!keep || keep(ctx, h.first.data(), h.first.size())))
+            out.insert(h.first);
+    return out;
+}
+
+// A word must be held by 3% of the sample (3 of 100; 1 of up to 33).
+Xapian::doccount terms_least(Xapian::doccount sample)
+{
+    return std::max<Xapian::doccount>(1, (sample * 3 + 99) / 100);
+}
+
 class TermDecider : public Xapian::ExpandDecider
 {
   public:
-    TermDecider(const std::unordered_set<std::string> &skip, mg_xterm_keep_fn keep, void *ctx)
-        : skip_(skip), keep_(keep), ctx_(ctx)
-    {
-    }
-    bool operator()(const std::string &term) const override
-    {
-        if (term.size() < 2 || (term[0] >= 'A' && term[0] <= 'Z') || skip_.count(term))
-            return false;
-        bool letter = false;
-        for (unsigned char c : term)
-            letter = letter || c >= 0x80 || (c >= 'a' && c <= 'z');
-        return letter && (!keep_ || keep_(ctx_, term.data(), term.size()));
-    }
+    explicit TermDecider(const std::unordered_set<std::string> &take) : take_(take) {}
+    bool operator()(const std::string &term) const override { return take_.count(term) > 0; }
 
   private:
-    const std::unordered_set<std::string> &skip_;
-    mg_xterm_keep_fn keep_;
-    void *ctx_;
+    const std::unordered_set<std::string> &take_;
 };
 
 } // namespace
@@ -87,7 +116,9 @@ int mg_xsearch_terms(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, size
             }
             std::unordered_set<std::string> skip(q->plain.get_terms_begin(),
                                                  q->plain.get_terms_end());
-            TermDecider decider(skip, keep, ctx);
+            std::unordered_set<std::string> take =
+                candidates(xs->db, m, terms_least(m.size()), skip, keep, ctx);
+            TermDecider decider(take);
             // Bose-Einstein (DFR) rather than the default (Robertson's
             // selection value), which puts words nearly every article
             // holds ("said", "reuter") near the top
