@@ -109,6 +109,7 @@ int mg_xsearch_terms(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, size
             Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(sample));
             if (m.empty())
                 return 0;
+            m.fetch(); // over remote shards: the documents in one go, not one at a time
             Xapian::RSet rset;
             for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
                 rset.add_document(*it);
