@@ -192,7 +192,9 @@ typedef struct mg_search_request {
  * a word up the more of the sample holds it and down the more of the
  * whole index does.
  * The query's own words, stop words and words fewer than 3% of the sample
- * hold are left out. A request asks for at most MG_MAX_TERMS. */
+ * hold are left out. A request asks for at most MG_MAX_TERMS. The time
+ * budget (budget_ms) stops the sample's match as it stops the search's:
+ * the result is then partial, its words those of the sample found. */
 #define MG_TERMS_SAMPLE 100
 #define MG_MAX_TERMS 100
 

@@ -130,6 +130,8 @@ int mg_search_terms(mg_searcher *s, const mg_search_request *req, const mg_xq *q
         res->nterms++;
     }
     res->terms_sample = x.nrecords;
+    if (x.cut) /* the time budget ended the sample's match */
+        res->partial = true;
     for (size_t i = 0; t.st && i < t.n; i++) {
         for (size_t k = 0; k < t.st[i].nsp; k++)
             free(t.st[i].sp[k].word);

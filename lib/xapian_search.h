@@ -228,13 +228,15 @@ void mg_xsearch_configure_shards(unsigned timeout_ms,
  * folded when o->collapse. Only unprefixed stems with a letter that keep()
  * accepts, that q does not hold and that 3% of the sample holds are taken,
  * at most n, best first. The sample's
- * stored records come along, best match first, for the words as written. */
+ * stored records come along, best match first, for the words as written.
+ * The sample's match stops at o->deadline_ns, as mg_xsearch_run()'s does. */
 typedef struct mg_xterms {
     char **stems; /* NUL-terminated, malloc'd */
     size_t nstems;
     void **records; /* mg_record_decode() inputs, malloc'd */
     size_t *record_lens;
     size_t nrecords; /* the sample's size: at most `sample` */
+    bool cut;        /* o's deadline ended the sample's match: it is what was found */
 } mg_xterms;
 
 typedef bool (*mg_xterm_keep_fn)(void *ctx, const char *term, size_t len);

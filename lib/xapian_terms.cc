@@ -98,11 +98,20 @@ int mg_xsearch_terms(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, size
     *out = mg_xterms{};
     try {
         std::vector<std::string> stems, records;
+        bool cut = false;
         with_shards(xs, [&] {
             stems.clear();
             records.clear();
+            cut = false;
             Xapian::Enquire enq(xs->db);
-            enq.set_query(q->plain);
+            // under the search's deadline, as its own match is (a remote
+            // shard takes no posting source of ours: xapian_search.cc)
+            if (xs->remote)
+                enq.set_query(q->plain);
+            else
+                enq.set_query(Xapian::Query(
+                    Xapian::Query::OP_AND, q->plain,
+                    deadline_query(o->deadline_ns ? o->deadline_ns : UINT64_MAX, &cut)));
             set_weighting(enq, o, xs->remote);
             if (o->collapse)
                 enq.set_collapse_key(collapse_slot(xs->db));
@@ -146,6 +155,7 @@ int mg_xsearch_terms(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, size
             mg_xterms_release(&t);
             throw;
         }
+        t.cut = cut;
         *out = t;
         return 0;
     } catch (...) {

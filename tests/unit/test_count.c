@@ -6,7 +6,8 @@
  * deleted too; other queries go to the matcher; a deadline cuts a count,
  * which then claims no exactness. The OR of two words counted from its AND's
  * count and the words' frequencies (mg_xsearch_count_union) is exact at any
- * size, and only that shape is counted so. */
+ * size, and only that shape is counted so. The sample of a terms request
+ * stops at the deadline too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -383,6 +384,38 @@ static void test_deadline_cuts(void **state)
 }
 
 
+/* The sample of a terms request (mg_xsearch_terms) stops at the search's
+ * deadline, as a count does, and says so; without one it is the best 100.
+ * Its words leave out the query's and those under 3% of the sample. */
+static void test_terms_sample_deadline(void **state)
+{
+    (void)state;
+    mg_xsearch *xs = open_xs();
+    mg_err err;
+    mg_xq *q = mg_xq_term("big", 3, &err);
+    assert_non_null(q);
+    mg_xrun_opts o = {.k1 = 1.2, .b = 0.75};
+    mg_xterms t;
+    assert_int_equal(mg_xsearch_terms(xs, q, &o, 100, 10, NULL, NULL, &t, &err), 0);
+    assert_false(t.cut);
+    assert_int_equal(t.nrecords, 100);
+    bool wa = false;
+    for (size_t i = 0; i < t.nstems; i++) {
+        assert_string_not_equal(t.stems[i], "big");  /* the query's */
+        assert_string_not_equal(t.stems[i], "rare"); /* in 1 of the 100 */
+        wa = wa || !strcmp(t.stems[i], "wa");
+    }
+    assert_true(wa); /* in all 100, and in 6,000 of the 10,100 */
+    mg_xterms_release(&t);
+    o.deadline_ns = 1; /* long past */
+    assert_int_equal(mg_xsearch_terms(xs, q, &o, 100, 10, NULL, NULL, &t, &err), 0);
+    assert_true(t.cut);
+    assert_true(t.nrecords < 100);
+    mg_xterms_release(&t);
+    mg_xq_free(q);
+    mg_xsearch_free(xs);
+}
+
 /* |A or B| = |A| + |B| - |A and B|: exact over and under count_exact, with
  * documents deleted (the tests before deleted some); any other shape is
  * left to a count (0). */
@@ -449,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_large_ands_go_to_the_matcher),
         cmocka_unit_test(test_other_queries_go_to_the_matcher),
         cmocka_unit_test(test_deadline_cuts),
+        cmocka_unit_test(test_terms_sample_deadline),
         cmocka_unit_test(test_union_of_two_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
