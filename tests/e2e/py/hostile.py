@@ -136,6 +136,18 @@ ok, detail = is_error_reply(frames)
 case("wildcard over a huge term set is refused (%.0f ms)" % ((time.time() - t0) * 1000),
      (ok and time.time() - t0 < 5, detail))
 
+# terms (the words that set the matches apart): out of range, and the most
+# words of the commonest word, which must come back whole.
+error_case("terms over the cap", [b'{"v":1,"op":"search","query":"x","terms":1000000}'],
+           code="bad_request")
+error_case("terms negative", [b'{"v":1,"op":"search","query":"x","terms":-1}'], code="bad_request")
+frames = exchange([json.dumps({"v": 1, "op": "search", "query": "the", "terms": 100,
+                               "limit": 0}).encode()])
+r = json.loads(frames[0]) if frames else {}
+case("terms: 100 words of the commonest word",
+     (r.get("ok") is True and 0 < len(r.get("terms", [])) <= 100
+      and 0 < r.get("terms_sample", 0) <= 100, r.get("error") or r.get("terms_sample")))
+
 # Clients that send and disconnect before the reply.
 for i in range(50):
     s = sock()
