@@ -113,9 +113,9 @@ int cli_output_written(int status);
 /* ---- cmd_search.c, export.c, timeline.c: search and what it draws ---- */
 
 cli_command cli_cmd_search, cli_cmd_timeline, cli_cmd_terms;
-/* The search request of q with --added-since/--added-until. malloc'd; NULL
- * when out of memory. */
-char *cli_search_request(const cli_opts *o, const mg_client_query *q, size_t *len);
+/* The search request of q with --added-since/--added-until, and "terms"
+ * when terms is not 0. malloc'd; NULL when out of memory. */
+char *cli_search_request(const cli_opts *o, const mg_client_query *q, size_t terms, size_t *len);
 /* search --format: every hit of query (or the first --limit) as rows. */
 int cli_export_hits(const cli_opts *o, const char *query);
 /* The timeline of the reply r to query: bars, CSV or JSON, and the SVG of

@@ -60,18 +60,22 @@ static const char *operator_word(const char *query)
     return NULL;
 }
 
-char *cli_search_request(const cli_opts *o, const mg_client_query *q, size_t *len)
+char *cli_search_request(const cli_opts *o, const mg_client_query *q, size_t terms, size_t *len)
 {
-    char *req = mg_client_search_request(q, len);
-    if (!req || (!o->added_since && !o->added_until))
-        return req;
-    json_t *r = json_loadb(req, *len, 0, NULL);
-    free(req);
-    if (r && o->added_since)
-        json_object_set_new(r, "added_since", json_string(o->added_since));
-    if (r && o->added_until)
-        json_object_set_new(r, "added_until", json_string(o->added_until));
-    return cli_json_request(r, len);
+    json_t *extra = json_object();
+    if (!extra)
+        return NULL;
+    if (o->added_since)
+        json_object_set_new(extra, "added_since", json_string(o->added_since));
+    if (o->added_until)
+        json_object_set_new(extra, "added_until", json_string(o->added_until));
+    if (terms)
+        json_object_set_new(extra, "terms", json_integer((json_int_t)terms));
+    char *text = json_object_size(extra) ? json_dumps(extra, JSON_COMPACT) : NULL;
+    json_decref(extra);
+    char *req = mg_client_search_request_ex(q, text, len);
+    free(text);
+    return req;
 }
 
 /* The "source" values whose folded names hold want, quoted and
@@ -192,7 +196,7 @@ static int search_once(const cli_opts *o, const char *query, bool is_timeline)
                 "(NOT or -word, OR, AND, NEAR)\n",
                 w);
     size_t len, rlen;
-    char *reply, *req = cli_search_request(o, &q, &len);
+    char *reply, *req = cli_search_request(o, &q, 0, &len);
     int status = cli_roundtrip(o, req, len, &reply, &rlen);
     if (status != 0)
         return status;
@@ -216,18 +220,14 @@ static int search_command(const cli_opts *o, char **args, int nargs, bool is_tim
 
 /* The words of a terms reply, one a line: the word, then how many of the
  * sample's articles hold it. Returns the exit status. */
-static int print_terms(const cli_opts *o, const mg_client_results *r, const char *reply,
-                       size_t rlen)
+static int print_terms(const cli_opts *o, const mg_client_results *r)
 {
-    json_t *root = json_loadb(reply, rlen, 0, NULL);
-    json_t *terms = json_object_get(root, "terms");
-    json_int_t sample = json_integer_value(json_object_get(root, "terms_sample"));
-    if (!json_is_array(terms)) {
-        json_decref(root);
+    if (!r->terms) {
         fprintf(stderr, "morgue: the reply holds no words (a daemon older than 'terms'?)\n");
         return EXIT_UNREACHABLE;
     }
-    int status = json_array_size(terms) > 0 ? EXIT_HITS : EXIT_NONE;
+    size_t sample = r->terms_sample;
+    int status = r->nterms > 0 ? EXIT_HITS : EXIT_NONE;
     if (sample > 0) {
         /* the sample is of the matches with every word, when there are */
         bool every = r->all_upper > 0;
@@ -240,16 +240,9 @@ static int print_terms(const cli_opts *o, const mg_client_results *r, const char
     } else {
         printf("no articles match\n");
     }
-    size_t i;
-    json_t *t;
-    json_array_foreach(terms, i, t)
-    {
-        const char *word = json_string_value(json_object_get(t, "word"));
-        json_int_t docs = json_integer_value(json_object_get(t, "docs"));
-        printf("  %s%-24s%s %6lld\n", o->color ? ANSI_BOLD : "", word ? word : "?",
-               o->color ? ANSI_OFF : "", (long long)docs);
-    }
-    json_decref(root);
+    for (size_t i = 0; i < r->nterms; i++)
+        printf("  %s%-24s%s %6u\n", o->color ? ANSI_BOLD : "", r->terms[i].word,
+               o->color ? ANSI_OFF : "", r->terms[i].docs);
     return status;
 }
 
@@ -268,12 +261,7 @@ int cli_cmd_terms(const cli_opts *o, const char *cmd, char **args, int nargs)
     q.query = query;
     q.no_hits = true;
     size_t len, rlen;
-    char *reply = NULL, *req = cli_search_request(o, &q, &len);
-    json_t *r = req ? json_loadb(req, len, 0, NULL) : NULL;
-    free(req);
-    if (r)
-        json_object_set_new(r, "terms", json_integer((json_int_t)n));
-    req = r ? cli_json_request(r, &len) : NULL;
+    char *reply = NULL, *req = cli_search_request(o, &q, n, &len);
     int status = cli_roundtrip(o, req, len, &reply, &rlen);
     free(query);
     if (status != 0)
@@ -290,7 +278,7 @@ int cli_cmd_terms(const cli_opts *o, const char *cmd, char **args, int nargs)
             cli_put_json(reply);
             status = res->total_upper > 0 ? EXIT_HITS : EXIT_NONE;
         } else {
-            status = print_terms(o, res, reply, rlen);
+            status = print_terms(o, res);
         }
         mg_client_results_free(res);
     }

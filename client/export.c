@@ -79,7 +79,7 @@ static int export_page(const cli_opts *o, const mg_client_query *q, size_t want,
     size_t len, rlen;
     char *reply;
     *next = NULL;
-    char *req = cli_search_request(o, q, &len);
+    char *req = cli_search_request(o, q, 0, &len);
     if (!req)
         return EXIT_USAGE;
     int rc = cli_exchange(o, req, len, &reply, &rlen);

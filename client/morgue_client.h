@@ -225,6 +225,12 @@ typedef struct mg_client_facet {
     size_t nvalues;
 } mg_client_facet;
 
+typedef struct mg_client_term {
+    const char *word; /* as the sample most often writes it */
+    const char *stem; /* the indexed term */
+    unsigned docs;    /* the sample's articles that hold it */
+} mg_client_term;
+
 typedef struct mg_client_results {
     mg_client_hit *hits;
     size_t nhits;
@@ -252,6 +258,13 @@ typedef struct mg_client_results {
     bool partial;
     const char **missing_shards;
     size_t nmissing;
+    /* With "terms" asked (mg_client_search_ex): the words that set the
+     * best matches apart, best first, and the number of matches they were
+     * taken from (docs/protocol.md); NULL and 0 otherwise. (The library
+     * allocates this struct, so fields are only ever added at its end.) */
+    mg_client_term *terms;
+    size_t nterms;
+    size_t terms_sample;
 } mg_client_results;
 
 /* Run a search. On success returns 0 and *out is a new result (caller frees
@@ -266,6 +279,18 @@ void mg_client_results_free(mg_client_results *r); /* NULL is a no-op */
 /* The request mg_client_search() sends, as JSON text (malloc'd, caller
  * frees; *len may be NULL). NULL when out of memory or q->query is NULL. */
 char *mg_client_search_request(const mg_client_query *q, size_t *len);
+
+/* A search with the request fields of docs/protocol.md that
+ * mg_client_query does not carry (the caller allocates that struct, so it
+ * never grows): extra is the text of a JSON object whose fields are added
+ * to q's request, replacing any q sets, e.g. {"terms":20} or
+ * {"sort":"relevance+recency","half_life":7}; NULL adds nothing.
+ * MG_CLIENT_EINVAL when extra is not a JSON object. */
+int mg_client_search_ex(mg_client *c, const mg_client_call *call, const mg_client_query *q,
+                        const char *extra, mg_client_results **out, mg_client_err *err);
+/* Its request as JSON text (malloc'd, caller frees); NULL when q->query is
+ * NULL, extra is not a JSON object, or out of memory. */
+char *mg_client_search_request_ex(const mg_client_query *q, const char *extra, size_t *len);
 
 /* Parse a search reply (text as the daemon sends it, or as
  * mg_proto_handle() produces it in-process). Same results and errors as

@@ -99,6 +99,24 @@ char *mg_client_search_request(const mg_client_query *q, size_t *len)
     return mgc_dump(r, len);
 }
 
+char *mg_client_search_request_ex(const mg_client_query *q, const char *extra, size_t *len)
+{
+    char *base = mg_client_search_request(q, len);
+    if (!base || !extra)
+        return base;
+    json_t *r = json_loads(base, 0, NULL);
+    json_t *more = json_loads(extra, JSON_REJECT_DUPLICATES, NULL);
+    free(base);
+    char *out = NULL;
+    if (r && json_is_object(more) && json_object_update(r, more) == 0) {
+        out = mgc_dump(r, len); /* takes r */
+        r = NULL;
+    }
+    json_decref(r);
+    json_decref(more);
+    return out;
+}
+
 char *mg_client_get_request(const char *id, size_t *len)
 {
     if (!id)

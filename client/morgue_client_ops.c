@@ -87,6 +87,24 @@ int mg_client_search_with(mg_client *c, const mg_client_call *call, const mg_cli
     return roundtrip(c, call, req, len, parse_results, (void **)out, err);
 }
 
+int mg_client_search_ex(mg_client *c, const mg_client_call *call, const mg_client_query *q,
+                        const char *extra, mg_client_results **out, mg_client_err *err)
+{
+    *out = NULL;
+    if (!q || !q->query)
+        return mgc_fail(err, MG_CLIENT_EINVAL, "no query");
+    size_t len = 0;
+    char *req = mg_client_search_request_ex(q, extra, &len);
+    if (!req && extra) {
+        json_t *more = json_loads(extra, JSON_REJECT_DUPLICATES, NULL);
+        bool object = json_is_object(more);
+        json_decref(more);
+        if (!object)
+            return mgc_fail(err, MG_CLIENT_EINVAL, "extra is not a JSON object");
+    }
+    return roundtrip(c, call, req, len, parse_results, (void **)out, err);
+}
+
 int mg_client_get(mg_client *c, const char *id, mg_client_doc **out, mg_client_err *err)
 {
     return mg_client_get_with(c, NULL, id, out, err);

@@ -5,6 +5,7 @@
  * the result keeps until its _free. */
 #include "morgue_client_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,7 @@ void mg_client_results_free(mg_client_results *r)
         free(r->facets[i].values);
     free(r->facets);
     free(r->missing_shards);
+    free(r->terms);
     json_decref(r->internal_);
     free(r);
 }
@@ -236,6 +238,32 @@ static int parse_facets(json_t *facets, mg_client_results *r)
     return 0;
 }
 
+/* Terms: [{"word":..,"stem":..,"docs":..},..] and terms_sample; -1 when
+ * out of memory. Items that are not such objects are passed over. */
+static int parse_terms(json_t *root, mg_client_results *r)
+{
+    json_t *terms = json_object_get(root, "terms");
+    if (!json_is_array(terms))
+        return 0;
+    mg_client_term *t = calloc(json_array_size(terms) + 1, sizeof *t);
+    if (!t)
+        return -1;
+    size_t i, n = 0;
+    json_t *v;
+    json_array_foreach(terms, i, v)
+    {
+        const char *word = mgc_str(v, "word"), *stem = mgc_str(v, "stem");
+        json_int_t docs = json_integer_value(json_object_get(v, "docs"));
+        if (word && stem && docs >= 0 && docs <= UINT_MAX)
+            t[n++] = (mg_client_term){word, stem, (unsigned)docs};
+    }
+    r->terms = t;
+    r->nterms = n;
+    json_int_t sample = json_integer_value(json_object_get(root, "terms_sample"));
+    r->terms_sample = sample > 0 ? (size_t)sample : 0;
+    return 0;
+}
+
 int mg_client_results_parse(const char *reply, size_t len, mg_client_results **out,
                             mg_client_err *err)
 {
@@ -265,7 +293,8 @@ int mg_client_results_parse(const char *reply, size_t len, mg_client_results **o
         mg_client_results_free(r);
         return mgc_fail(err, MG_CLIENT_EREPLY, "the reply has no \"hits\" array");
     }
-    if (parse_hits(hits, r) != 0 || parse_facets(json_object_get(root, "facets"), r) != 0)
+    if (parse_hits(hits, r) != 0 || parse_facets(json_object_get(root, "facets"), r) != 0 ||
+        parse_terms(root, r) != 0)
         goto nomem;
     *out = r;
     return 0;

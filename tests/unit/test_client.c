@@ -85,6 +85,25 @@ static void test_search_request(void **state)
     req = mg_client_get_request("a\"b", NULL);
     assert_string_equal(req, "{\"v\":1,\"op\":\"get\",\"id\":\"a\\\"b\"}");
     free(req);
+
+    /* fields the struct does not carry, added; one it sets, replaced */
+    req = mg_client_search_request_ex(&q2, "{\"terms\":20,\"snippet\":true}", &len);
+    assert_string_equal(req, "{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"snippet\":true,"
+                             "\"terms\":20}");
+    assert_int_equal(len, strlen(req));
+    free(req);
+    req = mg_client_search_request_ex(&q2, NULL, NULL);
+    assert_string_equal(req, "{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"snippet\":false}");
+    free(req);
+    static const char *const not_objects[] = {"[1]", "20", "{\"terms\":", "{\"a\":1,\"a\":2}", ""};
+    for (size_t i = 0; i < sizeof not_objects / sizeof not_objects[0]; i++)
+        assert_null(mg_client_search_request_ex(&q2, not_objects[i], NULL));
+    assert_null(mg_client_search_request_ex(&none, "{}", NULL));
+    mg_client_err err;
+    mg_client_results *r = (mg_client_results *)1;
+    assert_int_equal(mg_client_search_ex(NULL, NULL, &q2, "[1]", &r, &err), -MG_CLIENT_EINVAL);
+    assert_null(r);
+    assert_string_equal(err.msg, "extra is not a JSON object");
 }
 
 static const char *const REPLY =
@@ -132,8 +151,25 @@ static void test_results_parse(void **state)
     assert_int_equal(r->facets[0].values[1].count, 40);
     assert_int_equal(r->json_len, strlen(REPLY));
     assert_memory_equal(r->json, REPLY, r->json_len);
+    assert_null(r->terms); /* not asked */
+    assert_int_equal(r->nterms, 0);
+    assert_int_equal(r->terms_sample, 0);
     mg_client_results_free(r);
     mg_client_results_free(NULL);
+
+    /* terms: the words, best first; items that are not words passed over */
+    static const char *const TERMS =
+        "{\"v\":1,\"ok\":true,\"took_us\":1,\"hits\":[],\"terms\":[{\"word\":\"barrel\","
+        "\"stem\":\"barrel\",\"docs\":66},{\"word\":\"opec\"},7,{\"word\":\"military\","
+        "\"stem\":\"militari\",\"docs\":4}],\"terms_sample\":100}";
+    assert_int_equal(mg_client_results_parse(TERMS, strlen(TERMS), &r, &err), 0);
+    assert_int_equal(r->nterms, 2);
+    assert_int_equal(r->terms_sample, 100);
+    assert_string_equal(r->terms[0].word, "barrel");
+    assert_int_equal(r->terms[0].docs, 66);
+    assert_string_equal(r->terms[1].stem, "militari");
+    assert_int_equal(r->terms[1].docs, 4);
+    mg_client_results_free(r);
 }
 
 static void test_error_replies(void **state)
@@ -525,6 +561,15 @@ static void test_live_library(void **state)
     mg_client_results *r;
     assert_int_equal(mg_client_search(c, &q, &r, &err), -MG_CLIENT_ESERVER);
     assert_true(err.msg[0] != '\0');
+    /* the words of one article, through a field the struct does not carry */
+    char idq[300];
+    snprintf(idq, sizeof idq, "id:%s", getenv("MORGUE_TEST_ID"));
+    mg_client_query tq = {.query = idq, .no_hits = true};
+    assert_int_equal(mg_client_search_ex(c, NULL, &tq, "{\"terms\":5}", &r, &err), 0);
+    assert_int_equal(r->terms_sample, 1);
+    assert_true(r->nterms > 0 && r->nterms <= 5);
+    assert_int_equal(r->terms[0].docs, 1);
+    mg_client_results_free(r);
     mg_client_free(c);
 }
 
