@@ -112,6 +112,25 @@ int mg_compile_has_content(compiler *c, const mg_qnode *n)
 }
 
 /* Words and phrases: one term, or a phrase of the tokens. */
+/* A word of a synonym group (lim.synonyms) as the group: any of its stems,
+ * one word to the ranking (Xapian's SYNONYM), each highlighted. NULL after
+ * a failure. */
+static mg_xq *synonym_group(compiler *c, mg_qfield field, const char *const *group, size_t n)
+{
+    mg_xq *v[MG_SYN_MAX_GROUP];
+    size_t k = 0;
+    for (; k < n; k++) {
+        mg_hlset_add_term(c->hl, group[k], strlen(group[k]));
+        if (!(v[k] = field_term(c, field, group[k])))
+            break;
+    }
+    if (k == n)
+        return mg_compile_combine(c, MG_XQ_SYNONYM, v, n, 0); /* frees v's */
+    for (size_t i = 0; i < k; i++)
+        mg_xq_free(v[i]);
+    return NULL;
+}
+
 int mg_compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
 {
     tokens ts;
@@ -140,7 +159,17 @@ int mg_compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
     }
     long long tf = -1;
     bool stop = false;
-    if (k == ts.n && ts.n == 1) {
+    size_t nsyn = 0;
+    const char *const *group = NULL;
+    if (k == ts.n && ts.n == 1 && n->kind == MG_QN_WORD &&
+        (n->field == MG_QF_NONE || n->field == MG_QF_TITLE))
+        group = mg_synonyms_of(c->s->syn, ts.t[0], &nsyn);
+    if (group) { /* the group stands for the word */
+        mg_xq *g = synonym_group(c, n->field, group, nsyn);
+        mg_xq_free(subs[0]);
+        if (!(subs[0] = g))
+            k = 0;
+    } else if (k == ts.n && ts.n == 1) {
         stop = c->stops && n->kind == MG_QN_WORD && is_stop(c, n->field, ts.t[0]);
         mg_err e2;
         tf = mg_xsearch_termfreq(c->s->xs, ts.t[0], strlen(ts.t[0]), &e2);

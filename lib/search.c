@@ -95,7 +95,14 @@ mg_searcher *mg_searcher_open(const char *path, const mg_search_limits *lim, mg_
         s->lim = *lim;
     limits_complete(&s->lim);
     s->xs = mg_xsearch_open(path, err);
-    if (!s->xs || !(s->an = analyzer_for(s->xs, err)) || !(s->stops = stopset_for(s, err))) {
+    if (s->lim.synonyms && !(s->syn_path = strdup(s->lim.synonyms))) {
+        mg_err_set(err, MG_ENOMEM, "out of memory");
+        mg_searcher_free(s);
+        return NULL;
+    }
+    s->lim.synonyms = s->syn_path; /* the caller's string need not outlive the call */
+    if (!s->xs || !(s->an = analyzer_for(s->xs, err)) || !(s->stops = stopset_for(s, err)) ||
+        (s->syn_path && !(s->syn = mg_synonyms_load(s->syn_path, s->an, err)))) {
         mg_searcher_free(s);
         return NULL;
     }
@@ -109,6 +116,8 @@ void mg_searcher_free(mg_searcher *s)
     mg_xsearch_free(s->xs);
     mg_analyzer_free(s->an);
     mg_stopset_free(s->stops);
+    mg_synonyms_free(s->syn);
+    free(s->syn_path);
     free(s);
 }
 
@@ -123,13 +132,19 @@ int mg_searcher_reopen(mg_searcher *s, mg_err *err)
             mg_analyzer *old = s->an;
             s->an = an;
             mg_stopset *stops = stopset_for(s, &e2);
-            if (stops) {
+            /* the synonyms' stems are the language's too */
+            mg_synonyms *syn = s->syn_path ? mg_synonyms_load(s->syn_path, an, &e2) : NULL;
+            if (stops && (syn || !s->syn_path)) {
                 mg_analyzer_free(old);
                 mg_stopset_free(s->stops);
                 s->stops = stops;
-            } else { /* out of memory: keep the old language whole */
+                mg_synonyms_free(s->syn);
+                s->syn = syn;
+            } else { /* out of memory, or the file gone bad: keep the old language whole */
                 s->an = old;
                 mg_analyzer_free(an);
+                mg_stopset_free(stops);
+                mg_synonyms_free(syn);
             }
         } else
             mg_analyzer_free(an);

@@ -85,6 +85,12 @@ typedef struct mg_search_limits {
      * MORGUE_RESCORE="depth" ("0": off) sets it (mg_search_limits_from_env).
      * bench/RESULTS-query.md. */
     long rescore_depth;
+    /* NULL, or the path of a synonyms file (synonyms.h): a query word of a
+     * group matches any word of it (docs/query-language.md, *Synonyms*).
+     * Read when the searcher opens (mg_searcher_open fails on a bad file,
+     * saying where), so morgued takes an edit on SIGHUP.
+     * MORGUE_SYNONYMS="path" sets it (mg_search_limits_from_env). */
+    const char *synonyms;
 } mg_search_limits;
 
 enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 3 };
@@ -108,7 +114,9 @@ void mg_search_limits_default(mg_search_limits *lim);
 /* Apply the ranking settings of the environment to *lim, over what it
  * holds: MORGUE_RANKING (ranking), MORGUE_BM25 (bm25_k1, bm25_b,
  * bm25_delta), MORGUE_STOPWORDS (stopwords), MORGUE_PROXIMITY (proximity,
- * proximity_window), in the forms given above; a variable that is unset or
+ * proximity_window), MORGUE_RESCORE (rescore_depth), MORGUE_SYNONYMS
+ * (synonyms: the variable's own string, not a copy), in the forms given
+ * above; a variable that is unset or
  * malformed changes nothing. lookup is getenv, or a stand-in: the library
  * reads no environment itself, so morgued, morgue and the benchmarks call
  * this before mg_searcher_open(). */

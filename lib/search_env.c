@@ -59,6 +59,11 @@ static void set_rescore(mg_search_limits *lim, const char *v)
         lim->rescore_depth = atol(v) > 0 ? atol(v) : -1; /* 0 in the limits: the default */
 }
 
+static void set_synonyms(mg_search_limits *lim, const char *v)
+{
+    lim->synonyms = *v ? v : NULL;
+}
+
 void mg_search_limits_from_env(mg_search_limits *lim, char *(*lookup)(const char *name))
 {
     static const struct {
@@ -68,7 +73,8 @@ void mg_search_limits_from_env(mg_search_limits *lim, char *(*lookup)(const char
                 {"MORGUE_BM25", set_bm25},
                 {"MORGUE_STOPWORDS", set_stopwords},
                 {"MORGUE_PROXIMITY", set_proximity},
-                {"MORGUE_RESCORE", set_rescore}};
+                {"MORGUE_RESCORE", set_rescore},
+                {"MORGUE_SYNONYMS", set_synonyms}};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         const char *v = lookup(vars[i].name);
         if (v)

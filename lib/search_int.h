@@ -26,12 +26,15 @@
 #include "search.h"
 #include "snippet.h"
 #include "stopwords.h"
+#include "synonyms.h"
 #include "xapian_search.h"
 
 struct mg_searcher {
     mg_xsearch *xs;
     mg_analyzer *an;
     mg_stopset *stops; /* empty when off or the language has no list */
+    mg_synonyms *syn;  /* NULL: none (lim.synonyms) */
+    char *syn_path;    /* lim.synonyms copied, to read again in another language */
     mg_search_limits lim;
 };
 
