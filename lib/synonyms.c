@@ -80,20 +80,20 @@ static int add_group(mg_synonyms *s, mg_analyzer *an, const char *path, size_t l
         if (tokens < 0)
             return -1;
         if (tokens != 1)
-            return mg_err_set(err, MG_EFORMAT, "synonyms %s:%zu: '%s' is %s to the analyser", path, lineno,
-                              w, tokens ? "several words" : "no word");
+            return mg_err_set(err, MG_EFORMAT, "synonyms %s:%zu: '%s' is %s to the analyser", path,
+                              lineno, w, tokens ? "several words" : "no word");
         char stem[MG_TERM_MAX + 1];
         if (mg_analyze_word(an, w, strlen(w), 0, stem, sizeof stem, err) <= 0)
-            return mg_err_set(err, MG_EFORMAT, "synonyms %s:%zu: '%s' is no word to the analyser", path,
-                              lineno, w);
+            return mg_err_set(err, MG_EFORMAT, "synonyms %s:%zu: '%s' is no word to the analyser",
+                              path, lineno, w);
         bool again = false;
         for (size_t i = first; i < s->nstems && !again; i++)
             again = strcmp(s->stems[i], stem) == 0;
         if (again)
             continue; /* "bombay Bombay": one stem */
         if (s->nstems - first == MG_SYN_MAX_GROUP)
-            return mg_err_set(err, MG_ETOOBIG, "synonyms %s:%zu: a group of more than %d words", path,
-                              lineno, MG_SYN_MAX_GROUP);
+            return mg_err_set(err, MG_ETOOBIG, "synonyms %s:%zu: a group of more than %d words",
+                              path, lineno, MG_SYN_MAX_GROUP);
         if (!mg_grow_array(&s->stems, &s->cap_stems, s->nstems + 1, sizeof *s->stems, 64) ||
             !(s->stems[s->nstems] = strdup(stem)))
             return mg_err_set(err, MG_ENOMEM, "out of memory");
@@ -103,8 +103,9 @@ static int add_group(mg_synonyms *s, mg_analyzer *an, const char *path, size_t l
     if (words == 0)
         return 0; /* a line of separators alone */
     if (words == 1)
-        return mg_err_set(err, MG_EFORMAT, "synonyms %s:%zu: a group needs two different words ('%s')",
-                          path, lineno, s->stems[first]);
+        return mg_err_set(err, MG_EFORMAT,
+                          "synonyms %s:%zu: a group needs two different words ('%s')", path, lineno,
+                          s->stems[first]);
     if (s->ngroups == MG_SYN_MAX_GROUPS)
         return mg_err_set(err, MG_ETOOBIG, "synonyms %s:%zu: more than %d groups", path, lineno,
                           MG_SYN_MAX_GROUPS);
@@ -128,8 +129,9 @@ static int build_index(mg_synonyms *s, const char *path, const size_t *lines, mg
     for (size_t i = 1; i < s->nstems; i++)
         if (strcmp(s->index[i - 1].stem, s->index[i].stem) == 0) {
             const entry *a = &s->index[i - 1], *b = &s->index[i];
-            return mg_err_set(err, MG_EFORMAT, "synonyms %s:%zu: '%s' is already in the group of line %zu",
-                              path, a->line > b->line ? a->line : b->line, a->stem,
+            return mg_err_set(err, MG_EFORMAT,
+                              "synonyms %s:%zu: '%s' is already in the group of line %zu", path,
+                              a->line > b->line ? a->line : b->line, a->stem,
                               a->line > b->line ? b->line : a->line);
         }
     return 0;

@@ -106,8 +106,8 @@ int mg_search_terms(mg_searcher *s, const mg_search_request *req, const mg_xq *q
                     const mg_xrun_opts *o, mg_search_result *res, mg_err *err)
 {
     mg_xterms x;
-    int rc = mg_xsearch_terms(s->xs, q, o, MG_TERMS_SAMPLE, req->terms, keep_term, s->stops, &x,
-                              err);
+    int rc =
+        mg_xsearch_terms(s->xs, q, o, MG_TERMS_SAMPLE, req->terms, keep_term, s->stops, &x, err);
     if (rc < 0)
         return rc;
     tally t = {.st = calloc(x.nstems + 1, sizeof *t.st), .n = x.nstems};

@@ -66,8 +66,13 @@ Xapian::doccount terms_least(Xapian::doccount sample)
 class TermDecider : public Xapian::ExpandDecider
 {
   public:
-    explicit TermDecider(const std::unordered_set<std::string> &take) : take_(take) {}
-    bool operator()(const std::string &term) const override { return take_.count(term) > 0; }
+    explicit TermDecider(const std::unordered_set<std::string> &take) : take_(take)
+    {
+    }
+    bool operator()(const std::string &term) const override
+    {
+        return take_.count(term) > 0;
+    }
 
   private:
     const std::unordered_set<std::string> &take_;
@@ -142,7 +147,8 @@ int mg_xsearch_terms(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, size
         try {
             t.stems = static_cast<char **>(calloc(stems.size() + 1, sizeof *t.stems));
             t.records = static_cast<void **>(calloc(records.size() + 1, sizeof *t.records));
-            t.record_lens = static_cast<size_t *>(calloc(records.size() + 1, sizeof *t.record_lens));
+            t.record_lens =
+                static_cast<size_t *>(calloc(records.size() + 1, sizeof *t.record_lens));
             if (!t.stems || !t.records || !t.record_lens)
                 throw std::bad_alloc();
             for (const std::string &s : stems)
