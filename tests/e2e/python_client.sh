@@ -41,6 +41,9 @@ with mc.Client(ipc) as c:
     r = c.search("military parade", limit=3)
     ok(r["ok"] and "pd-2025-0001" in [h["id"] for h in r["hits"]], "search: the hit")
     ok(len(r["hits"]) <= 3 and r["total"]["estimate"] >= 1, "search: limit and total")
+    r = c.search("kim", limit=0, terms=3)
+    ok([t["word"] for t in r["terms"]] == ["jong", "un", "military"] and r["terms_sample"] == 5,
+       "search with terms=3: the words of the five kim articles")
     ok(c.get("pd-2025-0001")["title"].startswith("Kim Jong-un"), "get: the article")
     e = raises(mc.ServerError, lambda: c.get("no-such-id"))
     ok(e is not None and e.server_code == "not_found", "get of an unknown id: ServerError not_found")
