@@ -111,7 +111,6 @@ int mg_compile_has_content(compiler *c, const mg_qnode *n)
     return 0;
 }
 
-/* Words and phrases: one term, or a phrase of the tokens. */
 /* A word of a synonym group (lim.synonyms) as the group: any of its stems,
  * one word to the ranking (Xapian's SYNONYM), each highlighted. NULL after
  * a failure. */
@@ -131,6 +130,8 @@ static mg_xq *synonym_group(compiler *c, mg_qfield field, const char *const *gro
     return NULL;
 }
 
+/* Words and phrases: one term (a synonym group's SYNONYM for a word of
+ * one), or a phrase of the tokens. */
 int mg_compile_text(compiler *c, const mg_qnode *n, mg_xq **out)
 {
     tokens ts;
