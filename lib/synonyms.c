@@ -4,9 +4,12 @@
 #include "synonyms.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "grow.h"
 #include "utf8.h"
@@ -41,12 +44,24 @@ static int by_stem(const void *a, const void *b)
     return strcmp(((const entry *)a)->stem, ((const entry *)b)->stem);
 }
 
-/* The file's bytes, NUL-terminated, into *out (caller frees). */
+/* The file's bytes, NUL-terminated, into *out (caller frees). Only a
+ * regular file: a directory, a device or a FIFO (whose open would wait
+ * for a writer) is refused. */
 static int read_file(const char *path, char **out, size_t *len, mg_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return mg_err_set_detail(err, MG_EIO, errno, "synonyms %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return mg_err_set(err, MG_EIO, "synonyms %s: not a regular file", path);
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return mg_err_set(err, MG_ENOMEM, "out of memory");
+    }
     char *buf = malloc(MG_SYN_MAX_FILE + 2);
     if (!buf) {
         fclose(f);

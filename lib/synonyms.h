@@ -26,7 +26,8 @@
 typedef struct mg_synonyms mg_synonyms;
 
 /* Read the file at path, analysing its words with an. NULL on error, with
- * err: MG_EIO (the file cannot be read), MG_ETOOBIG (over a cap above),
+ * err: MG_EIO (the file cannot be read, or is no regular file: a FIFO
+ * would make the open wait for a writer), MG_ETOOBIG (over a cap above),
  * MG_EFORMAT for a bad line ("PATH:LINE: reason": a group of fewer than two
  * distinct words, a word that is several words to the analyser, a word
  * already in another group, invalid UTF-8), MG_ENOMEM. */

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "analyzer.h"
 #include "search.h"
@@ -200,6 +202,16 @@ static void test_file(void **state)
     snprintf(path, sizeof path, "%s/none.txt", tmp);
     assert_null(mg_synonyms_load(path, an, &err));
     assert_int_equal(err.code, MG_EIO);
+    /* only a regular file: not a directory, and not a FIFO, whose open
+     * would wait for a writer */
+    assert_null(mg_synonyms_load(tmp, an, &err));
+    assert_int_equal(err.code, MG_EIO);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    snprintf(path, sizeof path, "%s/fifo", tmp);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_null(mg_synonyms_load(path, an, &err));
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    unlink(path);
     mg_analyzer_free(an);
 
     /* the searcher refuses to open with a bad file, and says where */
