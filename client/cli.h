@@ -25,6 +25,9 @@ enum { EXIT_HITS = 0, EXIT_NONE = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 #define ANSI_DIM "\x1b[2m"
 #define ANSI_OFF "\x1b[0m"
 
+/* timeline --vs: at most this many queries beside the first. */
+#define CLI_MAX_VS 7
+
 /* --format: how search exports every hit (FMT_NONE: it does not). */
 enum { FMT_NONE, FMT_CSV, FMT_TSV, FMT_JSONL };
 
@@ -46,6 +49,8 @@ typedef struct cli_opts {
     bool snippets;                         /* export: with the snippet */
     bool copies;                           /* get: the ids of the document's folded copies */
     const char *added_since, *added_until; /* search: by when articles entered the index */
+    const char *vs[CLI_MAX_VS];            /* timeline: the queries beside the first */
+    size_t nvs;
 } cli_opts;
 
 /* A command: cmd is its name as typed, args what follows it (as many as
@@ -118,9 +123,17 @@ cli_command cli_cmd_search, cli_cmd_timeline, cli_cmd_terms;
 char *cli_search_request(const cli_opts *o, const mg_client_query *q, size_t terms, size_t *len);
 /* search --format: every hit of query (or the first --limit) as rows. */
 int cli_export_hits(const cli_opts *o, const char *query);
+/* One field of a row (FMT_CSV: RFC 4180 quoting; FMT_TSV: tabs and line
+ * breaks as spaces), after a separator unless first. */
+void cli_put_field(const char *s, int fmt, bool first);
 /* The timeline of the reply r to query: bars, CSV or JSON, and the SVG of
  * --svg. Returns the exit status. */
 int cli_timeline(const cli_opts *o, const mg_client_results *r, const char *query);
+/* The timelines of n queries side by side (timeline --vs), r[i] the reply
+ * to queries[i]: a table of counts, CSV or JSON, over one range of
+ * periods. Returns the exit status. */
+int cli_timeline_compare(const cli_opts *o, mg_client_results *const *r, const char *const *queries,
+                         size_t n);
 
 /* ---- cmd_info.c: the other commands ---- */
 

@@ -205,15 +205,50 @@ static int search_once(const cli_opts *o, const char *query, bool is_timeline)
     return status;
 }
 
+/* timeline --vs: the timeline request of each query, then the table.
+ * Returns the exit status. */
+static int compare_timelines(const cli_opts *o, const char *query)
+{
+    const char *queries[CLI_MAX_VS + 1] = {query};
+    mg_client_results *r[CLI_MAX_VS + 1] = {0};
+    size_t nq = 1 + o->nvs;
+    int status = 0;
+    for (size_t i = 1; i < nq; i++)
+        queries[i] = o->vs[i - 1];
+    for (size_t i = 0; i < nq && status == 0; i++) {
+        mg_client_query q = search_query(o, queries[i], true);
+        size_t len, rlen;
+        char *reply, *req = cli_search_request(o, &q, 0, &len);
+        if ((status = cli_roundtrip(o, req, len, &reply, &rlen)) != 0)
+            break;
+        mg_client_err err;
+        if (mg_client_results_parse(reply, rlen, &r[i], &err) != 0) {
+            fprintf(stderr, "morgue: in '%s':\n", queries[i]);
+            status = cli_server_error(&err);
+        } else {
+            cli_warn_partial(r[i]);
+        }
+        free(reply);
+    }
+    if (status == 0)
+        status = cli_timeline_compare(o, r, queries, nq);
+    for (size_t i = 0; i < nq; i++)
+        mg_client_results_free(r[i]);
+    return status;
+}
+
 /* search and timeline: the words joined into one query, then every hit
- * exported (--format) or one search. */
+ * exported (--format), the timelines of --vs, or one search. */
 static int search_command(const cli_opts *o, char **args, int nargs, bool is_timeline)
 {
+    if (o->nvs && !is_timeline)
+        return cli_usage_error("--vs is for timeline");
     char *query = join_words(args, nargs);
     if (!query)
         return EXIT_USAGE;
-    int status =
-        o->format && !is_timeline ? cli_export_hits(o, query) : search_once(o, query, is_timeline);
+    int status = o->format && !is_timeline ? cli_export_hits(o, query)
+                 : o->nvs                  ? compare_timelines(o, query)
+                                           : search_once(o, query, is_timeline);
     free(query);
     return status;
 }

@@ -10,7 +10,7 @@
 
 /* A CSV field (RFC 4180): quoted, quotes doubled, when it holds a comma, a
  * quote or a line break. A TSV field: tabs and line breaks become spaces. */
-static void put_field(const char *s, int fmt, bool first)
+void cli_put_field(const char *s, int fmt, bool first)
 {
     if (!first)
         putchar(fmt == FMT_CSV ? ',' : '\t');
@@ -54,7 +54,7 @@ static void put_row(const json_t *hit, const mg_client_hit *h, int fmt, bool sni
                             h->snippet ? h->snippet : ""};
     size_t n = sizeof fields / sizeof fields[0] - (snippets ? 0 : 1);
     for (size_t i = 0; i < n; i++)
-        put_field(fields[i], fmt, i == 0);
+        cli_put_field(fields[i], fmt, i == 0);
     putchar('\n');
 }
 
@@ -66,7 +66,7 @@ static void put_head(int fmt, bool snippets)
     if (fmt == FMT_JSONL)
         return;
     for (size_t i = 0; i < sizeof head / sizeof head[0] - (snippets ? 0 : 1); i++)
-        put_field(head[i], fmt, i == 0);
+        cli_put_field(head[i], fmt, i == 0);
     putchar('\n');
 }
 

@@ -66,6 +66,8 @@ static void usage(FILE *f)
                "  --by PERIOD         year, month (default), week (ISO 8601) or day\n"
                "  --csv               the series as CSV (--json: as JSON)\n"
                "  --svg FILE          also draw the chart into FILE (SVG)\n"
+               "  --vs QUERY          also QUERY, as a column beside the first (up to 7;\n"
+               "                      a table of counts over the same periods)\n"
                "Terms (the words that set the best 100 matches apart, with the search's\n"
                "filters; how many of those articles hold each):\n"
                "  --limit N           how many words (default 20, at most 100)\n"
@@ -145,6 +147,7 @@ enum {
     O_CSV,
     O_FORMAT,
     O_SVG,
+    O_VS,
     O_SNIPPETS,
     O_NO_COLLAPSE,
     O_COPIES,
@@ -178,6 +181,7 @@ static const struct option longopts[] = {
     {"csv", no_argument, NULL, O_CSV},
     {"format", required_argument, NULL, O_FORMAT},
     {"svg", required_argument, NULL, O_SVG},
+    {"vs", required_argument, NULL, O_VS},
     {"snippets", no_argument, NULL, O_SNIPPETS},
     {"no-collapse", no_argument, NULL, O_NO_COLLAPSE},
     {"copies", no_argument, NULL, O_COPIES},
@@ -332,6 +336,13 @@ static int set_output_option(cli_opts *o, int c, const char *arg, const char **c
         return 0;
     case O_SVG:
         o->svg = arg;
+        return 0;
+    case O_VS:
+        if (o->nvs == CLI_MAX_VS)
+            return cli_usage_error("--vs: at most %d queries beside the first", CLI_MAX_VS);
+        if (!arg[0])
+            return cli_usage_error("--vs wants a query");
+        o->vs[o->nvs++] = arg;
         return 0;
     case O_COPIES:
         o->copies = true;

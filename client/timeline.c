@@ -34,26 +34,32 @@ static int bound_period(const char *date, bool end, int by, char key[MG_PERIOD_K
     return 0;
 }
 
-/* The facet's buckets as a series from the first period to the last (or
- * from --since to --until), empty periods as zero; the undated count apart.
- * Returns the number of periods, or -1 after printing why (*out is then
- * NULL). Caller frees *out. */
-static long make_series(const cli_opts *o, const mg_client_facet *f, period_count **out,
-                        unsigned long *undated)
+/* Widen first..last ("" when unset) to the facet's dated periods; add
+ * its undated count to *undated. */
+static void facet_range(const mg_client_facet *f, char first[MG_PERIOD_KEY_MAX],
+                        char last[MG_PERIOD_KEY_MAX], unsigned long *undated)
 {
-    char first[MG_PERIOD_KEY_MAX] = "", last[MG_PERIOD_KEY_MAX] = "";
-    size_t dated = 0;
-    *out = NULL;
-    *undated = 0;
     for (size_t k = 0; f && k < f->nvalues; k++) {
-        if (strcmp(f->values[k].value, "undated") == 0) {
+        const char *v = f->values[k].value;
+        if (strcmp(v, "undated") == 0) {
             *undated += f->values[k].count;
             continue;
         }
-        if (!dated++)
-            snprintf(first, sizeof first, "%s", f->values[k].value);
-        snprintf(last, sizeof last, "%s", f->values[k].value);
+        if (!first[0] || strcmp(v, first) < 0)
+            snprintf(first, MG_PERIOD_KEY_MAX, "%s", v);
+        if (!last[0] || strcmp(v, last) > 0)
+            snprintf(last, MG_PERIOD_KEY_MAX, "%s", v);
     }
+}
+
+/* The facet's buckets as a series from first to last (--since and
+ * --until replace them when given), empty periods as zero. Returns the
+ * number of periods, or -1 after printing why (*out is then NULL). Caller
+ * frees *out. */
+static long fill_series(const cli_opts *o, const mg_client_facet *f, char first[MG_PERIOD_KEY_MAX],
+                        char last[MG_PERIOD_KEY_MAX], period_count **out)
+{
+    *out = NULL;
     if (o->q.since && bound_period(o->q.since, false, o->by, first) < 0)
         return -1;
     if (o->q.until && bound_period(o->q.until, true, o->by, last) < 0)
@@ -178,6 +184,17 @@ static void print_timeline(const mg_client_results *r, const period_count *s, lo
     }
 }
 
+/* The facet's buckets as a series from its first period to its last (or
+ * from --since to --until); the undated count apart. As fill_series. */
+static long make_series(const cli_opts *o, const mg_client_facet *f, period_count **out,
+                        unsigned long *undated)
+{
+    char first[MG_PERIOD_KEY_MAX] = "", last[MG_PERIOD_KEY_MAX] = "";
+    *undated = 0;
+    facet_range(f, first, last, undated);
+    return fill_series(o, f, first, last, out);
+}
+
 /* The series as CSV (period,count) or JSON; the undated count last. */
 static void put_series(const mg_client_results *r, const period_count *s, long n,
                        unsigned long undated, const char *by, bool csv)
@@ -266,4 +283,135 @@ int cli_timeline(const cli_opts *o, const mg_client_results *r, const char *quer
         print_timeline(r, s, n, undated, by);
     free(s);
     return r->total_upper > 0 ? EXIT_HITS : EXIT_NONE;
+}
+
+/* A query as a column's name: its first 20 bytes, cut at a character
+ * boundary, "..." after when cut. */
+static void column_name(const char *q, char out[32])
+{
+    size_t n = strlen(q);
+    if (n <= 20) {
+        snprintf(out, 32, "%s", q);
+        return;
+    }
+    n = 20;
+    while (n > 0 && ((unsigned char)q[n] & 0xC0) == 0x80)
+        n--;
+    snprintf(out, 32, "%.*s...", (int)n, q);
+}
+
+static void put_compare_json(const cli_opts *o, mg_client_results *const *r,
+                             const char *const *queries, size_t nq, period_count *const *s, long n,
+                             const unsigned long *undated)
+{
+    json_t *root = json_object(), *qs = json_array(), *series = json_array();
+    for (size_t i = 0; i < nq; i++)
+        json_array_append_new(qs, json_pack("{s:s,s:I,s:b,s:I}", "query", queries[i], "total",
+                                            (json_int_t)r[i]->total_lower, "total_exact",
+                                            r[i]->total_exact, "undated", (json_int_t)undated[i]));
+    for (long p = 0; p < n; p++) {
+        json_t *counts = json_array();
+        for (size_t i = 0; i < nq; i++)
+            json_array_append_new(counts, json_integer((json_int_t)s[i][p].count));
+        json_array_append_new(series,
+                              json_pack("{s:s,s:o}", "period", s[0][p].key, "counts", counts));
+    }
+    json_object_set_new(root, "interval", json_string(mg_period_name(o->by)));
+    json_object_set_new(root, "queries", qs);
+    json_object_set_new(root, "series", series);
+    char *text = json_dumps(root, JSON_COMPACT);
+    if (text)
+        puts(text);
+    free(text);
+    json_decref(root);
+}
+
+int cli_timeline_compare(const cli_opts *o, mg_client_results *const *r, const char *const *queries,
+                         size_t nq)
+{
+    if (o->svg) {
+        fprintf(stderr,
+                "morgue: --svg draws one query, not a comparison (--csv gives the table)\n");
+        return EXIT_USAGE;
+    }
+    const char *by = mg_period_name(o->by);
+    const mg_client_facet *f[CLI_MAX_VS + 1] = {0};
+    unsigned long undated[CLI_MAX_VS + 1] = {0}, any_undated = 0;
+    char first[MG_PERIOD_KEY_MAX] = "", last[MG_PERIOD_KEY_MAX] = "";
+    for (size_t i = 0; i < nq; i++) {
+        for (size_t k = 0; k < r[i]->nfacets; k++)
+            if (strcmp(r[i]->facets[k].name, by) == 0)
+                f[i] = &r[i]->facets[k];
+        facet_range(f[i], first, last, &undated[i]);
+        any_undated += undated[i];
+    }
+    /* every column over the same periods: the union of the queries' */
+    period_count *s[CLI_MAX_VS + 1] = {0};
+    long n = 0;
+    int status = EXIT_NONE;
+    for (size_t i = 0; i < nq; i++) {
+        char a[MG_PERIOD_KEY_MAX], b[MG_PERIOD_KEY_MAX];
+        memcpy(a, first, sizeof a);
+        memcpy(b, last, sizeof b);
+        if ((n = fill_series(o, f[i], a, b, &s[i])) < 0) {
+            status = EXIT_USAGE;
+            goto out;
+        }
+        if (r[i]->total_upper > 0)
+            status = EXIT_HITS;
+    }
+    char name[32], num[32];
+    if (o->json) {
+        put_compare_json(o, r, queries, nq, s, n, undated);
+    } else if (o->csv) {
+        cli_put_field("period", FMT_CSV, true);
+        for (size_t i = 0; i < nq; i++)
+            cli_put_field(queries[i], FMT_CSV, false);
+        putchar('\n');
+        for (long p = 0; p <= n; p++) {
+            if (p == n && !any_undated)
+                break;
+            fputs(p < n ? s[0][p].key : "undated", stdout);
+            for (size_t i = 0; i < nq; i++)
+                printf(",%lu", p < n ? s[i][p].count : undated[i]);
+            putchar('\n');
+        }
+    } else {
+        /* the totals, then one column a query, as wide as its name or count */
+        int w[CLI_MAX_VS + 1], kw = any_undated ? 7 : 6;
+        printf("results by %s:", by);
+        for (size_t i = 0; i < nq; i++) {
+            column_name(queries[i], name);
+            printf("%s %s ", i ? "," : "", name);
+            cli_put_total(r[i]->total_estimate, r[i]->total_lower, r[i]->total_upper,
+                          r[i]->total_exact);
+            unsigned long max = undated[i];
+            for (long p = 0; p < n; p++)
+                max = s[i][p].count > max ? s[i][p].count : max;
+            int cw = cli_format_count(max, num), nw = (int)strlen(name);
+            w[i] = cw > nw ? cw : nw;
+        }
+        for (long p = 0; p < n; p++)
+            kw = (int)strlen(s[0][p].key) > kw ? (int)strlen(s[0][p].key) : kw;
+        printf("\n%-*s", kw, "period");
+        for (size_t i = 0; i < nq; i++) {
+            column_name(queries[i], name);
+            printf("  %*s", w[i], name);
+        }
+        putchar('\n');
+        for (long p = 0; p <= n; p++) {
+            if (p == n && !any_undated)
+                break;
+            printf("%-*s", kw, p < n ? s[0][p].key : "undated");
+            for (size_t i = 0; i < nq; i++) {
+                cli_format_count(p < n ? s[i][p].count : undated[i], num);
+                printf("  %*s", w[i], num);
+            }
+            putchar('\n');
+        }
+    }
+out:
+    for (size_t i = 0; i < nq; i++)
+        free(s[i]);
+    return status;
 }

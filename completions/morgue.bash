@@ -11,7 +11,7 @@ _morgue() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local opts="--endpoint --db --timeout --retries --curve-server-key --curve-key --limit --page
     --offset --sort --since --until --added-since --added-until --source --strict --facets
-    --no-collapse --format --snippets --by --csv --svg --copies --json --prometheus --color --help
+    --no-collapse --format --snippets --by --csv --svg --vs --copies --json --prometheus --color --help
     --version"
   local cmds="search timeline terms sources categories watch get stats ping keygen"
   local fields="title: source: author: category: id: like: date:"
@@ -30,14 +30,14 @@ _morgue() {
       return ;;
     --endpoint) _morgue_words "ipc:// tcp://127.0.0.1:5555" "$cur"; compopt -o nospace 2>/dev/null; return ;;
     --timeout | --retries | --limit | --page | --offset | --since | --until | --added-since | \
-      --added-until | --source) return ;;
+      --added-until | --source | --vs) return ;;
   esac
   local i cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
       --endpoint | --db | --timeout | --retries | --curve-server-key | --curve-key | --limit | \
         --page | --offset | --sort | --since | --until | --added-since | --added-until | --source | \
-        --facets | --by | --format | --svg | --color | --colour) ((i++)) ;;
+        --facets | --by | --format | --svg | --vs | --color | --colour) ((i++)) ;;
       -*) ;;
       *) cmd=${COMP_WORDS[i]}; break ;;
     esac

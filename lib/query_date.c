@@ -39,9 +39,8 @@ int mg_query_set_today(const char *day)
         g_today[0] = '\0';
         return 0;
     }
-    if (strlen(day) != 8 || mg_query_digits(day, 8, &v) < 0 || v / 10000 < 1 ||
-        v / 100 % 100 < 1 || v / 100 % 100 > 12 || v % 100 < 1 ||
-        v % 100 > days_in(v / 10000, v / 100 % 100))
+    if (strlen(day) != 8 || mg_query_digits(day, 8, &v) < 0 || v / 10000 < 1 || v / 100 % 100 < 1 ||
+        v / 100 % 100 > 12 || v % 100 < 1 || v % 100 > days_in(v / 10000, v / 100 % 100))
         return -1;
     memcpy(g_today, day, sizeof g_today);
     return 0;

@@ -69,12 +69,9 @@ void mg_search_limits_from_env(mg_search_limits *lim, char *(*lookup)(const char
     static const struct {
         const char *name;
         void (*set)(mg_search_limits *lim, const char *v);
-    } vars[] = {{"MORGUE_RANKING", set_ranking},
-                {"MORGUE_BM25", set_bm25},
-                {"MORGUE_STOPWORDS", set_stopwords},
-                {"MORGUE_PROXIMITY", set_proximity},
-                {"MORGUE_RESCORE", set_rescore},
-                {"MORGUE_SYNONYMS", set_synonyms}};
+    } vars[] = {{"MORGUE_RANKING", set_ranking},     {"MORGUE_BM25", set_bm25},
+                {"MORGUE_STOPWORDS", set_stopwords}, {"MORGUE_PROXIMITY", set_proximity},
+                {"MORGUE_RESCORE", set_rescore},     {"MORGUE_SYNONYMS", set_synonyms}};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         const char *v = lookup(vars[i].name);
         if (v)

@@ -40,6 +40,8 @@ check_eq "morgue search: every field" "author: category: date: id: like: source:
   "$(complete_line 'morgue search ' | grep ':$' | tr '\n' ' ' | sed 's/ $//')"
 check_eq "morgue timeline: operators" "NEAR/ NOT" "$(cl 'morgue timeline oil N')"
 check_eq "morgue terms: fields" "title:" "$(cl 'morgue terms kim ti')"
+check_eq "morgue --vs QUERY: its query is not the command" "timeline" "$(cl 'morgue --vs iraq ti')"
+check_eq "morgue --vs: nothing offered for a query" "" "$(cl 'morgue timeline --vs ')"
 check_eq "morgue get: nothing to offer" "" "$(cl 'morgue get ')"
 check_eq "morgued: --log-level values" "warn" "$(cl 'morgued --log-level w')"
 check_eq "morgued: options" "--curve-allow --curve-secret" "$(cl 'morgued --c')"

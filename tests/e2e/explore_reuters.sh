@@ -204,6 +204,43 @@ PYEOF
   out=$("${M[@]}" search --offset 125 cocoa)
   check_match "$via: the last page has no next" '^results 126-[0-9]+ of 129$' "$(tail -1 <<<"$out")"
 
+  # timeline --vs: the queries side by side over one range of periods,
+  # each column the query's own timeline
+  "${M[@]}" timeline --csv --by month iran --vs iraq --vs "oil price" >"$TMP/vs.csv"
+  check_eq "$via: timeline --vs --csv exits 0" 0 "$?"
+  out=$("$PY" - "$TMP/vs.csv" "$TMP" "${M[@]}" <<'PYEOF'
+import csv, subprocess, sys
+rows = list(csv.reader(open(sys.argv[1])))
+bad = []
+if rows[0] != ["period", "iran", "iraq", "oil price"]:
+    bad.append("header %r" % rows[0])
+for col, q in ((1, "iran"), (2, "iraq"), (3, "oil price")):
+    own = dict(r for r in csv.reader(subprocess.run(sys.argv[3:] + ["timeline", "--csv", "--by", "month", q],
+               stdout=subprocess.PIPE, check=True).stdout.decode().splitlines()))
+    own.pop("period")
+    got = {r[0]: r[col] for r in rows[1:]}
+    if any(got.get(p, "0") != n for p, n in own.items()) or any(n != "0" for p, n in got.items() if p not in own):
+        bad.append("%s differs from its own timeline" % q)
+if [r[0] for r in rows[1:]] != sorted(r[0] for r in rows[1:]) or len(rows) != 10:
+    bad.append("periods %r" % [r[0] for r in rows[1:]])
+print(" ".join(bad) or "ok")
+PYEOF
+)
+  check_eq "$via: timeline --vs: each column is its query's own timeline, over one range" ok "$out"
+  out=$("${M[@]}" timeline --by year cocoa --vs coffee)
+  check_eq "$via: timeline --vs: the counts side by side" \
+    "$(printf 'results by year: cocoa 129, coffee 230\nperiod  cocoa  coffee\n1987      129     230')" "$out"
+  out=$("${M[@]}" --json timeline --by year cocoa --vs coffee)
+  check_eq "$via: timeline --vs --json" \
+    '{"interval":"year","queries":[{"query":"cocoa","total":129,"total_exact":true,"undated":0},{"query":"coffee","total":230,"total_exact":true,"undated":0}],"series":[{"period":"1987","counts":[129,230]}]}' \
+    "$out"
+
+  out=$("${M[@]}" timeline --svg "$TMP/vs.svg" cocoa --vs coffee 2>&1)
+  check_eq "$via: timeline --vs --svg is a usage error" 2 "$?"
+  check_eq "$via: saying why" "morgue: --svg draws one query, not a comparison (--csv gives the table)" "$out"
+  "${M[@]}" timeline zzqqxy --vs qqzzyx >/dev/null
+  check_eq "$via: timeline --vs where nothing matches exits 1" 1 "$?"
+
   # terms: the words that set the best 100 cocoa articles apart, with
   # how many of them hold each; the filters narrow the sample
   out=$("${M[@]}" terms --limit 5 cocoa)

@@ -35,6 +35,10 @@ bad_args get "needs exactly one id" get a b
 bad_args search "needs a query" search
 bad_args timeline "needs a query" timeline
 bad_args terms "needs a query" terms
+refused 2 "morgue --vs with search" "morgue: --vs is for timeline" \
+  "$CLIENT" --endpoint "ipc://$TMP/none.sock" --vs b search a
+refused 2 "morgue --vs eight times" "morgue: --vs: at most 7 queries beside the first" \
+  "$CLIENT" --vs 1 --vs 2 --vs 3 --vs 4 --vs 5 --vs 6 --vs 7 --vs 8 timeline a
 refused 2 "morgue --limit 0 terms" "morgue: terms: --limit is the number of words, 1 to 100" \
   "$CLIENT" --endpoint "ipc://$TMP/none.sock" --limit 0 terms x
 refused 2 "morgue --limit 101 terms" "morgue: terms: --limit is the number of words, 1 to 100" \
