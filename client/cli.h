@@ -68,6 +68,10 @@ int cli_parse_options(int argc, char **argv, cli_opts *o);
  * EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* 0 when s is valid UTF-8 (text a request can carry), else EXIT_USAGE
+ * after saying that what (an option's name, "the query") is not. */
+int cli_check_text(const char *what, const char *s);
+
 /* ---- exchange.c: talking to the daemon (or the --db index) ---- */
 
 /* Send req and get the reply text (malloc'd, caller frees), from the daemon

@@ -46,6 +46,13 @@ static int run(const cli_opts *o, const char *cmd, char **args, int nargs)
             continue;
         if (nargs < commands[i].min || nargs > commands[i].max)
             return cli_usage_error("%s %s", cmd, commands[i].wants);
+        /* the words go into a request as JSON text; keygen's is a path */
+        const char *what = commands[i].run == cli_cmd_get     ? "the id"
+                           : commands[i].run == cli_cmd_watch ? "the watch's name or query"
+                                                              : "the query";
+        for (int a = 0; a < nargs && commands[i].run != cli_cmd_keygen; a++)
+            if (cli_check_text(what, args[a]) != 0)
+                return EXIT_USAGE;
         return commands[i].run(o, cmd, args, nargs);
     }
     return cli_usage_error("unknown command '%s'", cmd);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "period.h"
+#include "utf8.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -101,6 +102,13 @@ int cli_usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+int cli_check_text(const char *what, const char *s)
+{
+    if (mg_utf8_valid(s, strlen(s)))
+        return 0;
+    return cli_usage_error("%s is not valid UTF-8 (is the terminal's character set UTF-8?)", what);
+}
+
 /* "source,year" -> MG_CLIENT_FACET_SOURCE | MG_CLIENT_FACET_YEAR. */
 static int parse_facets(const char *list, unsigned *flags)
 {
@@ -189,6 +197,27 @@ static const struct option longopts[] = {
     {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
 };
+
+/* The options whose value goes into a request as text, and so must be
+ * UTF-8 (a path is the file system's business): their names, else NULL. */
+static const char *text_option(int c)
+{
+    switch (c) {
+    case O_SINCE:
+        return "--since";
+    case O_UNTIL:
+        return "--until";
+    case O_ADDED_SINCE:
+        return "--added-since";
+    case O_ADDED_UNTIL:
+        return "--added-until";
+    case O_SOURCE:
+        return "--source";
+    case O_VS:
+        return "--vs";
+    }
+    return NULL;
+}
 
 /* What a set_*_option() returns for an option that is not of its kind. */
 #define NOT_MINE (-1)
@@ -362,6 +391,9 @@ static int take_option(cli_opts *o, int c, const char *arg, const char **color)
         printf("morgue %s\n", MORGUE_VERSION);
         return cli_output_written(0);
     }
+    const char *text = text_option(c);
+    if (text && cli_check_text(text, arg) != 0)
+        return EXIT_USAGE;
     int rc = set_connection_option(o, c, arg);
     if (rc == NOT_MINE)
         rc = set_page_option(o, c, arg);

@@ -49,6 +49,26 @@ bad_args stats "takes no argument" stats x
 bad_args ping "takes no argument" ping x
 bad_args keygen "needs a PREFIX" keygen
 bad_args keygen "needs a PREFIX" keygen a b
+# Text that is not UTF-8 (a Latin-1 terminal's "Süddeutsche") cannot go
+# into a request: refused by name, never dropped from the request (which
+# counted every source).
+NOTUTF=$(printf 'S\374ddeutsche')
+bad_text() { refused 2 "morgue $1 not UTF-8" "morgue: $2 is not valid UTF-8" "$CLIENT" --db "$DB" "${@:3}"; }
+bad_text --source --source --source "$NOTUTF" search kim
+bad_text --since --since --since "2020$NOTUTF" search kim
+bad_text --until --until --until "2020$NOTUTF" timeline kim
+bad_text --added-since --added-since --added-since "2020$NOTUTF" search kim
+bad_text --added-until --added-until --added-until "2020$NOTUTF" search kim
+bad_text --vs --vs --vs "$NOTUTF" timeline kim
+bad_text search "the query" search "$NOTUTF"
+bad_text "search (a later word)" "the query" search kim "$NOTUTF"
+bad_text terms "the query" terms "$NOTUTF"
+bad_text timeline "the query" timeline "$NOTUTF"
+bad_text get "the id" get "$NOTUTF"
+bad_text "watch add" "the watch's name or query" watch add w "$NOTUTF"
+# a path is the file system's: keygen takes a prefix of any bytes
+check "morgue keygen: a prefix that is not UTF-8" "$CLIENT" keygen "$TMP/k$NOTUTF"
+check "morgue keygen: wrote its files" test -s "$TMP/k$NOTUTF.key" -a -s "$TMP/k$NOTUTF.pub"
 refused 2 "morgue frobnicate" "unknown command 'frobnicate'" "$CLIENT" frobnicate
 
 # morgue --endpoint: the same checks, exit 2 (not a timeout, exit 3).
