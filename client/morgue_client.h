@@ -269,7 +269,9 @@ typedef struct mg_client_results {
 
 /* Run a search. On success returns 0 and *out is a new result (caller frees
  * with mg_client_results_free()). A query the daemon rejects is
- * MG_CLIENT_ESERVER with err->server_code and the daemon's message. */
+ * MG_CLIENT_ESERVER with err->server_code and the daemon's message; a
+ * string of q that is not valid UTF-8 is MG_CLIENT_EINVAL, unsent (so is
+ * mg_client_get()'s id). */
 int mg_client_search(mg_client *c, const mg_client_query *q, mg_client_results **out,
                      mg_client_err *err);
 int mg_client_search_with(mg_client *c, const mg_client_call *call, const mg_client_query *q,
@@ -277,7 +279,8 @@ int mg_client_search_with(mg_client *c, const mg_client_call *call, const mg_cli
 void mg_client_results_free(mg_client_results *r); /* NULL is a no-op */
 
 /* The request mg_client_search() sends, as JSON text (malloc'd, caller
- * frees; *len may be NULL). NULL when out of memory or q->query is NULL. */
+ * frees; *len may be NULL). NULL when out of memory, q->query is NULL or
+ * one of q's strings is not valid UTF-8 (which JSON cannot carry). */
 char *mg_client_search_request(const mg_client_query *q, size_t *len);
 
 /* A search with the request fields of docs/protocol.md that

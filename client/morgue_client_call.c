@@ -106,6 +106,13 @@ static int request_attempts(mg_client *c, const mg_client_call *call, const char
         zmq_close(c->sock);
         c->sock = NULL;
     }
+    if (len > MGC_DAEMON_MAX_MSG) /* the likely cause, though a daemon may take more */
+        return mgc_fail(err, MG_CLIENT_ETIMEOUT,
+                        "no reply from %s (%d attempt%s of %d ms): the request is %zu bytes, over "
+                        "the %d that morgued takes unless started with a larger --max-msg; it "
+                        "drops a larger one unanswered",
+                        c->eps_str, attempts, attempts == 1 ? "" : "s", timeout_ms, len,
+                        MGC_DAEMON_MAX_MSG);
     return mgc_fail(err, MG_CLIENT_ETIMEOUT, "no reply from %s (%d attempt%s of %d ms)", c->eps_str,
                     attempts, attempts == 1 ? "" : "s", timeout_ms);
 }

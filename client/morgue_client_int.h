@@ -61,6 +61,17 @@ int mgc_check_sockets(const mg_client *c, mg_client_err *err);
 /* A request object {"v":1,"op":op}, or NULL when out of memory. */
 json_t *mgc_request(const char *op);
 
+/* The largest request morgued takes by default (its --max-msg, daemon.h's
+ * MG_DAEMON_DEFAULT_MAX_MSG): libzmq drops a larger one, with no reply. */
+#define MGC_DAEMON_MAX_MSG 65536
+
+/* 0 when every text field of q is valid UTF-8 (what a JSON request can
+ * carry), else -MG_CLIENT_EINVAL naming the first that is not. */
+int mgc_check_query_text(const mg_client_query *q, mg_client_err *err);
+
+/* 0 when s is valid UTF-8, else -MG_CLIENT_EINVAL saying what is not. */
+int mgc_check_text(const char *what, const char *s, mg_client_err *err);
+
 /* req as compact JSON text (malloc'd, *len set when len is not NULL); req
  * is released. NULL when req is NULL or out of memory. */
 char *mgc_dump(json_t *req, size_t *len);

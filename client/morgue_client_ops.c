@@ -82,6 +82,8 @@ int mg_client_search_with(mg_client *c, const mg_client_call *call, const mg_cli
     *out = NULL;
     if (!q || !q->query)
         return mgc_fail(err, MG_CLIENT_EINVAL, "no query");
+    if (mgc_check_query_text(q, err) != 0)
+        return -MG_CLIENT_EINVAL;
     size_t len = 0;
     char *req = mg_client_search_request(q, &len);
     return roundtrip(c, call, req, len, parse_results, (void **)out, err);
@@ -93,6 +95,8 @@ int mg_client_search_ex(mg_client *c, const mg_client_call *call, const mg_clien
     *out = NULL;
     if (!q || !q->query)
         return mgc_fail(err, MG_CLIENT_EINVAL, "no query");
+    if (mgc_check_query_text(q, err) != 0)
+        return -MG_CLIENT_EINVAL;
     size_t len = 0;
     char *req = mg_client_search_request_ex(q, extra, &len);
     if (!req && extra) {
@@ -116,6 +120,8 @@ int mg_client_get_with(mg_client *c, const mg_client_call *call, const char *id,
     *out = NULL;
     if (!id)
         return mgc_fail(err, MG_CLIENT_EINVAL, "no id");
+    if (mgc_check_text("the id", id, err) != 0)
+        return -MG_CLIENT_EINVAL;
     size_t len = 0;
     char *req = mg_client_get_request(id, &len);
     return roundtrip(c, call, req, len, parse_doc, (void **)out, err);

@@ -333,6 +333,41 @@ static void test_timeout(void **state)
     mg_client_call call = {.timeout_ms = 30, .attempts = 3};
     assert_int_equal(mg_client_ping_with(c, &call, &rtt, &err), -MG_CLIENT_ETIMEOUT);
     assert_non_null(strstr(err.msg, "3 attempts of 30 ms"));
+    assert_null(strstr(err.msg, "bytes"));
+    /* a request over morgued's default --max-msg gets no reply: says so */
+    size_t n = 70000;
+    char *big = malloc(n + 1);
+    assert_non_null(big);
+    memset(big, 'a', n);
+    big[n] = '\0';
+    mg_client_query q = {.query = big};
+    mg_client_results *r = NULL;
+    call.attempts = 1;
+    assert_int_equal(mg_client_search_with(c, &call, &q, &r, &err), -MG_CLIENT_ETIMEOUT);
+    assert_null(r);
+    assert_non_null(strstr(err.msg, "bytes, over the 65536 that morgued takes"));
+    free(big);
+    /* text that is not UTF-8 is refused unsent, at once (no timeout), by
+     * name: never a request without the field */
+    const char *bad[] = {"S\xfc", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ab\xe2\x82"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mg_client_query qs = {.query = "oil", .source = bad[i]};
+        assert_null(mg_client_search_request(&qs, NULL));
+        assert_int_equal(mg_client_search_with(c, &call, &qs, &r, &err), -MG_CLIENT_EINVAL);
+        assert_non_null(strstr(err.msg, "the source is not valid UTF-8"));
+        mg_client_query qq = {.query = bad[i]};
+        assert_int_equal(mg_client_search_ex(c, &call, &qq, "{\"terms\":5}", &r, &err),
+                         -MG_CLIENT_EINVAL);
+        assert_non_null(strstr(err.msg, "the query is not valid UTF-8"));
+        mg_client_doc *d = NULL;
+        assert_int_equal(mg_client_get_with(c, &call, bad[i], &d, &err), -MG_CLIENT_EINVAL);
+        assert_null(d);
+    }
+    /* valid text of every length still builds */
+    mg_client_query good = {.query = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xb0", .since = "2020"};
+    char *req = mg_client_search_request(&good, NULL);
+    assert_non_null(req);
+    free(req);
     mg_client_free(c);
 }
 
