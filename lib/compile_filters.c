@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "period.h"
 #include "query.h"
 #include "schema.h"
 
@@ -91,8 +92,30 @@ mg_xq *mg_compile_filter(compiler *c, const mg_qnode *n)
     return q;
 }
 
+/* The value of the two digits at s. */
+static int two_digits(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* Whether the n digits of a time (YYYYMMDDhhmmss or a leading part) name
+ * one that exists: month 1-12, a day of that month, hour 0-23, minute
+ * and second 0-59. */
+static bool added_time_exists(const char *d, size_t n)
+{
+    long year = strtol((char[]){d[0], d[1], d[2], d[3], '\0'}, NULL, 10);
+    int month = n >= 6 ? two_digits(d + 4) : 1;
+    if (month < 1 || month > 12)
+        return false;
+    if (n >= 8 && (two_digits(d + 6) < 1 || two_digits(d + 6) > mg_days_in_month(year, month)))
+        return false;
+    return (n < 10 || two_digits(d + 8) <= 23) && (n < 12 || two_digits(d + 10) <= 59) &&
+           (n < 14 || two_digits(d + 12) <= 59);
+}
+
 /* An added_since or added_until bound into out (YYYYMMDDhhmmss): the
- * digits given, padded with pad; MG_EINVAL ("bad date") otherwise. */
+ * digits given, padded with pad; MG_EINVAL ("bad date") when they are not
+ * a time's or name none (month 13, 30 February, hour 25). */
 static int added_bound(const char *what, const char *v, char pad, char out[15], mg_err *err)
 {
     size_t n = 0;
@@ -107,6 +130,11 @@ static int added_bound(const char *what, const char *v, char pad, char out[15], 
     if (n < 4 || n % 2)
         return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_DATE,
                                  "bad date in %s: '%.40s' (want YYYYMMDDhhmmss or a leading part)",
+                                 what, v);
+    if (!added_time_exists(out, n))
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_DATE,
+                                 "bad date in %s: '%.40s' is no such time (month 01-12, a day "
+                                 "of that month, hour 00-23, minute and second 00-59)",
                                  what, v);
     memset(out + n, pad, 14 - n);
     out[14] = '\0';
@@ -123,6 +151,10 @@ int mg_compile_check_added(const mg_search_request *req, compiler *c, mg_err *er
     if (req->added_until && req->added_until[0] &&
         (rc = added_bound("added_until", req->added_until, '9', c->added_hi, err)) < 0)
         return rc;
+    if (c->added_lo[0] && c->added_hi[0] && strcmp(c->added_lo, c->added_hi) > 0)
+        return mg_err_set_detail(err, MG_EINVAL, MG_RE_BAD_DATE,
+                                 "added_since %.40s is after added_until %.40s", req->added_since,
+                                 req->added_until);
     return 0;
 }
 

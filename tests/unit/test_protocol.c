@@ -368,8 +368,8 @@ static void test_search_request_errors(void **state)
                  "\"relevance+recency\"");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"half_life\":0}", "bad_request",
                  "field 'half_life' must be a number of days over 0 (up to 1000000)");
-    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"half_life\":\"7\"}",
-                 "bad_request", "field 'half_life' must be a number of days over 0 (up to 1000000)");
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"half_life\":\"7\"}", "bad_request",
+                 "field 'half_life' must be a number of days over 0 (up to 1000000)");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"facets\":\"source\"}", "bad_request",
                  "field 'facets' must be an array of names");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"facets\":[\"source\",\"colour\"]}",
@@ -392,6 +392,29 @@ static void test_search_request_errors(void **state)
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"added_until\":\"2026/12\"}",
                  "bad_date",
                  "bad date in added_until: '2026/12' (want YYYYMMDDhhmmss or a leading part)");
+    /* times that do not exist, and a range that ends before it starts, are
+     * errors, not a silent empty (or whole) answer */
+    static const char *const no_such[] = {"2026-13",          "20261306",       "2026-00",
+                                          "2026-02-30",       "2025-02-29",     "2026-04-31",
+                                          "20261232",         "2026-12-07T24",  "2026123125",
+                                          "2026-12-07T23:60", "20261231235960", "2026-12-00"};
+    for (size_t i = 0; i < sizeof no_such / sizeof no_such[0]; i++) {
+        const char *field = i % 2 ? "added_until" : "added_since";
+        char req[256], msg[160];
+        snprintf(req, sizeof req, "{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"%s\":\"%s\"}",
+                 field, no_such[i]);
+        snprintf(msg, sizeof msg,
+                 "bad date in %s: '%s' is no such time (month 01-12, a day of that month, hour "
+                 "00-23, minute and second 00-59)",
+                 field, no_such[i]);
+        expect_error(req, "bad_date", msg);
+    }
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"added_since\":\"2027\","
+                 "\"added_until\":\"2026\"}",
+                 "bad_date", "added_since 2027 is after added_until 2026");
+    expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"added_since\":\"2026-12-07T10\","
+                 "\"added_until\":\"2026-12-07T09:59\"}",
+                 "bad_date", "added_since 2026-12-07T10 is after added_until 2026-12-07T09:59");
     expect_error("{\"v\":1,\"op\":\"search\",\"query\":\"x\",\"added_since\":2026}", "bad_request",
                  "field 'added_since' must be a string");
     /* query errors carry their own codes */
@@ -522,8 +545,8 @@ static json_t *ref_search(const mg_search_result *res)
     if (res->terms) {
         json_t *a = json_array();
         for (size_t i = 0; i < res->nterms; i++)
-            json_array_append_new(a, json_pack("{s:s,s:s,s:I}", "word", res->terms[i].word,
-                                               "stem", res->terms[i].stem, "docs",
+            json_array_append_new(a, json_pack("{s:s,s:s,s:I}", "word", res->terms[i].word, "stem",
+                                               res->terms[i].stem, "docs",
                                                (json_int_t)res->terms[i].docs));
         json_object_set_new(r, "terms", a);
         json_object_set_new(r, "terms_sample", json_integer((json_int_t)res->terms_sample));
