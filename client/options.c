@@ -416,6 +416,9 @@ static int check_options(const cli_opts *o, int argc)
         return cli_usage_error("--page and --offset do not go together");
     if (o->format && (o->page || o->offset_set || o->json))
         return cli_usage_error("--format exports every hit: not with --page, --offset or --json");
+    if (o->format && o->q.no_hits)
+        return cli_usage_error(
+            "--format with --limit 0 would export no hit: leave --limit out for every hit");
     if (optind >= argc)
         return cli_usage_error(
             "which command? search, timeline, sources, categories, get, stats, ping, watch or "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "search.h" /* MG_MAX_WINDOW */
 #include "utf8.h"
 
 /* The errno of a failed write that stdio may not report again: a large
@@ -158,7 +159,12 @@ void cli_print_footer(const mg_client_results *r, const cli_opts *o, size_t limi
     printf("\nresults %u-%u of ", first, last);
     cli_put_total(r->total_estimate, r->total_lower, r->total_upper, r->total_exact);
     if (r->nhits == limit && last < r->total_upper) {
-        if (o->offset_set)
+        if (last >= MG_MAX_WINDOW) /* no page reaches further */
+            printf("; pages stop at %d: narrow the query, or --format exports every hit",
+                   MG_MAX_WINDOW);
+        else if (last + limit > MG_MAX_WINDOW) /* the next page is cut to fit */
+            printf("; next: --offset %u --limit %u", last, MG_MAX_WINDOW - last);
+        else if (o->offset_set)
             printf("; next: --offset %u", last);
         else
             printf("; next: --page %lu", (unsigned long)(last / limit + 1));

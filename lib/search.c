@@ -26,7 +26,7 @@ void mg_search_limits_default(mg_search_limits *lim)
                               .max_wildcard = 100,
                               .min_prefix = 2,
                               .max_limit = 1000,
-                              .max_window = 10000,
+                              .max_window = MG_MAX_WINDOW,
                               .count_exact = MG_COUNT_EXACT,
                               .bm25_k1 = MG_BM25_K1,
                               .bm25_b = MG_BM25_B};

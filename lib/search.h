@@ -23,7 +23,7 @@ typedef struct mg_search_limits {
     size_t max_wildcard;    /* expansions of one word*; default 100 */
     size_t min_prefix;      /* shortest word* prefix; default 2 */
     size_t max_limit;       /* default 1000 */
-    size_t max_window;      /* offset+limit; default 10000 */
+    size_t max_window;      /* offset+limit; default MG_MAX_WINDOW */
     /* Totals are counted exactly up to this many matches (Xapian's
      * check_at_least of a count that is the same on every page of a query,
      * so paging never changes them); past it they are an estimate with
@@ -100,6 +100,7 @@ enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 
 #define MG_PROXIMITY 0.1 /* measured: bench/RESULTS-query.md */
 #define MG_PROXIMITY_WINDOW 8
 #define MG_COUNT_EXACT 10000 /* docs/query-language.md, "Totals" */
+#define MG_MAX_WINDOW 10000 /* offset+limit of a page: the ranking's reach */
 #define MG_MAX_COST 300000ULL
 /* Fuzzy words (word~) in one query at most: each reads every indexed word
  * of its first letter (about 8 ms on 1,000,000 articles); more are

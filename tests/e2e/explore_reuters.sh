@@ -201,6 +201,16 @@ PYEOF
     "$(grep -oE '^[0-9]+\.' <<<"$out" | tr -d . | tr '\n' ' ')"
   check_eq "$via: the footer says which results and the next page" \
     "results 11-20 of 129; next: --page 3" "$(tail -1 <<<"$out")"
+  # at the ranking's reach (offset+limit 10,000) the footer names no page
+  # the engine would refuse: the last one cut to fit, then none
+  out=$("${M[@]}" search --page 1000 said)
+  check_match "$via: page 1000 of 'said': no next page past 10,000" \
+    '^results 9991-10000 of [0-9,]+; pages stop at 10000: narrow the query, or --format exports every hit$' "$(tail -1 <<<"$out")"
+  out=$("${M[@]}" search --limit 30 --page 333 said)
+  check_match "$via: a next page that would reach past 10,000 is cut to fit" \
+    '^results 9961-9990 of [0-9,]+; next: --offset 9990 --limit 10$' "$(tail -1 <<<"$out")"
+  "${M[@]}" search --offset 9990 --limit 10 said >/dev/null
+  check_eq "$via: and that page is served" 0 $?
   out=$("${M[@]}" search --offset 125 cocoa)
   check_match "$via: the last page has no next" '^results 126-[0-9]+ of 129$' "$(tail -1 <<<"$out")"
 

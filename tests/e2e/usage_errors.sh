@@ -69,6 +69,8 @@ bad_text "watch add" "the watch's name or query" watch add w "$NOTUTF"
 # a path is the file system's: keygen takes a prefix of any bytes
 check "morgue keygen: a prefix that is not UTF-8" "$CLIENT" keygen "$TMP/k$NOTUTF"
 check "morgue keygen: wrote its files" test -s "$TMP/k$NOTUTF.key" -a -s "$TMP/k$NOTUTF.pub"
+refused 2 "morgue search --format csv --limit 0" "morgue: --format with --limit 0 would export no hit" \
+  "$CLIENT" --db "$DB" --format csv --limit 0 search kim
 refused 2 "morgue frobnicate" "unknown command 'frobnicate'" "$CLIENT" frobnicate
 
 # morgue --endpoint: the same checks, exit 2 (not a timeout, exit 3).
