@@ -14,6 +14,7 @@
  *   watch.c       saved searches and their state file (watch.h) */
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cli.h"
@@ -38,6 +39,24 @@ static const struct {
     {"keygen", cli_cmd_keygen, 1, 1, "needs a PREFIX (writes PREFIX.key and PREFIX.pub)"},
 };
 
+/* An option of one command given to another, where it would be ignored
+ * without a word: EXIT_USAGE after saying so, else -1. */
+static int misplaced_option(const cli_opts *o, const char *cmd)
+{
+    bool timeline = strcmp(cmd, "timeline") == 0, search = strcmp(cmd, "search") == 0;
+    if (o->svg && !timeline)
+        return cli_usage_error("--svg is for timeline");
+    if (o->csv && !timeline)
+        return cli_usage_error("--csv is for timeline (search exports with --format csv)");
+    if (o->format && !search)
+        return cli_usage_error("--format is for search");
+    if (o->snippets && !(search && o->format))
+        return cli_usage_error("--snippets is for search --format (pages show snippets anyway)");
+    if (o->copies && strcmp(cmd, "get") != 0)
+        return cli_usage_error("--copies is for get");
+    return -1;
+}
+
 /* The command cmd with its arguments; its exit status. */
 static int run(const cli_opts *o, const char *cmd, char **args, int nargs)
 {
@@ -53,7 +72,8 @@ static int run(const cli_opts *o, const char *cmd, char **args, int nargs)
         for (int a = 0; a < nargs && commands[i].run != cli_cmd_keygen; a++)
             if (cli_check_text(what, args[a]) != 0)
                 return EXIT_USAGE;
-        return commands[i].run(o, cmd, args, nargs);
+        int status = misplaced_option(o, cmd);
+        return status >= 0 ? status : commands[i].run(o, cmd, args, nargs);
     }
     return cli_usage_error("unknown command '%s'", cmd);
 }

@@ -71,6 +71,16 @@ check "morgue keygen: a prefix that is not UTF-8" "$CLIENT" keygen "$TMP/k$NOTUT
 check "morgue keygen: wrote its files" test -s "$TMP/k$NOTUTF.key" -a -s "$TMP/k$NOTUTF.pub"
 refused 2 "morgue search --format csv --limit 0" "morgue: --format with --limit 0 would export no hit" \
   "$CLIENT" --db "$DB" --format csv --limit 0 search kim
+# an option of another command is refused by name, not ignored
+misplaced() { refused 2 "morgue $1 with $2" "morgue: $1 is for $3" "$CLIENT" --db "$DB" "${@:4}"; }
+misplaced --svg search timeline --svg "$TMP/x.svg" search kim
+misplaced --csv search timeline --csv search kim
+misplaced --csv sources timeline --csv sources
+misplaced --format sources search --format csv sources
+misplaced --format timeline search --format csv timeline kim
+misplaced --snippets "search without --format" "search --format" --snippets search kim
+misplaced --copies search get --copies search kim
+check "morgue --svg with search: no file written" test ! -e "$TMP/x.svg"
 refused 2 "morgue frobnicate" "unknown command 'frobnicate'" "$CLIENT" frobnicate
 
 # morgue --endpoint: the same checks, exit 2 (not a timeout, exit 3).
