@@ -116,6 +116,10 @@ static void test_search(void **state)
     /* a phrase is the words as written; NOT takes the whole group out */
     assert_string_equal(ids(with, "\"mumbai harbour\""), "mumbai");
     assert_string_equal(ids(with, "harbour -bombay"), "");
+    /* and so are a NEAR's words and a phrase within N words */
+    assert_string_equal(ids(with, "mumbai NEAR/3 harbour"), "mumbai");
+    assert_string_equal(ids(with, "\"mumbai harbour\"~3"), "mumbai");
+    assert_string_equal(ids(with, "bombay NEAR/3 harbour"), "bombay");
     /* both spellings are highlighted */
     mg_search_request req = {.query = "mumbai", .snippets = true, .hl_start = "[", .hl_end = "]"};
     mg_search_result *r = fx_search(with, &req);
