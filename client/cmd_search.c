@@ -184,17 +184,23 @@ static int show_reply(const cli_opts *o, const mg_client_query *q, const char *r
     return status;
 }
 
-/* One search (or timeline) of query: the request, the reply printed.
- * Returns the exit status. */
-static int search_once(const cli_opts *o, const char *query, bool is_timeline)
+/* A note on stderr when query holds a lower-case operator word, for a
+ * person (not with --json). */
+static void note_operator_word(const cli_opts *o, const char *query)
 {
-    mg_client_query q = search_query(o, query, is_timeline);
-    const char *w = o->json || is_timeline ? NULL : operator_word(query);
+    const char *w = o->json ? NULL : operator_word(query);
     if (w)
         fprintf(stderr,
                 "morgue: note: '%s' is searched for as a word; operators are upper case "
                 "(NOT or -word, OR, AND, NEAR)\n",
                 w);
+}
+
+/* One search (or timeline) of query: the request, the reply printed.
+ * Returns the exit status. */
+static int search_once(const cli_opts *o, const char *query, bool is_timeline)
+{
+    mg_client_query q = search_query(o, query, is_timeline);
     size_t len, rlen;
     char *reply, *req = cli_search_request(o, &q, 0, &len);
     int status = cli_roundtrip(o, req, len, &reply, &rlen);
@@ -246,6 +252,9 @@ static int search_command(const cli_opts *o, char **args, int nargs, bool is_tim
     char *query = join_words(args, nargs);
     if (!query)
         return EXIT_USAGE;
+    note_operator_word(o, query);
+    for (size_t i = 0; i < o->nvs; i++)
+        note_operator_word(o, o->vs[i]);
     int status = o->format && !is_timeline ? cli_export_hits(o, query)
                  : o->nvs                  ? compare_timelines(o, query)
                                            : search_once(o, query, is_timeline);
@@ -292,6 +301,7 @@ int cli_cmd_terms(const cli_opts *o, const char *cmd, char **args, int nargs)
     char *query = join_words(args, nargs);
     if (!query)
         return EXIT_USAGE;
+    note_operator_word(o, query);
     mg_client_query q = o->q;
     q.query = query;
     q.no_hits = true;

@@ -150,6 +150,13 @@ for q in "parade NOT kim" '"not in" parade' ; do
   "$CLIENT" --endpoint "$IPC" search "$q" >/dev/null 2>"$TMP/err"
   check_eq "no note for [$q]" "" "$(cat "$TMP/err")"
 done
+# the same note for every command that takes a query (and each --vs)
+for args in "terms parade not kim" "timeline parade not kim" "--format csv search parade not kim" \
+            "--vs parade_not_kim --vs 'kim not parade' timeline parade"; do
+  eval "\"\$CLIENT\" --endpoint \"\$IPC\" $args" >/dev/null 2>"$TMP/err"
+  check_match "lower-case 'not' in: $args: a note says so" \
+    "^morgue: note: 'not' is searched for as a word; operators are upper case" "$(cat "$TMP/err")"
+done
 "$CLIENT" --endpoint "$IPC" --json search kim Or parade >/dev/null 2>"$TMP/err"
 check_eq "no note with --json" "" "$(cat "$TMP/err")"
 
