@@ -100,7 +100,7 @@ enum { MG_RANK_BM25 = 0, MG_RANK_DFR = 1, MG_RANK_BM25PLUS = 2, MG_RANK_BM25L = 
 #define MG_PROXIMITY 0.1 /* measured: bench/RESULTS-query.md */
 #define MG_PROXIMITY_WINDOW 8
 #define MG_COUNT_EXACT 10000 /* docs/query-language.md, "Totals" */
-#define MG_MAX_WINDOW 10000 /* offset+limit of a page: the ranking's reach */
+#define MG_MAX_WINDOW 10000  /* offset+limit of a page: the ranking's reach */
 #define MG_MAX_COST 300000ULL
 /* Fuzzy words (word~) in one query at most: each reads every indexed word
  * of its first letter (about 8 ms on 1,000,000 articles); more are
@@ -319,7 +319,7 @@ typedef struct mg_searcher_info {
     unsigned long long revision;
     unsigned long long xapian_revision; /* of the generation open; 1 after a rebuild */
     long long updated_unix;             /* time of the last commit (metadata), or -1 */
-    char added[15]; /* MG_META_ADDED: the last finished indexing run, or "" */
+    char added[15];                     /* MG_META_ADDED: the last finished indexing run, or "" */
     char lang[32];
     char path[4096]; /* the database directory actually open */
 } mg_searcher_info;
