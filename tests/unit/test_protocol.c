@@ -130,6 +130,13 @@ static void test_search_reply(void **state)
     assert_int_equal(json_integer_value(json_object_get(total, "upper")), 3);
     assert_true(json_is_true(json_object_get(total, "exact")));
     assert_true(json_is_false(json_object_get(r, "relaxed")));
+    /* an empty filter is none: the same three */
+    json_t *e =
+        handle(s, "{\"v\":1,\"op\":\"search\",\"query\":\"muller\",\"source\":\"\","
+                  "\"since\":\"\",\"until\":\"\",\"added_since\":\"\",\"added_until\":\"\"}");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "total"), "estimate")),
+                     3);
+    json_decref(e);
     assert_true(json_is_null(json_object_get(r, "suggestion")));
     assert_true(json_is_string(json_object_get(r, "parsed")));
     json_t *hits = json_object_get(r, "hits");
