@@ -246,10 +246,15 @@ static int watch_exchange(const void *ctx, const char *req, size_t len, char **r
     return cli_exchange(ctx, req, len, reply, rlen);
 }
 
+static void watch_put_text(const char *s)
+{
+    cli_put_text(s, false, false);
+}
+
 int cli_cmd_watch(const cli_opts *o, const char *cmd, char **args, int nargs)
 {
     (void)cmd;
-    mg_watch_env env = {watch_exchange, o, o->q.source, o->q.no_relax};
+    mg_watch_env env = {watch_exchange, o, watch_put_text, o->q.source, o->q.no_relax};
     return mg_watch_command(&env, args, nargs);
 }
 

@@ -302,8 +302,13 @@ static int print_new(const mg_watch_env *env, const mg_watch *w, const char *add
         {
             if (*hits == 0)
                 printf("== %s: %s\n", w->name, w->query);
-            printf("%s\t%.10s\t%s\t%s\n", field(h, "id"), field(h, "date"), field(h, "source"),
-                   field(h, "title"));
+            /* one line, four fields, whatever the archive holds */
+            env->put_text(field(h, "id"));
+            printf("\t%.10s\t", field(h, "date"));
+            env->put_text(field(h, "source"));
+            putchar('\t');
+            env->put_text(field(h, "title"));
+            putchar('\n');
             ++*hits;
         }
         const char *next = json_string_value(json_object_get(r, "next"));

@@ -15,6 +15,9 @@ typedef struct mg_watch_env {
      * (malloc'd): 0, or an exit status after printing the problem. */
     int (*exchange)(const void *ctx, const char *req, size_t len, char **reply, size_t *rlen);
     const void *ctx;
+    /* Print archive text (a title, a source's name) with its line breaks,
+     * tabs and other control characters made harmless. */
+    void (*put_text)(const char *s);
     const char *source; /* --source, kept with a new watch */
     bool strict;        /* --strict, kept with a new watch */
 } mg_watch_env;

@@ -123,4 +123,19 @@ check_eq "watch rm exits 0" 0 $?
 m watch rm crude
 m watch list >/dev/null
 check_eq "no watches left: list exits 1" 1 $?
+# Archive text never moves the terminal: a title or source name with ESC,
+# BEL, tabs and line breaks still prints as one line of four fields.
+CTL=$TMP/ctl
+"$PY" -c 'import json; print(json.dumps({"id": "c1", "date": "2020-01-01", "body": "quagga",
+  "title": "Esc \u001b[31mRED\u001b[0m t\u0007 a\tb\nc", "source": "Src\tTab"}))' >ctl.jsonl
+"$INDEX" --db "$CTL" --quiet ctl.jsonl
+"$CLIENT" --db "$CTL" watch add ctl quagga
+"$CLIENT" --db "$CTL" watch run ctl >ctl.out
+check_eq "a title with control characters: new hits (0)" 0 $?
+check_eq "the header and one line for the article" 2 "$(wc -l <ctl.out)"
+check_eq "four tab-separated fields" 4 "$(awk -F'\t' 'NR == 2 { print NF }' ctl.out)"
+check "no ESC or BEL reaches the output" test -z "$(tr -d -c '\033\007' <ctl.out)"
+check_eq "tabs and line breaks became spaces, ESC and BEL U+FFFD" \
+  "c1	2020-01-01	Src Tab	Esc �[31mRED�[0m t� a b c" "$(sed -n 2p ctl.out)"
+m watch rm ctl
 echo "1..$_tap_n"
