@@ -254,7 +254,12 @@ static void watch_put_text(const char *s)
 int cli_cmd_watch(const cli_opts *o, const char *cmd, char **args, int nargs)
 {
     (void)cmd;
-    mg_watch_env env = {watch_exchange, o, watch_put_text, o->q.source, o->q.no_relax};
+    mg_watch_env env = {.exchange = watch_exchange,
+                        .ctx = o,
+                        .put_text = watch_put_text,
+                        .write_failed = cli_write_failed,
+                        .source = o->q.source,
+                        .strict = o->q.no_relax};
     return mg_watch_command(&env, args, nargs);
 }
 

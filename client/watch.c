@@ -434,8 +434,10 @@ static int cmd_run(const mg_watch_env *env, mg_watches *ws, char **args, int nar
             if ((rc = print_new(env, w, added, &hits)) != 0)
                 return rc;
         }
-        if (fflush(stdout) != 0 || ferror(stdout))
-            return EXIT_USAGE; /* main says why; w->last stays */
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            env->write_failed(errno); /* main says why; w->last stays */
+            return EXIT_USAGE;
+        }
         if (hits)
             status = EXIT_HITS;
         if (strcmp(w->last, added) != 0) {

@@ -18,6 +18,9 @@ typedef struct mg_watch_env {
     /* Print archive text (a title, a source's name) with its line breaks,
      * tabs and other control characters made harmless. */
     void (*put_text)(const char *s);
+    /* Note that writing stdout failed with errno e: the caller reports it
+     * (stdio may have forgotten it by then). */
+    void (*write_failed)(int e);
     const char *source; /* --source, kept with a new watch */
     bool strict;        /* --strict, kept with a new watch */
 } mg_watch_env;

@@ -84,7 +84,8 @@ sed 's/revised\./revised again./' fix.jsonl >fix2.jsonl
 before=$(last_of oil)
 m watch run >/dev/full 2>err
 check_eq "output to a full disk: exit 2" 2 $?
-check_match "saying why" 'cannot write output' "$(cat err)"
+check_eq "saying why, with the error of the write" \
+  "morgue: cannot write output: No space left on device" "$(cat err)"
 check_eq "the watch's time did not advance" "$before" "$(last_of oil)"
 m watch run >run6.out
 check_eq "the next run still has the article (0)" 0 $?
