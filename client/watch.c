@@ -97,8 +97,17 @@ int mg_watches_load(const char *path, mg_watches *ws)
 {
     ws->w = NULL;
     ws->n = 0;
-    if (access(path, F_OK) != 0 && errno == ENOENT)
+    struct stat st;
+    int found = stat(path, &st);
+    if (found != 0 && errno == ENOENT)
         return 0;
+    /* a directory would be "'[' or '{' expected", a FIFO would wait for a
+     * writer: only a regular file is read */
+    if (found == 0 && !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "morgue: %s is %s\n", path,
+                S_ISDIR(st.st_mode) ? "a directory, not a regular file" : "not a regular file");
+        return -1;
+    }
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     json_t *list = json_object_get(root, "watches");

@@ -139,4 +139,10 @@ check "no ESC or BEL reaches the output" test -z "$(tr -d -c '\033\007' <ctl.out
 check_eq "tabs and line breaks became spaces, ESC and BEL U+FFFD" \
   "c1	2020-01-01	Src Tab	Esc �[31mRED�[0m t� a b c" "$(sed -n 2p ctl.out)"
 m watch rm ctl
+# A state file that is a directory is refused by name.
+mkdir -p "$TMP/dirstate/morgue/watches.json"
+XDG_STATE_HOME=$TMP/dirstate m watch list 2>err
+check_eq "watches.json a directory: 2" 2 $?
+check_eq "saying the path is a directory" \
+  "morgue: $TMP/dirstate/morgue/watches.json is a directory, not a regular file" "$(cat err)"
 echo "1..$_tap_n"
