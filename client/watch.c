@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+#include "utf8.h"
+
 enum { EXIT_HITS = 0, EXIT_NONE = 1, EXIT_USAGE = 2 };
 
 #define STATE_FILE "watches.json"
@@ -370,6 +372,15 @@ static int cmd_add(const mg_watch_env *env, mg_watches *ws, char **args, int nar
         if (i > 1)
             strcat(query, " ");
         strcat(query, args[i]);
+    }
+    /* JSON holds only UTF-8: the file could not be written */
+    if (!mg_utf8_valid(query, strlen(query))) {
+        free(query);
+        return usage_error("the query is not valid UTF-8");
+    }
+    if (env->source && !mg_utf8_valid(env->source, strlen(env->source))) {
+        free(query);
+        return usage_error("--source is not valid UTF-8");
     }
     int rc = watches_add(ws, args[0], query, env->source, env->strict, NULL);
     free(query);

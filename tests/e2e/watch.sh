@@ -145,4 +145,9 @@ XDG_STATE_HOME=$TMP/dirstate m watch list 2>err
 check_eq "watches.json a directory: 2" 2 $?
 check_eq "saying the path is a directory" \
   "morgue: $TMP/dirstate/morgue/watches.json is a directory, not a regular file" "$(cat err)"
+# A query that is not UTF-8 is refused as such (JSON holds only UTF-8).
+m watch add u $'oil\xe9' 2>err
+check_eq "a query not in UTF-8: 2" 2 $?
+check_match "saying so" 'query is not valid UTF-8' "$(cat err)"
+check "and not saved" test -z "$(m watch list | grep '^u	')"
 echo "1..$_tap_n"

@@ -139,6 +139,24 @@ static void test_next_second(void **state)
     assert_string_equal(next, "20240229000000");
 }
 
+/* watch add of a query that is not UTF-8: refused (2), nothing added,
+ * whoever called it (morgue checks its arguments too). */
+static void test_add_not_utf8(void **state)
+{
+    (void)state;
+    mg_watches ws = {NULL, 0};
+    mg_watch_env env = {0};
+    bool dirty = false;
+    char *bad_query[] = {"u", "oil\xe9"};
+    assert_int_equal(cmd_add(&env, &ws, bad_query, 2, &dirty), EXIT_USAGE);
+    env.source = "caf\xe9";
+    char *bad_source[] = {"u", "oil"};
+    assert_int_equal(cmd_add(&env, &ws, bad_source, 2, &dirty), EXIT_USAGE);
+    assert_int_equal(ws.n, 0);
+    assert_false(dirty);
+    mg_watches_release(&ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_next_second),
+        cmocka_unit_test(test_add_not_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
