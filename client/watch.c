@@ -43,13 +43,18 @@ int mg_watch_path(char *buf, size_t cap)
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
+/* Free what a watch holds. */
+static void watch_release(mg_watch *w)
+{
+    free(w->name);
+    free(w->query);
+    free(w->source);
+}
+
 void mg_watches_release(mg_watches *ws)
 {
-    for (size_t i = 0; i < ws->n; i++) {
-        free(ws->w[i].name);
-        free(ws->w[i].query);
-        free(ws->w[i].source);
-    }
+    for (size_t i = 0; i < ws->n; i++)
+        watch_release(&ws->w[i]);
     free(ws->w);
     ws->w = NULL;
     ws->n = 0;
@@ -63,23 +68,29 @@ mg_watch *mg_watches_find(mg_watches *ws, const char *name)
     return NULL;
 }
 
-/* Append a watch (the strings copied): 0, or -1 when out of memory. */
-static int watches_add(mg_watches *ws, const char *name, const char *query, const char *source,
-                       bool strict, const char *last)
+/* A watch to add: its strings borrowed. */
+typedef struct watch_spec {
+    const char *name, *query, *source; /* source may be NULL */
+    bool strict;
+    const char *last; /* NULL: never run */
+} watch_spec;
+
+/* Append a watch like w (the strings copied): 0, or -1 when out of memory. */
+static int watches_add(mg_watches *ws, const watch_spec *w)
 {
     mg_watch *g = realloc(ws->w, (ws->n + 1) * sizeof *g);
     if (!g)
         return -1;
     ws->w = g;
-    mg_watch *w = &g[ws->n];
-    memset(w, 0, sizeof *w);
-    w->name = strdup(name);
-    w->query = strdup(query);
-    w->source = source ? strdup(source) : NULL;
-    w->strict = strict;
-    snprintf(w->last, sizeof w->last, "%s", last ? last : "");
+    mg_watch *c = &g[ws->n];
+    memset(c, 0, sizeof *c);
+    c->name = strdup(w->name);
+    c->query = strdup(w->query);
+    c->source = w->source ? strdup(w->source) : NULL;
+    c->strict = w->strict;
+    snprintf(c->last, sizeof c->last, "%s", w->last ? w->last : "");
     ws->n++;
-    if (!w->name || !w->query || (source && !w->source))
+    if (!c->name || !c->query || (w->source && !c->source))
         return -1;
     return 0;
 }
@@ -133,8 +144,8 @@ int mg_watches_load(const char *path, mg_watches *ws)
             mg_watches_release(ws);
             return -1;
         }
-        if (watches_add(ws, name, query, source, json_is_true(json_object_get(o, "strict")),
-                        last) != 0) {
+        watch_spec w = {name, query, source, json_is_true(json_object_get(o, "strict")), last};
+        if (watches_add(ws, &w) != 0) {
             fprintf(stderr, "morgue: out of memory\n");
             json_decref(root);
             mg_watches_release(ws);
@@ -279,6 +290,21 @@ static const char *field(json_t *hit, const char *key)
     return s ? s : "";
 }
 
+/* A search request for the articles w matches (its query and what was
+ * kept with it), without limits of time or number; NULL when out of
+ * memory. Both watch add's check and watch run start from it, so a query
+ * add accepted is one run can ask. */
+static json_t *watch_request(const mg_watch *w)
+{
+    json_t *q =
+        json_pack("{s:i,s:s,s:s,s:b}", "v", 1, "op", "search", "query", w->query, "snippet", 0);
+    if (q && w->source)
+        json_object_set_new(q, "source", json_string(w->source));
+    if (q && w->strict)
+        json_object_set_new(q, "relax", json_false());
+    return q;
+}
+
 /* Print the articles of w that arrived after w->last and up to added, page
  * after page (the export cursor), under a header. *hits: how many. 0, or an
  * exit status. */
@@ -293,15 +319,16 @@ static int print_new(const mg_watch_env *env, const mg_watch *w, const char *add
     for (;;) {
         /* every new article, syndicated copies too: a copy of an article
          * the watch printed before is news of its own */
-        json_t *q = json_pack("{s:i,s:s,s:s,s:i,s:s,s:b,s:b,s:b,s:s}", "v", 1, "op", "search",
-                              "query", w->query, "limit", PAGE, "sort", "newest", "snippet", 0,
-                              "collapse", 0, "cursor", 1, "added_until", added);
+        json_t *q = watch_request(w);
+        if (q) {
+            json_object_set_new(q, "limit", json_integer(PAGE));
+            json_object_set_new(q, "sort", json_string("newest"));
+            json_object_set_new(q, "collapse", json_false());
+            json_object_set_new(q, "cursor", json_true());
+            json_object_set_new(q, "added_until", json_string(added));
+        }
         if (q && since[0])
             json_object_set_new(q, "added_since", json_string(since));
-        if (q && w->source)
-            json_object_set_new(q, "source", json_string(w->source));
-        if (q && w->strict)
-            json_object_set_new(q, "relax", json_false());
         if (q && after)
             json_object_set_new(q, "after", json_string(after));
         json_t *r;
@@ -382,12 +409,23 @@ static int cmd_add(const mg_watch_env *env, mg_watches *ws, char **args, int nar
         free(query);
         return usage_error("--source is not valid UTF-8");
     }
-    int rc = watches_add(ws, args[0], query, env->source, env->strict, NULL);
+    watch_spec spec = {args[0], query, env->source, env->strict, NULL};
+    int rc = watches_add(ws, &spec);
     free(query);
     if (rc != 0) {
         fprintf(stderr, "morgue: out of memory\n");
         return EXIT_USAGE;
     }
+    /* A query the index refuses would fail every run from now on: it is
+     * asked once, as run will ask it, and not kept when refused. */
+    json_t *r, *q = watch_request(&ws->w[ws->n - 1]);
+    if (q)
+        json_object_set_new(q, "limit", json_integer(0)); /* the count only */
+    if ((rc = ask(env, q, &r)) != 0) {
+        watch_release(&ws->w[--ws->n]);
+        return rc;
+    }
+    json_decref(r);
     *dirty = true;
     return EXIT_HITS;
 }
@@ -415,9 +453,7 @@ static int cmd_rm(mg_watches *ws, char **args, int nargs, bool *dirty)
         fprintf(stderr, "morgue: no watch called %s\n", args[0]);
         return EXIT_USAGE;
     }
-    free(w->name);
-    free(w->query);
-    free(w->source);
+    watch_release(w);
     size_t i = (size_t)(w - ws->w);
     memmove(w, w + 1, (ws->n - i - 1) * sizeof *w);
     ws->n--;

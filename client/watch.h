@@ -26,7 +26,8 @@ typedef struct mg_watch_env {
 } mg_watch_env;
 
 /* morgue watch add NAME QUERY... | list | rm NAME | run [NAME]: args are
- * what follows "watch". Returns the exit status (0 new hits or success, 1
+ * what follows "watch"; add (to check the query) and run ask the index
+ * through env->exchange. Returns the exit status (0 new hits or success, 1
  * none, 2 usage or output error, 3 daemon unreachable). */
 int mg_watch_command(const mg_watch_env *env, char **args, int nargs);
 

@@ -150,4 +150,15 @@ m watch add u $'oil\xe9' 2>err
 check_eq "a query not in UTF-8: 2" 2 $?
 check_match "saying so" 'query is not valid UTF-8' "$(cat err)"
 check "and not saved" test -z "$(m watch list | grep '^u	')"
+# A query the index refuses is refused by add, not saved to fail every run.
+m watch add bad 'zebra "x' 2>err
+check_eq "a query with an unbalanced quote: 2" 2 $?
+check_match "with the index's error" 'unbalanced_quote' "$(cat err)"
+check "and not saved" test -z "$(m watch list | grep '^bad	')"
+m watch add good 'zebra x'
+check_eq "a good query is still added (0)" 0 $?
+check_match "and listed" '^good	never	zebra x$' "$(m watch list)"
+m watch run >/dev/null
+check "and watch run does not fail (0 or 1)" test $? -le 1
+m watch rm good
 echo "1..$_tap_n"

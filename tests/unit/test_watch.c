@@ -53,10 +53,10 @@ static void test_round_trip(void **state)
     mg_watches ws;
     assert_int_equal(mg_watches_load(path, &ws), 0); /* none yet */
     assert_int_equal(ws.n, 0);
-    assert_int_equal(watches_add(&ws, "oil", "oil NEAR price", "reuters", true, NULL), 0);
-    assert_int_equal(watches_add(&ws, "q", "\"quoted\" \xc3\xa9t\xc3\xa9", NULL, false,
-                                 "20261206031500"),
-                     0);
+    watch_spec oil = {"oil", "oil NEAR price", "reuters", true, NULL};
+    watch_spec q = {"q", "\"quoted\" \xc3\xa9t\xc3\xa9", NULL, false, "20261206031500"};
+    assert_int_equal(watches_add(&ws, &oil), 0);
+    assert_int_equal(watches_add(&ws, &q), 0);
     assert_int_equal(mg_watches_save(path, &ws), 0); /* makes a/b */
     mg_watches_release(&ws);
     struct stat st;
