@@ -251,14 +251,64 @@ static void watch_put_text(const char *s)
     cli_put_text(s, false, false);
 }
 
+/* An option set that the watch command sub would drop, said as a usage
+ * error: -1 when there is none (main has refused the options of output
+ * made for one other command, --svg, --format and the like). watch add keeps the filters --source,
+ * --strict, --since and --until with the watch (the other commands take
+ * none: a watch runs with those it was added with); a run prints every new
+ * article, newest first, so the options of a page, an order, a time of
+ * entry or a format have no place in any. */
+static int watch_unkept_option(const cli_opts *o, const char *sub)
+{
+    bool add = strcmp(sub, "add") == 0;
+    const struct {
+        bool set;
+        const char *name;
+    } opts[] = {
+        {!add && o->q.source, "--source"},
+        {!add && o->q.no_relax, "--strict"},
+        {!add && o->q.since, "--since"},
+        {!add && o->q.until, "--until"},
+        {o->q.limit || o->q.no_hits, "--limit"},
+        {o->page, "--page"},
+        {o->offset_set, "--offset"},
+        {o->q.sort, "--sort"},
+        {o->added_since, "--added-since"},
+        {o->added_until, "--added-until"},
+        {o->q.facets, "--facets"},
+        {o->q.no_collapse, "--no-collapse"},
+        {o->nvs, "--vs"},
+        {o->json, "--json"},
+        {o->prometheus, "--prometheus"},
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (!opts[i].set)
+            continue;
+        if (add)
+            return cli_usage_error("watch add keeps --source, --strict, --since and --until "
+                                   "with the watch, not %s",
+                                   opts[i].name);
+        return cli_usage_error("watch %s does not take %s%s", sub, opts[i].name,
+                               i < 4 ? " (a watch keeps those it was added with)" : "");
+    }
+    return -1;
+}
+
 int cli_cmd_watch(const cli_opts *o, const char *cmd, char **args, int nargs)
 {
     (void)cmd;
+    int rc;
+    bool known = nargs > 0 && (strcmp(args[0], "add") == 0 || strcmp(args[0], "list") == 0 ||
+                               strcmp(args[0], "rm") == 0 || strcmp(args[0], "run") == 0);
+    if (known && (rc = watch_unkept_option(o, args[0])) >= 0)
+        return rc;
     mg_watch_env env = {.exchange = watch_exchange,
                         .ctx = o,
                         .put_text = watch_put_text,
                         .write_failed = cli_write_failed,
                         .source = o->q.source,
+                        .since = o->q.since,
+                        .until = o->q.until,
                         .strict = o->q.no_relax};
     return mg_watch_command(&env, args, nargs);
 }

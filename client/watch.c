@@ -49,6 +49,8 @@ static void watch_release(mg_watch *w)
     free(w->name);
     free(w->query);
     free(w->source);
+    free(w->since);
+    free(w->until);
 }
 
 void mg_watches_release(mg_watches *ws)
@@ -70,10 +72,18 @@ mg_watch *mg_watches_find(mg_watches *ws, const char *name)
 
 /* A watch to add: its strings borrowed. */
 typedef struct watch_spec {
-    const char *name, *query, *source; /* source may be NULL */
+    const char *name, *query;
+    const char *source, *since, *until; /* NULL when not kept */
     bool strict;
     const char *last; /* NULL: never run */
 } watch_spec;
+
+/* A copy of s into *out (NULL for NULL): 0, or -1 when out of memory. */
+static int dup_or_null(const char *s, char **out)
+{
+    *out = s ? strdup(s) : NULL;
+    return s && !*out ? -1 : 0;
+}
 
 /* Append a watch like w (the strings copied): 0, or -1 when out of memory. */
 static int watches_add(mg_watches *ws, const watch_spec *w)
@@ -86,13 +96,12 @@ static int watches_add(mg_watches *ws, const watch_spec *w)
     memset(c, 0, sizeof *c);
     c->name = strdup(w->name);
     c->query = strdup(w->query);
-    c->source = w->source ? strdup(w->source) : NULL;
     c->strict = w->strict;
     snprintf(c->last, sizeof c->last, "%s", w->last ? w->last : "");
     ws->n++;
-    if (!c->name || !c->query || (w->source && !c->source))
-        return -1;
-    return 0;
+    int bad = dup_or_null(w->source, &c->source) | dup_or_null(w->since, &c->since) |
+              dup_or_null(w->until, &c->until);
+    return !c->name || !c->query || bad ? -1 : 0;
 }
 
 /* A time as the index writes it: 14 digits. */
@@ -137,6 +146,8 @@ int mg_watches_load(const char *path, mg_watches *ws)
         const char *name = json_string_value(json_object_get(o, "name"));
         const char *query = json_string_value(json_object_get(o, "query"));
         const char *source = json_string_value(json_object_get(o, "source"));
+        const char *since = json_string_value(json_object_get(o, "since"));
+        const char *until = json_string_value(json_object_get(o, "until"));
         const char *last = json_string_value(json_object_get(o, "last"));
         if (!name || !query || (last && !is_stamp(last))) {
             fprintf(stderr, "morgue: %s: watch %zu is malformed\n", path, i + 1);
@@ -144,7 +155,8 @@ int mg_watches_load(const char *path, mg_watches *ws)
             mg_watches_release(ws);
             return -1;
         }
-        watch_spec w = {name, query, source, json_is_true(json_object_get(o, "strict")), last};
+        watch_spec w = {
+            name, query, source, since, until, json_is_true(json_object_get(o, "strict")), last};
         if (watches_add(ws, &w) != 0) {
             fprintf(stderr, "morgue: out of memory\n");
             json_decref(root);
@@ -184,6 +196,10 @@ int mg_watches_save(const char *path, const mg_watches *ws)
         json_t *o = json_pack("{s:s,s:s}", "name", w->name, "query", w->query);
         if (o && w->source)
             json_object_set_new(o, "source", json_string(w->source));
+        if (o && w->since)
+            json_object_set_new(o, "since", json_string(w->since));
+        if (o && w->until)
+            json_object_set_new(o, "until", json_string(w->until));
         if (o && w->strict)
             json_object_set_new(o, "strict", json_true());
         if (o)
@@ -300,6 +316,10 @@ static json_t *watch_request(const mg_watch *w)
         json_pack("{s:i,s:s,s:s,s:b}", "v", 1, "op", "search", "query", w->query, "snippet", 0);
     if (q && w->source)
         json_object_set_new(q, "source", json_string(w->source));
+    if (q && w->since)
+        json_object_set_new(q, "since", json_string(w->since));
+    if (q && w->until)
+        json_object_set_new(q, "until", json_string(w->until));
     if (q && w->strict)
         json_object_set_new(q, "relax", json_false());
     return q;
@@ -405,11 +425,14 @@ static int cmd_add(const mg_watch_env *env, mg_watches *ws, char **args, int nar
         free(query);
         return usage_error("the query is not valid UTF-8");
     }
-    if (env->source && !mg_utf8_valid(env->source, strlen(env->source))) {
-        free(query);
-        return usage_error("--source is not valid UTF-8");
+    const char *kept[] = {env->source, env->since, env->until};
+    for (size_t i = 0; i < 3; i++) {
+        if (kept[i] && !mg_utf8_valid(kept[i], strlen(kept[i]))) {
+            free(query);
+            return usage_error("--source, --since or --until is not valid UTF-8");
+        }
     }
-    watch_spec spec = {args[0], query, env->source, env->strict, NULL};
+    watch_spec spec = {args[0], query, env->source, env->since, env->until, env->strict, NULL};
     int rc = watches_add(ws, &spec);
     free(query);
     if (rc != 0) {
@@ -437,6 +460,10 @@ static int cmd_list(const mg_watches *ws)
         printf("%s\t%s\t%s", w->name, w->last[0] ? w->last : "never", w->query);
         if (w->source)
             printf("\tsource=%s", w->source);
+        if (w->since)
+            printf("\tsince=%s", w->since);
+        if (w->until)
+            printf("\tuntil=%s", w->until);
         if (w->strict)
             printf("\tstrict");
         putchar('\n');

@@ -21,8 +21,9 @@ typedef struct mg_watch_env {
     /* Note that writing stdout failed with errno e: the caller reports it
      * (stdio may have forgotten it by then). */
     void (*write_failed)(int e);
-    const char *source; /* --source, kept with a new watch */
-    bool strict;        /* --strict, kept with a new watch */
+    const char *source;        /* --source, kept with a new watch */
+    const char *since, *until; /* --since, --until, kept with a new watch */
+    bool strict;               /* --strict, kept with a new watch */
 } mg_watch_env;
 
 /* morgue watch add NAME QUERY... | list | rm NAME | run [NAME]: args are
@@ -34,7 +35,8 @@ int mg_watch_command(const mg_watch_env *env, char **args, int nargs);
 /* ---- the state file (used by the commands; public for the unit test) ---- */
 
 typedef struct mg_watch {
-    char *name, *query, *source; /* source may be NULL */
+    char *name, *query;
+    char *source, *since, *until; /* NULL when not kept */
     bool strict;
     char last[15]; /* the index's "added" time the last run reached, "" never run */
 } mg_watch;

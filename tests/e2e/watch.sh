@@ -161,4 +161,34 @@ check_match "and listed" '^good	never	zebra x$' "$(m watch list)"
 m watch run >/dev/null
 check "and watch run does not fail (0 or 1)" test $? -le 1
 m watch rm good
+# --since and --until are kept with the watch and bound every run; the
+# options a watch cannot keep are refused, not dropped.
+"$PY" -c 'import json
+for i, d in (("w19", "2019-06-01"), ("w21", "2021-03-01"), ("w23", "2023-09-09")):
+    print(json.dumps({"id": i, "date": d, "title": "Walrus " + i, "body": "walrus"}))' >dates.jsonl
+DATES=$TMP/dates
+"$INDEX" --db "$DATES" --quiet dates.jsonl
+"$CLIENT" --db "$DATES" --since 2021 watch add w-since walrus
+check_eq "watch add --since: 0" 0 $?
+"$CLIENT" --db "$DATES" --since 2020 --until 2022 watch add w-both walrus
+check_match "the dates are listed with the watch" '^w-both	never	walrus	since=2020	until=2022$' \
+  "$(m watch list)"
+"$CLIENT" --db "$DATES" watch run w-since >since.out
+check_eq "a watch --since 2021 prints only the articles from 2021 on" "w21 w23" \
+  "$(printed since.out | xargs)"
+"$CLIENT" --db "$DATES" watch run w-both >both.out
+check_eq "a watch --since 2020 --until 2022 only those between" "w21" "$(printed both.out | xargs)"
+for opt in "--sort oldest" "--added-since 2020" "--added-until 2030" "--facets source" \
+  "--limit 5" "--no-collapse" "--json"; do
+  # shellcheck disable=SC2086 # the option and its value, two words
+  "$CLIENT" --db "$DATES" $opt watch add w-opt walrus 2>err
+  check_eq "watch add ${opt%% *}: refused (2)" 2 $?
+  check_match "naming it" "not ${opt%% *}\$" "$(head -1 err)"
+done
+check "none of them saved" test -z "$(m watch list | grep '^w-opt	')"
+"$CLIENT" --db "$DATES" --since 2019 watch run w-since 2>err
+check_eq "watch run --since: refused (2), the watch keeps its own" 2 $?
+check_match "saying so" 'watch run does not take --since' "$(cat err)"
+m watch rm w-since
+m watch rm w-both
 echo "1..$_tap_n"

@@ -53,8 +53,8 @@ static void test_round_trip(void **state)
     mg_watches ws;
     assert_int_equal(mg_watches_load(path, &ws), 0); /* none yet */
     assert_int_equal(ws.n, 0);
-    watch_spec oil = {"oil", "oil NEAR price", "reuters", true, NULL};
-    watch_spec q = {"q", "\"quoted\" \xc3\xa9t\xc3\xa9", NULL, false, "20261206031500"};
+    watch_spec oil = {"oil", "oil NEAR price", "reuters", "1987-03", "7d", true, NULL};
+    watch_spec q = {"q", "\"quoted\" \xc3\xa9t\xc3\xa9", NULL, NULL, NULL, false, "20261206031500"};
     assert_int_equal(watches_add(&ws, &oil), 0);
     assert_int_equal(watches_add(&ws, &q), 0);
     assert_int_equal(mg_watches_save(path, &ws), 0); /* makes a/b */
@@ -69,12 +69,16 @@ static void test_round_trip(void **state)
     assert_non_null(w);
     assert_string_equal(w->query, "oil NEAR price");
     assert_string_equal(w->source, "reuters");
+    assert_string_equal(w->since, "1987-03");
+    assert_string_equal(w->until, "7d");
     assert_true(w->strict);
     assert_string_equal(w->last, "");
     w = mg_watches_find(&ws, "q");
     assert_non_null(w);
     assert_string_equal(w->query, "\"quoted\" \xc3\xa9t\xc3\xa9");
     assert_null(w->source);
+    assert_null(w->since);
+    assert_null(w->until);
     assert_false(w->strict);
     assert_string_equal(w->last, "20261206031500");
     assert_null(mg_watches_find(&ws, "nope"));
