@@ -188,18 +188,25 @@ static int make_parent(const char *path)
     return mkdir(dir, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The filters w keeps that are text (source, since, until) into o (NULL:
+ * nothing), by the names a search request gives them: watches.json uses
+ * the same. */
+static void put_filters(json_t *o, const mg_watch *w)
+{
+    const char *const keys[] = {"source", "since", "until"};
+    const char *const values[] = {w->source, w->since, w->until};
+    for (size_t i = 0; o && i < 3; i++)
+        if (values[i])
+            json_object_set_new(o, keys[i], json_string(values[i]));
+}
+
 int mg_watches_save(const char *path, const mg_watches *ws)
 {
     json_t *list = json_array(), *root = json_pack("{s:i,s:o}", "version", 1, "watches", list);
     for (size_t i = 0; root && i < ws->n; i++) {
         const mg_watch *w = &ws->w[i];
         json_t *o = json_pack("{s:s,s:s}", "name", w->name, "query", w->query);
-        if (o && w->source)
-            json_object_set_new(o, "source", json_string(w->source));
-        if (o && w->since)
-            json_object_set_new(o, "since", json_string(w->since));
-        if (o && w->until)
-            json_object_set_new(o, "until", json_string(w->until));
+        put_filters(o, w);
         if (o && w->strict)
             json_object_set_new(o, "strict", json_true());
         if (o)
@@ -314,12 +321,7 @@ static json_t *watch_request(const mg_watch *w)
 {
     json_t *q =
         json_pack("{s:i,s:s,s:s,s:b}", "v", 1, "op", "search", "query", w->query, "snippet", 0);
-    if (q && w->source)
-        json_object_set_new(q, "source", json_string(w->source));
-    if (q && w->since)
-        json_object_set_new(q, "since", json_string(w->since));
-    if (q && w->until)
-        json_object_set_new(q, "until", json_string(w->until));
+    put_filters(q, w);
     if (q && w->strict)
         json_object_set_new(q, "relax", json_false());
     return q;
