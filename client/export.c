@@ -92,6 +92,9 @@ static int export_page(const cli_opts *o, const mg_client_query *q, size_t want,
         free(reply);
         return cli_server_error(&err);
     }
+    if (!q->after) /* the first page answered: only now the header, so that
+                    * a failure leaves no file that looks like an empty export */
+        put_head(o->format, o->snippets);
     json_t *hits = json_object_get((json_t *)r->internal_, "hits");
     for (size_t i = 0; i < r->nhits; i++)
         put_row(json_array_get(hits, i), &r->hits[i], o->format, o->snippets);
@@ -115,7 +118,6 @@ int cli_export_hits(const cli_opts *o, const char *query)
     q.no_hits = false;
     size_t want = o->q.limit ? o->q.limit : (size_t)-1, done = 0;
     char *after = NULL, *next;
-    put_head(o->format, o->snippets);
     for (;;) {
         q.limit = want - done < 1000 ? want - done : 1000;
         q.after = after;

@@ -413,6 +413,8 @@ static int take_option(cli_opts *o, int c, const char *arg, const char **color)
  * them: -1 to go on, or EXIT_USAGE after saying why. */
 static int check_options(const cli_opts *o, int argc)
 {
+    if (o->db && o->nendpoints)
+        return cli_usage_error("--db searches an index here, --endpoint asks a daemon: not both");
     if (o->page && o->offset_set)
         return cli_usage_error("--page and --offset do not go together");
     if (o->format && (o->page || o->offset_set || o->json))

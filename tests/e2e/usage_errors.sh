@@ -81,6 +81,14 @@ misplaced --format timeline search --format csv timeline kim
 misplaced --snippets "search without --format" "search --format" --snippets search kim
 misplaced --copies search get --copies search kim
 check "morgue --svg with search: no file written" test ! -e "$TMP/x.svg"
+refused 2 "morgue --db with --endpoint" "morgue: --db searches an index here, --endpoint asks a daemon: not both" \
+  "$CLIENT" --db "$DB" --endpoint "ipc://$TMP/none.sock" search kim
+# an export whose daemon is away writes nothing, not a header that looks
+# like an empty export; once the index answers, the header comes first
+"$CLIENT" --endpoint "ipc://$TMP/none.sock" --format csv search kim >"$TMP/away.csv" 2>/dev/null
+check_eq "morgue --format csv, no daemon: exit 3 and an empty file" "3 0" "$? $(wc -c <"$TMP/away.csv")"
+check_eq "morgue --format csv via --db: the header first" "rank,id,date,source,title,url,score,matched" \
+  "$("$CLIENT" --db "$DB" --format csv search kim | head -1)"
 refused 2 "morgue frobnicate" "unknown command 'frobnicate'" "$CLIENT" frobnicate
 
 # morgue --endpoint: the same checks, exit 2 (not a timeout, exit 3).
