@@ -347,6 +347,13 @@ static char *join_path(const char *a, const char *b)
     return p;
 }
 
+/* A directory found but not walked yet: its path and its identity. */
+typedef struct pending_dir {
+    char *rel;
+    dev_t dev;
+    ino_t ino;
+} pending_dir;
+
 typedef struct walk_state {
     const char *root;
     entry *entries;
@@ -354,6 +361,8 @@ typedef struct walk_state {
     dev_t *dev; /* directories already walked: a symlink loop stops here */
     ino_t *ino;
     size_t ndirs, dircap;
+    pending_dir *todo; /* to walk: a min-heap by path (walk()) */
+    size_t ntodo, todocap;
     mg_err *err;
 } walk_state;
 
@@ -375,15 +384,17 @@ static int add_entry(walk_state *w, const char *rel, entry_kind kind, unsigned l
     return 0;
 }
 
-/* true when the directory was seen before; else remembers it. */
-static int seen_dir(walk_state *w, const struct stat *st, bool *seen)
+static bool was_walked(const walk_state *w, dev_t dev, ino_t ino)
 {
-    for (size_t i = 0; i < w->ndirs; i++) {
-        if (w->dev[i] == st->st_dev && w->ino[i] == st->st_ino) {
-            *seen = true;
-            return 0;
-        }
-    }
+    for (size_t i = 0; i < w->ndirs; i++)
+        if (w->dev[i] == dev && w->ino[i] == ino)
+            return true;
+    return false;
+}
+
+/* Remember a directory as walked. */
+static int mark_walked(walk_state *w, dev_t dev, ino_t ino)
+{
     if (w->ndirs == w->dircap) {
         size_t cap = w->dircap ? w->dircap * 2 : 16;
         dev_t *nd = realloc(w->dev, cap * sizeof *nd);
@@ -395,15 +406,57 @@ static int seen_dir(walk_state *w, const struct stat *st, bool *seen)
         w->ino = ni;
         w->dircap = cap;
     }
-    w->dev[w->ndirs] = st->st_dev;
-    w->ino[w->ndirs] = st->st_ino;
+    w->dev[w->ndirs] = dev;
+    w->ino[w->ndirs] = ino;
     w->ndirs++;
-    *seen = false;
     return 0;
 }
 
-/* Collect the inputs below root/rel ("" for the root itself). */
-static int walk(walk_state *w, const char *rel)
+static void swap_pending(pending_dir *a, pending_dir *b)
+{
+    pending_dir t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Queue the directory rel (owned by the heap from now on, freed on failure). */
+static int push_dir(walk_state *w, char *rel, const struct stat *st)
+{
+    if (!mg_grow_array(&w->todo, &w->todocap, w->ntodo + 1, sizeof *w->todo, 16)) {
+        free(rel);
+        return mg_err_set(w->err, MG_ENOMEM, "out of memory");
+    }
+    size_t i = w->ntodo++;
+    w->todo[i] = (pending_dir){.rel = rel, .dev = st->st_dev, .ino = st->st_ino};
+    while (i > 0 && strcmp(w->todo[i].rel, w->todo[(i - 1) / 2].rel) < 0) {
+        swap_pending(&w->todo[i], &w->todo[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    return 0;
+}
+
+/* The queued directory whose path comes first; the caller frees its rel. */
+static pending_dir pop_dir(walk_state *w)
+{
+    pending_dir top = w->todo[0];
+    w->todo[0] = w->todo[--w->ntodo];
+    for (size_t i = 0;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < w->ntodo && strcmp(w->todo[l].rel, w->todo[m].rel) < 0)
+            m = l;
+        if (r < w->ntodo && strcmp(w->todo[r].rel, w->todo[m].rel) < 0)
+            m = r;
+        if (m == i)
+            break;
+        swap_pending(&w->todo[i], &w->todo[m]);
+        i = m;
+    }
+    return top;
+}
+
+/* Collect the inputs in root/rel ("" for the root itself) and queue its
+ * subdirectories. */
+static int walk_dir(walk_state *w, const char *rel)
 {
     char *dir = rel[0] ? join_path(w->root, rel) : strdup(w->root);
     DIR *d;
@@ -420,7 +473,6 @@ static int walk(walk_state *w, const char *rel)
     while (rc == 0 && (de = readdir(d))) {
         const char *nm = de->d_name;
         struct stat st;
-        bool seen;
         if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
             continue;
         char *sub = rel[0] ? join_path(rel, nm) : strdup(nm);
@@ -430,8 +482,10 @@ static int walk(walk_state *w, const char *rel)
         } else if (stat(full, &st) < 0) {
             /* a dangling symlink or a file gone meanwhile: nothing to read */
         } else if (S_ISDIR(st.st_mode)) {
-            if ((rc = seen_dir(w, &st, &seen)) == 0 && !seen)
-                rc = walk(w, sub);
+            if (!was_walked(w, st.st_dev, st.st_ino)) {
+                rc = push_dir(w, sub, &st);
+                sub = NULL;
+            }
         } else if (S_ISREG(st.st_mode)) {
             if (ends_with(nm, ".txt"))
                 rc = add_entry(w, sub, ENTRY_TEXT, (unsigned long long)st.st_size);
@@ -443,6 +497,31 @@ static int walk(walk_state *w, const char *rel)
     }
     closedir(d);
     free(dir);
+    return rc;
+}
+
+/* Collect the inputs below the root. Directories are walked in the bytewise
+ * order of their path, whatever order readdir gives, so of the paths that
+ * lead to one directory (through symbolic links) the first in that order is
+ * the one kept, on every file system and every copy of the tree. A path only
+ * grows longer below a directory, so nothing queued later sorts before the
+ * directory being walked. */
+static int walk(walk_state *w, const struct stat *root)
+{
+    int rc = mark_walked(w, root->st_dev, root->st_ino);
+    if (rc == 0)
+        rc = walk_dir(w, "");
+    while (rc == 0 && w->ntodo > 0) {
+        pending_dir p = pop_dir(w);
+        if (!was_walked(w, p.dev, p.ino) && (rc = mark_walked(w, p.dev, p.ino)) == 0)
+            rc = walk_dir(w, p.rel);
+        free(p.rel);
+    }
+    while (w->ntodo > 0)
+        free(w->todo[--w->ntodo].rel);
+    free(w->todo);
+    free(w->dev);
+    free(w->ino);
     return rc;
 }
 
@@ -501,12 +580,7 @@ mg_reader *mg_reader_open(const char *path, mg_err *err)
     }
     if (S_ISDIR(st.st_mode)) {
         walk_state w = {.root = path, .err = err};
-        bool seen;
-        int rc = seen_dir(&w, &st, &seen);
-        if (rc == 0)
-            rc = walk(&w, "");
-        free(w.dev);
-        free(w.ino);
+        int rc = walk(&w, &st);
         rd->entries = w.entries;
         rd->nentries = w.n;
         if (rc < 0)
