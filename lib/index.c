@@ -372,6 +372,27 @@ static int choose_shards(run *r, mg_err *err)
     return 0;
 }
 
+/* --rebuild and --compact publish a new generation by replacing DIR with
+ * our symlink: not over a plain database (it cannot be switched
+ * atomically), nor over a symlink of the operator's (it would be lost). */
+static int refuse_switch(run *r, mg_err *err)
+{
+    const char *opt = r->o->rebuild ? "--rebuild" : "--compact";
+    const char *instead = r->o->rebuild
+                              ? "index into a new --db instead"
+                              : "compact it with xapian-compact, or index into a new --db";
+    if (*r->link)
+        return usage_error(r->st, err,
+                           "%s is a symlink to %s, not to a generation in %s: %s would replace "
+                           "that link, so it refuses (%s%s)",
+                           r->db, r->link, r->gens, opt, instead,
+                           r->o->rebuild ? " and point the link at it" : "");
+    return usage_error(r->st, err,
+                       "%s is a plain Xapian database, not a morgue-index symlink: %s cannot "
+                       "switch it atomically (%s)",
+                       r->db, opt, instead);
+}
+
 static int run_locked(run *r, mg_err *err)
 {
     const mg_index_opts *o = r->o;
@@ -385,17 +406,8 @@ static int run_locked(run *r, mg_err *err)
         mg_run_scan_gens(r, &max, &below);
         mg_run_prune_gens(r, r->cur_gen, below);
     }
-    if (o->rebuild && r->kind == DB_PLAIN)
-        return usage_error(st, err,
-                           "%s is a plain Xapian database, not a morgue-index symlink: --rebuild "
-                           "cannot switch it atomically (index into a new --db instead)",
-                           r->db);
-    if (o->compact && r->kind == DB_PLAIN)
-        return usage_error(st, err,
-                           "%s is a plain Xapian database, not a morgue-index symlink: --compact "
-                           "cannot switch it atomically (compact it with xapian-compact, or "
-                           "index into a new --db)",
-                           r->db);
+    if ((o->rebuild || o->compact) && r->kind == DB_PLAIN)
+        return refuse_switch(r, err);
     st->mode = o->rebuild || r->kind == DB_NEW ? MG_INDEX_REBUILD : MG_INDEX_UPDATE;
     if (o->delete_ids && st->mode != MG_INDEX_UPDATE)
         return usage_error(st, err, "--delete-ids: %s is not an index yet: nothing to delete",

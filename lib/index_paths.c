@@ -81,11 +81,58 @@ void mg_run_unlock(run *r)
     r->lockfd = -1;
 }
 
-/* Work out what --db names: nothing yet, our symlink, or a plain database. */
+/* The generation the symlink target names when it is one of ours: a
+ * gNNNNNN in DIR.gens, as publish writes it ("NAME.gens/gNNNNNN") or by any
+ * other path to that directory (an absolute link); 0 when it is not. */
+static long our_generation(const run *r, const char *target)
+{
+    const char *slash = strrchr(target, '/');
+    long g = slash ? mg_gens_number(slash + 1) : 0;
+    if (!g)
+        return 0;
+    char dir[2 * PATH_MAX];
+    int len = (int)(slash - target);
+    if (target[0] == '/')
+        snprintf(dir, sizeof dir, "%.*s", len ? len : 1, target);
+    else
+        snprintf(dir, sizeof dir, "%s/%.*s", r->parent, len, target);
+    struct stat a, b;
+    if (stat(dir, &a) != 0 || stat(r->gens, &b) != 0)
+        return 0;
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino ? g : 0;
+}
+
+/* Never scatter a database over a directory that holds something else (a
+ * mistyped --db): it must be a glass database or empty. what names it. */
+static int check_db_dir(const char *dir, const char *what, mg_err *err)
+{
+    char probe[PATH_MAX + 16];
+    snprintf(probe, sizeof probe, "%s/iamglass", dir);
+    if (access(probe, F_OK) == 0)
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return mg_err_set(err, MG_EIO, "%.400s: %s", what, strerror(errno));
+    struct dirent *de;
+    int empty = 1;
+    while (empty && (de = readdir(d)))
+        empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+    closedir(d);
+    if (!empty)
+        return mg_err_set(err, MG_EINVAL,
+                          "%.400s is a directory but not a Xapian glass database: "
+                          "refusing to write into it",
+                          what);
+    return 0;
+}
+
+/* Work out what --db names: nothing yet, our symlink, or a plain database
+ * (itself or through a symlink that is not ours). */
 int mg_run_inspect_db(run *r, mg_err *err)
 {
     struct stat st;
     r->cur_gen = 0;
+    r->link[0] = '\0';
     if (lstat(r->db, &st) != 0) {
         if (errno != ENOENT)
             return mg_err_set(err, MG_EIO, "%.200s: %s", r->db, strerror(errno));
@@ -102,38 +149,19 @@ int mg_run_inspect_db(run *r, mg_err *err)
             return mg_err_set(err, MG_ENOTFOUND,
                               "%.200s is a symlink to %.200s, which is not a directory", r->db,
                               target);
-        r->kind = DB_LINKED;
-        const char *slash = strrchr(target, '/');
-        char gdir[NAME_MAX + 8];
-        snprintf(gdir, sizeof gdir, "%s.gens", r->base);
-        /* Ours when the target is "NAME.gens/gNNNNNN" (relative, as we write). */
-        if (slash && (size_t)(slash - target) == strlen(gdir) &&
-            strncmp(target, gdir, strlen(gdir)) == 0)
-            r->cur_gen = mg_gens_number(slash + 1);
-        return 0;
+        if ((r->cur_gen = our_generation(r, target))) {
+            r->kind = DB_LINKED;
+            return 0;
+        }
+        r->kind = DB_PLAIN;
+        snprintf(r->link, sizeof r->link, "%s", target);
+        char what[2 * PATH_MAX];
+        snprintf(what, sizeof what, "%.200s (a symlink to %.200s)", r->db, target);
+        return check_db_dir(r->db, what, err);
     }
     if (S_ISDIR(st.st_mode)) {
         r->kind = DB_PLAIN;
-        /* Never scatter a database over a directory that holds something
-         * else (a mistyped --db): it must be a glass database or empty. */
-        char probe[PATH_MAX + 16];
-        snprintf(probe, sizeof probe, "%s/iamglass", r->db);
-        if (access(probe, F_OK) == 0)
-            return 0;
-        DIR *d = opendir(r->db);
-        if (!d)
-            return mg_err_set(err, MG_EIO, "%.200s: %s", r->db, strerror(errno));
-        struct dirent *de;
-        int empty = 1;
-        while (empty && (de = readdir(d)))
-            empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
-        closedir(d);
-        if (!empty)
-            return mg_err_set(err, MG_EINVAL,
-                              "%.200s is a directory but not a Xapian glass database: "
-                              "refusing to write into it",
-                              r->db);
-        return 0;
+        return check_db_dir(r->db, r->db, err);
     }
     return mg_err_set(err, MG_EINVAL, "%.200s exists and is not a database directory", r->db);
 }

@@ -40,7 +40,10 @@
 #define RING_PER_THREAD 512
 #define RING_BYTES (64u << 20)
 
-/* What --db names when the run starts (mg_run_inspect_db). */
+/* What --db names when the run starts (mg_run_inspect_db): nothing yet,
+ * our symlink to a generation in DIR.gens, or a database we cannot switch
+ * (a glass database or an empty directory, or a symlink of the operator's
+ * to one: run.link then says where it points). */
 typedef enum { DB_NEW, DB_LINKED, DB_PLAIN } db_kind;
 
 typedef struct run run;
@@ -87,6 +90,7 @@ struct run {
         parent[PATH_MAX];
     db_kind kind;
     long cur_gen;                /* generation DIR points at, 0 if none of ours */
+    char link[PATH_MAX];         /* DB_PLAIN through a symlink: its target, else "" */
     char tmp_dir[PATH_MAX + 64]; /* DIR.gens/tmp-PID while it exists, else "" */
     int lockfd;
 

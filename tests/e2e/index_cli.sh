@@ -70,3 +70,11 @@ mkdir notdb && echo precious >notdb/file
 check_eq "a non-database directory: exit 1" 1 $?
 check_match "a non-database directory: says why" 'not a Xapian glass database: refusing' "$(cat err)"
 check_eq "a non-database directory: left alone" "file" "$(ls notdb)"
+# ... nor is one reached through a symlink.
+ln -s notdb notdblink
+"$INDEX" --db notdblink s.jsonl 2>err
+check_eq "a symlink to a non-database directory: exit 1" 1 $?
+check_match "a symlink to a non-database directory: says why" \
+  '^morgue-index: notdblink \(a symlink to notdb\) is a directory but not a Xapian glass database: refusing' \
+  "$(cat err)"
+check_eq "a symlink to a non-database directory: left alone" "file" "$(ls notdb)"

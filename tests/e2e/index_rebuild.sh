@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # morgue-index --rebuild: the symlink switch while a reader holds the old
 # database open, generations kept and pruned, stale leftovers removed, an
-# abandoned rebuild leaves the old index live, a plain database refuses, and
+# abandoned rebuild leaves the old index live, a plain database refuses and
+# so does a symlink that is not ours (an absolute one to our generation is), and
 # the index does not depend on --threads.
 source "$MORGUE_ROOT/tests/e2e/lib.sh"
 
@@ -95,3 +96,29 @@ check "plain database is still a directory" test -d plain -a ! -L plain
 check_eq "--rebuild of a plain database: exit 2" 2 $?
 check_match "--rebuild of a plain database says why" 'plain Xapian database.*--rebuild' "$(cat p.err)"
 check_eq "plain database unchanged" 3000 "$(count plain)"
+
+# A symlink of the operator's to a database that is not one of our
+# generations: updated in place, but a --rebuild or --compact would replace
+# the link, so they refuse (exit 2) and leave it.
+ln -s t2.gens/g000003 mylink
+"$INDEX" --db mylink --quiet s1.jsonl
+check_eq "update through another symlink exits 0" 0 $?
+for opt in --rebuild --compact; do
+  "$INDEX" --db mylink $opt s1.jsonl 2>l.err
+  check_eq "$opt through another symlink: exit 2" 2 $?
+  check_match "$opt through another symlink says where it points" \
+    "mylink is a symlink to t2.gens/g000003, not to a generation in mylink.gens: $opt would replace that link" \
+    "$(cat l.err)"
+  check_eq "$opt through another symlink: the link is left" t2.gens/g000003 "$(readlink mylink)"
+  check "$opt through another symlink: no generations made" test ! -e mylink.gens
+done
+
+# An absolute symlink to one of our generations is ours: an update keeps
+# that generation (it is the live one), a --rebuild switches it.
+ln -sfn "$TMP/t2.gens/g000003" t2
+"$INDEX" --db t2 --quiet s1.jsonl
+check_eq "update through an absolute link to our generation exits 0" 0 $?
+check_eq "the live generation is kept" 1000 "$(count t2)"
+"$INDEX" --db t2 --rebuild --quiet s1.jsonl
+check_eq "--rebuild through an absolute link to our generation exits 0" 0 $?
+check_eq "--rebuild switched to a new generation" t2.gens/g000004 "$(readlink t2)"
