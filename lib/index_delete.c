@@ -60,9 +60,12 @@ static int read_list(run *r, mg_err *err)
             continue;
         id[len] = '\0';
         mg_err e;
-        if (memchr(id, '\0', len) || !mg_utf8_valid(id, len)) {
-            rc = mg_err_set(err, MG_EINVAL, "--delete-ids: %.200s:%lu: not an id (invalid UTF-8)",
-                            path, lineno);
+        const char *why = memchr(id, '\0', len)     ? "a NUL byte"
+                          : !mg_utf8_valid(id, len) ? "invalid UTF-8"
+                                                    : NULL;
+        if (why) {
+            rc = mg_err_set(err, MG_EINVAL, "--delete-ids: %.200s:%lu: not an id (%s)", path,
+                            lineno, why);
             r->st->usage_error = true;
             break;
         }

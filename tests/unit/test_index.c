@@ -584,8 +584,16 @@ static void test_delete_ids(void **state)
     write_text(bad, "id-5\n\xff\xfe\n");
     assert_true(run_delete_ids(f, bad, false, false, &st, &e) < 0);
     assert_true(st.usage_error);
-    assert_non_null(strstr(e.msg, "bad.txt:2: not an id"));
+    assert_non_null(strstr(e.msg, "bad.txt:2: not an id (invalid UTF-8)"));
     assert_true(has_doc(f, "id-5"));
+    /* a NUL byte is valid UTF-8: the message says what is wrong */
+    FILE *fp = fopen(bad, "w");
+    assert_non_null(fp);
+    assert_int_equal(fwrite("id-5\nid\0-6\n", 1, 10, fp), 10);
+    assert_int_equal(fclose(fp), 0);
+    assert_true(run_delete_ids(f, bad, false, false, &st, &e) < 0);
+    assert_true(st.usage_error);
+    assert_non_null(strstr(e.msg, "bad.txt:2: not an id (a NUL byte)"));
     /* a missing list is fatal, not a usage error */
     assert_true(run_delete_ids(f, "/nonexistent/ids.txt", false, false, &st, &e) < 0);
     assert_false(st.usage_error);
