@@ -293,7 +293,13 @@ static void print_summary(const mg_index_stats *st)
     else if (st->mode == MG_INDEX_UPDATE && st->interrupted &&
              st->compaction != MG_COMPACTION_INTERRUPTED)
         what = "partly updated";
-    fprintf(stderr, "%s: %s %s\n", st->db, what, st->generation);
+    if (!*st->generation) { /* no index there, before the run or after it */
+        if (st->dry_run)
+            what = "dry run of a new index, nothing written";
+        else if (st->mode == MG_INDEX_REBUILD && !st->committed)
+            what = "rebuild abandoned, nothing published";
+    }
+    fprintf(stderr, "%s: %s%s%s\n", st->db, what, *st->generation ? " " : "", st->generation);
     if (st->mode == MG_INDEX_UPDATE && !st->added && !st->replaced && !st->deleted)
         fprintf(stderr, "  no changes\n");
     fprintf(stderr,

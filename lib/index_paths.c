@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -40,27 +41,64 @@ int mg_run_set_paths(run *r, const char *db, mg_err *err)
     return 0;
 }
 
+/* Open DIR.lock, creating it if need be; sets r->lock_created. */
+static int open_lock(run *r)
+{
+    r->lock_created = true;
+    r->lockfd = open(r->lockpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (r->lockfd >= 0 || errno != EEXIST)
+        return r->lockfd;
+    r->lock_created = false;
+    return r->lockfd = open(r->lockpath, O_RDWR | O_CLOEXEC);
+}
+
+/* Whether the open lock file is still the one at r->lockpath. */
+static bool lock_is_current(const run *r)
+{
+    struct stat a, b;
+    return fstat(r->lockfd, &a) == 0 && stat(r->lockpath, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
+/* flock failed with en: say who holds the lock, from the pid it wrote. */
+static int lock_failed(run *r, int en, mg_err *err)
+{
+    char pid[32] = "";
+    ssize_t n = pread(r->lockfd, pid, sizeof pid - 1, 0);
+    if (n > 0) {
+        pid[n] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+    }
+    close(r->lockfd);
+    r->lockfd = -1;
+    if (en == EWOULDBLOCK)
+        return mg_err_set(err, MG_ELOCKED,
+                          "%.200s is locked by another indexer (pid %s, lock file %.200s)", r->db,
+                          *pid ? pid : "unknown", r->lockpath);
+    return mg_err_set(err, MG_EIO, "cannot lock %.200s: %s", r->lockpath, strerror(en));
+}
+
 int mg_run_lock(run *r, mg_err *err)
 {
-    r->lockfd = open(r->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (r->lockfd < 0)
-        return mg_err_set(err, MG_EIO, "cannot open lock file %.200s: %s", r->lockpath,
-                          strerror(errno));
-    if (flock(r->lockfd, LOCK_EX | LOCK_NB) != 0) {
-        int en = errno;
-        char pid[32] = "";
-        ssize_t n = pread(r->lockfd, pid, sizeof pid - 1, 0);
-        if (n > 0) {
-            pid[n] = '\0';
-            pid[strcspn(pid, "\n")] = '\0';
+    /* A run that removes the lock file it made (mg_run_unlock) may do so
+     * between our open and our flock: a lock on that file locks nothing,
+     * so start again on the file now at the path. */
+    for (int tries = 0;; tries++) {
+        if (open_lock(r) < 0) {
+            if (errno == ENOENT && tries < 100)
+                continue;
+            return mg_err_set(err, MG_EIO, "cannot open lock file %.200s: %s", r->lockpath,
+                              strerror(errno));
         }
+        if (flock(r->lockfd, LOCK_EX | LOCK_NB) != 0)
+            return lock_failed(r, errno, err);
+        if (lock_is_current(r))
+            break;
         close(r->lockfd);
         r->lockfd = -1;
-        if (en == EWOULDBLOCK)
-            return mg_err_set(err, MG_ELOCKED,
-                              "%.200s is locked by another indexer (pid %s, lock file %.200s)",
-                              r->db, *pid ? pid : "unknown", r->lockpath);
-        return mg_err_set(err, MG_EIO, "cannot lock %.200s: %s", r->lockpath, strerror(en));
+        if (tries >= 100)
+            return mg_err_set(err, MG_EIO, "cannot lock %.200s: the file keeps being replaced",
+                              r->lockpath);
     }
     char pid[32];
     int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
@@ -74,8 +112,14 @@ void mg_run_unlock(run *r)
 {
     if (r->lockfd < 0)
         return;
-    /* Leave no stale pid behind, then release the lock. */
-    if (ftruncate(r->lockfd, 0) != 0) {
+    /* A lock file this run made, beside no index (a refused run, a dry run
+     * of a new index): removed, while the lock is held (mg_run_lock starts
+     * again when the file it locked is gone). Else it stays, emptied of the
+     * pid, then the lock is released. */
+    struct stat st;
+    if (r->lock_created && stat(r->db, &st) != 0)
+        unlink(r->lockpath);
+    else if (ftruncate(r->lockfd, 0) != 0) {
     }
     close(r->lockfd);
     r->lockfd = -1;

@@ -93,6 +93,7 @@ struct run {
     char link[PATH_MAX];         /* DB_PLAIN through a symlink: its target, else "" */
     char tmp_dir[PATH_MAX + 64]; /* DIR.gens/tmp-PID while it exists, else "" */
     int lockfd;
+    bool lock_created; /* this run made DIR.lock (mg_run_unlock may remove it) */
 
     worker *w;
     mg_ring upd;    /* update mode */

@@ -78,3 +78,9 @@ check_match "a symlink to a non-database directory: says why" \
   '^morgue-index: notdblink \(a symlink to notdb\) is a directory but not a Xapian glass database: refusing' \
   "$(cat err)"
 check_eq "a symlink to a non-database directory: left alone" "file" "$(ls notdb)"
+# A dangling --db symlink: refused, and no lock file left beside it.
+ln -s nowhere dangling
+"$INDEX" --db dangling s.jsonl 2>err
+check_eq "a dangling --db symlink: exit 1" 1 $?
+check_match "a dangling --db symlink: says why" 'dangling is a symlink to nowhere, which is not a directory' "$(cat err)"
+check "a dangling --db symlink: no lock file left" test ! -e dangling.lock

@@ -24,6 +24,12 @@ check_eq "a skipped record: exit 3" 3 $?
 check_eq "exit 3: error null, skipped 1, the documents" "None 1 300" \
   "$(jerr a.json) $(jget a.json skipped) $(jget a.json documents)"
 
+# A missing input: exit 1, the --json-stats code the docs give for it.
+"$INDEX" --db db --json-stats nonexist.jsonl >m.json 2>m.err
+check_eq "a missing input: exit 1, json error not_found" "1 not_found" "$? $(jerr m.json)"
+check_match "a missing input: the message" '^morgue-index: cannot read nonexist.jsonl: No such file or directory$' \
+  "$(cat m.err)"
+
 # A fatal error: another indexer holds the lock.
 exec 9>db.lock
 flock -n 9

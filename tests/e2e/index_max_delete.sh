@@ -92,3 +92,14 @@ check_match "--delete-ids refused: the message" '^morgue-index: refusing: --dele
 check_eq "--delete-ids with --rebuild: exit 2" 2 $?
 "$INDEX" --db db --delete-ids ids.txt --delete-missing today.jsonl 2>r3.err
 check_eq "--delete-ids with --delete-missing: exit 2" 2 $?
+
+# Runs that leave no index leave no lock file either.
+"$INDEX" --db nodb --delete-ids ids.txt 2>n.err
+check_eq "--delete-ids before the index exists: exit 2" 2 $?
+check_match "--delete-ids before the index exists: the message" 'nodb is not an index yet' "$(cat n.err)"
+check "--delete-ids before the index exists: nothing left" test ! -e nodb.lock -a ! -e nodb.gens
+"$INDEX" --db nodb --dry-run today.jsonl 2>n2.err
+check_eq "--dry-run of a new index: exit 0" 0 $?
+check_match "--dry-run of a new index: the summary names no generation" \
+  '^nodb: dry run of a new index, nothing written$' "$(cat n2.err)"
+check "--dry-run of a new index: nothing left" test ! -e nodb -a ! -e nodb.lock -a ! -e nodb.gens
