@@ -112,12 +112,12 @@ void mg_run_unlock(run *r)
 {
     if (r->lockfd < 0)
         return;
-    /* A lock file this run made, beside no index (a refused run, a dry run
-     * of a new index): removed, while the lock is held (mg_run_lock starts
-     * again when the file it locked is gone). Else it stays, emptied of the
-     * pid, then the lock is released. */
+    /* A lock file this run made, beside no index (a dry run of a new one,
+     * a refused run, a --db that is no database): removed, while the lock
+     * is held (mg_run_lock starts again when the file it locked is gone).
+     * Else it stays, emptied of the pid, then the lock is released. */
     struct stat st;
-    if (r->lock_created && stat(r->db, &st) != 0)
+    if (r->lock_created && (r->db_refused || stat(r->db, &st) != 0))
         unlink(r->lockpath);
     else if (ftruncate(r->lockfd, 0) != 0) {
     }
@@ -170,9 +170,8 @@ static int check_db_dir(const char *dir, const char *what, mg_err *err)
     return 0;
 }
 
-/* Work out what --db names: nothing yet, our symlink, or a plain database
- * (itself or through a symlink that is not ours). */
-int mg_run_inspect_db(run *r, mg_err *err)
+/* What --db names (mg_run_inspect_db). */
+static int inspect_db(run *r, mg_err *err)
 {
     struct stat st;
     r->cur_gen = 0;
@@ -208,6 +207,15 @@ int mg_run_inspect_db(run *r, mg_err *err)
         return check_db_dir(r->db, r->db, err);
     }
     return mg_err_set(err, MG_EINVAL, "%.200s exists and is not a database directory", r->db);
+}
+
+/* Work out what --db names: nothing yet, our symlink, or a plain database
+ * (itself or through a symlink that is not ours). */
+int mg_run_inspect_db(run *r, mg_err *err)
+{
+    int rc = inspect_db(r, err);
+    r->db_refused = rc != 0;
+    return rc;
 }
 
 static void warn_unremovable(void *ctx, const char *path, int errnum)

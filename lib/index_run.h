@@ -94,6 +94,7 @@ struct run {
     char tmp_dir[PATH_MAX + 64]; /* DIR.gens/tmp-PID while it exists, else "" */
     int lockfd;
     bool lock_created; /* this run made DIR.lock (mg_run_unlock may remove it) */
+    bool db_refused;   /* mg_run_inspect_db refused what --db names */
 
     worker *w;
     mg_ring upd;    /* update mode */

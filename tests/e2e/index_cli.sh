@@ -70,6 +70,7 @@ mkdir notdb && echo precious >notdb/file
 check_eq "a non-database directory: exit 1" 1 $?
 check_match "a non-database directory: says why" 'not a Xapian glass database: refusing' "$(cat err)"
 check_eq "a non-database directory: left alone" "file" "$(ls notdb)"
+check "a non-database directory: no lock file left" test ! -e notdb.lock
 # ... nor is one reached through a symlink.
 ln -s notdb notdblink
 "$INDEX" --db notdblink s.jsonl 2>err
@@ -78,6 +79,7 @@ check_match "a symlink to a non-database directory: says why" \
   '^morgue-index: notdblink \(a symlink to notdb\) is a directory but not a Xapian glass database: refusing' \
   "$(cat err)"
 check_eq "a symlink to a non-database directory: left alone" "file" "$(ls notdb)"
+check "a symlink to a non-database directory: no lock file left" test ! -e notdblink.lock
 # A dangling --db symlink: refused, and no lock file left beside it.
 ln -s nowhere dangling
 "$INDEX" --db dangling s.jsonl 2>err
