@@ -36,8 +36,10 @@ static int read_z85(const char *path, char out[41], char *msg, size_t msgsz)
         p[n] = '\0';
         uint8_t bin[32];
         if (n != 40 || !zmq_z85_decode(bin, p)) {
-            snprintf(msg, msgsz, "%s: not a 40-character Z85 CURVE key (Z85: 0-9 a-z A-Z "
-                     ".-:+=^!/*?&<>()[]{}@%%$#)", path);
+            snprintf(msg, msgsz,
+                     "%s: not a 40-character Z85 CURVE key (Z85: 0-9 a-z A-Z "
+                     ".-:+=^!/*?&<>()[]{}@%%$#)",
+                     path);
             break;
         }
         memcpy(out, p, 41);
@@ -106,8 +108,10 @@ static int load_allow(mg_curve *c, const char *path, char *msg, size_t msgsz)
         p[n] = '\0';
         uint8_t bin[32];
         if (n != 40 || !zmq_z85_decode(bin, p)) {
-            snprintf(msg, msgsz, "%s:%d: not a 40-character Z85 CURVE public key (Z85: "
-                     "0-9 a-z A-Z .-:+=^!/*?&<>()[]{}@%%$#)", path, lineno);
+            snprintf(msg, msgsz,
+                     "%s:%d: not a 40-character Z85 CURVE public key (Z85: "
+                     "0-9 a-z A-Z .-:+=^!/*?&<>()[]{}@%%$#)",
+                     path, lineno);
             rc = -1;
         } else if (allow_key(c, p) != 0) {
             snprintf(msg, msgsz, "out of memory");

@@ -18,8 +18,8 @@
 #include "log.h"
 #include "protocol.h"
 
-#define TICK_MS 500  /* an idle worker looks for a new index this often */
-#define REOPEN_MS 50 /* a busy one, at most this often */
+#define TICK_MS 500           /* an idle worker looks for a new index this often */
+#define REOPEN_MS 50          /* a busy one, at most this often */
 #define KEEP_BYTES (1u << 20) /* a reply buffer larger than this is freed after use */
 
 /* Announce a new index (revision or rebuild) once, whichever worker sees it
@@ -85,8 +85,10 @@ static bool reopen_fresh(mg_worker *w)
     mg_searcher *s = mg_searcher_open(w->d->opts->db, &w->d->limits, &err);
     mg_fds_pool_refill(w->d->fd_pool);
     if (!s && out_of_fds(&err)) {
-        mg_dlog(MG_LOG_DEBUG, "worker %d: SIGHUP: no descriptor left to open the index, trying "
-                "again on the next look", w->index);
+        mg_dlog(MG_LOG_DEBUG,
+                "worker %d: SIGHUP: no descriptor left to open the index, trying "
+                "again on the next look",
+                w->index);
         mg_daemon_warn_fds(w->d, false);
         return false;
     }
@@ -209,11 +211,12 @@ static bool reply_msg(mg_worker *w, job *j, zmq_msg_t *rep)
 {
     if (w->out.len == 0)
         return false;
-    int rc = mg_outq_msg(w->d->outq, j->fe, zmq_msg_data(&j->id),
-                         zmq_msg_size(&j->id), w->out.buf, w->out.len, rep);
+    int rc = mg_outq_msg(w->d->outq, j->fe, zmq_msg_data(&j->id), zmq_msg_size(&j->id), w->out.buf,
+                         w->out.len, rep);
     if (rc == 0) {
         atomic_fetch_add(&w->d->stats.queue_full, 1);
-        mg_dlog(MG_LOG_DEBUG, "reply dropped: the client would have over %ld bytes of replies unread",
+        mg_dlog(MG_LOG_DEBUG,
+                "reply dropped: the client would have over %ld bytes of replies unread",
                 w->d->opts->max_queued);
     }
     return rc > 0;
@@ -443,8 +446,8 @@ static void search_done(mg_worker *w, job *j)
 {
     mg_daemon *d = w->d;
     pthread_mutex_lock(&d->park_mu);
-    bool slow = mg_daemon_now_ns() - d->search_since[w->index] >=
-                (uint64_t)d->opts->slow_ms * 1000000u;
+    bool slow =
+        mg_daemon_now_ns() - d->search_since[w->index] >= (uint64_t)d->opts->slow_ms * 1000000u;
     d->search_since[w->index] = 0;
     int at = slow_slot(d, j);
     size_t n = zmq_msg_size(&j->id);

@@ -132,9 +132,9 @@ static const struct option long_opts[] = {
 };
 
 typedef struct ui {
-    bool progress;   /* draw the progress line */
-    bool line_shown; /* a progress line is on screen: clear it first */
-    bool json;       /* --json-stats */
+    bool progress;         /* draw the progress line */
+    bool line_shown;       /* a progress line is on screen: clear it first */
+    bool json;             /* --json-stats */
     const char *prom_file; /* --prom-file, or NULL */
 } ui;
 

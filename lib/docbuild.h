@@ -11,9 +11,9 @@
  *     folded by mg_fold_phrase, see mg_field_term()), U<url> (mg_url_term()),
  *     D<YYYYMMDD>, M<YYYYMM>, Y<YYYY> from the date, L<lang>;
  *   - values: MG_SLOT_DATE "YYYYMMDDhhmmss", MG_SLOT_SOURCE, MG_SLOT_COLLAPSE
- *     (8-byte text hash), MG_SLOT_NEARDUP (8-byte mg_docbuild_dupkey()), MG_SLOT_CATS (joined by MG_CAT_SEP), MG_SLOT_ID,
- *     MG_SLOT_HASH (8-byte record hash), MG_SLOT_CARD (the record without
- *     its body, plain), MG_SLOT_RECORD (mg_record_encode() of the record);
+ *     (8-byte text hash), MG_SLOT_NEARDUP (8-byte mg_docbuild_dupkey()), MG_SLOT_CATS (joined by
+ * MG_CAT_SEP), MG_SLOT_ID, MG_SLOT_HASH (8-byte record hash), MG_SLOT_CARD (the record without its
+ * body, plain), MG_SLOT_RECORD (mg_record_encode() of the record);
  *   - no document data (schema 2: glass would try to deflate it).
  *
  * An mg_docbuild owns an analyser and scratch buffers: it is NOT thread-safe;

@@ -44,8 +44,8 @@ unsigned long long mg_gens_dir_bytes(const char *path)
             continue;
         if (S_ISREG(st.st_mode)) {
             sum += (unsigned long long)st.st_size;
-        } else if (sharded && S_ISDIR(st.st_mode) && de->d_name[0] == 's' &&
-                   de->d_name[1] >= '0' && de->d_name[1] <= '9' &&
+        } else if (sharded && S_ISDIR(st.st_mode) && de->d_name[0] == 's' && de->d_name[1] >= '0' &&
+                   de->d_name[1] <= '9' &&
                    strspn(de->d_name + 1, "0123456789") == strlen(de->d_name + 1)) {
             char sub[PATH_MAX];
             if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) < (int)sizeof sub)

@@ -354,8 +354,7 @@ static int choose_shards(run *r, mg_err *err)
         if (st->mode == MG_INDEX_UPDATE && strcmp(part, want) != 0)
             return usage_error(st, err,
                                "%s holds %s%s, not shard %s: --rebuild to make it that shard",
-                               r->db, *part ? "shard " : "", *part ? part : "a whole index",
-                               want);
+                               r->db, *part ? "shard " : "", *part ? part : "a whole index", want);
         return 0;
     }
     char part[32] = "";
@@ -548,8 +547,9 @@ int mg_index_run(const mg_index_opts *o, mg_index_stats *st, mg_err *err)
         return usage_error(st, err,
                            "--delete-ids deletes from an index as it is updated: not with %s "
                            "(leave the articles out of the inputs instead)",
-                           o->rebuild ? "--rebuild" : o->delete_missing ? "--delete-missing"
-                                                                          : "--shard");
+                           o->rebuild          ? "--rebuild"
+                           : o->delete_missing ? "--delete-missing"
+                                               : "--shard");
     if (o->threads > MAX_THREADS)
         return usage_error(st, err, "--threads must be between 1 and %d", MAX_THREADS);
     if (o->shards > MG_TOPO_MAX_SHARDS)

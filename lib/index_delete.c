@@ -94,8 +94,7 @@ static int read_list(run *r, mg_err *err)
         r->del_uids[r->ndel++] = uid;
     }
     if (rc == 0 && ferror(fp))
-        rc = mg_err_set(err, MG_EIO, "--delete-ids: cannot read %.200s: %s", path,
-                        strerror(errno));
+        rc = mg_err_set(err, MG_EIO, "--delete-ids: cannot read %.200s: %s", path, strerror(errno));
     free(line);
     fclose(fp);
     if (rc)

@@ -76,7 +76,7 @@ struct run {
     unsigned long batch;
     unsigned long piece; /* rebuild: documents per piece (mg_index_opts.piece) */
     char lang[64];
-    int dupkey; /* the mg_docbuild_dupkey() version written (MG_META_DUPKEY) */
+    int dupkey;      /* the mg_docbuild_dupkey() version written (MG_META_DUPKEY) */
     char **del_uids; /* --delete-ids: their id terms ("Q" + id), sorted, distinct */
     size_t ndel;
     double t0, last_progress;

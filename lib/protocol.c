@@ -161,9 +161,9 @@ static int get_bool(json_t *o, const char *key, bool *out, bad *b)
 static int parse_search(json_t *o, mg_search_request *r, bad *b)
 {
     static const char *const fields[] = {
-        "v",      "op",     "query",    "offset", "limit",   "sort",   "since", "until",
-        "source", "facets", "collapse", "relax",  "snippet", "cursor", "after",
-        "added_since", "added_until", "half_life", "terms", NULL};
+        "v",     "op",          "query",       "offset",    "limit", "sort",    "since",
+        "until", "source",      "facets",      "collapse",  "relax", "snippet", "cursor",
+        "after", "added_since", "added_until", "half_life", "terms", NULL};
     if (only_fields(o, "search", fields, b) < 0 || get_string(o, "query", true, &r->query, b) < 0 ||
         get_uint(o, "offset", 0, 1000000000, &r->offset, b) < 0 ||
         get_uint(o, "limit", 0, 1000000000, &r->limit, b) < 0 ||
@@ -192,8 +192,8 @@ static int parse_search(json_t *o, mg_search_request *r, bad *b)
                     "field 'sort' must be \"relevance\", \"newest\", \"oldest\" or "
                     "\"relevance+recency\"");
     json_t *hl = json_object_get(o, "half_life");
-    if (hl && (!json_is_number(hl) || !(json_number_value(hl) > 0) ||
-               json_number_value(hl) > 1000000))
+    if (hl &&
+        (!json_is_number(hl) || !(json_number_value(hl) > 0) || json_number_value(hl) > 1000000))
         return fail(b, "bad_request",
                     "field 'half_life' must be a number of days over 0 (up to 1000000)");
     r->half_life = hl ? json_number_value(hl) : 0;

@@ -16,8 +16,8 @@
 #include "search.h"
 
 #define MG_PROTO_VERSION 1
-#define MG_PROTO_MAX_DEPTH 16 /* deeper JSON is refused */
-#define MG_PROTO_MAX_MARKER 64 /* bytes of a snippet "start"/"end" marker */
+#define MG_PROTO_MAX_DEPTH 16          /* deeper JSON is refused */
+#define MG_PROTO_MAX_MARKER 64         /* bytes of a snippet "start"/"end" marker */
 #define MG_PROTO_MAX_REPLY (16u << 20) /* bytes of a reply; past it: error too_big */
 #define MG_PROTO_MAX_TAG 256           /* bytes of a request's "tag" */
 

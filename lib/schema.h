@@ -37,8 +37,8 @@
        * lives here and the document data stays empty. Documents written                           \
        * by schema 1 have no slot 7: their record is the document data. */
 #define MG_SLOT_NEARDUP                                                                            \
-    8 /* 8-byte near-duplicate key (mg_docbuild_dupkey(), schema 3): the                           \
-       * collapse key when every document has one, else MG_SLOT_COLLAPSE */
+    8                   /* 8-byte near-duplicate key (mg_docbuild_dupkey(), schema 3): the         \
+                         * collapse key when every document has one, else MG_SLOT_COLLAPSE */
 #define MG_SLOT_ADDED 9 /* "YYYYMMDDhhmmss" UTC: the run that added or last changed it */
 
 #define MG_CAT_SEP '\x1f'

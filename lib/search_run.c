@@ -338,8 +338,8 @@ static int run_relaxed(run *r)
             r->some = &r->xr2;
     }
     if (!r->some) {
-        if ((rc = count_relaxed(&r->c, r->ast, r->since, r->until, req->source, r->q, r->all,
-                                &r->o, r->check, &r->xc)) < 0)
+        if ((rc = count_relaxed(&r->c, r->ast, r->since, r->until, req->source, r->q, r->all, &r->o,
+                                r->check, &r->xc)) < 0)
             return rc;
         r->whole = &r->xc;
     }

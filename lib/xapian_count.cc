@@ -310,13 +310,14 @@ bool mg_xcount_union(const Xapian::Database &db, const Xapian::Query &or_q,
                      const Xapian::Query &and_q, Xapian::doccount n_and, mg_xresult *res)
 {
     std::string a, b, c, d;
-    if (!g_fast.load() || (!two_words(or_q, Q::OP_OR, a, b) && !two_words(or_q, Q::OP_SYNONYM, a, b)) ||
+    if (!g_fast.load() ||
+        (!two_words(or_q, Q::OP_OR, a, b) && !two_words(or_q, Q::OP_SYNONYM, a, b)) ||
         !two_words(and_q, Q::OP_AND, c, d) || !((a == c && b == d) || (a == d && b == c)))
         return false;
     g_runs++;
-    unsigned long long n = a == b ? db.get_termfreq(a)
-                                  : static_cast<unsigned long long>(db.get_termfreq(a)) +
-                                        db.get_termfreq(b) - n_and;
+    unsigned long long n =
+        a == b ? db.get_termfreq(a)
+               : static_cast<unsigned long long>(db.get_termfreq(a)) + db.get_termfreq(b) - n_and;
     res->cut = false;
     res->estimate = res->lower = res->upper = n;
     return true;

@@ -85,8 +85,8 @@ void take_facets(mg_xresult *res, const std::vector<FacetSpy *> &spies)
                 return a.first < b.first;
             return a.second > b.second;
         });
-        f->values = static_cast<mg_facet_value *>(
-            calloc(v.empty() ? 1 : v.size(), sizeof(mg_facet_value)));
+        f->values =
+            static_cast<mg_facet_value *>(calloc(v.empty() ? 1 : v.size(), sizeof(mg_facet_value)));
         if (!f->values)
             throw std::bad_alloc();
         for (const auto &kv : v) {

@@ -247,8 +247,8 @@ mg_xq *mg_xq_or_near(mg_xq *const *subs, size_t n, unsigned window, double facto
         for (size_t i = 0; i + 1 < terms.size(); i++) {
             const Xapian::Query pair[2] = {terms[i], terms[i + 1]};
             pairs.emplace_back(Xapian::Query::OP_NEAR, pair, pair + 2, window);
-            x->pairs.push_back({*terms[i].get_terms_begin(), *terms[i + 1].get_terms_begin(),
-                                window, factor});
+            x->pairs.push_back(
+                {*terms[i].get_terms_begin(), *terms[i + 1].get_terms_begin(), window, factor});
         }
         Xapian::Query near(Xapian::Query::OP_OR, pairs.begin(), pairs.end());
         x->q = Xapian::Query(Xapian::Query::OP_OR, any,

@@ -91,11 +91,23 @@ class Candidates : public Xapian::PostingSource
         if (shards_.empty())
             ids_ = all_;
     }
-    Candidates *clone() const override { return new Candidates(all_, shards_); }
+    Candidates *clone() const override
+    {
+        return new Candidates(all_, shards_);
+    }
     // (asked after init(): this shard's)
-    Xapian::doccount get_termfreq_min() const override { return ids_.size(); }
-    Xapian::doccount get_termfreq_est() const override { return ids_.size(); }
-    Xapian::doccount get_termfreq_max() const override { return ids_.size(); }
+    Xapian::doccount get_termfreq_min() const override
+    {
+        return ids_.size();
+    }
+    Xapian::doccount get_termfreq_est() const override
+    {
+        return ids_.size();
+    }
+    Xapian::doccount get_termfreq_max() const override
+    {
+        return ids_.size();
+    }
     void init(const Xapian::Database &db) override
     {
         at_ = 0;
@@ -126,10 +138,22 @@ class Candidates : public Xapian::PostingSource
         while (at_ < ids_.size() && ids_[at_] < to)
             at_++;
     }
-    bool at_end() const override { return started_ && at_ >= ids_.size(); }
-    Xapian::docid get_docid() const override { return ids_[at_]; }
-    double get_weight() const override { return 0; }
-    std::string get_description() const override { return "Candidates()"; }
+    bool at_end() const override
+    {
+        return started_ && at_ >= ids_.size();
+    }
+    Xapian::docid get_docid() const override
+    {
+        return ids_[at_];
+    }
+    double get_weight() const override
+    {
+        return 0;
+    }
+    std::string get_description() const override
+    {
+        return "Candidates()";
+    }
 };
 
 Xapian::Query candidates_query(const mg_xsearch *xs, std::vector<Xapian::docid> ids)
@@ -406,8 +430,8 @@ double below(double w)
 }
 
 constexpr Xapian::doccount MAX_CANDIDATES = 10; // times the depth
-constexpr size_t MIN_DEPTH = 20;                  // the first depth of a page within the depth
-constexpr Xapian::doccount FIRST_REACH = 4;       // see first_stage()
+constexpr size_t MIN_DEPTH = 20;                // the first depth of a page within the depth
+constexpr Xapian::doccount FIRST_REACH = 4;     // see first_stage()
 // Past this many pairs (a query of more than 9 words) a page seldom settles
 // at its own depth: the weights of long ORs lie close together (on
 // 1,000,000 articles, 2 pages of 58 with 16 pairs or more), and the match
@@ -476,9 +500,9 @@ Xapian::MSet first_stage(Xapian::Enquire &enq, Xapian::doccount depth, bool wide
 // (so the only ones the pairs lift) can weigh after rescoring: the best
 // plain weight among them (one hit, matched with pruning) times reach, with
 // a margin for rounding; 0 when there is none.
-double pair_edge(mg_xsearch *xs, const mg_xq *q, const Xapian::Query &first,
-                 const mg_xrun_opts *o, const std::vector<Xapian::docid> &cands, double reach,
-                 uint64_t deadline, bool *cut)
+double pair_edge(mg_xsearch *xs, const mg_xq *q, const Xapian::Query &first, const mg_xrun_opts *o,
+                 const std::vector<Xapian::docid> &cands, double reach, uint64_t deadline,
+                 bool *cut)
 {
     std::vector<Xapian::Query> both;
     for (const mg_near_pair &p : q->pairs)
@@ -486,10 +510,10 @@ double pair_edge(mg_xsearch *xs, const mg_xq *q, const Xapian::Query &first,
     Xapian::Query paired(Xapian::Query::OP_FILTER, first,
                          Xapian::Query(Xapian::Query::OP_OR, both.begin(), both.end()));
     Xapian::Enquire e(xs->db);
-    e.set_query(Xapian::Query(
-        Xapian::Query::OP_AND,
-        Xapian::Query(Xapian::Query::OP_AND_NOT, paired, candidates_query(xs, cands)),
-        deadline_query(deadline, cut)));
+    e.set_query(
+        Xapian::Query(Xapian::Query::OP_AND,
+                      Xapian::Query(Xapian::Query::OP_AND_NOT, paired, candidates_query(xs, cands)),
+                      deadline_query(deadline, cut)));
     set_weighting(e, o, false);
     Xapian::MSet m = e.get_mset(0, 1);
     return m.empty() ? 0 : m[0].get_weight() * reach * (1 + 1e-9);
@@ -597,8 +621,7 @@ void count_rest_copies(mg_xsearch *xs, const mg_xq *q, mg_xresult *rest)
 }
 
 // A page of the two-stage ranking (see above).
-int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res,
-                mg_err *err)
+int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresult *res, mg_err *err)
 {
     uint64_t deadline = o->deadline_ns ? o->deadline_ns : UINT64_MAX;
     // the pairs' bonus is computed for BM25; another model ranks the
@@ -610,8 +633,7 @@ int rescore_run(mg_xsearch *xs, const mg_xq *q, const mg_xrun_opts *o, mg_xresul
         count_dups(xs);
 
     Xapian::Enquire e1(xs->db);
-    e1.set_query(
-        Xapian::Query(Xapian::Query::OP_AND, first, deadline_query(deadline, &res->cut)));
+    e1.set_query(Xapian::Query(Xapian::Query::OP_AND, first, deadline_query(deadline, &res->cut)));
     set_weighting(e1, o, false); // never over shards (run_once)
     Xapian::doccount check = static_cast<Xapian::doccount>(
         std::min<size_t>(o->check_at_least, static_cast<size_t>(UINT_MAX)));

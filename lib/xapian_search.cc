@@ -211,12 +211,26 @@ class Deadline : public Xapian::PostingSource
     }
 
   public:
-    Deadline(uint64_t deadline, bool *cut) : deadline_(deadline), cut_(cut) {}
+    Deadline(uint64_t deadline, bool *cut) : deadline_(deadline), cut_(cut)
+    {
+    }
     // one per shard of a sharded index, all noting the cut in one place
-    Deadline *clone() const override { return new Deadline(deadline_, cut_); }
-    Xapian::doccount get_termfreq_min() const override { return n_; }
-    Xapian::doccount get_termfreq_est() const override { return n_; }
-    Xapian::doccount get_termfreq_max() const override { return n_; }
+    Deadline *clone() const override
+    {
+        return new Deadline(deadline_, cut_);
+    }
+    Xapian::doccount get_termfreq_min() const override
+    {
+        return n_;
+    }
+    Xapian::doccount get_termfreq_est() const override
+    {
+        return n_;
+    }
+    Xapian::doccount get_termfreq_max() const override
+    {
+        return n_;
+    }
     void init(const Xapian::Database &db) override
     {
         did_ = 0;
@@ -236,10 +250,22 @@ class Deadline : public Xapian::PostingSource
         did_ = to > did_ ? to : did_ + (did_ == 0);
         look();
     }
-    bool at_end() const override { return over_ || did_ > last_; }
-    Xapian::docid get_docid() const override { return did_; }
-    double get_weight() const override { return 0; }
-    std::string get_description() const override { return "Deadline()"; }
+    bool at_end() const override
+    {
+        return over_ || did_ > last_;
+    }
+    Xapian::docid get_docid() const override
+    {
+        return did_;
+    }
+    double get_weight() const override
+    {
+        return 0;
+    }
+    std::string get_description() const override
+    {
+        return "Deadline()";
+    }
 };
 
 } // namespace
@@ -494,8 +520,7 @@ int mg_xsearch_count_union(mg_xsearch *xs, const mg_xq *or_q, const mg_xq *and_q
     if (xs->remote || n_and > UINT_MAX)
         return 0;
     try {
-        return mg_xcount_union(xs->db, or_q->q, and_q->q, static_cast<Xapian::doccount>(n_and),
-                               res)
+        return mg_xcount_union(xs->db, or_q->q, and_q->q, static_cast<Xapian::doccount>(n_and), res)
                    ? 1
                    : 0;
     } catch (...) {

@@ -167,7 +167,7 @@ typedef struct mg_xhit {
     int percent;
     unsigned collapsed;
     unsigned did; /* the document's number in the view (a Xapian docid) */
-    void *data; /* the stored record or its card (an mg_record_decode() input), malloc'd */
+    void *data;   /* the stored record or its card (an mg_record_decode() input), malloc'd */
     size_t len;
 } mg_xhit;
 

@@ -388,8 +388,8 @@ int mg_xdb_add(mg_xdb *db, const mg_xdoc *doc, mg_err *err) noexcept
     try {
         if (!db->sub.empty()) {
             std::string id = doc->doc.get_value(MG_SLOT_ID);
-            mg_xdb *s = db->sub[mg_shard_of(id.data(), id.size(),
-                                            static_cast<unsigned>(db->sub.size()))];
+            mg_xdb *s =
+                db->sub[mg_shard_of(id.data(), id.size(), static_cast<unsigned>(db->sub.size()))];
             return mg_xdb_add(s, doc, err);
         }
         db->db.add_document(doc->doc);

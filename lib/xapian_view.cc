@@ -57,7 +57,8 @@ std::string stub_target(const std::string &stub)
         return "";
     const std::string &l = lines[0];
     size_t sp = l.find_first_of(" \t");
-    if (sp == std::string::npos || (l.compare(0, sp, "auto") != 0 && l.compare(0, sp, "glass") != 0))
+    if (sp == std::string::npos ||
+        (l.compare(0, sp, "auto") != 0 && l.compare(0, sp, "glass") != 0))
         return "";
     std::string target = l.substr(l.find_first_not_of(" \t", sp));
     if (target[0] != '/')
@@ -501,7 +502,8 @@ void shard_log(void *, int level, const char *msg)
 }
 } // namespace
 
-void mg_xsearch_configure_shards(unsigned timeout_ms, void (*log)(int level, const char *msg)) noexcept
+void mg_xsearch_configure_shards(unsigned timeout_ms,
+                                 void (*log)(int level, const char *msg)) noexcept
 {
     g_shard_log = log;
     mg::shards_configure(timeout_ms, log ? shard_log : nullptr, nullptr);

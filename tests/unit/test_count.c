@@ -383,7 +383,6 @@ static void test_deadline_cuts(void **state)
     mg_xsearch_free(xs);
 }
 
-
 /* The sample of a terms request (mg_xsearch_terms) stops at the search's
  * deadline, as a count does, and says so; without one it is the best 100.
  * Its words leave out the query's and those under 3% of the sample. */
@@ -424,7 +423,8 @@ static void test_union_of_two_words(void **state)
     (void)state;
     mg_err err;
     mg_xsearch *xs = open_xs();
-    static const int pairs[][2] = {{WA, WB}, {WA, M7}, {BIG, RARE}, {NONE, RARE}, {M7, M3}, {WA, BIG}};
+    static const int pairs[][2] = {{WA, WB},     {WA, M7}, {BIG, RARE},
+                                   {NONE, RARE}, {M7, M3}, {WA, BIG}};
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         expr or_e = {MG_XQ_OR, NULL, {&W[pairs[i][0]], &W[pairs[i][1]]}, 2};
         expr and_e = {MG_XQ_AND, NULL, {&W[pairs[i][1]], &W[pairs[i][0]]}, 2};

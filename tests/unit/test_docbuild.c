@@ -170,28 +170,28 @@ static void test_terms_wdf_positions(void **state)
     assert_int_equal(strlen(dup), 18);
     snprintf(want, sizeof want,
              "Term List for record #1 (wdf, termfreq):\n"
-                             "Ajane doe 0 1\n"
-                             "D20110102 0 1\n"
-                             "Kasia 0 1\n"
-                             "Kpolitics 0 1\n"
-                             "Len 0 1\n"
-                             "M201101 0 1\n"
-                             "Qt-1 0 1\n"
-                             "Sjong 1 1\n"
-                             "Skim 1 1\n"
-                             "Sun 1 1\n"
-                             "Svisit 1 1\n"
-                             "Uhttp://example.com/a 0 1\n"
-                             "%s 0 1\n"
-                             "XSreuters 0 1\n"
-                             "Y2011 0 1\n"
-                             "jong 4 1\n"
-                             "kim 4 1\n"
-                             "met 1 1\n"
-                             "offici 2 1\n"
-                             "said 1 1\n"
-                             "un 4 1\n"
-                             "visit 3 1\n",
+             "Ajane doe 0 1\n"
+             "D20110102 0 1\n"
+             "Kasia 0 1\n"
+             "Kpolitics 0 1\n"
+             "Len 0 1\n"
+             "M201101 0 1\n"
+             "Qt-1 0 1\n"
+             "Sjong 1 1\n"
+             "Skim 1 1\n"
+             "Sun 1 1\n"
+             "Svisit 1 1\n"
+             "Uhttp://example.com/a 0 1\n"
+             "%s 0 1\n"
+             "XSreuters 0 1\n"
+             "Y2011 0 1\n"
+             "jong 4 1\n"
+             "kim 4 1\n"
+             "met 1 1\n"
+             "offici 2 1\n"
+             "said 1 1\n"
+             "un 4 1\n"
+             "visit 3 1\n",
              dup);
     out = run("xapian-delve -r 1 -v -1 '%s/a'", f->dir);
     assert_string_equal(out, want);
@@ -297,19 +297,14 @@ static void test_dupkey_folds_copies(void **state)
     assert_true(KEY(COPY_TITLE, COPY_B) == a);
     assert_true(KEY("Belgium launches bonds, with gold warrants", COPY_A) == a);
     /* the signature alone, in any case, with or without an "s" */
-    assert_true(KEY("T", "Shares rose.\n REUTER") ==
-                KEY("T", "shares  rose Reuters"));
-    assert_true(KEY("T", "Shares rose.") ==
-                KEY("T", "Shares rose.\n Reuter\n"));
+    assert_true(KEY("T", "Shares rose.\n REUTER") == KEY("T", "shares  rose Reuters"));
+    assert_true(KEY("T", "Shares rose.") == KEY("T", "Shares rose.\n Reuter\n"));
     /* "reuter" that is not the last word stays (no title: every word counts) */
-    assert_true(KEY("", "Reuter said shares rose") !=
-                KEY("", "said shares rose"));
-    assert_true(KEY("", "Shares rose, Reuter said.") !=
-                KEY("", "Shares rose"));
+    assert_true(KEY("", "Reuter said shares rose") != KEY("", "said shares rose"));
+    assert_true(KEY("", "Shares rose, Reuter said.") != KEY("", "Shares rose"));
     /* identical texts, also without a title, and NULL as "" */
     assert_true(KEY(NULL, COPY_A) == KEY("", COPY_A));
-    assert_true(KEY("", "Shares ROSE, sharply.") ==
-                KEY(NULL, "shares rose sharply"));
+    assert_true(KEY("", "Shares ROSE, sharply.") == KEY(NULL, "shares rose sharply"));
     assert_true(KEY(NULL, NULL) == KEY("", ""));
 }
 
@@ -328,8 +323,7 @@ static void test_dupkey_keeps_others_apart(void **state)
     assert_true(KEY(COPY_TITLE, "Gold rose in Zurich on Monday.") != a);
     /* without a title, a changed word is another text */
     assert_true(KEY("", COPY_A) != KEY("", COPY_B));
-    assert_true(KEY("", "the cat sat on the mat") !=
-                KEY("", "the dog sat on the mat"));
+    assert_true(KEY("", "the cat sat on the mat") != KEY("", "the dog sat on the mat"));
 }
 
 /* Version 2: a headline alone (no body words: the wire's signature is

@@ -390,8 +390,9 @@ static void write_headline(const char *path, const char *id, const char *date)
 {
     FILE *fp = fopen(path, "a");
     assert_non_null(fp);
-    fprintf(fp, "{\"id\":\"%s\",\"title\":\"FED SETS TWO BILLION DLR CUSTOMER REPURCHASE\","
-                "\"date\":\"%s\"}\n",
+    fprintf(fp,
+            "{\"id\":\"%s\",\"title\":\"FED SETS TWO BILLION DLR CUSTOMER REPURCHASE\","
+            "\"date\":\"%s\"}\n",
             id, date);
     assert_int_equal(fclose(fp), 0);
 }
@@ -428,7 +429,8 @@ static bool key_is(const fixture *f, const char *id, const char *date, int versi
     assert_int_equal(mg_xdb_get_value(db, uid, MG_SLOT_NEARDUP, got, sizeof got, &e), 8);
     assert_int_equal(mg_xdb_close(db, &e), 0);
     mg_u64_to_bytes(
-        mg_docbuild_dupkey("FED SETS TWO BILLION DLR CUSTOMER REPURCHASE", "", date, version), want);
+        mg_docbuild_dupkey("FED SETS TWO BILLION DLR CUSTOMER REPURCHASE", "", date, version),
+        want);
     return memcmp(got, want, 8) == 0;
 }
 

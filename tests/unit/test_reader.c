@@ -211,11 +211,11 @@ static void test_jsonl_framing(void **state)
     char *f = path_in(tmp, "framing.jsonl");
     /* BOM, CRLF, a blank line, a white-space line, a last line without \n */
     write_text(f, "\xEF\xBB\xBF{\"id\":\"one\",\"title\":\"1\"}\r\n"
-                 "\n"
-                 "  \t\r\n"
-                 "{\"id\":\"four\",\"title\":\"4\"}\n"
-                 "\xEF\xBB\xBF{\"id\":\"five\",\"title\":\"5\"}\n"
-                 "{\"id\":\"six\",\"title\":\"6\"}");
+                  "\n"
+                  "  \t\r\n"
+                  "{\"id\":\"four\",\"title\":\"4\"}\n"
+                  "\xEF\xBB\xBF{\"id\":\"five\",\"title\":\"5\"}\n"
+                  "{\"id\":\"six\",\"title\":\"6\"}");
     mg_err err;
     mg_read_info info;
     mg_record rec;

@@ -606,8 +606,7 @@ static void test_ties_at_the_edge_settle(void **state)
                  i);
     for (int i = 0; i < NO; i++)
         snprintf(buf[NT + i], sizeof buf[0],
-                 "{\"id\":\"o%03d\",\"title\":\"\",\"body\":\"o%d p%d q%d r%d\"}", i, i, i,
-                 i, i);
+                 "{\"id\":\"o%03d\",\"title\":\"\",\"body\":\"o%d p%d q%d r%d\"}", i, i, i, i, i);
     for (size_t i = 0; i < N; i++)
         lines[i] = buf[i];
     char dir[128], path[256];
@@ -655,8 +654,8 @@ static void test_partial_matches_settle(void **state)
                  "{\"id\":\"s%02d\",\"title\":\"\",\"body\":\"alpha beta s%d t%d\"}", i, i, i);
     for (int i = 0; i < NL; i++)
         snprintf(buf[k++], sizeof buf[0],
-                 "{\"id\":\"l%03d\",\"title\":\"\",\"body\":\"alpha beta l%d m%d n%d\"}", i,
-                 i, i, i);
+                 "{\"id\":\"l%03d\",\"title\":\"\",\"body\":\"alpha beta l%d m%d n%d\"}", i, i, i,
+                 i);
     for (int i = 0; i < NO; i++)
         snprintf(buf[k++], sizeof buf[0],
                  "{\"id\":\"o%03d\",\"title\":\"\",\"body\":\"o%d p%d q%d r%d s%d t%d u%d v%d "

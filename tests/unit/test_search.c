@@ -802,8 +802,7 @@ static void test_copies_counted_exactly(void **state)
     snprintf(buf[0], sizeof buf[0],
              "{\"id\":\"first\",\"title\":\"Walrus report\",\"body\":\"walrus seal ice floe\"}");
     snprintf(buf[1], sizeof buf[1],
-             "{\"id\":\"copy\",\"title\":\"Walrus report\",\"body\":\"walrus seal ice%s\"}",
-             floes);
+             "{\"id\":\"copy\",\"title\":\"Walrus report\",\"body\":\"walrus seal ice%s\"}", floes);
     for (int i = 0; i < NF; i++) {
         char words[400] = "";
         for (int k = 0; k < 10 + i / 2; k++)
@@ -813,8 +812,7 @@ static void test_copies_counted_exactly(void **state)
     }
     for (int i = 0; i < NO; i++)
         snprintf(buf[NF + 2 + i], sizeof buf[NF + 2 + i],
-                 "{\"id\":\"o%02d\",\"title\":\"Other %d\",\"body\":\"penguin o%d\"}", i, i,
-                 i);
+                 "{\"id\":\"o%02d\",\"title\":\"Other %d\",\"body\":\"penguin o%d\"}", i, i, i);
     for (int i = 0; i < NF + 2 + NO; i++)
         lines[i] = buf[i];
     char dir[128], in[256], db[256];

@@ -407,8 +407,8 @@ static void one_ranking(const char *query)
                         h->partial != w->partial)
                         fail_msg("[%s] collapse %d, pages of %zu%s: rank %u is %s (%.17g), "
                                  "want %s (%.17g)",
-                                 query, collapse, sizes[z], by_cursor ? " by cursor" : "",
-                                 h->rank, h->id, h->score, w->id, w->score);
+                                 query, collapse, sizes[z], by_cursor ? " by cursor" : "", h->rank,
+                                 h->id, h->score, w->id, w->score);
                 }
                 assert_true(x->nhits == sizes[z] || got == r->nhits);
                 free(after);

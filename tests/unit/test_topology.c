@@ -134,7 +134,8 @@ static void test_errors(void **state)
     assert_int_equal(mg_topology_split_addr("[::1]:80", host, sizeof host, &port), 0);
     assert_string_equal(host, "[::1]");
     assert_int_equal(mg_topology_split_addr("host:99999", host, sizeof host, &port), -1);
-    assert_int_equal(mg_topology_split_addr("a-very-long-host-name:1", host, sizeof host, &port), -1);
+    assert_int_equal(mg_topology_split_addr("a-very-long-host-name:1", host, sizeof host, &port),
+                     -1);
 }
 
 int main(void)

@@ -164,10 +164,8 @@ static void test_add_not_utf8(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_path),
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_next_second),
+        cmocka_unit_test(test_path),         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_malformed),    cmocka_unit_test(test_next_second),
         cmocka_unit_test(test_add_not_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
