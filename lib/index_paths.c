@@ -250,8 +250,19 @@ int mg_run_make_tmp_dir(run *r, char *tmp, size_t cap, mg_err *err)
 
 void mg_run_remove_tmp_dir(run *r)
 {
-    if (*r->tmp_dir)
-        mg_gens_rm_tree(r->tmp_dir);
+    if (!*r->tmp_dir)
+        return;
+    /* Out of the way first: when Xapian cannot go on, the workers are not
+     * waited for, and one may still be writing. It opens its files by
+     * path, so once the directory is renamed it adds none to the tree being
+     * removed; one that resolved the path just before gets a few more
+     * tries. Whatever is left still starts with "tmp-": the next run's
+     * prune removes it. */
+    char gone[sizeof r->tmp_dir + 8];
+    snprintf(gone, sizeof gone, "%s-gone", r->tmp_dir);
+    const char *path = rename(r->tmp_dir, gone) == 0 ? gone : r->tmp_dir;
+    for (int i = 0; i < 5 && mg_gens_rm_tree(path) != 0; i++)
+        ;
     r->tmp_dir[0] = '\0';
 }
 
